@@ -1,0 +1,199 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Cmd is one command as it travels from the edge to a Machine, possibly
+// through the Raft log. Everything that could differ between replicas is in
+// the envelope, so executing the same Cmd on the same state gives the same
+// state and the same reply bytes everywhere.
+type Cmd struct {
+	// Args is the command name followed by its arguments, as the client sent them.
+	Args [][]byte
+	// NowMs is the proposer's clock (Unix ms) when the command was proposed.
+	NowMs int64
+	// Seed feeds the command's random generator (SPOP, RANDOMKEY, ...).
+	Seed uint64
+	// Proto is the client's RESP version (2 or 3); it shapes the reply bytes.
+	Proto uint8
+	// Tx, set for EXEC, holds the queued commands and the WATCHed key versions.
+	Tx *Tx
+}
+
+// Tx is a MULTI/EXEC transaction: it runs atomically as one command.
+type Tx struct {
+	// Watches are the keys the client WATCHed with the versions it saw.
+	Watches []Watch
+	// Cmds are the queued commands, executed in order if no watch fired.
+	Cmds [][][]byte
+}
+
+// Watch records a WATCHed key and the version it had when it was watched
+// (Machine.KeyVersion). Version 0 means the key did not exist.
+type Watch struct {
+	Key     []byte
+	Version uint64
+}
+
+// Encoding limits: a decoder refuses anything beyond them instead of
+// allocating what a corrupt or hostile length asks for.
+const (
+	cmdEncodingVersion = 1
+	// maxArgsPerCmd bounds the argument count of one command (Redis's own
+	// multibulk limit is 1024*1024*1024; ours is lower and enforced at the edge too).
+	maxArgsPerCmd = 1 << 20
+	// maxTxCmds bounds the number of commands queued in one MULTI.
+	maxTxCmds = 1 << 20
+)
+
+// Decoding errors.
+var (
+	ErrCmdTruncated = errors.New("kv: encoded command truncated")
+	ErrCmdVersion   = errors.New("kv: unknown command encoding version")
+	ErrCmdTooLarge  = errors.New("kv: encoded command exceeds limits")
+)
+
+// AppendEncode appends the compact binary form of c to dst:
+//
+//	version u8 | proto u8 | flags u8 | nowMs varint | seed uvarint | args | [tx]
+//	args  = count uvarint, then per arg: len uvarint, bytes
+//	tx    = watches uvarint, per watch: key (len, bytes), version uvarint;
+//	        cmds uvarint, per cmd: args
+func (c *Cmd) AppendEncode(dst []byte) []byte {
+	var flags byte
+	if c.Tx != nil {
+		flags |= 1
+	}
+	dst = append(dst, cmdEncodingVersion, c.Proto, flags)
+	dst = binary.AppendVarint(dst, c.NowMs)
+	dst = binary.AppendUvarint(dst, c.Seed)
+	dst = appendArgs(dst, c.Args)
+	if c.Tx != nil {
+		dst = binary.AppendUvarint(dst, uint64(len(c.Tx.Watches)))
+		for _, w := range c.Tx.Watches {
+			dst = binary.AppendUvarint(dst, uint64(len(w.Key)))
+			dst = append(dst, w.Key...)
+			dst = binary.AppendUvarint(dst, w.Version)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(c.Tx.Cmds)))
+		for _, a := range c.Tx.Cmds {
+			dst = appendArgs(dst, a)
+		}
+	}
+	return dst
+}
+
+func appendArgs(dst []byte, args [][]byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(args)))
+	for _, a := range args {
+		dst = binary.AppendUvarint(dst, uint64(len(a)))
+		dst = append(dst, a...)
+	}
+	return dst
+}
+
+// DecodeCmd decodes one command from the front of b and returns the rest.
+// The returned Cmd's arguments alias b.
+func DecodeCmd(b []byte) (*Cmd, []byte, error) {
+	if len(b) < 3 {
+		return nil, nil, ErrCmdTruncated
+	}
+	if b[0] != cmdEncodingVersion {
+		return nil, nil, fmt.Errorf("%w: %d", ErrCmdVersion, b[0])
+	}
+	c := &Cmd{Proto: b[1]}
+	flags := b[2]
+	d := decoder{b: b[3:]}
+	c.NowMs = d.varint()
+	c.Seed = d.uvarint()
+	c.Args = d.args()
+	if flags&1 != 0 {
+		tx := &Tx{}
+		n := d.count(maxTxCmds)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := d.bytes()
+			v := d.uvarint()
+			tx.Watches = append(tx.Watches, Watch{Key: k, Version: v})
+		}
+		n = d.count(maxTxCmds)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			tx.Cmds = append(tx.Cmds, d.args())
+		}
+		c.Tx = tx
+	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	return c, d.b, nil
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = ErrCmdTruncated
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = ErrCmdTruncated
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) count(max uint64) uint64 {
+	n := d.uvarint()
+	if n > max || n > uint64(len(d.b)) {
+		if d.err == nil {
+			d.err = ErrCmdTooLarge
+		}
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = ErrCmdTruncated
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) args() [][]byte {
+	n := d.count(maxArgsPerCmd)
+	if d.err != nil {
+		return nil
+	}
+	args := make([][]byte, 0, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		args = append(args, d.bytes())
+	}
+	return args
+}

@@ -1,0 +1,5 @@
+package kv
+
+func casCommands() []*Spec {
+	return nil
+}

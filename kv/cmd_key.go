@@ -1,0 +1,5 @@
+package kv
+
+func keyCommands() []*Spec {
+	return nil
+}

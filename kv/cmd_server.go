@@ -1,0 +1,5 @@
+package kv
+
+func serverCommands() []*Spec {
+	return nil
+}

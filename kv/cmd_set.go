@@ -1,0 +1,5 @@
+package kv
+
+func setCommands() []*Spec {
+	return nil
+}

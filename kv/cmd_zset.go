@@ -1,0 +1,5 @@
+package kv
+
+func zsetCommands() []*Spec {
+	return nil
+}

@@ -1,0 +1,157 @@
+package kv
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"testing"
+)
+
+func TestGetSetBasics(t *testing.T) {
+	x := newTM(t)
+	x.run([]step{
+		{cmd("GET", "k"), "$-1\r\n"},
+		{cmd("set", "k", "v"), "+OK\r\n"},
+		{cmd("GET", "k"), "$1\r\nv\r\n"},
+		{cmd("GET"), "-ERR wrong number of arguments for 'get' command\r\n"},
+		{cmd("NOPE", "a", "b"), "-ERR unknown command 'NOPE', with args beginning with: 'a' 'b' \r\n"},
+	})
+	x.proto = 3
+	x.run([]step{{cmd("GET", "missing"), "_\r\n"}})
+}
+
+func TestDictScanVisitsEveryKeyAcrossResizes(t *testing.T) {
+	d := newDict()
+	for i := 0; i < 1000; i++ {
+		d.add(&entry{key: fmt.Sprint("k", i)})
+	}
+	seen := map[string]int{}
+	var cursor uint64
+	steps := 0
+	for {
+		cursor = d.scan(cursor, func(e *entry) { seen[e.key]++ })
+		steps++
+		if steps == 50 { // grow in the middle of the iteration
+			for i := 1000; i < 5000; i++ {
+				d.add(&entry{key: fmt.Sprint("k", i)})
+			}
+		}
+		if steps == 400 { // and shrink
+			for i := 1000; i < 5000; i++ {
+				d.remove(fmt.Sprint("k", i))
+			}
+		}
+		if cursor == 0 {
+			break
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		if seen[fmt.Sprint("k", i)] == 0 {
+			t.Fatalf("k%d never returned by SCAN", i)
+		}
+	}
+}
+
+func TestDictLayoutIsAFunctionOfHistory(t *testing.T) {
+	build := func() []string {
+		d := newDict()
+		for i := 0; i < 300; i++ {
+			d.add(&entry{key: fmt.Sprint("key:", i)})
+			if i%3 == 0 {
+				d.remove(fmt.Sprint("key:", i/2))
+			}
+		}
+		var order []string
+		d.each(func(e *entry) bool { order = append(order, e.key); return true })
+		return order
+	}
+	a, b := build(), build()
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatal("same history, different iteration order")
+	}
+}
+
+func TestAddLongDoubleMatchesRedis(t *testing.T) {
+	for _, tc := range []struct{ cur, incr, want string }{
+		{"10.5", "0.1", "10.6"},
+		{"0.1", "0.2", "0.3"},
+		{"5.0e3", "2.0e2", "5200"},
+		{"3", "1.5", "4.5"},
+		{"0", "-0", "0"},
+		{"1", "1e20", "100000000000000000000"},
+	} {
+		got, ok := AddLongDouble([]byte(tc.cur), []byte(tc.incr))
+		if !ok || got != tc.want {
+			t.Errorf("%s + %s = %q %v, want %q", tc.cur, tc.incr, got, ok, tc.want)
+		}
+	}
+	if _, ok := AddLongDouble([]byte("1"), []byte("inf")); ok {
+		t.Error("inf increment accepted")
+	}
+	if _, ok := AddLongDouble([]byte("abc"), []byte("1")); ok {
+		t.Error("non-float accepted")
+	}
+}
+
+func TestAppendDoubleIsPercent17g(t *testing.T) {
+	for _, tc := range []struct {
+		f    float64
+		want string
+	}{
+		{1.5, "1.5"}, {0.1, "0.10000000000000001"}, {3, "3"}, {-2, "-2"},
+		{1e17, "1e+17"}, {1.5e-7, "1.4999999999999999e-07"}, {math.Inf(1), "inf"},
+		{math.Inf(-1), "-inf"}, {72057594037927936, "72057594037927936"},
+	} {
+		if got := string(AppendDouble(nil, tc.f)); got != tc.want {
+			t.Errorf("%v: got %q want %q", tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestParseIntIsString2ll(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+		v  int64
+	}{
+		{"0", true, 0}, {"-1", true, -1}, {"9223372036854775807", true, math.MaxInt64},
+		{"-9223372036854775808", true, math.MinInt64}, {"9223372036854775808", false, 0},
+		{"01", false, 0}, {"+1", false, 0}, {" 1", false, 0}, {"", false, 0}, {"-0", false, 0}, {"1a", false, 0},
+	} {
+		v, ok := ParseInt([]byte(tc.in))
+		if ok != tc.ok || v != tc.v {
+			t.Errorf("%q: got %d %v", tc.in, v, ok)
+		}
+	}
+}
+
+func TestCmdEncodingRoundTrip(t *testing.T) {
+	c := &Cmd{Args: [][]byte{[]byte("SET"), []byte("k"), {}}, NowMs: -5, Seed: 1 << 63, Proto: 3,
+		Tx: &Tx{Watches: []Watch{{Key: []byte("w"), Version: 7}}, Cmds: [][][]byte{{[]byte("GET"), []byte("k")}}}}
+	b := c.AppendEncode(nil)
+	got, rest, err := DecodeCmd(append(b, 0xAA))
+	if err != nil || !bytes.Equal(rest, []byte{0xAA}) {
+		t.Fatalf("decode: %v rest=%x", err, rest)
+	}
+	if !bytes.Equal(got.AppendEncode(nil), b) {
+		t.Fatal("re-encoding differs")
+	}
+	for i := 0; i < len(b); i++ {
+		if _, _, err := DecodeCmd(b[:i]); err == nil {
+			t.Fatalf("truncation at %d accepted", i)
+		}
+	}
+}
+
+func FuzzDecodeCmd(f *testing.F) {
+	f.Add((&Cmd{Args: [][]byte{[]byte("GET"), []byte("k")}}).AppendEncode(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, _, err := DecodeCmd(b)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must execute without panicking.
+		m := NewMachine()
+		m.Exec(c, NewWriter(nil, 2))
+	})
+}

@@ -1,0 +1,190 @@
+package kv
+
+import "math/bits"
+
+// dict is the keyspace: a chained hash table with power-of-two sizes and a
+// fixed hash function, like Redis's dict. Its layout depends only on the
+// sequence of operations applied to it, never on process-local seeds, so
+// replicas that applied the same log iterate in the same order; and it
+// supports Redis's SCAN cursor (reverse-binary bucket order), which
+// guarantees that a key present for a whole iteration is returned at least
+// once even if the table is resized between calls.
+//
+// Resizing rehashes the whole table at once (Redis does it incrementally);
+// at 1M keys that is a pause of a few tens of milliseconds.
+type dict struct {
+	buckets []*entry
+	mask    uint64
+	count   int
+}
+
+const (
+	dictMinSize = 16
+	// dictShrinkFill: shrink when fewer than 1/dictShrinkFill of the buckets are used (Redis: 10%).
+	dictShrinkFill = 10
+)
+
+func newDict() *dict {
+	return &dict{buckets: make([]*entry, dictMinSize), mask: dictMinSize - 1}
+}
+
+// hashString is a fixed 64-bit hash (multiply-xorshift over 8-byte words and
+// a murmur3 finaliser). It must never change: SCAN cursors held by clients
+// and bucket order depend on it.
+func hashString(s string) uint64 {
+	const (
+		p1 = 0x9E3779B97F4A7C15
+		p2 = 0xC2B2AE3D27D4EB4F
+	)
+	h := uint64(len(s)) * p1
+	for len(s) >= 8 {
+		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = bits.RotateLeft64(h^(v*p2), 31) * p1
+		s = s[8:]
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		v |= uint64(s[i]) << (8 * i)
+	}
+	h = bits.RotateLeft64(h^(v*p2), 31) * p1
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+func (d *dict) len() int { return d.count }
+
+func (d *dict) get(key string) *entry {
+	for e := d.buckets[hashString(key)&d.mask]; e != nil; e = e.next {
+		if e.key == key {
+			return e
+		}
+	}
+	return nil
+}
+
+// add inserts e, whose key must not be present.
+func (d *dict) add(e *entry) {
+	if d.count >= len(d.buckets) {
+		d.resize(len(d.buckets) * 2)
+	}
+	i := hashString(e.key) & d.mask
+	e.next = d.buckets[i]
+	d.buckets[i] = e
+	d.count++
+}
+
+// remove unlinks and returns the entry for key, or nil.
+func (d *dict) remove(key string) *entry {
+	i := hashString(key) & d.mask
+	var prev *entry
+	for e := d.buckets[i]; e != nil; prev, e = e, e.next {
+		if e.key == key {
+			if prev == nil {
+				d.buckets[i] = e.next
+			} else {
+				prev.next = e.next
+			}
+			e.next = nil
+			d.count--
+			if len(d.buckets) > dictMinSize && d.count*dictShrinkFill < len(d.buckets) {
+				d.resize(d.count)
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// resize rehashes into the smallest power of two >= max(n, dictMinSize).
+func (d *dict) resize(n int) {
+	size := dictMinSize
+	for size < n {
+		size *= 2
+	}
+	if size == len(d.buckets) {
+		return
+	}
+	nb := make([]*entry, size)
+	mask := uint64(size - 1)
+	// Walk old buckets in index order and chains front to back, appending at
+	// chain tails, so the new layout is a pure function of the old one.
+	tails := make([]*entry, size)
+	for _, e := range d.buckets {
+		for e != nil {
+			next := e.next
+			e.next = nil
+			i := hashString(e.key) & mask
+			if tails[i] == nil {
+				nb[i] = e
+			} else {
+				tails[i].next = e
+			}
+			tails[i] = e
+			e = next
+		}
+	}
+	d.buckets, d.mask = nb, mask
+}
+
+// clear empties the table.
+func (d *dict) clear() {
+	d.buckets = make([]*entry, dictMinSize)
+	d.mask = dictMinSize - 1
+	d.count = 0
+}
+
+// scan calls fn for every entry in the bucket addressed by cursor and
+// returns the next cursor (0 when the iteration is complete). This is
+// Redis's reverse-binary cursor: increment the reversed bits of the masked
+// cursor.
+func (d *dict) scan(cursor uint64, fn func(e *entry)) uint64 {
+	for e := d.buckets[cursor&d.mask]; e != nil; e = e.next {
+		fn(e)
+	}
+	cursor |= ^d.mask
+	cursor = bits.Reverse64(cursor)
+	cursor++
+	cursor = bits.Reverse64(cursor)
+	return cursor
+}
+
+// each calls fn for every entry in bucket order until fn returns false.
+func (d *dict) each(fn func(e *entry) bool) {
+	for _, e := range d.buckets {
+		for e != nil {
+			next := e.next
+			if !fn(e) {
+				return
+			}
+			e = next
+		}
+	}
+}
+
+// random returns a pseudo-random entry chosen with r, or nil when empty.
+// Like Redis it picks a random non-empty bucket then a random chain element,
+// so it is not exactly uniform.
+func (d *dict) random(r *Rand) *entry {
+	if d.count == 0 {
+		return nil
+	}
+	var head *entry
+	for head == nil {
+		head = d.buckets[r.Uint64()&d.mask]
+	}
+	n := 0
+	for e := head; e != nil; e = e.next {
+		n++
+	}
+	k := r.Intn(n)
+	e := head
+	for ; k > 0; k-- {
+		e = e.next
+	}
+	return e
+}

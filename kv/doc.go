@@ -1,0 +1,42 @@
+// Package kv is Redraft's command-execution state machine: the keyspace, the
+// Redis data types, the command table and the deterministic execution of
+// commands. Every replica runs the same commands through a Machine and ends in
+// the same state.
+//
+// # Determinism
+//
+// A Machine is pure: it starts no goroutines, never reads the wall clock or a
+// random source and does no I/O beyond the io.Writer/io.Reader handed to
+// Snapshot and Restore. Time and randomness enter only through the command
+// envelope (Cmd): NowMs is the proposer's clock when the command was proposed
+// (relative TTLs such as SET EX become absolute against it) and Seed feeds the
+// per-command random generator used by SPOP, SRANDMEMBER, HRANDFIELD,
+// ZRANDMEMBER and RANDOMKEY. Map iteration order never reaches a reply or a
+// snapshot: the keyspace is a hash table with a fixed hash function and
+// deterministic layout (see dict.go), and collection types iterate in
+// insertion or sorted order.
+//
+// # Expiry
+//
+// A key whose expiry time is <= NowMs is logically absent for every command.
+// Read-only commands never remove anything; write commands may physically drop
+// an expired key they touch, which is deterministic because every replica
+// applies the same NowMs. Background removal of expired keys is done by the
+// SweepExpired command, proposed through the log like any other write.
+//
+// # Validation
+//
+// The edge (kv/resp, maelstrom) validates what Redis validates before queueing
+// a command: the command exists and its arity is right (Lookup, Spec.CheckArity).
+// Argument syntax and types are checked during execution, deterministically,
+// in the same order as Redis, so every replica produces the same error reply.
+// Bad input is always an error reply, never a panic; panics are reserved for
+// broken invariants.
+//
+// # Concurrency
+//
+// A Machine is not safe for concurrent use. Its owner serialises access
+// (the local executor with a mutex, the Raft FSM on its apply goroutine).
+// Command arguments are borrowed for the duration of one Exec call only: the
+// machine copies every byte it keeps.
+package kv

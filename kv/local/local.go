@@ -1,0 +1,83 @@
+// Package local is the standalone executor: one in-process kv.Machine, no
+// replication, no log. `kv serve --standalone` uses it; tests use it as the
+// reference executor. Commands are stamped with the local clock and a
+// seed from a counter, then executed under a mutex, so the machine sees one
+// command at a time.
+package local
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"redraft/kv"
+)
+
+// Executor runs commands on a local machine.
+type Executor struct {
+	mu    sync.Mutex
+	m     *kv.Machine
+	clock func() int64 // Unix ms
+	seed  uint64
+}
+
+// Option configures an Executor.
+type Option func(*Executor)
+
+// WithClock replaces the wall clock (Unix ms); tests use it to move time.
+func WithClock(now func() int64) Option { return func(x *Executor) { x.clock = now } }
+
+// WithSeed sets the first seed handed to commands.
+func WithSeed(seed uint64) Option { return func(x *Executor) { x.seed = seed } }
+
+// New returns an executor over a fresh machine.
+func New(opts ...Option) *Executor {
+	x := &Executor{
+		m:     kv.NewMachine(),
+		clock: func() int64 { return time.Now().UnixMilli() },
+		seed:  uint64(time.Now().UnixNano()),
+	}
+	for _, o := range opts {
+		o(x)
+	}
+	return x
+}
+
+// Execute implements resp.Executor.
+func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := x.clock()
+	for _, c := range cmds {
+		c.NowMs = now
+		x.seed++
+		c.Seed = x.seed * 0x9E3779B97F4A7C15
+		x.m.Exec(c, w)
+	}
+}
+
+// Watch implements resp.Executor.
+func (x *Executor) Watch(_ context.Context, keys [][]byte) ([]uint64, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := x.clock()
+	out := make([]uint64, len(keys))
+	for i, k := range keys {
+		out[i] = x.m.KeyVersion(k, now)
+	}
+	return out, nil
+}
+
+// Keyspace implements resp.Executor.
+func (x *Executor) Keyspace() (keys, expires int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m.Len(), x.m.Expires()
+}
+
+// Machine runs fn with exclusive access to the machine (snapshots, tests).
+func (x *Executor) Machine(fn func(m *kv.Machine)) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	fn(x.m)
+}

@@ -1,0 +1,313 @@
+package kv
+
+import "unsafe"
+
+// Machine is the deterministic state machine: one keyspace (database 0) and
+// the counters that travel with it. See the package doc for the rules.
+type Machine struct {
+	db *dict
+	// version counts executed write commands; an entry's version is the
+	// value at its last modification. WATCH compares versions.
+	version uint64
+	// expires counts entries with an expiry time (INFO keyspace).
+	expires int
+}
+
+// NewMachine returns an empty machine.
+func NewMachine() *Machine { return &Machine{db: newDict()} }
+
+// Exec executes one command and appends its reply to w, rendered for
+// cmd.Proto. Unknown commands and wrong arity are answered with Redis's
+// errors (the edge normally rejects them first; the machine re-checks because
+// a log may hold anything).
+func (m *Machine) Exec(cmd *Cmd, w *Writer) {
+	if cmd.Proto == 3 {
+		w.Proto = 3
+	} else {
+		w.Proto = 2
+	}
+	if cmd.Tx != nil {
+		m.execTx(cmd, w)
+		return
+	}
+	m.exec(cmd.Args, cmd.NowMs, cmd.Seed, w)
+}
+
+func (m *Machine) exec(args [][]byte, nowMs int64, seed uint64, w *Writer) {
+	if len(args) == 0 {
+		w.Error("ERR empty command")
+		return
+	}
+	spec := Lookup(args[0])
+	if spec == nil {
+		w.Error(ErrUnknownCommand(args[0], args[1:]))
+		return
+	}
+	if !spec.CheckArity(len(args)) {
+		w.Error(ErrArity(spec.Name))
+		return
+	}
+	if spec.Run == nil {
+		w.Error("ERR command '" + spec.Name + "' is not allowed here")
+		return
+	}
+	c := Ctx{m: m, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWrite()}
+	if !c.readOnly {
+		m.version++
+	}
+	spec.Run(&c)
+}
+
+// execTx runs a MULTI/EXEC transaction: if any watched key changed version
+// the reply is a null array and nothing runs; otherwise every queued command
+// runs in order, each with its own reply inside one array.
+func (m *Machine) execTx(cmd *Cmd, w *Writer) {
+	for _, wt := range cmd.Tx.Watches {
+		if m.KeyVersion(wt.Key, cmd.NowMs) != wt.Version {
+			w.NullArray()
+			return
+		}
+	}
+	w.Array(len(cmd.Tx.Cmds))
+	for i, args := range cmd.Tx.Cmds {
+		// Each queued command gets its own seed so two SPOPs differ.
+		m.exec(args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, w)
+	}
+}
+
+// KeyVersion returns the modification version of key at nowMs, 0 when the
+// key does not exist (or has expired). WATCH records it; EXEC compares it.
+func (m *Machine) KeyVersion(key []byte, nowMs int64) uint64 {
+	e := m.db.get(bstr(key))
+	if e == nil || e.expired(nowMs) {
+		return 0
+	}
+	return e.version
+}
+
+// Len returns the number of keys, expired-but-not-removed ones included.
+func (m *Machine) Len() int { return m.db.len() }
+
+// Expires returns the number of keys that have an expiry time.
+func (m *Machine) Expires() int { return m.expires }
+
+// Version returns the write-command counter.
+func (m *Machine) Version() uint64 { return m.version }
+
+// Ctx is the execution context of one command inside the machine.
+type Ctx struct {
+	m        *Machine
+	W        *Writer  // the reply goes here
+	Args     [][]byte // name and arguments, borrowed: copy what you keep
+	NowMs    int64    // the command's clock (Unix ms)
+	seed     uint64
+	rnd      *Rand
+	spec     *Spec
+	readOnly bool
+}
+
+// Rand returns the command's deterministic random generator.
+func (c *Ctx) Rand() *Rand {
+	if c.rnd == nil {
+		c.rnd = NewRand(c.seed)
+	}
+	return c.rnd
+}
+
+// Name returns the command's name as registered (lower case).
+func (c *Ctx) Name() string { return c.spec.Name }
+
+// Machine returns the machine the command runs in.
+func (c *Ctx) Machine() *Machine { return c.m }
+
+// mustWrite asserts that a mutation happens inside a write command.
+func (c *Ctx) mustWrite() {
+	if c.readOnly {
+		panic("kv: read-only command " + c.spec.Name + " tried to modify the keyspace")
+	}
+}
+
+// bstr views b as a string without copying; only for lookups, never stored.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Lookup returns the live entry for key, or nil if it is absent or expired.
+// It never modifies anything, so read-only commands use it.
+func (c *Ctx) Lookup(key []byte) *entry {
+	e := c.m.db.get(bstr(key))
+	if e == nil || e.expired(c.NowMs) {
+		return nil
+	}
+	return e
+}
+
+// LookupWrite is Lookup for write commands: an expired key it finds is
+// removed for good (deterministic: every replica has the same NowMs).
+func (c *Ctx) LookupWrite(key []byte) *entry {
+	c.mustWrite()
+	e := c.m.db.get(bstr(key))
+	if e == nil {
+		return nil
+	}
+	if e.expired(c.NowMs) {
+		c.removeEntry(e)
+		return nil
+	}
+	return e
+}
+
+// LookupType returns the live entry for key when it holds type t. When the key
+// holds another type it writes WRONGTYPE and returns ok == false; when it is
+// absent it returns (nil, true). For writes it behaves like LookupWrite.
+func (c *Ctx) LookupType(key []byte, t Type) (e *entry, ok bool) {
+	if c.readOnly {
+		e = c.Lookup(key)
+	} else {
+		e = c.LookupWrite(key)
+	}
+	if e != nil && e.typ() != t {
+		c.W.Error(ErrWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// Add creates key, which must not exist (call LookupWrite first), holding obj
+// (nil for a string, whose bytes are copied from str).
+func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
+	c.mustWrite()
+	e := &entry{key: string(key), obj: obj, version: c.m.version}
+	if obj == nil {
+		e.str = cloneBytes(str)
+	}
+	c.m.db.add(e)
+	return e
+}
+
+// SetString makes key a string holding val (copied), creating or replacing
+// it. The expiry is cleared unless keepTTL.
+func (c *Ctx) SetString(key, val []byte, keepTTL bool) *entry {
+	e := c.LookupWrite(key)
+	if e == nil {
+		return c.Add(key, val, nil)
+	}
+	e.obj = nil
+	e.str = reuseBytes(e.str, val)
+	if !keepTTL {
+		c.SetExpire(e, 0)
+	}
+	c.Dirty(e)
+	return e
+}
+
+// Replace makes an existing entry hold obj (or a copy of str when obj is
+// nil), clearing its expiry unless keepTTL.
+func (c *Ctx) Replace(e *entry, str []byte, obj any, keepTTL bool) {
+	c.mustWrite()
+	e.obj = obj
+	if obj == nil {
+		e.str = reuseBytes(e.str, str)
+	} else {
+		e.str = nil
+	}
+	if !keepTTL {
+		c.SetExpire(e, 0)
+	}
+	c.Dirty(e)
+}
+
+// Delete removes key if it exists and is live; it reports whether it did.
+func (c *Ctx) Delete(key []byte) bool {
+	e := c.LookupWrite(key)
+	if e == nil {
+		return false
+	}
+	c.removeEntry(e)
+	return true
+}
+
+// DeleteEntry removes a live entry found with LookupWrite/LookupType.
+func (c *Ctx) DeleteEntry(e *entry) {
+	c.mustWrite()
+	c.removeEntry(e)
+}
+
+func (c *Ctx) removeEntry(e *entry) {
+	if c.m.db.remove(e.key) != e {
+		panic("kv: removing an entry that is not in the keyspace")
+	}
+	if e.expireAt != 0 {
+		c.m.expires--
+	}
+}
+
+// Dirty records that e was modified (Redis's signalModifiedKey): it bumps
+// the entry's version so that a WATCH on it fires.
+func (c *Ctx) Dirty(e *entry) {
+	c.mustWrite()
+	e.version = c.m.version
+}
+
+// SetExpire sets e's absolute expiry (Unix ms; 0 removes it).
+func (c *Ctx) SetExpire(e *entry, atMs int64) {
+	c.mustWrite()
+	switch {
+	case e.expireAt == 0 && atMs != 0:
+		c.m.expires++
+	case e.expireAt != 0 && atMs == 0:
+		c.m.expires--
+	}
+	e.expireAt = atMs
+}
+
+// Flush removes every key.
+func (c *Ctx) Flush() {
+	c.mustWrite()
+	c.m.db.clear()
+	c.m.expires = 0
+}
+
+// Keyspace access for commands that iterate (KEYS, SCAN, RANDOMKEY, DBSIZE).
+
+// DBSize returns the number of keys, expired ones not yet removed included
+// (Redis's DBSIZE counts them too).
+func (c *Ctx) DBSize() int { return c.m.db.len() }
+
+// ScanKeys visits the bucket at cursor and returns the next cursor (see dict.scan).
+// fn receives every entry of the bucket, expired ones included.
+func (c *Ctx) ScanKeys(cursor uint64, fn func(e *entry)) uint64 {
+	return c.m.db.scan(cursor, fn)
+}
+
+// EachKey visits every entry in table order until fn returns false.
+func (c *Ctx) EachKey(fn func(e *entry) bool) { c.m.db.each(fn) }
+
+// RandomEntry returns a random entry (possibly expired) or nil.
+func (c *Ctx) RandomEntry() *entry { return c.m.db.random(c.Rand()) }
+
+// Entry accessors for command implementations.
+
+// Key returns the entry's key.
+func (e *entry) Key() string { return e.key }
+
+// Type returns the entry's data type.
+func (e *entry) Type() Type { return e.typ() }
+
+// ExpireAt returns the absolute expiry (Unix ms), 0 when none.
+func (e *entry) ExpireAt() int64 { return e.expireAt }
+
+func cloneBytes(b []byte) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out
+}
+
+// reuseBytes copies src into dst's storage when it fits without wasting
+// more than half of it, otherwise into a new exact-size slice.
+func reuseBytes(dst, src []byte) []byte {
+	if cap(dst) >= len(src) && cap(dst) <= 2*len(src)+16 {
+		dst = dst[:len(src)]
+		copy(dst, src)
+		return dst
+	}
+	return cloneBytes(src)
+}

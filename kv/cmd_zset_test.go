@@ -1,6 +1,11 @@
 package kv
 
-import "testing"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // zgroup is a sequence of commands run on a fresh machine in one protocol,
 // with the exact replies Redis 7.0.15 gave (captured from redis-server).
@@ -16,6 +21,452 @@ func TestZSetGolden(t *testing.T) {
 			x := newTM(t)
 			x.proto = g.proto
 			x.run(g.steps)
+		})
+	}
+}
+
+// zrespArray renders the RESP2 reply of a member list, with scores when
+// withScores (the reference side of the randomized test).
+func zrespArray(elems []zsetElem, withScores bool) string {
+	n := len(elems)
+	if withScores {
+		n *= 2
+	}
+	s := fmt.Sprintf("*%d\r\n", n)
+	for _, e := range elems {
+		s += fmt.Sprintf("$%d\r\n%s\r\n", len(e.member), e.member)
+		if withScores {
+			d := string(AppendDouble(nil, e.score))
+			s += fmt.Sprintf("$%d\r\n%s\r\n", len(d), d)
+		}
+	}
+	return s
+}
+
+// TestZSetCommandsAgainstModel drives the commands with random operations
+// and checks every reply against a naive sorted-slice model.
+func TestZSetCommandsAgainstModel(t *testing.T) {
+	x := newTM(t)
+	var m zmodel
+	r := NewRand(42)
+	score := func() float64 { return float64(r.Intn(41)-20) / 2 }
+	fs := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	member := func() string { return fmt.Sprintf("m%d", r.Intn(200)) }
+	for op := 0; op < 5000; op++ {
+		var args []string
+		var want string
+		switch r.Intn(10) {
+		case 0, 1, 2:
+			s, mb := score(), member()
+			flag := []string{"", "NX", "XX", "GT", "LT"}[r.Intn(5)]
+			args = []string{"ZADD", "k"}
+			if flag != "" {
+				args = append(args, flag)
+			}
+			args = append(args, "CH", fs(s), mb)
+			i := m.find(mb)
+			changed := false
+			switch {
+			case i < 0 && flag != "XX":
+				changed = true
+			case i >= 0 && flag != "NX" && m[i].score != s &&
+				!(flag == "GT" && s <= m[i].score) && !(flag == "LT" && s >= m[i].score):
+				changed = true
+			}
+			if changed {
+				m.set(mb, s)
+				want = ":1\r\n"
+			} else {
+				want = ":0\r\n"
+			}
+		case 3:
+			s, mb := score(), member()
+			args = []string{"ZINCRBY", "k", fs(s), mb}
+			cur := 0.0
+			if i := m.find(mb); i >= 0 {
+				cur = m[i].score
+			}
+			m.set(mb, cur+s)
+			d := string(AppendDouble(nil, cur+s))
+			want = fmt.Sprintf("$%d\r\n%s\r\n", len(d), d)
+		case 4:
+			mb := member()
+			args = []string{"ZREM", "k", mb}
+			if m.del(mb) {
+				want = ":1\r\n"
+			} else {
+				want = ":0\r\n"
+			}
+		case 5:
+			n := r.Intn(3)
+			args = []string{"ZPOPMIN", "k", strconv.Itoa(n)}
+			n = min(n, len(m))
+			want = zrespArray(m[:n], true)
+			m = append(zmodel(nil), m[n:]...)
+		case 6:
+			lo, hi := score(), score()
+			args = []string{"ZREMRANGEBYSCORE", "k", fs(lo), "(" + fs(hi)}
+			var keep zmodel
+			for _, e := range m {
+				if !(e.score >= lo && e.score < hi) {
+					keep = append(keep, e)
+				}
+			}
+			want = fmt.Sprintf(":%d\r\n", len(m)-len(keep))
+			m = keep
+		case 7:
+			lo, hi := score(), score()
+			off, cnt := r.Intn(5), r.Intn(6)-1
+			args = []string{"ZRANGEBYSCORE", "k", "(" + fs(lo), fs(hi), "WITHSCORES", "LIMIT", strconv.Itoa(off), strconv.Itoa(cnt)}
+			var in []zsetElem
+			for _, e := range m {
+				if e.score > lo && e.score <= hi {
+					in = append(in, e)
+				}
+			}
+			if off >= len(in) {
+				in = nil
+			} else {
+				in = in[off:]
+			}
+			if cnt >= 0 && cnt < len(in) {
+				in = in[:cnt]
+			}
+			want = zrespArray(in, true)
+		case 8:
+			mb := member()
+			args = []string{"ZREVRANK", "k", mb}
+			if i := m.find(mb); i >= 0 {
+				want = fmt.Sprintf(":%d\r\n", len(m)-1-i)
+			} else {
+				want = "$-1\r\n"
+			}
+		case 9:
+			a, b := r.Intn(30)-15, r.Intn(30)-15
+			args = []string{"ZRANGE", "k", strconv.Itoa(a), strconv.Itoa(b), "REV"}
+			n := len(m)
+			if a < 0 {
+				a += n
+			}
+			if b < 0 {
+				b += n
+			}
+			a = max(a, 0)
+			var out []zsetElem
+			for i := a; i <= b && i < n; i++ {
+				out = append(out, m[n-1-i])
+			}
+			want = zrespArray(out, false)
+		}
+		if got := x.do(args...); got != want {
+			t.Fatalf("op %d %q: got %q, want %q", op, args, got, want)
+		}
+		if got, want := x.do("ZRANGE", "k", "0", "-1", "WITHSCORES"), zrespArray(m, true); got != want {
+			t.Fatalf("op %d after %q: contents %q, want %q", op, args, got, want)
+		}
+		if op%250 == 0 {
+			if e := x.m.db.get("k"); e != nil {
+				checkZSet(t, e.obj.(*ZSet))
+			} else if len(m) != 0 {
+				t.Fatalf("op %d: key gone, model has %d", op, len(m))
+			}
+		}
+	}
+}
+
+// zaddMany adds n members "<prefix><i>" with score i through ZADD.
+func zaddMany(x *tm, key, prefix string, n int) {
+	args := []string{"ZADD", key}
+	for i := 0; i < n; i++ {
+		args = append(args, strconv.Itoa(i), prefix+strconv.Itoa(i))
+	}
+	x.do(args...)
+}
+
+func zsetAt(x *tm, key string) *ZSet {
+	e := x.m.db.get(key)
+	if e == nil {
+		return nil
+	}
+	return e.obj.(*ZSet)
+}
+
+func TestZSetEncodingFollowsRedis(t *testing.T) {
+	x := newTM(t)
+	zaddMany(x, "k", "m", 128)
+	if z := zsetAt(x, "k"); !z.listpack {
+		t.Fatal("128 members: not a listpack")
+	}
+	x.do("ZADD", "k", "1", "extra")
+	if z := zsetAt(x, "k"); z.listpack {
+		t.Fatal("129 members: still a listpack")
+	}
+	// One ZADD of 200 on a new key starts as a listpack (Redis 7.0 looks at
+	// the first member only) and converts at the 129th: the -0 added first
+	// is stored as 0, the -0 added last stays -0.
+	args := []string{"ZADD", "n", "-0", "first"}
+	for i := 0; i < 198; i++ {
+		args = append(args, "1", fmt.Sprint("f", i))
+	}
+	args = append(args, "-0", "last")
+	x.do(args...)
+	x.run([]step{
+		{cmd("ZSCORE", "n", "first"), "$1\r\n0\r\n"},
+		{cmd("ZSCORE", "n", "last"), "$2\r\n-0\r\n"},
+		// A 129-member union stays a skiplist and keeps -0.
+		{cmd("ZUNIONSTORE", "u", "1", "k", "WEIGHTS", "-0"), ":129\r\n"},
+		{cmd("ZSCORE", "u", "m5"), "$2\r\n-0\r\n"},
+	})
+	if z := zsetAt(x, "u"); z.listpack {
+		t.Fatal("129-member union is a listpack")
+	}
+	x.do("ZREMRANGEBYRANK", "u", "0", "-3")
+	if z := zsetAt(x, "u"); z.listpack || z.Len() != 2 {
+		t.Fatal("a shrunk skiplist converted back")
+	}
+	x.run([]step{
+		{cmd("ZRANGE", "u", "0", "-1", "WITHSCORES"), "*4\r\n$3\r\nm98\r\n$2\r\n-0\r\n$3\r\nm99\r\n$2\r\n-0\r\n"},
+		// A 2-member union is converted to a listpack, where -0 becomes 0.
+		{cmd("ZUNIONSTORE", "u2", "1", "u"), ":2\r\n"},
+		{cmd("ZRANGE", "u2", "0", "-1", "WITHSCORES"), "*4\r\n$3\r\nm98\r\n$1\r\n0\r\n$3\r\nm99\r\n$1\r\n0\r\n"},
+	})
+	if z := zsetAt(x, "u2"); !z.listpack {
+		t.Fatal("2-member union is not a listpack")
+	}
+}
+
+// TestZScanSkiplistPagesKeepTheGuarantee: on a skiplist ZSCAN pages with a
+// cursor; members present throughout are all returned although the set
+// grows and shrinks between calls.
+func TestZScanSkiplistPagesKeepTheGuarantee(t *testing.T) {
+	x := newTM(t)
+	zaddMany(x, "k", "keep", 1000)
+	seen := map[string]int{}
+	cursor := "0"
+	for calls := 1; ; calls++ {
+		got := x.do("ZSCAN", "k", cursor, "COUNT", "20")
+		parts := strings.Split(got, "\r\n")
+		cursor = parts[2]
+		if calls == 1 && cursor == "0" {
+			t.Fatal("a 1000-member skiplist returned in one call")
+		}
+		n, _ := strconv.Atoi(strings.TrimPrefix(parts[3], "*"))
+		for i := 0; i < n; i += 2 {
+			seen[parts[5+2*i]]++
+			if want := strings.TrimPrefix(parts[5+2*i], "keep"); parts[7+2*i] != want && !strings.HasPrefix(parts[5+2*i], "tmp") {
+				t.Fatalf("member %s scored %s, want %s", parts[5+2*i], parts[7+2*i], want)
+			}
+		}
+		switch calls {
+		case 3:
+			zaddMany(x, "k", "tmp", 3000) // the table grows
+		case 30:
+			rem := []string{"ZREM", "k"}
+			for i := 0; i < 3000; i++ {
+				rem = append(rem, fmt.Sprint("tmp", i))
+			}
+			x.do(rem...) // and shrinks
+		}
+		if cursor == "0" {
+			break
+		}
+		if calls > 100000 {
+			t.Fatal("ZSCAN does not terminate")
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		if seen[fmt.Sprint("keep", i)] == 0 {
+			t.Fatalf("keep%d never returned", i)
+		}
+	}
+	// A second full scan without modification returns each member exactly
+	// once (no resize in between).
+	seen = map[string]int{}
+	cursor = "0"
+	for {
+		parts := strings.Split(x.do("ZSCAN", "k", cursor, "COUNT", "7", "MATCH", "keep1*"), "\r\n")
+		cursor = parts[2]
+		n, _ := strconv.Atoi(strings.TrimPrefix(parts[3], "*"))
+		for i := 0; i < n; i += 2 {
+			seen[parts[5+2*i]]++
+		}
+		if cursor == "0" {
+			break
+		}
+	}
+	if len(seen) != 111 { // keep1, keep10-19, keep100-199
+		t.Fatalf("MATCH keep1* returned %d members, want 111", len(seen))
+	}
+	for m, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s returned %d times", m, n)
+		}
+	}
+}
+
+func TestZRandMemberShapes(t *testing.T) {
+	for _, size := range []int{5, 50, 300} {
+		x := newTM(t)
+		zaddMany(x, "k", "m", size)
+		for _, count := range []int{1, 2, size / 3, size/3 + 1, size - 1, size, size + 5, -1, -3, -2 * size} {
+			got := x.do("ZRANDMEMBER", "k", strconv.Itoa(count))
+			parts := strings.Split(got, "\r\n")
+			want := count
+			if count > size {
+				want = size
+			}
+			if count < 0 {
+				want = -count
+			}
+			if parts[0] != fmt.Sprintf("*%d", want) {
+				t.Fatalf("size %d count %d: header %q", size, count, parts[0])
+			}
+			seen := map[string]bool{}
+			for i := 0; i < want; i++ {
+				m := parts[2+2*i]
+				if n, err := strconv.Atoi(strings.TrimPrefix(m, "m")); err != nil || n < 0 || n >= size {
+					t.Fatalf("size %d count %d: bad member %q", size, count, m)
+				}
+				if count > 0 && seen[m] {
+					t.Fatalf("size %d count %d: %q twice", size, count, m)
+				}
+				seen[m] = true
+			}
+		}
+	}
+	// The same seed picks the same members.
+	a, b := newTM(t), newTM(t)
+	zaddMany(a, "k", "m", 300)
+	zaddMany(b, "k", "m", 300)
+	for i := 0; i < 5; i++ {
+		if ra, rb := a.do("ZRANDMEMBER", "k", "-10", "WITHSCORES"), b.do("ZRANDMEMBER", "k", "-10", "WITHSCORES"); ra != rb {
+			t.Fatal("same seed, different ZRANDMEMBER")
+		}
+	}
+	if got := a.do("ZRANDMEMBER", "k", strconv.Itoa(-zrandMemberRepeatMax-1)); got != "-"+errZOutOfRange+"\r\n" {
+		t.Fatalf("huge negative count: got %q", got)
+	}
+}
+
+// TestZSetWatchVersions: a command bumps the key's version only when it
+// changes the set (Redis calls signalModifiedKey only then).
+func TestZSetWatchVersions(t *testing.T) {
+	x := newTM(t)
+	x.do("ZADD", "k", "1", "a", "2", "b")
+	ver := func() uint64 { return x.m.KeyVersion([]byte("k"), x.now) }
+	for _, tc := range []struct {
+		args    []string
+		changes bool
+	}{
+		{cmd("ZADD", "k", "1", "a"), false},
+		{cmd("ZADD", "k", "NX", "5", "a"), false},
+		{cmd("ZADD", "k", "XX", "1", "nope"), false},
+		{cmd("ZADD", "k", "GT", "0", "a"), false},
+		{cmd("ZADD", "k", "INCR", "0", "a"), false},
+		{cmd("ZINCRBY", "k", "1", "a"), true},
+		{cmd("ZADD", "k", "3", "c"), true},
+		{cmd("ZREM", "k", "nope"), false},
+		{cmd("ZREM", "k", "c"), true},
+		{cmd("ZREMRANGEBYSCORE", "k", "100", "200"), false},
+		{cmd("ZREMRANGEBYRANK", "k", "5", "6"), false},
+		{cmd("ZREMRANGEBYLEX", "k", "[x", "[y"), false},
+		{cmd("ZPOPMIN", "k", "0"), false},
+		{cmd("ZPOPMAX", "k"), true},
+		{cmd("ZRANGE", "k", "0", "-1"), false},
+		{cmd("ZUNIONSTORE", "other", "1", "k"), false},
+		{cmd("ZUNIONSTORE", "k", "1", "k"), true},
+		{cmd("ZRANGESTORE", "k", "k", "0", "-1"), true},
+	} {
+		before := ver()
+		x.do(tc.args...)
+		if changed := ver() != before; changed != tc.changes {
+			t.Errorf("%q: version changed %v, want %v", tc.args, changed, tc.changes)
+		}
+	}
+	x.do("ZREM", "k", "a", "b", "c")
+	if ver() != 0 || x.m.Len() != 1 {
+		t.Fatalf("emptied zset still present (version %d, %d keys)", ver(), x.m.Len())
+	}
+}
+
+// TestZSetExpiredKeyIsAbsent: an expired zset reads as missing, and a write
+// replaces it with a fresh one.
+func TestZSetExpiredKeyIsAbsent(t *testing.T) {
+	x := newTM(t)
+	x.do("ZADD", "k", "1", "a")
+	x.m.db.get("k").expireAt = x.now + 10
+	x.m.expires++
+	x.now += 10
+	x.run([]step{
+		{cmd("ZCARD", "k"), ":0\r\n"},
+		{cmd("ZSCORE", "k", "a"), "$-1\r\n"},
+		{cmd("ZADD", "k", "2", "b"), ":1\r\n"},
+		{cmd("ZRANGE", "k", "0", "-1", "WITHSCORES"), "*2\r\n$1\r\nb\r\n$1\r\n2\r\n"},
+	})
+	if x.m.Expires() != 0 {
+		t.Fatalf("expires counter %d, want 0", x.m.Expires())
+	}
+}
+
+// TestZUnionStoreAcceptsSets runs when the set family is present: plain
+// sets are inputs with every member scoring 1.
+func TestZUnionStoreAcceptsSets(t *testing.T) {
+	if Lookup([]byte("sadd")) == nil {
+		t.Skip("set commands not registered in this build")
+	}
+	x := newTM(t)
+	x.run([]step{
+		{cmd("ZADD", "z", "1", "a", "2", "b", "3", "c"), ":3\r\n"},
+		{cmd("SADD", "s", "a", "d", "x"), ":3\r\n"},
+		{cmd("SADD", "ints", "1", "2", "3"), ":3\r\n"},
+		{cmd("ZUNIONSTORE", "d", "2", "z", "s", "WEIGHTS", "2", "3"), ":5\r\n"},
+		{cmd("ZRANGE", "d", "0", "-1", "WITHSCORES"), "*10\r\n$1\r\nd\r\n$1\r\n3\r\n$1\r\nx\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n$1\r\nc\r\n$1\r\n6\r\n"},
+		{cmd("ZINTERSTORE", "d", "2", "z", "s"), ":1\r\n"},
+		{cmd("ZRANGE", "d", "0", "-1", "WITHSCORES"), "*2\r\n$1\r\na\r\n$1\r\n2\r\n"},
+		{cmd("ZUNION", "1", "ints", "WITHSCORES"), "*6\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n"},
+		{cmd("ZINTERCARD", "2", "s", "z"), ":1\r\n"},
+		{cmd("ZDIFF", "2", "s", "z"), "*2\r\n$1\r\nd\r\n$1\r\nx\r\n"},
+	})
+}
+
+func BenchmarkZAdd(b *testing.B) {
+	m := NewMachine()
+	w := NewWriter(nil, 2)
+	args := [][]byte{[]byte("ZADD"), []byte("k"), nil, nil}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		args[2] = strconv.AppendInt(args[2][:0], int64(i%1000), 10)
+		args[3] = strconv.AppendInt(append(args[3][:0], 'm'), int64(i%100000), 10)
+		w.Reset()
+		m.Exec(&Cmd{Args: args, Proto: 2}, w)
+	}
+}
+
+func BenchmarkZRange(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"rank10", []string{"ZRANGE", "k", "5000", "5009", "WITHSCORES"}},
+		{"byscore10", []string{"ZRANGE", "k", "(500", "+inf", "BYSCORE", "LIMIT", "0", "10"}},
+		{"rev100", []string{"ZREVRANGE", "k", "100", "199"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m := NewMachine()
+			w := NewWriter(nil, 2)
+			for i := 0; i < 10000; i++ {
+				m.Exec(&Cmd{Args: [][]byte{[]byte("ZADD"), []byte("k"), []byte(strconv.Itoa(i / 10)), []byte(fmt.Sprint("member:", i))}, Proto: 2}, w)
+			}
+			args := make([][]byte, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = []byte(a)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				w.Reset()
+				m.Exec(&Cmd{Args: args, Proto: 2}, w)
+			}
 		})
 	}
 }

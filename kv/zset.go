@@ -368,7 +368,7 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 	}
 	listpack := flags&zsetSnapListpack != 0
 	b = b[1:]
-	n, k := binary.Uvarint(b)
+	n, k := zsetUvarint(b)
 	if k <= 0 {
 		return nil, errZSetSnapTruncated
 	}
@@ -389,7 +389,7 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 		}
 		score := math.Float64frombits(binary.LittleEndian.Uint64(b))
 		b = b[8:]
-		l, k := binary.Uvarint(b)
+		l, k := zsetUvarint(b)
 		if k <= 0 {
 			return nil, errZSetSnapTruncated
 		}
@@ -419,6 +419,16 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 		return nil, fmt.Errorf("%w: trailing bytes", errZSetSnapCorrupt)
 	}
 	return z, nil
+}
+
+// zsetUvarint decodes a uvarint, refusing non-minimal encodings (so that an
+// accepted snapshot is the canonical one): n <= 0 means invalid.
+func zsetUvarint(b []byte) (v uint64, n int) {
+	v, n = binary.Uvarint(b)
+	if n > 1 && b[n-1] == 0 {
+		return 0, -1
+	}
+	return v, n
 }
 
 // Parsing of scores and ranges, exactly as Redis 7.0 does it.

@@ -235,6 +235,29 @@ func TestZSetEncodingFollowsRedis(t *testing.T) {
 	}
 }
 
+// TestZRangeStoreEncoding: ZRANGESTORE starts its destination as a
+// skiplist only for a rank range longer than 128 (Redis's
+// zrangeResultBeginStore), so only then does a -0 score survive.
+func TestZRangeStoreEncoding(t *testing.T) {
+	x := newTM(t)
+	zaddMany(x, "big", "m", 200)
+	x.run([]step{
+		{cmd("ZADD", "big", "-0", "neg"), ":1\r\n"},
+		{cmd("ZSCORE", "big", "neg"), "$2\r\n-0\r\n"},
+		{cmd("ZRANGESTORE", "d1", "big", "0", "-1"), ":201\r\n"},
+		{cmd("ZSCORE", "d1", "neg"), "$2\r\n-0\r\n"},
+		{cmd("ZRANGESTORE", "d2", "big", "-inf", "+inf", "BYSCORE"), ":201\r\n"},
+		{cmd("ZSCORE", "d2", "neg"), "$1\r\n0\r\n"},
+		{cmd("ZRANGESTORE", "d3", "big", "0", "5"), ":6\r\n"},
+		{cmd("ZSCORE", "d3", "neg"), "$1\r\n0\r\n"},
+	})
+	for key, listpack := range map[string]bool{"d1": false, "d2": false, "d3": true} {
+		if z := zsetAt(x, key); z.listpack != listpack {
+			t.Errorf("%s: listpack %v, want %v", key, z.listpack, listpack)
+		}
+	}
+}
+
 // TestZScanSkiplistPagesKeepTheGuarantee: on a skiplist ZSCAN pages with a
 // cursor; members present throughout are all returned although the set
 // grows and shrinks between calls.

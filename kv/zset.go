@@ -281,6 +281,120 @@ func (z *ZSet) countBetween(first, last *zslNode) int {
 	return z.zsl.rankOf(last.score, last.member) - z.zsl.rankOf(first.score, first.member) + 1
 }
 
+// Range queries for the ZRANGE family; they return nodes in reply order.
+
+// rangeByRank returns the nodes of ranks start..end (negative counts from
+// the end), in reverse order when reverse (ranks then count from the top).
+func (z *ZSet) rangeByRank(start, end int64, reverse bool) []*zslNode {
+	n := int64(z.Len())
+	if start < 0 {
+		start += n
+	}
+	if end < 0 {
+		end += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if start > end || start >= n {
+		return nil
+	}
+	if end >= n {
+		end = n - 1
+	}
+	out := make([]*zslNode, 0, end-start+1)
+	if reverse {
+		for x := z.zsl.byRank(int(n - start)); x != nil && len(out) < cap(out); x = x.backward {
+			out = append(out, x)
+		}
+	} else {
+		for x := z.zsl.byRank(int(start + 1)); x != nil && len(out) < cap(out); x = x.next() {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// skipFrom returns the node offset places after x in the walking direction
+// (Redis skips one node at a time; ranks make it O(log n)). A negative
+// offset skips everything, as Redis's "while (ln && offset--)" does.
+func (z *ZSet) skipFrom(x *zslNode, offset int64, reverse bool) *zslNode {
+	if x == nil || offset == 0 {
+		return x
+	}
+	if offset < 0 || offset >= int64(z.Len()) {
+		return nil
+	}
+	r := int64(z.zsl.rankOf(x.score, x.member))
+	if reverse {
+		r -= offset
+	} else {
+		r += offset
+	}
+	return z.zsl.byRank(int(r))
+}
+
+// rangeByScore returns the nodes with scores in r, skipping offset and
+// returning at most limit (all when negative).
+func (z *ZSet) rangeByScore(r *zrangeSpec, offset, limit int64, reverse bool) []*zslNode {
+	if offset > 0 && offset >= int64(z.Len()) {
+		return nil
+	}
+	var x *zslNode
+	if reverse {
+		x = z.zsl.lastInRange(r)
+	} else {
+		x = z.zsl.firstInRange(r)
+	}
+	var out []*zslNode
+	for x = z.skipFrom(x, offset, reverse); x != nil && limit != 0; limit-- {
+		if reverse {
+			if !r.gteMin(x.score) {
+				break
+			}
+			out = append(out, x)
+			x = x.backward
+		} else {
+			if !r.lteMax(x.score) {
+				break
+			}
+			out = append(out, x)
+			x = x.next()
+		}
+	}
+	return out
+}
+
+// rangeByLex is rangeByScore for a member range.
+func (z *ZSet) rangeByLex(r *zlexRangeSpec, offset, limit int64, reverse bool) []*zslNode {
+	if offset > 0 && offset >= int64(z.Len()) {
+		return nil
+	}
+	var x *zslNode
+	if reverse {
+		x = z.lastInLex(r)
+	} else {
+		x = z.firstInLex(r)
+	}
+	var out []*zslNode
+	for x = z.skipFrom(x, offset, reverse); x != nil && limit != 0; limit-- {
+		if reverse {
+			if !r.gteMin(x.member) {
+				break
+			}
+			out = append(out, x)
+			x = x.backward
+		} else {
+			if !r.lteMax(x.member) {
+				break
+			}
+			out = append(out, x)
+			x = x.next()
+		}
+	}
+	return out
+}
+
 // zsetElem is a (member, score) pair on its way into a new ZSet.
 type zsetElem struct {
 	member string

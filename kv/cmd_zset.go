@@ -1065,41 +1065,6 @@ func zdiff(srcs []zsetSrc) []zsetElem {
 
 // ZSCAN.
 
-// parseScanCursor parses a cursor as Redis's parseScanCursorOrReply does
-// (strtoul base 10 over the C string): no leading space, optional sign
-// ("-1" wraps around), digits ending the string or at a NUL, no overflow.
-// An empty cursor is 0.
-func parseScanCursor(b []byte) (uint64, bool) {
-	if len(b) > 0 && isSpace(b[0]) {
-		return 0, false
-	}
-	i, neg := 0, false
-	if i < len(b) && (b[i] == '+' || b[i] == '-') {
-		neg = b[i] == '-'
-		i++
-	}
-	start := i
-	var v uint64
-	overflow := false
-	for ; i < len(b) && isDigit(b[i]); i++ {
-		d := uint64(b[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			overflow = true
-		}
-		v = v*10 + d
-	}
-	if i == start {
-		// No digits: strtoul converts nothing and points at the start.
-		return 0, len(b) == 0 || b[0] == 0
-	}
-	if (i < len(b) && b[i] != 0) || overflow {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
 
 func runZScan(c *Ctx) {
 	cursor, ok := parseScanCursor(c.Args[2])

@@ -419,7 +419,7 @@ func TestZSetExpiredKeyIsAbsent(t *testing.T) {
 	x.do("ZADD", "k", "1", "a")
 	x.m.db.get("k").expireAt = x.now + 10
 	x.m.expires++
-	x.now += 10
+	x.now += 11 // past the expiry millisecond
 	x.run([]step{
 		{cmd("ZCARD", "k"), ":0\r\n"},
 		{cmd("ZSCORE", "k", "a"), "$-1\r\n"},

@@ -1065,7 +1065,6 @@ func zdiff(srcs []zsetSrc) []zsetElem {
 
 // ZSCAN.
 
-
 func runZScan(c *Ctx) {
 	cursor, ok := parseScanCursor(c.Args[2])
 	if !ok {

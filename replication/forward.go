@@ -45,12 +45,27 @@ type fwdConn struct {
 	w *bufio.Writer
 }
 
+// Forwarder carries a follower's batch to the leader. The default sends
+// REDRAFT.FORWARD to the leader's registered RESP address; Maelstrom mode
+// supplies one that uses Maelstrom messages.
+type Forwarder interface {
+	// Forward sends payload (see EncodeForward) to the node leaderID and
+	// returns its replies. Errors must wrap ErrForwardNotSent when nothing
+	// reached the leader and ErrForwardUnknown otherwise.
+	Forward(ctx context.Context, leaderID string, payload []byte) ([]byte, error)
+}
+
 var (
-	// errForwardNotSent: the batch certainly did not reach the leader.
-	errForwardNotSent = errors.New("replication: forward: not sent")
-	// errForwardUnknown: the batch may have reached the leader.
-	errForwardUnknown = errors.New("replication: forward: outcome unknown")
+	// ErrForwardNotSent: the batch certainly did not reach the leader.
+	ErrForwardNotSent = errors.New("replication: forward: not sent")
+	// ErrForwardUnknown: the batch may have reached the leader.
+	ErrForwardUnknown = errors.New("replication: forward: outcome unknown")
+	errForwardNotSent = ErrForwardNotSent
+	errForwardUnknown = ErrForwardUnknown
 )
+
+// EncodeForward encodes a batch for Forwarder.Forward / Node.HandleForward.
+func EncodeForward(cmds []*kv.Cmd) []byte { return encodeEntry(nil, "", cmds) }
 
 func newForwarder(timeout time.Duration) *forwarder {
 	return &forwarder{timeout: timeout, idle: map[string][]*fwdConn{}}
@@ -83,9 +98,9 @@ func (f *forwarder) put(addr string, c *fwdConn) {
 	f.idle[addr] = append(f.idle[addr], c)
 }
 
-// forward sends cmds to the leader at addr and returns the raw replies.
-func (f *forwarder) forward(ctx context.Context, addr string, cmds []*kv.Cmd) ([]byte, error) {
-	reply, err := f.call(ctx, addr, []byte(ForwardCommand), encodeEntry(nil, "", cmds))
+// forward sends a forward payload to the leader at addr and returns the raw replies.
+func (f *forwarder) forward(ctx context.Context, addr string, payload []byte) ([]byte, error) {
+	reply, err := f.call(ctx, addr, []byte(ForwardCommand), payload)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	// Redirect makes followers answer -MOVED 0 <leader-addr> instead of
 	// forwarding commands to the leader.
 	Redirect bool
+	// Forwarder carries batches to the leader; nil uses the leader's
+	// registered RESP address over TCP.
+	Forwarder Forwarder
 	// LeaderWait bounds how long a follower waits for a leader to be known
 	// before refusing a command (default 1s).
 	LeaderWait time.Duration
@@ -290,27 +293,33 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 	deadline := time.Now().Add(n.cfg.LeaderWait)
 	for {
 		_, id := n.raft.LeaderWithID()
-		addr := ""
-		if id != "" {
-			addr = n.fsm.NodeAddr(string(id))
-		}
 		if id == raft.ServerID(n.cfg.ID) && n.raft.State() == raft.Leader {
 			n.executeLocal(ctx, cmds, write, w)
 			return
 		}
-		if addr != "" {
-			if n.cfg.Redirect {
-				for range cmds {
-					w.Error("MOVED 0 " + addr)
-				}
-				return
+		addr := ""
+		if id != "" {
+			addr = n.fsm.NodeAddr(string(id))
+		}
+		if id != "" && n.cfg.Redirect && addr != "" {
+			for range cmds {
+				w.Error("MOVED 0 " + addr)
 			}
-			reply, err := n.fwd.forward(ctx, addr, cmds)
+			return
+		}
+		if id != "" && (addr != "" || n.cfg.Forwarder != nil) {
+			var reply []byte
+			var err error
+			if n.cfg.Forwarder != nil {
+				reply, err = n.cfg.Forwarder.Forward(ctx, string(id), EncodeForward(cmds))
+			} else {
+				reply, err = n.fwd.forward(ctx, addr, EncodeForward(cmds))
+			}
 			if err == nil {
 				w.Raw(reply)
 				return
 			}
-			if errors.Is(err, errForwardUnknown) {
+			if !errors.Is(err, ErrForwardNotSent) {
 				if write {
 					n.writeErr(w, cmds, errUnknown)
 				} else {

@@ -1,6 +1,11 @@
 package kv
 
-import "testing"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // hsStep is one row of a hash or set command table: a command, its exact
 // RESP2 reply and its RESP3 reply when that differs (empty: the same). The
@@ -232,4 +237,355 @@ func TestHRandFieldDeterministicLikeRedis(t *testing.T) {
 		{cmd("hrandfield", "nokey", "1"), "*0\r\n", ""},
 		{cmd("hrandfield", "nokey", "-1", "withvalues"), "*0\r\n", ""},
 	})
+}
+// hsSetExpiry gives key an expiry (the key family's EXPIRE is not part of
+// this family's tests).
+func hsSetExpiry(x *tm, key string, atMs int64) {
+	e := x.m.db.get(key)
+	if e == nil {
+		x.t.Fatalf("hsSetExpiry: no key %q", key)
+	}
+	if e.expireAt == 0 {
+		x.m.expires++
+	}
+	e.expireAt = atMs
+}
+
+// respBulks splits a flat reply (array header, then bulk strings, nested
+// array headers skipped) into its bulk strings.
+func respBulks(t *testing.T, reply string) []string {
+	t.Helper()
+	var out []string
+	for len(reply) > 0 {
+		i := strings.Index(reply, "\r\n")
+		if i < 0 {
+			t.Fatalf("malformed reply %q", reply)
+		}
+		line := reply[:i]
+		reply = reply[i+2:]
+		switch line[0] {
+		case '*', '~', '%':
+		case '$':
+			n, err := strconv.Atoi(line[1:])
+			if err != nil || n < 0 {
+				t.Fatalf("bad bulk header %q", line)
+			}
+			out = append(out, reply[:n])
+			reply = reply[n+2:]
+		default:
+			t.Fatalf("unexpected line %q", line)
+		}
+	}
+	return out
+}
+
+// scanReply splits an HSCAN/SSCAN reply into its cursor and elements.
+func scanReply(t *testing.T, reply string) (string, []string) {
+	t.Helper()
+	b := respBulks(t, reply)
+	return b[0], b[1:]
+}
+
+// TestHScanTablePages: a hashtable hash (here > 128 fields) is paged with
+// sequence-number cursors in insertion order; COUNT and MATCH apply per call.
+func TestHScanTablePages(t *testing.T) {
+	x := newTM(t)
+	args := []string{"hset", "h"}
+	for i := 0; i < 200; i++ {
+		args = append(args, fmt.Sprint("f", i), fmt.Sprint(i))
+	}
+	x.do(args...)
+	cur, els := scanReply(t, x.do("hscan", "h", "0"))
+	if cur != "11" || len(els) != 20 || els[0] != "f0" || els[1] != "0" || els[18] != "f9" {
+		t.Fatalf("first page: got cursor %s, %d bulks %v", cur, len(els), els)
+	}
+	cur, els = scanReply(t, x.do("hscan", "h", "11", "COUNT", "3"))
+	if cur != "14" || fmt.Sprint(els) != "[f10 10 f11 11 f12 12]" {
+		t.Fatalf("second page: got cursor %s, %v", cur, els)
+	}
+	cur, els = scanReply(t, x.do("hscan", "h", "190", "MATCH", "f19?", "COUNT", "100"))
+	if cur != "0" || fmt.Sprint(els) != "[f190 190 f191 191 f192 192 f193 193 f194 194 f195 195 f196 196 f197 197 f198 198 f199 199]" {
+		t.Fatalf("last page: got cursor %s, %v", cur, els)
+	}
+	// MATCH filters after COUNT elements were taken: an empty page with a cursor.
+	cur, els = scanReply(t, x.do("hscan", "h", "0", "MATCH", "nothing*"))
+	if cur != "11" || len(els) != 0 {
+		t.Fatalf("filtered page: got cursor %s, %v", cur, els)
+	}
+	// A cursor past the end completes the iteration.
+	if got, want := x.do("hscan", "h", "999999"), "*2\r\n$1\r\n0\r\n*0\r\n"; got != want {
+		t.Fatalf("cursor past the end: got %q, want %q", got, want)
+	}
+	// A full iteration returns every field once, in insertion order.
+	var all []string
+	cursor := "0"
+	for {
+		cursor, els = scanReply(t, x.do("hscan", "h", cursor, "COUNT", "7"))
+		all = append(all, els...)
+		if cursor == "0" {
+			break
+		}
+	}
+	if len(all) != 400 || all[398] != "f199" {
+		t.Fatalf("full iteration: got %d bulks", len(all))
+	}
+}
+
+// TestHScanGuaranteeUnderWrites: fields present for the whole iteration are
+// returned although fields are added and deleted between the calls (which
+// also triggers tombstone compaction).
+func TestHScanGuaranteeUnderWrites(t *testing.T) {
+	x := newTM(t)
+	rnd := NewRand(3)
+	for i := 0; i < 500; i++ {
+		x.do("hset", "h", fmt.Sprint("f", i), "v")
+	}
+	stable := map[string]bool{}
+	for i := 0; i < 500; i++ {
+		stable[fmt.Sprint("f", i)] = true
+	}
+	seen := map[string]bool{}
+	cursor, next := "0", 500
+	for calls := 0; ; calls++ {
+		if calls > 5000 {
+			t.Fatal("HSCAN did not terminate")
+		}
+		var els []string
+		cursor, els = scanReply(t, x.do("hscan", "h", cursor, "COUNT", "4"))
+		for i := 0; i < len(els); i += 2 {
+			seen[els[i]] = true
+		}
+		if cursor == "0" {
+			break
+		}
+		for j := 0; j < 3; j++ {
+			if rnd.Intn(2) == 0 {
+				f := fmt.Sprint("f", rnd.Intn(next))
+				if x.do("hdel", "h", f) == ":1\r\n" {
+					delete(stable, f)
+				}
+			} else {
+				x.do("hset", "h", fmt.Sprint("f", next), "v")
+				next++
+			}
+		}
+	}
+	for f := range stable {
+		if !seen[f] {
+			t.Fatalf("%s was present throughout but never returned", f)
+		}
+	}
+}
+
+// TestHashTableKeepsInsertionOrder: Redraft's hashtable hashes (Redis:
+// unordered) keep insertion order across updates and deletes.
+func TestHashTableKeepsInsertionOrder(t *testing.T) {
+	x := newTM(t)
+	long := strings.Repeat("L", 65)
+	x.run([]step{
+		{cmd("hset", "h", "a", "1", "b", long, "c", "3"), ":3\r\n"},
+		{cmd("hset", "h", "a", "9"), ":0\r\n"},
+		{cmd("hdel", "h", "b"), ":1\r\n"},
+		{cmd("hset", "h", "b", "2"), ":1\r\n"},
+		{cmd("hkeys", "h"), "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n"},
+		{cmd("hvals", "h"), "*3\r\n$1\r\n9\r\n$1\r\n3\r\n$1\r\n2\r\n"},
+		// A hashtable is scanned with cursors, even when small: the cursor
+		// is the next field's sequence number (a=1, b=2, c=3, b again=4).
+		{cmd("hscan", "h", "0", "COUNT", "2"), "*2\r\n$1\r\n4\r\n*4\r\n$1\r\na\r\n$1\r\n9\r\n$1\r\nc\r\n$1\r\n3\r\n"},
+		{cmd("hscan", "h", "4", "COUNT", "2"), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"},
+	})
+}
+
+// TestHRandFieldRandomCounts checks the random replies' shapes and
+// guarantees on a listpack and on a hashtable hash, in both protocols, and
+// that the same seed gives the same reply.
+func TestHRandFieldRandomCounts(t *testing.T) {
+	for _, n := range []int{10, 300} {
+		for _, proto := range []uint8{2, 3} {
+			x := newTM(t)
+			x.proto = proto
+			args := []string{"hset", "h"}
+			for i := 0; i < n; i++ {
+				args = append(args, fmt.Sprint("f", i), fmt.Sprint("v", i))
+			}
+			x.do(args...)
+			for _, c := range []struct {
+				count  int
+				values bool
+			}{{1, false}, {3, false}, {n - 1, true}, {n / 2, true}, {n / 4, false}, {-5, false}, {-2 * n, true}} {
+				args := []string{"hrandfield", "h", strconv.Itoa(c.count)}
+				if c.values {
+					args = append(args, "WITHVALUES")
+				}
+				reply := x.do(args...)
+				want := c.count
+				if want < 0 {
+					want = -want
+				}
+				header := fmt.Sprintf("*%d\r\n", want)
+				if c.values && proto == 2 {
+					header = fmt.Sprintf("*%d\r\n", 2*want)
+				}
+				if !strings.HasPrefix(reply, header) {
+					t.Fatalf("n=%d RESP%d %q: reply %.40q does not start with %q", n, proto, args, reply, header)
+				}
+				if c.values && proto == 3 && !strings.HasPrefix(reply[len(header):], "*2\r\n") {
+					t.Fatalf("n=%d RESP3 %q: want pairs, got %.60q", n, args, reply)
+				}
+				b := respBulks(t, reply)
+				seen := map[string]bool{}
+				step := 1
+				if c.values {
+					step = 2
+				}
+				for i := 0; i < len(b); i += step {
+					f := b[i]
+					if !strings.HasPrefix(f, "f") {
+						t.Fatalf("n=%d: unknown field %q", n, f)
+					}
+					if c.values && b[i+1] != "v"+f[1:] {
+						t.Fatalf("n=%d: field %q has value %q", n, f, b[i+1])
+					}
+					if c.count > 0 && seen[f] {
+						t.Fatalf("n=%d %q: %q returned twice", n, args, f)
+					}
+					seen[f] = true
+				}
+				if len(b) != want*step {
+					t.Fatalf("n=%d %q: got %d bulks, want %d", n, args, len(b), want*step)
+				}
+				// Same state, same seed: same reply.
+				y := newTM(t)
+				y.proto = proto
+				y.do(append([]string{"hset", "h"}, fieldPairs(n)...)...)
+				y.seed = x.seed - 1
+				if again := y.do(args...); again != reply {
+					t.Fatalf("n=%d %q: replay with the same seed differs", n, args)
+				}
+			}
+		}
+	}
+}
+
+func fieldPairs(n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		out = append(out, fmt.Sprint("f", i), fmt.Sprint("v", i))
+	}
+	return out
+}
+
+// TestHRandFieldIsUniform is a coarse check that random picks reach every
+// field with about the same frequency.
+func TestHRandFieldIsUniform(t *testing.T) {
+	x := newTM(t)
+	x.do(append([]string{"hset", "h"}, fieldPairs(8)...)...)
+	counts := map[string]int{}
+	for i := 0; i < 2000; i++ {
+		for _, f := range respBulks(t, x.do("hrandfield", "h", "3")) {
+			counts[f]++
+		}
+	}
+	for i := 0; i < 8; i++ {
+		if c := counts[fmt.Sprint("f", i)]; c < 600 || c > 900 { // expected 750
+			t.Fatalf("f%d picked %d times, want about 750", i, c)
+		}
+	}
+}
+
+// TestHRandFieldCountLimit: Redraft refuses negative counts past
+// collRandCountMax instead of building an enormous reply.
+func TestHRandFieldCountLimit(t *testing.T) {
+	x := newTM(t)
+	x.run([]step{
+		{cmd("hset", "h", "a", "1"), ":1\r\n"},
+		{cmd("hrandfield", "h", "-4194305"), "-ERR value is out of range\r\n"},
+		{cmd("hrandfield", "h", "-4194305", "withvalues"), "-ERR value is out of range\r\n"},
+		{cmd("hrandfield", "h", "9223372036854775807"), "*1\r\n$1\r\na\r\n"},
+	})
+	if got := x.do("hrandfield", "h", "-4194304"); !strings.HasPrefix(got, "*4194304\r\n$1\r\na\r\n") {
+		t.Fatalf("count at the limit: got %.30q", got)
+	}
+}
+
+// TestHashWatchVersions: writes that change a hash bump its version (WATCH
+// fires); reads and no-op writes do not.
+func TestHashWatchVersions(t *testing.T) {
+	x := newTM(t)
+	x.do("hset", "h", "a", "1", "b", "2")
+	for _, c := range []struct {
+		args    []string
+		changes bool
+	}{
+		{cmd("hget", "h", "a"), false},
+		{cmd("hgetall", "h"), false},
+		{cmd("hscan", "h", "0"), false},
+		{cmd("hrandfield", "h", "-3"), false},
+		{cmd("hsetnx", "h", "a", "x"), false},
+		{cmd("hdel", "h", "nope"), false},
+		{cmd("hincrby", "h", "x", "x"), false},
+		{cmd("hset", "h", "a", "1"), true}, // Redis signals even when unchanged
+		{cmd("hmset", "h", "c", "3"), true},
+		{cmd("hsetnx", "h", "d", "4"), true},
+		{cmd("hdel", "h", "d", "nope"), true},
+		{cmd("hincrby", "h", "a", "0"), true},
+		{cmd("hincrbyfloat", "h", "a", "0.5"), true},
+	} {
+		before := x.m.KeyVersion([]byte("h"), x.now)
+		x.do(c.args...)
+		after := x.m.KeyVersion([]byte("h"), x.now)
+		if (after != before) != c.changes {
+			t.Errorf("%q: version %d -> %d, want changed=%v", c.args, before, after, c.changes)
+		}
+	}
+}
+
+// TestHashExpiredKey: an expired hash is absent for reads and replaced, not
+// extended, by writes.
+func TestHashExpiredKey(t *testing.T) {
+	x := newTM(t)
+	x.do("hset", "h", "a", "1", "b", "2")
+	hsSetExpiry(x, "h", x.now+1000)
+	x.now += 1000
+	x.run([]step{
+		{cmd("hget", "h", "a"), "$-1\r\n"},
+		{cmd("hlen", "h"), ":0\r\n"},
+		{cmd("hgetall", "h"), "*0\r\n"},
+		{cmd("hscan", "h", "0"), "*2\r\n$1\r\n0\r\n*0\r\n"},
+		{cmd("hrandfield", "h"), "$-1\r\n"},
+		{cmd("hdel", "h", "a"), ":0\r\n"},
+	})
+	if x.m.Expires() != 0 || x.m.Len() != 0 {
+		t.Fatalf("after HDEL on the expired key: expires %d len %d, want 0 0", x.m.Expires(), x.m.Len())
+	}
+	x.do("hset", "h", "a", "1", "b", "2")
+	hsSetExpiry(x, "h", x.now+1000)
+	x.now += 1000
+	x.run([]step{
+		{cmd("hincrby", "h", "b", "5"), ":5\r\n"},
+		{cmd("hgetall", "h"), "*2\r\n$1\r\nb\r\n$1\r\n5\r\n"},
+	})
+	if e := x.m.db.get("h"); e == nil || e.expireAt != 0 {
+		t.Fatal("the recreated hash must have no expiry")
+	}
+}
+
+// TestHashCommandsCopyArguments: the machine keeps no reference to the
+// argument buffers.
+func TestHashCommandsCopyArguments(t *testing.T) {
+	m := NewMachine()
+	args := [][]byte{[]byte("hset"), []byte("h"), []byte("field"), []byte("value")}
+	m.Exec(&Cmd{Args: args, Proto: 2}, NewWriter(nil, 2))
+	args = [][]byte{[]byte("hincrbyfloat"), []byte("h"), []byte("n"), []byte("1.5")}
+	m.Exec(&Cmd{Args: args, Proto: 2}, NewWriter(nil, 2))
+	for _, a := range args {
+		for i := range a {
+			a[i] = 'X'
+		}
+	}
+	w := NewWriter(nil, 2)
+	m.Exec(&Cmd{Args: [][]byte{[]byte("hgetall"), []byte("h")}, Proto: 2}, w)
+	if got, want := string(w.Bytes()), "*4\r\n$5\r\nfield\r\n$5\r\nvalue\r\n$1\r\nn\r\n$3\r\n1.5\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 }

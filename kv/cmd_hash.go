@@ -9,14 +9,16 @@ import (
 
 // Error replies of the hash family not shared with other families.
 const (
-	errHashIncrNaN   = "ERR value is NaN or Infinity"
-	errValueRange    = "ERR value is out of range"
-	errRandCountLong = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errHashIncrNaN = "ERR value is NaN or Infinity"
+	// errCollInvalidCursor is HSCAN's and SSCAN's reply to a bad cursor.
+	errCollInvalidCursor = "ERR invalid cursor"
+	errCollValueRange    = "ERR value is out of range"
+	errCollRandCount     = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
 // collRandCountMax bounds the count of HRANDFIELD/SRANDMEMBER with a negative
 // count (repetitions allowed). Redis has no bound and builds a reply of any
-// size (a large count exhausts its memory); Redraft answers errValueRange.
+// size (a large count exhausts its memory); Redraft answers errCollValueRange.
 const collRandCountMax = 1 << 22
 
 func hashCommands() []*Spec {
@@ -264,7 +266,7 @@ func runHIncrBy(c *Ctx) {
 	var cur int64
 	if h != nil {
 		if v, found := h.Get(c.Args[2]); found {
-			if cur, ok = ParseInt(strBytes(v)); !ok {
+			if cur, ok = ParseInt(collBytes(v)); !ok {
 				c.W.Error(ErrHashNotInteger)
 				return
 			}
@@ -297,11 +299,11 @@ func runHIncrByFloat(c *Ctx) {
 	cur := []byte("0")
 	if h != nil {
 		if v, found := h.Get(c.Args[2]); found {
-			if _, ok := ParseFloat(strBytes(v)); !ok {
+			if _, ok := ParseFloat(collBytes(v)); !ok {
 				c.W.Error(ErrHashNotFloat)
 				return
 			}
-			cur = strBytes(v)
+			cur = collBytes(v)
 		}
 	}
 	sum, ok := AddLongDouble(cur, c.Args[3])
@@ -330,7 +332,7 @@ func hashStore(c *Ctx, e *entry, h *Hash, v string) {
 func runHScan(c *Ctx) {
 	cursor, ok := parseCollCursor(c.Args[2])
 	if !ok {
-		c.W.Error("ERR invalid cursor")
+		c.W.Error(errCollInvalidCursor)
 		return
 	}
 	_, h, ok := lookupHash(c, c.Args[1])
@@ -376,7 +378,7 @@ func runHRandField(c *Ctx) {
 		c.W.BulkString(k)
 		return
 	}
-	l, ok := parseRandCount(c, 2)
+	l, ok := parseCollRandCount(c, 2)
 	if !ok {
 		return
 	}
@@ -388,7 +390,7 @@ func runHRandField(c *Ctx) {
 	if len(c.Args) == 4 {
 		withValues = true
 		if l < -math.MaxInt64/2 || l > math.MaxInt64/2 {
-			c.W.Error(errValueRange)
+			c.W.Error(errCollValueRange)
 			return
 		}
 	}
@@ -420,7 +422,7 @@ func runHRandField(c *Ctx) {
 	size := h.Len()
 	if l < 0 || l == 1 {
 		// Repetitions allowed: independent picks, in pick order.
-		count, ok := randRepeatCount(c, l)
+		count, ok := collRepeatCount(c, l)
 		if !ok {
 			return
 		}
@@ -437,42 +439,42 @@ func runHRandField(c *Ctx) {
 	}
 	count := int(l)
 	header(count)
-	pickDistinct(c.Rand(), size, count, h.listpack(), func(r int) { elem(h.at(r)) })
+	collPickDistinct(c.Rand(), size, count, h.listpack(), func(r int) { elem(h.at(r)) })
 }
 
-// parseRandCount parses the count of HRANDFIELD/SRANDMEMBER (argument i):
+// parseCollRandCount parses the count of HRANDFIELD/SRANDMEMBER (argument i):
 // an integer in [-LONG_MAX, LONG_MAX], with Redis's errors.
-func parseRandCount(c *Ctx, i int) (int64, bool) {
+func parseCollRandCount(c *Ctx, i int) (int64, bool) {
 	l, ok := c.ArgInt(i)
 	if !ok {
 		return 0, false
 	}
 	if l == math.MinInt64 {
-		c.W.Error(errRandCountLong)
+		c.W.Error(errCollRandCount)
 		return 0, false
 	}
 	return l, true
 }
 
-// randRepeatCount turns a negative (or 1) random count into the number of
+// collRepeatCount turns a negative (or 1) random count into the number of
 // picks, refusing counts past collRandCountMax.
-func randRepeatCount(c *Ctx, l int64) (int, bool) {
+func collRepeatCount(c *Ctx, l int64) (int, bool) {
 	if l < 0 {
 		l = -l
 	}
 	if l > collRandCountMax {
-		c.W.Error(errValueRange)
+		c.W.Error(errCollValueRange)
 		return 0, false
 	}
 	return int(l), true
 }
 
-// pickDistinct calls fn with count distinct ranks out of [0, size)
+// collPickDistinct calls fn with count distinct ranks out of [0, size)
 // (0 < count < size). Like Redis, it samples in iteration order when the
 // collection is small (ordered is true: listpack) or count is a large share
 // of it (count*3 > size), and otherwise draws random ranks until it has
 // count distinct ones, in draw order.
-func pickDistinct(rnd *Rand, size, count int, ordered bool, fn func(r int)) {
+func collPickDistinct(rnd *Rand, size, count int, ordered bool, fn func(r int)) {
 	if ordered || count*3 > size {
 		// Selection sampling (Knuth's algorithm S): each rank is taken with
 		// probability needed/remaining, which yields a uniform subset.
@@ -495,3 +497,119 @@ func pickDistinct(rnd *Rand, size, count int, ordered bool, fn func(r int)) {
 		fn(r)
 	}
 }
+
+// HSCAN and SSCAN share the parsing and reply of Redis's scanGenericCommand.
+
+// collScanVisitsPerCount is Redis's maxiterations factor: a SCAN call visits
+// at most COUNT*10 slots (buckets in Redis) before it returns.
+const collScanVisitsPerCount = 10
+
+// collScanOpts is a parsed HSCAN/SSCAN option list.
+type collScanOpts struct {
+	count   int    // COUNT, >= 1 (default 10)
+	pattern []byte // MATCH pattern; nil when absent or "*" (Redis skips matching then)
+}
+
+// visitMax is the slot budget of one call (COUNT*10, saturating).
+func (o *collScanOpts) visitMax() int {
+	if o.count > math.MaxInt/collScanVisitsPerCount {
+		return math.MaxInt
+	}
+	return o.count * collScanVisitsPerCount
+}
+
+// match reports whether s passes the MATCH filter.
+func (o *collScanOpts) match(s string) bool {
+	return o.pattern == nil || MatchGlob(o.pattern, collBytes(s))
+}
+
+// parseCollCursor parses a SCAN cursor like Redis's parseScanCursorOrReply,
+// which uses strtoul: an optional sign (a negative value wraps around), then
+// decimal digits; "" is cursor 0; leading space, trailing garbage and
+// overflow are errors. C sees the argument up to its first NUL byte.
+func parseCollCursor(b []byte) (uint64, bool) {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if len(b) > 0 && isSpace(b[0]) {
+		return 0, false
+	}
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	start := i
+	var v uint64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		d := uint64(b[i] - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false // ERANGE
+		}
+		v = v*10 + d
+	}
+	if i == start {
+		// No digits: strtoul points past nothing, so only "" is accepted.
+		return 0, len(b) == 0
+	}
+	if i != len(b) {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// parseCollScanOpts parses the MATCH/COUNT options of HSCAN/SSCAN from
+// c.Args[3:] in Redis's order, writing Redis's error on failure.
+func parseCollScanOpts(c *Ctx) (collScanOpts, bool) {
+	o := collScanOpts{count: 10}
+	for i := 3; i < len(c.Args); i += 2 {
+		more := len(c.Args) - i
+		switch {
+		case c.ArgIs(i, "COUNT") && more >= 2:
+			n, ok := c.ArgInt(i + 1)
+			if !ok {
+				return o, false
+			}
+			if n < 1 {
+				c.W.Error(ErrSyntax)
+				return o, false
+			}
+			if n > math.MaxInt {
+				n = math.MaxInt
+			}
+			o.count = int(n)
+		case c.ArgIs(i, "MATCH") && more >= 2:
+			p := c.Args[i+1]
+			if len(p) == 1 && p[0] == '*' {
+				o.pattern = nil
+			} else {
+				o.pattern = p
+			}
+		default:
+			c.W.Error(ErrSyntax)
+			return o, false
+		}
+	}
+	return o, true
+}
+
+// writeCollScan writes a SCAN reply: the next cursor and the elements
+// (already filtered, field/value pairs flattened for hashes).
+func writeCollScan(w *Writer, cursor uint64, elems []string) {
+	w.Array(2)
+	var tmp [20]byte
+	w.Bulk(strconv.AppendUint(tmp[:0], cursor, 10))
+	w.Array(len(elems))
+	for _, s := range elems {
+		w.BulkString(s)
+	}
+}
+
+// writeCollScanEmpty writes the reply for a missing key (Redis's shared.emptyscan).
+func writeCollScanEmpty(w *Writer) { writeCollScan(w, 0, nil) }

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,6 +239,7 @@ func TestHRandFieldDeterministicLikeRedis(t *testing.T) {
 		{cmd("hrandfield", "nokey", "-1", "withvalues"), "*0\r\n", ""},
 	})
 }
+
 // hsSetExpiry gives key an expiry (the key family's EXPIRE is not part of
 // this family's tests).
 func hsSetExpiry(x *tm, key string, atMs int64) {
@@ -251,9 +253,9 @@ func hsSetExpiry(x *tm, key string, atMs int64) {
 	e.expireAt = atMs
 }
 
-// respBulks splits a flat reply (array header, then bulk strings, nested
+// hsBulks splits a flat reply (array header, then bulk strings, nested
 // array headers skipped) into its bulk strings.
-func respBulks(t *testing.T, reply string) []string {
+func hsBulks(t *testing.T, reply string) []string {
 	t.Helper()
 	var out []string
 	for len(reply) > 0 {
@@ -279,10 +281,10 @@ func respBulks(t *testing.T, reply string) []string {
 	return out
 }
 
-// scanReply splits an HSCAN/SSCAN reply into its cursor and elements.
-func scanReply(t *testing.T, reply string) (string, []string) {
+// hsScanReply splits an HSCAN/SSCAN reply into its cursor and elements.
+func hsScanReply(t *testing.T, reply string) (string, []string) {
 	t.Helper()
-	b := respBulks(t, reply)
+	b := hsBulks(t, reply)
 	return b[0], b[1:]
 }
 
@@ -295,20 +297,20 @@ func TestHScanTablePages(t *testing.T) {
 		args = append(args, fmt.Sprint("f", i), fmt.Sprint(i))
 	}
 	x.do(args...)
-	cur, els := scanReply(t, x.do("hscan", "h", "0"))
+	cur, els := hsScanReply(t, x.do("hscan", "h", "0"))
 	if cur != "11" || len(els) != 20 || els[0] != "f0" || els[1] != "0" || els[18] != "f9" {
 		t.Fatalf("first page: got cursor %s, %d bulks %v", cur, len(els), els)
 	}
-	cur, els = scanReply(t, x.do("hscan", "h", "11", "COUNT", "3"))
+	cur, els = hsScanReply(t, x.do("hscan", "h", "11", "COUNT", "3"))
 	if cur != "14" || fmt.Sprint(els) != "[f10 10 f11 11 f12 12]" {
 		t.Fatalf("second page: got cursor %s, %v", cur, els)
 	}
-	cur, els = scanReply(t, x.do("hscan", "h", "190", "MATCH", "f19?", "COUNT", "100"))
+	cur, els = hsScanReply(t, x.do("hscan", "h", "190", "MATCH", "f19?", "COUNT", "100"))
 	if cur != "0" || fmt.Sprint(els) != "[f190 190 f191 191 f192 192 f193 193 f194 194 f195 195 f196 196 f197 197 f198 198 f199 199]" {
 		t.Fatalf("last page: got cursor %s, %v", cur, els)
 	}
 	// MATCH filters after COUNT elements were taken: an empty page with a cursor.
-	cur, els = scanReply(t, x.do("hscan", "h", "0", "MATCH", "nothing*"))
+	cur, els = hsScanReply(t, x.do("hscan", "h", "0", "MATCH", "nothing*"))
 	if cur != "11" || len(els) != 0 {
 		t.Fatalf("filtered page: got cursor %s, %v", cur, els)
 	}
@@ -320,7 +322,7 @@ func TestHScanTablePages(t *testing.T) {
 	var all []string
 	cursor := "0"
 	for {
-		cursor, els = scanReply(t, x.do("hscan", "h", cursor, "COUNT", "7"))
+		cursor, els = hsScanReply(t, x.do("hscan", "h", cursor, "COUNT", "7"))
 		all = append(all, els...)
 		if cursor == "0" {
 			break
@@ -351,7 +353,7 @@ func TestHScanGuaranteeUnderWrites(t *testing.T) {
 			t.Fatal("HSCAN did not terminate")
 		}
 		var els []string
-		cursor, els = scanReply(t, x.do("hscan", "h", cursor, "COUNT", "4"))
+		cursor, els = hsScanReply(t, x.do("hscan", "h", cursor, "COUNT", "4"))
 		for i := 0; i < len(els); i += 2 {
 			seen[els[i]] = true
 		}
@@ -432,7 +434,7 @@ func TestHRandFieldRandomCounts(t *testing.T) {
 				if c.values && proto == 3 && !strings.HasPrefix(reply[len(header):], "*2\r\n") {
 					t.Fatalf("n=%d RESP3 %q: want pairs, got %.60q", n, args, reply)
 				}
-				b := respBulks(t, reply)
+				b := hsBulks(t, reply)
 				seen := map[string]bool{}
 				step := 1
 				if c.values {
@@ -457,7 +459,7 @@ func TestHRandFieldRandomCounts(t *testing.T) {
 				// Same state, same seed: same reply.
 				y := newTM(t)
 				y.proto = proto
-				y.do(append([]string{"hset", "h"}, fieldPairs(n)...)...)
+				y.do(append([]string{"hset", "h"}, hsFieldPairs(n)...)...)
 				y.seed = x.seed - 1
 				if again := y.do(args...); again != reply {
 					t.Fatalf("n=%d %q: replay with the same seed differs", n, args)
@@ -467,7 +469,7 @@ func TestHRandFieldRandomCounts(t *testing.T) {
 	}
 }
 
-func fieldPairs(n int) []string {
+func hsFieldPairs(n int) []string {
 	var out []string
 	for i := 0; i < n; i++ {
 		out = append(out, fmt.Sprint("f", i), fmt.Sprint("v", i))
@@ -479,10 +481,10 @@ func fieldPairs(n int) []string {
 // field with about the same frequency.
 func TestHRandFieldIsUniform(t *testing.T) {
 	x := newTM(t)
-	x.do(append([]string{"hset", "h"}, fieldPairs(8)...)...)
+	x.do(append([]string{"hset", "h"}, hsFieldPairs(8)...)...)
 	counts := map[string]int{}
 	for i := 0; i < 2000; i++ {
-		for _, f := range respBulks(t, x.do("hrandfield", "h", "3")) {
+		for _, f := range hsBulks(t, x.do("hrandfield", "h", "3")) {
 			counts[f]++
 		}
 	}
@@ -587,5 +589,39 @@ func TestHashCommandsCopyArguments(t *testing.T) {
 	m.Exec(&Cmd{Args: [][]byte{[]byte("hgetall"), []byte("h")}, Proto: 2}, w)
 	if got, want := string(w.Bytes()), "*4\r\n$5\r\nfield\r\n$5\r\nvalue\r\n$1\r\nn\r\n$3\r\n1.5\r\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestParseCollCursor(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"", 0, true},
+		{"17", 17, true},
+		{"007", 7, true},
+		{"+5", 5, true},
+		{"-1", math.MaxUint64, true},
+		{"-18446744073709551615", 1, true},
+		{"18446744073709551615", math.MaxUint64, true},
+		{"18446744073709551616", 0, false},
+		{"-18446744073709551616", 0, false},
+		{" 1", 0, false},
+		{"\t1", 0, false},
+		{"1 ", 0, false},
+		{"1x", 0, false},
+		{"0x1", 0, false},
+		{"-", 0, false},
+		{"+", 0, false},
+		{"x", 0, false},
+		{"5\x00junk", 5, true},
+		{"\x00", 0, true},
+	} {
+		got, ok := parseCollCursor([]byte(c.in))
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseCollCursor(%q): got %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
+		}
 	}
 }

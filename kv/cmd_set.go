@@ -10,9 +10,9 @@ import "sort"
 
 // Error replies of the set family not shared with other families.
 const (
-	errNumKeysPositive = "ERR numkeys should be greater than 0"
-	errNumKeysTooMany  = "ERR Number of keys can't be greater than number of args"
-	errLimitNegative   = "ERR LIMIT can't be negative"
+	errSetNumKeys       = "ERR numkeys should be greater than 0"
+	errSetNumKeysArgs   = "ERR Number of keys can't be greater than number of args"
+	errSetLimitNegative = "ERR LIMIT can't be negative"
 )
 
 // spopMoveStrategyMul is Redis's SPOP_MOVE_STRATEGY_MUL: SPOP with a count
@@ -220,7 +220,7 @@ func spopCount(c *Ctx) {
 	if l >= int64(size) {
 		// Redis replies with SUNION of the set (a rebuilt set: an
 		// all-integer one comes out sorted) and deletes the key.
-		writeSetMembers(c.W, unionOf([]*Set{s}))
+		writeSetMembers(c.W, setUnionOf([]*Set{s}))
 		c.DeleteEntry(e)
 		return
 	}
@@ -271,7 +271,7 @@ func runSRandMember(c *Ctx) {
 		c.W.Bulk(s.at(c.Rand().Intn(s.Len()), buf[:]))
 		return
 	}
-	l, ok := parseRandCount(c, 2)
+	l, ok := parseCollRandCount(c, 2)
 	if !ok {
 		return
 	}
@@ -285,7 +285,7 @@ func runSRandMember(c *Ctx) {
 	}
 	size := s.Len()
 	if l < 0 || l == 1 {
-		count, ok := randRepeatCount(c, l)
+		count, ok := collRepeatCount(c, l)
 		if !ok {
 			return
 		}
@@ -302,13 +302,13 @@ func runSRandMember(c *Ctx) {
 	}
 	count := int(l)
 	c.W.Array(count)
-	pickDistinct(c.Rand(), size, count, false, func(r int) { c.W.Bulk(s.at(r, buf[:])) })
+	collPickDistinct(c.Rand(), size, count, false, func(r int) { c.W.Bulk(s.at(r, buf[:])) })
 }
 
-// loadSets looks up every key as a set (nil for a missing key). It returns
+// setLoadAll looks up every key as a set (nil for a missing key). It returns
 // false after a WRONGTYPE reply; like Redis it checks every key, so a wrong
 // type anywhere is reported even when an earlier key is missing.
-func loadSets(c *Ctx, keys [][]byte) ([]*Set, bool) {
+func setLoadAll(c *Ctx, keys [][]byte) ([]*Set, bool) {
 	sets := make([]*Set, len(keys))
 	for i, k := range keys {
 		_, s, ok := lookupSet(c, k)
@@ -320,9 +320,9 @@ func loadSets(c *Ctx, keys [][]byte) ([]*Set, bool) {
 	return sets, true
 }
 
-// storeSet makes dst hold res (replacing any value and TTL) and replies
+// setStore makes dst hold res (replacing any value and TTL) and replies
 // with its cardinality; an empty result deletes dst instead.
-func storeSet(c *Ctx, dst []byte, res *Set) {
+func setStore(c *Ctx, dst []byte, res *Set) {
 	if res.Len() == 0 {
 		c.Delete(dst)
 		c.W.Int(0)
@@ -341,7 +341,7 @@ func storeSet(c *Ctx, dst []byte, res *Set) {
 // Redis's sinterGenericCommand: the smallest set is walked in its own order
 // and each member is tested against the others.
 func setInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
-	sets, ok := loadSets(c, keys)
+	sets, ok := setLoadAll(c, keys)
 	if !ok {
 		return
 	}
@@ -393,7 +393,7 @@ func setInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 	case cardOnly:
 		c.W.Int(card)
 	case res != nil:
-		storeSet(c, dst, res)
+		setStore(c, dst, res)
 	default:
 		c.W.Set(int(card))
 		c.W.Raw(out.Bytes())
@@ -404,11 +404,11 @@ func setInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 func runSInterCard(c *Ctx) {
 	n, ok := ParseInt(c.Args[1])
 	if !ok || n < 1 {
-		c.W.Error(errNumKeysPositive)
+		c.W.Error(errSetNumKeys)
 		return
 	}
 	if n > int64(len(c.Args)-2) {
-		c.W.Error(errNumKeysTooMany)
+		c.W.Error(errSetNumKeysArgs)
 		return
 	}
 	numKeys := int(n)
@@ -418,7 +418,7 @@ func runSInterCard(c *Ctx) {
 			j++
 			l, ok := ParseInt(c.Args[j])
 			if !ok || l < 0 {
-				c.W.Error(errLimitNegative)
+				c.W.Error(errSetLimitNegative)
 				return
 			}
 			limit = l
@@ -430,9 +430,9 @@ func runSInterCard(c *Ctx) {
 	setInter(c, c.Args[2:2+numKeys], nil, true, limit)
 }
 
-// unionOf builds the union of sets (nil ones are empty) as Redis does: a
+// setUnionOf builds the union of sets (nil ones are empty) as Redis does: a
 // new set, members added set by set in iteration order.
-func unionOf(sets []*Set) *Set {
+func setUnionOf(sets []*Set) *Set {
 	res := &Set{}
 	for _, s := range sets {
 		if s != nil {
@@ -442,12 +442,12 @@ func unionOf(sets []*Set) *Set {
 	return res
 }
 
-// diffOf builds sets[0] minus the others as Redis's sunionDiffGenericCommand
+// setDiffOf builds sets[0] minus the others as Redis's sunionDiffGenericCommand
 // does, including its choice between two algorithms: the result's
 // encoding, hence its order, can depend on it (algorithm 2 adds all of the
 // first set before removing, so a non-integer member that is removed later
 // still converts the result to a hashtable).
-func diffOf(sets []*Set) *Set {
+func setDiffOf(sets []*Set) *Set {
 	res := &Set{}
 	first := sets[0]
 	if first == nil {
@@ -494,18 +494,18 @@ func diffOf(sets []*Set) *Set {
 
 // setUnionDiff serves SUNION, SDIFF and their *STORE variants (dst != nil).
 func setUnionDiff(c *Ctx, keys [][]byte, dst []byte, diff bool) {
-	sets, ok := loadSets(c, keys)
+	sets, ok := setLoadAll(c, keys)
 	if !ok {
 		return
 	}
 	var res *Set
 	if diff {
-		res = diffOf(sets)
+		res = setDiffOf(sets)
 	} else {
-		res = unionOf(sets)
+		res = setUnionOf(sets)
 	}
 	if dst != nil {
-		storeSet(c, dst, res)
+		setStore(c, dst, res)
 		return
 	}
 	writeSetMembers(c.W, res)
@@ -552,7 +552,7 @@ func runSMove(c *Ctx) {
 func runSScan(c *Ctx) {
 	cursor, ok := parseCollCursor(c.Args[2])
 	if !ok {
-		c.W.Error("ERR invalid cursor")
+		c.W.Error(errCollInvalidCursor)
 		return
 	}
 	_, s, ok := lookupSet(c, c.Args[1])

@@ -236,8 +236,8 @@ func TestSetRandomDeterministicLikeRedis(t *testing.T) {
 	})
 }
 
-// setOf returns the *Set at key in x (nil when absent).
-func setOf(x *tm, key string) *Set {
+// hsSetOf returns the *Set at key in x (nil when absent).
+func hsSetOf(x *tm, key string) *Set {
 	e := x.m.db.get(key)
 	if e == nil {
 		return nil
@@ -255,20 +255,20 @@ func TestSetIntsetBoundaryCommands(t *testing.T) {
 		t.Fatalf("SADD: got %q", got)
 	}
 	// An intset is scanned whole, in ascending order, whatever COUNT says.
-	cur, els := scanReply(t, x.do("sscan", "s", "0", "COUNT", "1"))
+	cur, els := hsScanReply(t, x.do("sscan", "s", "0", "COUNT", "1"))
 	if cur != "0" || len(els) != 512 || els[0] != "1" || els[511] != "512" {
 		t.Fatalf("SSCAN of the intset: cursor %s, %d members", cur, len(els))
 	}
 	x.do("sadd", "s", "0") // 513 members: a hashtable from now on
-	if setOf(x, "s").intset() {
+	if hsSetOf(x, "s").intset() {
 		t.Fatal("513 members: still an intset")
 	}
-	cur, els = scanReply(t, x.do("sscan", "s", "0"))
+	cur, els = hsScanReply(t, x.do("sscan", "s", "0"))
 	if cur != "11" || fmt.Sprint(els) != "[0 1 2 3 4 5 6 7 8 9]" {
 		t.Fatalf("SSCAN of the hashtable: cursor %s, %v", cur, els)
 	}
 	x.do("srem", "s", "0", "1", "2")
-	cur, els = scanReply(t, x.do("sscan", "s", "2", "COUNT", "2", "MATCH", "*"))
+	cur, els = hsScanReply(t, x.do("sscan", "s", "2", "COUNT", "2", "MATCH", "*"))
 	if cur != "6" || fmt.Sprint(els) != "[3 4]" {
 		t.Fatalf("SSCAN after SREM: cursor %s, %v", cur, els)
 	}
@@ -293,7 +293,7 @@ func TestSScanGuaranteeUnderWrites(t *testing.T) {
 			t.Fatal("SSCAN did not terminate")
 		}
 		var els []string
-		cursor, els = scanReply(t, x.do("sscan", "s", cursor, "COUNT", "3"))
+		cursor, els = hsScanReply(t, x.do("sscan", "s", cursor, "COUNT", "3"))
 		for _, m := range els {
 			seen[m] = true
 		}
@@ -330,7 +330,7 @@ func TestSPopCount(t *testing.T) {
 	t.Run("few popped one by one", func(t *testing.T) {
 		x := newTM(t)
 		x.do(ints(100)...)
-		popped := respBulks(t, x.do("spop", "s", "10"))
+		popped := hsBulks(t, x.do("spop", "s", "10"))
 		if len(popped) != 10 {
 			t.Fatalf("got %d members, want 10", len(popped))
 		}
@@ -352,7 +352,7 @@ func TestSPopCount(t *testing.T) {
 		x := newTM(t)
 		x.do(ints(600)...)
 		hsSetExpiry(x, "s", x.now+5000)
-		if setOf(x, "s").intset() {
+		if hsSetOf(x, "s").intset() {
 			t.Fatal("600 integers: want a hashtable")
 		}
 		x.proto = 3
@@ -360,7 +360,7 @@ func TestSPopCount(t *testing.T) {
 		if !strings.HasPrefix(reply, "~550\r\n") {
 			t.Fatalf("reply header: %.20q", reply)
 		}
-		popped := respBulks(t, reply)
+		popped := hsBulks(t, reply)
 		seen := map[string]bool{}
 		for _, m := range popped {
 			seen[m] = true
@@ -368,11 +368,11 @@ func TestSPopCount(t *testing.T) {
 		if len(seen) != 550 {
 			t.Fatalf("distinct popped: got %d, want 550", len(seen))
 		}
-		s := setOf(x, "s")
+		s := hsSetOf(x, "s")
 		if !s.intset() || s.Len() != 50 {
 			t.Fatalf("rest: intset %v len %d, want true 50", s.intset(), s.Len())
 		}
-		for _, m := range setMembers(s) {
+		for _, m := range hsSetMembers(s) {
 			if seen[m] {
 				t.Fatalf("%s both popped and kept", m)
 			}
@@ -398,7 +398,7 @@ func TestSPopCount(t *testing.T) {
 		x.do("sadd", "s", "a", "b", "c")
 		seen := map[string]bool{}
 		for i := 0; i < 3; i++ {
-			b := respBulks(t, x.do("spop", "s"))
+			b := hsBulks(t, x.do("spop", "s"))
 			if len(b) != 1 || seen[b[0]] {
 				t.Fatalf("pop %d: got %v", i, b)
 			}
@@ -446,7 +446,7 @@ func TestSRandMemberRandomCounts(t *testing.T) {
 		}
 		x.do(args...)
 		for _, count := range []int{2, n / 4, n/2 + 1, n - 1, -3, -3 * n} {
-			b := respBulks(t, x.do("srandmember", "s", strconv.Itoa(count)))
+			b := hsBulks(t, x.do("srandmember", "s", strconv.Itoa(count)))
 			want := count
 			if want < 0 {
 				want = -want
@@ -523,7 +523,7 @@ func TestSDiffAlgorithmDecidesEncoding(t *testing.T) {
 		{cmd("smembers", "d"), "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n"},
 		{cmd("sdiff", "a", "b", "b", "b"), "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n"},
 	})
-	if setOf(x, "d").intset() {
+	if hsSetOf(x, "d").intset() {
 		t.Fatal("algorithm 2 result: want a hashtable")
 	}
 }

@@ -93,20 +93,20 @@ func (h *Hash) appendSnapshot(dst []byte) []byte {
 		dst = append(dst, hashModeListpack)
 		dst = binary.AppendUvarint(dst, uint64(h.m.Len()))
 		h.m.each(func(k, v string) bool {
-			dst = appendSnapString(dst, k)
-			dst = appendSnapString(dst, v)
+			dst = appendCollString(dst, k)
+			dst = appendCollString(dst, v)
 			return true
 		})
 		return dst
 	}
 	dst = append(dst, hashModeTable)
-	return h.m.appendIndexedSnapshot(dst, appendSnapString)
+	return h.m.appendIndexedSnapshot(dst, appendCollString)
 }
 
 // decodeHashSnapshot decodes what appendSnapshot wrote. It validates
 // everything and returns an error (never panics) on corrupt input.
 func decodeHashSnapshot(b []byte) (*Hash, error) {
-	r := &snapReader{b: b}
+	r := &collSnapReader{b: b}
 	h := &Hash{}
 	switch mode := r.byte(); {
 	case r.err != nil:
@@ -120,7 +120,7 @@ func decodeHashSnapshot(b []byte) (*Hash, error) {
 			}
 		}
 	case mode == hashModeTable:
-		h.m = decodeIndexedSnapshot(r, hashSnapStrMax, 3, func(r *snapReader) string {
+		h.m = decodeIndexedSnapshot(r, hashSnapStrMax, 3, func(r *collSnapReader) string {
 			return r.str(hashSnapStrMax)
 		})
 	default:

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// hashFields returns the hash's field/value pairs in iteration order.
-func hashFields(h *Hash) []string {
+// hsHashFields returns the hash's field/value pairs in iteration order.
+func hsHashFields(h *Hash) []string {
 	var out []string
 	h.each(func(k, v string) bool { out = append(out, k+"="+v); return true })
 	return out
@@ -72,13 +72,13 @@ func TestHashOrderSurvivesConversion(t *testing.T) {
 		t.Fatal("want a hashtable")
 	}
 	want := []string{"b=" + strings.Repeat("v", 100), "c=5", "a=4"}
-	if got := hashFields(h); fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := hsHashFields(h); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("order: got %v, want %v", got, want)
 	}
 }
 
-// hashSamples returns hashes in every state a snapshot must preserve.
-func hashSamples() map[string]*Hash {
+// hsHashSamples returns hashes in every state a snapshot must preserve.
+func hsHashSamples() map[string]*Hash {
 	out := map[string]*Hash{}
 	small := &Hash{}
 	for i := 0; i < 5; i++ {
@@ -114,7 +114,7 @@ func hashSamples() map[string]*Hash {
 }
 
 func TestHashSnapshotRoundTrip(t *testing.T) {
-	for name, h := range hashSamples() {
+	for name, h := range hsHashSamples() {
 		enc := h.appendSnapshot([]byte("prefix"))[len("prefix"):]
 		got, err := decodeHashSnapshot(enc)
 		if err != nil {
@@ -124,7 +124,7 @@ func TestHashSnapshotRoundTrip(t *testing.T) {
 		if got.listpack() != h.listpack() {
 			t.Errorf("%s: listpack got %v, want %v", name, got.listpack(), h.listpack())
 		}
-		if a, b := fmt.Sprint(hashFields(got)), fmt.Sprint(hashFields(h)); a != b {
+		if a, b := fmt.Sprint(hsHashFields(got)), fmt.Sprint(hsHashFields(h)); a != b {
 			t.Errorf("%s: fields got %v, want %v", name, a, b)
 		}
 		if re := got.appendSnapshot(nil); !bytes.Equal(re, enc) {
@@ -150,7 +150,7 @@ func TestHashSnapshotRoundTrip(t *testing.T) {
 
 // TestHashCloneIsDeep: modifying a clone leaves the original alone.
 func TestHashCloneIsDeep(t *testing.T) {
-	for name, h := range hashSamples() {
+	for name, h := range hsHashSamples() {
 		before := h.appendSnapshot(nil)
 		c := h.clone()
 		c.Set([]byte("new"), []byte("v"))
@@ -200,7 +200,7 @@ func TestDecodeHashSnapshotRejects(t *testing.T) {
 // FuzzDecodeHashSnapshot: decoding never panics; what decodes is a valid
 // hash whose encoding decodes to the same state and re-encodes identically.
 func FuzzDecodeHashSnapshot(f *testing.F) {
-	for _, h := range hashSamples() {
+	for _, h := range hsHashSamples() {
 		f.Add(h.appendSnapshot(nil))
 	}
 	f.Add([]byte{hashModeListpack, 1, 1, 'a', 1, 'b'})

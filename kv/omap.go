@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
-	"strconv"
 	"unsafe"
 )
 
@@ -25,8 +25,8 @@ import (
 //     finds keys, deletes leave tombstones that are compacted away once they
 //     outnumber the live elements, every element carries a sequence number
 //     that grows with insertion order (stable SCAN cursors, see scan), and
-//     per-block live counts give access by rank (random picks) without a
-//     walk over the whole collection.
+//     a Fenwick tree of live counts finds the element of a given rank (random
+//     picks) in O(log n).
 //
 // Everything observable (iteration order, scan cursors, the element at a
 // rank) depends only on the logical content: the elements, their order and,
@@ -49,8 +49,9 @@ type omapIndex struct {
 	// table is the hash index: 0 marks a free cell, otherwise slot+1.
 	// Linear probing, backward-shift deletion, load <= omapLoadNum/omapLoadDen.
 	table []int32
-	// blocks[b] counts the live elements in slots [b*omapBlock, (b+1)*omapBlock).
-	blocks []int32
+	// fen is a Fenwick tree over the slots: fen[i-1] counts the live slots
+	// in (i-fenLowbit(i), i] (1-based), so rank selection is O(log slots).
+	fen []int32
 	// nextSeq is the sequence number the next inserted element gets (>= 1).
 	nextSeq uint64
 }
@@ -61,9 +62,6 @@ const (
 	// omapSeqMax bounds sequence numbers (they must stay clear of omapDead);
 	// at one insertion per nanosecond it lasts three centuries.
 	omapSeqMax = omapDead - 1
-	// omapBlock is the slot-block size of the rank index: at is
-	// O(slots/omapBlock + omapBlock).
-	omapBlock = 256
 	// omapCompactMin: tombstones are compacted only when there are at least
 	// this many of them and they outnumber the live elements, so a delete
 	// costs O(1) amortised.
@@ -148,11 +146,14 @@ func (m *omap[V]) add(key string, v V) {
 	}
 	ix.seqs = append(ix.seqs, ix.nextSeq)
 	ix.nextSeq++
-	if b := slot / omapBlock; b == len(ix.blocks) {
-		ix.blocks = append(ix.blocks, 1)
-	} else {
-		ix.blocks[b]++
+	// The new Fenwick node covers (i-fenLowbit(i), i]: this slot plus the
+	// nodes that tile (i-fenLowbit(i), i-1].
+	i := slot + 1
+	n := int32(1)
+	for j := i - 1; j > i-fenLowbit(i); j -= fenLowbit(j) {
+		n += ix.fen[j-1]
 	}
+	ix.fen = append(ix.fen, n)
 	if m.live*omapLoadDen > len(ix.table)*omapLoadNum {
 		m.rebuildTable()
 		return
@@ -192,7 +193,9 @@ func (m *omap[V]) removeAt(i int) {
 	m.keys[i] = ""
 	m.vals[i] = zero
 	ix.seqs[i] |= omapDead
-	ix.blocks[i/omapBlock]--
+	for j := i + 1; j <= len(ix.fen); j += fenLowbit(j) {
+		ix.fen[j-1]--
+	}
 	if dead := len(m.keys) - m.live; dead >= omapCompactMin && dead > m.live {
 		m.compact()
 	}
@@ -218,20 +221,21 @@ func (m *omap[V]) at(r int) int {
 	if m.ix == nil || len(m.keys) == m.live {
 		return r
 	}
-	b := 0
-	for ; int(m.ix.blocks[b]) <= r; b++ {
-		r -= int(m.ix.blocks[b])
-	}
-	for i := b * omapBlock; ; i++ {
-		if m.dead(i) {
-			continue
+	// Descend the Fenwick tree: pos ends as the longest prefix of slots
+	// holding at most r live elements, so slot pos holds rank r.
+	fen := m.ix.fen
+	pos := 0
+	for step := 1 << (bits.Len(uint(len(fen))) - 1); step > 0; step >>= 1 {
+		if next := pos + step; next <= len(fen) && int(fen[next-1]) <= r {
+			pos = next
+			r -= int(fen[next-1])
 		}
-		if r == 0 {
-			return i
-		}
-		r--
 	}
+	return pos
 }
+
+// fenLowbit returns the lowest set bit of i (> 0).
+func fenLowbit(i int) int { return i & -i }
 
 // makeIndexed switches to indexed mode (no-op when already there): the
 // elements keep their order and get sequence numbers 1..Len.
@@ -244,7 +248,7 @@ func (m *omap[V]) makeIndexed() {
 		ix.seqs[i] = uint64(i) + 1
 	}
 	m.ix = ix
-	m.rebuildBlocks()
+	m.rebuildFenwick()
 	m.rebuildTable()
 }
 
@@ -263,18 +267,26 @@ func (m *omap[V]) compact() {
 		}
 	}
 	m.keys, m.vals, ix.seqs = keys, vals, seqs
-	m.rebuildBlocks()
+	m.rebuildFenwick()
 	m.rebuildTable()
 }
 
-func (m *omap[V]) rebuildBlocks() {
-	ix := m.ix
-	ix.blocks = make([]int32, (len(m.keys)+omapBlock-1)/omapBlock)
-	for i := range m.keys {
-		if ix.seqs[i]&omapDead == 0 {
-			ix.blocks[i/omapBlock]++
+// rebuildFenwick builds the Fenwick tree of live slots in O(slots).
+func (m *omap[V]) rebuildFenwick() {
+	m.ix.fen = omapBuildFenwick(m.ix.seqs)
+}
+
+func omapBuildFenwick(seqs []uint64) []int32 {
+	fen := make([]int32, len(seqs))
+	for i := 1; i <= len(fen); i++ {
+		if seqs[i-1]&omapDead == 0 {
+			fen[i-1]++
+		}
+		if j := i + fenLowbit(i); j <= len(fen) {
+			fen[j-1] += fen[i-1]
 		}
 	}
+	return fen
 }
 
 // rebuildTable sizes the hash index for twice the live count (so it can
@@ -392,7 +404,7 @@ func (m *omap[V]) clone() omap[V] {
 		c.ix = &omapIndex{
 			seqs:    append([]uint64(nil), m.ix.seqs...),
 			table:   append([]int32(nil), m.ix.table...),
-			blocks:  append([]int32(nil), m.ix.blocks...),
+			fen:     append([]int32(nil), m.ix.fen...),
 			nextSeq: m.ix.nextSeq,
 		}
 	}
@@ -441,140 +453,19 @@ func (m *omap[V]) checkInvariants() {
 	if n != live || len(ix.table)&(len(ix.table)-1) != 0 {
 		panic("kv: omap hash index inconsistent")
 	}
-	if len(ix.blocks) != (len(m.keys)+omapBlock-1)/omapBlock {
-		panic("kv: omap block count wrong")
+	want := omapBuildFenwick(ix.seqs)
+	if len(want) != len(ix.fen) {
+		panic("kv: omap Fenwick tree size wrong")
 	}
-	for b, c := range ix.blocks {
-		want := 0
-		for i := b * omapBlock; i < len(m.keys) && i < (b+1)*omapBlock; i++ {
-			if !m.dead(i) {
-				want++
-			}
-		}
-		if int(c) != want {
-			panic("kv: omap block live count wrong")
+	for i := range want {
+		if want[i] != ix.fen[i] {
+			panic("kv: omap Fenwick tree inconsistent")
 		}
 	}
 }
 
-// HSCAN and SSCAN share the parsing and reply of Redis's scanGenericCommand.
-
-// collScanVisitsPerCount is Redis's maxiterations factor: a SCAN call visits
-// at most COUNT*10 slots (buckets in Redis) before it returns.
-const collScanVisitsPerCount = 10
-
-// collScanOpts is a parsed HSCAN/SSCAN option list.
-type collScanOpts struct {
-	count   int    // COUNT, >= 1 (default 10)
-	pattern []byte // MATCH pattern; nil when absent or "*" (Redis skips matching then)
-}
-
-// visitMax is the slot budget of one call (COUNT*10, saturating).
-func (o *collScanOpts) visitMax() int {
-	if o.count > math.MaxInt/collScanVisitsPerCount {
-		return math.MaxInt
-	}
-	return o.count * collScanVisitsPerCount
-}
-
-// match reports whether s passes the MATCH filter.
-func (o *collScanOpts) match(s string) bool {
-	return o.pattern == nil || MatchGlob(o.pattern, strBytes(s))
-}
-
-// parseCollCursor parses a SCAN cursor like Redis's parseScanCursorOrReply,
-// which uses strtoul: an optional sign (a negative value wraps around), then
-// decimal digits; "" is cursor 0; leading space, trailing garbage and
-// overflow are errors. C sees the argument up to its first NUL byte.
-func parseCollCursor(b []byte) (uint64, bool) {
-	for i, c := range b {
-		if c == 0 {
-			b = b[:i]
-			break
-		}
-	}
-	if len(b) > 0 && isSpace(b[0]) {
-		return 0, false
-	}
-	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
-		neg = b[0] == '-'
-		i = 1
-	}
-	start := i
-	var v uint64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := uint64(b[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false // ERANGE
-		}
-		v = v*10 + d
-	}
-	if i == start {
-		// No digits: strtoul points past nothing, so only "" is accepted.
-		return 0, len(b) == 0
-	}
-	if i != len(b) {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// parseCollScanOpts parses the MATCH/COUNT options of HSCAN/SSCAN from
-// c.Args[3:] in Redis's order, writing Redis's error on failure.
-func parseCollScanOpts(c *Ctx) (collScanOpts, bool) {
-	o := collScanOpts{count: 10}
-	for i := 3; i < len(c.Args); i += 2 {
-		more := len(c.Args) - i
-		switch {
-		case c.ArgIs(i, "COUNT") && more >= 2:
-			n, ok := c.ArgInt(i + 1)
-			if !ok {
-				return o, false
-			}
-			if n < 1 {
-				c.W.Error(ErrSyntax)
-				return o, false
-			}
-			if n > math.MaxInt {
-				n = math.MaxInt
-			}
-			o.count = int(n)
-		case c.ArgIs(i, "MATCH") && more >= 2:
-			p := c.Args[i+1]
-			if len(p) == 1 && p[0] == '*' {
-				o.pattern = nil
-			} else {
-				o.pattern = p
-			}
-		default:
-			c.W.Error(ErrSyntax)
-			return o, false
-		}
-	}
-	return o, true
-}
-
-// writeCollScan writes a SCAN reply: the next cursor and the elements
-// (already filtered, field/value pairs flattened for hashes).
-func writeCollScan(w *Writer, cursor uint64, elems []string) {
-	w.Array(2)
-	var tmp [20]byte
-	w.Bulk(strconv.AppendUint(tmp[:0], cursor, 10))
-	w.Array(len(elems))
-	for _, s := range elems {
-		w.BulkString(s)
-	}
-}
-
-// writeCollScanEmpty writes the reply for a missing key (Redis's shared.emptyscan).
-func writeCollScanEmpty(w *Writer) { writeCollScan(w, 0, nil) }
-
-// strBytes views s as bytes without copying; the result must not be modified.
-func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+// collBytes views s as bytes without copying; the result must not be modified.
+func collBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Snapshot support shared by Hash and Set.
 //
@@ -591,19 +482,19 @@ func strBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s
 // errCollSnapshot is the sentinel every hash/set snapshot decoding error wraps.
 var errCollSnapshot = errors.New("kv: corrupt hash/set snapshot")
 
-// snapReader decodes snapshot bytes; the first error sticks.
-type snapReader struct {
+// collSnapReader decodes snapshot bytes; the first error sticks.
+type collSnapReader struct {
 	b   []byte
 	err error
 }
 
-func (r *snapReader) fail(format string, args ...any) {
+func (r *collSnapReader) fail(format string, args ...any) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: "+format, append([]any{errCollSnapshot}, args...)...)
 	}
 }
 
-func (r *snapReader) byte() byte {
+func (r *collSnapReader) byte() byte {
 	if r.err != nil {
 		return 0
 	}
@@ -616,7 +507,7 @@ func (r *snapReader) byte() byte {
 	return c
 }
 
-func (r *snapReader) uvarint() uint64 {
+func (r *collSnapReader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -629,7 +520,7 @@ func (r *snapReader) uvarint() uint64 {
 	return v
 }
 
-func (r *snapReader) varint() int64 {
+func (r *collSnapReader) varint() int64 {
 	if r.err != nil {
 		return 0
 	}
@@ -645,7 +536,7 @@ func (r *snapReader) varint() int64 {
 // count reads an element count, which must be in [1, max] and plausible:
 // every element takes at least minBytes of the remaining input, so a corrupt
 // count cannot make the decoder allocate more than the input justifies.
-func (r *snapReader) count(max, minBytes int) int {
+func (r *collSnapReader) count(max, minBytes int) int {
 	n := r.uvarint()
 	if r.err != nil {
 		return 0
@@ -658,7 +549,7 @@ func (r *snapReader) count(max, minBytes int) int {
 }
 
 // str reads a length-prefixed string of at most max bytes (copied).
-func (r *snapReader) str(max int) string {
+func (r *collSnapReader) str(max int) string {
 	n := r.uvarint()
 	if r.err != nil {
 		return ""
@@ -673,14 +564,14 @@ func (r *snapReader) str(max int) string {
 }
 
 // end fails unless all input was consumed.
-func (r *snapReader) end() error {
+func (r *collSnapReader) end() error {
 	if r.err == nil && len(r.b) != 0 {
 		r.fail("%d trailing bytes", len(r.b))
 	}
 	return r.err
 }
 
-func appendSnapString(dst []byte, s string) []byte {
+func appendCollString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
 }
@@ -693,7 +584,7 @@ func (m *omap[V]) appendIndexedSnapshot(dst []byte, appendVal func([]byte, V) []
 		seq := m.ix.seqs[i]
 		dst = binary.AppendUvarint(dst, seq-prev)
 		prev = seq
-		dst = appendSnapString(dst, m.keys[i])
+		dst = appendCollString(dst, m.keys[i])
 		dst = appendVal(dst, m.vals[i])
 	})
 	return binary.AppendUvarint(dst, m.ix.nextSeq-prev)
@@ -711,7 +602,7 @@ func (m *omap[V]) eachSlot(fn func(i int)) {
 // decodeIndexedSnapshot decodes what appendIndexedSnapshot wrote into an
 // indexed omap. Keys are at most keyMax bytes; every element takes at least
 // minBytes of input. It validates sequence numbers and key uniqueness.
-func decodeIndexedSnapshot[V any](r *snapReader, keyMax, minBytes int, readVal func(*snapReader) V) omap[V] {
+func decodeIndexedSnapshot[V any](r *collSnapReader, keyMax, minBytes int, readVal func(*collSnapReader) V) omap[V] {
 	var m omap[V]
 	m.startRestore()
 	n := r.count(omapSlotsMax, minBytes)

@@ -248,37 +248,3 @@ func TestOmapObservablesIgnoreTombstones(t *testing.T) {
 		}
 	}
 }
-
-func TestParseCollCursor(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want uint64
-		ok   bool
-	}{
-		{"0", 0, true},
-		{"", 0, true},
-		{"17", 17, true},
-		{"007", 7, true},
-		{"+5", 5, true},
-		{"-1", math.MaxUint64, true},
-		{"-18446744073709551615", 1, true},
-		{"18446744073709551615", math.MaxUint64, true},
-		{"18446744073709551616", 0, false},
-		{"-18446744073709551616", 0, false},
-		{" 1", 0, false},
-		{"\t1", 0, false},
-		{"1 ", 0, false},
-		{"1x", 0, false},
-		{"0x1", 0, false},
-		{"-", 0, false},
-		{"+", 0, false},
-		{"x", 0, false},
-		{"5\x00junk", 5, true},
-		{"\x00", 0, true},
-	} {
-		got, ok := parseCollCursor([]byte(c.in))
-		if got != c.want || ok != c.ok {
-			t.Errorf("parseCollCursor(%q): got %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
-		}
-	}
-}

@@ -125,7 +125,7 @@ func (s *Set) Remove(member []byte) bool {
 // modified.
 func (s *Set) each(fn func(member []byte) bool) {
 	if s.m != nil {
-		s.m.each(func(k string, _ struct{}) bool { return fn(strBytes(k)) })
+		s.m.each(func(k string, _ struct{}) bool { return fn(collBytes(k)) })
 		return
 	}
 	var buf [20]byte
@@ -140,7 +140,7 @@ func (s *Set) each(fn func(member []byte) bool) {
 // formatted into buf for an intset (the result must not be modified).
 func (s *Set) at(r int, buf []byte) []byte {
 	if s.m != nil {
-		return strBytes(s.m.keys[s.m.at(r)])
+		return collBytes(s.m.keys[s.m.at(r)])
 	}
 	return strconv.AppendInt(buf[:0], s.ints[r], 10)
 }
@@ -184,7 +184,7 @@ func (s *Set) appendSnapshot(dst []byte) []byte {
 // decodeSetSnapshot decodes what appendSnapshot wrote. It validates
 // everything and returns an error (never panics) on corrupt input.
 func decodeSetSnapshot(b []byte) (*Set, error) {
-	r := &snapReader{b: b}
+	r := &collSnapReader{b: b}
 	s := &Set{}
 	switch mode := r.byte(); {
 	case r.err != nil:
@@ -202,7 +202,7 @@ func decodeSetSnapshot(b []byte) (*Set, error) {
 			s.ints = append(s.ints, v)
 		}
 	case mode == setModeTable:
-		m := decodeIndexedSnapshot(r, setSnapMemberMax, 2, func(*snapReader) struct{} { return struct{}{} })
+		m := decodeIndexedSnapshot(r, setSnapMemberMax, 2, func(*collSnapReader) struct{} { return struct{}{} })
 		s.m = &m
 	default:
 		r.fail("unknown set mode %d", mode)

@@ -8,14 +8,14 @@ import (
 	"testing"
 )
 
-// setMembers returns the set's members in iteration order.
-func setMembers(s *Set) []string {
+// hsSetMembers returns the set's members in iteration order.
+func hsSetMembers(s *Set) []string {
 	var out []string
 	s.each(func(m []byte) bool { out = append(out, string(m)); return true })
 	return out
 }
 
-func newSetOf(members ...string) *Set {
+func hsNewSet(members ...string) *Set {
 	s := &Set{}
 	for _, m := range members {
 		s.Add([]byte(m))
@@ -30,16 +30,16 @@ func TestSetIntsetOrderAndConversion(t *testing.T) {
 		intset  bool
 		members string
 	}{
-		{"integers sort", func() *Set { return newSetOf("5", "-3", "10", "0", "5") }, true, "[-3 0 5 10]"},
-		{"int64 extremes", func() *Set { return newSetOf("9223372036854775807", "-9223372036854775808") }, true,
+		{"integers sort", func() *Set { return hsNewSet("5", "-3", "10", "0", "5") }, true, "[-3 0 5 10]"},
+		{"int64 extremes", func() *Set { return hsNewSet("9223372036854775807", "-9223372036854775808") }, true,
 			"[-9223372036854775808 9223372036854775807]"},
-		{"non-canonical integer converts", func() *Set { return newSetOf("5", "1", "07") }, false, "[1 5 07]"},
-		{"minus zero converts", func() *Set { return newSetOf("1", "-0") }, false, "[1 -0]"},
-		{"plus sign converts", func() *Set { return newSetOf("2", "1", "+3") }, false, "[1 2 +3]"},
-		{"out of int64 converts", func() *Set { return newSetOf("2", "9223372036854775808") }, false, "[2 9223372036854775808]"},
-		{"string first", func() *Set { return newSetOf("x", "3", "1") }, false, "[x 3 1]"},
+		{"non-canonical integer converts", func() *Set { return hsNewSet("5", "1", "07") }, false, "[1 5 07]"},
+		{"minus zero converts", func() *Set { return hsNewSet("1", "-0") }, false, "[1 -0]"},
+		{"plus sign converts", func() *Set { return hsNewSet("2", "1", "+3") }, false, "[1 2 +3]"},
+		{"out of int64 converts", func() *Set { return hsNewSet("2", "9223372036854775808") }, false, "[2 9223372036854775808]"},
+		{"string first", func() *Set { return hsNewSet("x", "3", "1") }, false, "[x 3 1]"},
 		{"removing the string keeps the hashtable", func() *Set {
-			s := newSetOf("3", "x", "1")
+			s := hsNewSet("3", "x", "1")
 			s.Remove([]byte("x"))
 			return s
 		}, false, "[3 1]"},
@@ -48,7 +48,7 @@ func TestSetIntsetOrderAndConversion(t *testing.T) {
 		if s.intset() != c.intset {
 			t.Errorf("%s: intset got %v, want %v", c.name, s.intset(), c.intset)
 		}
-		if got := fmt.Sprint(setMembers(s)); got != c.members {
+		if got := fmt.Sprint(hsSetMembers(s)); got != c.members {
 			t.Errorf("%s: members got %s, want %s", c.name, got, c.members)
 		}
 	}
@@ -69,12 +69,12 @@ func TestSetIntsetLimit(t *testing.T) {
 	if s.intset() {
 		t.Fatal("513 integers: still an intset")
 	}
-	got := setMembers(s)
+	got := hsSetMembers(s)
 	if got[0] != "0" || got[1] != "1" || got[512] != "512" {
 		t.Fatalf("converted order: got %v..., want 0 1 ... 512", got[:3])
 	}
 	s.Add([]byte("-1"))
-	if got := setMembers(s); got[513] != "-1" {
+	if got := hsSetMembers(s); got[513] != "-1" {
 		t.Fatalf("after conversion new members go last: got %v", got[510:])
 	}
 	for i := 0; i < 600; i++ {
@@ -86,7 +86,7 @@ func TestSetIntsetLimit(t *testing.T) {
 }
 
 func TestSetContains(t *testing.T) {
-	for _, s := range []*Set{newSetOf("7", "-2"), newSetOf("7", "-2", "x")} {
+	for _, s := range []*Set{hsNewSet("7", "-2"), hsNewSet("7", "-2", "x")} {
 		for _, c := range []struct {
 			m    string
 			want bool
@@ -98,12 +98,12 @@ func TestSetContains(t *testing.T) {
 	}
 }
 
-// setSamples returns sets in every state a snapshot must preserve.
-func setSamples() map[string]*Set {
+// hsSetSamples returns sets in every state a snapshot must preserve.
+func hsSetSamples() map[string]*Set {
 	out := map[string]*Set{
-		"intset":        newSetOf("3", "-9223372036854775808", "9223372036854775807", "0"),
-		"intset of one": newSetOf("42"),
-		"table":         newSetOf("b", "a", "1", ""),
+		"intset":        hsNewSet("3", "-9223372036854775808", "9223372036854775807", "0"),
+		"intset of one": hsNewSet("42"),
+		"table":         hsNewSet("b", "a", "1", ""),
 	}
 	ints := &Set{}
 	for i := 0; i < 700; i++ {
@@ -113,7 +113,7 @@ func setSamples() map[string]*Set {
 		ints.Remove([]byte(strconv.Itoa(i)))
 	}
 	out["converted integers with tombstones"] = ints
-	shrunk := newSetOf("x")
+	shrunk := hsNewSet("x")
 	for i := 0; i < 100; i++ {
 		shrunk.Add([]byte(fmt.Sprint("m", i)))
 	}
@@ -125,7 +125,7 @@ func setSamples() map[string]*Set {
 }
 
 func TestSetSnapshotRoundTrip(t *testing.T) {
-	for name, s := range setSamples() {
+	for name, s := range hsSetSamples() {
 		enc := s.appendSnapshot([]byte("prefix"))[len("prefix"):]
 		got, err := decodeSetSnapshot(enc)
 		if err != nil {
@@ -134,7 +134,7 @@ func TestSetSnapshotRoundTrip(t *testing.T) {
 		if got.intset() != s.intset() {
 			t.Errorf("%s: intset got %v, want %v", name, got.intset(), s.intset())
 		}
-		if a, b := fmt.Sprint(setMembers(got)), fmt.Sprint(setMembers(s)); a != b {
+		if a, b := fmt.Sprint(hsSetMembers(got)), fmt.Sprint(hsSetMembers(s)); a != b {
 			t.Errorf("%s: members got %v, want %v", name, a, b)
 		}
 		if re := got.appendSnapshot(nil); !bytes.Equal(re, enc) {
@@ -159,7 +159,7 @@ func TestSetSnapshotRoundTrip(t *testing.T) {
 }
 
 func TestSetCloneIsDeep(t *testing.T) {
-	for name, s := range setSamples() {
+	for name, s := range hsSetSamples() {
 		before := s.appendSnapshot(nil)
 		c := s.clone()
 		c.Add([]byte("99999"))
@@ -206,7 +206,7 @@ func TestDecodeSetSnapshotRejects(t *testing.T) {
 // FuzzDecodeSetSnapshot: decoding never panics; what decodes is a valid set
 // whose encoding decodes to the same state and re-encodes identically.
 func FuzzDecodeSetSnapshot(f *testing.F) {
-	for _, s := range setSamples() {
+	for _, s := range hsSetSamples() {
 		f.Add(s.appendSnapshot(nil))
 	}
 	f.Add([]byte{setModeIntset, 2, 1, 4})

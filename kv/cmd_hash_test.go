@@ -548,7 +548,7 @@ func TestHashExpiredKey(t *testing.T) {
 	x := newTM(t)
 	x.do("hset", "h", "a", "1", "b", "2")
 	hsSetExpiry(x, "h", x.now+1000)
-	x.now += 1000
+	x.now += 1001
 	x.run([]step{
 		{cmd("hget", "h", "a"), "$-1\r\n"},
 		{cmd("hlen", "h"), ":0\r\n"},
@@ -562,7 +562,7 @@ func TestHashExpiredKey(t *testing.T) {
 	}
 	x.do("hset", "h", "a", "1", "b", "2")
 	hsSetExpiry(x, "h", x.now+1000)
-	x.now += 1000
+	x.now += 1001
 	x.run([]step{
 		{cmd("hincrby", "h", "b", "5"), ":5\r\n"},
 		{cmd("hgetall", "h"), "*2\r\n$1\r\nb\r\n$1\r\n5\r\n"},

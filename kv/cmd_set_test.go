@@ -582,7 +582,7 @@ func TestSetExpiredKey(t *testing.T) {
 	x.do("sadd", "s", "1", "2")
 	x.do("sadd", "t", "2")
 	hsSetExpiry(x, "s", x.now+10)
-	x.now += 10
+	x.now += 11
 	x.run([]step{
 		{cmd("smembers", "s"), "*0\r\n"},
 		{cmd("scard", "s"), ":0\r\n"},

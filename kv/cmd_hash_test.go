@@ -288,12 +288,12 @@ func hsScanReply(t *testing.T, reply string) (string, []string) {
 	return b[0], b[1:]
 }
 
-// TestHScanTablePages: a hashtable hash (here > 128 fields) is paged with
+// TestHScanTablePages: a hashtable hash (here > hashListpackEntries fields) is paged with
 // sequence-number cursors in insertion order; COUNT and MATCH apply per call.
 func TestHScanTablePages(t *testing.T) {
 	x := newTM(t)
 	args := []string{"hset", "h"}
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 600; i++ {
 		args = append(args, fmt.Sprint("f", i), fmt.Sprint(i))
 	}
 	x.do(args...)
@@ -305,8 +305,8 @@ func TestHScanTablePages(t *testing.T) {
 	if cur != "14" || fmt.Sprint(els) != "[f10 10 f11 11 f12 12]" {
 		t.Fatalf("second page: got cursor %s, %v", cur, els)
 	}
-	cur, els = hsScanReply(t, x.do("hscan", "h", "190", "MATCH", "f19?", "COUNT", "100"))
-	if cur != "0" || fmt.Sprint(els) != "[f190 190 f191 191 f192 192 f193 193 f194 194 f195 195 f196 196 f197 197 f198 198 f199 199]" {
+	cur, els = hsScanReply(t, x.do("hscan", "h", "590", "MATCH", "f59?", "COUNT", "100"))
+	if cur != "0" || fmt.Sprint(els) != "[f590 590 f591 591 f592 592 f593 593 f594 594 f595 595 f596 596 f597 597 f598 598 f599 599]" {
 		t.Fatalf("last page: got cursor %s, %v", cur, els)
 	}
 	// MATCH filters after COUNT elements were taken: an empty page with a cursor.

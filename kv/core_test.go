@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -186,4 +187,23 @@ func TestIncrByFloatTakesLongDoubleOperands(t *testing.T) {
 			t.Errorf("%q: got %.80q, want prefix %q", tc.args, got, tc.pre)
 		}
 	}
+}
+
+func TestUnknownCommandArgsAreCutAt128(t *testing.T) {
+	a := strings.Repeat("a", 100)
+	got := machineReply("foo", a, a, "x")
+	want := "-ERR unknown command 'foo', with args beginning with: '" + a + "' '" + strings.Repeat("a", 25) + "' \r\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+func machineReply(args ...string) string {
+	a := make([][]byte, len(args))
+	for i, s := range args {
+		a[i] = []byte(s)
+	}
+	w := NewWriter(nil, 2)
+	NewMachine().Exec(&Cmd{Args: a}, w)
+	return string(w.Bytes())
 }

@@ -35,11 +35,22 @@ const (
 	ErrCASMismatch = "CASFAIL current value differs from the expected value"
 )
 
-// ErrUnknownCommand formats Redis's reply for an unknown command name.
+// ErrUnknownCommand formats Redis's reply for an unknown command name. Like
+// Redis, the name is cut at 128 bytes and the quoted arguments stop once
+// they reach 128 bytes in all (each one cut to what is left).
 func ErrUnknownCommand(name []byte, args [][]byte) string {
 	s := "ERR unknown command '" + sanitize(name) + "', with args beginning with: "
+	quoted := 0
 	for _, a := range args {
-		s += "'" + sanitize(a) + "' "
+		if quoted >= 128 {
+			break
+		}
+		if room := 128 - quoted; len(a) > room {
+			a = a[:room]
+		}
+		q := "'" + sanitize(a) + "' "
+		quoted += len(q)
+		s += q
 	}
 	return s
 }

@@ -5,7 +5,7 @@ import "encoding/binary"
 // Redis 7.0's default limits for keeping a hash as a listpack
 // (hash-max-listpack-entries, hash-max-listpack-value).
 const (
-	hashListpackEntries = 128
+	hashListpackEntries = 512 // redis-server 7.0.15 built-in default (CONFIG GET); redis.conf samples say 128
 	hashListpackValue   = 64
 )
 

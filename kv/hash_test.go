@@ -23,12 +23,12 @@ func TestHashListpackConversion(t *testing.T) {
 		build    func(h *Hash)
 		listpack bool
 	}{
-		{"128 fields", func(h *Hash) {
+		{"hashListpackEntries fields", func(h *Hash) {
 			for i := 0; i < hashListpackEntries; i++ {
 				h.Set([]byte(fmt.Sprint("f", i)), []byte("v"))
 			}
 		}, true},
-		{"129 fields", func(h *Hash) {
+		{"hashListpackEntries+1 fields", func(h *Hash) {
 			for i := 0; i <= hashListpackEntries; i++ {
 				h.Set([]byte(fmt.Sprint("f", i)), []byte("v"))
 			}
@@ -40,7 +40,7 @@ func TestHashListpackConversion(t *testing.T) {
 			h.Set([]byte("f"), []byte(long))
 			h.Set([]byte("f"), []byte("v"))
 		}, false},
-		{"129 fields, then 128 deleted", func(h *Hash) {
+		{"one field too many, then all but one deleted", func(h *Hash) {
 			for i := 0; i <= hashListpackEntries; i++ {
 				h.Set([]byte(fmt.Sprint("f", i)), []byte("v"))
 			}
@@ -175,7 +175,7 @@ func TestDecodeHashSnapshotRejects(t *testing.T) {
 		{"truncated", []byte{hashModeListpack, 2, 1, 'a', 1, 'b', 1, 'c'}},
 		{"trailing bytes", []byte{hashModeListpack, 1, 1, 'a', 1, 'b', 0}},
 		{"duplicate field", []byte{hashModeListpack, 2, 1, 'a', 1, 'b', 1, 'a', 1, 'c'}},
-		{"listpack too many fields", append([]byte{hashModeListpack, 129}, bytes.Repeat([]byte{0, 0}, 129)...)},
+		{"listpack too many fields", append([]byte{hashModeListpack, 0x81, 0x04}, bytes.Repeat([]byte{0, 0}, 513)...)},
 		{"listpack value too long", append([]byte{hashModeListpack, 1, 1, 'a', byte(len(long))}, long...)},
 		{"huge count", []byte{hashModeTable, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 1, 'a', 0, 1}},
 		{"string past the end", []byte{hashModeTable, 1, 1, 0x7f, 'a', 0, 1}},

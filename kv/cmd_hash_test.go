@@ -328,7 +328,7 @@ func TestHScanTablePages(t *testing.T) {
 			break
 		}
 	}
-	if len(all) != 400 || all[398] != "f199" {
+	if len(all) != 1200 || all[1198] != "f599" {
 		t.Fatalf("full iteration: got %d bulks", len(all))
 	}
 }

@@ -27,6 +27,7 @@ type conn struct {
 	fd        int
 	createdNs int64
 
+	r        *sockReader
 	p        *reqParser
 	w        kv.Writer
 	cmds     []kv.Cmd   // storage for the pending group
@@ -68,6 +69,7 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 		laddr:     nc.LocalAddr().String(),
 		fd:        -1,
 		createdNs: s.now.Load(),
+		r:         newSockReader(nc),
 		p:         newReqParser(readBufferSize),
 		proto:     2,
 		groupMax:  initialGroupCmds,
@@ -95,34 +97,34 @@ func (c *conn) serve() {
 		c.nc.Close()
 		c.srv.remove(c)
 	}()
-	for {
-		n, err := c.nc.Read(c.p.free())
-		if n > 0 {
-			c.p.end += n
-			c.srv.stats.netIn.Add(int64(n))
-			c.lastActive.Store(c.srv.now.Load())
-			stop := c.process()
-			if c.w.Len() > 0 {
-				c.flush()
-			}
-			if stop || c.dead {
-				return
-			}
-			c.p.resetArgs()
-			if err := c.p.compact(c.srv.cfg.QueryBufferMax); err != nil {
-				c.srv.log.Warn("resp: closing client that reached max query buffer length",
-					"id", c.id, "addr", c.addr, "pending_bytes", c.p.pending())
-				return
-			}
-			c.lastActive.Store(c.srv.now.Load())
-		}
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-				c.srv.log.Debug("resp: read failed", "id", c.id, "addr", c.addr, "err", err)
-			}
-			return
-		}
+	err := c.r.readLoop(c.p.free, c.received)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		c.srv.log.Debug("resp: read failed", "id", c.id, "addr", c.addr, "err", err)
 	}
+}
+
+// received handles n new bytes at the end of the read buffer: it runs the
+// commands, writes the replies and makes room for the next read. It
+// reports false when the connection must close.
+func (c *conn) received(n int) bool {
+	c.p.end += n
+	c.srv.stats.netIn.Add(int64(n))
+	c.lastActive.Store(c.srv.now.Load())
+	stop := c.process()
+	if c.w.Len() > 0 {
+		c.flush()
+	}
+	if stop || c.dead {
+		return false
+	}
+	c.p.resetArgs()
+	if err := c.p.compact(c.srv.cfg.QueryBufferMax); err != nil {
+		c.srv.log.Warn("resp: closing client that reached max query buffer length",
+			"id", c.id, "addr", c.addr, "pending_bytes", c.p.pending())
+		return false
+	}
+	c.lastActive.Store(c.srv.now.Load())
+	return true
 }
 
 // process parses and runs every complete command in the read buffer. It

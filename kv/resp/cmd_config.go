@@ -194,9 +194,7 @@ func (c *conn) cmdConfigResetStat(args [][]byte) {
 	st := &c.srv.stats
 	st.connsReceived.Store(0)
 	st.rejected.Store(0)
-	st.commands.Store(0)
-	st.netIn.Store(0)
-	st.netOut.Store(0)
+	c.srv.resetTotals()
 	st.peakMemory.Store(0)
 	st.opsMu.Lock()
 	st.opsSamples = [16]float64{}

@@ -174,12 +174,13 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"aof_last_write_status", "ok"},
 		}
 	case "stats":
+		cmds, in, out := s.totals()
 		return "Stats", [][2]string{
 			{"total_connections_received", itoa(s.stats.connsReceived.Load())},
-			{"total_commands_processed", itoa(s.stats.commands.Load())},
+			{"total_commands_processed", itoa(cmds)},
 			{"instantaneous_ops_per_sec", itoa(s.instantaneousOps())},
-			{"total_net_input_bytes", itoa(s.stats.netIn.Load())},
-			{"total_net_output_bytes", itoa(s.stats.netOut.Load())},
+			{"total_net_input_bytes", itoa(in)},
+			{"total_net_output_bytes", itoa(out)},
 			{"rejected_connections", itoa(s.stats.rejected.Load())},
 			{"expired_keys", "0"},
 			{"evicted_keys", "0"},

@@ -58,6 +58,11 @@ type conn struct {
 	protoA     atomic.Int32
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	// Counters for INFO stats, per connection so that the hot path touches
+	// no shared cache line (Server.totals sums them).
+	cmdsDone atomic.Int64
+	netIn    atomic.Int64
+	netOut   atomic.Int64
 }
 
 func newConn(s *Server, nc net.Conn, id int64) *conn {
@@ -108,7 +113,7 @@ func (c *conn) serve() {
 // reports false when the connection must close.
 func (c *conn) received(n int) bool {
 	c.p.end += n
-	c.srv.stats.netIn.Add(int64(n))
+	c.netIn.Add(int64(n))
 	c.lastActive.Store(c.srv.now.Load())
 	stop := c.process()
 	if c.w.Len() > 0 {
@@ -134,7 +139,7 @@ func (c *conn) process() (stop bool) {
 	p.maxBulk = c.srv.protoMaxBulkLen.Load()
 	n := 0
 	defer func() {
-		c.srv.stats.commands.Add(int64(n))
+		c.cmdsDone.Add(int64(n))
 		if c.last != nil {
 			c.lastCmd.Store(c.last)
 		}
@@ -286,7 +291,7 @@ func (c *conn) flush() bool {
 		}
 	}
 	c.writeSince.Store(0)
-	c.srv.stats.netOut.Add(int64(total))
+	c.netOut.Add(int64(total))
 	if cap(c.w.Bytes()) > writeBufferKeep {
 		c.w.SetBuffer(make([]byte, 0, readBufferSize))
 	} else {

@@ -55,7 +55,9 @@ type Server struct {
 	stats   stats
 }
 
-// stats are the counters INFO stats reports.
+// stats are the counters INFO stats reports. commands, netIn and netOut
+// hold the counts of closed connections; live connections count their own
+// (see totals).
 type stats struct {
 	connsReceived atomic.Int64
 	rejected      atomic.Int64
@@ -197,11 +199,42 @@ func (s *Server) accept(nc net.Conn) {
 	go c.serve()
 }
 
-// remove unregisters a closed connection.
+// remove unregisters a closed connection, keeping its counts.
 func (s *Server) remove(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.stats.commands.Add(c.cmdsDone.Load())
+	s.stats.netIn.Add(c.netIn.Load())
+	s.stats.netOut.Add(c.netOut.Load())
 	s.mu.Unlock()
+}
+
+// totals returns the commands processed and the bytes read and written,
+// over closed and live connections.
+func (s *Server) totals() (cmds, in, out int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cmds, in, out = s.stats.commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load()
+	for c := range s.conns {
+		cmds += c.cmdsDone.Load()
+		in += c.netIn.Load()
+		out += c.netOut.Load()
+	}
+	return cmds, in, out
+}
+
+// resetTotals zeroes the counts totals sums (CONFIG RESETSTAT).
+func (s *Server) resetTotals() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.commands.Store(0)
+	s.stats.netIn.Store(0)
+	s.stats.netOut.Store(0)
+	for c := range s.conns {
+		c.cmdsDone.Store(0)
+		c.netIn.Store(0)
+		c.netOut.Store(0)
+	}
 }
 
 func (s *Server) isClosed() bool {
@@ -286,7 +319,7 @@ func (s *Server) sampleOps(now time.Time) {
 	st := &s.stats
 	st.opsMu.Lock()
 	defer st.opsMu.Unlock()
-	cmds := st.commands.Load()
+	cmds, _, _ := s.totals()
 	if !st.opsLastT.IsZero() {
 		dt := now.Sub(st.opsLastT).Seconds()
 		if dt > 0 {

@@ -36,7 +36,6 @@ type conn struct {
 	last     *string    // full name of the last command dispatched
 	dead     bool       // a write failed; stop
 	quit     bool       // close after the replies are written (QUIT)
-	execArg  [][]byte   // scratch for EXEC's envelope
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
 
 	proto   uint8 // 2 or 3
@@ -213,6 +212,10 @@ func (c *conn) dispatch(args [][]byte) {
 	}
 	if c.authRequired() && spec.Flags&kv.FlagNoAuth == 0 {
 		c.reject(spec, kv.ErrNoAuth)
+		return
+	}
+	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
+		c.reject(spec, "ERR Command not allowed inside a transaction")
 		return
 	}
 	if c.inMulti && !isTxControl(spec) {

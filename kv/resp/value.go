@@ -19,18 +19,14 @@ type value struct {
 	elems []value // array and set elements; map keys and values interleaved
 }
 
-func simpleV(s string) value      { return value{kind: '+', str: s} }
-func bulkV(s string) value        { return value{kind: '$', str: s} }
-func intV(n int64) value          { return value{kind: ':', num: n} }
-func arrayV(e ...value) value     { return value{kind: '*', elems: e} }
-func setV(e ...value) value       { return value{kind: '~', elems: e} }
-func mapV(kvs ...value) value     { return value{kind: '%', elems: kvs} }
-func nullV() value                { return value{kind: '_'} }
-func (v value) isNull() bool      { return v.kind == '_' }
-func (v value) mapLen() int       { return len(v.elems) / 2 }
-func (v *value) add(e ...value)   { v.elems = append(v.elems, e...) }
-func (v value) text() string      { return v.str }
-func (v value) children() []value { return v.elems }
+func simpleV(s string) value    { return value{kind: '+', str: s} }
+func bulkV(s string) value      { return value{kind: '$', str: s} }
+func intV(n int64) value        { return value{kind: ':', num: n} }
+func arrayV(e ...value) value   { return value{kind: '*', elems: e} }
+func setV(e ...value) value     { return value{kind: '~', elems: e} }
+func mapV(kvs ...value) value   { return value{kind: '%', elems: kvs} }
+func nullV() value              { return value{kind: '_'} }
+func (v *value) add(e ...value) { v.elems = append(v.elems, e...) }
 
 // get returns the value of key in a map value (nil when absent).
 func (v value) get(key string) *value {

@@ -45,7 +45,7 @@ func TestTranscriptRequirePass(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var c *client
 			if ts != nil {
-				c = ts.dial()
+				c = dialAddr(t, ts.addr)
 			} else {
 				c = dialAddr(t, *againstRedisPass)
 			}
@@ -446,5 +446,21 @@ func TestEdgeCommandsRegistered(t *testing.T) {
 	}
 	if s := kv.Lookup([]byte("auth")); s.Flags&kv.FlagNoAuth == 0 || s.Summary != "Authenticate to the server" || s.Group != "connection" {
 		t.Errorf("auth spec: %+v", s)
+	}
+}
+
+func TestManyArguments(t *testing.T) {
+	ts := startServer(t, Config{})
+	c := ts.dial()
+	args := []string{"DEL"}
+	for i := 0; i < 200000; i++ {
+		args = append(args, fmt.Sprint("k", i))
+	}
+	c.send(respCmd(args...))
+	if got := c.reply(); got != ":0\r\n" {
+		t.Fatalf("DEL of 200000 keys: %q", got)
+	}
+	if got := c.do("GET k1\r\n"); got != "$-1\r\n" {
+		t.Fatalf("after: %q", got)
 	}
 }

@@ -142,6 +142,9 @@ func (c *conn) cmdExec(args [][]byte) {
 	tmp.Reset()
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
 	out := tmp.Bytes()
+	if cap(out) > writeBufferKeep {
+		defer func() { c.tmpW = nil }()
+	}
 	line, rest, ok := replyLine(out)
 	n, isArray := int64(0), false
 	if ok && len(line) > 1 && line[0] == '*' {

@@ -218,8 +218,20 @@ func (p *reqParser) inline() ([][]byte, bool, error) {
 // complete command.
 func (p *reqParser) pending() int { return p.end - p.start }
 
+// argsKeep bounds the argument arena and offset slice kept between batches;
+// larger ones (after a command with very many arguments) are released.
+const argsKeep = 4096
+
 // resetArgs forgets the argument lists returned so far.
-func (p *reqParser) resetArgs() { p.argv = p.argv[:0] }
+func (p *reqParser) resetArgs() {
+	if cap(p.argv) > argsKeep {
+		p.argv = nil
+	}
+	p.argv = p.argv[:0]
+	if cap(p.offs) > 2*argsKeep && len(p.offs) == 0 {
+		p.offs = nil
+	}
+}
 
 // compact moves the unconsumed bytes to the front of the buffer and makes
 // room for the next read: it grows the buffer when an incomplete command

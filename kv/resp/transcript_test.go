@@ -121,6 +121,21 @@ var transcripts = []transcript{
 		"*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n" +
 		"$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"},
 
+	{name: "command info edge", in: "COMMAND INFO quit client|id watch\r\n", out: "*3\r\n*10\r\n$4\r\nquit\r\n:-1\r\n*6\r\n+noscript\r\n+loading\r\n+stale\r\n+fast\r\n+no_auth\r\n+allow_busy\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n*10\r\n$5\r\nwatch\r\n:-2\r\n*5\r\n+noscript\r\n+loading\r\n+stale\r\n+fast\r\n+allow_busy\r\n:1\r\n:-1\r\n:1\r\n*2\r\n+@fast\r\n+@transaction\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"},
+	{name: "command docs edge", in: "COMMAND DOCS quit client|getname\r\n", out: "*4\r\n$4\r\nquit\r\n*8\r\n$7\r\nsummary\r\n$20\r\nClose the connection\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$14\r\nclient|getname\r\n*8\r\n$7\r\nsummary\r\n$31\r\nGet the current connection name\r\n$5\r\nsince\r\n$5\r\n2.6.9\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"},
+	{name: "command help", edgeOnly: true, in: "COMMAND HELP\r\n", out: "*19\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n" +
+		"+    Return details about all Redis commands.\r\n+COUNT\r\n+    Return the total number of commands in this Redis server.\r\n+LIST\r\n" +
+		"+    Return a list of all commands in this Redis server.\r\n+INFO [<command-name> ...]\r\n+    Return details about multiple Redis commands.\r\n" +
+		"+    If no command names are given, documentation details for all\r\n+    commands are returned.\r\n+DOCS [<command-name> ...]\r\n" +
+		"+    Return documentation details about multiple Redis commands.\r\n+    If no command names are given, documentation details for all\r\n" +
+		"+    commands are returned.\r\n+GETKEYS <full-command>\r\n+    Return the keys from a full Redis command.\r\n+HELP\r\n+    Prints this help.\r\n"},
+	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*17\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GETNAME\r\n" +
+		"+    Return the name of the current connection.\r\n+ID\r\n+    Return the ID of the current connection.\r\n+INFO\r\n" +
+		"+    Return information about the current client connection.\r\n+LIST [options ...]\r\n+    Return information about client connections. Options:\r\n" +
+		"+    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)\r\n+      Return clients of specified type.\r\n+SETNAME <name>\r\n" +
+		"+    Assign the name <name> to the current connection.\r\n+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
+		"+HELP\r\n+    Prints this help.\r\n-ERR wrong number of arguments for 'client|id' command\r\n"},
+
 	// CONFIG.
 	{name: "config", in: "CONFIG GET\r\nCONFIG GET nosuch\r\nCONFIG GET timeout\r\nCONFIG SET timeout x\r\nCONFIG SET nosuch 1\r\nCONFIG SET databases 3\r\n" +
 		"CONFIG SET proto-max-bulk-len 10\r\nCONFIG SET timeout 1 timeout 2\r\nCONFIG SET timeout -1\r\nCONFIG SET maxclients 0\r\nCONFIG SET timeout\r\n" +
@@ -167,7 +182,7 @@ func TestTranscript(t *testing.T) {
 			}
 			var c *client
 			if ts != nil {
-				c = ts.dial()
+				c = dialAddr(t, ts.addr)
 			} else {
 				c = dialAddr(t, *againstRedis)
 			}

@@ -189,12 +189,10 @@ func (c *conn) dispatch(args [][]byte) {
 		return
 	}
 	c.last = &spec.Name
-	var edge *edgeCmd
-	var sub *subCmd
-	if spec.Flags&kv.FlagEdge != 0 {
-		edge = edgeBySpec[spec]
+	isEdge := spec.Flags&kv.FlagEdge != 0
+	if edge := edgeBySpec[spec]; isEdge && edge != nil {
 		if edge.subs != nil && len(args) >= 2 {
-			sub = edge.subs[lowerASCII(args[1])]
+			sub := edge.subs[lowerASCII(args[1])]
 			if sub == nil {
 				c.reject(spec, kv.ErrUnknownSubcommand(args[1], spec.Name))
 				return
@@ -222,23 +220,33 @@ func (c *conn) dispatch(args [][]byte) {
 		c.queue(args, spec)
 		return
 	}
-	if edge == nil {
+	if !isEdge {
 		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])
 		return
 	}
 	c.flushGroup()
-	c.runEdge(edge, sub, args)
+	c.runEdge(spec, args)
 }
 
-// runEdge runs an edge command, its reply going after everything before it.
-func (c *conn) runEdge(edge *edgeCmd, sub *subCmd, args [][]byte) {
+// runEdge runs a validated edge command, its reply going after everything
+// before it: the edge's own commands here, others (kv.FlagEdge commands
+// registered by another package, such as the replicated node's RAFT) by the
+// executor when it implements EdgeHandler.
+func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 	c.w.Proto = int(c.proto)
-	if sub != nil {
-		sub.run(c, args)
+	if e := edgeBySpec[spec]; e != nil {
+		if e.subs != nil && len(args) >= 2 {
+			e.subs[lowerASCII(args[1])].run(c, args)
+			return
+		}
+		e.run(c, args)
 		return
 	}
-	edge.run(c, args)
+	if c.srv.edge != nil && c.srv.edge.HandleEdge(c.srv.ctx, args, &c.w) {
+		return
+	}
+	c.w.Error("ERR command '" + spec.Name + "' is not allowed here")
 }
 
 // reject answers a command that failed validation. Inside MULTI the

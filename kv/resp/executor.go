@@ -41,3 +41,14 @@ type InfoSection struct {
 type InfoProvider interface {
 	InfoSections() []InfoSection
 }
+
+// EdgeHandler is implemented by executors that answer edge commands of
+// their own: kv.FlagEdge commands registered by another package (the
+// replicated node's RAFT and REDRAFT.FORWARD). The edge validates them
+// (existence, arity, authentication, MULTI refusal for kv.FlagNoMulti) and
+// then calls HandleEdge in order with the replies around them. HandleEdge
+// writes one reply to w, in w.Proto, and reports whether the command was
+// its own; args are valid for the duration of the call.
+type EdgeHandler interface {
+	HandleEdge(ctx context.Context, args [][]byte, w *kv.Writer) bool
+}

@@ -167,12 +167,7 @@ func (c *conn) cmdExec(args [][]byte) {
 			rest = rest[m:]
 			continue
 		}
-		edgeCmd := edgeBySpec[specs[i]]
-		var sub *subCmd
-		if edgeCmd.subs != nil && len(q) >= 2 {
-			sub = edgeCmd.subs[lowerASCII(q[1])]
-		}
-		c.runEdge(edgeCmd, sub, q)
+		c.runEdge(specs[i], q)
 	}
 }
 

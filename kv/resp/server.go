@@ -23,6 +23,7 @@ const errMaxClients = "-ERR max number of clients reached\r\n"
 type Server struct {
 	exec Executor
 	info InfoProvider // nil when the executor adds no INFO sections
+	edge EdgeHandler  // nil when the executor answers no edge commands
 	cfg  Config       // the settings that never change after New
 	log  *slog.Logger
 
@@ -93,6 +94,9 @@ func New(exec Executor, cfg Config) *Server {
 	}
 	if p, ok := exec.(InfoProvider); ok {
 		s.info = p
+	}
+	if h, ok := exec.(EdgeHandler); ok {
+		s.edge = h
 	}
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)

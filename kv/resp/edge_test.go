@@ -326,9 +326,9 @@ func TestClientThatStopsReadingIsDisconnected(t *testing.T) {
 	c := ts.dial()
 	// A small fixed receive buffer: the kernel must not absorb the replies.
 	c.nc.(*net.TCPConn).SetReadBuffer(4096)
-	c.do(respCmd("SET", "big", strings.Repeat("v", 1<<20)))
-	// 256 MB of replies, never read.
-	c.send(strings.Repeat("GET big\r\n", 256))
+	c.do(respCmd("SET", "big", strings.Repeat("v", 16<<10)))
+	// 32 MB of replies, never read: more than the kernel's socket buffers.
+	c.send(strings.Repeat("GET big\r\n", 2048))
 	waitFor(t, "the stalled client to be closed", func() bool { return ts.srv.numConns() == 0 })
 }
 

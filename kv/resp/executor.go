@@ -15,7 +15,10 @@ import (
 type Executor interface {
 	// Execute stamps and runs cmds in order and appends one reply per
 	// command to w, each in its command's protocol (Cmd.Proto). It returns
-	// when every reply is written. Failures of the executor itself (no
+	// when every reply is written. cmds, their Args and their Tx are
+	// borrowed: the edge reuses them (Args alias its read buffer) once
+	// Execute returns, so an executor copies whatever it keeps (the
+	// replicated one encodes the commands into a log entry). Failures of the executor itself (no
 	// leader, outcome unknown) are written as error replies, one per
 	// command affected; Execute never drops a reply.
 	Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer)
@@ -37,4 +40,15 @@ type InfoSection struct {
 // (the replicated executor adds Replication and Raft).
 type InfoProvider interface {
 	InfoSections() []InfoSection
+}
+
+// EdgeHandler is implemented by executors that answer edge commands of
+// their own: kv.FlagEdge commands registered by another package (the
+// replicated node's RAFT and REDRAFT.FORWARD). The edge validates them
+// (existence, arity, authentication, MULTI refusal for kv.FlagNoMulti) and
+// then calls HandleEdge in order with the replies around them. HandleEdge
+// writes one reply to w, in w.Proto, and reports whether the command was
+// its own; args are valid for the duration of the call.
+type EdgeHandler interface {
+	HandleEdge(ctx context.Context, args [][]byte, w *kv.Writer) bool
 }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"redraft/kv/local"
+	"redraft/kv/resp"
+)
+
+// serveFlags are the flags of "kv serve", in groups: the RESP edge, the
+// node (standalone now; the replication flags --id --raft --data
+// --bootstrap --join will join this group) and diagnostics. Each group
+// registers its flags and validates them.
+type serveFlags struct {
+	edge edgeFlags
+	node nodeFlags
+	diag diagFlags
+}
+
+type edgeFlags struct {
+	resp            string
+	requirePass     string
+	maxClients      int
+	protoMaxBulkLen string
+	timeoutSec      int
+}
+
+type nodeFlags struct {
+	standalone bool
+}
+
+type diagFlags struct {
+	addrFile   string
+	cpuProfile string
+	logLevel   string
+}
+
+func (f *edgeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.resp, "resp", "", "`HOST:PORT` to serve RESP (Redis protocol) on; port 0 picks a free port (see --addr-file)")
+	fs.StringVar(&f.requirePass, "requirepass", "", "`password` clients must AUTH with (Redis's requirepass); empty: none")
+	fs.IntVar(&f.maxClients, "maxclients", resp.DefaultMaxClients, "most client connections at once (Redis's maxclients)")
+	fs.StringVar(&f.protoMaxBulkLen, "proto-max-bulk-len", "512mb", "longest bulk string a client may send, in `bytes` (units k, kb, m, mb, g, gb; at least 1mb)")
+	fs.IntVar(&f.timeoutSec, "timeout", 0, "close clients idle for this many `seconds`; 0: never (Redis's timeout)")
+}
+
+func (f *edgeFlags) config() (resp.Config, error) {
+	if f.resp == "" {
+		return resp.Config{}, usageError{"kv serve: --resp HOST:PORT is required"}
+	}
+	bulk, ok := resp.ParseMemory(f.protoMaxBulkLen)
+	if !ok || bulk < resp.MinProtoMaxBulkLen {
+		return resp.Config{}, usageError{fmt.Sprintf("kv serve: --proto-max-bulk-len %q: want a memory value of at least 1mb", f.protoMaxBulkLen)}
+	}
+	if f.maxClients < 1 {
+		return resp.Config{}, usageError{"kv serve: --maxclients must be at least 1"}
+	}
+	if f.timeoutSec < 0 {
+		return resp.Config{}, usageError{"kv serve: --timeout must not be negative"}
+	}
+	return resp.Config{
+		RequirePass:     f.requirePass,
+		MaxClients:      f.maxClients,
+		ProtoMaxBulkLen: bulk,
+		IdleTimeout:     time.Duration(f.timeoutSec) * time.Second,
+	}, nil
+}
+
+func (f *nodeFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.standalone, "standalone", false, "run a single node with an in-process state machine, no replication (required for now)")
+}
+
+func (f *nodeFlags) validate() error {
+	if !f.standalone {
+		return usageError{"kv serve: replicated mode is not built yet; add --standalone to run a single node"}
+	}
+	return nil
+}
+
+func (f *diagFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addrFile, "addr-file", "", "write the RESP listener's address to this `file` once listening (useful with port 0)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this `file` until shutdown")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
+}
+
+func (f *diagFlags) logger(stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, usageError{fmt.Sprintf("kv serve: --log-level %q: want debug, info, warn or error", f.logLevel)}
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+const serveUsage = `usage: kv serve --resp HOST:PORT --standalone [flags]
+
+Serve the Redis protocol (RESP2/RESP3, inline commands) from a single node.
+SIGINT or SIGTERM shuts it down cleanly.
+
+flags:
+`
+
+// parseServeFlags parses the arguments of "kv serve".
+func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("kv serve", flag.ContinueOnError)
+	var errBuf strings.Builder
+	fs.SetOutput(&errBuf)
+	f.edge.register(fs)
+	f.node.register(fs)
+	f.diag.register(fs)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, serveUsage)
+			printFlags(stdout, fs)
+			return nil, errHelp
+		}
+		return nil, usageError{fmt.Sprintf("kv serve: %v (see kv serve -h)", err)}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Sprintf("kv serve: unexpected argument %q (see kv serve -h)", fs.Arg(0))}
+	}
+	return &f, nil
+}
+
+// printFlags documents every flag, GNU style (--name), as the scripts use them.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s", line, usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// serve runs "kv serve" until ctx is cancelled.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := f.node.validate(); err != nil {
+		return err
+	}
+	cfg, err := f.edge.config()
+	if err != nil {
+		return err
+	}
+	log, err := f.diag.logger(stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = log
+
+	if f.diag.cpuProfile != "" {
+		pf, err := os.Create(f.diag.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	ln, err := net.Listen("tcp", f.edge.resp)
+	if err != nil {
+		return err
+	}
+	srv := resp.New(local.New(), cfg)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", "standalone")
+	if f.diag.addrFile != "" {
+		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {
+			srv.Close()
+			<-errc
+			return err
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("kv: shutting down")
+		srv.Close()
+		<-errc
+		log.Info("kv: stopped")
+		return nil
+	case err := <-errc:
+		srv.Close()
+		return err
+	}
+}
+
+// writeFileAtomic writes data to a temporary file and renames it to path,
+// so that a reader never sees a partial file.
+func writeFileAtomic(path, data string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".addr-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

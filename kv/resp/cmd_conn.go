@@ -1,0 +1,337 @@
+package resp
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+
+	"redraft/kv"
+)
+
+// Connection commands: AUTH, HELLO, SELECT, QUIT, RESET and CLIENT.
+
+// Version is the Redis version the edge reports (HELLO, INFO server). The
+// edge and the state machine model Redis 7.0's behaviour; clients that gate
+// features on the version see a 7.0 server.
+const Version = "7.0.0"
+
+const (
+	errAuthNoPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errHelloNoAuth    = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errNoProto        = "NOPROTO unsupported protocol version"
+	errProtoVersion   = "ERR Protocol version is not an integer or out of range"
+	errClientName     = "ERR Client names cannot contain spaces, newlines or special characters."
+	errDBIndex        = "ERR DB index is out of range"
+)
+
+// checkCredentials is ACLCheckUserCredentials for the only user, "default":
+// without requirepass it accepts any password (nopass).
+func (c *conn) checkCredentials(user, pass []byte) bool {
+	if string(user) != "default" {
+		return false
+	}
+	want := c.srv.getRequirePass()
+	if want == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
+}
+
+func (c *conn) cmdAuth(args [][]byte) {
+	if len(args) > 3 {
+		c.w.Error(kv.ErrSyntax)
+		return
+	}
+	user, pass := []byte("default"), args[1]
+	if len(args) == 2 {
+		if c.srv.getRequirePass() == "" {
+			c.w.Error(errAuthNoPassword)
+			return
+		}
+	} else {
+		user, pass = args[1], args[2]
+	}
+	if !c.checkCredentials(user, pass) {
+		c.w.Error(kv.ErrWrongPass)
+		return
+	}
+	c.authed = true
+	c.w.OK()
+}
+
+func (c *conn) cmdHello(args [][]byte) {
+	ver := int64(c.proto)
+	if len(args) >= 2 {
+		v, ok := kv.ParseInt(args[1])
+		if !ok {
+			c.w.Error(errProtoVersion)
+			return
+		}
+		if v < 2 || v > 3 {
+			c.w.Error(errNoProto)
+			return
+		}
+		ver = v
+	}
+	var user, pass, name []byte
+	setName := false
+	for j := 2; j < len(args); j++ {
+		more := len(args) - 1 - j
+		switch {
+		case kv.EqualFold(args[j], "AUTH") && more >= 2:
+			user, pass = args[j+1], args[j+2]
+			j += 2
+		case kv.EqualFold(args[j], "SETNAME") && more >= 1:
+			if !validClientName(args[j+1]) {
+				c.w.Error(errClientName)
+				return
+			}
+			name, setName = args[j+1], true
+			j++
+		default:
+			c.w.Error("ERR Syntax error in HELLO option '" + string(args[j]) + "'")
+			return
+		}
+	}
+	if user != nil {
+		if !c.checkCredentials(user, pass) {
+			c.w.Error(kv.ErrWrongPass)
+			return
+		}
+		c.authed = true
+	}
+	if !c.authed {
+		c.w.Error(errHelloNoAuth)
+		return
+	}
+	if setName {
+		c.setName(name)
+	}
+	c.setProto(uint8(ver))
+	c.w.Proto = int(c.proto)
+	mapV(
+		bulkV("server"), bulkV("redis"),
+		bulkV("version"), bulkV(Version),
+		bulkV("proto"), intV(ver),
+		bulkV("id"), intV(c.id),
+		bulkV("mode"), bulkV("standalone"),
+		bulkV("role"), bulkV("master"),
+		bulkV("modules"), arrayV(),
+	).write(&c.w)
+}
+
+func (c *conn) setProto(p uint8) {
+	c.proto = p
+	c.protoA.Store(int32(p))
+}
+
+// validClientName is Redis's validateClientName: printable ASCII without
+// spaces; the empty name is allowed (it clears the name).
+func validClientName(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *conn) setName(b []byte) {
+	if len(b) == 0 {
+		c.name.Store(nil)
+		return
+	}
+	s := string(b)
+	c.name.Store(&s)
+}
+
+func (c *conn) cmdSelect(args [][]byte) {
+	id, ok := kv.ParseInt(args[1])
+	if !ok {
+		c.w.Error(kv.ErrNotInteger)
+		return
+	}
+	if id < -1<<31 || id > 1<<31-1 {
+		c.w.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+		return
+	}
+	if id != 0 {
+		c.w.Error(errDBIndex)
+		return
+	}
+	c.w.OK()
+}
+
+func (c *conn) cmdQuit(args [][]byte) {
+	c.w.OK()
+	c.quit = true
+}
+
+// cmdReset is Redis's RESET: the connection goes back to its initial state
+// (RESP2, no name, no transaction or watches, not authenticated when a
+// password is required).
+func (c *conn) cmdReset(args [][]byte) {
+	c.discardTx()
+	c.setProto(2)
+	c.name.Store(nil)
+	c.noEvict = false
+	c.noEvictA.Store(false)
+	c.authed = c.srv.getRequirePass() == ""
+	c.w.Proto = 2
+	c.w.Simple("RESET")
+}
+
+func (c *conn) cmdClientID(args [][]byte) { c.w.Int(c.id) }
+
+func (c *conn) cmdClientSetName(args [][]byte) {
+	if !validClientName(args[2]) {
+		c.w.Error(errClientName)
+		return
+	}
+	c.setName(args[2])
+	c.w.OK()
+}
+
+func (c *conn) cmdClientGetName(args [][]byte) {
+	if n := c.name.Load(); n != nil {
+		c.w.BulkString(*n)
+		return
+	}
+	c.w.Null()
+}
+
+func (c *conn) cmdClientInfo(args [][]byte) {
+	c.lastCmd.Store(c.last)
+	c.w.Verbatim(c.infoString() + "\n")
+}
+
+func (c *conn) cmdClientList(args [][]byte) {
+	c.lastCmd.Store(c.last)
+	var sb strings.Builder
+	switch {
+	case len(args) > 3 && kv.EqualFold(args[2], "TYPE"):
+		switch strings.ToLower(string(args[3])) {
+		case "normal":
+			for _, o := range c.srv.snapshotConns() {
+				sb.WriteString(o.infoString())
+				sb.WriteByte('\n')
+			}
+		case "slave", "replica", "pubsub", "master":
+		default:
+			c.w.Error("ERR Unknown client type '" + string(args[3]) + "'")
+			return
+		}
+	case len(args) > 3 && kv.EqualFold(args[2], "ID"):
+		byID := map[int64]*conn{}
+		for _, o := range c.srv.snapshotConns() {
+			byID[o.id] = o
+		}
+		for _, a := range args[3:] {
+			id, ok := kv.ParseInt(a)
+			if !ok {
+				c.w.Error("ERR Invalid client ID")
+				return
+			}
+			if o := byID[id]; o != nil {
+				sb.WriteString(o.infoString())
+				sb.WriteByte('\n')
+			}
+		}
+	case len(args) != 2:
+		c.w.Error(kv.ErrSyntax)
+		return
+	default:
+		for _, o := range c.srv.snapshotConns() {
+			sb.WriteString(o.infoString())
+			sb.WriteByte('\n')
+		}
+	}
+	c.w.Verbatim(sb.String())
+}
+
+// infoString is one client's line of CLIENT LIST, in Redis 7.0's format.
+// Buffer sizes the edge does not track the way Redis does are reported as 0.
+func (c *conn) infoString() string {
+	now := c.srv.now.Load()
+	name := ""
+	if n := c.name.Load(); n != nil {
+		name = *n
+	}
+	flags := ""
+	multi := c.multiA.Load()
+	if multi >= 0 {
+		flags += "x"
+	}
+	if c.noEvictA.Load() {
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
+	}
+	cmd := "NULL"
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
+	}
+	events := "r"
+	if c.writeSince.Load() != 0 {
+		events = "rw"
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, "id="...)
+	b = strconv.AppendInt(b, c.id, 10)
+	b = append(b, " addr="+c.addr+" laddr="+c.laddr+" fd="...)
+	b = strconv.AppendInt(b, int64(c.fd), 10)
+	b = append(b, " name="+name+" age="...)
+	b = strconv.AppendInt(b, (now-c.createdNs)/1e9, 10)
+	b = append(b, " idle="...)
+	b = strconv.AppendInt(b, (now-c.lastActive.Load())/1e9, 10)
+	b = append(b, " flags="+flags+" db=0 sub=0 psub=0 ssub=0 multi="...)
+	b = strconv.AppendInt(b, int64(multi), 10)
+	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
+	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)
+	return string(b)
+}
+
+func (c *conn) cmdClientNoEvict(args [][]byte) {
+	switch {
+	case kv.EqualFold(args[2], "ON"):
+		c.noEvict = true
+	case kv.EqualFold(args[2], "OFF"):
+		c.noEvict = false
+	default:
+		c.w.Error(kv.ErrSyntax)
+		return
+	}
+	c.noEvictA.Store(c.noEvict)
+	c.w.OK()
+}
+
+func (c *conn) cmdClientHelp(args [][]byte) {
+	writeHelp(&c.w, "CLIENT",
+		"GETNAME",
+		"    Return the name of the current connection.",
+		"ID",
+		"    Return the ID of the current connection.",
+		"INFO",
+		"    Return information about the current client connection.",
+		"LIST [options ...]",
+		"    Return information about client connections. Options:",
+		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+		"      Return clients of specified type.",
+		"SETNAME <name>",
+		"    Assign the name <name> to the current connection.",
+		"NO-EVICT (ON|OFF)",
+		"    Protect current client connection from eviction.",
+	)
+}
+
+// writeHelp writes a HELP reply the way Redis's addReplyHelp does.
+func writeHelp(w *kv.Writer, cmd string, lines ...string) {
+	w.Array(len(lines) + 3)
+	w.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		w.Simple(l)
+	}
+	w.Simple("HELP")
+	w.Simple("    Prints this help.")
+}

@@ -1,0 +1,49 @@
+// Package resp is Redraft's RESP edge: a TCP server speaking RESP2, RESP3
+// (after HELLO 3) and inline commands, the way redis-server 7.0 does.
+//
+// # Connections
+//
+// Each connection is served by one goroutine (conn.serve) that reads
+// whatever the socket holds into a reusable buffer, parses every complete
+// command in it (pipelining), and writes all the replies of the batch with
+// one write. Parsing follows Redis's networking.c, limits and error texts
+// included; a client that sends malformed input gets Redis's
+// "-ERR Protocol error: ..." and is disconnected.
+//
+// # Commands
+//
+// Every command is validated at the edge as Redis's processCommand does:
+// it must exist (kv.Lookup), have the right arity (subcommands of the edge's
+// container commands too), and the client must be authenticated when a
+// password is set. Keyspace commands (those with a kv Run function) are
+// collected into groups — the run of keyspace commands between two edge
+// commands in one batch — and each group goes to Executor.Execute at once.
+// Edge commands (AUTH, HELLO, SELECT, QUIT, RESET, CLIENT, COMMAND, INFO,
+// CONFIG, MULTI, EXEC, DISCARD, WATCH, UNWATCH; registered in the kv table
+// with kv.FlagEdge) are answered here, in order with the replies around
+// them. MULTI queues commands at the edge; EXEC sends one kv.Cmd whose Tx
+// holds the queued commands and the WATCHed key versions, and the executor
+// runs it atomically.
+//
+// # Allocation
+//
+// The hot path does not allocate: arguments alias the read buffer, kv.Cmd
+// values and the reply buffer are reused, command lookup is
+// allocation-free. Buffers grown by a large request or reply are released
+// afterwards.
+//
+// # Limits
+//
+// Every per-client resource is bounded (see Config and the constants in
+// config.go): bulk length, argument count, inline and header line length,
+// unparsed input, pending output, queued MULTI commands, connections. A
+// housekeeping goroutine closes idle clients (Config.IdleTimeout, CONFIG SET
+// timeout) and clients that stopped reading their replies
+// (Config.OutputStallTimeout).
+//
+// # Concurrency
+//
+// Server methods are safe for concurrent use. Close closes listeners and
+// connections, cancels the context of running Execute calls and returns
+// once every goroutine the server started has ended.
+package resp

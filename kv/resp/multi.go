@@ -1,0 +1,184 @@
+package resp
+
+import (
+	"strings"
+
+	"redraft/kv"
+)
+
+// MULTI, EXEC, DISCARD, WATCH and UNWATCH. The edge queues the commands of a
+// transaction and sends EXEC to the executor as one command whose Tx holds
+// the queued commands and the watched key versions; the machine checks the
+// versions and runs everything atomically.
+
+// isTxControl reports the commands Redis runs at once even inside MULTI.
+func isTxControl(spec *kv.Spec) bool {
+	switch spec.Name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return spec.Flags&kv.FlagEdge != 0
+	}
+	return false
+}
+
+// queue adds a validated command to the transaction (its arguments copied:
+// they outlive the read buffer) and answers +QUEUED.
+func (c *conn) queue(args [][]byte, spec *kv.Spec) {
+	if len(c.queued) >= c.srv.cfg.MaxTxCmds {
+		c.txDirty = true
+		c.w.Error("ERR too many commands queued in MULTI")
+		return
+	}
+	c.queued = append(c.queued, copyArgs(args))
+	c.queuedSpecs = append(c.queuedSpecs, spec)
+	c.multiA.Store(int32(min(len(c.queued), 1<<30)))
+	c.w.Simple("QUEUED")
+}
+
+// copyArgs copies args into one allocation.
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		start := len(buf)
+		buf = append(buf, a...)
+		out[i] = buf[start:len(buf):len(buf)]
+	}
+	return out
+}
+
+func (c *conn) cmdMulti(args [][]byte) {
+	if c.inMulti {
+		c.w.Error("ERR MULTI calls can not be nested")
+		return
+	}
+	c.inMulti = true
+	c.multiA.Store(0)
+	c.w.OK()
+}
+
+func (c *conn) cmdDiscard(args [][]byte) {
+	if !c.inMulti {
+		c.w.Error("ERR DISCARD without MULTI")
+		return
+	}
+	c.discardTx()
+	c.w.OK()
+}
+
+// discardTx forgets the transaction and the watched keys (Redis's
+// discardTransaction).
+func (c *conn) discardTx() {
+	c.inMulti = false
+	c.txDirty = false
+	c.queued = nil
+	c.queuedSpecs = nil
+	c.watches = nil
+	c.multiA.Store(-1)
+}
+
+func (c *conn) cmdWatch(args [][]byte) {
+	if c.inMulti {
+		c.w.Error("ERR WATCH inside MULTI is not allowed")
+		return
+	}
+	keys := args[1:]
+	versions, err := c.srv.exec.Watch(c.srv.ctx, keys)
+	if err != nil {
+		c.w.Error(errorText(err))
+		return
+	}
+	for i, k := range keys {
+		c.watches = append(c.watches, kv.Watch{Key: append([]byte(nil), k...), Version: versions[i]})
+	}
+	c.w.OK()
+}
+
+func (c *conn) cmdUnwatch(args [][]byte) {
+	c.watches = nil
+	c.w.OK()
+}
+
+// execEnvelope is the Args of the command that carries a transaction.
+var execEnvelope = [][]byte{[]byte("EXEC")}
+
+func (c *conn) cmdExec(args [][]byte) {
+	if !c.inMulti {
+		c.w.Error("ERR EXEC without MULTI")
+		return
+	}
+	if c.txDirty {
+		c.discardTx()
+		c.w.Error(kv.ErrExecAbort)
+		return
+	}
+	queued, specs, watches := c.queued, c.queuedSpecs, c.watches
+	c.discardTx()
+
+	tx := &kv.Tx{Watches: watches, Cmds: make([][][]byte, 0, len(queued))}
+	edge := false
+	for i, q := range queued {
+		if specs[i].Flags&kv.FlagEdge != 0 {
+			edge = true
+			continue
+		}
+		tx.Cmds = append(tx.Cmds, q)
+	}
+	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, Tx: tx}
+	if !edge {
+		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
+		return
+	}
+	// Some queued commands are the edge's own (CLIENT SETNAME, INFO...):
+	// the machine runs the keyspace ones atomically, then their replies are
+	// interleaved with the edge's, in queue order.
+	if c.tmpW == nil {
+		c.tmpW = kv.NewWriter(nil, int(c.proto))
+	}
+	tmp := c.tmpW
+	tmp.Reset()
+	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
+	out := tmp.Bytes()
+	if cap(out) > writeBufferKeep {
+		defer func() { c.tmpW = nil }()
+	}
+	line, rest, ok := replyLine(out)
+	n, isArray := int64(0), false
+	if ok && len(line) > 1 && line[0] == '*' {
+		n, isArray = kv.ParseInt(line[1:])
+	}
+	if !isArray || n != int64(len(tx.Cmds)) {
+		// Null array (a watched key changed) or an executor error.
+		c.w.Raw(out)
+		return
+	}
+	c.w.Proto = int(c.proto)
+	c.w.Array(len(queued))
+	for i, q := range queued {
+		if specs[i].Flags&kv.FlagEdge == 0 {
+			m, err := replyLen(rest)
+			if err != nil {
+				panic("resp: executor wrote a malformed EXEC reply")
+			}
+			c.w.Raw(rest[:m])
+			rest = rest[m:]
+			continue
+		}
+		c.runEdge(specs[i], q)
+	}
+}
+
+// errorText renders an executor error as a reply: errors that already carry
+// a Redis error code (an upper-case first word) are sent as they are, others
+// get the generic ERR code.
+func errorText(err error) string {
+	s := err.Error()
+	word, _, _ := strings.Cut(s, " ")
+	if word != "" && strings.ToUpper(word) == word && strings.IndexFunc(word, func(r rune) bool { return r < 'A' || r > 'Z' }) < 0 {
+		return s
+	}
+	return "ERR " + s
+}

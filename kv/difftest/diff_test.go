@@ -1,0 +1,430 @@
+package difftest
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"redraft/kv"
+)
+
+var (
+	flagSeed     = flag.Uint64("seed", 0, "difftest: run only this seed (replay)")
+	flagSeeds    = flag.Int("difftest.seeds", 30, "difftest: number of seeds to run (soak: thousands)")
+	flagBase     = flag.Uint64("difftest.base", 1, "difftest: first seed of the run")
+	flagCmds     = flag.Int("difftest.cmds", 300, "difftest: commands per seed")
+	flagFamilies = flag.String("difftest.families", "", "difftest: comma-separated families to generate (default: all; "+strings.Join(allFamilies, ",")+")")
+	flagSkip     = flag.String("difftest.skip", "", "difftest: comma-separated commands not to generate")
+	flagProto    = flag.Int("difftest.proto", 0, "difftest: force RESP version 2 or 3 (default: RESP3 for one seed in four)")
+	flagVerbose  = flag.Bool("difftest.v", false, "difftest: log every command and both replies")
+)
+
+const (
+	// stateCheckEvery: the whole key space is compared every this many
+	// commands and at the end of each sequence.
+	stateCheckEvery = 50
+	// historyLen: commands shown before a mismatch.
+	historyLen = 25
+	// seedAttempts: a mismatching seed is run again this many times in
+	// total; it fails only if every attempt mismatches. Timing is the one
+	// input a replay does not reproduce (a command straddling a millisecond
+	// tick, a key expiring between two calls of a SCAN iteration).
+	seedAttempts = 3
+	// resp3OneIn: one seed in this many runs in RESP3.
+	resp3OneIn = 4
+	// msAlignMicros: a command is only sent in the first part of a
+	// millisecond, so that it usually executes within the millisecond the kv
+	// side is given as its clock.
+	msAlignMicros = 600
+)
+
+// TestDiff runs seeded random command sequences against redis-server and
+// kv.Machine and compares every reply. See doc.go.
+func TestDiff(t *testing.T) {
+	srv := startRedis(t)
+	cl, err := dialRedis(srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.close)
+
+	cmds, missing := enabledCommands(t)
+	if len(cmds) == 0 {
+		t.Skip("no generated command is registered in kv yet")
+	}
+	t.Logf("generating %d commands; not registered in kv (skipped): %s", len(cmds), strings.Join(missing, " "))
+	if extra := ungenerated(); len(extra) > 0 {
+		t.Logf("registered in kv but not generated: %s", strings.Join(extra, " "))
+	}
+
+	seeds := []uint64{*flagSeed}
+	if *flagSeed == 0 {
+		seeds = seeds[:0]
+		for i := range *flagSeeds {
+			seeds = append(seeds, *flagBase+uint64(i))
+		}
+	}
+	runSeeds(t, cl, &kvSide{}, cmds, seeds)
+}
+
+// runSeeds runs every seed against Redis and other and reports each seed
+// whose mismatch reproduces, then a summary by command.
+func runSeeds(t *testing.T, cl *client, other side, cmds []*cmdGen, seeds []uint64) {
+	failed := map[string][]uint64{}
+	for _, seed := range seeds {
+		var first *mismatch
+		for attempt := range seedAttempts {
+			r := &runner{t: t, cl: cl, other: other, seed: seed}
+			mm := r.run(cmds, *flagCmds)
+			if mm == nil {
+				if first != nil {
+					t.Logf("seed %d: mismatch did not reproduce on attempt %d (timing):\n%s", seed, attempt+1, first.format())
+				}
+				first = nil
+				break
+			}
+			if first == nil {
+				first = mm
+			}
+		}
+		if first != nil {
+			name := "(state check)"
+			if first.args != nil {
+				name = upperName(first.args[0])
+			}
+			failed[name] = append(failed[name], seed)
+			if len(failed[name]) <= 2 {
+				t.Errorf("seed %d: %s\nreplay: %s", seed, first.format(), replayCommand(seed))
+			}
+		}
+	}
+	if len(failed) > 0 {
+		var lines []string
+		for name, ss := range failed {
+			lines = append(lines, fmt.Sprintf("%-18s %d seeds, first %d", name, len(ss), ss[0]))
+		}
+		sort.Strings(lines)
+		t.Errorf("first mismatching command per failing seed:\n  %s", strings.Join(lines, "\n  "))
+	}
+}
+
+// replayCommand is the go test invocation that replays one seed.
+func replayCommand(seed uint64) string {
+	s := fmt.Sprintf("go test ./kv/difftest -run 'TestDiff$' -seed %d", seed)
+	if *flagCmds != 300 {
+		s += fmt.Sprintf(" -difftest.cmds %d", *flagCmds)
+	}
+	if *flagFamilies != "" {
+		s += " -difftest.families " + *flagFamilies
+	}
+	if *flagSkip != "" {
+		s += " -difftest.skip " + *flagSkip
+	}
+	if *flagProto != 0 {
+		s += fmt.Sprintf(" -difftest.proto %d", *flagProto)
+	}
+	return s + " -difftest.v"
+}
+
+// registered reports whether kv executes the command (an edge command, or
+// a name kv does not know, is not generated).
+func registered(name string) bool {
+	s := kv.Lookup([]byte(name))
+	return s != nil && s.Run != nil
+}
+
+// enabledCommands returns the generators of the enabled families whose
+// commands kv has registered, and the names of the others.
+func enabledCommands(t *testing.T) (cmds []*cmdGen, missing []string) {
+	fams := map[string]bool{}
+	if *flagFamilies == "" {
+		for _, f := range allFamilies {
+			fams[f] = true
+		}
+	} else {
+		for _, f := range strings.Split(*flagFamilies, ",") {
+			if !slices.Contains(allFamilies, f) {
+				t.Fatalf("unknown family %q (have %s)", f, strings.Join(allFamilies, ","))
+			}
+			fams[f] = true
+		}
+	}
+	skip := map[string]bool{}
+	for _, c := range strings.Split(*flagSkip, ",") {
+		if c != "" {
+			skip[strings.ToUpper(c)] = true
+		}
+	}
+	for _, c := range commands() {
+		switch {
+		case !fams[c.family] || skip[c.name]:
+		case !registered(c.name):
+			missing = append(missing, c.name)
+		default:
+			cmds = append(cmds, c)
+		}
+	}
+	return cmds, missing
+}
+
+// ungenerated lists commands kv executes that the generator does not know.
+func ungenerated() []string {
+	known := map[string]bool{}
+	for _, c := range commands() {
+		known[c.name] = true
+	}
+	var out []string
+	for _, s := range kv.Commands() {
+		if s.Run != nil && !known[strings.ToUpper(s.Name)] {
+			out = append(out, strings.ToUpper(s.Name))
+		}
+	}
+	return out
+}
+
+// runner executes one seed's sequence on both sides.
+type runner struct {
+	t     *testing.T
+	cl    *client
+	other side
+	seed  uint64
+	proto uint8
+	hist  []histEntry
+	// straddled counts commands whose round trip crossed a millisecond tick.
+	straddled int
+}
+
+type histEntry struct {
+	i         int
+	args      [][]byte
+	now       int64
+	redis, kv []byte
+}
+
+// mismatch describes the first disagreement of a sequence.
+type mismatch struct {
+	seed      uint64
+	proto     uint8
+	index     int
+	args      [][]byte
+	redis, kv []byte
+	why       string
+	hist      []histEntry
+	straddled int
+}
+
+func (m *mismatch) format() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "RESP%d, command #%d: %s\n", m.proto, m.index, fmtArgs(m.args))
+	fmt.Fprintf(&b, "  %s\n  redis: %q\n  kv:    %q\n", m.why, m.redis, m.kv)
+	fmt.Fprintf(&b, "  (%d commands straddled a millisecond tick)\n  last commands:\n", m.straddled)
+	for _, h := range m.hist {
+		fmt.Fprintf(&b, "    #%d %s -> %q", h.i, fmtArgs(h.args), h.redis)
+		if !bytes.Equal(h.redis, h.kv) {
+			fmt.Fprintf(&b, " (kv %q)", h.kv)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// fmtArgs renders a command like redis-cli input.
+func fmtArgs(args [][]byte) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		s := string(a)
+		if s == "" || strings.ContainsAny(s, " \"\\'\r\n\x00") || !isPrint(s) {
+			s = strconv.Quote(s)
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, " ")
+}
+
+func isPrint(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+// alignedNow waits, if needed, for the start of a millisecond and returns
+// it, so that the command sent right after usually runs in that millisecond.
+func alignedNow() int64 {
+	for {
+		now := time.Now()
+		us := now.UnixMicro() % 1000
+		if us < msAlignMicros {
+			return now.UnixMilli()
+		}
+		time.Sleep(time.Duration(1000-us) * time.Microsecond)
+	}
+}
+
+// run executes one sequence and returns its first mismatch, or nil.
+func (r *runner) run(cmds []*cmdGen, n int) *mismatch {
+	r.proto = 2
+	if rand.New(rand.NewPCG(r.seed, 3)).IntN(resp3OneIn) == 0 {
+		r.proto = 3
+	}
+	if *flagProto != 0 {
+		r.proto = uint8(*flagProto)
+	}
+	r.mustRedis("HELLO", strconv.Itoa(int(r.proto)))
+	r.mustRedis("FLUSHALL")
+	r.other.reset(r.proto)
+	g := newGen(r.seed, cmds)
+
+	for i := 0; i < n; i++ {
+		st := g.next()
+		if st.sleepMs > 0 {
+			time.Sleep(time.Duration(st.sleepMs) * time.Millisecond)
+			continue
+		}
+		if mm := r.step(i, st.args); mm != nil {
+			return mm
+		}
+		if (i+1)%stateCheckEvery == 0 || i == n-1 {
+			if d := r.checkState(); d != "" {
+				return r.fail(i, nil, nil, nil, "after command: "+d)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *runner) fail(i int, args [][]byte, redis, kvr []byte, why string) *mismatch {
+	return &mismatch{seed: r.seed, proto: r.proto, index: i, args: args, redis: redis, kv: kvr,
+		why: why, hist: slices.Clone(r.hist), straddled: r.straddled}
+}
+
+// step runs one generated command on both sides and compares.
+func (r *runner) step(i int, gargs []string) *mismatch {
+	now := alignedNow()
+	args := resolveArgs(gargs, now)
+	var pre *snapshotColl
+	if ru, ok := rules[upperName(args[0])]; ok && ru.kind == rulePop && len(args) > 1 {
+		pre = r.collection(ru.coll, args)
+	}
+	raw, rv, err := r.cl.exec(args)
+	if err != nil {
+		r.t.Fatalf("redis: %s: %v", fmtArgs(args), err)
+	}
+	rraw := bytes.Clone(raw)
+	if nowMs() != now {
+		r.straddled++
+	}
+	kraw := r.kvExec(args, now)
+	r.hist = append(r.hist, histEntry{i: i, args: args, now: now, redis: rraw, kv: kraw})
+	if len(r.hist) > historyLen {
+		r.hist = r.hist[1:]
+	}
+	if *flagVerbose {
+		r.t.Logf("#%d @%d %s\n  redis: %q\n  kv:    %q", i, now, fmtArgs(args), rraw, kraw)
+	}
+	kvv, perr := parseReply(kraw)
+	if perr != nil {
+		return r.fail(i, args, rraw, kraw, "kv reply is not one valid RESP reply: "+perr.Error())
+	}
+	s := &sides{args: args, redis: rv, kv: kvv, rraw: rraw, kvraw: kraw}
+	if d := r.compareReplies(s, pre); d != "" {
+		return r.fail(i, args, rraw, kraw, d)
+	}
+	return nil
+}
+
+// kvExec runs one command on the side under test.
+func (r *runner) kvExec(args [][]byte, now int64) []byte { return r.other.exec(args, now) }
+
+// side is the implementation compared with Redis: kv.Machine in TestDiff,
+// a second redis-server in TestHarnessSelf.
+type side interface {
+	// reset empties the side and switches it to RESP version proto.
+	reset(proto uint8)
+	// exec runs one command with clock now (Unix ms) and returns its reply.
+	exec(args [][]byte, now int64) []byte
+}
+
+// kvSide runs commands on an in-process kv.Machine.
+type kvSide struct {
+	m     *kv.Machine
+	proto uint8
+	seed  uint64
+}
+
+func (k *kvSide) reset(proto uint8) {
+	k.m = kv.NewMachine()
+	k.proto = proto
+}
+
+// exec runs one command on the machine; a panic becomes an error reply that
+// cannot match Redis's.
+func (k *kvSide) exec(args [][]byte, now int64) (out []byte) {
+	k.seed++
+	w := kv.NewWriter(nil, int(k.proto))
+	defer func() {
+		if p := recover(); p != nil {
+			out = []byte(fmt.Sprintf("-KVPANIC %v\r\n", p))
+		}
+	}()
+	// The machine borrows its arguments for one call: hand it a copy so a
+	// bug that keeps them cannot corrupt the caller's history.
+	cp := make([][]byte, len(args))
+	for i, a := range args {
+		cp[i] = bytes.Clone(a)
+	}
+	k.m.Exec(&kv.Cmd{Args: cp, NowMs: now, Seed: k.seed * 0x9E3779B97F4A7C15, Proto: k.proto}, w)
+	return w.Bytes()
+}
+
+// redisQuery runs a helper query on Redis and returns the decoded reply.
+func (r *runner) redisQuery(args ...string) value {
+	b := make([][]byte, len(args))
+	for i, a := range args {
+		b[i] = []byte(a)
+	}
+	return r.redisQueryB(b)
+}
+
+func (r *runner) redisQueryB(args [][]byte) value {
+	_, v, err := r.cl.exec(args)
+	if err != nil {
+		r.t.Fatalf("redis: %s: %v", fmtArgs(args), err)
+	}
+	return v
+}
+
+func (r *runner) mustRedis(args ...string) {
+	if v := r.redisQuery(args...); v.isError() {
+		r.t.Fatalf("redis: %q: %s", args, v.str)
+	}
+}
+
+// kvQuery runs a helper command on kv at the current time.
+func (r *runner) kvQuery(args ...string) value {
+	b := make([][]byte, len(args))
+	for i, a := range args {
+		b[i] = []byte(a)
+	}
+	return r.kvQueryB(b)
+}
+
+func (r *runner) kvQueryB(args [][]byte) value {
+	raw := r.kvExec(args, nowMs())
+	v, err := parseReply(raw)
+	if err != nil {
+		return value{kind: '-', str: "kv reply is not valid RESP: " + strconv.Quote(string(raw))}
+	}
+	return v
+}

@@ -15,6 +15,10 @@ import (
 // collections of a few hundred elements finish in far fewer calls).
 const maxScanCalls = 10000
 
+// maxWindowMs bounds the milliseconds at which kv is asked to match one
+// Redis answer in a state check.
+const maxWindowMs = 50
+
 // snapshotColl is a collection's content read from Redis: member -> the
 // encoding of its value (hash) or score (zset), "" for sets and keys.
 type snapshotColl struct {
@@ -223,19 +227,35 @@ func (r *runner) scanDiff(s *sides, ru rule) string {
 			return exactDiff(s)
 		}
 	}
+	// Redis iterates over a few milliseconds while keys may expire; kv is
+	// iterated at both ends of that window. Redis must return every element
+	// live at the end (kv at tb) and nothing not live at the start (kv at ta).
+	ta := r.safeNow()
 	ra, rerr := r.scanAll(s.args, curIdx, r.redisQueryB)
-	ka, kerr := r.scanAll(s.args, curIdx, r.kvQueryB)
+	tb := nowMs()
+	ka, kerr := r.scanAll(s.args, curIdx, r.kvAt(ta))
+	kb, _ := r.scanAll(s.args, curIdx, r.kvAt(tb))
 	switch {
 	case rerr != "":
 		return "redis iteration: " + rerr
 	case kerr != "":
 		return "kv iteration: " + kerr
 	}
-	ri, ki := scanItems(ra, ru.pairs), scanItems(ka, ru.pairs)
-	if !slices.Equal(ri, ki) {
-		return fmt.Sprintf("full iterations differ: redis %q, kv %q", ri, ki)
+	ri, kai, kbi := scanItems(ra, ru.pairs), scanItems(ka, ru.pairs), scanItems(kb, ru.pairs)
+	if !subset(ri, kai) || !subset(kbi, ri) {
+		return fmt.Sprintf("full iterations differ: redis %q, kv %q", ri, kai)
 	}
 	return ""
+}
+
+// subset reports whether every element of sorted a is in sorted b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func scanShape(v value) bool {
@@ -332,17 +352,27 @@ func (r *runner) compareQuery(args ...string) string {
 	for i, a := range args {
 		b[i] = []byte(a)
 	}
+	ta := r.safeNow()
 	raw, v, err := r.cl.exec(b)
 	if err != nil {
 		r.t.Fatalf("redis: %v", err)
 	}
+	tb := nowMs()
 	s := &sides{args: b, redis: v, rraw: bytes.Clone(raw)}
-	s.kvraw = r.kvExec(b, nowMs())
-	kvv, perr := parseReply(s.kvraw)
-	if perr != nil {
-		return fmt.Sprintf("state check %q: kv reply is not valid RESP: %q", args, s.kvraw)
+	// Keys may expire while Redis answers: kv is asked at every millisecond
+	// of the window [ta, tb] and any answer may match. ta is not an expiry
+	// millisecond, so a key expiring at w in (ta, tb] is seen live at w-1.
+	for at := ta; at <= tb && at < ta+maxWindowMs; at++ {
+		s.kvraw = r.kvExec(b, at)
+		kvv, perr := parseReply(s.kvraw)
+		if perr != nil {
+			return fmt.Sprintf("state check %q: kv reply is not valid RESP: %q", args, s.kvraw)
+		}
+		s.kv = kvv
+		if r.compareReplies(s, nil) == "" {
+			return ""
+		}
 	}
-	s.kv = kvv
 	if d := r.compareReplies(s, nil); d != "" {
 		return fmt.Sprintf("state check %s: %s\n    redis: %q\n    kv:    %q", fmtArgs(b), d, s.rraw, s.kvraw)
 	}

@@ -1,0 +1,492 @@
+package kv
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Snapshots of a Machine: a streaming, checksummed, deterministic encoding of
+// the whole state (docs/snapshot-format.md describes it byte by byte).
+//
+//	header   "RKVS" | format u16 | flags u16 | machine version u64 | crc u32
+//	record   'R' | body length u32 | body | crc u32          (one per key)
+//	body     type u8 | expireAt i64 | version u64 | key length u32 | key | value
+//	trailer  'E' | record count u64 | crc of everything before it u32
+//
+// Integers are big-endian. Records are sorted by key bytes, so two machines in
+// the same logical state (same keys, values, expiry times, entry versions and
+// machine version) write byte-identical snapshots whatever history led there.
+// Writing needs 16 bytes per key (the sort) plus the largest record;
+// reading needs the largest record (in 1 MiB steps, so a corrupt length cannot
+// make it allocate more than about twice what the stream really holds) plus,
+// of course, the restored state itself.
+
+// Snapshot format constants.
+const (
+	snapshotMagic = "RKVS"
+	// snapshotFormat is the format version written; Restore reads only it.
+	// Bump it whenever the layout or the meaning of a field changes.
+	snapshotFormat = 1
+
+	snapshotHeaderBytes = 4 + 2 + 2 + 8 + 4 // magic, format, flags, version, crc
+	// snapshotRecordPrefixBytes: kind, body length.
+	snapshotRecordPrefixBytes = 1 + 4
+	// snapshotBodyFixedBytes: type, expireAt, version, key length.
+	snapshotBodyFixedBytes = 1 + 8 + 8 + 4
+	snapshotTrailerBytes   = 1 + 8 + 4 // kind, count, crc
+
+	snapshotKindRecord  = 'R'
+	snapshotKindTrailer = 'E'
+
+	// snapshotRecordBytesMax bounds one record's body. It is the largest
+	// int32, so the length fits its 4-byte field and an int on every
+	// platform, and it holds a maximal Redis string (512 MiB, Redis's
+	// proto-max-bulk-len) under a maximal key (512 MiB) with room to spare.
+	// A collection whose encoding exceeds it cannot be snapshotted: Snapshot
+	// fails with ErrSnapshotTooLarge instead of writing a snapshot that
+	// Restore would refuse.
+	snapshotRecordBytesMax = 1<<31 - 1
+
+	// snapshotReadChunkBytes is the step in which Restore grows its record
+	// buffer while reading a body, so that a corrupt length on a short stream
+	// fails with ErrSnapshotTruncated after allocating about what is there,
+	// not what the length claims.
+	snapshotReadChunkBytes = 1 << 20
+	// snapshotScratchKeepBytes: record buffers larger than this are dropped
+	// after use instead of being kept for the next record, so one huge
+	// collection does not pin its buffer for the rest of the stream.
+	snapshotScratchKeepBytes = 1 << 20
+	// snapshotBufferBytes is the size of the bufio buffers on both sides.
+	snapshotBufferBytes = 64 << 10
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Snapshot errors. Restore wraps them with %w and names the record index
+// (0-based, in stream order) where one applies.
+var (
+	ErrSnapshotMagic        = errors.New("kv: snapshot: bad magic (not a kv snapshot)")
+	ErrSnapshotFormat       = errors.New("kv: snapshot: unsupported format version or flags")
+	ErrSnapshotTruncated    = errors.New("kv: snapshot: truncated")
+	ErrSnapshotChecksum     = errors.New("kv: snapshot: checksum mismatch")
+	ErrSnapshotTooLarge     = errors.New("kv: snapshot: record exceeds size limit")
+	ErrSnapshotBadKind      = errors.New("kv: snapshot: unknown item kind")
+	ErrSnapshotBadRecord    = errors.New("kv: snapshot: malformed record")
+	ErrSnapshotKeyOrder     = errors.New("kv: snapshot: keys out of order")
+	ErrSnapshotDuplicateKey = errors.New("kv: snapshot: duplicate key")
+	ErrSnapshotCount        = errors.New("kv: snapshot: record count mismatch")
+	ErrSnapshotTrailingData = errors.New("kv: snapshot: data after trailer")
+)
+
+// Snapshot writes the machine's whole state to w (format in the file comment
+// and docs/snapshot-format.md). It streams: records go through a bufio.Writer
+// one at a time, and the only memory it needs beyond that is 16 bytes per
+// key (a pointer and a sort word) and the largest single record. Expired entries that have not been
+// removed yet are state and are written.
+//
+// The machine must not be modified while Snapshot runs. On error the bytes
+// already written to w are not a valid snapshot and must be discarded.
+func (m *Machine) Snapshot(w io.Writer) error {
+	es := sortedEntries(m.db)
+
+	sw := snapWriter{w: bufio.NewWriterSize(w, snapshotBufferBytes)}
+	var hdr [snapshotHeaderBytes]byte
+	copy(hdr[:], snapshotMagic)
+	binary.BigEndian.PutUint16(hdr[4:], snapshotFormat)
+	binary.BigEndian.PutUint16(hdr[6:], 0)
+	binary.BigEndian.PutUint64(hdr[8:], m.version)
+	binary.BigEndian.PutUint32(hdr[16:], crc32.Checksum(hdr[:16], castagnoli))
+	sw.write(hdr[:])
+
+	for i, k := range es {
+		e := k.e
+		if err := sw.record(e); err != nil {
+			return fmt.Errorf("record %d (key %q): %w", i, truncKey(e.key), err)
+		}
+		if sw.err != nil {
+			break
+		}
+	}
+
+	var tr [snapshotTrailerBytes]byte
+	tr[0] = snapshotKindTrailer
+	binary.BigEndian.PutUint64(tr[1:], uint64(len(es)))
+	sw.write(tr[:9])
+	binary.BigEndian.PutUint32(tr[9:], sw.total)
+	sw.write(tr[9:])
+	if sw.err != nil {
+		return fmt.Errorf("kv: snapshot: write: %w", sw.err)
+	}
+	if err := sw.w.Flush(); err != nil {
+		return fmt.Errorf("kv: snapshot: write: %w", err)
+	}
+	return nil
+}
+
+// sortKey is an entry with the 8 bytes of its key that follow the prefix
+// common to all keys, big-endian and zero-padded: comparing w first settles
+// most comparisons without touching the keys.
+type sortKey struct {
+	w uint64
+	e *entry
+}
+
+// sortedEntries returns d's entries sorted by key bytes. It holds a pointer
+// and a word per key (16 bytes), never a copy of a key.
+//
+// Ordering by w then by key is ordering by key: for keys a < b sharing the
+// first lcp bytes, either a is a prefix of b (its window is b's with bytes
+// zeroed, so not greater), or they first differ at some i >= lcp, inside the
+// window (a's window is smaller) or past it (equal windows, and the key
+// comparison decides).
+func sortedEntries(d *dict) []sortKey {
+	ks := make([]sortKey, 0, d.len())
+	lcp := -1
+	var first string
+	d.each(func(e *entry) bool {
+		if lcp < 0 {
+			first, lcp = e.key, len(e.key)
+		} else {
+			n := min(lcp, len(e.key))
+			i := 0
+			for i < n && first[i] == e.key[i] {
+				i++
+			}
+			lcp = i
+		}
+		ks = append(ks, sortKey{e: e})
+		return true
+	})
+	for i := range ks {
+		k := ks[i].e.key[max(lcp, 0):]
+		var w uint64
+		for j := 0; j < 8; j++ {
+			w <<= 8
+			if j < len(k) {
+				w |= uint64(k[j])
+			}
+		}
+		ks[i].w = w
+	}
+	slices.SortFunc(ks, func(a, b sortKey) int {
+		switch {
+		case a.w < b.w:
+			return -1
+		case a.w > b.w:
+			return 1
+		}
+		return strings.Compare(a.e.key, b.e.key)
+	})
+	return ks
+}
+
+// snapWriter writes through a bufio.Writer and keeps the running CRC of
+// everything written (the trailer's checksum).
+type snapWriter struct {
+	w       *bufio.Writer
+	total   uint32 // CRC-32C of every byte written so far
+	scratch []byte // the current record's prefix (and, for collections, body)
+	crc     [4]byte
+	err     error // first write error; later writes are skipped
+}
+
+func (sw *snapWriter) write(b []byte) {
+	if sw.err != nil {
+		return
+	}
+	sw.total = crc32.Update(sw.total, castagnoli, b)
+	_, sw.err = sw.w.Write(b)
+}
+
+// record writes e as one record. Strings are written without copying their
+// value; collections are encoded into the scratch buffer by appendSnapshot.
+// It returns an error only for a record that exceeds the size limit; write
+// errors stay in sw.err.
+func (sw *snapWriter) record(e *entry) error {
+	b := sw.scratch[:0]
+	b = append(b, snapshotKindRecord, 0, 0, 0, 0, byte(e.typ()))
+	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
+	b = binary.BigEndian.AppendUint64(b, e.version)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
+	b = append(b, e.key...)
+	var value []byte // written after b; nil for collections (encoded into b)
+	switch o := e.obj.(type) {
+	case nil:
+		value = e.str
+	case *List:
+		b = o.appendSnapshot(b)
+	case *Set:
+		b = o.appendSnapshot(b)
+	case *ZSet:
+		b = o.appendSnapshot(b)
+	case *Hash:
+		b = o.appendSnapshot(b)
+	default:
+		panic("kv: entry holds an unknown object type")
+	}
+	body := uint64(len(b)-snapshotRecordPrefixBytes) + uint64(len(value))
+	if body > snapshotRecordBytesMax {
+		sw.keepScratch(b)
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrSnapshotTooLarge, body, snapshotRecordBytesMax)
+	}
+	binary.BigEndian.PutUint32(b[1:], uint32(body))
+	crc := crc32.Update(0, castagnoli, b)
+	crc = crc32.Update(crc, castagnoli, value)
+	sw.write(b)
+	sw.write(value)
+	binary.BigEndian.PutUint32(sw.crc[:], crc)
+	sw.write(sw.crc[:])
+	sw.keepScratch(b)
+	return nil
+}
+
+// keepScratch keeps b's storage for the next record unless it is large.
+func (sw *snapWriter) keepScratch(b []byte) {
+	if cap(b) > snapshotScratchKeepBytes {
+		b = nil
+	}
+	sw.scratch = b[:0]
+}
+
+// Restore replaces the machine's whole state with the snapshot read from r.
+// It validates everything (magic, format, every checksum, key order, record
+// count, end of stream) and decodes into a fresh keyspace that replaces the
+// current one only at the end: on any error the machine is unchanged. The
+// expiry counter is recomputed; the machine and entry versions come from the
+// snapshot. Restore reads r to its end.
+func (m *Machine) Restore(r io.Reader) error {
+	sr := snapReader{r: bufio.NewReaderSize(r, snapshotBufferBytes)}
+	var hdr [snapshotHeaderBytes]byte
+	if err := sr.read(hdr[:]); err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	if string(hdr[:4]) != snapshotMagic {
+		return fmt.Errorf("header: %w: %q", ErrSnapshotMagic, hdr[:4])
+	}
+	if got, want := binary.BigEndian.Uint32(hdr[16:]), crc32.Checksum(hdr[:16], castagnoli); got != want {
+		return fmt.Errorf("header: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, want)
+	}
+	if f, flags := binary.BigEndian.Uint16(hdr[4:]), binary.BigEndian.Uint16(hdr[6:]); f != snapshotFormat || flags != 0 {
+		return fmt.Errorf("header: %w: format %d flags %#x, this build reads format %d flags 0", ErrSnapshotFormat, f, flags, snapshotFormat)
+	}
+	version := binary.BigEndian.Uint64(hdr[8:])
+
+	db := newDict()
+	expires := 0
+	var prev *entry
+	var n uint64
+	for ; ; n++ {
+		kind, err := sr.readByte()
+		if err != nil {
+			return fmt.Errorf("record %d: %w", n, err)
+		}
+		if kind == snapshotKindTrailer {
+			break
+		}
+		if kind != snapshotKindRecord {
+			return fmt.Errorf("record %d: %w: %#x", n, ErrSnapshotBadKind, kind)
+		}
+		e, err := sr.record(version)
+		if err != nil {
+			return fmt.Errorf("record %d: %w", n, err)
+		}
+		if prev != nil {
+			switch c := strings.Compare(prev.key, e.key); {
+			case c == 0:
+				return fmt.Errorf("record %d: %w: %q", n, ErrSnapshotDuplicateKey, truncKey(e.key))
+			case c > 0:
+				return fmt.Errorf("record %d: %w: %q after %q", n, ErrSnapshotKeyOrder, truncKey(e.key), truncKey(prev.key))
+			}
+		}
+		db.add(e)
+		if e.expireAt != 0 {
+			expires++
+		}
+		prev = e
+	}
+
+	var tr [snapshotTrailerBytes - 1]byte // the kind byte is read
+	if err := sr.read(tr[:8]); err != nil {
+		return fmt.Errorf("trailer: %w", err)
+	}
+	computed := sr.total
+	if err := sr.read(tr[8:]); err != nil {
+		return fmt.Errorf("trailer: %w", err)
+	}
+	if got := binary.BigEndian.Uint32(tr[8:]); got != computed {
+		return fmt.Errorf("trailer: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
+	}
+	if got := binary.BigEndian.Uint64(tr[:8]); got != n {
+		return fmt.Errorf("trailer: %w: trailer says %d, stream holds %d", ErrSnapshotCount, got, n)
+	}
+	if _, err := sr.r.ReadByte(); err != io.EOF {
+		if err != nil {
+			return fmt.Errorf("kv: snapshot: after trailer: %w", err)
+		}
+		return ErrSnapshotTrailingData
+	}
+
+	m.db, m.version, m.expires = db, version, expires
+	return nil
+}
+
+// snapReader reads through a bufio.Reader and keeps the running CRC of
+// everything read.
+type snapReader struct {
+	r     *bufio.Reader
+	total uint32 // CRC-32C of every byte read so far
+	buf   []byte // the current record, reused between records
+	one   [1]byte
+}
+
+// read fills b entirely; a short stream is ErrSnapshotTruncated.
+func (sr *snapReader) read(b []byte) error {
+	if _, err := io.ReadFull(sr.r, b); err != nil {
+		return readErr(err)
+	}
+	sr.total = crc32.Update(sr.total, castagnoli, b)
+	return nil
+}
+
+func (sr *snapReader) readByte() (byte, error) {
+	c, err := sr.r.ReadByte()
+	if err != nil {
+		return 0, readErr(err)
+	}
+	sr.one[0] = c
+	sr.total = crc32.Update(sr.total, castagnoli, sr.one[:])
+	return c, nil
+}
+
+func readErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return ErrSnapshotTruncated
+	}
+	return fmt.Errorf("kv: snapshot: read: %w", err)
+}
+
+// record reads one record after its kind byte, checks its checksum and
+// decodes it into a new entry. maxVersion is the machine version from the
+// header: no entry can have been modified after it.
+func (sr *snapReader) record(maxVersion uint64) (*entry, error) {
+	// b holds the whole record: kind, length, body, crc.
+	b := append(sr.buf[:0], snapshotKindRecord, 0, 0, 0, 0)
+	if _, err := io.ReadFull(sr.r, b[1:snapshotRecordPrefixBytes]); err != nil {
+		return nil, readErr(err)
+	}
+	bodyLen := binary.BigEndian.Uint32(b[1:])
+	if bodyLen > snapshotRecordBytesMax {
+		return nil, fmt.Errorf("%w: body length %d, limit %d", ErrSnapshotTooLarge, bodyLen, snapshotRecordBytesMax)
+	}
+	if bodyLen < snapshotBodyFixedBytes {
+		return nil, fmt.Errorf("%w: body length %d, minimum %d", ErrSnapshotBadRecord, bodyLen, snapshotBodyFixedBytes)
+	}
+	want := snapshotRecordPrefixBytes + int(bodyLen) + 4
+	for len(b) < want {
+		step := min(want-len(b), snapshotReadChunkBytes)
+		b = slices.Grow(b, step)
+		k, err := io.ReadFull(sr.r, b[len(b):len(b)+step])
+		b = b[:len(b)+k]
+		if err != nil {
+			sr.keepBuf(b)
+			return nil, readErr(err)
+		}
+	}
+	defer sr.keepBuf(b)
+	sr.total = crc32.Update(sr.total, castagnoli, b[1:]) // the kind byte is counted
+	body := b[snapshotRecordPrefixBytes : want-4]
+	if got, computed := binary.BigEndian.Uint32(b[want-4:]), crc32.Checksum(b[:want-4], castagnoli); got != computed {
+		return nil, fmt.Errorf("%w: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
+	}
+
+	typ := Type(body[0])
+	expireAt := int64(binary.BigEndian.Uint64(body[1:]))
+	version := binary.BigEndian.Uint64(body[9:])
+	keyLen := binary.BigEndian.Uint32(body[17:])
+	rest := body[snapshotBodyFixedBytes:]
+	if uint64(keyLen) > uint64(len(rest)) {
+		return nil, fmt.Errorf("%w: key length %d, %d bytes left", ErrSnapshotBadRecord, keyLen, len(rest))
+	}
+	if version > maxVersion {
+		return nil, fmt.Errorf("%w: entry version %d beyond machine version %d", ErrSnapshotBadRecord, version, maxVersion)
+	}
+	e := &entry{key: string(rest[:keyLen]), expireAt: expireAt, version: version}
+	value := rest[keyLen:]
+	if typ == TypeString {
+		e.str = cloneBytes(value)
+		return e, nil
+	}
+	// The decoder may keep the slice it is given, so it gets its own copy.
+	obj, n, err := decodeSnapshotValue(typ, cloneBytes(value))
+	if err != nil {
+		return nil, fmt.Errorf("%w: key %q: %s value: %w", ErrSnapshotBadRecord, truncKey(e.key), typ, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: key %q: empty %s", ErrSnapshotBadRecord, truncKey(e.key), typ)
+	}
+	e.obj = obj
+	return e, nil
+}
+
+// decodeSnapshotValue decodes a collection value of type t and returns it
+// with its length (collections are never empty in the keyspace).
+func decodeSnapshotValue(t Type, b []byte) (any, int, error) {
+	switch t {
+	case TypeList:
+		v, err := decodeListSnapshot(b)
+		if err != nil || v == nil {
+			return nil, 0, nilDecode(err)
+		}
+		return v, v.Len(), nil
+	case TypeSet:
+		v, err := decodeSetSnapshot(b)
+		if err != nil || v == nil {
+			return nil, 0, nilDecode(err)
+		}
+		return v, v.Len(), nil
+	case TypeZSet:
+		v, err := decodeZSetSnapshot(b)
+		if err != nil || v == nil {
+			return nil, 0, nilDecode(err)
+		}
+		return v, v.Len(), nil
+	case TypeHash:
+		v, err := decodeHashSnapshot(b)
+		if err != nil || v == nil {
+			return nil, 0, nilDecode(err)
+		}
+		return v, v.Len(), nil
+	}
+	return nil, 0, fmt.Errorf("unknown type byte %d", t)
+}
+
+// nilDecode is err, or an error for a decoder that returned neither a
+// value nor an error.
+func nilDecode(err error) error {
+	if err == nil {
+		return errors.New("decoder returned no value")
+	}
+	return err
+}
+
+func (sr *snapReader) keepBuf(b []byte) {
+	if cap(b) > snapshotScratchKeepBytes {
+		b = nil
+	}
+	sr.buf = b[:0]
+}
+
+// truncKey shortens a key for an error message.
+func truncKey(k string) string {
+	const max = 64
+	if len(k) > max {
+		return k[:max] + "..."
+	}
+	return k
+}

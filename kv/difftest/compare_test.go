@@ -50,6 +50,9 @@ const (
 	// keys not yet reclaimed; expired keys are reclaimed lazily at different
 	// times (Redis also actively, in the background).
 	ruleDBSize
+	// ruleTime: TIME is the clock; both must agree within the command's
+	// millisecond window (kv has millisecond resolution).
+	ruleTime
 )
 
 type rule struct {
@@ -95,6 +98,8 @@ var rules = map[string]rule{
 	"PTTL":        {kind: ruleTTL, tol: ttlTolMs, ms: true, why: "expiry set against clocks that may differ by a tick"},
 	"EXPIRETIME":  {kind: ruleTTL, tol: 1, why: "as TTL"},
 	"PEXPIRETIME": {kind: ruleTTL, tol: ttlTolMs, ms: true, why: "as PTTL"},
+
+	"TIME": {kind: ruleTime, why: "the clock: kv's is the command's millisecond, Redis's has microseconds"},
 
 	"DBSIZE": {kind: ruleDBSize, why: "expired keys are reclaimed at different times on both sides"},
 }
@@ -177,8 +182,31 @@ func (r *runner) compareReplies(s *sides, pre *snapshotColl) string {
 			return fmt.Sprintf("DBSIZE outside [live=%d, %d]", live, hi)
 		}
 		return ""
+	case ruleTime:
+		a, aok := timeMicros(s.redis)
+		b, bok := timeMicros(s.kv)
+		if !aok || !bok {
+			return exactDiff(s)
+		}
+		if d := a - b; abs(d) >= (r.maxSkewMs+2)*1000 {
+			return fmt.Sprintf("TIME differs by %dus", d)
+		}
+		return ""
 	}
 	panic("difftest: unknown rule")
+}
+
+// timeMicros decodes a TIME reply (two bulk strings: seconds, microseconds).
+func timeMicros(v value) (int64, bool) {
+	if v.kind != '*' || len(v.elems) != 2 {
+		return 0, false
+	}
+	sec, err1 := strconv.ParseInt(v.elems[0].str, 10, 64)
+	us, err2 := strconv.ParseInt(v.elems[1].str, 10, 64)
+	if err1 != nil || err2 != nil || us < 0 || us > 999999 {
+		return 0, false
+	}
+	return sec*1_000_000 + us, true
 }
 
 func exactDiff(s *sides) string {

@@ -330,7 +330,11 @@ func (r *runner) run(cmds []*cmdGen, n int) *mismatch {
 			time.Sleep(time.Duration(st.sleepMs) * time.Millisecond)
 			continue
 		}
-		if mm := r.step(i, st.args); mm != nil {
+		if st.tx != nil {
+			if mm := r.stepTx(i, st.tx); mm != nil {
+				return mm
+			}
+		} else if mm := r.step(i, st.args); mm != nil {
 			return mm
 		}
 		if (i+1)%stateCheckEvery == 0 || i == n-1 {
@@ -394,6 +398,49 @@ func (r *runner) step(i int, gargs []string) *mismatch {
 	return nil
 }
 
+// stepTx runs a MULTI/EXEC transaction on both sides and compares the
+// EXEC replies exactly (transactions hold only exactly-compared commands).
+func (r *runner) stepTx(i int, gcmds [][]string) *mismatch {
+	now := r.safeNow()
+	cmds := make([][][]byte, len(gcmds))
+	for j, c := range gcmds {
+		cmds[j] = resolveArgs(c, now)
+	}
+	display := [][]byte{[]byte("MULTI/EXEC")}
+	for _, c := range cmds {
+		display = append(display, []byte("["+fmtArgs(c)+"]"))
+	}
+	r.redisQuery("MULTI")
+	for _, c := range cmds {
+		if v := r.redisQueryB(c); v.kind != '+' || v.str != "QUEUED" {
+			// Rejected at queue time (the edge's job): EXEC aborts, nothing runs.
+			r.redisQuery("EXEC")
+			return nil
+		}
+	}
+	raw, _, err := r.cl.exec([][]byte{[]byte("EXEC")})
+	if err != nil {
+		r.t.Fatalf("redis: EXEC: %v", err)
+	}
+	rraw := bytes.Clone(raw)
+	if end := nowMs(); end != now {
+		r.straddled++
+		r.maxSkewMs = max(r.maxSkewMs, end-now)
+	}
+	kraw := r.other.execTx(cmds, now)
+	r.hist = append(r.hist, histEntry{i: i, args: display, now: now, redis: rraw, kv: kraw})
+	if len(r.hist) > historyLen {
+		r.hist = r.hist[1:]
+	}
+	if *flagVerbose {
+		r.t.Logf("#%d @%d %s\n  redis: %q\n  kv:    %q", i, now, fmtArgs(display), rraw, kraw)
+	}
+	if !bytes.Equal(rraw, kraw) {
+		return r.fail(i, display, rraw, kraw, "EXEC replies differ")
+	}
+	return nil
+}
+
 // kvExec runs one command on the side under test.
 func (r *runner) kvExec(args [][]byte, now int64) []byte { return r.other.exec(args, now) }
 
@@ -404,6 +451,8 @@ type side interface {
 	reset(proto uint8)
 	// exec runs one command with clock now (Unix ms) and returns its reply.
 	exec(args [][]byte, now int64) []byte
+	// execTx runs a MULTI/EXEC transaction and returns EXEC's reply.
+	execTx(cmds [][][]byte, now int64) []byte
 }
 
 // kvSide runs commands on an in-process kv.Machine.
@@ -435,6 +484,26 @@ func (k *kvSide) exec(args [][]byte, now int64) (out []byte) {
 		cp[i] = bytes.Clone(a)
 	}
 	k.m.Exec(&kv.Cmd{Args: cp, NowMs: now, Seed: k.seed * 0x9E3779B97F4A7C15, Proto: k.proto}, w)
+	return w.Bytes()
+}
+
+// execTx runs a transaction through the machine's EXEC path.
+func (k *kvSide) execTx(cmds [][][]byte, now int64) (out []byte) {
+	k.seed++
+	w := kv.NewWriter(nil, int(k.proto))
+	defer func() {
+		if p := recover(); p != nil {
+			out = []byte(fmt.Sprintf("-KVPANIC %v\r\n", p))
+		}
+	}()
+	cp := make([][][]byte, len(cmds))
+	for i, c := range cmds {
+		for _, a := range c {
+			cp[i] = append(cp[i], bytes.Clone(a))
+		}
+	}
+	k.m.Exec(&kv.Cmd{Args: [][]byte{[]byte("EXEC")}, NowMs: now, Seed: k.seed * 0x9E3779B97F4A7C15,
+		Proto: k.proto, Tx: &kv.Tx{Cmds: cp}}, w)
 	return w.Bytes()
 }
 

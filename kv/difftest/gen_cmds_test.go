@@ -371,12 +371,12 @@ func commands() []*cmdGen {
 		case p < 0.96:
 			return g.pick("inf", "-inf", "+inf", "-0")
 		default:
-			return g.pick("nan", "abc", "", "1e400", "(1")
+			return g.pick("nan", "abc", "", "1e400", "(1", "0x10", "1e-400", "-1e400", "4.9e-324", " 1", "1e308")
 		}
 	}
 	scoreBound := func(g *gen) string {
 		if g.chance(0.05) {
-			return g.pick("abc", "((1", "(", "nan", "", "[1")
+			return g.pick("abc", "((1", "(", "nan", "", "[1", "(0x10", "1e-400", "(-inf", "(+inf")
 		}
 		b := g.pick("-inf", "+inf", "inf", "0", "1", "2", "3", "1.5", "-1", "5")
 		if g.chance(0.3) {
@@ -544,7 +544,45 @@ func commands() []*cmdGen {
 		return append(cmd("ZDIFFSTORE", g.key(Z), strconv.Itoa(len(ks))), ks...)
 	})
 	add(Z, 1, "ZRANGESTORE", func(g *gen) []string {
-		return limit(g, cmd("ZRANGESTORE", g.key(Z), g.key(Z), g.intArg(-4, 4), g.intArg(-4, 4)))
+		args := cmd("ZRANGESTORE", g.key(Z), g.key(Z))
+		switch g.r.IntN(3) {
+		case 0:
+			args = append(args, g.intArg(-4, 4), g.intArg(-4, 4))
+		case 1:
+			args = append(args, scoreBound(g), scoreBound(g), "BYSCORE")
+		default:
+			args = append(args, lexBound(g), lexBound(g), "BYLEX")
+		}
+		if g.chance(0.3) {
+			args = append(args, "REV")
+		}
+		if g.chance(0.05) {
+			args = append(args, "WITHSCORES")
+		}
+		return limit(g, args)
+	})
+	numkeys := func(g *gen, ks []string) string {
+		if g.chance(0.08) {
+			return g.pick("0", "-1", "abc", "9")
+		}
+		return strconv.Itoa(len(ks))
+	}
+	add(Z, 1, "ZINTERCARD", func(g *gen) []string {
+		ks := g.keys(Z, 1, 3)
+		args := append(cmd("ZINTERCARD", numkeys(g, ks)), ks...)
+		if g.chance(0.4) {
+			args = append(args, g.pick("LIMIT", "BOGUS"), g.intArg(-1, 4))
+		}
+		return args
+	})
+	add(Z, 1, "ZMPOP", func(g *gen) []string {
+		ks := g.keys(Z, 1, 3)
+		args := append(cmd("ZMPOP", numkeys(g, ks)), ks...)
+		args = append(args, g.pick("MIN", "MAX", "min", "MIDDLE"))
+		if g.chance(0.5) {
+			args = append(args, g.pick("COUNT", "count", "BOGUS"), g.intArg(-1, 4))
+		}
+		return args
 	})
 	add(Z, 2, "ZSCAN", func(g *gen) []string {
 		return append(cmd("ZSCAN", g.key(Z), g.cursor()), g.scanTail(false)...)
@@ -568,6 +606,7 @@ func commands() []*cmdGen {
 		}
 		return cmd("PING", g.value())
 	})
+	add(V, 1, "TIME", func(g *gen) []string { return cmd("TIME") })
 	add(V, 2, "ECHO", func(g *gen) []string { return cmd("ECHO", g.value()) })
 	// Flushing is rare: about one command in a thousand.
 	addRare(V, 2, "FLUSHDB", func(g *gen) []string {

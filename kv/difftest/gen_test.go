@@ -43,7 +43,7 @@ var allKeys = func() []string {
 	for _, f := range typedFamilies {
 		ks = append(ks, keyPools[f]...)
 	}
-	return ks
+	return append(ks, "") // the empty key is a key like any other
 }()
 
 // Generator tuning.
@@ -54,6 +54,14 @@ const (
 	// pArityMutation: probability that a generated command loses or gains
 	// arguments (wrong arity, syntax errors).
 	pArityMutation = 0.02
+	// pTx: probability of a MULTI/EXEC transaction of up to txMax commands.
+	pTx   = 0.01
+	txMax = 4
+	// pUnknown: probability of a command name nobody knows.
+	pUnknown = 0.003
+	// pCaseMutation: probability that a command name is sent in lower or
+	// mixed case.
+	pCaseMutation = 0.03
 	// pSleep: probability of a short real sleep between two commands, so
 	// that keys with millisecond TTLs expire mid-sequence.
 	pSleep = 0.006
@@ -98,6 +106,8 @@ func resolveArgs(args []string, nowMs int64) [][]byte {
 type step struct {
 	args    []string
 	sleepMs int
+	// tx, when set, is a MULTI/EXEC transaction of these commands.
+	tx [][]string
 }
 
 // cmdGen generates one command's arguments (name first).
@@ -125,18 +135,19 @@ func newGen(seed uint64, cmds []*cmdGen) *gen {
 
 // next returns the next step of the sequence.
 func (g *gen) next() step {
-	if g.chance(pSleep) {
+	switch p := g.r.Float64(); {
+	case p < pSleep:
 		return step{sleepMs: 1 + g.r.IntN(sleepMsMax)}
-	}
-	n := g.r.IntN(g.total)
-	var c *cmdGen
-	for _, c = range g.cmds {
-		if n < c.weight {
-			break
+	case p < pSleep+pTx:
+		tx := make([][]string, g.between(1, txMax))
+		for i := range tx {
+			tx[i] = g.command(true)
 		}
-		n -= c.weight
+		return step{tx: tx}
+	case p < pSleep+pTx+pUnknown:
+		return step{args: []string{g.pick("NOSUCHCMD", "get!", ""), g.key(famGeneric), "x"}}
 	}
-	args := c.gen(g)
+	args := g.command(false)
 	if g.chance(pArityMutation) {
 		if len(args) > 1 && g.chance(0.6) {
 			args = args[:1+g.r.IntN(len(args)-1)]
@@ -144,7 +155,36 @@ func (g *gen) next() step {
 			args = append(args, g.pick("extra", "1", "WITHSCORES", "NX"))
 		}
 	}
+	if g.chance(pCaseMutation) {
+		name := []byte(args[0])
+		for i, c := range name {
+			if c >= 'A' && c <= 'Z' && (i == 0 || g.chance(0.5)) {
+				name[i] = c + 32
+			}
+		}
+		args[0] = string(name)
+	}
 	return step{args: args}
+}
+
+// command draws one command. In a transaction (inTx) only commands whose
+// replies are compared exactly are drawn: an EXEC reply is compared as a
+// whole.
+func (g *gen) command(inTx bool) []string {
+	for try := 0; ; try++ {
+		n := g.r.IntN(g.total)
+		var c *cmdGen
+		for _, c = range g.cmds {
+			if n < c.weight {
+				break
+			}
+			n -= c.weight
+		}
+		if _, ruled := rules[c.name]; inTx && ruled && try < 100 {
+			continue
+		}
+		return c.gen(g)
+	}
 }
 
 // Small helpers.

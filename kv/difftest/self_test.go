@@ -57,3 +57,11 @@ func (s *redisSide) exec(args [][]byte, _ int64) []byte {
 	}
 	return append([]byte(nil), raw...)
 }
+
+func (s *redisSide) execTx(cmds [][][]byte, _ int64) []byte {
+	s.exec([][]byte{[]byte("MULTI")}, 0)
+	for _, c := range cmds {
+		s.exec(c, 0)
+	}
+	return s.exec([][]byte{[]byte("EXEC")}, 0)
+}

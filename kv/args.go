@@ -76,7 +76,7 @@ func ParseFloat(b []byte) (float64, bool) {
 			return 0, false
 		}
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(hexExponent(s), 64)
 	if err != nil {
 		// strtod returns ±HUGE_VAL on overflow and Redis then rejects it only
 		// for ERANGE; treat out-of-range as invalid like Redis does.
@@ -86,6 +86,15 @@ func ParseFloat(b []byte) (float64, bool) {
 		return 0, false
 	}
 	return f, true
+}
+
+// hexExponent adds the binary exponent Go requires of hex floats and strtod
+// does not ("0x10" is 16 for strtod).
+func hexExponent(s string) string {
+	if strings.ContainsAny(s, "xX") && !strings.ContainsAny(s, "pP") {
+		return s + "p0"
+	}
+	return s
 }
 
 func isSpace(c byte) bool {
@@ -172,9 +181,9 @@ func AddLongDouble(cur, incr []byte) (string, bool) {
 }
 
 func parseLongDouble(b []byte) (*big.Float, bool) {
-	if _, ok := ParseFloat(b); !ok {
-		// ParseFloat rejects what strtod rejects (and NaN); values beyond
-		// float64 range are rejected too, a known narrowing.
+	// strtold's syntax is strtod's; its range is the long double's
+	// (about 1.19e4932), beyond float64's, so parse with math/big.
+	if len(b) == 0 || len(b) > 5000 || isSpace(b[0]) || isSpace(b[len(b)-1]) {
 		return nil, false
 	}
 	s := bstr(b)
@@ -184,9 +193,19 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 	case "-inf", "-infinity":
 		return new(big.Float).SetInf(true), true
 	}
-	f, _, err := big.ParseFloat(s, 0, 64, big.ToNearestEven)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' ||
+			c == 'x' || c == 'X' || c == 'p' || c == 'P' || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+			return nil, false
+		}
+	}
+	f, _, err := big.ParseFloat(hexExponent(s), 0, 64, big.ToNearestEven)
 	if err != nil {
 		return nil, false
+	}
+	if e := f.MantExp(nil); e > 16384 || (f.Sign() != 0 && e < -16445) {
+		return nil, false // out of long double range: strtold sets ERANGE
 	}
 	return f, true
 }

@@ -26,7 +26,7 @@ func TestCAS(t *testing.T) {
 		{cmd("CAS", "t", "a", "b"), skOK},
 		{cmd("PTTL", "t"), skInt(100)},
 	})
-	x.now += 100
+	x.now += 101
 	x.run([]step{{cmd("CAS", "t", "b", "c"), skErr(ErrCASNoKey)}}) // expired = missing
 	x.proto = 3
 	x.run([]step{

@@ -45,7 +45,7 @@ func TestDelExistsTouchType(t *testing.T) {
 	})
 	x.now += 9
 	x.run([]step{{cmd("EXISTS", "e"), skInt(1)}, {cmd("TYPE", "e"), "+string\r\n"}})
-	x.now++
+	x.now += 2 // past the expiry millisecond
 	x.run([]step{
 		{cmd("EXISTS", "e"), skInt(0)},
 		{cmd("TOUCH", "e"), skInt(0)},
@@ -164,6 +164,8 @@ func TestExpireMovesWithTheClock(t *testing.T) {
 	})
 	x.now += 498
 	x.run([]step{{cmd("PTTL", "k"), skInt(1)}, {cmd("GET", "k"), skBulk("v")}})
+	x.now++ // the expiry millisecond itself: still there (Redis: expired when now > when)
+	x.run([]step{{cmd("PTTL", "k"), skInt(0)}, {cmd("GET", "k"), skBulk("v")}})
 	x.now++
 	x.run([]step{
 		{cmd("PTTL", "k"), skInt(-2)},
@@ -171,11 +173,11 @@ func TestExpireMovesWithTheClock(t *testing.T) {
 		{cmd("PERSIST", "k"), skInt(0)},
 		{cmd("EXPIRE", "k", "10"), skInt(0)},
 		{cmd("SET", "k", "v"), skOK},
-		{cmd("EXPIREAT", "k", "1700000002"), skInt(1)}, // now is ...001_500
-		{cmd("PTTL", "k"), skInt(500)},
-		{cmd("PEXPIREAT", "k", "1700000001501"), skInt(1)},
+		{cmd("EXPIREAT", "k", "1700000002"), skInt(1)}, // now is ...001_501
+		{cmd("PTTL", "k"), skInt(499)},
+		{cmd("PEXPIREAT", "k", "1700000001502"), skInt(1)},
 		{cmd("PTTL", "k"), skInt(1)},
-		{cmd("PEXPIREAT", "k", "1700000001500"), skInt(1)}, // == now: deleted
+		{cmd("PEXPIREAT", "k", "1700000001501"), skInt(1)}, // == now: deleted
 		{cmd("EXISTS", "k"), skInt(0)},
 		{cmd("SET", "k", "v"), skOK},
 		{cmd("EXPIRE", "k", "5"), skInt(1)},
@@ -197,7 +199,7 @@ func TestKeysPattern(t *testing.T) {
 		{cmd("MSET", "one", "1", "two", "2", "three", "3", "", "e", "h[llo", "x"), skOK},
 		{cmd("SET", "gone", "v", "PX", "1"), skOK},
 	})
-	x.now++
+	x.now += 2 // past the expiry millisecond
 	for _, tc := range []struct {
 		pat  string
 		want []string
@@ -350,7 +352,7 @@ func TestScanFullIteration(t *testing.T) {
 	}
 	skMake(x, "hash", "h1")
 	x.do("SET", "dead", "v", "PX", "1")
-	x.now++
+	x.now += 2 // past the expiry millisecond
 	got, calls := skScanAll(t, x)
 	if fmt.Sprint(got) != fmt.Sprint(append(append([]string{}, "h1"), want...)) {
 		t.Fatalf("SCAN returned %d keys, want 501 distinct live keys", len(got))
@@ -457,13 +459,13 @@ func TestRenameAndRenameNX(t *testing.T) {
 	skMake(x, "zset", "z")
 	x.run([]step{{cmd("RENAME", "z", "z2"), skOK}, {cmd("TYPE", "z2"), "+zset\r\n"}, {cmd("EXISTS", "z"), skInt(0)}})
 	x.run([]step{{cmd("SET", "x", "v", "PX", "5"), skOK}, {cmd("SET", "y", "v"), skOK}})
-	x.now += 5
+	x.now += 6
 	x.run([]step{
 		{cmd("RENAME", "x", "z"), skNoSuch}, // expired source
 		{cmd("SET", "x", "v", "PX", "5"), skOK},
 		{cmd("RENAMENX", "y", "x"), skInt(0)},
 	})
-	x.now += 5
+	x.now += 6
 	x.run([]step{{cmd("RENAMENX", "y", "x"), skInt(1)}}) // expired destination does not block
 	if got := x.m.Expires(); got != 0 {
 		t.Errorf("Expires: got %d, want 0", got)
@@ -530,13 +532,13 @@ func TestCopy(t *testing.T) {
 		}
 	}
 	x.run([]step{{cmd("SET", "x", "v", "PX", "5"), skOK}, {cmd("SET", "y", "v"), skOK}})
-	x.now += 5
+	x.now += 6
 	x.run([]step{
 		{cmd("COPY", "x", "z"), skInt(0)}, // expired source
 		{cmd("SET", "x", "v", "PX", "5"), skOK},
 		{cmd("COPY", "y", "x"), skInt(0)},
 	})
-	x.now += 5
+	x.now += 6
 	x.run([]step{{cmd("COPY", "y", "x"), skInt(1)}, {cmd("PTTL", "x"), skInt(-1)}})
 }
 
@@ -576,7 +578,7 @@ func TestRandomKey(t *testing.T) {
 		y.do("SET", fmt.Sprint("e", i), "v", "PX", "1")
 	}
 	y.do("SET", "live", "v")
-	y.now++
+	y.now += 2
 	for i := 0; i < 50; i++ {
 		if got := y.do("RANDOMKEY"); got != skBulk("live") && got != skNull {
 			t.Fatalf("RANDOMKEY returned an expired key: %q", got)

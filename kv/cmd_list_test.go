@@ -499,7 +499,7 @@ func TestCmdListExpiredKeys(t *testing.T) {
 		if e == nil {
 			t.Fatalf("no key %q", key)
 		}
-		e.expireAt = x.now
+		e.expireAt = x.now - 1
 		x.m.expires++
 	}
 	x.do("RPUSH", "l", "a", "b")

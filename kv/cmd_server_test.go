@@ -192,7 +192,7 @@ func TestDBSizeCountsExpiredKeysUntilRemoved(t *testing.T) {
 		{cmd("SET", "a", "1", "PX", "10"), skOK},
 		{cmd("SET", "b", "1"), skOK},
 	})
-	x.now += 10
+	x.now += 11
 	x.run([]step{
 		{cmd("DBSIZE"), skInt(2)},
 		{cmd("EXISTS", "a"), skInt(0)},

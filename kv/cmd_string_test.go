@@ -109,14 +109,14 @@ func TestSetExpiryAndKeepTTL(t *testing.T) {
 		{cmd("PSETEX", "p", "5", "v"), skOK},
 		{cmd("PTTL", "p"), skInt(5)},
 	})
-	x.now += 5
+	x.now += 6
 	x.run([]step{
 		{cmd("GET", "p"), skNull},
 		{cmd("SET", "p", "new", "XX"), skNull}, // expired: XX finds nothing
 		{cmd("SET", "p", "new", "NX"), skOK},
 		{cmd("PTTL", "p"), skInt(-1)},
 		{cmd("SET", "k", "v2", "KEEPTTL", "GET"), skBulk("v")},
-		{cmd("PTTL", "k"), skInt(495)},
+		{cmd("PTTL", "k"), skInt(494)},
 	})
 	x.now += 495
 	x.run([]step{
@@ -255,7 +255,7 @@ func TestMGetMSetMSetNX(t *testing.T) {
 		{cmd("PTTL", "t"), skInt(-1)},
 		{cmd("SET", "u", "v", "PX", "5"), skOK},
 	})
-	x.now += 5
+	x.now += 6
 	x.run([]step{{cmd("MSETNX", "u", "1"), skInt(1)}}) // expired keys do not block MSETNX
 	x.proto = 3
 	x.run([]step{{cmd("MGET", "nope", "l"), skArr(skNull3, skBulk("v"))}})
@@ -416,7 +416,7 @@ func TestIncrDecr(t *testing.T) {
 		{cmd("PTTL", "t"), skInt(100_000)}, // INCR keeps the TTL
 		{cmd("SET", "u", "5", "PX", "10"), skOK},
 	})
-	x.now += 10
+	x.now += 11
 	x.run([]step{
 		{cmd("INCR", "u"), skInt(1)}, // expired: counts from 0, no TTL
 		{cmd("PTTL", "u"), skInt(-1)},

@@ -155,3 +155,15 @@ func FuzzDecodeCmd(f *testing.F) {
 		m.Exec(c, NewWriter(nil, 2))
 	})
 }
+
+func TestFloatParsingFollowsStrtod(t *testing.T) {
+	if f, ok := ParseFloat([]byte("0x10")); !ok || f != 16 {
+		t.Errorf("0x10: got %v %v, want 16", f, ok)
+	}
+	if _, ok := ParseFloat([]byte("1e400")); ok {
+		t.Error("1e400 accepted by the double parser (strtod: ERANGE)")
+	}
+	if got, ok := AddLongDouble([]byte("1e400"), []byte("1")); !ok || got[:4] != "1000" {
+		t.Errorf("long double 1e400 + 1: got %.10q %v", got, ok)
+	}
+}

@@ -61,4 +61,6 @@ func (e *entry) typ() Type {
 	panic("kv: entry holds an unknown object type")
 }
 
-func (e *entry) expired(nowMs int64) bool { return e.expireAt != 0 && e.expireAt <= nowMs }
+// expired reports whether e is gone at nowMs. Like Redis (keyIsExpired: now > when),
+// a key is still there during the millisecond of its expiry time.
+func (e *entry) expired(nowMs int64) bool { return e.expireAt != 0 && nowMs > e.expireAt }

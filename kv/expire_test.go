@@ -14,7 +14,7 @@ func TestRedraftExpireRemovesOnlyExpiredKeys(t *testing.T) {
 		{cmd("SET", "later", "v", "PX", "1000"), skOK},
 		{cmd("SET", "forever", "v"), skOK},
 	})
-	x.now += 10
+	x.now += 11 // past the expiry millisecond (Redis: expired when now > when)
 	x.run([]step{
 		{cmd("redraft.expire", "gone", "later", "forever", "missing", "gone"), skInt(1)},
 		{cmd("DBSIZE"), skInt(3)},
@@ -36,7 +36,7 @@ func TestRedraftExpireSparesKeysResetAfterSampling(t *testing.T) {
 		{cmd("SET", "c", "1", "PX", "5"), skOK},
 		{cmd("SET", "d", "1", "PX", "5"), skOK},
 	})
-	x.now += 5
+	x.now += 6
 	sampled := x.m.SampleExpired(x.now, 1, 10)
 	got := skKeyStrings(sampled)
 	if fmt.Sprint(got) != "[a b c d]" {
@@ -86,7 +86,7 @@ func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 	if got := x.m.SampleExpired(x.now, 1, 10); len(got) != 0 {
 		t.Errorf("nothing expired yet: got %d keys", len(got))
 	}
-	x.now++
+	x.now += 2
 	ver, n, exp := x.m.Version(), x.m.Len(), x.m.Expires()
 	a := x.m.SampleExpired(x.now, 7, 10)
 	b := x.m.SampleExpired(x.now, 7, 10)
@@ -134,7 +134,7 @@ func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 		y.do("SET", fmt.Sprint("k", i), "v", "PX", "100000")
 	}
 	y.do("SET", "e", "v", "PX", "1")
-	y.now++
+	y.now += 2
 	hits := 0
 	for seed := uint64(0); seed < 200; seed++ {
 		hits += len(y.m.SampleExpired(y.now, seed, 1))
@@ -150,7 +150,7 @@ func TestActiveExpiryLoopDrainsExpiredKeys(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		x.do("SET", fmt.Sprint("k", i), "v", "PX", fmt.Sprint(1+i%2*1000000))
 	}
-	x.now++
+	x.now += 2
 	for round := uint64(0); round < 1000 && x.m.Len() > 500; round++ {
 		keys := x.m.SampleExpired(x.now, round, 20)
 		if len(keys) == 0 {

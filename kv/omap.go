@@ -1,0 +1,634 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"unsafe"
+)
+
+// omap is an insertion-ordered collection of distinct string keys, each with
+// a value of type V (struct{} when only keys matter, as in sets). Hashes and
+// sets that Redis would keep in a hash table are omaps; so are small hashes.
+// Iteration is always in insertion order, never in Go map order.
+//
+// An omap has two modes:
+//
+//   - Compact (the zero value, ix == nil): keys and vals are dense slices in
+//     insertion order, lookups are linear and deletes shift the tail down.
+//     It is the counterpart of Redis's listpack and costs nothing per element
+//     beyond the key and value themselves.
+//   - Indexed (after makeIndexed, one way only): an open-addressing hash index
+//     finds keys, deletes leave tombstones that are compacted away once they
+//     outnumber the live elements, every element carries a sequence number
+//     that grows with insertion order (stable SCAN cursors, see scan), and
+//     a Fenwick tree of live counts finds the element of a given rank (random
+//     picks) in O(log n).
+//
+// Everything observable (iteration order, scan cursors, the element at a
+// rank) depends only on the logical content: the elements, their order and,
+// in indexed mode, their sequence numbers; never on where tombstones happen
+// to lie. So a collection rebuilt from a snapshot answers exactly like the
+// original.
+type omap[V any] struct {
+	keys []string // slot -> key ("" in a tombstone)
+	vals []V      // slot -> value (zero in a tombstone)
+	live int      // elements (slots minus tombstones)
+	ix   *omapIndex
+}
+
+// omapIndex is the indexed-mode state of an omap.
+type omapIndex struct {
+	// seqs holds each slot's sequence number, strictly increasing with the
+	// slot; a tombstone keeps its number with omapDead set, so the slice
+	// stays sorted on seq&^omapDead and scan can binary-search it.
+	seqs []uint64
+	// table is the hash index: 0 marks a free cell, otherwise slot+1.
+	// Linear probing, backward-shift deletion, load <= omapLoadNum/omapLoadDen.
+	table []int32
+	// fen is a Fenwick tree over the slots: fen[i-1] counts the live slots
+	// in (i-fenLowbit(i), i] (1-based), so rank selection is O(log slots).
+	fen []int32
+	// nextSeq is the sequence number the next inserted element gets (>= 1).
+	nextSeq uint64
+}
+
+const (
+	// omapDead marks a tombstone's sequence number.
+	omapDead = uint64(1) << 63
+	// omapSeqMax bounds sequence numbers (they must stay clear of omapDead);
+	// at one insertion per nanosecond it lasts three centuries.
+	omapSeqMax = omapDead - 1
+	// omapCompactMin: tombstones are compacted only when there are at least
+	// this many of them and they outnumber the live elements, so a delete
+	// costs O(1) amortised.
+	omapCompactMin = 32
+	// omapTableMin is the smallest hash index size (a power of two).
+	omapTableMin = 8
+	// omapLoadNum/omapLoadDen is the maximum load of the hash index.
+	omapLoadNum, omapLoadDen = 3, 4
+	// omapSlotsMax bounds the slot count: slot+1 must fit an int32.
+	omapSlotsMax = math.MaxInt32 - 1
+)
+
+// Len returns the number of elements.
+func (m *omap[V]) Len() int { return m.live }
+
+// indexed reports whether the omap is in indexed mode.
+func (m *omap[V]) indexed() bool { return m.ix != nil }
+
+// dead reports whether slot i is a tombstone.
+func (m *omap[V]) dead(i int) bool { return m.ix != nil && m.ix.seqs[i]&omapDead != 0 }
+
+// find returns the slot holding key, or -1.
+func (m *omap[V]) find(key string) int {
+	if m.ix == nil {
+		for i, k := range m.keys {
+			if k == key {
+				return i
+			}
+		}
+		return -1
+	}
+	t := m.ix.table
+	mask := uint64(len(t) - 1)
+	for c := hashString(key) & mask; ; c = (c + 1) & mask {
+		s := t[c]
+		if s == 0 {
+			return -1
+		}
+		if m.keys[s-1] == key {
+			return int(s - 1)
+		}
+	}
+}
+
+// get returns the value of key.
+func (m *omap[V]) get(key string) (V, bool) {
+	if i := m.find(key); i >= 0 {
+		return m.vals[i], true
+	}
+	var zero V
+	return zero, false
+}
+
+// put sets key to v: in place when key exists (its position and sequence
+// number do not change), appended at the end otherwise. key must be a string
+// the omap may keep (not a view of borrowed bytes). It reports whether key
+// was added.
+func (m *omap[V]) put(key string, v V) bool {
+	if i := m.find(key); i >= 0 {
+		m.vals[i] = v
+		return false
+	}
+	m.add(key, v)
+	return true
+}
+
+// add appends key, which must not be present.
+func (m *omap[V]) add(key string, v V) {
+	slot := len(m.keys)
+	if slot >= omapSlotsMax {
+		panic("kv: omap exceeds its slot limit")
+	}
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
+	m.live++
+	if m.ix == nil {
+		return
+	}
+	ix := m.ix
+	if ix.nextSeq > omapSeqMax {
+		panic("kv: omap sequence numbers exhausted")
+	}
+	ix.seqs = append(ix.seqs, ix.nextSeq)
+	ix.nextSeq++
+	// The new Fenwick node covers (i-fenLowbit(i), i]: this slot plus the
+	// nodes that tile (i-fenLowbit(i), i-1].
+	i := slot + 1
+	n := int32(1)
+	for j := i - 1; j > i-fenLowbit(i); j -= fenLowbit(j) {
+		n += ix.fen[j-1]
+	}
+	ix.fen = append(ix.fen, n)
+	if m.live*omapLoadDen > len(ix.table)*omapLoadNum {
+		m.rebuildTable()
+		return
+	}
+	m.tableInsert(slot)
+}
+
+// setAt replaces the value in slot i (a live slot found with find).
+func (m *omap[V]) setAt(i int, v V) { m.vals[i] = v }
+
+// remove deletes key and reports whether it was present.
+func (m *omap[V]) remove(key string) bool {
+	i := m.find(key)
+	if i < 0 {
+		return false
+	}
+	m.removeAt(i)
+	return true
+}
+
+// removeAt deletes the live element in slot i.
+func (m *omap[V]) removeAt(i int) {
+	var zero V
+	m.live--
+	if m.ix == nil {
+		copy(m.keys[i:], m.keys[i+1:])
+		copy(m.vals[i:], m.vals[i+1:])
+		n := len(m.keys) - 1
+		m.keys[n] = ""
+		m.vals[n] = zero
+		m.keys = m.keys[:n]
+		m.vals = m.vals[:n]
+		return
+	}
+	ix := m.ix
+	m.tableDelete(i)
+	m.keys[i] = ""
+	m.vals[i] = zero
+	ix.seqs[i] |= omapDead
+	for j := i + 1; j <= len(ix.fen); j += fenLowbit(j) {
+		ix.fen[j-1]--
+	}
+	if dead := len(m.keys) - m.live; dead >= omapCompactMin && dead > m.live {
+		m.compact()
+	}
+}
+
+// each calls fn for every element in order until fn returns false.
+func (m *omap[V]) each(fn func(k string, v V) bool) {
+	for i, k := range m.keys {
+		if m.dead(i) {
+			continue
+		}
+		if !fn(k, m.vals[i]) {
+			return
+		}
+	}
+}
+
+// at returns the slot of the element of rank r (0 <= r < Len) in iteration order.
+func (m *omap[V]) at(r int) int {
+	if r < 0 || r >= m.live {
+		panic("kv: omap rank out of range")
+	}
+	if m.ix == nil || len(m.keys) == m.live {
+		return r
+	}
+	// Descend the Fenwick tree: pos ends as the longest prefix of slots
+	// holding at most r live elements, so slot pos holds rank r.
+	fen := m.ix.fen
+	pos := 0
+	for step := 1 << (bits.Len(uint(len(fen))) - 1); step > 0; step >>= 1 {
+		if next := pos + step; next <= len(fen) && int(fen[next-1]) <= r {
+			pos = next
+			r -= int(fen[next-1])
+		}
+	}
+	return pos
+}
+
+// fenLowbit returns the lowest set bit of i (> 0).
+func fenLowbit(i int) int { return i & -i }
+
+// makeIndexed switches to indexed mode (no-op when already there): the
+// elements keep their order and get sequence numbers 1..Len.
+func (m *omap[V]) makeIndexed() {
+	if m.ix != nil {
+		return
+	}
+	ix := &omapIndex{seqs: make([]uint64, len(m.keys)), nextSeq: uint64(len(m.keys)) + 1}
+	for i := range ix.seqs {
+		ix.seqs[i] = uint64(i) + 1
+	}
+	m.ix = ix
+	m.rebuildFenwick()
+	m.rebuildTable()
+}
+
+// compact drops the tombstones, keeping order and sequence numbers, into
+// exactly sized slices (releasing the memory of a collection that shrank).
+func (m *omap[V]) compact() {
+	ix := m.ix
+	keys := make([]string, 0, m.live)
+	vals := make([]V, 0, m.live)
+	seqs := make([]uint64, 0, m.live)
+	for i, k := range m.keys {
+		if ix.seqs[i]&omapDead == 0 {
+			keys = append(keys, k)
+			vals = append(vals, m.vals[i])
+			seqs = append(seqs, ix.seqs[i])
+		}
+	}
+	m.keys, m.vals, ix.seqs = keys, vals, seqs
+	m.rebuildFenwick()
+	m.rebuildTable()
+}
+
+// rebuildFenwick builds the Fenwick tree of live slots in O(slots).
+func (m *omap[V]) rebuildFenwick() {
+	m.ix.fen = omapBuildFenwick(m.ix.seqs)
+}
+
+func omapBuildFenwick(seqs []uint64) []int32 {
+	fen := make([]int32, len(seqs))
+	for i := 1; i <= len(fen); i++ {
+		if seqs[i-1]&omapDead == 0 {
+			fen[i-1]++
+		}
+		if j := i + fenLowbit(i); j <= len(fen) {
+			fen[j-1] += fen[i-1]
+		}
+	}
+	return fen
+}
+
+// rebuildTable sizes the hash index for twice the live count (so it can
+// grow before the next rebuild) and reinserts every live slot.
+func (m *omap[V]) rebuildTable() {
+	size := omapTableMin
+	for size*omapLoadNum < 2*m.live*omapLoadDen {
+		size *= 2
+	}
+	m.ix.table = make([]int32, size)
+	for i := range m.keys {
+		if !m.dead(i) {
+			m.tableInsert(i)
+		}
+	}
+}
+
+func (m *omap[V]) tableInsert(slot int) {
+	t := m.ix.table
+	mask := uint64(len(t) - 1)
+	c := hashString(m.keys[slot]) & mask
+	for t[c] != 0 {
+		c = (c + 1) & mask
+	}
+	t[c] = int32(slot + 1)
+}
+
+// tableDelete removes slot from the hash index with backward-shift
+// deletion, which keeps every probe sequence unbroken without tombstones.
+func (m *omap[V]) tableDelete(slot int) {
+	t := m.ix.table
+	mask := uint64(len(t) - 1)
+	c := hashString(m.keys[slot]) & mask
+	for int(t[c]) != slot+1 {
+		if t[c] == 0 {
+			panic("kv: omap index lost a slot")
+		}
+		c = (c + 1) & mask
+	}
+	hole := c
+	for j := (hole + 1) & mask; t[j] != 0; j = (j + 1) & mask {
+		home := hashString(m.keys[t[j]-1]) & mask
+		// The entry at j may move into the hole unless its home lies
+		// cyclically in (hole, j].
+		if (j-home)&mask >= (j-hole)&mask {
+			t[hole] = t[j]
+			hole = j
+		}
+	}
+	t[hole] = 0
+}
+
+// scan returns up to count elements (via fn) in iteration order, starting
+// with the first whose sequence number is >= cursor, and the cursor to
+// continue from: the next element's sequence number, or 0 when the end was
+// reached. Like Redis's dictScan it visits at most visitMax slots per call
+// (tombstones included), so a call may return fewer than count elements.
+//
+// Because elements never change sequence number and new ones get higher
+// numbers, an element present from the first call to the last is returned
+// at least once (exactly once, in fact), whatever is added or removed in
+// between. Indexed mode only.
+func (m *omap[V]) scan(cursor uint64, count, visitMax int, fn func(k string, v V)) uint64 {
+	seqs := m.ix.seqs
+	i := sort.Search(len(seqs), func(i int) bool { return seqs[i]&^omapDead >= cursor })
+	for n, visited := 0, 0; i < len(seqs) && n < count && visited < visitMax; i++ {
+		visited++
+		if seqs[i]&omapDead != 0 {
+			continue
+		}
+		fn(m.keys[i], m.vals[i])
+		n++
+	}
+	if i == len(seqs) {
+		return 0
+	}
+	return seqs[i] &^ omapDead
+}
+
+// seqOf returns the sequence number of live slot i (indexed mode).
+func (m *omap[V]) seqOf(i int) uint64 { return m.ix.seqs[i] }
+
+// nextSeq returns the sequence number the next element will get (indexed mode).
+func (m *omap[V]) nextSeq() uint64 { return m.ix.nextSeq }
+
+// restoreIndexed appends an element with a given sequence number while
+// rebuilding an indexed omap from a snapshot. Call it in order with strictly
+// increasing seqs on an omap whose ix was created by newIndexedForRestore,
+// and finishRestore at the end. It reports false for a duplicate key.
+func (m *omap[V]) restoreIndexed(key string, v V, seq uint64) bool {
+	if m.find(key) >= 0 {
+		return false
+	}
+	m.ix.nextSeq = seq
+	m.add(key, v)
+	return true
+}
+
+// startRestore puts an empty omap in indexed mode for restoreIndexed.
+func (m *omap[V]) startRestore() {
+	m.ix = &omapIndex{nextSeq: 1, table: make([]int32, omapTableMin)}
+}
+
+// finishRestore sets the next sequence number after restoreIndexed calls.
+func (m *omap[V]) finishRestore(next uint64) { m.ix.nextSeq = next }
+
+// clone returns a deep copy (strings are immutable and shared).
+func (m *omap[V]) clone() omap[V] {
+	c := omap[V]{
+		keys: append([]string(nil), m.keys...),
+		vals: append([]V(nil), m.vals...),
+		live: m.live,
+	}
+	if m.ix != nil {
+		c.ix = &omapIndex{
+			seqs:    append([]uint64(nil), m.ix.seqs...),
+			table:   append([]int32(nil), m.ix.table...),
+			fen:     append([]int32(nil), m.ix.fen...),
+			nextSeq: m.ix.nextSeq,
+		}
+	}
+	return c
+}
+
+// checkInvariants panics when the internal structure is inconsistent
+// (tests and fuzzing call it).
+func (m *omap[V]) checkInvariants() {
+	if len(m.keys) != len(m.vals) {
+		panic("kv: omap keys/vals length mismatch")
+	}
+	if m.ix == nil {
+		if m.live != len(m.keys) {
+			panic("kv: compact omap live count wrong")
+		}
+		return
+	}
+	ix := m.ix
+	if len(ix.seqs) != len(m.keys) {
+		panic("kv: omap seqs length mismatch")
+	}
+	live := 0
+	var prev uint64
+	for i, s := range ix.seqs {
+		if s&^omapDead <= prev || s&^omapDead >= ix.nextSeq {
+			panic("kv: omap sequence numbers out of order")
+		}
+		prev = s &^ omapDead
+		if s&omapDead == 0 {
+			live++
+			if m.find(m.keys[i]) != i {
+				panic("kv: omap index does not find a live slot")
+			}
+		}
+	}
+	if live != m.live {
+		panic("kv: omap live count wrong")
+	}
+	n := 0
+	for _, c := range ix.table {
+		if c != 0 {
+			n++
+		}
+	}
+	if n != live || len(ix.table)&(len(ix.table)-1) != 0 {
+		panic("kv: omap hash index inconsistent")
+	}
+	want := omapBuildFenwick(ix.seqs)
+	if len(want) != len(ix.fen) {
+		panic("kv: omap Fenwick tree size wrong")
+	}
+	for i := range want {
+		if want[i] != ix.fen[i] {
+			panic("kv: omap Fenwick tree inconsistent")
+		}
+	}
+}
+
+// collBytes views s as bytes without copying; the result must not be modified.
+func collBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// Snapshot support shared by Hash and Set.
+//
+// An indexed omap is encoded as
+//
+//	count uvarint | per element: seqDelta uvarint, key, value | nextDelta uvarint
+//
+// where seqDelta (>= 1) is the element's sequence number minus the previous
+// one's (minus 0 for the first), nextDelta (>= 1) is nextSeq minus the last
+// sequence number, a key is its length (uvarint) and bytes, and a value is
+// whatever the caller's encoder writes. Only the logical state is encoded
+// (tombstones are not), so equal collections encode to identical bytes.
+
+// errCollSnapshot is the sentinel every hash/set snapshot decoding error wraps.
+var errCollSnapshot = errors.New("kv: corrupt hash/set snapshot")
+
+// collSnapReader decodes snapshot bytes; the first error sticks.
+type collSnapReader struct {
+	b   []byte
+	err error
+}
+
+func (r *collSnapReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{errCollSnapshot}, args...)...)
+	}
+}
+
+func (r *collSnapReader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) == 0 {
+		r.fail("truncated")
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *collSnapReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("bad uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *collSnapReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("bad varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// count reads an element count, which must be in [1, max] and plausible:
+// every element takes at least minBytes of the remaining input, so a corrupt
+// count cannot make the decoder allocate more than the input justifies.
+func (r *collSnapReader) count(max, minBytes int) int {
+	n := r.uvarint()
+	if r.err != nil {
+		return 0
+	}
+	if n == 0 || n > uint64(max) || n > uint64(len(r.b)/minBytes) {
+		r.fail("bad element count %d", n)
+		return 0
+	}
+	return int(n)
+}
+
+// str reads a length-prefixed string of at most max bytes (copied).
+func (r *collSnapReader) str(max int) string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(max) || n > uint64(len(r.b)) {
+		r.fail("bad string length %d", n)
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+// end fails unless all input was consumed.
+func (r *collSnapReader) end() error {
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("%d trailing bytes", len(r.b))
+	}
+	return r.err
+}
+
+func appendCollString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// appendIndexedSnapshot encodes an indexed omap (see above).
+func (m *omap[V]) appendIndexedSnapshot(dst []byte, appendVal func([]byte, V) []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(m.live))
+	var prev uint64
+	m.eachSlot(func(i int) {
+		seq := m.ix.seqs[i]
+		dst = binary.AppendUvarint(dst, seq-prev)
+		prev = seq
+		dst = appendCollString(dst, m.keys[i])
+		dst = appendVal(dst, m.vals[i])
+	})
+	return binary.AppendUvarint(dst, m.ix.nextSeq-prev)
+}
+
+// eachSlot calls fn with every live slot in order.
+func (m *omap[V]) eachSlot(fn func(i int)) {
+	for i := range m.keys {
+		if !m.dead(i) {
+			fn(i)
+		}
+	}
+}
+
+// decodeIndexedSnapshot decodes what appendIndexedSnapshot wrote into an
+// indexed omap. Keys are at most keyMax bytes; every element takes at least
+// minBytes of input. It validates sequence numbers and key uniqueness.
+func decodeIndexedSnapshot[V any](r *collSnapReader, keyMax, minBytes int, readVal func(*collSnapReader) V) omap[V] {
+	var m omap[V]
+	m.startRestore()
+	n := r.count(omapSlotsMax, minBytes)
+	var seq uint64
+	for i := 0; i < n && r.err == nil; i++ {
+		d := r.uvarint()
+		k := r.str(keyMax)
+		v := readVal(r)
+		if r.err != nil {
+			break
+		}
+		if d == 0 || d > omapSeqMax-seq {
+			r.fail("bad sequence delta %d", d)
+			break
+		}
+		seq += d
+		if !m.restoreIndexed(k, v, seq) {
+			r.fail("duplicate element")
+		}
+	}
+	d := r.uvarint()
+	if r.err == nil && (d == 0 || d > omapSeqMax-seq) {
+		r.fail("bad next sequence delta %d", d)
+	}
+	if r.err == nil {
+		m.finishRestore(seq + d)
+	}
+	return m
+}

@@ -1,0 +1,21 @@
+// Package replication runs the kv state machine on hashicorp/raft: a Node
+// proposes write commands to the Raft log (many client commands per log
+// entry: group commit), serves reads behind a linearizable read barrier,
+// and applies committed entries to a kv.Machine through an FSM adapter.
+//
+// # Invariants
+//
+//   - A write is acknowledged only after its entry is committed and applied.
+//     An outcome that is unknown (leadership lost after proposal, a timeout
+//     after enqueue) is reported as unknown, never as a definite failure.
+//   - A linearizable read is served only when, after the read arrived, this
+//     node was leader in term T with an entry of term T committed, a quorum
+//     confirmed the leadership, and the FSM had applied every command entry
+//     up to the commit index recorded when the read round began.
+//   - The FSM is the only writer of the machine; reads take its lock.
+//   - Every background worker is an actor: one goroutine owns its state, a
+//     bounded channel feeds it, and Close stops it.
+//
+// The hashicorp/raft traps this package works around are listed in
+// ../shared/RAFT.md; each workaround names the trap where it is coded.
+package replication

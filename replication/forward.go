@@ -1,0 +1,182 @@
+package replication
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"redraft/kv"
+)
+
+// ForwardCommand is the RESP command a follower sends to the leader's client
+// port to run a batch of commands there: REDRAFT.FORWARD <entry>, where
+// <entry> is a version-1 log entry encoding of the batch. The leader replies
+// with one bulk string holding the concatenated replies. The edge routes it
+// to Node.HandleForward.
+const ForwardCommand = "redraft.forward"
+
+// forwarder keeps pooled connections from a follower to leaders' client
+// ports. A batch is sent on one connection and its reply read back; any
+// failure after the request was (possibly) delivered makes the outcome of
+// writes unknown, and the connection is discarded.
+type forwarder struct {
+	timeout time.Duration // bound on one forwarded batch (dial + request + reply)
+
+	mu   sync.Mutex
+	idle map[string][]*fwdConn // by address, bounded by forwardIdleMax
+}
+
+// forwardIdleMax bounds idle connections kept per leader address.
+const forwardIdleMax = 64
+
+// forwardReplyMax bounds a forwarded reply (a batch's replies together).
+const forwardReplyMax = 1 << 30
+
+type fwdConn struct {
+	c net.Conn
+	r *bufio.Reader
+	w *bufio.Writer
+}
+
+// Forwarder carries a follower's batch to the leader. The default sends
+// REDRAFT.FORWARD to the leader's registered RESP address; Maelstrom mode
+// supplies one that uses Maelstrom messages.
+type Forwarder interface {
+	// Forward sends payload (see EncodeForward) to the node leaderID and
+	// returns its replies. Errors must wrap ErrForwardNotSent when nothing
+	// reached the leader and ErrForwardUnknown otherwise.
+	Forward(ctx context.Context, leaderID string, payload []byte) ([]byte, error)
+}
+
+var (
+	// ErrForwardNotSent: the batch certainly did not reach the leader.
+	ErrForwardNotSent = errors.New("replication: forward: not sent")
+	// ErrForwardUnknown: the batch may have reached the leader.
+	ErrForwardUnknown = errors.New("replication: forward: outcome unknown")
+	errForwardNotSent = ErrForwardNotSent
+	errForwardUnknown = ErrForwardUnknown
+)
+
+// EncodeForward encodes a batch for Forwarder.Forward / Node.HandleForward.
+func EncodeForward(cmds []*kv.Cmd) []byte { return encodeEntry(nil, "", cmds) }
+
+func newForwarder(timeout time.Duration) *forwarder {
+	return &forwarder{timeout: timeout, idle: map[string][]*fwdConn{}}
+}
+
+func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
+	f.mu.Lock()
+	if l := f.idle[addr]; len(l) > 0 {
+		c := l[len(l)-1]
+		f.idle[addr] = l[:len(l)-1]
+		f.mu.Unlock()
+		return c, nil
+	}
+	f.mu.Unlock()
+	d := net.Dialer{Timeout: f.timeout}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
+}
+
+func (f *forwarder) put(addr string, c *fwdConn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.idle[addr]) >= forwardIdleMax {
+		c.c.Close()
+		return
+	}
+	f.idle[addr] = append(f.idle[addr], c)
+}
+
+// forward sends a forward payload to the leader at addr and returns the raw replies.
+func (f *forwarder) forward(ctx context.Context, addr string, payload []byte) ([]byte, error) {
+	reply, err := f.call(ctx, addr, []byte(ForwardCommand), payload)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBulk(bufio.NewReader(bytes.NewReader(reply)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+	}
+	return body, nil
+}
+
+// call sends one command to addr and returns its raw reply. Errors wrap
+// errForwardNotSent (nothing reached the peer) or errForwardUnknown.
+func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]byte, error) {
+	c, err := f.get(ctx, addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errForwardNotSent, err)
+	}
+	deadline := time.Now().Add(f.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	c.c.SetDeadline(deadline)
+	fmt.Fprintf(c.w, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(c.w, "$%d\r\n", len(a))
+		c.w.Write(a)
+		c.w.WriteString("\r\n")
+	}
+	if err := c.w.Flush(); err != nil {
+		c.c.Close()
+		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+	}
+	reply, err := readReply(c.r)
+	if err != nil {
+		c.c.Close()
+		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+	}
+	c.c.SetDeadline(time.Time{})
+	f.put(addr, c)
+	return reply, nil
+}
+
+// readBulk reads one RESP bulk string reply; an error reply becomes an error.
+func readBulk(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, errors.New("malformed reply")
+	}
+	body := line[1 : len(line)-2]
+	switch line[0] {
+	case '-':
+		return nil, fmt.Errorf("leader replied: %s", body)
+	case '$':
+		n, err := strconv.Atoi(string(body))
+		if err != nil || n < 0 || n > forwardReplyMax {
+			return nil, errors.New("malformed bulk length")
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		return buf[:n], nil
+	}
+	return nil, fmt.Errorf("unexpected reply type %q", line[0])
+}
+
+func (f *forwarder) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range f.idle {
+		for _, c := range l {
+			c.c.Close()
+		}
+	}
+	f.idle = map[string][]*fwdConn{}
+}

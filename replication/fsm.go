@@ -1,0 +1,265 @@
+package replication
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"redraft/kv"
+)
+
+// FSM applies committed log entries to a kv.Machine. It implements
+// raft.BatchingFSM: raft calls ApplyBatch, Snapshot and Restore from one
+// goroutine; readers take mu's read lock to run read-only commands.
+type FSM struct {
+	self string // node id: replies are rendered for entries this node proposed
+
+	mu sync.RWMutex
+	m  *kv.Machine
+	// nodes maps node id to its client (RESP) address, from meta entries.
+	nodes map[string]string
+
+	// applied is the index of the last log entry the FSM itself processed
+	// (RAFT.md: raft's AppliedIndex means "handed to the FSM", not applied).
+	applied atomic.Uint64
+	// appliedCh is closed and replaced after every ApplyBatch/Restore: a
+	// broadcast for readers waiting for the applied index to advance.
+	chMu      sync.Mutex
+	appliedCh chan struct{}
+
+	scratch *kv.Writer // replies of entries proposed elsewhere are discarded here
+}
+
+var _ raft.BatchingFSM = (*FSM)(nil)
+
+func newFSM(self string) *FSM {
+	return &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}}
+}
+
+// applyResult is what ApplyBatch returns for an entry this node proposed:
+// the replies of its commands, concatenated, and where each one ends.
+type applyResult struct {
+	buf  []byte
+	ends []int
+	err  error // the entry could not be decoded (a bug or corruption)
+}
+
+// Apply implements raft.FSM.
+func (f *FSM) Apply(l *raft.Log) interface{} { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+// ApplyBatch implements raft.BatchingFSM.
+func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	out := make([]interface{}, len(logs))
+	f.mu.Lock()
+	for i, l := range logs {
+		if l.Type == raft.LogCommand {
+			if len(l.Data) > 0 && l.Data[0] == entryMeta {
+				if id, addr, err := decodeMeta(l.Data); err == nil {
+					f.nodes[id] = addr
+				}
+			} else {
+				out[i] = f.applyEntry(l.Data)
+			}
+		}
+		f.applied.Store(l.Index)
+	}
+	f.mu.Unlock()
+	f.broadcast()
+	return out
+}
+
+func (f *FSM) applyEntry(data []byte) *applyResult {
+	origin, cmds, err := decodeEntry(data)
+	if err != nil {
+		// Every replica fails identically on the same bytes, so the
+		// state stays consistent; the proposer reports it.
+		return &applyResult{err: err}
+	}
+	if origin != f.self {
+		for _, c := range cmds {
+			f.scratch.Reset()
+			f.m.Exec(c, f.scratch)
+		}
+		return nil
+	}
+	res := &applyResult{ends: make([]int, len(cmds))}
+	w := kv.NewWriter(nil, 2)
+	for i, c := range cmds {
+		f.m.Exec(c, w)
+		res.ends[i] = w.Len()
+	}
+	res.buf = w.Bytes()
+	return res
+}
+
+// Read runs fn with shared access to the machine.
+func (f *FSM) Read(fn func(m *kv.Machine)) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	fn(f.m)
+}
+
+// NodeAddr returns the client address registered for node id.
+func (f *FSM) NodeAddr(id string) string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.nodes[id]
+}
+
+// AppliedIndex returns the index of the last entry the FSM processed.
+func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
+
+// Snapshot implements raft.FSM. The machine is serialised here, on the
+// apply goroutine, into memory: Persist runs concurrently with later
+// applies and needs an immutable view. (Cost: one copy of the state while a
+// snapshot is in flight; a copy-on-write machine would avoid it.)
+func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var buf bytes.Buffer
+	buf.Write(encodeSnapshotHeader(f.applied.Load(), f.nodes))
+	if err := f.m.Snapshot(&buf); err != nil {
+		return nil, fmt.Errorf("replication: snapshot: %w", err)
+	}
+	return &fsmSnapshot{data: buf.Bytes()}, nil
+}
+
+// Restore implements raft.FSM: it replaces the machine with the snapshot's.
+func (f *FSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	applied, nodes, err := decodeSnapshotHeader(br)
+	if err != nil {
+		return fmt.Errorf("replication: restore: %w", err)
+	}
+	m := kv.NewMachine()
+	if err := m.Restore(br); err != nil {
+		return fmt.Errorf("replication: restore: %w", err)
+	}
+	f.mu.Lock()
+	f.m = m
+	f.nodes = nodes
+	f.applied.Store(applied)
+	f.mu.Unlock()
+	f.broadcast()
+	return nil
+}
+
+type fsmSnapshot struct{ data []byte }
+
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := sink.Write(s.data); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s *fsmSnapshot) Release() {}
+
+func (f *FSM) broadcast() {
+	f.chMu.Lock()
+	close(f.appliedCh)
+	f.appliedCh = make(chan struct{})
+	f.chMu.Unlock()
+}
+
+// waitApplied blocks until the FSM processed index idx, the deadline
+// passes (false) or stop closes (false).
+func (f *FSM) waitApplied(idx uint64, deadline time.Time, stop <-chan struct{}) bool {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	for {
+		f.chMu.Lock()
+		ch := f.appliedCh
+		f.chMu.Unlock()
+		if f.applied.Load() >= idx {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		case <-stop:
+			return false
+		}
+	}
+}
+
+// The FSM snapshot is a header followed by the kv machine's snapshot:
+//
+//	"RFSM" | version u8 | applied u64 BE | nodes uvarint | per node: id, addr (len uvarint, bytes)
+const (
+	fsmSnapshotMagic   = "RFSM"
+	fsmSnapshotVersion = 1
+	// maxSnapshotNodes bounds the registry read from a snapshot header.
+	maxSnapshotNodes = 1 << 12
+)
+
+var errSnapshotHeader = errors.New("replication: bad FSM snapshot header")
+
+func encodeSnapshotHeader(applied uint64, nodes map[string]string) []byte {
+	b := append([]byte(fsmSnapshotMagic), fsmSnapshotVersion)
+	b = binary.BigEndian.AppendUint64(b, applied)
+	ids := make([]string, 0, len(nodes))
+	for id := range nodes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	for _, id := range ids {
+		b = binary.AppendUvarint(b, uint64(len(id)))
+		b = append(b, id...)
+		b = binary.AppendUvarint(b, uint64(len(nodes[id])))
+		b = append(b, nodes[id]...)
+	}
+	return b
+}
+
+func decodeSnapshotHeader(r *bufio.Reader) (uint64, map[string]string, error) {
+	var fixed [4 + 1 + 8]byte
+	if _, err := io.ReadFull(r, fixed[:]); err != nil {
+		return 0, nil, fmt.Errorf("%w: %w", errSnapshotHeader, err)
+	}
+	if string(fixed[:4]) != fsmSnapshotMagic || fixed[4] != fsmSnapshotVersion {
+		return 0, nil, errSnapshotHeader
+	}
+	applied := binary.BigEndian.Uint64(fixed[5:])
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > maxSnapshotNodes {
+		return 0, nil, errSnapshotHeader
+	}
+	nodes := make(map[string]string, n)
+	str := func() (string, error) {
+		l, err := binary.ReadUvarint(r)
+		if err != nil || l > 1<<10 {
+			return "", errSnapshotHeader
+		}
+		b := make([]byte, l)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return "", errSnapshotHeader
+		}
+		return string(b), nil
+	}
+	for i := uint64(0); i < n; i++ {
+		id, err := str()
+		if err != nil {
+			return 0, nil, err
+		}
+		addr, err := str()
+		if err != nil {
+			return 0, nil, err
+		}
+		nodes[id] = addr
+	}
+	return applied, nodes, nil
+}

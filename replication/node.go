@@ -1,0 +1,488 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+
+	"redraft/kv"
+)
+
+// Peer is a voter of the initial configuration.
+type Peer struct {
+	ID   string
+	Addr string // Raft address host:port
+}
+
+// Config configures a Node. Zero durations take the defaults below.
+type Config struct {
+	ID string
+	// Transport carries Raft RPCs (NewTCPTransport, or Maelstrom's).
+	Transport raft.Transport
+	// DataDir holds raft.db (log and stable store) and snapshots; "" keeps
+	// everything in memory (tests, throwaway clusters).
+	DataDir string
+	// Bootstrap is the initial voter set, identical on every node; empty
+	// for a node that joins an existing cluster or restarts.
+	Bootstrap []Peer
+
+	HeartbeatTimeout   time.Duration // default 150ms
+	ElectionTimeout    time.Duration // default 150ms
+	LeaderLeaseTimeout time.Duration // default 100ms
+	CommitTimeout      time.Duration // default 50ms
+	// ApplyTimeout bounds a proposal's enqueue and its wait for commit;
+	// past it the outcome is reported unknown. Default 2s.
+	ApplyTimeout time.Duration
+	// MaxInflight bounds log entries proposed and not yet applied (group
+	// commit window). Default 4.
+	MaxInflight int
+	// ReadConsistency: Linearizable (default), Lease or Stale.
+	ReadConsistency ReadConsistency
+	// ClientAddr is this node's RESP address, registered in the replicated
+	// state when it leads so that followers can forward to it.
+	ClientAddr string
+	// Redirect makes followers answer -MOVED 0 <leader-addr> instead of
+	// forwarding commands to the leader.
+	Redirect bool
+	// Forwarder carries batches to the leader; nil uses the leader's
+	// registered RESP address over TCP.
+	Forwarder Forwarder
+	// LeaderWait bounds how long a follower waits for a leader to be known
+	// before refusing a command (default 1s).
+	LeaderWait time.Duration
+	// SnapshotThreshold and TrailingLogs as in raft.Config (defaults 8192, 10240).
+	SnapshotThreshold uint64
+	TrailingLogs      uint64
+	// NoSync skips fsync of the log (unsafe; benchmarks only).
+	NoSync bool
+	// LogOutput receives raft's own log (default os.Stderr), at Warn level.
+	LogOutput io.Writer
+	// Clock returns Unix ms (default time.Now); tests move it.
+	Clock func() int64
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.HeartbeatTimeout, 150*time.Millisecond)
+	def(&c.ElectionTimeout, 150*time.Millisecond)
+	def(&c.LeaderLeaseTimeout, 100*time.Millisecond)
+	def(&c.CommitTimeout, 50*time.Millisecond)
+	def(&c.ApplyTimeout, 2*time.Second)
+	def(&c.LeaderWait, time.Second)
+	if c.MaxInflight == 0 {
+		c.MaxInflight = 4
+	}
+	if c.LogOutput == nil {
+		c.LogOutput = os.Stderr
+	}
+	if c.Clock == nil {
+		c.Clock = func() int64 { return time.Now().UnixMilli() }
+	}
+}
+
+// Node is one replica: raft, its stores, the FSM and the write and read actors.
+type Node struct {
+	cfg    Config
+	raft   *raft.Raft
+	fsm    *FSM
+	logs   raft.LogStore
+	closer []io.Closer // stores, closed after raft shut down
+	prop   *proposer
+	reads  *reader
+	fwd    *forwarder
+
+	notify chan bool
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// ErrDataLocked: another process holds the data directory.
+var ErrDataLocked = errors.New("replication: data directory is in use by another process")
+
+// dataLockTimeout bounds the wait for bolt's file lock, so a second process
+// on the same data directory fails fast instead of hanging.
+const dataLockTimeout = time.Second
+
+// New starts a node. It bootstraps the cluster when cfg.Bootstrap is set and
+// the data directory holds no Raft state yet.
+func New(cfg Config) (*Node, error) {
+	cfg.defaults()
+	if cfg.ID == "" || cfg.Transport == nil {
+		return nil, errors.New("replication: Config.ID and Config.Transport are required")
+	}
+	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
+		fwd: newForwarder(cfg.ApplyTimeout + time.Second)}
+
+	var stable raft.StableStore
+	var snaps raft.SnapshotStore
+	if cfg.DataDir == "" {
+		st := raft.NewInmemStore()
+		n.logs, stable, snaps = st, st, raft.NewInmemSnapshotStore()
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("replication: %w", err)
+		}
+		bs, err := raftboltdb.New(raftboltdb.Options{
+			Path:        filepath.Join(cfg.DataDir, "raft.db"),
+			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
+			NoSync:      cfg.NoSync,
+		})
+		if err != nil {
+			if errors.Is(err, bbolt.ErrTimeout) {
+				return nil, fmt.Errorf("%w: %s", ErrDataLocked, cfg.DataDir)
+			}
+			return nil, fmt.Errorf("replication: open log store: %w", err)
+		}
+		n.logs, stable = bs, bs
+		n.closer = append(n.closer, bs)
+		fss, err := raft.NewFileSnapshotStore(cfg.DataDir, 3, cfg.LogOutput)
+		if err != nil {
+			bs.Close()
+			return nil, fmt.Errorf("replication: snapshot store: %w", err)
+		}
+		snaps = fss
+	}
+
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.ID)
+	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
+	rc.ElectionTimeout = cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
+	rc.CommitTimeout = cfg.CommitTimeout
+	rc.MaxAppendEntries = 256
+	rc.BatchApplyCh = true
+	rc.NotifyCh = n.notify
+	if cfg.SnapshotThreshold != 0 {
+		rc.SnapshotThreshold = cfg.SnapshotThreshold
+	}
+	if cfg.TrailingLogs != 0 {
+		rc.TrailingLogs = cfg.TrailingLogs
+	}
+	rc.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft", Output: cfg.LogOutput, Level: hclog.Warn})
+
+	if len(cfg.Bootstrap) > 0 {
+		has, err := raft.HasExistingState(n.logs, stable, snaps)
+		if err != nil {
+			n.closeStores()
+			return nil, fmt.Errorf("replication: %w", err)
+		}
+		if !has {
+			var conf raft.Configuration
+			for _, p := range cfg.Bootstrap {
+				conf.Servers = append(conf.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+			}
+			if err := raft.BootstrapCluster(rc, n.logs, stable, snaps, cfg.Transport, conf); err != nil {
+				n.closeStores()
+				return nil, fmt.Errorf("replication: bootstrap: %w", err)
+			}
+		}
+	}
+	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, cfg.Transport)
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("replication: %w", err)
+	}
+	n.raft = r
+	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.Clock, uint64(time.Now().UnixNano()))
+	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
+	n.wg.Add(2)
+	go n.watchLeadership()
+	go n.expiryLoop()
+	return n, nil
+}
+
+// watchLeadership commits a barrier each time this node becomes leader, so
+// that reads are served only once the new term's commit index is current.
+func (n *Node) watchLeadership() {
+	defer n.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			n.registerWithLeader()
+		case leader := <-n.notify:
+			if !leader {
+				continue
+			}
+			term := n.raft.CurrentTerm()
+			if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
+				continue
+			}
+			if n.raft.State() == raft.Leader && n.raft.CurrentTerm() == term {
+				n.reads.leaderReady(term)
+				n.registerClientAddr()
+			}
+		case <-n.stop:
+			return
+		}
+	}
+}
+
+// registerClientAddr proposes this node's client address when the
+// replicated registry does not have it yet (followers forward to it).
+func (n *Node) registerClientAddr() {
+	if n.cfg.ClientAddr == "" || n.fsm.NodeAddr(n.cfg.ID) == n.cfg.ClientAddr {
+		return
+	}
+	// Best effort: a failure is retried at the next leadership change, and
+	// followers answer CLUSTERDOWN meanwhile.
+	n.raft.Apply(encodeMeta(n.cfg.ID, n.cfg.ClientAddr), n.cfg.ApplyTimeout).Error()
+}
+
+// registerWithLeader sends this follower's client address to the leader
+// when the registry lacks it (RAFT NODES and catch-up checks use it).
+func (n *Node) registerWithLeader() {
+	if n.cfg.ClientAddr == "" || n.raft.State() == raft.Leader || n.fsm.NodeAddr(n.cfg.ID) == n.cfg.ClientAddr {
+		return
+	}
+	addr := n.LeaderClientAddr()
+	if addr == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	n.fwd.call(ctx, addr, []byte(ForwardCommand), encodeMeta(n.cfg.ID, n.cfg.ClientAddr))
+}
+
+// RESP error texts of the replicated executor (documented in docs/replication.md).
+const (
+	// Definite: the command was not executed.
+	ErrTextNoLeader  = "CLUSTERDOWN no leader is known; the command was not executed"
+	ErrTextNotLeader = "NOTLEADER this node is not the leader (leader: %s); the command was not executed"
+	// Indefinite: the command may or may not have taken effect.
+	ErrTextUnknown  = "UNCERTAIN outcome unknown: the command may or may not have been executed"
+	ErrTextShutdown = "SHUTDOWN the node is shutting down; the command was not executed"
+)
+
+// Execute implements the RESP edge's Executor. On the leader a group with
+// any write goes through the log whole (reads in it keep their order
+// relative to the writes) and a group of reads is served after a read
+// barrier. A follower forwards the group to the leader (or redirects, or,
+// for reads in Stale mode, serves them itself).
+func (n *Node) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	if len(cmds) == 0 {
+		return
+	}
+	write := anyWrite(cmds)
+	if n.raft.State() == raft.Leader || (!write && n.cfg.ReadConsistency == Stale) {
+		n.executeLocal(ctx, cmds, write, w)
+		return
+	}
+	n.executeRemote(ctx, cmds, write, w)
+}
+
+// executeRemote sends cmds to the current leader, waiting up to LeaderWait
+// for one to be known and reachable.
+func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w *kv.Writer) {
+	deadline := time.Now().Add(n.cfg.LeaderWait)
+	for {
+		_, id := n.raft.LeaderWithID()
+		if id == raft.ServerID(n.cfg.ID) && n.raft.State() == raft.Leader {
+			n.executeLocal(ctx, cmds, write, w)
+			return
+		}
+		addr := ""
+		if id != "" {
+			addr = n.fsm.NodeAddr(string(id))
+		}
+		if id != "" && n.cfg.Redirect && addr != "" {
+			for range cmds {
+				w.Error("MOVED 0 " + addr)
+			}
+			return
+		}
+		if id != "" && (addr != "" || n.cfg.Forwarder != nil) {
+			var reply []byte
+			var err error
+			if n.cfg.Forwarder != nil {
+				reply, err = n.cfg.Forwarder.Forward(ctx, string(id), EncodeForward(cmds))
+			} else {
+				reply, err = n.fwd.forward(ctx, addr, EncodeForward(cmds))
+			}
+			if err == nil {
+				w.Raw(reply)
+				return
+			}
+			if !errors.Is(err, ErrForwardNotSent) {
+				if write {
+					n.writeErr(w, cmds, errUnknown)
+				} else {
+					n.writeErr(w, cmds, errNotLeader)
+				}
+				return
+			}
+			// Not sent: the leader may have moved; try again until the deadline.
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			n.writeErr(w, cmds, errNotLeader)
+			return
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+		case <-n.stop:
+			n.writeErr(w, cmds, errShutdown)
+			return
+		}
+	}
+}
+
+// HandleForward runs a batch a follower forwarded (REDRAFT.FORWARD) and
+// returns the concatenated replies. It never forwards again: if this node
+// lost leadership meanwhile, the replies are its definite refusals.
+func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error) {
+	if len(payload) > 0 && payload[0] == entryMeta {
+		// A member registering its client address.
+		if _, _, err := decodeMeta(payload); err != nil {
+			return nil, err
+		}
+		if n.raft.State() != raft.Leader {
+			return nil, ErrNotLeader
+		}
+		return nil, n.raft.Apply(payload, n.cfg.ApplyTimeout).Error()
+	}
+	_, cmds, err := decodeEntry(payload)
+	if err != nil {
+		return nil, err
+	}
+	// Decoded arguments alias payload, which the caller keeps intact until
+	// HandleForward returns; the machine copies whatever it stores.
+	w := kv.NewWriter(nil, 2)
+	if len(cmds) > 0 {
+		n.executeLocal(ctx, cmds, anyWrite(cmds), w)
+	}
+	return w.Bytes(), nil
+}
+
+func (n *Node) executeLocal(ctx context.Context, cmds []*kv.Cmd, write bool, w *kv.Writer) {
+	if !write {
+		if err := n.reads.barrier(); err != nil {
+			n.writeErr(w, cmds, err)
+			return
+		}
+		now := n.cfg.Clock()
+		n.fsm.Read(func(m *kv.Machine) {
+			for _, c := range cmds {
+				c.NowMs = now
+				m.Exec(c, w)
+			}
+		})
+		return
+	}
+	res := n.prop.propose(ctx, cmds)
+	if res.err != nil {
+		n.writeErr(w, cmds, res.err)
+		return
+	}
+	w.Raw(res.buf)
+}
+
+func anyWrite(cmds []*kv.Cmd) bool {
+	for _, c := range cmds {
+		if c.Tx != nil {
+			for _, a := range c.Tx.Cmds {
+				if s := kv.Lookup(a[0]); s != nil && s.IsWrite() {
+					return true
+				}
+			}
+			continue
+		}
+		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWrite() {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) writeErr(w *kv.Writer, cmds []*kv.Cmd, err error) {
+	var text string
+	switch {
+	case errors.Is(err, errNotLeader):
+		if addr, id := n.raft.LeaderWithID(); addr == "" {
+			text = ErrTextNoLeader
+		} else {
+			text = fmt.Sprintf(ErrTextNotLeader, id)
+		}
+	case errors.Is(err, errShutdown):
+		text = ErrTextShutdown
+	default:
+		text = ErrTextUnknown
+	}
+	for range cmds {
+		w.Error(text)
+	}
+}
+
+// Watch implements the Executor: key versions read behind the read barrier.
+func (n *Node) Watch(ctx context.Context, keys [][]byte) ([]uint64, error) {
+	if err := n.reads.barrier(); err != nil {
+		return nil, err
+	}
+	now := n.cfg.Clock()
+	out := make([]uint64, len(keys))
+	n.fsm.Read(func(m *kv.Machine) {
+		for i, k := range keys {
+			out[i] = m.KeyVersion(k, now)
+		}
+	})
+	return out, nil
+}
+
+// Keyspace implements the Executor (local state, no barrier).
+func (n *Node) Keyspace() (keys, expires int) {
+	n.fsm.Read(func(m *kv.Machine) { keys, expires = m.Len(), m.Expires() })
+	return
+}
+
+// Raft exposes the raft instance (cluster management, tests).
+func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// AppliedIndex returns the FSM's applied index.
+func (n *Node) AppliedIndex() uint64 { return n.fsm.AppliedIndex() }
+
+// IsLeader reports whether this node is leader and ready to serve reads.
+func (n *Node) IsLeader() bool {
+	return n.raft.State() == raft.Leader && n.reads.readyTerm.Load() == n.raft.CurrentTerm()
+}
+
+// Close shuts the node down: transport, then raft (which resolves every
+// pending future, so the actors stop promptly), then the actors, then the
+// stores (RAFT.md: closing stores before raft.Shutdown panics).
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		close(n.stop)
+		if c, ok := n.cfg.Transport.(raft.WithClose); ok {
+			c.Close()
+		}
+		err = n.raft.Shutdown().Error()
+		n.prop.close()
+		n.reads.close()
+		n.wg.Wait()
+		n.fwd.close()
+		n.closeStores()
+	})
+	return err
+}
+
+func (n *Node) closeStores() {
+	for _, c := range n.closer {
+		c.Close()
+	}
+}

@@ -1,0 +1,236 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"redraft/kv"
+)
+
+// proposer is the write path's group-commit actor. Callers hand it batches
+// of write commands; its goroutine gathers every batch waiting into one log
+// entry (up to maxEntryBytes), stamps the commands with the leader's clock
+// and a seed, and proposes the entry with raft.Apply. At most maxInflight
+// entries are in flight: while the window is full, requests accumulate and
+// the next entry carries all of them, which is what turns many clients into
+// few fsyncs.
+type proposer struct {
+	r    *raft.Raft
+	self string
+	reqs chan *proposal // bounded: callers wait (with their ctx) when it is full
+	// inflight is a semaphore of entries proposed and not yet resolved.
+	inflight chan struct{}
+	clock    func() int64
+	seed     uint64
+
+	applyTimeout time.Duration // bounds enqueue and commit wait
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+const (
+	// proposalQueueMax bounds waiting proposals (each a client batch).
+	proposalQueueMax = 4096
+	// maxEntryBytes bounds one log entry; far below raft-boltdb's limits and
+	// small enough to replicate in one AppendEntries quickly.
+	maxEntryBytes = 1 << 20
+)
+
+// proposal is one caller's batch and where its outcome goes.
+type proposal struct {
+	cmds []*kv.Cmd
+	done chan proposalResult // buffered(1)
+}
+
+type proposalResult struct {
+	buf  []byte // concatenated replies
+	ends []int
+	err  error // errNotLeader, errNoLeader (definite) or errUnknown
+}
+
+// Errors of the write path. errNotLeader and errNoLeader are definite: the
+// commands were not proposed. errUnknown means they may or may not have
+// been applied.
+var (
+	errNotLeader = errors.New("not leader")
+	errUnknown   = errors.New("outcome unknown")
+	errShutdown  = errors.New("node shutting down")
+)
+
+func newProposer(r *raft.Raft, self string, maxInflight int, applyTimeout time.Duration, clock func() int64, seed uint64) *proposer {
+	p := &proposer{
+		r: r, self: self,
+		reqs:         make(chan *proposal, proposalQueueMax),
+		inflight:     make(chan struct{}, maxInflight),
+		clock:        clock,
+		seed:         seed,
+		applyTimeout: applyTimeout,
+		stop:         make(chan struct{}),
+	}
+	p.wg.Add(1)
+	go p.loop()
+	return p
+}
+
+// propose submits cmds and waits for their replies.
+func (p *proposer) propose(ctx context.Context, cmds []*kv.Cmd) proposalResult {
+	pr := &proposal{cmds: cmds, done: make(chan proposalResult, 1)}
+	select {
+	case p.reqs <- pr:
+	case <-ctx.Done():
+		return proposalResult{err: errNotLeader} // never enqueued: definite
+	case <-p.stop:
+		return proposalResult{err: errShutdown}
+	}
+	select {
+	case res := <-pr.done:
+		return res
+	case <-p.stop:
+		return proposalResult{err: errUnknown}
+	}
+}
+
+func (p *proposer) loop() {
+	defer p.wg.Done()
+	var batch []*proposal
+	for {
+		// Wait for the first proposal, then for a free slot, gathering
+		// everything that arrives meanwhile.
+		if len(batch) == 0 {
+			select {
+			case pr := <-p.reqs:
+				batch = append(batch, pr)
+			case <-p.stop:
+				return
+			}
+		}
+		select {
+		case p.inflight <- struct{}{}:
+		case <-p.stop:
+			p.fail(batch, errUnknown)
+			return
+		}
+		batch = p.drain(batch)
+		var rest []*proposal
+		batch, rest = p.cut(batch)
+		p.submit(batch)
+		batch = rest
+	}
+}
+
+// drain appends every proposal already queued.
+func (p *proposer) drain(batch []*proposal) []*proposal {
+	for {
+		select {
+		case pr := <-p.reqs:
+			batch = append(batch, pr)
+		default:
+			return batch
+		}
+	}
+}
+
+// cut splits batch so that the first part fits in one entry (at least one
+// proposal always goes).
+func (p *proposer) cut(batch []*proposal) (now, later []*proposal) {
+	size := 0
+	for i, pr := range batch {
+		for _, c := range pr.cmds {
+			for _, a := range c.Args {
+				size += len(a) + 4
+			}
+		}
+		if i > 0 && size > maxEntryBytes {
+			return batch[:i], batch[i:]
+		}
+	}
+	return batch, nil
+}
+
+// submit stamps, encodes and proposes one entry, then resolves its
+// proposals from a goroutine of its own (bounded by the inflight window).
+func (p *proposer) submit(batch []*proposal) {
+	if p.r.State() != raft.Leader {
+		<-p.inflight
+		p.fail(batch, errNotLeader)
+		return
+	}
+	now := p.clock()
+	var cmds []*kv.Cmd
+	for _, pr := range batch {
+		for _, c := range pr.cmds {
+			p.seed++
+			c.NowMs = now
+			c.Seed = p.seed * 0x9E3779B97F4A7C15
+			cmds = append(cmds, c)
+		}
+	}
+	data := encodeEntry(nil, p.self, cmds)
+	f := p.r.Apply(data, p.applyTimeout)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer func() { <-p.inflight }()
+		p.resolve(batch, f)
+	}()
+}
+
+func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
+	// Apply's timeout bounds only the enqueue (RAFT.md); bound the commit
+	// wait ourselves. Either way, once enqueued the outcome is unknown.
+	errc := make(chan error, 1)
+	go func() { errc <- f.Error() }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-time.After(p.applyTimeout):
+		p.fail(batch, errUnknown)
+		return
+	case <-p.stop:
+		p.fail(batch, errUnknown)
+		return
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout):
+		p.fail(batch, errNotLeader) // never entered the log
+		return
+	default: // ErrLeadershipLost, ErrRaftShutdown, ...: may have committed
+		p.fail(batch, errUnknown)
+		return
+	}
+	res, _ := f.Response().(*applyResult)
+	if res == nil || res.err != nil {
+		p.fail(batch, errUnknown)
+		return
+	}
+	i, start := 0, 0
+	for _, pr := range batch {
+		n := len(pr.cmds)
+		ends := make([]int, n)
+		for j := 0; j < n; j++ {
+			ends[j] = res.ends[i+j] - start
+		}
+		end := res.ends[i+n-1]
+		pr.done <- proposalResult{buf: res.buf[start:end], ends: ends}
+		start = end
+		i += n
+	}
+}
+
+func (p *proposer) fail(batch []*proposal, err error) {
+	for _, pr := range batch {
+		pr.done <- proposalResult{err: err}
+	}
+}
+
+// close stops the actor; waiting callers get errUnknown or errShutdown.
+func (p *proposer) close() {
+	close(p.stop)
+	p.wg.Wait()
+}

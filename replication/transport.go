@@ -1,0 +1,42 @@
+package replication
+
+import (
+	"io"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// tcpTransport is raft's NetworkTransport with the heartbeat fast path
+// disabled: hashicorp/raft#695 shows log divergence after a partition heals
+// when heartbeats are processed off the main goroutine (RAFT.md). Embedding
+// keeps RequestPreVote (pre-vote) and Close.
+type tcpTransport struct {
+	*raft.NetworkTransport
+}
+
+// SetHeartbeatHandler ignores the handler: heartbeats take the normal RPC path.
+func (tcpTransport) SetHeartbeatHandler(func(rpc raft.RPC)) {}
+
+var (
+	_ raft.Transport   = tcpTransport{}
+	_ raft.WithPreVote = tcpTransport{}
+	_ raft.WithClose   = tcpTransport{}
+)
+
+// NewTCPTransport listens on bind (host:port; port 0 picks a free one) for
+// Raft RPCs. rpcTimeout bounds each RPC's I/O and must stay below the
+// heartbeat timeout so a partitioned peer cannot stall replication or a
+// read barrier (RAFT.md).
+func NewTCPTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer) (raft.Transport, error) {
+	nt, err := raft.NewTCPTransportWithConfig(bind, nil, &raft.NetworkTransportConfig{
+		MaxPool: 8,
+		Timeout: rpcTimeout,
+		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tcpTransport{nt}, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Checks that need more than the two replies: queries to both sides
@@ -242,7 +243,12 @@ func (r *runner) scanDiff(s *sides, ru rule) string {
 		return "kv iteration: " + kerr
 	}
 	ri, kai, kbi := scanItems(ra, ru.pairs), scanItems(ka, ru.pairs), scanItems(kb, ru.pairs)
-	if !subset(ri, kai) || !subset(kbi, ri) {
+	// SCAN ... TYPE none: Redis's type filter looks the key up, which
+	// deletes it if expired, and then the expiry filter no longer sees it,
+	// so Redis returns keys that have expired but not yet been reclaimed by
+	// its active expiry (docs/known-differences.md). kv never does.
+	extraOK := curIdx == 1 && typeNone(s.args)
+	if (!extraOK && !subset(ri, kai)) || !subset(kbi, ri) {
 		return fmt.Sprintf("full iterations differ: redis %q, kv %q", ri, kai)
 	}
 	return ""
@@ -256,6 +262,16 @@ func subset(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// typeNone reports whether SCAN arguments filter on TYPE none.
+func typeNone(args [][]byte) bool {
+	for i := 2; i+1 < len(args); i++ {
+		if upperName(args[i]) == "TYPE" && upperName(args[i+1]) == "NONE" {
+			return true
+		}
+	}
+	return false
 }
 
 func scanShape(v value) bool {
@@ -375,6 +391,104 @@ func (r *runner) compareQuery(args ...string) string {
 	}
 	if d := r.compareReplies(s, nil); d != "" {
 		return fmt.Sprintf("state check %s: %s\n    redis: %q\n    kv:    %q", fmtArgs(b), d, s.rraw, s.kvraw)
+	}
+	return ""
+}
+
+// lexUndefined reports whether a lexicographic range command is undefined
+// in Redis: its sorted set is a skiplist whose scores are not all equal.
+// Redis's lex searches (zslFirstInLexRange, zslLastInLexRange) descend the
+// skiplist's random levels assuming lex order, so the same command on the
+// same content answers differently from one ZADD to the next (ZLEXCOUNT z
+// (a [d over {aa:0.1, L...:100, g:inf} gives 3 or 0). In listpack encoding
+// the scan is linear and deterministic, and kv must match it. dst is the
+// key the command writes (ZREMRANGEBYLEX, ZRANGESTORE ... BYLEX), which is
+// then re-synchronised from Redis.
+func (r *runner) lexUndefined(gargs []string) (undefined bool, dst string) {
+	if len(gargs) < 2 {
+		return false, ""
+	}
+	src := gargs[1]
+	switch upperName([]byte(gargs[0])) {
+	case "ZLEXCOUNT", "ZRANGEBYLEX", "ZREVRANGEBYLEX":
+	case "ZREMRANGEBYLEX":
+		dst = src
+	case "ZRANGE":
+		if !hasOption(from(gargs, 4), "BYLEX") {
+			return false, ""
+		}
+	case "ZRANGESTORE":
+		if len(gargs) < 3 || !hasOption(from(gargs, 5), "BYLEX") {
+			return false, ""
+		}
+		src, dst = gargs[2], gargs[1]
+	default:
+		return false, ""
+	}
+	if r.encoding([]byte(src)) != "skiplist" {
+		return false, ""
+	}
+	v := r.redisQuery("ZRANGE", src, "0", "-1", "WITHSCORES")
+	ps := pairList(v)
+	for _, p := range ps {
+		if p[1].String() != ps[0][1].String() {
+			return true, dst
+		}
+	}
+	return false, ""
+}
+
+// from returns args[i:], or nothing when args is shorter.
+func from(args []string, i int) []string {
+	if len(args) < i {
+		return nil
+	}
+	return args[i:]
+}
+
+func hasOption(args []string, opt string) bool {
+	for _, a := range args {
+		if upperName([]byte(a)) == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// resyncMember is longer than zset-max-listpack-value and never generated.
+var resyncMember = "\x00resync" + strings.Repeat("R", 70)
+
+// resyncKey makes kv's key what Redis's is (a sorted set or nothing), TTL
+// included.
+func (r *runner) resyncKey(key string) string {
+	r.kvQuery("DEL", key)
+	typ := r.redisQuery("TYPE", key).str
+	switch typ {
+	case "none":
+		return ""
+	case "zset":
+	default:
+		return "resync: unexpected type " + typ
+	}
+	// A skiplist never turns back into a listpack, and the two differ
+	// (a listpack keeps -0 as 0): a member too long for a listpack, added
+	// first and removed last, gives kv's copy the same history.
+	skiplist := r.encoding([]byte(key)) == "skiplist"
+	if skiplist {
+		r.kvQuery("ZADD", key, "0", resyncMember)
+	}
+	args := []string{"ZADD", key}
+	for _, p := range pairList(r.redisQuery("ZRANGE", key, "0", "-1", "WITHSCORES")) {
+		args = append(args, p[1].str, p[0].str)
+	}
+	if v := r.kvQuery(args...); v.isError() {
+		return "resync: kv ZADD: " + v.str
+	}
+	if skiplist {
+		r.kvQuery("ZREM", key, resyncMember)
+	}
+	if at, ok := r.redisQuery("PEXPIRETIME", key).int(); ok && at > 0 {
+		r.kvQuery("PEXPIREAT", key, strconv.FormatInt(at, 10))
 	}
 	return ""
 }

@@ -32,6 +32,9 @@
 // resolved against the command's clock, sometimes in the past. The
 // sequence depends on the seed only, never on replies. One seed in four
 // runs in RESP3 (HELLO 3 on the Redis connection, Cmd.Proto 3 on kv).
+// About one step in a hundred is a MULTI/EXEC transaction of up to four
+// commands (kv runs it through Cmd.Tx), a few are unknown command names or
+// names in lower or mixed case.
 //
 // Before a sequence Redis is FLUSHALLed and a fresh kv.NewMachine made.
 // Each command is sent to Redis and its reply read back as raw bytes by a
@@ -56,8 +59,27 @@
 // Redis holds a hashtable (OBJECT ENCODING), as multisets; SCAN, HSCAN,
 // SSCAN and ZSCAN by the union of a full iteration on each side (a single
 // call exactly when Redis answers from a compact encoding); TTL/PTTL and
-// EXPIRETIME/PEXPIRETIME within a tolerance; DBSIZE within [live keys,
-// key space]. Error replies are always compared exactly.
+// EXPIRETIME/PEXPIRETIME within a tolerance; TIME within the command's
+// millisecond; DBSIZE within [live keys, key space]. Lexicographic ranges
+// over a skiplist whose scores differ are undefined in Redis (its answer
+// depends on random skiplist levels): only the reply type is compared and
+// what the command wrote is copied from Redis. Error replies are always
+// compared exactly.
+//
+// # Time
+//
+// Redis runs a command at its own clock; kv is given the millisecond in
+// which the command was sent. Commands are sent in the first 600µs of a
+// millisecond, and never in a millisecond in which a key expires (asked of
+// kv with PEXPIRETIME; -difftest.boundary turns this off and
+// TestExpiryBoundary probes that millisecond on purpose). A read-only
+// command whose round trip crossed a tick may match kv at any millisecond
+// of its window, and so may the reads of a state check. TTL tolerances grow
+// with the longest such crossing of the sequence.
+//
+// TestHarnessSelf runs the same machinery with a second redis-server in
+// place of kv: two Redis servers must always agree, so a failure there is a
+// comparison rule stricter than what Redis guarantees.
 //
 // # Failures and replay
 //

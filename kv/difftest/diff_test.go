@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -278,7 +279,9 @@ func alignedNow() int64 {
 		if us < msAlignMicros {
 			return now.UnixMilli()
 		}
-		time.Sleep(time.Duration(1000-us) * time.Microsecond)
+		// Spin: a timer sleep of a few hundred microseconds often
+		// oversleeps past the next window.
+		runtime.Gosched()
 	}
 }
 
@@ -294,7 +297,7 @@ func (r *runner) safeNow() int64 {
 		}
 		r.boundaryWaits++
 		for nowMs() == t {
-			time.Sleep(50 * time.Microsecond)
+			runtime.Gosched()
 		}
 	}
 }

@@ -69,7 +69,7 @@ const (
 	sleepMsMax = 6
 	// pBig: probability that a collection command writes enough elements
 	// (or a long enough element) to leave Redis's compact encodings.
-	pBig = 0.01
+	pBig = 0.03
 	// longLen is above every listpack value limit (64 bytes).
 	longLen = 70
 )

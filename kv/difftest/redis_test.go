@@ -59,7 +59,7 @@ func (b *lockedBuffer) String() string {
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	if _, err := os.Stat(redisServerPath); err != nil {
-		if os.Getenv("CI") != "" {
+		if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
 			t.Fatalf("CI is set but %s is missing: install the redis-server package (apt-get install -y redis-server)", redisServerPath)
 		}
 		t.Skipf("differential test skipped: %s not found (apt-get install -y redis-server); set CI=true to make this a failure", redisServerPath)

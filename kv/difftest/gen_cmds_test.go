@@ -157,8 +157,12 @@ func commands() []*cmdGen {
 	}
 	hpairs := func(g *gen, name string) []string {
 		args := cmd(name, g.key(H))
-		if g.chance(pBig) {
-			for i := range g.between(120, 140) {
+		if g.chance(pBig) { // around zset's 128 and hash's 512 listpack limits
+			n := g.between(120, 140)
+			if g.chance(0.5) {
+				n = g.between(500, 530)
+			}
+			for i := range n {
 				args = append(args, "x"+strconv.Itoa(i), g.value())
 			}
 			return args

@@ -279,7 +279,8 @@ func (g *gen) floatArg() string {
 // ttlSec is a relative TTL in seconds.
 func (g *gen) ttlSec() string {
 	if g.chance(0.1) {
-		return g.pick("0", "-1", "-100", "abc", "9223372036854775807", "9223372036854775", "1.5", "")
+		return g.pick("0", "-1", "-100", "abc", "9223372036854775807", "9223372036854775", "1.5", "",
+			"-9223372036854775808", "-9223372036854775", "9223372036854776")
 	}
 	return g.num(1, 100)
 }
@@ -293,14 +294,15 @@ func (g *gen) ttlMs() string {
 	case p < 0.9:
 		return g.num(1000, 100000)
 	default:
-		return g.pick("0", "-1", "abc", "9223372036854775807", "9223372036854775806", "1.5")
+		return g.pick("0", "-1", "abc", "9223372036854775807", "9223372036854775806", "1.5",
+			"-9223372036854775808", "-9223372036854775807")
 	}
 }
 
 // atSec is an absolute Unix time in seconds, sometimes in the past.
 func (g *gen) atSec() string {
 	if g.chance(0.08) {
-		return g.pick("0", "-1", "abc", "9223372036854775807", "1")
+		return g.pick("0", "-1", "abc", "9223372036854775807", "1", "-9223372036854775808", "9223372036854775")
 	}
 	return absSec(int64(g.between(-10, 100)))
 }
@@ -310,7 +312,7 @@ func (g *gen) atSec() string {
 func (g *gen) atMs() string {
 	switch p := g.r.Float64(); {
 	case p < 0.08:
-		return g.pick("0", "-1", "abc", "9223372036854775807", "1")
+		return g.pick("0", "-1", "abc", "9223372036854775807", "1", "-9223372036854775808")
 	case p < 0.3:
 		return absMs(int64(g.between(-20, 25)))
 	default:
@@ -320,7 +322,8 @@ func (g *gen) atMs() string {
 
 // pattern is a glob for KEYS, SCAN MATCH and friends.
 func (g *gen) pattern() string {
-	return g.pick("*", "*", "s*", "h?", "?1", "[hl]*", "[^s]*", "*[2-3]", "z\\1", "[a-", "*1*", "t[1]", "nomatch", "", "\\*", "f*", "[!a]*", "a*", "?")
+	return g.pick("*", "*", "s*", "h?", "?1", "[hl]*", "[^s]*", "*[2-3]", "z\\1", "[a-", "*1*", "t[1]", "nomatch", "",
+		"\\*", "f*", "[!a]*", "a*", "?", "*\\", "[]]*", "[a-]*", "[\\]]*", "**", "?*?", "[z-a]*", "[^]*", "[", "\\", "*[", "L*", "x1*")
 }
 
 func (g *gen) scanTail(withType bool) []string {

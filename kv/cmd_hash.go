@@ -284,11 +284,13 @@ func runHIncrBy(c *Ctx) {
 
 // HINCRBYFLOAT key field increment
 func runHIncrByFloat(c *Ctx) {
-	incr, ok := c.ArgFloat(3)
+	// Redis reads the increment as a long double (strtold).
+	incr, ok := parseLongDouble(c.Args[3])
 	if !ok {
+		c.W.Error(ErrNotFloat)
 		return
 	}
-	if math.IsInf(incr, 0) {
+	if incr.IsInf() {
 		c.W.Error(errHashIncrNaN)
 		return
 	}
@@ -299,7 +301,7 @@ func runHIncrByFloat(c *Ctx) {
 	cur := []byte("0")
 	if h != nil {
 		if v, found := h.Get(c.Args[2]); found {
-			if _, ok := ParseFloat(collBytes(v)); !ok {
+			if _, ok := parseLongDouble(collBytes(v)); !ok {
 				c.W.Error(ErrHashNotFloat)
 				return
 			}

@@ -409,11 +409,12 @@ func runIncrByFloat(c *Ctx) {
 	}
 	// Redis parses the current value, then the increment, both with the
 	// same error; AddLongDouble fails for those or for a NaN/inf result.
-	if _, ok := ParseFloat(cur); !ok {
+	// Both are long doubles for Redis (strtold), beyond float64's range.
+	if _, ok := parseLongDouble(cur); !ok {
 		c.W.Error(ErrNotFloat)
 		return
 	}
-	if _, ok := ParseFloat(c.Args[2]); !ok {
+	if _, ok := parseLongDouble(c.Args[2]); !ok {
 		c.W.Error(ErrNotFloat)
 		return
 	}

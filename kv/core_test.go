@@ -167,3 +167,23 @@ func TestFloatParsingFollowsStrtod(t *testing.T) {
 		t.Errorf("long double 1e400 + 1: got %.10q %v", got, ok)
 	}
 }
+
+func TestIncrByFloatTakesLongDoubleOperands(t *testing.T) {
+	x := newTM(t)
+	big := "$401\r\n10000000000000000000281880683947586514586453433629"
+	for _, tc := range []struct {
+		args []string
+		pre  string // want prefix
+	}{
+		{cmd("SET", "s", "5"), "+OK"},
+		{cmd("INCRBYFLOAT", "s", "1e-400"), "$1\r\n5\r\n"},
+		{cmd("INCRBYFLOAT", "s", "1e400"), big},
+		{cmd("HINCRBYFLOAT", "h", "a", "1e400"), big},
+		{cmd("HINCRBYFLOAT", "h2", "a", "inf"), "-ERR value is NaN or Infinity"},
+		{cmd("HINCRBYFLOAT", "h3", "a", "abc"), "-ERR value is not a valid float"},
+	} {
+		if got := x.do(tc.args...); len(got) < len(tc.pre) || got[:len(tc.pre)] != tc.pre {
+			t.Errorf("%q: got %.80q, want prefix %q", tc.args, got, tc.pre)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func TestDiff(t *testing.T) {
 	}
 	t.Cleanup(cl.close)
 
-	cmds, missing := enabledCommands(t)
+	cmds, missing := enabledCommands(t, registered)
 	if len(cmds) == 0 {
 		t.Skip("no generated command is registered in kv yet")
 	}
@@ -103,7 +103,7 @@ func runSeeds(t *testing.T, cl *client, other side, cmds []*cmdGen, seeds []uint
 			}
 			failed[name] = append(failed[name], seed)
 			if len(failed[name]) <= 2 {
-				t.Errorf("seed %d: %s\nreplay: %s", seed, first.format(), replayCommand(seed))
+				t.Errorf("seed %d: %s\nreplay: %s", seed, first.format(), replayCommand(t.Name(), seed))
 			}
 		}
 	}
@@ -118,8 +118,11 @@ func runSeeds(t *testing.T, cl *client, other side, cmds []*cmdGen, seeds []uint
 }
 
 // replayCommand is the go test invocation that replays one seed.
-func replayCommand(seed uint64) string {
-	s := fmt.Sprintf("go test ./kv/difftest -run 'TestDiff$' -seed %d", seed)
+func replayCommand(test string, seed uint64) string {
+	s := fmt.Sprintf("go test ./kv/difftest -run '%s$' -seed %d", test, seed)
+	if test != "TestDiff" {
+		s = fmt.Sprintf("go test ./kv/difftest -run '%s$' -difftest.base %d -difftest.selfseeds 1", test, seed)
+	}
 	if *flagCmds != 300 {
 		s += fmt.Sprintf(" -difftest.cmds %d", *flagCmds)
 	}
@@ -146,8 +149,9 @@ func registered(name string) bool {
 }
 
 // enabledCommands returns the generators of the enabled families whose
-// commands kv has registered, and the names of the others.
-func enabledCommands(t *testing.T) (cmds []*cmdGen, missing []string) {
+// commands the side under test has (kv: registered), and the names of the
+// others.
+func enabledCommands(t *testing.T, has func(name string) bool) (cmds []*cmdGen, missing []string) {
 	fams := map[string]bool{}
 	if *flagFamilies == "" {
 		for _, f := range allFamilies {
@@ -170,7 +174,7 @@ func enabledCommands(t *testing.T) (cmds []*cmdGen, missing []string) {
 	for _, c := range commands() {
 		switch {
 		case !fams[c.family] || skip[c.name]:
-		case !registered(c.name):
+		case !has(c.name):
 			missing = append(missing, c.name)
 		default:
 			cmds = append(cmds, c)

@@ -56,7 +56,8 @@
 // checked by type, count, distinctness and membership; SPOP likewise, and
 // kv's set is then re-synchronised with SADD/SREM so the two states stay
 // equal; KEYS, and SMEMBERS/HGETALL/HKEYS/HVALS/SINTER/SUNION/SDIFF when
-// Redis holds a hashtable (OBJECT ENCODING), as multisets; SCAN, HSCAN,
+// Redis holds (or builds, for SUNION/SDIFF: the rule follows Redis's
+// algorithm) a hashtable (OBJECT ENCODING), as multisets; SCAN, HSCAN,
 // SSCAN and ZSCAN by the union of a full iteration on each side (a single
 // call exactly when Redis answers from a compact encoding); TTL/PTTL and
 // EXPIRETIME/PEXPIRETIME within a tolerance; TIME within the command's

@@ -98,6 +98,7 @@ func tryStartRedis(t testing.TB) (*redisServer, error) {
 		"--dir", t.TempDir())
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.out
+	s.cmd.SysProcAttr = serverProcAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,7 @@ func (e *exitError) Error() string { return "exit " + strconv.Itoa(e.code) }
 const defaultCheckerTimeout = 5 * time.Minute
 
 const usage = `usage: linkv test -w lin-kv --bin PATH [flags]
+       linkv index [--results DIR]    rewrite the report table in DIR/README.md
 
 Runs Maelstrom's lin-kv workload against PATH (run with no arguments, one
 process per node) and writes a report directory.
@@ -221,6 +222,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "index" {
+		return index(args[1:], stdout, stderr)
+	}
 	o, err := parse(args, stderr)
 	if err != nil {
 		return err

@@ -67,7 +67,9 @@ func TestConstantLatencyKeepsOrder(t *testing.T) {
 		t.Fatal("delivered before the latency")
 	}
 	for i, m := range got {
-		var h struct{ MsgID int `json:"msg_id"` }
+		var h struct {
+			MsgID int `json:"msg_id"`
+		}
 		json.Unmarshal(m.Body, &h)
 		if h.MsgID != i {
 			t.Fatalf("message %d delivered at position %d", h.MsgID, i)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"redraft/maelstrom/checker"
 	"redraft/maelstrom/runner"
 )
 
@@ -36,7 +37,7 @@ func Write(dir string, res *runner.Result, a *runner.Analysis, m Meta) error {
 	try("history.txt", writeFile(filepath.Join(dir, "history.txt"), func(b *bytes.Buffer) error {
 		return runner.WriteHistory(b, res.Ops, res.Nemesis)
 	}))
-	try("timelines", timelines(dir, a))
+	try("timelines", timelines(dir, res, a))
 	try("latency-raw.png", latencyRaw(dir, res))
 	try("latency-quantiles.png", latencyQuantiles(dir, res))
 	try("rate.png", rate(dir, res))
@@ -83,14 +84,25 @@ func sortKeys(keys []string) {
 // several MB for a long key history).
 const timelineMax = 10
 
-func timelines(dir string, a *runner.Analysis) error {
+// windowCSS are the timeline colours of the fault windows.
+var windowCSS = map[string]string{
+	runner.FaultPartition: "#d9d9d9",
+	runner.FaultKill:      "#f4b6b6",
+	runner.FaultPause:     "#b6c8f4",
+}
+
+func timelines(dir string, res *runner.Result, a *runner.Analysis) error {
+	var wins []checker.Window
+	for _, w := range res.Windows {
+		wins = append(wins, checker.Window{Tag: "nemesis " + w.Fault, Start: w.Start, End: w.End, Description: w.Fault, Details: w.Detail, Color: windowCSS[w.Fault]})
+	}
 	keys := timelineKeys(a)
 	if len(keys) > timelineMax {
 		keys = keys[:timelineMax]
 	}
 	for _, k := range keys {
 		var b bytes.Buffer
-		if err := a.Check.Timeline(k, &b); err != nil {
+		if err := a.Check.TimelineWithWindows(k, &b, wins); err != nil {
 			continue // the key was never searched (checker deadline): nothing to draw
 		}
 		if err := os.WriteFile(filepath.Join(dir, "timeline-"+k+".html"), b.Bytes(), 0o644); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"redraft/maelstrom/runner"
 )
@@ -25,6 +26,20 @@ func Verdict(a *runner.Analysis, crashed bool) string {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+
+// dur renders a latency in milliseconds, three significant digits.
+func dur(d time.Duration) string {
+	ms := float64(d) / 1e6
+	switch {
+	case ms == 0:
+		return "-"
+	case ms < 10:
+		return fmt.Sprintf("%.2f ms", ms)
+	case ms < 100:
+		return fmt.Sprintf("%.1f ms", ms)
+	}
+	return fmt.Sprintf("%.0f ms", ms)
+}
 
 func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis, m Meta) {
 	cfg := res.Config
@@ -67,10 +82,10 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	w("\n## Operations\n\n| f | count | ok | fail | info | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range []string{"read", "write", "cas"} {
 		s, q := a.ByF[f], a.LatencyByF[f]
-		w("| %s | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, s.Count, s.OkCount, s.FailCount, s.InfoCount, q.P50, q.P95, q.P99, q.Max)
+		w("| %s | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, s.Count, s.OkCount, s.FailCount, s.InfoCount, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
 	}
 	q := a.Latency
-	w("| all | %d | %d | %d | %d | %s | %s | %s | %s |\n", a.Stats.Count, a.Stats.OkCount, a.Stats.FailCount, a.Stats.InfoCount, q.P50, q.P95, q.P99, q.Max)
+	w("| all | %d | %d | %d | %d | %s | %s | %s | %s |\n", a.Stats.Count, a.Stats.OkCount, a.Stats.FailCount, a.Stats.InfoCount, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
 	w("\nLatencies are of ok operations.\n")
 
 	w("\n## Availability\n\n| figure | value |\n|---|---|\n")

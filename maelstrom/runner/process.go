@@ -95,7 +95,10 @@ func (n *node) start() error {
 		n.readStdout(stdout)
 	}()
 	go func() {
-		err := cmd.Wait() // waits for the stdout reader's pipe too
+		// Reads from a StdoutPipe must end before Wait closes it; the pipe
+		// reaches EOF when the process (group) is gone.
+		p.readers.Wait()
+		err := cmd.Wait()
 		logf.Close()
 		n.mu.Lock()
 		deliberate := p.killed

@@ -302,3 +302,24 @@ func TestHistoryFormat(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestCheckerTimeoutIsUnknownNeverValid(t *testing.T) {
+	one := "1"
+	res := &Result{Ops: []ClientOp{
+		{F: "write", Value: "1", Type: "ok", Outcome: checker.Ok, Code: NoCode, Invoke: 1, End: 2},
+		{F: "read", Read: &one, Type: "ok", Outcome: checker.Ok, Code: NoCode, Invoke: 3, End: 4},
+		{F: "cas", From: "1", To: "2", Type: "ok", Outcome: checker.Ok, Code: NoCode, Invoke: 5, End: 6},
+	}}
+	if a := Analyze(res, time.Minute); a.Valid != True || a.ExitCode() != 0 {
+		t.Fatalf("valid history: %s", describe(a))
+	}
+	a := Analyze(res, 0)
+	if a.Valid != Unknown || a.ExitCode() != 2 {
+		t.Fatalf("timed-out checker: %s, exit %d", describe(a), a.ExitCode())
+	}
+	// false wins over unknown; a missing ok for cas makes stats false.
+	res.Ops = res.Ops[:2]
+	if a := Analyze(res, 0); a.Valid != False || a.ExitCode() != 1 {
+		t.Fatalf("no ok cas: %s", describe(a))
+	}
+}

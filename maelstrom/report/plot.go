@@ -132,8 +132,14 @@ func latencyRaw(dir string, res *runner.Result) error {
 	if hi == 0 {
 		lo, hi = minLatency, 1000
 	}
-	p.Y.Min, p.Y.Max = math.Pow10(int(math.Floor(math.Log10(lo)))), math.Pow10(int(math.Ceil(math.Log10(hi*1.01))))
+	p.Y.Min, p.Y.Max = logRange(lo, hi)
 	return p.Save(plotWidth, plotHeight, filepath.Join(dir, "latency-raw.png"))
+}
+
+// logRange spans whole decades around [lo, hi], with one more decade on
+// top so that the legend does not hide points.
+func logRange(lo, hi float64) (float64, float64) {
+	return math.Pow10(int(math.Floor(math.Log10(lo)))), math.Pow10(int(math.Ceil(math.Log10(hi*1.01))) + 1)
 }
 
 // bins groups ops by invocation second.
@@ -167,32 +173,41 @@ func latencyQuantiles(dir string, res *runner.Result) error {
 		{"p99", 0.99, color.NRGBA{R: 230, G: 140, B: 20, A: 255}},
 		{"max", 1, color.NRGBA{R: 200, G: 40, B: 40, A: 255}},
 	} {
-		var xys plotter.XYs
+		// One line per run of seconds with ok ops: no line across a gap.
+		var runs []plotter.XYs
+		var cur plotter.XYs
 		for b, vs := range buckets {
 			if len(vs) == 0 {
+				if len(cur) > 0 {
+					runs, cur = append(runs, cur), nil
+				}
 				continue
 			}
 			sort.Float64s(vs)
 			y := vs[int(q.p*float64(len(vs)-1))]
 			lo, hi = math.Min(lo, y), math.Max(hi, y)
-			xys = append(xys, plotter.XY{X: (float64(b) + 0.5) * rateBin.Seconds(), Y: y})
+			cur = append(cur, plotter.XY{X: (float64(b) + 0.5) * rateBin.Seconds(), Y: y})
 		}
-		if len(xys) == 0 {
-			continue
+		if len(cur) > 0 {
+			runs = append(runs, cur)
 		}
-		l, pts, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return err
+		for i, xys := range runs {
+			l, pts, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return err
+			}
+			l.Color, pts.Color = q.clr, q.clr
+			pts.Radius = vg.Points(1.5)
+			p.Add(l, pts)
+			if i == 0 {
+				p.Legend.Add(q.name, l, pts)
+			}
 		}
-		l.Color, pts.Color = q.clr, q.clr
-		pts.Radius = vg.Points(1.5)
-		p.Add(l, pts)
-		p.Legend.Add(q.name, l, pts)
 	}
 	if hi == 0 {
 		lo, hi = minLatency, 1000
 	}
-	p.Y.Min, p.Y.Max = math.Pow10(int(math.Floor(math.Log10(lo)))), math.Pow10(int(math.Ceil(math.Log10(hi*1.01))))
+	p.Y.Min, p.Y.Max = logRange(lo, hi)
 	return p.Save(plotWidth, plotHeight, filepath.Join(dir, "latency-quantiles.png"))
 }
 
@@ -201,6 +216,7 @@ func rate(dir string, res *runner.Result) error {
 	p := newPlot("Throughput (completions per second)", "ops/s", res)
 	n := bins(res)
 	p.Y.Min = 0
+	peak := 0.0
 	for _, f := range []string{"read", "write", "cas"} {
 		for _, t := range []string{"ok", "fail", "info"} {
 			counts := make([]float64, n)
@@ -219,6 +235,7 @@ func rate(dir string, res *runner.Result) error {
 			xys := make(plotter.XYs, n)
 			for b := range counts {
 				xys[b] = plotter.XY{X: (float64(b) + 0.5) * rateBin.Seconds(), Y: counts[b] / rateBin.Seconds()}
+				peak = math.Max(peak, xys[b].Y)
 			}
 			l, err := plotter.NewLine(xys)
 			if err != nil {
@@ -230,6 +247,10 @@ func rate(dir string, res *runner.Result) error {
 			p.Add(l)
 			p.Legend.Add(fmt.Sprintf("%s %s", f, t), l)
 		}
+	}
+	p.Y.Max = 1.35 * peak // room for the legend
+	if peak == 0 {
+		p.Y.Max = 1
 	}
 	return p.Save(plotWidth, plotHeight, filepath.Join(dir, "rate.png"))
 }

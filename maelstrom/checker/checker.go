@@ -212,3 +212,34 @@ func (r *Result) Timeline(key string, w io.Writer) error {
 	}
 	return porcupine.Visualize(r.model, info, w)
 }
+
+// Window is a span of the test drawn as an annotation on a timeline, e.g. a
+// nemesis fault. Times are since the start of the test, like Op's.
+type Window struct {
+	Tag         string // the row it is drawn in, e.g. "nemesis"
+	Start, End  time.Duration
+	Description string
+	Details     string // shown in the tooltip
+	Color       string // CSS background colour; "" for porcupine's default
+}
+
+// TimelineWithWindows is Timeline with windows drawn as annotations.
+func (r *Result) TimelineWithWindows(key string, w io.Writer, windows []Window) error {
+	info, ok := r.info[key]
+	if !ok {
+		return fmt.Errorf("checker: no history for key %q", key)
+	}
+	anns := make([]porcupine.Annotation, 0, len(windows))
+	for _, win := range windows {
+		anns = append(anns, porcupine.Annotation{
+			Tag:             win.Tag,
+			Start:           int64(win.Start),
+			End:             int64(win.End),
+			Description:     win.Description,
+			Details:         win.Details,
+			BackgroundColor: win.Color,
+		})
+	}
+	info.AddAnnotations(anns)
+	return porcupine.Visualize(r.model, info, w)
+}

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,3 +94,15 @@ func TestTimelineRenders(t *testing.T) {
 type stringsBuilder struct{ n int }
 
 func (b *stringsBuilder) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
+
+func TestTimelineWithWindows(t *testing.T) {
+	r := Check([]Op{{Process: 0, Kind: Write, Key: "0", Value: s("1"), Call: ms(0), Return: ms(1)}}, time.Second)
+	var b strings.Builder
+	err := r.TimelineWithWindows("0", &b, []Window{{Tag: "nemesis", Start: 0, End: ms(1), Description: "partition one", Color: "#ddd"}})
+	if err != nil || !strings.Contains(b.String(), "partition one") {
+		t.Fatalf("timeline: %v, annotation missing: %t", err, !strings.Contains(b.String(), "partition one"))
+	}
+	if err := r.TimelineWithWindows("9", &b, nil); err == nil {
+		t.Fatal("want an error for a key without history")
+	}
+}

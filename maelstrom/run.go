@@ -338,7 +338,8 @@ func (s *server) malformed(env *envelope, err error) {
 	if src == "" {
 		src = env.Dest
 	}
-	s.sendNow(marshalLine(src, env.Src, errorBody{Type: "error", InReplyTo: id, Code: codeMalformed, Text: "malformed request: " + err.Error()}))
+	s.log.Warn("malformed message", "src", env.Src, "err", err, "body", clip(env.Body))
+	s.sendNow(marshalLine(src, env.Src, errorBody{Type: "error", InReplyTo: id, Code: codeMalformed, Text: "malformed request: a body field has the wrong type"}))
 }
 
 func isInit(raw json.RawMessage) bool {

@@ -60,10 +60,10 @@ type body struct {
 	Text string `json:"text"`
 
 	// messages between nodes (see peerBody)
-	P     b64    `json:"p"`
-	Part  int    `json:"part"`
-	Parts int    `json:"parts"`
-	T     int64  `json:"t"`
+	P     b64   `json:"p"`
+	Part  int   `json:"part"`
+	Parts int   `json:"parts"`
+	T     int64 `json:"t"`
 
 	// init
 	NodeID  string   `json:"node_id"`
@@ -174,13 +174,17 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// marshalLine encodes body and wraps it in an envelope line.
+// marshalLine encodes body (without HTML escaping: values go back to
+// clients as they were written) and wraps it in an envelope line.
 func marshalLine(src, dest string, b any) []byte {
-	raw, err := json.Marshal(b)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(b); err != nil {
 		// Every body type here marshals; a failure is a programming error.
 		panic("maelstrom: marshal body: " + err.Error())
 	}
+	raw := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	return appendLine(make([]byte, 0, len(raw)+len(src)+len(dest)+32), src, dest, raw)
 }
 

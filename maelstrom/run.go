@@ -57,6 +57,13 @@ type Timing struct {
 //     failover time.
 //   - Commit 50 ms: commit-index news at most twice per 100 ms per follower
 //     when idle (RAFT.md measured 5 ms -> 50 ms: 9.6 -> 5.9 messages/op).
+//
+// Measured in the simulated network (TestMeasureTiming: 3 nodes, ~100
+// ops/s, no faults, latency 0; linearizable reads), messages per operation
+// (client messages included) by heartbeat timeout: 100 ms 9.2, 150 ms 8.4,
+// 200 ms 8.0, 300 ms 7.6; commit 50 vs 100 ms changes < 0.1. Lease reads
+// (REDRAFT_READS=lease) at 200 / 300 ms: 6.9 / 6.4. ok latency p99 < 2 ms
+// in every setting.
 //   - RPC 100 ms: half a heartbeat timeout, ~5 round trips at 10 ms latency.
 //   - LeaderWait 500 ms and Op 800 ms: a request on a node that cannot
 //     reach a leader gets 11 (or, for a write whose fate is unknown, 13)

@@ -2,6 +2,7 @@ package maelstrom
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -270,3 +271,31 @@ func FuzzDecodeRequest(f *testing.F) {
 var raftAppendSeed = raftAppendRequest()
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestRunContextCancel: cancelling the context stops a running node (stdin
+// is closed when it can be) and RunWith returns.
+func TestRunContextCancel(t *testing.T) {
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	var out, errs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- RunWith(ctx, inR, &out, &errs, Options{DataDir: MemoryDataDir}) }()
+	io.WriteString(inW, `{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0"]}}`+"\n")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "init_ok") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no init_ok: %s", errs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("RunWith: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunWith did not return after cancel")
+	}
+}

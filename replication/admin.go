@@ -208,3 +208,20 @@ func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr string) er
 	}
 	return nil
 }
+
+// RaftAddr returns this node's Raft transport address.
+func (n *Node) RaftAddr() string { return string(n.cfg.Transport.LocalAddr()) }
+
+// Member reports whether this node is in the Raft configuration it knows.
+func (n *Node) Member() bool {
+	cf := n.raft.GetConfiguration()
+	if cf.Error() != nil {
+		return false
+	}
+	for _, s := range cf.Configuration().Servers {
+		if string(s.ID) == n.cfg.ID {
+			return true
+		}
+	}
+	return false
+}

@@ -96,8 +96,10 @@ func TestRunErrors(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{nil, 2, "Maelstrom mode is not built yet"},
-		{[]string{"serve", "--resp", "127.0.0.1:0"}, 2, "replicated mode is not built yet"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--bootstrap", "n1"}, 2, "want ID=HOST:PORT"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--bootstrap", "n2=127.0.0.1:1"}, 2, "does not list this node"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--standalone", "--join", "127.0.0.1:1"}, 2, "cannot be combined"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--read-consistency", "eventual"}, 2, "want linearizable, lease or stale"},
 		{[]string{"serve", "--standalone"}, 2, "--resp HOST:PORT is required"},
 		{[]string{"serve", "--standalone", "--resp", "127.0.0.1:0", "--proto-max-bulk-len", "1k"}, 2, "at least 1mb"},
 		{[]string{"serve", "--standalone", "--resp", "127.0.0.1:0", "--maxclients", "0"}, 2, "--maxclients"},
@@ -123,7 +125,7 @@ func TestServeHelpDocumentsEveryFlag(t *testing.T) {
 	if code := exitCode(err, &stderr); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, f := range []string{"--resp HOST:PORT", "--standalone", "--requirepass", "--maxclients", "--proto-max-bulk-len", "--timeout", "--addr-file", "--cpuprofile", "--log-level"} {
+	for _, f := range []string{"--resp HOST:PORT", "--standalone", "--id ID", "--raft HOST:PORT", "--data DIR", "--bootstrap", "--join", "--read-consistency", "--redirect", "--requirepass", "--maxclients", "--proto-max-bulk-len", "--timeout", "--addr-file", "--cpuprofile", "--log-level"} {
 		if !strings.Contains(stdout.String(), f) {
 			t.Errorf("help lacks %s:\n%s", f, stdout.String())
 		}

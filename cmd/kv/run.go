@@ -23,7 +23,7 @@ const usage = `usage:
 // run is the whole program: main only adds signals and the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"kv: Maelstrom mode is not built yet; use \"kv serve --resp HOST:PORT --standalone\""}
+		return runMaelstrom(ctx, stdin, stdout, stderr)
 	}
 	switch args[0] {
 	case "serve":

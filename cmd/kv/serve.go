@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
 	"redraft/kv/local"
 	"redraft/kv/resp"
+	"redraft/replication"
 )
 
 // serveFlags are the flags of "kv serve", in groups: the RESP edge, the
@@ -37,7 +39,15 @@ type edgeFlags struct {
 }
 
 type nodeFlags struct {
-	standalone bool
+	standalone      bool
+	id              string
+	raft            string
+	data            string
+	bootstrap       string
+	join            string
+	readConsistency string
+	redirect        bool
+	noFsync         bool
 }
 
 type diagFlags struct {
@@ -77,14 +87,77 @@ func (f *edgeFlags) config() (resp.Config, error) {
 }
 
 func (f *nodeFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.standalone, "standalone", false, "run a single node with an in-process state machine, no replication (required for now)")
+	fs.BoolVar(&f.standalone, "standalone", false, "run a single unreplicated node (in-process state machine, no Raft, nothing on disk)")
+	fs.StringVar(&f.id, "id", "n1", "this node's `ID` in the Raft cluster")
+	fs.StringVar(&f.raft, "raft", "", "`HOST:PORT` for Raft traffic between nodes (default: the --resp host, port + 10000)")
+	fs.StringVar(&f.data, "data", "", "`DIR` for the Raft log, stable store and snapshots (default data/<id>)")
+	fs.StringVar(&f.bootstrap, "bootstrap", "", "initial voters `ID=RAFTADDR,...`, the same list on every node; used only when --data holds no Raft state (without --bootstrap or --join, a new node bootstraps a one-node cluster)")
+	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (added as non-voter, promoted once caught up)")
+	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
+	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
+	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
 }
 
 func (f *nodeFlags) validate() error {
-	if !f.standalone {
-		return usageError{"kv serve: replicated mode is not built yet; add --standalone to run a single node"}
+	if f.standalone && (f.bootstrap != "" || f.join != "") {
+		return usageError{"kv serve: --standalone cannot be combined with --bootstrap or --join"}
+	}
+	if f.bootstrap != "" && f.join != "" {
+		return usageError{"kv serve: use either --bootstrap or --join, not both"}
+	}
+	if _, ok := replication.ParseReadConsistency(f.readConsistency); !ok {
+		return usageError{fmt.Sprintf("kv serve: --read-consistency %q: want linearizable, lease or stale", f.readConsistency)}
+	}
+	if _, err := f.peers(); err != nil {
+		return err
 	}
 	return nil
+}
+
+// peers parses --bootstrap.
+func (f *nodeFlags) peers() ([]replication.Peer, error) {
+	if f.bootstrap == "" {
+		return nil, nil
+	}
+	var out []replication.Peer
+	seen := map[string]bool{}
+	for _, p := range strings.Split(f.bootstrap, ",") {
+		id, addr, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || id == "" || addr == "" {
+			return nil, usageError{fmt.Sprintf("kv serve: --bootstrap entry %q: want ID=HOST:PORT", p)}
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, usageError{fmt.Sprintf("kv serve: --bootstrap entry %q: %v", p, err)}
+		}
+		if seen[id] {
+			return nil, usageError{fmt.Sprintf("kv serve: --bootstrap lists %q twice", id)}
+		}
+		seen[id] = true
+		out = append(out, replication.Peer{ID: id, Addr: addr})
+	}
+	if !seen[f.id] {
+		return nil, usageError{fmt.Sprintf("kv serve: --bootstrap does not list this node's --id %q", f.id)}
+	}
+	return out, nil
+}
+
+// raftAddr returns --raft or its default derived from the RESP address.
+func (f *nodeFlags) raftAddr(respAddr string) (string, error) {
+	if f.raft != "" {
+		return f.raft, nil
+	}
+	host, port, err := net.SplitHostPort(respAddr)
+	if err != nil {
+		return "", usageError{fmt.Sprintf("kv serve: --resp %q: %v", respAddr, err)}
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p+10000 > 65535 {
+		return "", usageError{"kv serve: cannot derive --raft from --resp; give --raft HOST:PORT"}
+	}
+	if p == 0 {
+		return net.JoinHostPort(host, "0"), nil
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+10000)), nil
 }
 
 func (f *diagFlags) register(fs *flag.FlagSet) {
@@ -101,9 +174,12 @@ func (f *diagFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
 }
 
-const serveUsage = `usage: kv serve --resp HOST:PORT --standalone [flags]
+const serveUsage = `usage: kv serve --resp HOST:PORT [--id ID --raft HOST:PORT --data DIR] [--bootstrap ID=ADDR,... | --join RESPADDR] [flags]
+       kv serve --resp HOST:PORT --standalone [flags]
 
-Serve the Redis protocol (RESP2/RESP3, inline commands) from a single node.
+Serve the Redis protocol (RESP2/RESP3, inline commands) from a node of a Raft
+cluster (a one-node cluster under data/<id> when no peers are given), or,
+with --standalone, from an unreplicated in-process state machine.
 SIGINT or SIGTERM shuts it down cleanly.
 
 flags:
@@ -184,14 +260,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := resp.New(local.New(), cfg)
+	var exec resp.Executor
+	var node *replication.Node
+	mode := "standalone"
+	if f.node.standalone {
+		exec = local.New()
+	} else {
+		mode = "replicated"
+		node, err = startNode(ctx, &f.node, ln.Addr().String(), log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		exec = replicatedExecutor{node}
+	}
+	srv := resp.New(exec, cfg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", "standalone")
+	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	stop := func() {
+		srv.Close()
+		<-errc
+		if node != nil {
+			if err := node.Close(); err != nil {
+				log.Warn("kv: raft shutdown", "err", err)
+			}
+		}
+	}
 	if f.diag.addrFile != "" {
 		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {
-			srv.Close()
-			<-errc
+			stop()
+			return err
+		}
+	}
+	if node != nil && f.node.join != "" {
+		if err := joinCluster(ctx, node, &f.node, ln.Addr().String(), log); err != nil {
+			stop()
 			return err
 		}
 	}
@@ -199,12 +303,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	select {
 	case <-ctx.Done():
 		log.Info("kv: shutting down")
-		srv.Close()
-		<-errc
+		stop()
 		log.Info("kv: stopped")
 		return nil
 	case err := <-errc:
 		srv.Close()
+		if node != nil {
+			node.Close()
+		}
 		return err
 	}
 }

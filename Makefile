@@ -1,0 +1,43 @@
+# Redraft: `make run` starts a three-node cluster, `make test` runs every test.
+GO      ?= go
+BIN     := bin
+
+.PHONY: all build run test vet deps fuzz clean linkv
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/kv ./cmd/kv
+	$(GO) build -o $(BIN)/linkv ./cmd/linkv
+
+# Builds and starts a three-node cluster on 127.0.0.1 (RESP ports 6381-6383,
+# Raft 7381-7383, data under data/); scripts/cluster.sh status|stop|kill N|...
+run: build
+	scripts/cluster.sh start
+
+deps:
+	scripts/deps.sh
+
+vet:
+	$(GO) vet ./...
+
+# Installs missing test dependencies (redis-server, redis-tools), then vets,
+# runs every test with the race detector, and runs the real binary under the
+# lin-kv runner with partitions (fails unless the history is linearizable).
+test: deps build vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+	$(MAKE) linkv
+
+# bin/kv in Maelstrom mode under bin/linkv: 3 nodes, partition nemesis, 20 s.
+# The report goes to store/ (not committed); exit status 0 only when valid.
+LINKV_FLAGS ?= --node-count 3 --concurrency 2n --time-limit 20 --rate 100 --nemesis partition
+linkv: build
+	$(BIN)/linkv test -w lin-kv --bin $(BIN)/kv $(LINKV_FLAGS) --store store
+
+# Short fuzzing pass over every decoder (FUZZTIME per target).
+FUZZTIME ?= 20s
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN)

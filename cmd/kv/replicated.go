@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"redraft/kv/resp"
+	"redraft/replication"
+)
+
+// replicatedExecutor adapts a replication.Node to the RESP edge: the node
+// already is an Executor and an EdgeHandler (RAFT, REDRAFT.FORWARD); this
+// adds the Raft section to INFO.
+type replicatedExecutor struct{ *replication.Node }
+
+// InfoSections implements resp.InfoProvider.
+func (x replicatedExecutor) InfoSections() []resp.InfoSection {
+	return []resp.InfoSection{{Name: "Raft", Fields: x.Node.InfoFields()}}
+}
+
+// raftRPCTimeout bounds every Raft RPC; below the heartbeat timeout (RAFT.md).
+const raftRPCTimeout = 100 * time.Millisecond
+
+// startNode opens the data directory and starts the Raft node.
+func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Logger) (*replication.Node, error) {
+	raftAddr, err := f.raftAddr(respAddr)
+	if err != nil {
+		return nil, err
+	}
+	dir := f.data
+	if dir == "" {
+		dir = filepath.Join("data", f.id)
+	}
+	peers, err := f.peers()
+	if err != nil {
+		return nil, err
+	}
+	rc, _ := replication.ParseReadConsistency(f.readConsistency)
+	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout, os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
+	}
+	cfg := replication.Config{
+		ID:              f.id,
+		Transport:       tr,
+		DataDir:         dir,
+		Bootstrap:       peers,
+		ReadConsistency: rc,
+		ClientAddr:      respAddr,
+		Redirect:        f.redirect,
+		NoSync:          f.noFsync,
+	}
+	if len(peers) == 0 && f.join == "" {
+		// No peers given: a one-node cluster (bootstrapped only if new).
+		cfg.Bootstrap = []replication.Peer{{ID: f.id, Addr: string(tr.LocalAddr())}}
+	}
+	n, err := replication.New(cfg)
+	if err != nil {
+		if c, ok := tr.(interface{ Close() error }); ok {
+			c.Close()
+		}
+		return nil, err
+	}
+	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
+		"read_consistency", f.readConsistency, "redirect", f.redirect)
+	return n, nil
+}
+
+// joinCluster asks a member to add this node, retrying until it succeeds
+// or ctx ends. A node that already belongs to a configuration (it restarted)
+// does not ask again.
+func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr string, log *slog.Logger) error {
+	if n.Member() {
+		return nil
+	}
+	raftAddr := n.RaftAddr()
+	for attempt := 1; ; attempt++ {
+		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr)
+		if err == nil {
+			log.Info("kv: joined the cluster", "via", f.join)
+			return nil
+		}
+		log.Warn("kv: join failed; retrying", "via", f.join, "attempt", attempt, "err", err)
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return fmt.Errorf("join via %s: %w", f.join, err)
+		}
+	}
+}

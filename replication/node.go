@@ -43,8 +43,13 @@ type Config struct {
 	// ApplyTimeout bounds a proposal's enqueue and its wait for commit;
 	// past it the outcome is reported unknown. Default 2s.
 	ApplyTimeout time.Duration
-	// MaxInflight bounds log entries proposed and not yet applied (group
-	// commit window). Default 4.
+	// MaxInflight bounds log entries proposed and not yet applied (the
+	// group-commit window). Default 1: while one entry is in flight every
+	// new command waits for the next entry, which then carries them all.
+	// With three nodes sharing one disk (a laptop cluster, our benchmarks)
+	// fsyncs serialise and bigger entries beat overlapping ones:
+	// BenchmarkClusterSet measured 12.5k-18.2k SETs/s at 1 against
+	// 10.2k-13.3k at 2, 11.2k-12.2k at 4 and 10.2k-12.6k at 16 (50 clients).
 	MaxInflight int
 	// ReadConsistency: Linearizable (default), Lease or Stale.
 	ReadConsistency ReadConsistency
@@ -84,7 +89,7 @@ func (c *Config) defaults() {
 	def(&c.ApplyTimeout, 2*time.Second)
 	def(&c.LeaderWait, time.Second)
 	if c.MaxInflight == 0 {
-		c.MaxInflight = 4
+		c.MaxInflight = 1
 	}
 	if c.LogOutput == nil {
 		c.LogOutput = os.Stderr

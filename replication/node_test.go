@@ -15,7 +15,7 @@ import (
 )
 
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	mu    sync.Mutex // guards nodes against the load goroutines of tests
 	hook  func(*Config)
 	nodes []*Node
@@ -31,7 +31,7 @@ func startCluster(t *testing.T, n int, durable bool) *cluster {
 }
 
 // startClusterWith is startCluster with a hook that adjusts every node's Config.
-func startClusterWith(t *testing.T, n int, durable bool, hook func(*Config)) *cluster {
+func startClusterWith(t testing.TB, n int, durable bool, hook func(*Config)) *cluster {
 	t.Helper()
 	c := &cluster{t: t, hook: hook, nodes: make([]*Node, n), addrs: make([]string, n), dirs: make([]string, n)}
 	trans := make([]raft.Transport, n)

@@ -53,6 +53,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		ClientAddr:      respAddr,
 		Redirect:        f.redirect,
 		NoSync:          f.noFsync,
+		MaxInflight:     f.maxInflight,
 	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).

@@ -48,6 +48,7 @@ type nodeFlags struct {
 	readConsistency string
 	redirect        bool
 	noFsync         bool
+	maxInflight     int
 }
 
 type diagFlags struct {
@@ -95,6 +96,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (added as non-voter, promoted once caught up)")
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
+	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
 }
 
@@ -107,6 +109,9 @@ func (f *nodeFlags) validate() error {
 	}
 	if _, ok := replication.ParseReadConsistency(f.readConsistency); !ok {
 		return usageError{fmt.Sprintf("kv serve: --read-consistency %q: want linearizable, lease or stale", f.readConsistency)}
+	}
+	if f.maxInflight < 1 || f.maxInflight > 1024 {
+		return usageError{"kv serve: --max-inflight must be between 1 and 1024"}
 	}
 	if _, err := f.peers(); err != nil {
 		return err

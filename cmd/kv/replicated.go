@@ -53,6 +53,9 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		ClientAddr:      respAddr,
 		Redirect:        f.redirect,
 		NoSync:          f.noFsync,
+
+		SnapshotThreshold: f.snapshotThreshold,
+		TrailingLogs:      f.trailingLogs,
 	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).

@@ -48,6 +48,10 @@ type nodeFlags struct {
 	readConsistency string
 	redirect        bool
 	noFsync         bool
+	// snapshotThreshold and trailingLogs tune raft's log compaction (0: raft's
+	// defaults); tests lower them to exercise InstallSnapshot.
+	snapshotThreshold uint64
+	trailingLogs      uint64
 }
 
 type diagFlags struct {
@@ -96,6 +100,8 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
+	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "snapshot after this many new log `entries` (0: raft's default, 8192; tuning and tests)")
+	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log `entries` kept after a snapshot for slow followers (0: raft's default, 10240; tuning and tests)")
 }
 
 func (f *nodeFlags) validate() error {

@@ -197,7 +197,8 @@ func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
 	}
 	switch {
 	case err == nil:
-	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout):
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout),
+		errors.Is(err, raft.ErrLeadershipTransferInProgress): // refused by the leader loop
 		p.fail(batch, errNotLeader) // never entered the log
 		return
 	default: // ErrLeadershipLost, ErrRaftShutdown, ...: may have committed

@@ -51,7 +51,6 @@ func commandsDoc() string {
 	return b.String()
 }
 
-
 func TestCommandsDoc(t *testing.T) {
 	const path = "../../docs/commands.md"
 	want := commandsDoc()

@@ -54,6 +54,9 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		Redirect:        f.redirect,
 		NoSync:          f.noFsync,
 		MaxInflight:     f.maxInflight,
+
+		SnapshotThreshold: f.snapshotThreshold,
+		TrailingLogs:      f.trailingLogs,
 	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).

@@ -49,6 +49,10 @@ type nodeFlags struct {
 	redirect        bool
 	noFsync         bool
 	maxInflight     int
+	// snapshotThreshold and trailingLogs tune raft's log compaction (0: raft's
+	// defaults); tests lower them to exercise InstallSnapshot.
+	snapshotThreshold uint64
+	trailingLogs      uint64
 }
 
 type diagFlags struct {
@@ -98,6 +102,8 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
+	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "snapshot after this many new log `entries` (0: raft's default, 8192; tuning and tests)")
+	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log `entries` kept after a snapshot for slow followers (0: raft's default, 10240; tuning and tests)")
 }
 
 func (f *nodeFlags) validate() error {

@@ -22,6 +22,7 @@ func serverCommands() []*Spec {
 		{Name: "flushall", Arity: -1, Flags: FlagWrite,
 			Group: "server", Since: "1.0.0", Summary: "Remove all keys from all databases", Run: runFlush},
 		redraftExpireSpec(),
+		redraftKeyVersionsSpec(),
 	}
 }
 

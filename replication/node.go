@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -170,7 +172,11 @@ func New(cfg Config) (*Node, error) {
 	rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
 	rc.CommitTimeout = cfg.CommitTimeout
 	rc.MaxAppendEntries = 256
-	rc.BatchApplyCh = true
+	// BatchApplyCh stays off: with a buffered apply channel a future still
+	// queued when raft shuts down is never resolved (Close would hang on it)
+	// and Apply's timeout no longer bounds the enqueue (RAFT.md). The
+	// proposer batches commands into entries itself.
+	rc.BatchApplyCh = false
 	rc.NotifyCh = n.notify
 	if cfg.SnapshotThreshold != 0 {
 		rc.SnapshotThreshold = cfg.SnapshotThreshold
@@ -225,11 +231,7 @@ func (n *Node) watchLeadership() {
 			if !leader {
 				continue
 			}
-			term := n.raft.CurrentTerm()
-			if err := n.raft.Barrier(n.cfg.ApplyTimeout).Error(); err != nil {
-				continue
-			}
-			if n.raft.State() == raft.Leader && n.raft.CurrentTerm() == term {
+			if term, ok := n.awaitTermCommit(); ok {
 				n.reads.leaderReady(term)
 				n.registerClientAddr()
 			}
@@ -237,6 +239,36 @@ func (n *Node) watchLeadership() {
 			return
 		}
 	}
+}
+
+// termCommitPoll is how often awaitTermCommit looks at the commit index.
+const termCommitPoll = 2 * time.Millisecond
+
+// awaitTermCommit waits until this leader's commit index points at an entry
+// of its own term (raft appends a no-op when a term starts), which proves
+// the commit index covers everything earlier leaders committed (RAFT.md: a
+// new leader's commit index can lag until then). It reports the term, or
+// false when leadership was lost, the node is stopping or ApplyTimeout
+// passed. It polls instead of waiting on a raft.Barrier future, which never
+// resolves if raft shuts down while the barrier is queued.
+func (n *Node) awaitTermCommit() (uint64, bool) {
+	term := n.raft.CurrentTerm()
+	deadline := time.Now().Add(n.cfg.ApplyTimeout)
+	var l raft.Log
+	for time.Now().Before(deadline) {
+		if n.raft.State() != raft.Leader || n.raft.CurrentTerm() != term {
+			return 0, false
+		}
+		if ci := n.raft.CommitIndex(); ci > 0 && n.logs.GetLog(ci, &l) == nil && l.Term == term {
+			return term, true
+		}
+		select {
+		case <-time.After(termCommitPoll):
+		case <-n.stop:
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // registerClientAddr proposes this node's client address when the
@@ -436,16 +468,33 @@ func (n *Node) writeErr(w *kv.Writer, cmds []*kv.Cmd, err error) {
 
 // Watch implements the Executor: key versions read behind the read barrier.
 func (n *Node) Watch(ctx context.Context, keys [][]byte) ([]uint64, error) {
-	if err := n.reads.barrier(); err != nil {
-		return nil, err
+	// redraft.keyversions goes the way of any read: served behind the read
+	// barrier on the leader, forwarded (or redirected) from a follower.
+	args := append([][]byte{[]byte("redraft.keyversions")}, keys...)
+	w := kv.NewWriter(nil, 2)
+	n.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
+	return parseVersions(w.Bytes(), len(keys))
+}
+
+// parseVersions decodes redraft.keyversions' reply: an array of integers,
+// or an error reply, which is returned as the error (its text is one of the
+// documented refusals, e.g. CLUSTERDOWN or MOVED).
+func parseVersions(b []byte, n int) ([]uint64, error) {
+	if len(b) > 0 && b[0] == '-' {
+		return nil, errors.New(strings.TrimRight(string(b[1:]), "\r\n"))
 	}
-	now := n.cfg.Clock()
-	out := make([]uint64, len(keys))
-	n.fsm.Read(func(m *kv.Machine) {
-		for i, k := range keys {
-			out[i] = m.KeyVersion(k, now)
+	lines := strings.Split(string(b), "\r\n")
+	if len(lines) < n+1 || lines[0] != "*"+strconv.Itoa(n) {
+		return nil, fmt.Errorf("replication: unexpected keyversions reply %q", b)
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		v, err := strconv.ParseUint(strings.TrimPrefix(lines[i+1], ":"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("replication: unexpected keyversions reply %q", b)
 		}
-	})
+		out[i] = v
+	}
 	return out, nil
 }
 

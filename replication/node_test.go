@@ -281,3 +281,21 @@ func execOn(m *kv.Machine, args ...string) string {
 	m.Exec(&kv.Cmd{Args: a, Proto: 2}, w)
 	return string(w.Bytes())
 }
+
+func TestWatchVersionsGoThroughTheReadPath(t *testing.T) {
+	c := startCluster(t, 3, false)
+	c.set("w", "1")
+	l := c.leader()
+	v1, err := l.Watch(context.Background(), [][]byte{[]byte("w"), []byte("missing")})
+	if err != nil || len(v1) != 2 || v1[0] == 0 || v1[1] != 0 {
+		t.Fatalf("Watch: %v %v", v1, err)
+	}
+	c.set("w", "2")
+	v2, err := c.leader().Watch(context.Background(), [][]byte{[]byte("w")})
+	if err != nil || v2[0] == v1[0] {
+		t.Fatalf("version did not change after SET: %v -> %v (%v)", v1, v2, err)
+	}
+	if _, err := parseVersions([]byte("-CLUSTERDOWN no leader\r\n"), 1); err == nil || err.Error() != "CLUSTERDOWN no leader" {
+		t.Errorf("error reply: %v", err)
+	}
+}

@@ -125,8 +125,8 @@ func (rd *reader) loop() {
 }
 
 func (rd *reader) round() error {
-	term := rd.r.CurrentTerm()
-	if rd.r.State() != raft.Leader || rd.readyTerm.Load() != term {
+	term, ok := rd.awaitReady()
+	if !ok {
 		return errNotLeader
 	}
 	start := time.Now()
@@ -143,6 +143,31 @@ func (rd *reader) round() error {
 		return errNotLeader
 	}
 	return nil
+}
+
+// awaitReady returns the current term once this node is leader and ready
+// to serve reads in it. A node that just won an election needs a few
+// milliseconds before its term's first entry commits; reads arriving then
+// wait for it (up to rd.wait) instead of being refused.
+func (rd *reader) awaitReady() (uint64, bool) {
+	deadline := time.Now().Add(rd.wait)
+	for {
+		term := rd.r.CurrentTerm()
+		if rd.r.State() != raft.Leader {
+			return 0, false
+		}
+		if rd.readyTerm.Load() == term {
+			return term, true
+		}
+		if time.Now().After(deadline) {
+			return 0, false
+		}
+		select {
+		case <-time.After(termCommitPoll):
+		case <-rd.stop:
+			return 0, false
+		}
+	}
 }
 
 // lastFSMIndex returns the highest index <= idx of an entry that reaches

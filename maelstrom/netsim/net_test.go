@@ -75,7 +75,14 @@ func TestConstantLatencyKeepsOrder(t *testing.T) {
 			t.Fatalf("message %d delivered at position %d", h.MsgID, i)
 		}
 	}
+	// A delivery is counted once the receiver's callback returned, just
+	// after b saw the message: poll for the count.
+	deadline := time.Now().Add(5 * time.Second)
 	st := n.Stats()
+	for st.Servers.Recvs != 100 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		st = n.Stats()
+	}
 	if st.Servers.Sends != 100 || st.Servers.Recvs != 100 || st.Clients.Sends != 0 {
 		t.Fatalf("stats %+v", st)
 	}

@@ -332,7 +332,7 @@ func hashStore(c *Ctx, e *entry, h *Hash, v string) {
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 func runHScan(c *Ctx) {
-	cursor, ok := parseCollCursor(c.Args[2])
+	cursor, ok := parseScanCursor(c.Args[2])
 	if !ok {
 		c.W.Error(errCollInvalidCursor)
 		return
@@ -523,47 +523,6 @@ func (o *collScanOpts) visitMax() int {
 // match reports whether s passes the MATCH filter.
 func (o *collScanOpts) match(s string) bool {
 	return o.pattern == nil || MatchGlob(o.pattern, collBytes(s))
-}
-
-// parseCollCursor parses a SCAN cursor like Redis's parseScanCursorOrReply,
-// which uses strtoul: an optional sign (a negative value wraps around), then
-// decimal digits; "" is cursor 0; leading space, trailing garbage and
-// overflow are errors. C sees the argument up to its first NUL byte.
-func parseCollCursor(b []byte) (uint64, bool) {
-	for i, c := range b {
-		if c == 0 {
-			b = b[:i]
-			break
-		}
-	}
-	if len(b) > 0 && isSpace(b[0]) {
-		return 0, false
-	}
-	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
-		neg = b[0] == '-'
-		i = 1
-	}
-	start := i
-	var v uint64
-	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		d := uint64(b[i] - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false // ERANGE
-		}
-		v = v*10 + d
-	}
-	if i == start {
-		// No digits: strtoul points past nothing, so only "" is accepted.
-		return 0, len(b) == 0
-	}
-	if i != len(b) {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
 }
 
 // parseCollScanOpts parses the MATCH/COUNT options of HSCAN/SSCAN from

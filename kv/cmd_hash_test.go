@@ -619,9 +619,9 @@ func TestParseCollCursor(t *testing.T) {
 		{"5\x00junk", 5, true},
 		{"\x00", 0, true},
 	} {
-		got, ok := parseCollCursor([]byte(c.in))
+		got, ok := parseScanCursor([]byte(c.in))
 		if got != c.want || ok != c.ok {
-			t.Errorf("parseCollCursor(%q): got %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
+			t.Errorf("parseScanCursor(%q): got %d %v, want %d %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
 }

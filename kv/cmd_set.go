@@ -550,7 +550,7 @@ func runSMove(c *Ctx) {
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 func runSScan(c *Ctx) {
-	cursor, ok := parseCollCursor(c.Args[2])
+	cursor, ok := parseScanCursor(c.Args[2])
 	if !ok {
 		c.W.Error(errCollInvalidCursor)
 		return

@@ -72,20 +72,38 @@ func newForwarder(timeout time.Duration) *forwarder {
 }
 
 func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
-	f.mu.Lock()
-	if l := f.idle[addr]; len(l) > 0 {
+	for {
+		f.mu.Lock()
+		l := f.idle[addr]
+		if len(l) == 0 {
+			f.mu.Unlock()
+			break
+		}
 		c := l[len(l)-1]
 		f.idle[addr] = l[:len(l)-1]
 		f.mu.Unlock()
-		return c, nil
+		if c.alive() {
+			return c, nil
+		}
+		c.c.Close()
 	}
-	f.mu.Unlock()
 	d := net.Dialer{Timeout: f.timeout}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	return &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
+}
+
+// alive reports whether an idle pooled connection is still open: the peer
+// (a leader that restarted, say) has not closed it. Without this check the
+// first batch sent on a dead connection would fail after sending and be
+// reported as an unknown outcome although nothing reached the leader.
+func (c *fwdConn) alive() bool {
+	if c.r.Buffered() > 0 {
+		return false // unsolicited bytes: the stream is out of step
+	}
+	return connOpen(c.c)
 }
 
 func (f *forwarder) put(addr string, c *fwdConn) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redraft/kv"
+	"redraft/kv/resp"
 )
 
 // ForwardCommand is the RESP command a follower sends to the leader's client
@@ -151,7 +152,7 @@ func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]by
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
 	}
-	reply, err := readReply(c.r)
+	reply, err := resp.ReadReply(c.r)
 	if err != nil {
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)

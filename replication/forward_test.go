@@ -7,6 +7,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"redraft/kv/resp"
 )
 
 // A pooled connection the peer closed (a leader that restarted) is dropped
@@ -28,7 +30,7 @@ func TestForwarderSkipsConnectionsThePeerClosed(t *testing.T) {
 			go func(c net.Conn) {
 				defer func() { c.Close(); closed <- struct{}{} }()
 				r := bufio.NewReader(c)
-				if _, err := readReply(r); err != nil {
+				if _, err := resp.ReadReply(r); err != nil {
 					return
 				}
 				c.Write([]byte("+OK\r\n"))

@@ -1,8 +1,9 @@
-package replication
+package resp
 
 import (
 	"bufio"
 	"errors"
+	"io"
 	"strconv"
 )
 
@@ -13,10 +14,14 @@ const (
 	replyBulkMax  = 1 << 30 // one bulk string
 )
 
-var errMalformedReply = errors.New("replication: malformed RESP reply from peer")
+// ErrMalformedReply: a peer sent bytes that are not one RESP reply.
+var ErrMalformedReply = errors.New("resp: malformed reply")
 
-// readReply reads one complete RESP2/RESP3 reply and returns its raw bytes.
-func readReply(r *bufio.Reader) ([]byte, error) {
+// ReadReply reads one complete RESP2/RESP3 reply from r and returns its raw
+// bytes (nested aggregates included). Clients of other nodes use it:
+// followers forwarding to the leader, the leader asking members for their
+// applied index.
+func ReadReply(r *bufio.Reader) ([]byte, error) {
 	var out []byte
 	err := readReplyInto(r, &out, 0)
 	return out, err
@@ -24,14 +29,14 @@ func readReply(r *bufio.Reader) ([]byte, error) {
 
 func readReplyInto(r *bufio.Reader, out *[]byte, depth int) error {
 	if depth > replyDepthMax {
-		return errMalformedReply
+		return ErrMalformedReply
 	}
 	line, err := r.ReadSlice('\n')
 	if err != nil {
 		return err
 	}
 	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return errMalformedReply
+		return ErrMalformedReply
 	}
 	*out = append(*out, line...)
 	body := line[1 : len(line)-2]
@@ -41,21 +46,21 @@ func readReplyInto(r *bufio.Reader, out *[]byte, depth int) error {
 	case '$', '=', '!':
 		n, err := strconv.Atoi(string(body))
 		if err != nil || n > replyBulkMax {
-			return errMalformedReply
+			return ErrMalformedReply
 		}
 		if n < 0 {
 			return nil
 		}
 		start := len(*out)
 		*out = append(*out, make([]byte, n+2)...)
-		if _, err := ioReadFull(r, (*out)[start:]); err != nil {
+		if _, err := io.ReadFull(r, (*out)[start:]); err != nil {
 			return err
 		}
 		return nil
 	case '*', '~', '>', '%', '|':
 		n, err := strconv.Atoi(string(body))
 		if err != nil || n > replyElemsMax {
-			return errMalformedReply
+			return ErrMalformedReply
 		}
 		if line[0] == '%' || line[0] == '|' {
 			n *= 2
@@ -67,17 +72,5 @@ func readReplyInto(r *bufio.Reader, out *[]byte, depth int) error {
 		}
 		return nil
 	}
-	return errMalformedReply
-}
-
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
+	return ErrMalformedReply
 }

@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,9 @@ type reader struct {
 	readyTerm atomic.Uint64
 	// leaseUntil is Unix ns until which the last quorum confirmation holds (Lease mode).
 	leaseUntil atomic.Int64
+
+	rounds atomic.Uint64 // barrier rounds run (each one VerifyLeader)
+	served atomic.Uint64 // reads released by them
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -118,6 +122,8 @@ func (rd *reader) loop() {
 			}
 		}
 		err := rd.round()
+		rd.rounds.Add(1)
+		rd.served.Add(uint64(len(batch)))
 		for _, d := range batch {
 			d <- err
 		}
@@ -194,4 +200,13 @@ func (rd *reader) leaderReady(term uint64) { rd.readyTerm.Store(term) }
 func (rd *reader) close() {
 	close(rd.stop)
 	rd.wg.Wait()
+}
+
+// info reports the read-barrier counters for RAFT INFO.
+func (rd *reader) info() []Field {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	return []Field{
+		{"read_barrier_rounds", u(rd.rounds.Load())},
+		{"read_barrier_reads", u(rd.served.Load())},
+	}
 }

@@ -54,9 +54,13 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		Redirect:        f.redirect,
 		NoSync:          f.noFsync,
 		MaxInflight:     f.maxInflight,
+		BatchLinger:     f.batchLinger,
 
 		SnapshotThreshold: f.snapshotThreshold,
 		TrailingLogs:      f.trailingLogs,
+	}
+	if f.batchLinger == 0 {
+		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).

@@ -49,6 +49,7 @@ type nodeFlags struct {
 	redirect        bool
 	noFsync         bool
 	maxInflight     int
+	batchLinger     time.Duration
 	// snapshotThreshold and trailingLogs tune raft's log compaction (0: raft's
 	// defaults); tests lower them to exercise InstallSnapshot.
 	snapshotThreshold uint64
@@ -101,6 +102,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
+	fs.DurationVar(&f.batchLinger, "batch-linger", 300*time.Microsecond, "longest wait of a new log entry for the commands the clients answered by the previous entry are expected to send next (group commit; 0 disables)")
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "snapshot after this many new log `entries` (0: raft's default, 8192; tuning and tests)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log `entries` kept after a snapshot for slow followers (0: raft's default, 10240; tuning and tests)")
@@ -118,6 +120,9 @@ func (f *nodeFlags) validate() error {
 	}
 	if f.maxInflight < 1 || f.maxInflight > 1024 {
 		return usageError{"kv serve: --max-inflight must be between 1 and 1024"}
+	}
+	if f.batchLinger < 0 || f.batchLinger > maxBatchLinger {
+		return usageError{fmt.Sprintf("kv serve: --batch-linger must be between 0 and %s", maxBatchLinger)}
 	}
 	if _, err := f.peers(); err != nil {
 		return err
@@ -344,3 +349,6 @@ func writeFileAtomic(path, data string) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// maxBatchLinger bounds --batch-linger: longer waits only add latency.
+const maxBatchLinger = 10 * time.Millisecond

@@ -40,9 +40,16 @@ func ParseReadConsistency(s string) (ReadConsistency, bool) {
 // goroutine takes every waiting request, runs one barrier (RAFT.md's recipe:
 // leader in the current term, that term's barrier done, record CommitIndex,
 // VerifyLeader, term unchanged, FSM applied the last command entry at or
-// below the recorded index), and releases them all. Requests that arrive
-// during a round wait for the next one: a round only serves reads that
-// arrived before it started.
+// below the recorded index), and releases them all. A round only serves
+// reads that arrived before it started; up to maxReadRounds run at once.
+//
+// Why VerifyLeader after the read arrived is enough even though raft may
+// resolve it with the reply to a heartbeat sent just before: that reply
+// comes within the RPC timeout of its sending, which is below the
+// heartbeat timeout, and a follower that acknowledged this leader refuses
+// to vote for another candidate until a heartbeat timeout has passed
+// without contact. So no other leader can have been elected (and have
+// committed anything) between the acknowledgement and the read's arrival.
 type reader struct {
 	r     *raft.Raft
 	logs  raft.LogStore
@@ -65,8 +72,16 @@ type reader struct {
 	wg   sync.WaitGroup
 }
 
-// readQueueMax bounds reads waiting for a barrier round.
-const readQueueMax = 8192
+const (
+	// readQueueMax bounds reads waiting for a barrier round.
+	readQueueMax = 8192
+	// maxReadRounds bounds barrier rounds in flight at once. A round started
+	// while another is in flight does not wait for it: its reads would
+	// otherwise wait one and a half rounds on average. Overlapping rounds
+	// cost little, since raft coalesces their leadership checks into the
+	// heartbeats it is about to send.
+	maxReadRounds = 2
+)
 
 func newReader(r *raft.Raft, logs raft.LogStore, fsm *FSM, level ReadConsistency, lease, wait time.Duration) *reader {
 	rd := &reader{r: r, logs: logs, fsm: fsm, level: level, lease: lease, wait: wait,
@@ -104,6 +119,7 @@ func (rd *reader) barrier() error {
 
 func (rd *reader) loop() {
 	defer rd.wg.Done()
+	slots := make(chan struct{}, maxReadRounds)
 	for {
 		var batch []chan error
 		select {
@@ -111,6 +127,21 @@ func (rd *reader) loop() {
 			batch = append(batch, d)
 		case <-rd.stop:
 			return
+		}
+		// Wait for a free round, gathering what arrives meanwhile.
+	slot:
+		for {
+			select {
+			case slots <- struct{}{}:
+				break slot
+			case d := <-rd.reqs:
+				batch = append(batch, d)
+			case <-rd.stop:
+				for _, d := range batch {
+					d <- errShutdown
+				}
+				return
+			}
 		}
 	drain:
 		for {
@@ -121,12 +152,17 @@ func (rd *reader) loop() {
 				break drain
 			}
 		}
-		err := rd.round()
-		rd.rounds.Add(1)
-		rd.served.Add(uint64(len(batch)))
-		for _, d := range batch {
-			d <- err
-		}
+		rd.wg.Add(1)
+		go func(batch []chan error) {
+			defer rd.wg.Done()
+			err := rd.round()
+			<-slots
+			rd.rounds.Add(1)
+			rd.served.Add(uint64(len(batch)))
+			for _, d := range batch {
+				d <- err
+			}
+		}(batch)
 	}
 }
 
@@ -143,7 +179,13 @@ func (rd *reader) round() error {
 	if rd.r.CurrentTerm() != term {
 		return errNotLeader
 	}
-	rd.leaseUntil.Store(start.Add(rd.lease).UnixNano())
+	// Rounds overlap: keep the latest confirmation's lease.
+	for until := start.Add(rd.lease).UnixNano(); ; {
+		cur := rd.leaseUntil.Load()
+		if cur >= until || rd.leaseUntil.CompareAndSwap(cur, until) {
+			break
+		}
+	}
 	target := rd.lastFSMIndex(commit)
 	if !rd.fsm.waitApplied(target, start.Add(rd.wait), rd.stop) {
 		return errNotLeader

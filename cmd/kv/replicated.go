@@ -22,8 +22,10 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 	return []resp.InfoSection{{Name: "Raft", Fields: x.Node.InfoFields()}}
 }
 
-// raftRPCTimeout bounds every Raft RPC; below the heartbeat timeout (RAFT.md).
-const raftRPCTimeout = 100 * time.Millisecond
+// raftRPCTimeout bounds every Raft RPC: two thirds of the heartbeat timeout
+// (100 ms at the default 150 ms). It must stay below the heartbeat timeout
+// (RAFT.md), and docs/replication.md explains why read barriers rely on it.
+func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
 // startNode opens the data directory and starts the Raft node.
 func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Logger) (*replication.Node, error) {
@@ -40,7 +42,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
-	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout, os.Stderr)
+	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
 	}
@@ -55,6 +57,10 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		NoSync:          f.noFsync,
 		MaxInflight:     f.maxInflight,
 		BatchLinger:     f.batchLinger,
+
+		HeartbeatTimeout:   f.heartbeat,
+		ElectionTimeout:    f.election,
+		LeaderLeaseTimeout: f.lease,
 
 		SnapshotThreshold: f.snapshotThreshold,
 		TrailingLogs:      f.trailingLogs,

@@ -45,11 +45,11 @@ type passResult struct {
 // Close is simply repeated.
 type collector struct {
 	s        *Store
-	kick     chan struct{}           // cap 1: coalesced background triggers
-	requests chan chan<- passResult  // synchronous passes
-	statReqs chan chan<- Stats       // totals
-	done     chan struct{}           // closed when loop returns
-	total    Stats                   // owned by loop
+	kick     chan struct{}          // cap 1: coalesced background triggers
+	requests chan chan<- passResult // synchronous passes
+	statReqs chan chan<- Stats      // totals
+	done     chan struct{}          // closed when loop returns
+	total    Stats                  // owned by loop
 }
 
 func startCollector(s *Store) *collector {
@@ -141,9 +141,9 @@ type retirement struct {
 
 // gcPlan is what one pass will delete.
 type gcPlan struct {
-	retire   []retirement
-	orphans  []string // segments no manifest references, below the watermark
-	stats    PassStats
+	retire  []retirement
+	orphans []string // segments no manifest references, below the watermark
+	stats   PassStats
 }
 
 // makePlan decides a pass's deletions from a scan.

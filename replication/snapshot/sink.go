@@ -24,14 +24,14 @@ type sink struct {
 	number uint64
 	m      *manifest.Manifest // filled in as segments land; Version at commit
 
-	mu     sync.Mutex
-	buf    []byte
+	mu      sync.Mutex
+	buf     []byte
 	enc     bytes.Buffer
 	scratch []byte // read-back window
-	seq    int   // next segment sequence number (one per upload attempt)
-	err    error // sticky upload failure
-	done   bool  // Close or Cancel called
-	result error // Close's result
+	seq     int    // next segment sequence number (one per upload attempt)
+	err     error  // sticky upload failure
+	done    bool   // Close or Cancel called
+	result  error  // Close's result
 }
 
 func newSink(s *Store, number uint64, m *manifest.Manifest) *sink {

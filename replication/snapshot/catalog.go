@@ -24,7 +24,7 @@ type entry struct {
 	version uint64
 	m       *manifest.Manifest // nil when the manifest itself is damaged
 	damage  error              // why the snapshot is not complete and verified; nil if it is
-	retired bool               // GC is deleting it: never listed or opened, m is nil
+	retired bool               // GC is deleting it: never listed or opened
 }
 
 // catalog is what one scan found: every manifest under the prefix, highest
@@ -95,7 +95,8 @@ func (s *Store) scan(ctx context.Context) (*catalog, error) {
 		retired, m := s.removed[v], s.manifests[name]
 		s.mu.Unlock()
 		if retired {
-			cat.entries = append(cat.entries, &entry{name: name, version: v, retired: true})
+			// Still owns its segments until its deletion succeeds.
+			cat.entries = append(cat.entries, &entry{name: name, version: v, m: m, retired: true})
 			continue
 		}
 		e := &entry{name: name, version: v, m: m}

@@ -13,10 +13,11 @@ const gcRequestsMax = 4
 
 // PassStats reports one GC pass.
 type PassStats struct {
-	Manifests        int // manifest objects found
-	Segments         int // segment objects found
-	Kept             int // complete snapshots kept (the newest Retain)
-	Evidence         int // damaged manifests kept because they are newer than every complete one
+	Manifests        int  // manifest objects found
+	Segments         int  // segment objects found
+	Kept             int  // complete snapshots kept (the newest Retain)
+	Evidence         int  // damaged manifests kept because they are newer than every complete one
+	Floor            bool // the highest-version manifest was kept only as the version floor
 	ManifestsDeleted int
 	SegmentsDeleted  int
 	HeldOpen         int // manifest deletions held back because a reader has the snapshot open
@@ -152,6 +153,11 @@ type gcPlan struct {
 //     every damaged manifest with a higher version than every complete one
 //     (Recover reports them; they are deleted once a newer complete
 //     snapshot exists).
+//   - Kept: the manifest with the highest version, whatever its state. It
+//     carries the version floor across restarts (New numbers new objects
+//     above it), so no version is ever reused; retention alone could
+//     delete it, since it ranks by Raft index and a later commit may have
+//     a lower index.
 //   - Retired: every other manifest, with the segments it references.
 //   - Orphans: segments no kept or retired manifest references whose sink
 //     number is below watermark, the smallest number of a sink still
@@ -170,13 +176,19 @@ func makePlan(cat *catalog, retain int, watermark uint64, parse func(string) (ui
 		}
 		newest = max(newest, e.version)
 	}
-	referenced := map[string]bool{}
-	owned := map[string]bool{} // referenced by a retired manifest
 	for _, e := range cat.entries {
 		if !e.retired && !keep[e.version] && e.version > newest {
 			keep[e.version] = true
 			p.stats.Evidence++
 		}
+	}
+	if len(cat.entries) > 0 && !keep[cat.entries[0].version] { // entries are highest version first
+		keep[cat.entries[0].version] = true
+		p.stats.Floor = true
+	}
+	referenced := map[string]bool{}
+	owned := map[string]bool{} // referenced by a retired manifest
+	for _, e := range cat.entries {
 		if keep[e.version] {
 			if e.m != nil {
 				for _, s := range e.m.Segments {
@@ -280,7 +292,6 @@ func (c *collector) execute(ctx context.Context, p gcPlan) (PassStats, error) {
 		open := s.readers[r.version] > 0
 		if !open {
 			s.removed[r.version] = true
-			delete(s.manifests, r.name)
 		}
 		s.mu.Unlock()
 		s.openMu.Unlock()
@@ -299,6 +310,7 @@ func (c *collector) execute(ctx context.Context, p gcPlan) (PassStats, error) {
 		s.openMu.Lock()
 		s.mu.Lock()
 		delete(s.removed, r.version)
+		delete(s.manifests, r.name)
 		s.mu.Unlock()
 		s.openMu.Unlock()
 		for _, name := range r.segments {

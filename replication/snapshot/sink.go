@@ -179,6 +179,7 @@ func (k *sink) seal() error {
 	rb := s.opt.RecordBytes
 	count := (len(k.buf) + rb - 1) / rb
 	k.enc.Reset()
+	k.enc.Grow(int(segment.EncodedBytes(count, int64(len(k.buf)))))
 	w, err := segment.NewWriter(&k.enc, uint32(count))
 	if err != nil {
 		panic(fmt.Sprintf("snapshot: segment header into memory: %v", err))

@@ -22,8 +22,60 @@ type rawSnap struct {
 	complete bool               // decodes and every segment is present and intact
 }
 
-// oracleScan reads every manifest in objects, highest version first.
-func oracleScan(objects map[string][]byte) []rawSnap {
+// oracleCache remembers decodings by object name and exact content, so
+// re-reading an unchanged store after every step is cheap.
+type oracleCache struct {
+	manifests map[string]cachedManifest
+	segments  map[string]cachedSegment
+}
+
+type cachedManifest struct {
+	b []byte
+	m *manifest.Manifest
+}
+
+type cachedSegment struct {
+	b   []byte
+	seg manifest.Segment
+	ok  bool
+}
+
+func newOracleCache() *oracleCache {
+	return &oracleCache{manifests: map[string]cachedManifest{}, segments: map[string]cachedSegment{}}
+}
+
+func (c *oracleCache) decode(name string, b []byte) *manifest.Manifest {
+	if c != nil {
+		if e, ok := c.manifests[name]; ok && bytes.Equal(e.b, b) {
+			return e.m
+		}
+	}
+	m, err := manifest.Decode(b)
+	if err != nil {
+		m = nil
+	}
+	if c != nil {
+		c.manifests[name] = cachedManifest{b, m}
+	}
+	return m
+}
+
+func (c *oracleCache) segmentOK(b []byte, seg manifest.Segment) bool {
+	if c != nil {
+		if e, ok := c.segments[seg.Name]; ok && e.seg == seg && bytes.Equal(e.b, b) {
+			return e.ok
+		}
+	}
+	ok := oracleSegmentOK(b, seg)
+	if c != nil {
+		c.segments[seg.Name] = cachedSegment{b, seg, ok}
+	}
+	return ok
+}
+
+// oracleScan reads every manifest in objects, highest version first. The
+// cache may be nil.
+func oracleScan(objects map[string][]byte, c *oracleCache) []rawSnap {
 	var out []rawSnap
 	for name, b := range objects {
 		v, ok := manifest.ParseName("", name)
@@ -31,11 +83,11 @@ func oracleScan(objects map[string][]byte) []rawSnap {
 			continue
 		}
 		r := rawSnap{name: name, version: v}
-		if m, err := manifest.Decode(b); err == nil && m.Version == v {
+		if m := c.decode(name, b); m != nil && m.Version == v {
 			r.m = m
 			r.complete = true
 			for _, seg := range m.Segments {
-				if b, ok := objects[seg.Name]; !ok || !oracleSegmentOK(b, seg) {
+				if b, ok := objects[seg.Name]; !ok || !c.segmentOK(b, seg) {
 					r.complete = false
 				}
 			}

@@ -132,6 +132,7 @@ type simRun struct {
 	sinks   []*simSinkRef
 	readers []*simReaderRef
 
+	oc         *oracleCache
 	seen       map[string]bool     // manifest objects ever seen
 	known      map[string]*simSnap // manifest object -> its snapshot, once decoded
 	knownM     map[string]*manifest.Manifest
@@ -174,7 +175,7 @@ func (r *simRun) failf(format string, args ...any) {
 func runSim(seed uint64, steps int, verbose bool, logf func(string, ...any)) (r *simRun) {
 	r = &simRun{
 		seed: seed, rng: rand.New(rand.NewPCG(seed, 0x736e6170)), snaps: map[string]*simSnap{},
-		seen: map[string]bool{}, known: map[string]*simSnap{}, knownM: map[string]*manifest.Manifest{}, present: map[string]bool{}, justified: map[string]bool{}, verbose: verbose, logf: logf,
+		oc: newOracleCache(), seen: map[string]bool{}, known: map[string]*simSnap{}, knownM: map[string]*manifest.Manifest{}, present: map[string]bool{}, justified: map[string]bool{}, verbose: verbose, logf: logf,
 	}
 	defer func() {
 		if r.s != nil {
@@ -423,7 +424,7 @@ func (r *simRun) opList() {
 		ids = append(ids, m.ID)
 	}
 	objects := r.sim.Objects()
-	raw := oracleScan(objects)
+	raw := oracleScan(objects, r.oc)
 	// Presence is checked on every List, so nothing listed lacks an
 	// object (even one the test removed after it was verified).
 	for _, id := range ids {
@@ -476,7 +477,7 @@ func (r *simRun) checkOpenErr(sn *simSnap, err error) {
 	if sn.state != snapClosedOK || sn.tampered {
 		return // not committed: may be absent
 	}
-	for _, o := range oracleScan(r.sim.Objects()) {
+	for _, o := range oracleScan(r.sim.Objects(), r.oc) {
 		if o.m != nil && o.m.ID == sn.id && o.complete {
 			r.s.mu.Lock()
 			retired := r.s.removed[o.version]
@@ -590,7 +591,7 @@ func (r *simRun) opGC() {
 		return
 	}
 	objects := r.sim.Objects()
-	raw := oracleScan(objects)
+	raw := oracleScan(objects, r.oc)
 	// A manifest the test damaged may still be trusted from the Store's
 	// cache (its segments kept) or not (its segments collected): either
 	// is right, so its segments are left out of both checks.
@@ -655,7 +656,7 @@ func (r *simRun) opCorrupt() {
 
 // tamper marks the snapshots that use object name as tampered.
 func (r *simRun) tamper(objects map[string][]byte, name string) {
-	for _, o := range oracleScan(objects) {
+	for _, o := range oracleScan(objects, r.oc) {
 		if o.m == nil {
 			continue
 		}
@@ -720,7 +721,7 @@ func (r *simRun) opCrashNow() {
 // whole until GC may reap it.
 func (r *simRun) check() {
 	objects := r.sim.Objects()
-	raw := oracleScan(objects)
+	raw := oracleScan(objects, r.oc)
 	top := r.maxVersion
 	for _, o := range raw {
 		if r.seen[o.name] {
@@ -814,10 +815,17 @@ func (r *simRun) checkRecover() {
 		hole = first + uint64(r.rng.IntN(int(last-first)))
 	}
 	log := fakeLog{first: first, last: last, holes: map[uint64]bool{hole: hole != 0}}
-	raw := oracleScan(r.sim.Objects())
+	raw := oracleScan(r.sim.Objects(), r.oc)
 	chosen, ok, damaged := oracleRecover(raw, first, last, func(i uint64) bool { return log.GetLog(i, &raft.Log{}) == nil })
 	rec, err := r.s.Recover(context.Background(), log)
-	r.tracef("recover with log [%d, %d] hole %d: %+v, %v (oracle: ok %v, %d damaged)", first, last, hole, rec, err, ok, damaged)
+	got := "none"
+	if rec != nil && rec.Snapshot != nil {
+		got = rec.Snapshot.ID
+	}
+	if rec != nil {
+		got += fmt.Sprintf(", %d skipped", len(rec.Skipped))
+	}
+	r.tracef("recover with log [%d, %d] hole %d: %s, %v (oracle: ok %v, %d damaged)", first, last, hole, got, err, ok, damaged)
 	if err != nil && r.transient(err) {
 		if r.crashed() {
 			r.restart("CrashAfter fired in Recover")

@@ -84,6 +84,7 @@ func (s *Store) scan(ctx context.Context) (*catalog, error) {
 	for _, in := range sInfos {
 		sizes[in.Name] = in.Size
 	}
+	s.pruneCaches(mInfos, sizes)
 	cat := &catalog{segments: sInfos}
 	for i := len(mInfos) - 1; i >= 0; i-- { // names sort by version
 		name := mInfos[i].Name
@@ -129,6 +130,29 @@ func (s *Store) scan(ctx context.Context) (*catalog, error) {
 		cat.entries = append(cat.entries, e)
 	}
 	return cat, nil
+}
+
+// pruneCaches forgets cached manifests and verified segments whose objects
+// are gone (deleted behind the Store's back, or by an abandoned sink), so
+// the caches stay bounded by the store's contents. Forgetting too much
+// (an object written after the listing) only costs a re-read.
+func (s *Store) pruneCaches(mInfos []objstore.Info, sizes map[string]int64) {
+	ms := make(map[string]bool, len(mInfos))
+	for _, in := range mInfos {
+		ms[in.Name] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name := range s.manifests {
+		if !ms[name] {
+			delete(s.manifests, name)
+		}
+	}
+	for name := range s.verified {
+		if _, ok := sizes[name]; !ok {
+			delete(s.verified, name)
+		}
+	}
 }
 
 // checkSegments returns the damage of m's segments (nil if none), or an

@@ -68,7 +68,7 @@ func (d *Dir) Path() string { return d.path }
 
 // Put implements Store.
 func (d *Dir) Put(ctx context.Context, name string, r io.Reader) error {
-	if err := checkCall(ctx, "put", name); err != nil {
+	if err := CheckCall(ctx, "put", name); err != nil {
 		return err
 	}
 	if err := d.put(ctx, name, r); err != nil {
@@ -92,7 +92,7 @@ func (d *Dir) put(ctx context.Context, name string, r io.Reader) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
+	if _, err := io.Copy(f, ContextReader(ctx, r)); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -114,7 +114,7 @@ func (d *Dir) put(ctx context.Context, name string, r io.Reader) (err error) {
 
 // Get implements Store. The reader is the open file.
 func (d *Dir) Get(ctx context.Context, name string) (io.ReadCloser, error) {
-	if err := checkCall(ctx, "get", name); err != nil {
+	if err := CheckCall(ctx, "get", name); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(filepath.Join(d.path, name))
@@ -137,7 +137,7 @@ func (d *Dir) Get(ctx context.Context, name string) (io.ReadCloser, error) {
 // List implements Store. Entries that are not regular files with valid
 // names (temporary files, strays) are not objects and are skipped.
 func (d *Dir) List(ctx context.Context, prefix string) ([]Info, error) {
-	if err := checkList(ctx, prefix); err != nil {
+	if err := CheckList(ctx, prefix); err != nil {
 		return nil, err
 	}
 	entries, err := os.ReadDir(d.path) // sorted by name, in byte order
@@ -165,7 +165,7 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]Info, error) {
 // Delete implements Store. The directory is synced even when the file was
 // already gone, so retrying a Delete whose sync failed makes it durable.
 func (d *Dir) Delete(ctx context.Context, name string) error {
-	if err := checkCall(ctx, "delete", name); err != nil {
+	if err := CheckCall(ctx, "delete", name); err != nil {
 		return err
 	}
 	if err := os.Remove(filepath.Join(d.path, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {

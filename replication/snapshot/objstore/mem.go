@@ -26,7 +26,7 @@ func NewMem() *Mem { return &Mem{objects: make(map[string][]byte)} }
 // Put implements Store. The bytes are read before the store is locked, so
 // a slow reader blocks no other caller.
 func (m *Mem) Put(ctx context.Context, name string, r io.Reader) error {
-	if err := checkCall(ctx, "put", name); err != nil {
+	if err := CheckCall(ctx, "put", name); err != nil {
 		return err
 	}
 	data, err := readAll(ctx, r)
@@ -41,7 +41,7 @@ func (m *Mem) Put(ctx context.Context, name string, r io.Reader) error {
 
 // Get implements Store.
 func (m *Mem) Get(ctx context.Context, name string) (io.ReadCloser, error) {
-	if err := checkCall(ctx, "get", name); err != nil {
+	if err := CheckCall(ctx, "get", name); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -55,7 +55,7 @@ func (m *Mem) Get(ctx context.Context, name string) (io.ReadCloser, error) {
 
 // List implements Store.
 func (m *Mem) List(ctx context.Context, prefix string) ([]Info, error) {
-	if err := checkList(ctx, prefix); err != nil {
+	if err := CheckList(ctx, prefix); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -66,7 +66,7 @@ func (m *Mem) List(ctx context.Context, prefix string) ([]Info, error) {
 
 // Delete implements Store.
 func (m *Mem) Delete(ctx context.Context, name string) error {
-	if err := checkCall(ctx, "delete", name); err != nil {
+	if err := CheckCall(ctx, "delete", name); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -91,7 +91,7 @@ func listMap(objects map[string][]byte, prefix string) []Info {
 // readAll reads r to EOF, failing with ctx's error as soon as ctx is done
 // (checked between reads), so a canceled Put stores nothing.
 func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(ctxReader{ctx, r})
+	data, err := io.ReadAll(ContextReader(ctx, r))
 	if err != nil {
 		return nil, err
 	}
@@ -99,17 +99,4 @@ func readAll(ctx context.Context, r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -23,9 +23,9 @@ func ValidName(name string) error {
 	return nil
 }
 
-// validPrefix checks a List prefix: empty, or a prefix some valid name
+// ValidPrefix checks a List prefix: empty, or a prefix some valid name
 // could have.
-func validPrefix(prefix string) error {
+func ValidPrefix(prefix string) error {
 	if len(prefix) > NameBytesMax {
 		return fmt.Errorf("%w: prefix %q: length %d over %d", ErrBadName, prefix, len(prefix), NameBytesMax)
 	}

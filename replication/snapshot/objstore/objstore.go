@@ -3,7 +3,6 @@ package objstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 )
 
@@ -48,27 +47,4 @@ type Store interface {
 	// Delete removes the object; missing objects are not an error. Once
 	// Delete returns nil the deletion is durable.
 	Delete(ctx context.Context, name string) error
-}
-
-// checkCall is the common prologue of every method: a done context or a
-// bad name fails the call before it touches the store.
-func checkCall(ctx context.Context, op, name string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("objstore: %s %q: %w", op, name, err)
-	}
-	if err := ValidName(name); err != nil {
-		return fmt.Errorf("objstore: %s: %w", op, err)
-	}
-	return nil
-}
-
-// checkList is checkCall for List's prefix.
-func checkList(ctx context.Context, prefix string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("objstore: list %q: %w", prefix, err)
-	}
-	if err := validPrefix(prefix); err != nil {
-		return fmt.Errorf("objstore: list: %w", err)
-	}
-	return nil
 }

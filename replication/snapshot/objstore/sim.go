@@ -140,7 +140,7 @@ type simPut struct {
 
 // Put implements Store.
 func (s *Sim) Put(ctx context.Context, name string, r io.Reader) error {
-	if err := checkCall(ctx, "put", name); err != nil {
+	if err := CheckCall(ctx, "put", name); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -202,7 +202,7 @@ func (s *Sim) Put(ctx context.Context, name string, r io.Reader) error {
 // receive reads r into p.buf chunk by chunk, stopping at a crash.
 func (s *Sim) receive(ctx context.Context, c simCall, p *simPut, r io.Reader) error {
 	chunk := make([]byte, simReadChunkBytes)
-	r = ctxReader{ctx, r}
+	r = ContextReader(ctx, r)
 	for s.epoch.Load() == c.epoch {
 		n, err := r.Read(chunk)
 		p.mu.Lock()
@@ -248,7 +248,7 @@ func (s *Sim) tear(c simCall, name string, data []byte, frac float64, why string
 
 // Get implements Store.
 func (s *Sim) Get(ctx context.Context, name string) (io.ReadCloser, error) {
-	if err := checkCall(ctx, "get", name); err != nil {
+	if err := CheckCall(ctx, "get", name); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -325,7 +325,7 @@ func (r *simReader) Close() error { return nil }
 
 // List implements Store.
 func (s *Sim) List(ctx context.Context, prefix string) ([]Info, error) {
-	if err := checkList(ctx, prefix); err != nil {
+	if err := CheckList(ctx, prefix); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -359,7 +359,7 @@ func (s *Sim) List(ctx context.Context, prefix string) ([]Info, error) {
 
 // Delete implements Store.
 func (s *Sim) Delete(ctx context.Context, name string) error {
-	if err := checkCall(ctx, "delete", name); err != nil {
+	if err := CheckCall(ctx, "delete", name); err != nil {
 		return err
 	}
 	s.mu.Lock()

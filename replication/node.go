@@ -536,19 +536,27 @@ func (n *Node) IsLeader() bool {
 	return n.raft.State() == raft.Leader && n.reads.readyTerm.Load() == n.raft.CurrentTerm()
 }
 
-// Close shuts the node down: transport, then raft (which resolves every
-// pending future, so the actors stop promptly), then the actors, then the
-// stores (RAFT.md: closing stores before raft.Shutdown panics).
+// Close shuts the node down: the read actor while raft still runs, then
+// the transport, then raft (which resolves every pending apply future, so
+// the other actors stop promptly), then the actors, then the stores
+// (RAFT.md: closing stores before raft.Shutdown panics).
+//
+// The read actor goes first because raft never resolves a VerifyLeader
+// future still queued in its (buffered) verify channel when it shuts down:
+// a read round caught by Shutdown would wait forever and hang Close
+// (found by replication/sim, seed 461). While raft runs, every
+// VerifyLeader resolves, at the latest when a leader without a quorum
+// steps down after LeaderLeaseTimeout.
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
 		close(n.stop)
+		n.reads.close()
 		if c, ok := n.cfg.Transport.(raft.WithClose); ok {
 			c.Close()
 		}
 		err = n.raft.Shutdown().Error()
 		n.prop.close()
-		n.reads.close()
 		n.wg.Wait()
 		n.fwd.close()
 		n.closeStores()

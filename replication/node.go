@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,10 +13,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"redraft/kv"
+	"redraft/replication/snapshot/objstore"
 )
 
 // Peer is a voter of the initial configuration.
@@ -34,6 +32,12 @@ type Config struct {
 	// DataDir holds raft.db (log and stable store) and snapshots; "" keeps
 	// everything in memory (tests, throwaway clusters).
 	DataDir string
+	// SnapshotObjects is the object store the segment/manifest snapshot
+	// store (replication/snapshot) writes to; nil: a directory store under
+	// DataDir/objects, or memory when DataDir is "". Several nodes may share
+	// one store: each uses its ID as the object-name prefix. The node owns
+	// it: Close closes it (when it is an io.Closer), even when New fails.
+	SnapshotObjects objstore.Store
 	// Stores, when set, replaces DataDir: raft's log, stable and snapshot
 	// stores come from it (the simulation injects crash-faulty ones; a node
 	// restarted on the stores that survived a crash resumes from them). The
@@ -155,41 +159,17 @@ const dataLockTimeout = time.Second
 func New(cfg Config) (*Node, error) {
 	cfg.defaults()
 	if cfg.ID == "" || cfg.Transport == nil {
+		if c, ok := cfg.SnapshotObjects.(io.Closer); ok {
+			c.Close()
+		}
 		return nil, errors.New("replication: Config.ID and Config.Transport are required")
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
 		fwd: newForwarder(cfg.ApplyTimeout + time.Second)}
 
-	var stable raft.StableStore
-	var snaps raft.SnapshotStore
-	if cfg.Stores != nil {
-		n.logs, stable, snaps = cfg.Stores.Log, cfg.Stores.Stable, cfg.Stores.Snapshots
-	} else if cfg.DataDir == "" {
-		st := raft.NewInmemStore()
-		n.logs, stable, snaps = st, st, raft.NewInmemSnapshotStore()
-	} else {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("replication: %w", err)
-		}
-		bs, err := raftboltdb.New(raftboltdb.Options{
-			Path:        filepath.Join(cfg.DataDir, "raft.db"),
-			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
-			NoSync:      cfg.NoSync,
-		})
-		if err != nil {
-			if errors.Is(err, bbolt.ErrTimeout) {
-				return nil, fmt.Errorf("%w: %s", ErrDataLocked, cfg.DataDir)
-			}
-			return nil, fmt.Errorf("replication: open log store: %w", err)
-		}
-		n.logs, stable = bs, bs
-		n.closer = append(n.closer, bs)
-		fss, err := raft.NewFileSnapshotStore(cfg.DataDir, 3, cfg.LogOutput)
-		if err != nil {
-			bs.Close()
-			return nil, fmt.Errorf("replication: snapshot store: %w", err)
-		}
-		snaps = fss
+	stable, snaps, err := n.openStores()
+	if err != nil {
+		return nil, err
 	}
 
 	rc := raft.DefaultConfig()

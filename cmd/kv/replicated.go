@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"redraft/kv/resp"
 	"redraft/replication"
 )
@@ -68,20 +70,32 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
+	if f.snapshotStore != "" {
+		obj, err := openObjects(ctx, f.snapshotStore)
+		if err != nil {
+			closeTransport(tr)
+			return nil, err
+		}
+		cfg.SnapshotObjects = obj // the node closes it
+	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).
 		cfg.Bootstrap = []replication.Peer{{ID: f.id, Addr: string(tr.LocalAddr())}}
 	}
 	n, err := replication.New(cfg)
 	if err != nil {
-		if c, ok := tr.(interface{ Close() error }); ok {
-			c.Close()
-		}
+		closeTransport(tr)
 		return nil, err
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
 		"read_consistency", f.readConsistency, "redirect", f.redirect)
 	return n, nil
+}
+
+func closeTransport(tr raft.Transport) {
+	if c, ok := tr.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
 
 // joinCluster asks a member to add this node, retrying until it succeeds

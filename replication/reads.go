@@ -65,6 +65,11 @@ type reader struct {
 	// leaseUntil is Unix ns until which the last quorum confirmation holds (Lease mode).
 	leaseUntil atomic.Int64
 
+	// lastCommit -> lastTarget caches lastFSMIndex (log entries at an index
+	// never change once committed).
+	lastMu                 sync.Mutex
+	lastCommit, lastTarget uint64
+
 	rounds atomic.Uint64 // barrier rounds run (each one VerifyLeader)
 	served atomic.Uint64 // reads released by them
 
@@ -223,6 +228,23 @@ func (rd *reader) awaitReady() (uint64, bool) {
 // it, so waiting for them would hang (RAFT.md). An index that was compacted
 // away is covered by the snapshot the FSM already holds: 0.
 func (rd *reader) lastFSMIndex(idx uint64) uint64 {
+	// Rounds ask again and again for the same commit index while no write
+	// commits (a read-only load): answer those from the last lookup.
+	rd.lastMu.Lock()
+	if rd.lastCommit == idx && idx != 0 {
+		t := rd.lastTarget
+		rd.lastMu.Unlock()
+		return t
+	}
+	rd.lastMu.Unlock()
+	t := rd.scanFSMIndex(idx)
+	rd.lastMu.Lock()
+	rd.lastCommit, rd.lastTarget = idx, t
+	rd.lastMu.Unlock()
+	return t
+}
+
+func (rd *reader) scanFSMIndex(idx uint64) uint64 {
 	var l raft.Log
 	for i := idx; i > 0; i-- {
 		if err := rd.logs.GetLog(i, &l); err != nil {

@@ -122,6 +122,7 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 		w("\n%d operations were within the bound but not answered:\n\n| by | |\n|---|---|\n", m.Count)
 		w("| reply | %s |\n", counts(m.ByError, nil))
 		w("| node | %s |\n", counts(m.ByNode, nil))
+		w("| faults active | %s |\n", counts(m.ByFault, nil))
 		w("| time since the last nemesis change | %s |\n", counts(m.BySinceChange, runner.SinceChangeOrder()))
 	}
 

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type Missed struct {
 	// BySinceChange: time from the last nemesis change (a window starting
 	// or ending) to the invocation; "no change" when none came before it.
 	BySinceChange map[string]int `json:"by-since-change"`
+	// ByFault: the faults active at the invocation ("partition <kind>",
+	// "kill", "pause", joined by " + "), or "none".
+	ByFault map[string]int `json:"by-fault"`
 }
 
 // sinceChangeBuckets are BySinceChange's keys, upper bounds in order.
@@ -45,7 +49,7 @@ func SinceChangeOrder() []string {
 
 // missed computes the breakdown of res's ops.
 func missed(res *Result) Missed {
-	m := Missed{ByError: map[string]int{}, ByNode: map[string]int{}, BySinceChange: map[string]int{}}
+	m := Missed{ByError: map[string]int{}, ByNode: map[string]int{}, BySinceChange: map[string]int{}, ByFault: map[string]int{}}
 	var changes []time.Duration
 	for _, w := range res.Windows {
 		changes = append(changes, w.Start, w.End)
@@ -58,6 +62,7 @@ func missed(res *Result) Missed {
 		m.Count++
 		m.ByError[errorClass(o)]++
 		m.ByNode[o.Node]++
+		m.ByFault[faultsAt(res.Windows, o.Invoke)]++
 		last, ok := time.Duration(0), false
 		for _, c := range changes {
 			if c <= o.Invoke && (!ok || c > last) {
@@ -76,6 +81,27 @@ func missed(res *Result) Missed {
 		}
 	}
 	return m
+}
+
+// faultsAt names the faults active at t.
+func faultsAt(windows []Window, t time.Duration) string {
+	var active []string
+	for _, w := range windows {
+		if w.Start <= t && t < w.End {
+			name := w.Fault
+			if w.Fault == "partition" {
+				if kind, _, _ := strings.Cut(w.Detail, " "); kind != "" {
+					name += " " + kind
+				}
+			}
+			active = append(active, name)
+		}
+	}
+	if len(active) == 0 {
+		return "none"
+	}
+	sort.Strings(active)
+	return strings.Join(active, " + ")
 }
 
 // errorClass names why o was not answered.

@@ -330,7 +330,7 @@ func TestCheckerTimeoutIsUnknownNeverValid(t *testing.T) {
 func TestMissedInBound(t *testing.T) {
 	s := time.Second
 	res := &Result{
-		Windows: []Window{{Fault: "partition", Start: 10 * s, End: 20 * s}},
+		Windows: []Window{{Fault: "partition", Detail: `majorities-ring {"n0" #{"n1"}}`, Start: 10 * s, End: 20 * s}, {Fault: "kill", Detail: `{"n2" :killed}`, Start: 9 * s, End: 11 * s}},
 		Ops: []ClientOp{
 			{Node: "n0", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "CLUSTERDOWN no leader"), Invoke: 5 * s},
 			{Node: "n1", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "NOTLEADER x"), Invoke: 10*s + 200*time.Millisecond},
@@ -347,6 +347,7 @@ func TestMissedInBound(t *testing.T) {
 		ByError:       map[string]int{"11 CLUSTERDOWN": 1, "11 NOTLEADER": 1, "timeout": 1, "13 UNCERTAIN": 1},
 		ByNode:        map[string]int{"n0": 1, "n1": 2, "n2": 1},
 		BySinceChange: map[string]int{"no change": 1, "< 0.5 s": 1, "0.5-1 s": 1, ">= 2 s": 1},
+		ByFault:       map[string]int{"none": 3, "kill + partition majorities-ring": 1},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

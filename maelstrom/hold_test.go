@@ -100,7 +100,7 @@ func TestTimingDefaults(t *testing.T) {
 			d.HeartbeatRide, d.HeartbeatHold = d.Heartbeat/5, d.Heartbeat/2
 			return d
 		}()},
-		{"heartbeat set", Timing{Heartbeat: 300 * ms}, Timing{Heartbeat: 300 * ms, Election: 300 * ms, LeaderLease: 225 * ms,
+		{"heartbeat set", Timing{Heartbeat: 300 * ms}, Timing{Heartbeat: 300 * ms, Election: 300 * ms, LeaderLease: 300 * ms,
 			Commit: DefaultTiming.Commit, Apply: DefaultTiming.Apply, LeaderWait: DefaultTiming.LeaderWait, Op: DefaultTiming.Op,
 			RPC: 150 * ms, Snapshot: DefaultTiming.Snapshot, AppendRetry: DefaultTiming.AppendRetry, HeartbeatRide: 60 * ms, HeartbeatHold: 150 * ms}},
 		{"explicit kept, hold off", Timing{Heartbeat: 100 * ms, Election: 400 * ms, LeaderLease: 50 * ms, RPC: 30 * ms, HeartbeatHold: -1},

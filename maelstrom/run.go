@@ -64,13 +64,16 @@ type Timing struct {
 //     informed (hold.go: HeartbeatRide 40 ms, HeartbeatHold 100 ms) saves
 //     most of them under load. A longer timeout saves messages and costs
 //     failover time.
-//   - LeaderLease 150 ms: the leader steps down when a quorum has not
-//     answered for that long. At 100 ms a loaded machine (five nodes
-//     fsyncing on one disk, CPU shared with other jobs) made leaders step
-//     down with no fault at all; the lease decides nothing else here (reads
-//     confirm leadership with a quorum; an isolated leader's clients are
-//     outside the structural bound anyway). It stays below the follower's
-//     200 ms so that REDRAFT_READS=lease keeps a margin.
+//   - LeaderLease 200 ms (raft's maximum, the heartbeat timeout): the
+//     leader steps down when a quorum has not answered for that long. At
+//     100 ms a loaded machine made leaders step down with no fault at all:
+//     node logs of 5-node runs show every follower late by 150-250 ms at
+//     once (their raft loops wait for fsyncs on a shared disk, and
+//     heartbeats queue behind them), then an election. The lease decides
+//     nothing else here: reads confirm leadership with a quorum, and an
+//     isolated leader's clients are outside the structural bound anyway.
+//     With REDRAFT_READS=lease, where the lease serves reads, it defaults
+//     to 3/4 of the heartbeat timeout instead, below a follower's 200 ms.
 //   - Commit 50 ms: commit-index news at most twice per 100 ms per follower
 //     when idle (RAFT.md measured 5 ms -> 50 ms: 9.6 -> 5.9 messages/op).
 //
@@ -91,7 +94,7 @@ type Timing struct {
 var DefaultTiming = Timing{
 	Heartbeat:   200 * time.Millisecond,
 	Election:    200 * time.Millisecond,
-	LeaderLease: 150 * time.Millisecond,
+	LeaderLease: 200 * time.Millisecond,
 	Commit:      50 * time.Millisecond,
 	Apply:       800 * time.Millisecond,
 	LeaderWait:  500 * time.Millisecond,
@@ -106,7 +109,7 @@ func (t Timing) withDefaults() Timing {
 	if t.Heartbeat != 0 {
 		// A heartbeat timeout that was set carries the defaults that
 		// follow from it (raft wants election >= heartbeat >= lease).
-		d.Election, d.LeaderLease, d.RPC = t.Heartbeat, t.Heartbeat*3/4, t.Heartbeat/2
+		d.Election, d.LeaderLease, d.RPC = t.Heartbeat, t.Heartbeat, t.Heartbeat/2
 	}
 	hb := cmp.Or(t.Heartbeat, d.Heartbeat)
 	if t.HeartbeatRide == 0 {
@@ -224,6 +227,10 @@ func RunWith(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o O
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.ReadConsistency == replication.Lease && o.Timing.LeaderLease == 0 {
+		// The lease serves reads: keep it below a follower's election timer.
+		o.Timing.LeaderLease = cmp.Or(o.Timing.Heartbeat, DefaultTiming.Heartbeat) * 3 / 4
 	}
 	o.Timing = o.Timing.withDefaults()
 	s := &server{

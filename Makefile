@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin
 
-.PHONY: all build run test vet deps fuzz clean linkv bench-etcd
+.PHONY: all build run test vet deps fuzz soak clean linkv bench-etcd
 
 all: build
 
@@ -45,6 +45,12 @@ bench-etcd:
 FUZZTIME ?= 20s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
+
+# Long seeded simulations (make test runs 1000 seeds of the snapshot store):
+# the segment/manifest snapshot store under faults and crashes.
+SOAK_SNAPSHOT_SEEDS ?= 100000
+soak:
+	$(GO) test ./replication/snapshot -run 'TestSim$$' -count=1 -timeout 0 -snapshot.seeds $(SOAK_SNAPSHOT_SEEDS)
 
 clean:
 	rm -rf $(BIN)

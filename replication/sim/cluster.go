@@ -25,11 +25,22 @@ type Cluster struct {
 	addrs []raft.ServerAddress
 	nodes []*simNode
 
-	// life serialises lifecycle changes (start, crash, remove, wipe).
-	life sync.Mutex
+	// life serialises lifecycle changes (start, crash, remove, wipe). It
+	// is held across blocking work (a start writes to the disk, which
+	// sleeps), so it is a channel: a goroutine waiting on a sync.Mutex is
+	// not durably blocked, and synctest would never advance time for the
+	// holder's sleep.
+	life lifeLock
 	// closing tracks background shutdowns of crashed incarnations.
 	closing sync.WaitGroup
 }
+
+// lifeLock is a mutex made of a channel (see Cluster.life).
+type lifeLock struct{ ch chan struct{} }
+
+func newLifeLock() lifeLock { return lifeLock{ch: make(chan struct{}, 1)} }
+func (l lifeLock) Lock()    { l.ch <- struct{}{} }
+func (l lifeLock) Unlock()  { <-l.ch }
 
 // nodeState is a node's place in its lifecycle.
 type nodeState int
@@ -88,7 +99,7 @@ func (in incarnation) alive() bool {
 }
 
 func newCluster(opts Options, tr *Trace) *Cluster {
-	c := &Cluster{opts: opts, trace: tr, net: NewNetwork(opts.Seed, opts.RPCTimeout)}
+	c := &Cluster{opts: opts, trace: tr, net: NewNetwork(opts.Seed, opts.RPCTimeout), life: newLifeLock()}
 	for i := 0; i < opts.Nodes; i++ {
 		id := fmt.Sprint("n", i)
 		c.addrs = append(c.addrs, raft.ServerAddress(id))

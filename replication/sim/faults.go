@@ -22,7 +22,7 @@ const (
 	FaultCrash     FaultKind = "crash"     // cut a node's power, restart it after Dur
 	FaultPower     FaultKind = "power"     // cut every node's power, restart them after Dur
 	FaultTransfer  FaultKind = "transfer"  // leadership transfer
-	FaultMember    FaultKind = "member"    // remove a node, add it back blank after Dur
+	FaultMember    FaultKind = "member"    // remove a follower, add it back blank after Dur
 	FaultClock     FaultKind = "clock"     // move a node's clock by Delta for Dur
 	FaultSnapshot  FaultKind = "snapshot"  // snapshot a node and compact its log
 )
@@ -37,8 +37,9 @@ const (
 	ShapeRing      = "ring"       // every node sees a different majority
 )
 
-// Fault is one scheduled fault. Target is a node index, or -1 for "the
-// leader at that moment" (Alt when there is none): the schedule is fixed
+// Fault is one scheduled fault. Target is a node index, -1 for "the
+// leader at that moment" (Alt when there is none) or -2 for "a follower at
+// that moment" (Alt, or the next node if Alt leads): the schedule is fixed
 // by the seed, what it hits depends on the run.
 type Fault struct {
 	At, Dur        time.Duration
@@ -56,8 +57,11 @@ func (f Fault) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%7.3fs %-9s", f.At.Seconds(), f.Kind)
 	tgt := fmt.Sprintf("n%d", f.Target)
-	if f.Target < 0 {
+	switch f.Target {
+	case -1:
 		tgt = fmt.Sprintf("leader(else n%d)", f.Alt)
+	case -2:
+		tgt = fmt.Sprintf("follower(n%d or next)", f.Alt)
 	}
 	switch f.Kind {
 	case FaultPartition:
@@ -127,9 +131,10 @@ func Schedule(seed uint64, nodes int, d time.Duration) []Fault {
 			f.Kind = FaultTransfer
 			f.Target, f.Alt = -1, rng.IntN(nodes)
 		case r < 80:
+			// Never the leader itself: see executor.follower.
 			f.Kind = FaultMember
 			f.Dur = between(500*time.Millisecond, 5*time.Second)
-			f.Target, f.Alt = target(30)
+			f.Target, f.Alt = -2, rng.IntN(nodes)
 		case r < 88:
 			f.Kind = FaultClock
 			f.Dur = between(time.Second, 8*time.Second)
@@ -216,13 +221,32 @@ func (x *executor) later(f Fault, name string, do func()) {
 
 // resolve returns the node a fault targets now.
 func (x *executor) resolve(f Fault) int {
-	if f.Target >= 0 {
+	switch {
+	case f.Target >= 0:
 		return f.Target
+	case f.Target == -2:
+		return x.follower(f.Alt)
 	}
 	if i, _, ok := x.c.leader(); ok {
 		return i
 	}
 	return f.Alt
+}
+
+// follower returns alt, or the next node when alt is the leader.
+//
+// Membership faults never remove the leader itself: with hashicorp/raft
+// v1.8.0 a leader that appends its own removal and loses leadership
+// before the change commits keeps the newest log but, outside its latest
+// configuration, never campaigns again, and the others cannot win
+// without its vote: the cluster stays leaderless until an operator steps
+// in (seed 621, before this rule). Node.RemoveMember still lets a leader
+// remove itself (RAFT REMOVE); transferring leadership first avoids it.
+func (x *executor) follower(alt int) int {
+	if i, _, ok := x.c.leader(); ok && i == alt {
+		return (alt + 1) % len(x.c.nodes)
+	}
+	return alt
 }
 
 func (x *executor) starter(idx int, f Fault) func() {

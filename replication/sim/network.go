@@ -47,6 +47,28 @@ type Network struct {
 // NetStats counts messages (for reports and to tune the fault mix).
 type NetStats struct {
 	Sent, Dropped, Cut int64
+	// Calls by kind: what the run exercised.
+	AppendEntries, Votes, PreVotes, InstallSnapshots, TimeoutNows, Forwards int64
+}
+
+// Add adds o's counts to s.
+func (s *NetStats) Add(o NetStats) {
+	s.Sent += o.Sent
+	s.Dropped += o.Dropped
+	s.Cut += o.Cut
+	s.AppendEntries += o.AppendEntries
+	s.Votes += o.Votes
+	s.PreVotes += o.PreVotes
+	s.InstallSnapshots += o.InstallSnapshots
+	s.TimeoutNows += o.TimeoutNows
+	s.Forwards += o.Forwards
+}
+
+// count counts one call of a kind.
+func (n *Network) count(field *int64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	*field++
 }
 
 type link struct{ from, to raft.ServerAddress }

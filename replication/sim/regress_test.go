@@ -171,3 +171,45 @@ func exec(nd *replication.Node, args ...string) string {
 	nd.Execute(ctx, []*kv.Cmd{{Args: a, Proto: 2}}, w)
 	return string(w.Bytes())
 }
+
+// TestReadAcrossFollowerRemoval: a read barrier waiting for a follower's
+// heartbeat response when that follower is removed must still end. raft
+// never resolves a VerifyLeader future whose quorum included a removed
+// follower while the node stays leader, so the read actor hung, and every
+// later read on that leader with it (seed 260, where the hang also blocked
+// Close).
+func TestReadAcrossFollowerRemoval(t *testing.T) {
+	const readMax = 10 * time.Second // a barrier is bounded by ApplyTimeout (2s)
+	synctest.Test(t, func(t *testing.T) {
+		c, ld := startCluster(t, Options{Seed: 1})
+		defer c.shutdown()
+		li := -1
+		for i, sn := range c.nodes {
+			if sn.id == ld.sn.id {
+				li = i
+			}
+		}
+		a, b := (li+1)%3, (li+2)%3
+		// Two voters: every read barrier needs a's answer.
+		if err := ld.node.RemoveMember(c.nodes[b].id); err != nil {
+			t.Fatal(err)
+		}
+		c.net.Partition("cut", isolate(c.addrs[a], c.addrs))
+		got := make(chan string, 1)
+		go func() { got <- exec(ld.node, "GET", "k") }()
+		time.Sleep(20 * time.Millisecond) // the read waits for a's answer
+		if err := ld.node.RemoveMember(c.nodes[a].id); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case r := <-got:
+			t.Logf("read pending across the removal: %q", r)
+		case <-time.After(readMax):
+			t.Fatalf("a read pending when its quorum's follower was removed still waits after %s", readMax)
+		}
+		if r := exec(ld.node, "GET", "k"); r != "$-1\r\n" {
+			t.Fatalf("read on the single remaining voter: got %q, want %q", r, "$-1\r\n")
+		}
+		c.net.Heal("cut")
+	})
+}

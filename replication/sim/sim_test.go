@@ -16,21 +16,30 @@ import (
 )
 
 var (
-	flagSeeds    = flag.Int("sim.seeds", 200, "number of seeds TestSimulation runs")
-	flagFirst    = flag.Uint64("sim.first", 1, "first seed TestSimulation runs")
-	flagSeed     = flag.Int64("sim.seed", -1, "run only this seed (replay)")
-	flagDuration = flag.Duration("sim.duration", 30*time.Second, "virtual time of each run's faulty workload")
-	flagTrace    = flag.String("sim.trace", "", "directory for the traces of failing runs (default: a new temporary directory, kept)")
-	flagSkip     = flag.Bool("sim.skip-read-barrier", false, "replay with replication.Config.UnsafeSkipReadBarrier")
-	flagTraceAll = flag.Bool("sim.trace-all", false, "write the trace of passing runs too")
-	flagWallMax  = flag.Duration("sim.wall-max", 3*time.Minute, "wall time after which a run counts as stuck (its goroutines and trace are dumped)")
-	flagLying    = flag.Bool("sim.lying-log-store", false, "replay with a log store that acknowledges before it is durable")
+	flagSeeds     = flag.Int("sim.seeds", 200, "number of seeds TestSimulation runs")
+	flagFirst     = flag.Uint64("sim.first", 1, "first seed TestSimulation runs")
+	flagSeed      = flag.Int64("sim.seed", -1, "run only this seed (replay)")
+	flagDuration  = flag.Duration("sim.duration", 30*time.Second, "virtual time of each run's faulty workload")
+	flagTrace     = flag.String("sim.trace", "", "directory for the traces of failing runs (default: a new temporary directory, kept)")
+	flagSkip      = flag.Bool("sim.skip-read-barrier", false, "replay with replication.Config.UnsafeSkipReadBarrier")
+	flagTraceAll  = flag.Bool("sim.trace-all", false, "write the trace of passing runs too")
+	flagWallMax   = flag.Duration("sim.wall-max", 3*time.Minute, "wall time after which a run counts as stuck (its goroutines and trace are dumped)")
+	flagTraceLive = flag.Bool("sim.trace-live", false, "stream each run's events and raft logs to a file as they happen (for runs that die)")
+	flagLying     = flag.Bool("sim.lying-log-store", false, "replay with a log store that acknowledges before it is durable")
 )
 
 // simulate runs one seed in a synctest bubble and checks it.
 func simulate(t *testing.T, opts Options) (res *Result, fails []string, vis map[string]func(io.Writer) error) {
 	t.Helper()
 	opts.trace = newTrace()
+	if *flagTraceLive {
+		f, err := os.Create(filepath.Join(dirForTraces(), fmt.Sprintf("sim-seed-%d.live", opts.Seed)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		opts.trace.live = f
+	}
 	watchdog := time.AfterFunc(runWallMax, func() { stuck(opts) })
 	synctest.Test(t, func(t *testing.T) { res = Run(opts) })
 	watchdog.Stop()
@@ -46,9 +55,8 @@ var (
 	traceDir     string
 )
 
-// report writes a run's trace and logs where it is and how to replay it.
-func report(t *testing.T, res *Result, fails []string, vis map[string]func(io.Writer) error) {
-	t.Helper()
+// dirForTraces returns the directory traces go to.
+func dirForTraces() string {
 	traceDirOnce.Do(func() {
 		traceDir = *flagTrace
 		if traceDir == "" {
@@ -57,8 +65,15 @@ func report(t *testing.T, res *Result, fails []string, vis map[string]func(io.Wr
 				traceDir = os.TempDir()
 			}
 		}
+		os.MkdirAll(traceDir, 0o755)
 	})
-	path, err := res.WriteTrace(traceDir, fails, vis)
+	return traceDir
+}
+
+// report writes a run's trace and logs where it is and how to replay it.
+func report(t *testing.T, res *Result, fails []string, vis map[string]func(io.Writer) error) {
+	t.Helper()
+	path, err := res.WriteTrace(dirForTraces(), fails, vis)
 	if err != nil {
 		t.Logf("writing the trace: %v", err)
 	}
@@ -110,9 +125,12 @@ func TestSimulation(t *testing.T) {
 		}
 	}
 	var ops, failed atomic.Int64
+	var mu sync.Mutex
+	var net NetStats
 	start := time.Now()
 	t.Cleanup(func() {
-		t.Logf("%d seeds x %s virtual: %d operations, %d failed, %.1fs wall", len(seeds), *flagDuration, ops.Load(), failed.Load(), time.Since(start).Seconds())
+		t.Logf("%d seeds x %s virtual: %d operations, %d failed, %.1fs wall; messages %+v",
+			len(seeds), *flagDuration, ops.Load(), failed.Load(), time.Since(start).Seconds(), net)
 	})
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
@@ -120,6 +138,9 @@ func TestSimulation(t *testing.T) {
 			opts := Options{Seed: seed, Duration: *flagDuration, UnsafeSkipReadBarrier: *flagSkip, LyingLogStore: *flagLying}
 			res, fails, vis := simulate(t, opts)
 			ops.Add(int64(len(res.History)))
+			mu.Lock()
+			net.Add(res.Net)
+			mu.Unlock()
 			if len(fails) > 0 || *flagTraceAll {
 				report(t, res, fails, vis)
 			}

@@ -1,11 +1,10 @@
 package sim
 
 import (
-	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -26,17 +25,27 @@ type SnapshotDisk interface {
 	Wipe()
 }
 
-// NewInmemSnapshotDisk returns a SnapshotDisk on raft.InmemSnapshotStore.
-// InmemSnapshotStore lists a snapshot from Create on, and Cancel does not
-// remove it; so sinks buffer, and a snapshot reaches the store only when
-// its sink closes (RAFT.md: list only complete snapshots).
-func NewInmemSnapshotDisk() SnapshotDisk {
-	return &inmemSnapshotDisk{store: raft.NewInmemSnapshotStore()}
-}
+// NewInmemSnapshotDisk returns a SnapshotDisk of raft.InmemSnapshotStores,
+// one per snapshot, that behaves like the production FileSnapshotStore:
+//
+//   - a snapshot is listed only once its sink closed (InmemSnapshotStore
+//     alone lists it from Create on, and Cancel does not remove it);
+//   - List orders snapshots newest first by (term, index), and the newest
+//     snapshotRetain are kept. A follower may install a leader's snapshot
+//     older than one it took itself and compacted its log against; listing
+//     the latest created instead (what one InmemSnapshotStore keeps) made a
+//     restarted node restore the older one, find the entries after it
+//     compacted away, and panic in raft ("log not found"). Issue 6's store
+//     must order and retain the same way.
+func NewInmemSnapshotDisk() SnapshotDisk { return &inmemSnapshotDisk{} }
+
+// snapshotRetain is how many snapshots a disk keeps (the node's
+// FileSnapshotStore retains 3).
+const snapshotRetain = 3
 
 type inmemSnapshotDisk struct {
 	mu    sync.Mutex
-	store *raft.InmemSnapshotStore
+	snaps []*raft.InmemSnapshotStore // one complete snapshot each, newest first
 	gen   int
 }
 
@@ -56,7 +65,13 @@ func (d *inmemSnapshotDisk) Wipe() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.gen++
-	d.store = raft.NewInmemSnapshotStore()
+	d.snaps = nil
+}
+
+// metaOf returns the meta of a store's only snapshot.
+func metaOf(s *raft.InmemSnapshotStore) *raft.SnapshotMeta {
+	l, _ := s.List()
+	return l[0]
 }
 
 // inmemSnapshots is one incarnation's raft.SnapshotStore.
@@ -69,37 +84,47 @@ func (s *inmemSnapshots) Create(version raft.SnapshotVersion, index, term uint64
 	if version != 1 {
 		return nil, fmt.Errorf("sim: unsupported snapshot version %d", version)
 	}
-	return &snapshotSink{s: s, version: version, index: index, term: term, conf: conf, confIndex: confIndex, trans: trans,
-		id: fmt.Sprintf("%d-%d-%d", term, index, time.Now().UnixMilli())}, nil
+	// A store of its own, listed on the disk only once the sink closes.
+	st := raft.NewInmemSnapshotStore()
+	sink, err := st.Create(version, index, term, conf, confIndex, trans)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshotSink{s: s, st: st, sink: sink}, nil
 }
 
 func (s *inmemSnapshots) List() ([]*raft.SnapshotMeta, error) {
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
-	return s.d.store.List()
+	out := make([]*raft.SnapshotMeta, 0, len(s.d.snaps))
+	for _, st := range s.d.snaps {
+		m := *metaOf(st)
+		out = append(out, &m)
+	}
+	return out, nil
 }
 
 func (s *inmemSnapshots) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	s.d.mu.Lock()
 	defer s.d.mu.Unlock()
-	return s.d.store.Open(id)
+	for _, st := range s.d.snaps {
+		if metaOf(st).ID == id {
+			return st.Open(id)
+		}
+	}
+	return nil, nil, fmt.Errorf("sim: no snapshot %s", id)
 }
 
+// snapshotSink writes one snapshot into its own InmemSnapshotStore.
 type snapshotSink struct {
-	s         *inmemSnapshots
-	version   raft.SnapshotVersion
-	index     uint64
-	term      uint64
-	conf      raft.Configuration
-	confIndex uint64
-	trans     raft.Transport
-	id        string
-	buf       bytes.Buffer
-	done      bool
+	s    *inmemSnapshots
+	st   *raft.InmemSnapshotStore
+	sink raft.SnapshotSink
+	done bool
 }
 
-func (k *snapshotSink) Write(p []byte) (int, error) { return k.buf.Write(p) }
-func (k *snapshotSink) ID() string                  { return k.id }
+func (k *snapshotSink) Write(p []byte) (int, error) { return k.sink.Write(p) }
+func (k *snapshotSink) ID() string                  { return k.sink.ID() }
 
 func (k *snapshotSink) Cancel() error {
 	k.done = true
@@ -113,18 +138,28 @@ func (k *snapshotSink) Close() error {
 		return nil
 	}
 	k.done = true
+	if err := k.sink.Close(); err != nil {
+		return err
+	}
 	d := k.s.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.gen != k.s.gen {
-		return nil
+		return nil // power was cut: the snapshot never reached the disk
 	}
-	sink, err := d.store.Create(k.version, k.index, k.term, k.conf, k.confIndex, k.trans)
-	if err != nil {
-		return err
+	d.snaps = append(d.snaps, k.st)
+	sort.SliceStable(d.snaps, func(i, j int) bool {
+		a, b := metaOf(d.snaps[i]), metaOf(d.snaps[j])
+		if a.Term != b.Term {
+			return a.Term > b.Term
+		}
+		if a.Index != b.Index {
+			return a.Index > b.Index
+		}
+		return a.ID > b.ID
+	})
+	if len(d.snaps) > snapshotRetain {
+		d.snaps = d.snaps[:snapshotRetain]
 	}
-	if _, err := sink.Write(k.buf.Bytes()); err != nil {
-		return err
-	}
-	return sink.Close()
+	return nil
 }

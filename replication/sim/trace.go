@@ -19,6 +19,9 @@ type Trace struct {
 	logs   map[string]*tailBuffer
 	// dropped counts events past traceEventsMax.
 	dropped int
+	// live, when set, also receives every event and log line as it happens
+	// (debugging a run that dies, e.g. on a panic inside raft).
+	live io.Writer
 }
 
 const (
@@ -40,6 +43,9 @@ func (tr *Trace) Eventf(format string, args ...any) {
 	line := fmt.Sprintf("%10.3fs  ", tr.since().Seconds()) + fmt.Sprintf(format, args...)
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if tr.live != nil {
+		io.WriteString(tr.live, line+"\n")
+	}
 	if len(tr.events) >= traceEventsMax {
 		tr.dropped++
 		return
@@ -57,7 +63,7 @@ func (tr *Trace) NodeLog(id string, incarnation int) io.Writer {
 		tr.logs[id] = b
 	}
 	fmt.Fprintf(b, "---- %s incarnation %d starts at %.3fs\n", id, incarnation, tr.since().Seconds())
-	return &prefixWriter{tr: tr, b: b}
+	return &prefixWriter{tr: tr, b: b, id: id}
 }
 
 // WriteTo writes the events and node logs.
@@ -106,6 +112,7 @@ func (t *tailBuffer) bytes() []byte { return t.b }
 type prefixWriter struct {
 	tr *Trace
 	b  *tailBuffer
+	id string
 }
 
 func (p *prefixWriter) Write(b []byte) (int, error) {
@@ -114,5 +121,9 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	defer p.tr.mu.Unlock()
 	p.b.Write([]byte(stamp))
 	p.b.Write(b)
+	if p.tr.live != nil {
+		io.WriteString(p.tr.live, stamp+p.id+" ")
+		p.tr.live.Write(b)
+	}
 	return len(b), nil
 }

@@ -188,6 +188,7 @@ func (t *Transport) observeAppend(args *raft.AppendEntriesRequest) {
 // AppendEntries implements raft.Transport.
 func (t *Transport) AppendEntries(_ raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
 	t.observeAppend(args)
+	t.net.count(&t.net.stats.AppendEntries)
 	a := *args // raft's heartbeat loop reuses its request: send a copy
 	out, err := t.rpc(target, &a, nil, t.net.rpcTimeout)
 	if err != nil {
@@ -199,6 +200,7 @@ func (t *Transport) AppendEntries(_ raft.ServerID, target raft.ServerAddress, ar
 
 // RequestVote implements raft.Transport.
 func (t *Transport) RequestVote(_ raft.ServerID, target raft.ServerAddress, args *raft.RequestVoteRequest, resp *raft.RequestVoteResponse) error {
+	t.net.count(&t.net.stats.Votes)
 	a := *args
 	out, err := t.rpc(target, &a, nil, t.net.rpcTimeout)
 	if err != nil {
@@ -210,6 +212,7 @@ func (t *Transport) RequestVote(_ raft.ServerID, target raft.ServerAddress, args
 
 // RequestPreVote implements raft.WithPreVote.
 func (t *Transport) RequestPreVote(_ raft.ServerID, target raft.ServerAddress, args *raft.RequestPreVoteRequest, resp *raft.RequestPreVoteResponse) error {
+	t.net.count(&t.net.stats.PreVotes)
 	a := *args
 	out, err := t.rpc(target, &a, nil, t.net.rpcTimeout)
 	if err != nil {
@@ -226,6 +229,7 @@ const snapshotTimeoutFactor = 10
 // InstallSnapshot implements raft.Transport. The stream is read whole
 // before sending (RAFT.md: the follower copies exactly Size bytes).
 func (t *Transport) InstallSnapshot(_ raft.ServerID, target raft.ServerAddress, args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
+	t.net.count(&t.net.stats.InstallSnapshots)
 	buf := make([]byte, args.Size)
 	if _, err := io.ReadFull(data, buf); err != nil {
 		return fmt.Errorf("sim: read snapshot: %w", err)
@@ -241,6 +245,7 @@ func (t *Transport) InstallSnapshot(_ raft.ServerID, target raft.ServerAddress, 
 
 // TimeoutNow implements raft.Transport.
 func (t *Transport) TimeoutNow(_ raft.ServerID, target raft.ServerAddress, args *raft.TimeoutNowRequest, resp *raft.TimeoutNowResponse) error {
+	t.net.count(&t.net.stats.TimeoutNows)
 	a := *args
 	out, err := t.rpc(target, &a, nil, t.net.rpcTimeout)
 	if err != nil {
@@ -317,6 +322,7 @@ func (p *pipeline) AppendEntries(args *raft.AppendEntriesRequest, resp *raft.App
 		return nil, raft.ErrPipelineShutdown
 	}
 	p.t.observeAppend(args)
+	p.t.net.count(&p.t.net.stats.AppendEntries)
 	d, drop := p.t.net.plan()
 	if !p.t.net.reordering() {
 		p.mu.Lock()
@@ -414,6 +420,7 @@ func (t *Transport) Forward(ctx context.Context, leaderID string, payload []byte
 		case <-t.closeCh:
 		}
 	}
+	t.net.count(&t.net.stats.Forwards)
 	req := bytes.Clone(payload)
 	d, drop := t.net.plan()
 	if !wait(d) {

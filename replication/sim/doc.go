@@ -41,8 +41,7 @@
 // During the run (monitor): at most one leader per term (every
 // AppendEntries names its term and sender; the state is polled too);
 // committed log prefixes identical across nodes and incarnations; a node
-// incarnation's applied index never goes back (except the one case
-// hashicorp/raft allows, documented on monitor). Client replies must be
+// incarnation's applied index never goes back. Client replies must be
 // well formed and reads never uncertain. After the run (Result.Check,
 // outside the bubble): porcupine on each register's history (unknown
 // outcomes may take effect at any later time, or never); INCR counters and

@@ -20,20 +20,13 @@ import (
 //     that index once committed;
 //   - the applied index of a node incarnation never goes back.
 //
-// Two behaviours of hashicorp/raft v1.8.0 are told apart from violations
-// (and noted in the trace):
-//
-//   - after InstallSnapshot, raft compacts the follower's old log keeping
-//     TrailingLogs entries, which may be uncommitted entries of an old
-//     term at indexes below the snapshot. They are outside raft's log
-//     (below its last snapshot index) and never applied, so the prefix
-//     check skips indexes at or below the node's last snapshot index.
-//   - a follower whose log starts after a leader's nextIndex rejects
-//     AppendEntries ("failed to get previous log") until the leader sends
-//     its snapshot, which may be older than what the follower applied: the
-//     FSM restores it and re-applies the entries after it. Its applied index
-//     going back to exactly its new last snapshot index is that, not a
-//     violation.
+// One behaviour of hashicorp/raft v1.8.0 is told apart from a violation
+// (and noted in the trace): after InstallSnapshot, raft compacts the
+// follower's old log keeping TrailingLogs entries, which may be
+// uncommitted entries of an old term at indexes below the snapshot. They
+// are outside raft's log (below its last snapshot index) and never
+// applied, so the prefix check skips indexes at or below the node's last
+// snapshot index.
 type monitor struct {
 	c *Cluster
 
@@ -44,18 +37,7 @@ type monitor struct {
 	checked   map[incKey]uint64 // committed prefix checked up to
 	viol      []string
 	seen      map[string]bool // violations and notes already reported
-	regress   map[incKey]regression
 }
-
-// regression is an applied index seen going back, not yet explained.
-type regression struct {
-	from, to uint64
-	ticks    int
-}
-
-// regressTicksMax is how many ticks a regression may wait for raft to
-// record the snapshot that explains it.
-const regressTicksMax = 20
 
 type incKey struct {
 	id  string
@@ -80,7 +62,7 @@ const (
 
 func newMonitor(c *Cluster) *monitor {
 	return &monitor{c: c, leaders: map[uint64]string{}, committed: map[uint64]digest{},
-		applied: map[incKey]uint64{}, checked: map[incKey]uint64{}, seen: map[string]bool{}, regress: map[incKey]regression{}}
+		applied: map[incKey]uint64{}, checked: map[incKey]uint64{}, seen: map[string]bool{}}
 }
 
 // violation records a broken invariant.
@@ -152,29 +134,9 @@ func (m *monitor) check(commits bool) {
 		m.mu.Lock()
 		prev := m.applied[k]
 		m.applied[k] = a
-		p, pending := m.regress[k]
 		m.mu.Unlock()
 		if a < prev {
-			p, pending = regression{from: prev, to: a}, true
-		}
-		if pending {
-			// raft records the snapshot index just after the FSM restored
-			// it: give it a few ticks.
-			snap := lastSnapshotIndex(r)
-			m.mu.Lock()
-			delete(m.regress, k)
-			switch {
-			case snap == p.to:
-				m.mu.Unlock()
-				m.c.trace.Eventf("note: %s (incarnation %d) restored a snapshot at %d older than its applied index %d", sn.id, in.inc, p.to, p.from)
-			case p.ticks < regressTicksMax:
-				p.ticks++
-				m.regress[k] = p
-				m.mu.Unlock()
-			default:
-				m.mu.Unlock()
-				m.violation("applied index of %s (incarnation %d) went back from %d to %d (last snapshot %d)", sn.id, in.inc, p.from, p.to, snap)
-			}
+			m.violation("applied index of %s (incarnation %d) went back from %d to %d", sn.id, in.inc, prev, a)
 		}
 		if commits {
 			m.checkCommitted(k, in)

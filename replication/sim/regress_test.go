@@ -21,6 +21,8 @@ var regressions = []struct {
 }{
 	{Options{Seed: 461}, "Node.Close hung: raft shut down while the read barrier's VerifyLeader future sat in raft's buffered verify channel, which raft never resolves (TestCloseDuringReadRound)"},
 	{Options{Seed: 87, LyingLogStore: true}, "the proposer leaked a goroutine waiting on an apply future raft stranded at Shutdown (TestCloseUnderWriteLoad); the run itself fails its checks, the lying disk loses entries"},
+	{Options{Seed: 260}, "a read barrier's VerifyLeader never resolved after a follower of its quorum was removed: the read actor hung, and Close with it (TestReadAcrossFollowerRemoval)"},
+	{Options{Seed: 671}, "a follower's FSM restored a leader snapshot older than what it applied and stayed behind the commit index (replication TestFSMIgnoresOlderSnapshot)"},
 }
 
 func TestRegressions(t *testing.T) {

@@ -33,6 +33,17 @@ type Cluster struct {
 	life lifeLock
 	// closing tracks background shutdowns of crashed incarnations.
 	closing sync.WaitGroup
+
+	wmu         sync.Mutex
+	workarounds []string
+}
+
+// workaround records a known raft problem the run worked around.
+func (c *Cluster) workaround(what string) {
+	c.trace.Eventf("workaround: %s", what)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.workarounds = append(c.workarounds, what)
 }
 
 // lifeLock is a mutex made of a channel (see Cluster.life).
@@ -218,6 +229,20 @@ func (c *Cluster) Restart(i int) error {
 	return c.startLocked(i, false)
 }
 
+// leaderWaitMax bounds how long a membership fault waits for a leader.
+const leaderWaitMax = time.Second
+
+// waitLeader polls for a ready leader for up to max.
+func (c *Cluster) waitLeader(max time.Duration) (incarnation, bool) {
+	deadline := time.Now().Add(max)
+	for {
+		if _, ld, ok := c.leader(); ok || time.Now().After(deadline) {
+			return ld, ok
+		}
+		time.Sleep(caughtUpPoll)
+	}
+}
+
 // leader returns the up node that is a ready leader in the highest term.
 func (c *Cluster) leader() (int, incarnation, bool) {
 	best, bestTerm := -1, uint64(0)
@@ -235,20 +260,30 @@ func (c *Cluster) leader() (int, incarnation, bool) {
 }
 
 // Remove removes node i from the configuration through the leader; once
-// removed it is shut down and its disks wiped.
+// removed it is shut down and its disks wiped. When the removal's outcome
+// is unknown (leadership lost while committing), it asks the leaders that
+// follow until one shows a committed configuration with or without the
+// node, as a careful operator would: a removed node left running with its
+// old data never learns of its removal, and if a blank node later joins at
+// an address its stale configuration lists, the blank node (which grants
+// any vote while it has no configuration) can make it a second leader of
+// the same term (seed 949, before this rule).
 func (c *Cluster) Remove(i int) error {
 	if c.state(i) != stateUp {
 		return nil
 	}
-	_, ld, ok := c.leader()
+	ld, ok := c.waitLeader(leaderWaitMax)
 	if !ok {
 		return errors.New("no leader")
 	}
-	if err := c.caughtUp(ld); err != nil {
+	if err := c.waitCaughtUp(ld); err != nil {
 		return err
 	}
 	if err := ld.node.RemoveMember(c.nodes[i].id); err != nil {
-		return err
+		if removed, known := c.confirmMembership(i); !known || !removed {
+			return fmt.Errorf("%w (removed %v, known %v)", err, removed, known)
+		}
+		c.trace.Eventf("removal of %s committed although RemoveMember said: %v", c.nodes[i].id, err)
 	}
 	c.life.Lock()
 	defer c.life.Unlock()
@@ -256,6 +291,34 @@ func (c *Cluster) Remove(i int) error {
 		c.stopLocked(i, stateRemoved, false)
 	}
 	return nil
+}
+
+// confirmMax bounds how long confirmMembership asks leaders.
+const confirmMax = 10 * time.Second
+
+// confirmMembership reports whether node i is out of the configuration, as
+// soon as a leader shows a committed configuration (known false when none
+// did within confirmMax).
+func (c *Cluster) confirmMembership(i int) (removed, known bool) {
+	deadline := time.Now().Add(confirmMax)
+	for time.Now().Before(deadline) {
+		time.Sleep(convergePoll)
+		_, ld, ok := c.leader()
+		if !ok {
+			continue
+		}
+		r := ld.node.Raft()
+		f := r.GetConfiguration()
+		if f.Error() != nil || r.CommitIndex() < r.LastIndex() {
+			continue // the latest configuration may not be committed yet
+		}
+		in := false
+		for _, s := range f.Configuration().Servers {
+			in = in || s.Address == c.addrs[i]
+		}
+		return !in, true
+	}
+	return false, false
 }
 
 // state returns node i's lifecycle state.
@@ -276,30 +339,34 @@ func (c *Cluster) Readd(ctx context.Context, i int) error {
 		}
 	}
 	c.life.Unlock()
-	_, ld, ok := c.leader()
+	ld, ok := c.waitLeader(leaderWaitMax)
 	if !ok {
 		return errors.New("no leader")
 	}
-	if err := c.caughtUp(ld); err != nil {
+	if err := c.waitCaughtUp(ld); err != nil {
 		return err
 	}
 	return ld.node.AddMember(ctx, c.nodes[i].id, string(c.addrs[i]), "")
 }
 
 // caughtUp returns an error unless every member of the leader's latest
-// configuration is running and has committed it. Membership changes wait
-// for that, as an operator would: hashicorp/raft (since #526) rejects
-// votes from servers missing from the voter's own latest configuration,
-// so a change made while a member lags behind the previous one can leave
-// a configuration no candidate can win (seen with a leader removing
-// itself: the remaining voters were a lagging node that never learnt of a
-// re-added one, and that re-added node).
+// configuration is running and has committed everything the leader holds
+// (so the configuration too: raft's GetConfiguration does not say at which
+// index it is). Membership changes wait for that, as an operator would:
+// hashicorp/raft (since #526) rejects votes from servers missing from the
+// voter's own latest configuration, so a change made while a member lags
+// behind the previous one can leave a configuration no candidate can win
+// (seeds 374 and 158: a lagging node that never learnt of a re-added one).
 func (c *Cluster) caughtUp(ld incarnation) error {
-	f := ld.node.Raft().GetConfiguration()
+	r := ld.node.Raft()
+	f := r.GetConfiguration()
 	if err := f.Error(); err != nil {
 		return err
 	}
-	idx := f.Index()
+	ci, li := r.CommitIndex(), r.LastIndex()
+	if ci < li {
+		return fmt.Errorf("leader has uncommitted entries (commit %d, last %d)", ci, li)
+	}
 	for _, s := range f.Configuration().Servers {
 		for i, a := range c.addrs {
 			if s.Address != a {
@@ -309,12 +376,31 @@ func (c *Cluster) caughtUp(ld incarnation) error {
 			if !ok {
 				return fmt.Errorf("member %s is down", a)
 			}
-			if ci := in.node.Raft().CommitIndex(); ci < idx {
-				return fmt.Errorf("member %s has committed %d, below the configuration at %d", a, ci, idx)
+			if mci := in.node.Raft().CommitIndex(); mci < ci {
+				return fmt.Errorf("member %s has committed %d, the leader %d", a, mci, ci)
 			}
 		}
 	}
 	return nil
+}
+
+// caughtUpMax bounds waitCaughtUp; caughtUpPoll is its poll period.
+const (
+	caughtUpMax  = time.Second
+	caughtUpPoll = 5 * time.Millisecond
+)
+
+// waitCaughtUp polls caughtUp until it holds (under load the leader
+// usually has an entry in flight) or caughtUpMax passed.
+func (c *Cluster) waitCaughtUp(ld incarnation) error {
+	deadline := time.Now().Add(caughtUpMax)
+	for {
+		err := c.caughtUp(ld)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(caughtUpPoll)
+	}
 }
 
 // members returns the leader's configuration, by node index.

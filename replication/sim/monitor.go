@@ -68,13 +68,13 @@ func newMonitor(c *Cluster) *monitor {
 // violation records a broken invariant.
 func (m *monitor) violation(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	m.c.trace.Eventf("VIOLATION %s", msg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.seen[msg] {
 		return
 	}
 	m.seen[msg] = true
+	m.c.trace.Eventf("VIOLATION %s", msg)
 	if len(m.viol) < violMax {
 		m.viol = append(m.viol, fmt.Sprintf("at %.3fs: %s", m.c.trace.since().Seconds(), msg))
 	}

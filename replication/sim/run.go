@@ -85,6 +85,9 @@ const (
 	// polls in a row must agree.
 	convergePoll   = 50 * time.Millisecond
 	convergeStable = 4
+	// healSnapshotAfter is how long healing waits before snapshotting the
+	// leader to end the InstallSnapshot livelock (see heal).
+	healSnapshotAfter = 5 * time.Second
 )
 
 // Result is what a run produced; Check judges it.
@@ -98,6 +101,8 @@ type Result struct {
 	Violations []string
 	Trace      *Trace
 	Net        NetStats
+	// Workarounds lists the known raft problems the run worked around.
+	Workarounds []string
 	// Virtual is the virtual time the run took, healing included.
 	Virtual time.Duration
 	final   finalState
@@ -187,6 +192,7 @@ func Run(opts Options) *Result {
 	res.History = h.Ops()
 	res.Violations = c.mon.violations()
 	res.Net = c.net.Stats()
+	res.Workarounds = c.workarounds
 	res.Virtual = tr.since()
 	tr.Eventf("run over: %d operations, network %+v", len(res.History), res.Net)
 	return res
@@ -204,9 +210,11 @@ func (c *Cluster) heal() error {
 			return err
 		}
 	}
-	deadline := time.Now().Add(healMax)
+	start := time.Now()
+	deadline := start.Add(healMax)
 	stable := 0
 	var why string
+	snapshotted := false
 	for time.Now().Before(deadline) {
 		time.Sleep(convergePoll)
 		_, ld, ok := c.leader()
@@ -250,6 +258,17 @@ func (c *Cluster) heal() error {
 			}
 		} else {
 			why, stable = w, 0
+			if !snapshotted && time.Since(start) > healSnapshotAfter {
+				// hashicorp/raft#697 family: a follower whose log goes past
+				// the leader's snapshot but lacks the snapshot's last entry
+				// (compacted against its own newer snapshot) rejects every
+				// AppendEntries after installing it, and gets it again,
+				// forever. A leader snapshot past the follower's log ends
+				// it, as an operator would (RAFT SNAPSHOT).
+				snapshotted = true
+				err := ld.node.TakeSnapshot()
+				c.workaround(fmt.Sprintf("heal stalled (%s): leader %s snapshot: %v", why, ld.sn.id, err))
+			}
 		}
 	}
 	c.describe()

@@ -124,13 +124,13 @@ func TestSimulation(t *testing.T) {
 			seeds = append(seeds, *flagFirst+uint64(i))
 		}
 	}
-	var ops, failed atomic.Int64
+	var ops, failed, workarounds atomic.Int64
 	var mu sync.Mutex
 	var net NetStats
 	start := time.Now()
 	t.Cleanup(func() {
-		t.Logf("%d seeds x %s virtual: %d operations, %d failed, %.1fs wall; messages %+v",
-			len(seeds), *flagDuration, ops.Load(), failed.Load(), time.Since(start).Seconds(), net)
+		t.Logf("%d seeds x %s virtual: %d operations, %d failed, %d raft livelocks worked around, %.1fs wall; messages %+v",
+			len(seeds), *flagDuration, ops.Load(), failed.Load(), workarounds.Load(), time.Since(start).Seconds(), net)
 	})
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
@@ -138,6 +138,7 @@ func TestSimulation(t *testing.T) {
 			opts := Options{Seed: seed, Duration: *flagDuration, UnsafeSkipReadBarrier: *flagSkip, LyingLogStore: *flagLying}
 			res, fails, vis := simulate(t, opts)
 			ops.Add(int64(len(res.History)))
+			workarounds.Add(int64(len(res.Workarounds)))
 			mu.Lock()
 			net.Add(res.Net)
 			mu.Unlock()

@@ -115,14 +115,14 @@ func (n *Node) AddMember(ctx context.Context, id, raftAddr, clientAddr string) e
 		return ErrNotLeader
 	}
 	if clientAddr != "" {
-		if err := n.raft.Apply(encodeMeta(id, clientAddr), n.cfg.ApplyTimeout).Error(); err != nil {
+		if err := awaitFuture(n.raft.Apply(encodeMeta(id, clientAddr), n.cfg.ApplyTimeout), n.stop); err != nil {
 			return err
 		}
 	}
 	if clientAddr == "" {
-		return n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout).Error()
+		return awaitFuture(n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout), n.stop)
 	}
-	if err := n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout).Error(); err != nil {
+	if err := awaitFuture(n.raft.AddNonvoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout), n.stop); err != nil {
 		return err
 	}
 	target := n.raft.CommitIndex()
@@ -142,7 +142,7 @@ func (n *Node) AddMember(ctx context.Context, id, raftAddr, clientAddr string) e
 			return errShutdown
 		}
 	}
-	return n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout).Error()
+	return awaitFuture(n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(raftAddr), 0, n.cfg.ApplyTimeout), n.stop)
 }
 
 // RemoveMember removes a server from the configuration.
@@ -150,7 +150,7 @@ func (n *Node) RemoveMember(id string) error {
 	if n.raft.State() != raft.Leader {
 		return ErrNotLeader
 	}
-	return n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout).Error()
+	return awaitFuture(n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout), n.stop)
 }
 
 // TransferLeadership hands leadership to id, or to the most up-to-date
@@ -160,7 +160,7 @@ func (n *Node) TransferLeadership(id string) error {
 		return ErrNotLeader
 	}
 	if id == "" {
-		return n.raft.LeadershipTransfer().Error()
+		return awaitFuture(n.raft.LeadershipTransfer(), n.stop)
 	}
 	cf := n.raft.GetConfiguration()
 	if err := cf.Error(); err != nil {
@@ -168,14 +168,14 @@ func (n *Node) TransferLeadership(id string) error {
 	}
 	for _, s := range cf.Configuration().Servers {
 		if string(s.ID) == id {
-			return n.raft.LeadershipTransferToServer(s.ID, s.Address).Error()
+			return awaitFuture(n.raft.LeadershipTransferToServer(s.ID, s.Address), n.stop)
 		}
 	}
 	return fmt.Errorf("replication: no member %q", id)
 }
 
 // TakeSnapshot snapshots the state machine now and compacts the log.
-func (n *Node) TakeSnapshot() error { return n.raft.Snapshot().Error() }
+func (n *Node) TakeSnapshot() error { return awaitFuture(n.raft.Snapshot(), n.stop) }
 
 // LeaderClientAddr returns the leader's client address, "" when unknown.
 func (n *Node) LeaderClientAddr() string {

@@ -61,6 +61,9 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	out := make([]interface{}, len(logs))
 	f.mu.Lock()
 	for i, l := range logs {
+		if l.Index <= f.applied.Load() {
+			continue // re-sent after an older snapshot was installed: see Restore
+		}
 		if l.Type == raft.LogCommand {
 			if len(l.Data) > 0 && l.Data[0] == entryMeta {
 				if id, addr, err := decodeMeta(l.Data); err == nil {
@@ -134,12 +137,25 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 }
 
 // Restore implements raft.FSM: it replaces the machine with the snapshot's.
+//
+// A snapshot older than what the FSM already applied is ignored. raft
+// installs a leader's snapshot on a follower that may have applied past it
+// (a follower rejects AppendEntries whose previous entry it compacted away,
+// until the leader sends its snapshot), then re-sends the entries after the
+// snapshot, which ApplyBatch skips. Both are prefixes of the same committed
+// log, so nothing is lost; going back instead left the FSM behind the
+// commit index until the next entry committed, and its applied index going
+// back (found by replication/sim, seed 671).
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	br := bufio.NewReader(rc)
 	applied, nodes, err := decodeSnapshotHeader(br)
 	if err != nil {
 		return fmt.Errorf("replication: restore: %w", err)
+	}
+	if applied < f.applied.Load() {
+		io.Copy(io.Discard, br)
+		return nil
 	}
 	m := kv.NewMachine()
 	if err := m.Restore(br); err != nil {

@@ -286,7 +286,7 @@ func (n *Node) registerClientAddr() {
 	}
 	// Best effort: a failure is retried at the next leadership change, and
 	// followers answer CLUSTERDOWN meanwhile.
-	n.raft.Apply(encodeMeta(n.cfg.ID, n.cfg.ClientAddr), n.cfg.ApplyTimeout).Error()
+	awaitFuture(n.raft.Apply(encodeMeta(n.cfg.ID, n.cfg.ClientAddr), n.cfg.ApplyTimeout), n.stop)
 }
 
 // registerWithLeader sends this follower's client address to the leader
@@ -399,7 +399,7 @@ func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error
 		if n.raft.State() != raft.Leader {
 			return nil, ErrNotLeader
 		}
-		return nil, n.raft.Apply(payload, n.cfg.ApplyTimeout).Error()
+		return nil, awaitFuture(n.raft.Apply(payload, n.cfg.ApplyTimeout), n.stop)
 	}
 	_, cmds, err := decodeEntry(payload)
 	if err != nil {

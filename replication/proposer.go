@@ -260,7 +260,7 @@ func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
 	// Apply's timeout bounds only the enqueue (RAFT.md); bound the commit
 	// wait ourselves. Either way, once enqueued the outcome is unknown.
 	errc := make(chan error, 1)
-	go func() { errc <- f.Error() }()
+	go func() { errc <- awaitFuture(f, p.stop) }()
 	var err error
 	select {
 	case err = <-errc:

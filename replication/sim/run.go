@@ -1,0 +1,493 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"redraft/replication"
+)
+
+// Options describe one run. Zero fields take defaults, some drawn from the seed.
+type Options struct {
+	Seed uint64
+	// Nodes is the cluster size (default: 5 for one seed in four, else 3).
+	Nodes int
+	// Duration is the virtual time of the faulty workload (default 30s);
+	// healing and the final checks follow it.
+	Duration time.Duration
+	// RegisterClients and RedisClients are the workload's processes (default 4 and 2).
+	RegisterClients, RedisClients int
+	// RPCTimeout bounds a Raft RPC (default 100ms, below the heartbeat timeout).
+	RPCTimeout time.Duration
+	// SnapshotThreshold and TrailingLogs go to replication.Config (default:
+	// drawn from the seed, often small so lagging nodes need InstallSnapshot).
+	SnapshotThreshold, TrailingLogs uint64
+	ReadConsistency                 replication.ReadConsistency
+	// NoFaults runs the workload on a healthy cluster.
+	NoFaults bool
+	// NewSnapshotDisk makes each node's snapshot storage (default NewInmemSnapshotDisk).
+	NewSnapshotDisk func() SnapshotDisk
+
+	// Bugs the simulation must catch (tests set them).
+
+	// UnsafeSkipReadBarrier sets replication.Config.UnsafeSkipReadBarrier.
+	UnsafeSkipReadBarrier bool
+	// LyingLogStore makes every disk acknowledge log writes before they are durable.
+	LyingLogStore bool
+
+	// trace, when set, receives the run's events (the test harness keeps
+	// it to write the trace of a run that got stuck).
+	trace *Trace
+}
+
+func (o *Options) defaults() {
+	rng := rand.New(rand.NewPCG(o.Seed, 0x0b75))
+	if o.Nodes == 0 {
+		o.Nodes = 3
+		if o.Seed%4 == 3 {
+			o.Nodes = 5
+		}
+	}
+	if o.Duration == 0 {
+		o.Duration = 30 * time.Second
+	}
+	if o.RegisterClients == 0 && o.RedisClients == 0 {
+		o.RegisterClients, o.RedisClients = 4, 2
+	}
+	if o.RPCTimeout == 0 {
+		o.RPCTimeout = 100 * time.Millisecond
+	}
+	if o.TrailingLogs == 0 {
+		o.TrailingLogs = []uint64{8, 32, 256, 10240}[rng.IntN(4)]
+	}
+	if o.SnapshotThreshold == 0 {
+		o.SnapshotThreshold = []uint64{16, 128, 8192}[rng.IntN(3)]
+	}
+}
+
+// Settling after the faulty phase.
+const (
+	// healMax bounds the wait for every node to be back in the
+	// configuration and for the logs to converge; past it the run fails
+	// (a liveness violation).
+	healMax = 30 * time.Second
+	// convergePoll is how often convergence is polled; convergeStable
+	// polls in a row must agree.
+	convergePoll   = 50 * time.Millisecond
+	convergeStable = 4
+	// healSnapshotAfter is how long healing waits before snapshotting the
+	// leader to end the InstallSnapshot livelock (see heal).
+	healSnapshotAfter = 5 * time.Second
+)
+
+// Result is what a run produced; Check judges it.
+type Result struct {
+	Opts     Options
+	Schedule []Fault
+	History  []*Op
+	// Violations are invariants broken during the run or at its end
+	// (leaders, committed prefixes, applied indexes, replies, convergence,
+	// snapshot identity).
+	Violations []string
+	Trace      *Trace
+	Net        NetStats
+	// Workarounds lists the known raft problems the run worked around.
+	Workarounds []string
+	// Virtual is the virtual time the run took, healing included.
+	Virtual time.Duration
+	final   finalState
+}
+
+type finalState struct {
+	counters map[string]int64
+	lists    map[string][]string
+}
+
+// Run runs one simulation. It must be called inside a synctest bubble
+// (synctest.Test): every goroutine it starts ends before it returns.
+func Run(opts Options) *Result {
+	opts.defaults()
+	tr := opts.trace
+	if tr == nil {
+		tr = newTrace()
+	}
+	tr.start = time.Now()
+	res := &Result{Opts: opts, Trace: tr, Schedule: Schedule(opts.Seed, opts.Nodes, opts.Duration)}
+	if opts.NoFaults {
+		res.Schedule = nil
+	}
+	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, lying log store %v, skip read barrier %v",
+		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
+	for _, f := range res.Schedule {
+		tr.Eventf("schedule %s", f)
+	}
+	c := newCluster(opts, tr)
+	c.life.Lock()
+	for i := range c.nodes {
+		if err := c.startLocked(i, true); err != nil {
+			c.life.Unlock()
+			c.mon.violation("%v", err)
+			c.shutdown()
+			res.Violations = c.mon.violations()
+			return res
+		}
+	}
+	c.life.Unlock()
+
+	stopMon := make(chan struct{})
+	var monDone sync.WaitGroup
+	monDone.Add(1)
+	go func() {
+		defer monDone.Done()
+		c.mon.run(stopMon)
+	}()
+
+	h := newHistory()
+	stopClients := make(chan struct{})
+	var clients sync.WaitGroup
+	for i := 0; i < opts.RegisterClients+opts.RedisClients; i++ {
+		cl := &client{id: i, redis: i >= opts.RegisterClients, rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), c: c, h: h, last: map[string]string{}}
+		clients.Add(1)
+		go func() {
+			defer clients.Done()
+			cl.run(stopClients)
+		}()
+	}
+
+	x := &executor{c: c, start: tr.start}
+	stopFaults := make(chan struct{})
+	var faults sync.WaitGroup
+	faults.Add(1)
+	go func() {
+		defer faults.Done()
+		x.run(res.Schedule, stopFaults)
+	}()
+
+	time.Sleep(opts.Duration)
+	close(stopFaults)
+	faults.Wait()
+	close(stopClients)
+	clients.Wait()
+	tr.Eventf("workload over: healing")
+
+	if err := c.heal(); err != nil {
+		c.mon.violation("after healing: %v", err)
+	} else {
+		res.final = c.finalReads(h)
+		c.compareSnapshots()
+	}
+	close(stopMon)
+	monDone.Wait()
+	c.shutdown()
+	res.History = h.Ops()
+	res.Violations = c.mon.violations()
+	res.Net = c.net.Stats()
+	res.Workarounds = c.workarounds
+	res.Virtual = tr.since()
+	tr.Eventf("run over: %d operations, network %+v", len(res.History), res.Net)
+	return res
+}
+
+// heal removes every fault, brings every node back into the configuration
+// and waits until all logs and state machines agree.
+func (c *Cluster) heal() error {
+	c.net.HealAll()
+	for _, sn := range c.nodes {
+		sn.clockMs.Store(0)
+	}
+	for i := range c.nodes {
+		if err := c.Restart(i); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	deadline := start.Add(healMax)
+	stable := 0
+	var why string
+	snapshotted := false
+	for time.Now().Before(deadline) {
+		time.Sleep(convergePoll)
+		_, ld, ok := c.leader()
+		if !ok {
+			why, stable = "no leader", 0
+			continue
+		}
+		conf, err := c.members(ld)
+		if err != nil {
+			why, stable = err.Error(), 0
+			continue
+		}
+		missing := false
+		for i, sn := range c.nodes {
+			in, up := sn.current()
+			if conf[i] && up && in.node.Raft().State() != raft.Shutdown {
+				continue
+			}
+			missing = true
+			why = fmt.Sprintf("%s is not a running member", sn.id)
+			// Not a member (or shut down): start it blank and add it.
+			c.life.Lock()
+			if st := c.nodes[i].state; st != stateRemoved {
+				c.stopLocked(i, stateRemoved, false)
+			}
+			c.life.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := c.Readd(ctx, i)
+			cancel()
+			c.trace.Eventf("heal: re-add %s: %v", sn.id, err)
+		}
+		if missing {
+			stable = 0
+			continue
+		}
+		if ok, w := c.converged(); ok {
+			stable++
+			if stable >= convergeStable {
+				c.trace.Eventf("healed and converged")
+				return nil
+			}
+		} else {
+			why, stable = w, 0
+			if !snapshotted && time.Since(start) > healSnapshotAfter {
+				// hashicorp/raft#697 family: a follower whose log goes past
+				// the leader's snapshot but lacks the snapshot's last entry
+				// (compacted against its own newer snapshot) rejects every
+				// AppendEntries after installing it, and gets it again,
+				// forever. A leader snapshot past the follower's log ends
+				// it, as an operator would (RAFT SNAPSHOT).
+				snapshotted = true
+				err := ld.node.TakeSnapshot()
+				c.workaround(fmt.Sprintf("heal stalled (%s): leader %s snapshot: %v", why, ld.sn.id, err))
+			}
+		}
+	}
+	c.describe()
+	return fmt.Errorf("no convergence within %s: %s", healMax, why)
+}
+
+// describe records every node's raft state in the trace.
+func (c *Cluster) describe() {
+	for i, sn := range c.nodes {
+		in, ok := sn.current()
+		if !ok {
+			c.trace.Eventf("state of %s: %s", sn.id, c.state(i))
+			continue
+		}
+		st := in.node.Raft().Stats()
+		c.trace.Eventf("state of %s (incarnation %d): %s term %s last %s commit %s applied %s snapshot %s configuration %s (index %s)",
+			sn.id, in.inc, st["state"], st["term"], st["last_log_index"], st["commit_index"], st["applied_index"],
+			st["last_snapshot_index"], st["latest_configuration"], st["latest_configuration_index"])
+	}
+}
+
+// converged reports whether every node holds the same log, fully
+// committed, and the same applied index.
+func (c *Cluster) converged() (bool, string) {
+	var last, applied uint64
+	for i, sn := range c.nodes {
+		in, ok := sn.current()
+		if !ok {
+			return false, sn.id + " is down"
+		}
+		r := in.node.Raft()
+		li, ci, ai := r.LastIndex(), r.CommitIndex(), in.node.AppliedIndex()
+		if i == 0 {
+			last, applied = li, ai
+		}
+		if li != last || ci != li || ai != applied {
+			return false, fmt.Sprintf("%s: last %d commit %d applied %d, %s: last %d applied %d", sn.id, li, ci, ai, c.nodes[0].id, last, applied)
+		}
+	}
+	return true, ""
+}
+
+// finalReads reads every key through the leader once the cluster healed:
+// the registers join the history, counters and lists give the final state.
+func (c *Cluster) finalReads(h *History) finalState {
+	fs := finalState{counters: map[string]int64{}, lists: map[string][]string{}}
+	cl := &client{id: -1, c: c, h: h, last: map[string]string{}}
+	read := func(op *Op, args ...string) bool {
+		deadline := time.Now().Add(healMax)
+		for time.Now().Before(deadline) {
+			_, ld, ok := c.leader()
+			if ok {
+				o := *op
+				cl.do(ld, []req{{&o, args}})
+				if o.Outcome == Ok {
+					*op = o
+					return true
+				}
+			}
+			time.Sleep(convergePoll)
+		}
+		c.mon.violation("final %s of %s failed for %s", op.Kind, op.Key, healMax)
+		return false
+	}
+	for _, k := range registerKeys {
+		read(&Op{Kind: Get, Key: k}, "GET", k)
+	}
+	for _, k := range counterKeys {
+		op := &Op{Kind: ReadCtr, Key: k}
+		if read(op, "GET", k) {
+			fs.counters[k] = op.N
+		}
+	}
+	for _, k := range listKeys {
+		op := &Op{Kind: ReadList, Key: k}
+		if read(op, "LRANGE", k, "0", "-1") {
+			fs.lists[k] = op.List
+		}
+	}
+	return fs
+}
+
+// snapshotAttempts bounds how often compareSnapshots retries when the log
+// moved while it snapshotted the nodes (active expiry may still propose).
+const snapshotAttempts = 5
+
+// compareSnapshots snapshots every node and checks that their state
+// machines serialise to the same bytes.
+func (c *Cluster) compareSnapshots() {
+	for attempt := 0; attempt < snapshotAttempts; attempt++ {
+		if attempt > 0 {
+			if err := c.heal(); err != nil {
+				c.mon.violation("snapshot comparison: %v", err)
+				return
+			}
+		}
+		snaps := make([][]byte, len(c.nodes))
+		idx := make([]uint64, len(c.nodes))
+		for i, sn := range c.nodes {
+			b, index, err := c.snapshot(sn)
+			if err != nil {
+				c.mon.violation("snapshot of %s: %v", sn.id, err)
+				return
+			}
+			snaps[i], idx[i] = b, index
+		}
+		same := true
+		for i := range idx {
+			same = same && idx[i] == idx[0]
+		}
+		if !same {
+			c.trace.Eventf("snapshots at different indexes %v: the log moved, again", idx)
+			continue
+		}
+		for i := 1; i < len(snaps); i++ {
+			if !bytes.Equal(snaps[i], snaps[0]) {
+				off := 0
+				for off < len(snaps[i]) && off < len(snaps[0]) && snaps[i][off] == snaps[0][off] {
+					off++
+				}
+				c.mon.violation("state machines differ after healing: %s and %s snapshots at index %d differ (%d and %d bytes, first difference at byte %d)",
+					c.nodes[0].id, c.nodes[i].id, idx[0], len(snaps[0]), len(snaps[i]), off)
+			}
+		}
+		c.trace.Eventf("snapshots compared: %d bytes at index %d", len(snaps[0]), idx[0])
+		return
+	}
+	c.mon.violation("snapshot comparison: the log kept moving in %d attempts", snapshotAttempts)
+}
+
+// snapshot takes a snapshot of a node and returns its bytes and index.
+func (c *Cluster) snapshot(sn *simNode) ([]byte, uint64, error) {
+	in, ok := sn.current()
+	if !ok {
+		return nil, 0, errors.New("node is down")
+	}
+	if err := in.node.TakeSnapshot(); err != nil && !errors.Is(err, raft.ErrNothingNewToSnapshot) {
+		return nil, 0, err
+	}
+	metas, err := in.snap.List()
+	if err != nil || len(metas) == 0 {
+		return nil, 0, fmt.Errorf("none listed (%v)", err)
+	}
+	meta, rc, err := in.snap.Open(metas[0].ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return b, meta.Index, err
+}
+
+// Check judges a run: the invariant violations, then the history against
+// the models (porcupine for registers, reference models for counters and
+// lists). Call it outside the synctest bubble.
+func (r *Result) Check() (fails, notes []string, vis map[string]func(io.Writer) error) {
+	fails = append(fails, r.Violations...)
+	if r.final.counters == nil {
+		return fails, notes, nil // no final state: the violations say why
+	}
+	rf, notes, vis := checkRegisters(r.History)
+	fails = append(fails, rf...)
+	fails = append(fails, checkCounters(r.History, r.final.counters)...)
+	fails = append(fails, checkLists(r.History, r.final.lists)...)
+	return fails, notes, vis
+}
+
+// WriteTrace writes the run's full trace into dir: the schedule, the
+// violations and failures, the history and every node's raft log, plus a
+// porcupine timeline per non-linearizable register. It returns the trace
+// file's path.
+func (r *Result) WriteTrace(dir string, fails []string, vis map[string]func(io.Writer) error) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	base := filepath.Join(dir, fmt.Sprintf("sim-seed-%d", r.Opts.Seed))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "redraft replication/sim trace, seed %d\n", r.Opts.Seed)
+	fmt.Fprintf(&b, "options: %+v\n", r.Opts)
+	fmt.Fprintf(&b, "replay: %s\n\n== failures\n", ReplayCommand(r.Opts))
+	for _, f := range fails {
+		fmt.Fprintln(&b, f)
+	}
+	fmt.Fprintf(&b, "\n== schedule\n")
+	for _, f := range r.Schedule {
+		fmt.Fprintln(&b, f)
+	}
+	fmt.Fprintf(&b, "\n== history (%d operations; [call..return] are logical times)\n", len(r.History))
+	for _, op := range r.History {
+		fmt.Fprintln(&b, op)
+	}
+	fmt.Fprintln(&b)
+	r.Trace.WriteTo(&b)
+	path := base + ".trace"
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	for key, v := range vis {
+		f, err := os.Create(base + "-" + key + ".html")
+		if err != nil {
+			return path, err
+		}
+		v(f)
+		f.Close()
+	}
+	return path, nil
+}
+
+// ReplayCommand is the command that re-runs a seed with the same options.
+func ReplayCommand(o Options) string {
+	cmd := fmt.Sprintf("go test ./replication/sim -run 'TestSimulation$' -v -sim.seed=%d", o.Seed)
+	if o.Duration != 30*time.Second {
+		cmd += fmt.Sprintf(" -sim.duration=%s", o.Duration)
+	}
+	if o.UnsafeSkipReadBarrier {
+		cmd += " -sim.skip-read-barrier"
+	}
+	if o.LyingLogStore {
+		cmd += " -sim.lying-log-store"
+	}
+	return cmd
+}

@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin
 
-.PHONY: all build run test vet deps fuzz clean linkv
+.PHONY: all build run test vet deps fuzz soak clean linkv bench-etcd
 
 all: build
 
@@ -34,10 +34,23 @@ LINKV_FLAGS ?= --node-count 3 --concurrency 2n --time-limit 20 --rate 100 --neme
 linkv: build
 	$(BIN)/linkv test -w lin-kv --bin $(BIN)/kv $(LINKV_FLAGS) --store store
 
+# Redraft's three-node cluster against a three-member etcd cluster (installs
+# etcd-server if missing), same closed-loop load (bin/loadgen, a nested module
+# in cmd/loadgen): writes and linearizable reads at 1, 16 and 256 clients.
+BENCH_ETCD_FLAGS ?= -d 15 -r 3
+bench-etcd:
+	scripts/bench-etcd.sh $(BENCH_ETCD_FLAGS)
+
 # Short fuzzing pass over every decoder (FUZZTIME per target).
 FUZZTIME ?= 20s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
+
+# Long seeded simulations (make test runs 1000 seeds of the snapshot store):
+# the segment/manifest snapshot store under faults and crashes.
+SOAK_SNAPSHOT_SEEDS ?= 100000
+soak:
+	$(GO) test ./replication/snapshot -run 'TestSim$$' -count=1 -timeout 0 -snapshot.seeds $(SOAK_SNAPSHOT_SEEDS)
 
 clean:
 	rm -rf $(BIN)

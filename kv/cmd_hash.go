@@ -332,20 +332,7 @@ func hashStore(c *Ctx, e *entry, h *Hash, v string) {
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 func runHScan(c *Ctx) {
-	cursor, ok := parseScanCursor(c.Args[2])
-	if !ok {
-		c.W.Error(errCollInvalidCursor)
-		return
-	}
-	_, h, ok := lookupHash(c, c.Args[1])
-	if !ok {
-		return
-	}
-	if h == nil {
-		writeCollScanEmpty(c.W)
-		return
-	}
-	o, ok := parseCollScanOpts(c)
+	cursor, h, o, ok := startCollScan(c, lookupHash)
 	if !ok {
 		return
 	}
@@ -500,7 +487,27 @@ func collPickDistinct(rnd *Rand, size, count int, ordered bool, fn func(r int)) 
 	}
 }
 
-// HSCAN and SSCAN share the parsing and reply of Redis's scanGenericCommand.
+// HSCAN, SSCAN and ZSCAN share the parsing and reply of Redis's scanGenericCommand.
+
+// startCollScan runs the common start of HSCAN/SSCAN/ZSCAN key cursor
+// [MATCH pattern] [COUNT count] in Redis's order: cursor, key (type),
+// missing key (the empty scan reply), options. ok is false when a reply
+// was written already.
+func startCollScan[T any](c *Ctx, lookup func(*Ctx, []byte) (*entry, *T, bool)) (cursor uint64, v *T, o collScanOpts, ok bool) {
+	if cursor, ok = parseScanCursor(c.Args[2]); !ok {
+		c.W.Error(errCollInvalidCursor)
+		return
+	}
+	if _, v, ok = lookup(c, c.Args[1]); !ok {
+		return
+	}
+	if v == nil {
+		writeCollScanEmpty(c.W)
+		return cursor, nil, o, false
+	}
+	o, ok = parseCollScanOpts(c)
+	return
+}
 
 // collScanVisitsPerCount is Redis's maxiterations factor: a SCAN call visits
 // at most COUNT*10 slots (buckets in Redis) before it returns.

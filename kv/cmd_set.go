@@ -550,20 +550,7 @@ func runSMove(c *Ctx) {
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 func runSScan(c *Ctx) {
-	cursor, ok := parseScanCursor(c.Args[2])
-	if !ok {
-		c.W.Error(errCollInvalidCursor)
-		return
-	}
-	_, s, ok := lookupSet(c, c.Args[1])
-	if !ok {
-		return
-	}
-	if s == nil {
-		writeCollScanEmpty(c.W)
-		return
-	}
-	o, ok := parseCollScanOpts(c)
+	cursor, s, o, ok := startCollScan(c, lookupSet)
 	if !ok {
 		return
 	}

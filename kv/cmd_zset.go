@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -19,7 +18,6 @@ const (
 	errZRangeLimit      = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	errZRangeWithScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	errZWeightNotFloat  = "ERR weight value is not a float"
-	errZInvalidCursor   = "ERR invalid cursor"
 	errZRandRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 	errZOutOfRange      = "ERR value is out of range"
 	errZLimitNegative   = "ERR LIMIT can't be negative"
@@ -28,8 +26,6 @@ const (
 )
 
 const (
-	// zscanDefaultCount is ZSCAN's COUNT when none is given (Redis: 10).
-	zscanDefaultCount = 10
 	// zscanCountMax caps COUNT before Redis's arithmetic on it (count*2
 	// entries, count*10 buckets) could overflow; beyond it the scan simply
 	// runs to the end, as Redis's would.
@@ -1066,46 +1062,9 @@ func zdiff(srcs []zsetSrc) []zsetElem {
 // ZSCAN.
 
 func runZScan(c *Ctx) {
-	cursor, ok := parseScanCursor(c.Args[2])
-	if !ok {
-		c.W.Error(errZInvalidCursor)
-		return
-	}
-	_, z, ok := lookupZSet(c, c.Args[1])
+	cursor, z, o, ok := startCollScan(c, lookupZSet)
 	if !ok {
 		return
-	}
-	if z == nil {
-		c.W.Array(2)
-		c.W.BulkString("0")
-		c.W.Array(0)
-		return
-	}
-	count := int64(zscanDefaultCount)
-	var pattern []byte
-	usePattern := false
-	for i := 3; i < len(c.Args); {
-		left := len(c.Args) - i
-		switch {
-		case EqualFold(c.Args[i], "COUNT") && left >= 2:
-			v, ok := c.ArgInt(i + 1)
-			if !ok {
-				return
-			}
-			if v < 1 {
-				c.W.Error(ErrSyntax)
-				return
-			}
-			count = v
-			i += 2
-		case EqualFold(c.Args[i], "MATCH") && left >= 2:
-			pattern = c.Args[i+1]
-			usePattern = !(len(pattern) == 1 && pattern[0] == '*')
-			i += 2
-		default:
-			c.W.Error(ErrSyntax)
-			return
-		}
 	}
 	var nodes []*zslNode
 	if z.listpack {
@@ -1116,7 +1075,7 @@ func runZScan(c *Ctx) {
 	} else {
 		// Redis counts members and scores (count*2) and visits at most
 		// count*10 more buckets after the first.
-		count = min(count, zscanCountMax) * 2
+		count := min(int64(o.count), zscanCountMax) * 2
 		maxIterations := count * 10
 		collect := func(x *zslNode) { nodes = append(nodes, x) }
 		for {
@@ -1130,24 +1089,14 @@ func runZScan(c *Ctx) {
 			}
 		}
 	}
-	if usePattern {
-		kept := nodes[:0]
-		for _, x := range nodes {
-			if MatchGlob(pattern, strBytesOf(x.member)) {
-				kept = append(kept, x)
-			}
-		}
-		nodes = kept
-	}
-	c.W.Array(2)
-	var tmp [24]byte
-	c.W.Bulk(strconv.AppendUint(tmp[:0], cursor, 10))
-	c.W.Array(2 * len(nodes))
+	out := make([]string, 0, 2*len(nodes))
 	var sbuf [32]byte
 	for _, x := range nodes {
-		c.W.BulkString(x.member)
-		c.W.Bulk(AppendDouble(sbuf[:0], x.score))
+		if o.match(x.member) {
+			out = append(out, x.member, string(AppendDouble(sbuf[:0], x.score)))
+		}
 	}
+	writeCollScan(c.W, cursor, out)
 }
 
 // ZRANDMEMBER.

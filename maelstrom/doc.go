@@ -23,7 +23,7 @@
 //
 //	raft_append | raft_vote | raft_prevote | raft_timeout_now | raft_snapshot
 //	    {msg_id, p: msgpack(raft request)} -> raft_ok {p: msgpack(response)} | error
-//	fwd {msg_id, t: ms, p: batch}        -> fwd_ok {p: RESP replies} | error
+//	fwd {msg_id, t: ms, term, w, p: batch} -> fwd_ok {p: RESP replies} | error
 //
 // A payload over fragBytes (24 KiB) is sent as several messages with the
 // same ids and part/parts fields, reassembled by the receiver in any order
@@ -47,6 +47,14 @@
 //   - Every outbound raft RPC has a deadline below the heartbeat timeout;
 //     replies are matched by in_reply_to and a late reply is dropped. raft's
 //     heartbeat fast path is not used (hashicorp/raft#695).
+//   - Messages between nodes are kept few (stats.go counts them; each node
+//     logs the counts every 5 s): a fwd carries the follower's raft term,
+//     which with at most three voters stands in for the leader's quorum
+//     round of the reads in it (forward.go, replication/vouch.go); and a
+//     heartbeat to a follower that replication traffic keeps informed is
+//     held back, never while a read runs (hold.go). The fwd's term is a
+//     confirmation made after the reads arrived; holding only delays
+//     heartbeats, so raft counts no reply it would not count otherwise.
 //   - A client operation is answered within Timing.Op (800 ms), before the
 //     client's 1 s timeout: a write whose fate is unknown gets 13, never a
 //     definite code.

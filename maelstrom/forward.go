@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"redraft/replication"
@@ -11,10 +12,18 @@ import (
 
 // forwarder implements replication.Forwarder over Maelstrom messages: a
 // follower sends a batch as a fwd message to the leader, which runs it with
-// Node.HandleForward and answers fwd_ok with the RESP replies.
+// Node.HandleForwardVouched and answers fwd_ok with the RESP replies.
+//
+// The message carries the follower's raft term, read when the batch is
+// sent (after its commands arrived): with at most three voters that vouches
+// for the leader the way a VerifyLeader round would, so a forwarded batch
+// of reads costs the fwd and its reply and no quorum round (see
+// replication/vouch.go).
 type forwarder struct {
 	peers   *peers
 	timeout time.Duration // bound on one forwarded batch when ctx has no earlier deadline
+	// node is this node once it started (its term goes into each fwd).
+	node atomic.Pointer[replication.Node]
 }
 
 var _ replication.Forwarder = (*forwarder)(nil)
@@ -30,7 +39,12 @@ func (f *forwarder) Forward(ctx context.Context, leaderID string, payload []byte
 	if timeout <= 0 {
 		return nil, fmt.Errorf("%w: no time left", replication.ErrForwardNotSent)
 	}
-	b, err := f.peers.call(leaderID, typeForward, payload, timeout.Milliseconds(), timeout)
+	var term uint64
+	if n := f.node.Load(); n != nil {
+		term = n.Raft().CurrentTerm()
+	}
+	_, w := ctx.Value(writeOpKey{}).(bool)
+	b, err := f.peers.call(leaderID, peerBody{Type: typeForward, T: timeout.Milliseconds(), Term: term, W: w}, payload, timeout)
 	switch {
 	case errors.Is(err, errNotSent):
 		return nil, fmt.Errorf("%w: %w", replication.ErrForwardNotSent, err)
@@ -49,6 +63,10 @@ func (f *forwarder) Forward(ctx context.Context, leaderID string, payload []byte
 	return nil, fmt.Errorf("%w: unexpected reply type %q", replication.ErrForwardUnknown, b.Type)
 }
 
+// writeOpKey marks the context of a client write or cas: the batch a
+// follower forwards for it holds no read (fwd's w field).
+type writeOpKey struct{}
+
 // forwardWaitMax bounds how long the leader works on a forwarded batch,
 // whatever the sender asked for.
 const forwardWaitMax = 10 * time.Second
@@ -63,10 +81,10 @@ func forwardContext(t int64, def time.Duration) (context.Context, context.Cancel
 	return context.WithTimeout(context.Background(), min(d, forwardWaitMax))
 }
 
-// forwardReply runs a forwarded batch on node and returns the reply body
-// payload or an error code and text.
-func forwardReply(ctx context.Context, n *replication.Node, payload []byte) ([]byte, int, string) {
-	out, err := n.HandleForward(ctx, payload)
+// forwardReply runs a batch that node from forwarded in its term on node
+// and returns the reply body payload or an error code and text.
+func forwardReply(ctx context.Context, n *replication.Node, payload []byte, from string, term uint64) ([]byte, int, string) {
+	out, err := n.HandleForwardVouched(ctx, payload, from, term)
 	switch {
 	case err == nil:
 		return out, 0, ""

@@ -87,10 +87,13 @@ type outbox struct {
 	done chan struct{}
 	once sync.Once
 	log  *slog.Logger
+	// counts counts the lines written, by kind (stats.go).
+	counts *msgCounts
 }
 
 func newOutbox(w io.Writer, log *slog.Logger) *outbox {
-	o := &outbox{q: make(chan []byte, outboxLinesMax), bulk: make(chan []byte, outboxBulkMax), stop: make(chan struct{}), done: make(chan struct{}), log: log}
+	o := &outbox{q: make(chan []byte, outboxLinesMax), bulk: make(chan []byte, outboxBulkMax), stop: make(chan struct{}), done: make(chan struct{}), log: log,
+		counts: newMsgCounts()}
 	go o.run(bufio.NewWriterSize(w, 64<<10))
 	return o
 }
@@ -105,7 +108,9 @@ func (o *outbox) run(w *bufio.Writer) {
 		if _, err := w.Write(line); err != nil {
 			broken = true // keep draining so that senders never block on a dead stdout
 			o.log.Error("stdout write failed; discarding output", "err", err)
+			return
 		}
+		o.counts.line(line)
 	}
 	flush := func() {
 		if !broken && w.Flush() != nil {

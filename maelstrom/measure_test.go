@@ -14,7 +14,8 @@ import (
 
 // TestMeasureTiming reports messages per operation and ok-latency
 // percentiles at about 100 ops/s on 3 nodes without faults, for several
-// heartbeat timeouts. It only runs with REDRAFT_MEASURE=1 (it takes ~10 s
+// heartbeat timeouts (election, lease and RPC deadline follow it: see
+// Timing.withDefaults), with heartbeats held (hold.go) and without. It only runs with REDRAFT_MEASURE=1 (it takes ~10 s
 // per setting); REDRAFT_READS picks the read consistency:
 //
 //	REDRAFT_MEASURE=1 [REDRAFT_READS=lease] go test ./maelstrom -run TestMeasureTiming -v
@@ -27,10 +28,10 @@ func TestMeasureTiming(t *testing.T) {
 		reads, _ = replication.ParseReadConsistency(v)
 	}
 	for _, hb := range []time.Duration{100 * time.Millisecond, 150 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond} {
-		for _, commit := range []time.Duration{50 * time.Millisecond, 100 * time.Millisecond} {
-			t.Run(fmt.Sprintf("heartbeat=%v/commit=%v", hb, commit), func(t *testing.T) {
+		for _, hold := range []time.Duration{0, -1} {
+			t.Run(fmt.Sprintf("heartbeat=%v/hold=%v", hb, hold >= 0), func(t *testing.T) {
 				s := newSimnet(t, 3, 1, func(string) Options {
-					return Options{DataDir: MemoryDataDir, Timing: Timing{Heartbeat: hb, Election: hb, LeaderLease: hb / 2, Commit: commit}, ReadConsistency: reads}
+					return Options{DataDir: MemoryDataDir, Timing: Timing{Heartbeat: hb, HeartbeatHold: hold}, ReadConsistency: reads}
 				})
 				s.startAll()
 				s.leader(10 * time.Second)

@@ -56,11 +56,12 @@ func newPeers(self string, out *outbox, log *slog.Logger) *peers {
 	return &peers{self: self, out: out, log: log, pending: map[int64]chan *body{}}
 }
 
-// call sends a request of type typ with payload to dest and waits up to
-// timeout for the reply. t is passed along (the forward's wait in ms).
-// Errors: errNotSent, errNoReply, errClosed (wrapped), or nil with the reply.
-func (p *peers) call(dest, typ string, payload []byte, t int64, timeout time.Duration) (*body, error) {
-	return p.callRetry(dest, typ, payload, t, timeout, time.Time{}, nil)
+// call sends a request with head's type (and t and term, passed along)
+// and payload to dest, and waits up to timeout for the reply; it sets
+// head's msg_id. Errors: errNotSent, errNoReply, errClosed (wrapped), or nil
+// with the reply.
+func (p *peers) call(dest string, head peerBody, payload []byte, timeout time.Duration) (*body, error) {
+	return p.callRetry(dest, head, payload, timeout, time.Time{}, nil)
 }
 
 // callRetry is call that sends the request again, with the same msg_id,
@@ -69,7 +70,7 @@ func (p *peers) call(dest, typ string, payload []byte, t int64, timeout time.Dur
 // resendWaitMax): a peer behind a partition gets a copy now and then, not
 // a flood. A reply to any of the copies completes the call, so a reply
 // that only missed a deadline still counts.
-func (p *peers) callRetry(dest, typ string, payload []byte, t int64, timeout time.Duration, until time.Time, giveUp func() bool) (*body, error) {
+func (p *peers) callRetry(dest string, head peerBody, payload []byte, timeout time.Duration, until time.Time, giveUp func() bool) (*body, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -93,7 +94,8 @@ func (p *peers) callRetry(dest, typ string, payload []byte, t int64, timeout tim
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for attempt := 0; ; attempt++ {
-		if sent, err := p.send(dest, peerBody{Type: typ, MsgID: id, T: t}, payload, timeout); err != nil {
+		head.MsgID = id
+		if sent, err := p.send(dest, head, payload, timeout); err != nil {
 			if sent == 0 && attempt == 0 {
 				return nil, fmt.Errorf("%w: %w", errNotSent, err)
 			}
@@ -114,6 +116,7 @@ func (p *peers) callRetry(dest, typ string, payload []byte, t int64, timeout tim
 			timeout = min(2*timeout, resendWaitMax)
 		}
 		timer.Reset(timeout)
+		p.out.counts.add("resend")
 	}
 }
 

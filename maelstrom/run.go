@@ -1,6 +1,7 @@
 package maelstrom
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,27 +45,48 @@ type Timing struct {
 	// AppendRetry bounds the resending of an unanswered AppendEntries that
 	// carries the log (Transport.AppendEntries).
 	AppendRetry time.Duration
+	// HeartbeatRide and HeartbeatHold: a heartbeat to a follower that
+	// answered an AppendEntries less than HeartbeatRide ago is held until
+	// it has been quiet that long, for at most HeartbeatHold (hold.go).
+	// Zero takes Heartbeat/5 and Heartbeat/2; a negative HeartbeatHold
+	// turns holding off.
+	HeartbeatRide time.Duration
+	HeartbeatHold time.Duration
 }
 
 // DefaultTiming is tuned for Maelstrom's 1 s client timeout and loopback
 // latencies (0-20 ms per hop with --latency 10 --latency-dist uniform):
 //
-//   - Heartbeat and Election 200 ms: a leader cut off from its peers steps
-//     down after about a lease (100-200 ms); a follower notices after
-//     200-400 ms and the new leader is usually serving within 0.5 s, within
-//     one client timeout. Heartbeats every 20-40 ms cost about 4 messages
-//     per follower per 100 ms; a longer timeout saves messages and costs
+//   - Heartbeat and Election 200 ms: a follower that hears nothing for
+//     200-400 ms starts an election, so a new leader usually serves within
+//     0.5 s, within one client timeout. raft's leader sends heartbeats every
+//     20-40 ms; holding them while replication traffic keeps a follower
+//     informed (hold.go: HeartbeatRide 40 ms, HeartbeatHold 100 ms) saves
+//     most of them under load. A longer timeout saves messages and costs
 //     failover time.
+//   - LeaderLease 200 ms (raft's maximum, the heartbeat timeout): the
+//     leader steps down when a quorum has not answered for that long. At
+//     100 ms a loaded machine made leaders step down with no fault at all:
+//     node logs of 5-node runs show every follower late by 150-250 ms at
+//     once (their raft loops wait for fsyncs on a shared disk, and
+//     heartbeats queue behind them), then an election. The lease decides
+//     nothing else here: reads confirm leadership with a quorum, and an
+//     isolated leader's clients are outside the structural bound anyway.
+//     With REDRAFT_READS=lease, where the lease serves reads, it defaults
+//     to 3/4 of the heartbeat timeout instead, below a follower's 200 ms.
 //   - Commit 50 ms: commit-index news at most twice per 100 ms per follower
 //     when idle (RAFT.md measured 5 ms -> 50 ms: 9.6 -> 5.9 messages/op).
 //
 // Measured in the simulated network (TestMeasureTiming: 3 nodes, ~100
-// ops/s, no faults, latency 0; linearizable reads), messages per operation
-// (client messages included) by heartbeat timeout: 100 ms 9.2, 150 ms 8.4,
-// 200 ms 8.0, 300 ms 7.6; commit 50 vs 100 ms changes < 0.1. Lease reads
-// (REDRAFT_READS=lease) at 200 / 300 ms: 6.9 / 6.4. ok latency p99 < 2 ms
-// in every setting.
+// ops/s, no faults, latency 0; linearizable reads, forwarded reads vouched
+// by the follower's term), messages per operation (client messages
+// included) by heartbeat timeout, heartbeats held / not held: 100 ms
+// 7.40 / 8.21, 150 ms 6.77 / 7.51, 200 ms 6.58 / 7.05, 300 ms 6.37 / 6.64;
+// answered 1.000 and ok latency p99 2-5 ms in every setting.
 //   - RPC 100 ms: half a heartbeat timeout, ~5 round trips at 10 ms latency.
+//     Below the heartbeat timeout, so that a reply raft counts for a
+//     VerifyLeader comes from a follower that could not have voted for
+//     another leader since it sent it (RAFT.md).
 //   - LeaderWait 500 ms and Op 800 ms: a request on a node that cannot
 //     reach a leader gets 11 (or, for a write whose fate is unknown, 13)
 //     before the client's 1 s timeout, with 200 ms to spare for a busy
@@ -72,7 +94,7 @@ type Timing struct {
 var DefaultTiming = Timing{
 	Heartbeat:   200 * time.Millisecond,
 	Election:    200 * time.Millisecond,
-	LeaderLease: 100 * time.Millisecond,
+	LeaderLease: 200 * time.Millisecond,
 	Commit:      50 * time.Millisecond,
 	Apply:       800 * time.Millisecond,
 	LeaderWait:  500 * time.Millisecond,
@@ -84,8 +106,17 @@ var DefaultTiming = Timing{
 
 func (t Timing) withDefaults() Timing {
 	d := DefaultTiming
-	if t.Heartbeat != 0 && t.RPC == 0 {
-		t.RPC = t.Heartbeat / 2
+	if t.Heartbeat != 0 {
+		// A heartbeat timeout that was set carries the defaults that
+		// follow from it (raft wants election >= heartbeat >= lease).
+		d.Election, d.LeaderLease, d.RPC = t.Heartbeat, t.Heartbeat, t.Heartbeat/2
+	}
+	hb := cmp.Or(t.Heartbeat, d.Heartbeat)
+	if t.HeartbeatRide == 0 {
+		t.HeartbeatRide = hb / 5
+	}
+	if t.HeartbeatHold == 0 {
+		t.HeartbeatHold = hb / 2
 	}
 	for _, f := range []struct{ v, def *time.Duration }{
 		{&t.Heartbeat, &d.Heartbeat}, {&t.Election, &d.Election}, {&t.LeaderLease, &d.LeaderLease},
@@ -125,6 +156,8 @@ const (
 	EnvElection  = "REDRAFT_ELECTION"
 	EnvLease     = "REDRAFT_LEASE"
 	EnvCommit    = "REDRAFT_COMMIT"
+	// EnvHeartbeatHold sets Timing.HeartbeatHold; "off" turns holding off.
+	EnvHeartbeatHold = "REDRAFT_HEARTBEAT_HOLD"
 	// EnvReads selects the read consistency: linearizable, lease or stale.
 	EnvReads = "REDRAFT_READS"
 )
@@ -143,6 +176,17 @@ func OptionsFromEnv() (Options, error) {
 			}
 			*v.d = d
 		}
+	}
+	switch s := os.Getenv(EnvHeartbeatHold); s {
+	case "":
+	case "off":
+		o.Timing.HeartbeatHold = -1
+	default:
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return o, fmt.Errorf("maelstrom: %s=%q: want a positive duration or off", EnvHeartbeatHold, s)
+		}
+		o.Timing.HeartbeatHold = d
 	}
 	if s := os.Getenv(EnvReads); s != "" {
 		rc, ok := replication.ParseReadConsistency(s)
@@ -184,6 +228,10 @@ func RunWith(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o O
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
 	}
+	if o.ReadConsistency == replication.Lease && o.Timing.LeaderLease == 0 {
+		// The lease serves reads: keep it below a follower's election timer.
+		o.Timing.LeaderLease = cmp.Or(o.Timing.Heartbeat, DefaultTiming.Heartbeat) * 3 / 4
+	}
 	o.Timing = o.Timing.withDefaults()
 	s := &server{
 		opts:    o,
@@ -192,6 +240,8 @@ func RunWith(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, o O
 		out:     newOutbox(stdout, log),
 		ops:     make(chan struct{}, clientOpsMax),
 		fwds:    make(chan struct{}, forwardsMax),
+		quit:    make(chan struct{}),
+		reads:   newReadGate(),
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.readLoop(stdin) }()
@@ -234,11 +284,13 @@ type server struct {
 	stop          func()
 	asm           assembler
 
-	ops  chan struct{} // semaphore of client operations
-	fwds chan struct{} // semaphore of forwarded batches
+	ops   chan struct{} // semaphore of client operations
+	fwds  chan struct{} // semaphore of forwarded batches
+	reads *readGate     // client reads and forwarded batches running (hold.go)
 
 	mu      sync.Mutex // guards closing and wg.Add
 	closing bool
+	quit    chan struct{} // closed by shutdown: background loops stop
 	wg      sync.WaitGroup
 }
 
@@ -376,11 +428,16 @@ func (s *server) init(env *envelope, b *body) error {
 	s.id, s.ids = b.NodeID, slices.Clone(b.NodeIDs)
 	s.log = s.log.With("node", s.id)
 	s.peers = newPeers(s.id, s.out, s.log)
-	s.nodeTransport = newTransport(s.id, s.peers, s.opts.Timing, s.log)
+	var gate *readGate
+	if s.opts.Timing.HeartbeatHold > 0 {
+		gate = s.reads
+	}
+	s.nodeTransport = newTransport(s.id, s.peers, s.opts.Timing, gate, s.log)
 
 	base := s.opts.DataDir
 	dir := resolveDataDir(base, s.id, s.log)
 	t := s.opts.Timing
+	fw := &forwarder{peers: s.peers, timeout: t.Op}
 	cfg := replication.Config{
 		ID:                 s.id,
 		Transport:          s.nodeTransport,
@@ -392,7 +449,7 @@ func (s *server) init(env *envelope, b *body) error {
 		ApplyTimeout:       t.Apply,
 		LeaderWait:         t.LeaderWait,
 		ReadConsistency:    s.opts.ReadConsistency,
-		Forwarder:          &forwarder{peers: s.peers, timeout: t.Op},
+		Forwarder:          fw,
 		LogOutput:          s.raftLog,
 	}
 	for _, id := range s.ids {
@@ -407,6 +464,7 @@ func (s *server) init(env *envelope, b *body) error {
 		return fmt.Errorf("maelstrom: start node %s: %w", s.id, err)
 	}
 	s.node = node
+	fw.node.Store(node)
 	if s.opts.OnNode != nil {
 		s.stop = s.opts.OnNode(node, index)
 	}
@@ -415,6 +473,8 @@ func (s *server) init(env *envelope, b *body) error {
 		where = "memory"
 	}
 	s.log.Info("node started", "nodes", s.ids, "data", where, "timing", fmt.Sprintf("%+v", t))
+	s.wg.Add(1) // mu is held and closing is false
+	go s.logCounts()
 	s.sendNow(marshalLine(s.id, env.Src, okBody{Type: "init_ok", InReplyTo: *b.MsgID}))
 	return nil
 }
@@ -458,6 +518,7 @@ func (s *server) clientOp(env *envelope, b *body) {
 		s.log.Warn("dropped a request without msg_id", "src", env.Src, "type", b.Type)
 		return
 	}
+	s.out.counts.add("recv:" + b.Type)
 	op, err := parseClientOp(env.Src, *b.MsgID, b)
 	if err != nil {
 		code := codeMalformed
@@ -475,7 +536,14 @@ func (s *server) clientOp(env *envelope, b *body) {
 	}
 	if !s.goTracked(func() {
 		defer func() { <-s.ops }()
-		ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timing.Op)
+		base := context.Background()
+		if op.typ == "read" {
+			s.reads.enter()
+			defer s.reads.leave()
+		} else {
+			base = context.WithValue(base, writeOpKey{}, true)
+		}
+		ctx, cancel := context.WithTimeout(base, s.opts.Timing.Op)
 		defer cancel()
 		// The replicated executor bounds its own waits (LeaderWait,
 		// ApplyTimeout) but not their sum: answer at the op deadline
@@ -503,7 +571,8 @@ func (s *server) forward(env *envelope, b *body) {
 		s.log.Warn("dropped a forward without msg_id", "src", env.Src)
 		return
 	}
-	src, id, payload := env.Src, *b.MsgID, b.P
+	src, id, payload, term, writesOnly := env.Src, *b.MsgID, b.P, b.Term, b.W
+	s.out.counts.add("recv:" + typeForward)
 	select {
 	case s.fwds <- struct{}{}:
 	default:
@@ -512,9 +581,13 @@ func (s *server) forward(env *envelope, b *body) {
 	}
 	if !s.goTracked(func() {
 		defer func() { <-s.fwds }()
+		if !writesOnly { // the batch may hold reads (it is not decoded here)
+			s.reads.enter()
+			defer s.reads.leave()
+		}
 		ctx, cancel := forwardContext(b.T, s.opts.Timing.Op)
 		defer cancel()
-		out, code, text := forwardReply(ctx, s.node, payload)
+		out, code, text := forwardReply(ctx, s.node, payload, src, term)
 		var err error
 		if code != 0 {
 			err = s.out.send(marshalLine(s.id, src, errorBody{Type: "error", InReplyTo: id, Code: code, Text: text}), s.opts.Timing.Op)
@@ -527,6 +600,22 @@ func (s *server) forward(env *envelope, b *body) {
 	}) {
 		<-s.fwds
 		s.replyError(src, id, codeUnavailable, "node shutting down")
+	}
+}
+
+// logCounts logs the message counts every statsInterval until shutdown.
+func (s *server) logCounts() {
+	defer s.wg.Done()
+	tick := time.NewTicker(statsInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			s.log.Info("messages sent", s.out.counts.attrs()...)
+		case <-s.quit:
+			s.log.Info("messages sent", s.out.counts.attrs()...)
+			return
+		}
 	}
 }
 
@@ -571,6 +660,9 @@ func (s *server) shutdown() {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock() // init, which holds mu while it starts the node, is over
+	if s.quit != nil {
+		close(s.quit)
+	}
 	if s.peers != nil {
 		s.peers.close()
 	}

@@ -41,6 +41,20 @@ type Transport struct {
 	rpcTimeout      time.Duration
 	snapshotTimeout time.Duration
 	appendRetry     time.Duration
+	// heartbeatGap is the shortest gap raft's heartbeat timer leaves
+	// between heartbeats to one peer (a tenth of the heartbeat timeout);
+	// hbDone holds when the last heartbeat call to each peer returned. Both
+	// only classify heartbeats for msgCounts.
+	heartbeatGap time.Duration
+	hbMu         sync.Mutex
+	hbDone       map[raft.ServerAddress]time.Time
+	// Holding heartbeats (hold.go): reads is nil when it is off; aeReply
+	// holds when each peer last answered an AppendEntries with entries or
+	// commit news (under hbMu).
+	reads            *readGate
+	heartbeatRide    time.Duration
+	heartbeatHoldMax time.Duration
+	aeReply          map[raft.ServerAddress]time.Time
 
 	consumer chan raft.RPC
 	// termSeen is the highest term in any raft message sent or received:
@@ -85,14 +99,22 @@ func decodeMsgpack(b []byte, v any) error {
 	return codec.NewDecoderBytes(b, msgpackHandle).Decode(v)
 }
 
-func newTransport(self string, p *peers, t Timing, log *slog.Logger) *Transport {
+// newTransport makes the transport of node self; reads, when not nil,
+// turns on holding heartbeats (hold.go).
+func newTransport(self string, p *peers, t Timing, reads *readGate, log *slog.Logger) *Transport {
 	return &Transport{
 		self: self, peers: p, log: log,
-		rpcTimeout:      t.RPC,
-		snapshotTimeout: t.Snapshot,
-		appendRetry:     t.AppendRetry,
-		consumer:        make(chan raft.RPC, consumerMax),
-		stop:            make(chan struct{}),
+		rpcTimeout:       t.RPC,
+		snapshotTimeout:  t.Snapshot,
+		appendRetry:      t.AppendRetry,
+		heartbeatGap:     t.Heartbeat / 10,
+		hbDone:           map[raft.ServerAddress]time.Time{},
+		reads:            reads,
+		heartbeatRide:    t.HeartbeatRide,
+		heartbeatHoldMax: t.HeartbeatHold,
+		aeReply:          map[raft.ServerAddress]time.Time{},
+		consumer:         make(chan raft.RPC, consumerMax),
+		stop:             make(chan struct{}),
 	}
 }
 
@@ -138,8 +160,18 @@ func (t *Transport) AppendEntries(_ raft.ServerID, target raft.ServerAddress, ar
 	t.seeTerm(args.Term)
 	payload := encodeMsgpack(args)
 	var until time.Time
-	if !isHeartbeat(args) {
+	heartbeat := isHeartbeat(args)
+	if heartbeat {
+		t.holdHeartbeat(target, args.Term)
+		t.countHeartbeat(target)
+		defer t.heartbeatDone(target)
+	} else {
 		until = time.Now().Add(t.appendRetry)
+		if len(args.Entries) > 0 {
+			t.peers.out.counts.add("append.entries")
+		} else {
+			t.peers.out.counts.add("append.empty")
+		}
 	}
 	giveUp := func() bool { return t.termSeen.Load() > args.Term || t.isClosed() }
 	p, err := t.roundTripRetry(target, typeAppend, payload, t.deadline(len(payload)), until, giveUp)
@@ -151,7 +183,29 @@ func (t *Transport) AppendEntries(_ raft.ServerID, target raft.ServerAddress, ar
 		return err
 	}
 	t.seeTerm(resp.Term)
+	if !heartbeat && resp.Term == args.Term {
+		t.appendReplied(target)
+	}
 	return nil
+}
+
+// countHeartbeat counts a heartbeat call to target, as quick when it came
+// sooner after the previous one than raft's timer would send it.
+func (t *Transport) countHeartbeat(target raft.ServerAddress) {
+	c := t.peers.out.counts
+	c.add("append.heartbeat")
+	t.hbMu.Lock()
+	last, ok := t.hbDone[target]
+	t.hbMu.Unlock()
+	if ok && time.Since(last) < t.heartbeatGap {
+		c.add("append.heartbeat.quick")
+	}
+}
+
+func (t *Transport) heartbeatDone(target raft.ServerAddress) {
+	t.hbMu.Lock()
+	t.hbDone[target] = time.Now()
+	t.hbMu.Unlock()
 }
 
 // payloadBytesPerMs is the throughput assumed when a deadline is stretched
@@ -238,7 +292,7 @@ func (t *Transport) roundTripRetry(target raft.ServerAddress, typ string, payloa
 	if t.isClosed() {
 		return nil, errTransportClosed
 	}
-	b, err := t.peers.callRetry(string(target), typ, payload, 0, timeout, until, giveUp)
+	b, err := t.peers.callRetry(string(target), peerBody{Type: typ}, payload, timeout, until, giveUp)
 	if err != nil {
 		return nil, fmt.Errorf("%s to %s: %w", typ, target, err)
 	}

@@ -38,7 +38,7 @@ func newTransportPair(t *testing.T, timing Timing) *transportPair {
 		out := newOutbox(w, log)
 		p.pipes = append(p.pipes, w)
 		p.outboxes = append(p.outboxes, out)
-		return newTransport(self, newPeers(self, out, log), timing, log), r
+		return newTransport(self, newPeers(self, out, log), timing, nil, log), r
 	}
 	var ra, rb *io.PipeReader
 	p.a, ra = mk("a")

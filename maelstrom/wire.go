@@ -64,6 +64,10 @@ type body struct {
 	Part  int   `json:"part"`
 	Parts int   `json:"parts"`
 	T     int64 `json:"t"`
+	// Term is the sender's raft term when it sent a fwd (0: not given).
+	Term uint64 `json:"term"`
+	// W marks a fwd whose batch holds writes only (no read barrier).
+	W bool `json:"w"`
 
 	// init
 	NodeID  string   `json:"node_id"`
@@ -123,6 +127,8 @@ type peerBody struct {
 	MsgID     int64  `json:"msg_id,omitempty"`
 	InReplyTo int64  `json:"in_reply_to,omitempty"`
 	T         int64  `json:"t,omitempty"`
+	Term      uint64 `json:"term,omitempty"`
+	W         bool   `json:"w,omitempty"`
 	Part      int    `json:"part,omitempty"`
 	Parts     int    `json:"parts,omitempty"`
 	P         []byte `json:"p,omitempty"`

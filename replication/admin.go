@@ -43,6 +43,8 @@ func (n *Node) Info() []Field {
 		{"last_log_index", strconv.FormatUint(n.raft.LastIndex(), 10)},
 		{"read_consistency", [...]string{"linearizable", "lease", "stale"}[n.cfg.ReadConsistency]},
 	}
+	f = append(f, n.prop.info()...)
+	f = append(f, n.reads.info()...)
 	st := n.raft.Stats()
 	for _, k := range []string{"last_snapshot_index", "last_snapshot_term", "num_peers", "last_contact"} {
 		f = append(f, Field{k, st[k]})

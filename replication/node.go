@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,10 +13,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"redraft/kv"
+	"redraft/replication/snapshot/objstore"
 )
 
 // Peer is a voter of the initial configuration.
@@ -34,6 +32,12 @@ type Config struct {
 	// DataDir holds raft.db (log and stable store) and snapshots; "" keeps
 	// everything in memory (tests, throwaway clusters).
 	DataDir string
+	// SnapshotObjects is the object store the segment/manifest snapshot
+	// store (replication/snapshot) writes to; nil: a directory store under
+	// DataDir/objects, or memory when DataDir is "". Several nodes may share
+	// one store: each uses its ID as the object-name prefix. The node owns
+	// it: Close closes it (when it is an io.Closer), even when New fails.
+	SnapshotObjects objstore.Store
 	// Stores, when set, replaces DataDir: raft's log, stable and snapshot
 	// stores come from it (the simulation injects crash-faulty ones; a node
 	// restarted on the stores that survived a crash resumes from them). The
@@ -58,6 +62,10 @@ type Config struct {
 	// BenchmarkClusterSet measured 12.5k-18.2k SETs/s at 1 against
 	// 10.2k-13.3k at 2, 11.2k-12.2k at 4 and 10.2k-12.6k at 16 (50 clients).
 	MaxInflight int
+	// BatchLinger bounds how long a new entry waits for the commands the
+	// clients answered by the previous entry are expected to send next
+	// (proposer.gather). Default 300us; negative disables.
+	BatchLinger time.Duration
 	// ReadConsistency: Linearizable (default), Lease or Stale.
 	ReadConsistency ReadConsistency
 	// ClientAddr is this node's RESP address, registered in the replicated
@@ -107,6 +115,7 @@ func (c *Config) defaults() {
 	def(&c.CommitTimeout, 50*time.Millisecond)
 	def(&c.ApplyTimeout, 2*time.Second)
 	def(&c.LeaderWait, time.Second)
+	def(&c.BatchLinger, defaultBatchLinger)
 	if c.MaxInflight == 0 {
 		c.MaxInflight = 1
 	}
@@ -135,6 +144,9 @@ type Node struct {
 	once   sync.Once
 }
 
+// defaultBatchLinger: see Config.BatchLinger.
+const defaultBatchLinger = 300 * time.Microsecond
+
 // ErrDataLocked: another process holds the data directory.
 var ErrDataLocked = errors.New("replication: data directory is in use by another process")
 
@@ -147,41 +159,17 @@ const dataLockTimeout = time.Second
 func New(cfg Config) (*Node, error) {
 	cfg.defaults()
 	if cfg.ID == "" || cfg.Transport == nil {
+		if c, ok := cfg.SnapshotObjects.(io.Closer); ok {
+			c.Close()
+		}
 		return nil, errors.New("replication: Config.ID and Config.Transport are required")
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
 		fwd: newForwarder(cfg.ApplyTimeout + time.Second)}
 
-	var stable raft.StableStore
-	var snaps raft.SnapshotStore
-	if cfg.Stores != nil {
-		n.logs, stable, snaps = cfg.Stores.Log, cfg.Stores.Stable, cfg.Stores.Snapshots
-	} else if cfg.DataDir == "" {
-		st := raft.NewInmemStore()
-		n.logs, stable, snaps = st, st, raft.NewInmemSnapshotStore()
-	} else {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("replication: %w", err)
-		}
-		bs, err := raftboltdb.New(raftboltdb.Options{
-			Path:        filepath.Join(cfg.DataDir, "raft.db"),
-			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
-			NoSync:      cfg.NoSync,
-		})
-		if err != nil {
-			if errors.Is(err, bbolt.ErrTimeout) {
-				return nil, fmt.Errorf("%w: %s", ErrDataLocked, cfg.DataDir)
-			}
-			return nil, fmt.Errorf("replication: open log store: %w", err)
-		}
-		n.logs, stable = bs, bs
-		n.closer = append(n.closer, bs)
-		fss, err := raft.NewFileSnapshotStore(cfg.DataDir, 3, cfg.LogOutput)
-		if err != nil {
-			bs.Close()
-			return nil, fmt.Errorf("replication: snapshot store: %w", err)
-		}
-		snaps = fss
+	stable, snaps, err := n.openStores()
+	if err != nil {
+		return nil, err
 	}
 
 	rc := raft.DefaultConfig()
@@ -228,7 +216,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("replication: %w", err)
 	}
 	n.raft = r
-	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.Clock, uint64(time.Now().UnixNano()))
+	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	n.wg.Add(2)
 	go n.watchLeadership()

@@ -2,6 +2,7 @@ package replication
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,16 @@ func ParseReadConsistency(s string) (ReadConsistency, bool) {
 // goroutine takes every waiting request, runs one barrier (RAFT.md's recipe:
 // leader in the current term, that term's barrier done, record CommitIndex,
 // VerifyLeader, term unchanged, FSM applied the last command entry at or
-// below the recorded index), and releases them all. Requests that arrive
-// during a round wait for the next one: a round only serves reads that
-// arrived before it started.
+// below the recorded index), and releases them all. A round only serves
+// reads that arrived before it started; up to maxReadRounds run at once.
+//
+// Why VerifyLeader after the read arrived is enough even though raft may
+// resolve it with the reply to a heartbeat sent just before: that reply
+// comes within the RPC timeout of its sending, which is below the
+// heartbeat timeout, and a follower that acknowledged this leader refuses
+// to vote for another candidate until a heartbeat timeout has passed
+// without contact. So no other leader can have been elected (and have
+// committed anything) between the acknowledgement and the read's arrival.
 type reader struct {
 	r     *raft.Raft
 	logs  raft.LogStore
@@ -58,12 +66,28 @@ type reader struct {
 	// leaseUntil is Unix ns until which the last quorum confirmation holds (Lease mode).
 	leaseUntil atomic.Int64
 
+	// lastCommit -> lastTarget caches lastFSMIndex (log entries at an index
+	// never change once committed).
+	lastMu                 sync.Mutex
+	lastCommit, lastTarget uint64
+
+	rounds atomic.Uint64 // barrier rounds run (each one VerifyLeader)
+	served atomic.Uint64 // reads released by them
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
 
-// readQueueMax bounds reads waiting for a barrier round.
-const readQueueMax = 8192
+const (
+	// readQueueMax bounds reads waiting for a barrier round.
+	readQueueMax = 8192
+	// maxReadRounds bounds barrier rounds in flight at once. A round started
+	// while another is in flight does not wait for it: its reads would
+	// otherwise wait one and a half rounds on average. Overlapping rounds
+	// cost little, since raft coalesces their leadership checks into the
+	// heartbeats it is about to send.
+	maxReadRounds = 2
+)
 
 func newReader(r *raft.Raft, logs raft.LogStore, fsm *FSM, level ReadConsistency, lease, wait time.Duration) *reader {
 	rd := &reader{r: r, logs: logs, fsm: fsm, level: level, lease: lease, wait: wait,
@@ -101,6 +125,7 @@ func (rd *reader) barrier() error {
 
 func (rd *reader) loop() {
 	defer rd.wg.Done()
+	slots := make(chan struct{}, maxReadRounds)
 	for {
 		var batch []chan error
 		select {
@@ -108,6 +133,21 @@ func (rd *reader) loop() {
 			batch = append(batch, d)
 		case <-rd.stop:
 			return
+		}
+		// Wait for a free round, gathering what arrives meanwhile.
+	slot:
+		for {
+			select {
+			case slots <- struct{}{}:
+				break slot
+			case d := <-rd.reqs:
+				batch = append(batch, d)
+			case <-rd.stop:
+				for _, d := range batch {
+					d <- errShutdown
+				}
+				return
+			}
 		}
 	drain:
 		for {
@@ -118,10 +158,17 @@ func (rd *reader) loop() {
 				break drain
 			}
 		}
-		err := rd.round()
-		for _, d := range batch {
-			d <- err
-		}
+		rd.wg.Add(1)
+		go func(batch []chan error) {
+			defer rd.wg.Done()
+			err := rd.round()
+			<-slots
+			rd.rounds.Add(1)
+			rd.served.Add(uint64(len(batch)))
+			for _, d := range batch {
+				d <- err
+			}
+		}(batch)
 	}
 }
 
@@ -138,7 +185,13 @@ func (rd *reader) round() error {
 	if rd.r.CurrentTerm() != term {
 		return errNotLeader
 	}
-	rd.leaseUntil.Store(start.Add(rd.lease).UnixNano())
+	// Rounds overlap: keep the latest confirmation's lease.
+	for until := start.Add(rd.lease).UnixNano(); ; {
+		cur := rd.leaseUntil.Load()
+		if cur >= until || rd.leaseUntil.CompareAndSwap(cur, until) {
+			break
+		}
+	}
 	target := rd.lastFSMIndex(commit)
 	if !rd.fsm.waitApplied(target, start.Add(rd.wait), rd.stop) {
 		return errNotLeader
@@ -200,6 +253,23 @@ func (rd *reader) awaitReady() (uint64, bool) {
 // it, so waiting for them would hang (RAFT.md). An index that was compacted
 // away is covered by the snapshot the FSM already holds: 0.
 func (rd *reader) lastFSMIndex(idx uint64) uint64 {
+	// Rounds ask again and again for the same commit index while no write
+	// commits (a read-only load): answer those from the last lookup.
+	rd.lastMu.Lock()
+	if rd.lastCommit == idx && idx != 0 {
+		t := rd.lastTarget
+		rd.lastMu.Unlock()
+		return t
+	}
+	rd.lastMu.Unlock()
+	t := rd.scanFSMIndex(idx)
+	rd.lastMu.Lock()
+	rd.lastCommit, rd.lastTarget = idx, t
+	rd.lastMu.Unlock()
+	return t
+}
+
+func (rd *reader) scanFSMIndex(idx uint64) uint64 {
 	var l raft.Log
 	for i := idx; i > 0; i-- {
 		if err := rd.logs.GetLog(i, &l); err != nil {
@@ -219,4 +289,13 @@ func (rd *reader) leaderReady(term uint64) { rd.readyTerm.Store(term) }
 func (rd *reader) close() {
 	close(rd.stop)
 	rd.wg.Wait()
+}
+
+// info reports the read-barrier counters for RAFT INFO.
+func (rd *reader) info() []Field {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	return []Field{
+		{"read_barrier_rounds", u(rd.rounds.Load())},
+		{"read_barrier_reads", u(rd.served.Load())},
+	}
 }

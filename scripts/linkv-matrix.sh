@@ -212,6 +212,29 @@ targets_table() {
 	target_row "(server-to-server msgs-per-op, for reference)" g 14 15 7 le "%.2f"
 }
 
+# Where the server-to-server messages of configuration g go, per client
+# operation, from the "messages sent" counts each node logs every 5 s
+# (maelstrom/stats.go; the last record of each node, so the final seconds
+# are missing from both the counts and the operations they are divided by).
+breakdown_table() {
+	local d f
+	echo "| seed | ops counted | srv msgs/op | AppendEntries with entries | heartbeats | of which surely VerifyLeader-triggered | AppendEntries without entries | fwd + fwd_ok | votes | heartbeats held |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for d in "$STORE/g"/s*; do
+		[ -d "$d/lin-kv/latest/node-logs" ] || continue
+		for f in "$d"/lin-kv/latest/node-logs/n*.log; do grep "messages sent" "$f" | tail -n1; done |
+			tr ' ' '\n' | grep '=' | grep -v '^node=\|^msg=\|^time=\|^level=' |
+			awk -F= -v seed="${d##*/s}" '{ s[$1] += $2 } END {
+				ops = s["recv:read"] + s["recv:write"] + s["recv:cas"]
+				if (ops == 0) exit
+				srv = s["raft_append"] + s["raft_ok"] + s["fwd"] + s["fwd_ok"] + s["raft_vote"] + s["raft_prevote"] + s["raft_timeout_now"] + s["raft_snapshot"] + s["error"]
+				printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %d |\n", seed, ops, srv / ops,
+					2 * s["append.entries"] / ops, 2 * s["append.heartbeat"] / ops, 2 * s["append.heartbeat.quick"] / ops,
+					2 * s["append.empty"] / ops, (s["fwd"] + s["fwd_ok"]) / ops, 2 * (s["raft_vote"] + s["raft_prevote"]) / ops,
+					s["append.heartbeat.held"] }'
+	done | sort -t'|' -k2,2n
+}
+
 commit=$(git rev-parse HEAD)
 dirty=$(git status --porcelain --untracked-files=no | grep -q . && echo " (with uncommitted changes)" || true)
 notes=""
@@ -265,6 +288,16 @@ The partition target is stated for latency 0 (a, b) and shown for latency 10 (c,
 latency target is for latency 0, with no fault (g) and under each nemesis (a, b, e, f).
 
 $(targets_table)
+
+## Where the server-to-server messages go (g)
+
+Per client operation, request and reply counted (each node's last "messages sent" log record,
+maelstrom/stats.go): AppendEntries with log entries (writes), heartbeats (of which those that
+followed the previous heartbeat to the same follower sooner than raft's timer can, i.e. sent
+for a VerifyLeader read round; the others are timer heartbeats or rounds that came later),
+AppendEntries without entries (commit-index news), forwarded batches, votes.
+
+$(breakdown_table)
 
 ## Every run
 

@@ -1,10 +1,14 @@
 // Command kv is the Redraft node.
 //
-//	kv                         Maelstrom mode (JSON on stdin/stdout; not built yet)
-//	kv serve --resp HOST:PORT --standalone [flags]
+//	kv                         Maelstrom mode (JSON on stdin/stdout, Raft over Maelstrom messages)
+//	kv serve --resp HOST:PORT [--id --raft --data --bootstrap|--join ...]
+//	                           a node of a Raft cluster over TCP serving RESP
+//	kv serve --resp HOST:PORT --standalone
 //	                           serve RESP from an in-process state machine
+//	kv restore --from URL --id ID --bootstrap ID=RAFTADDR,... [--data DIR]
+//	                           seed a new node from the newest snapshot in an object store
 //
-// Run "kv serve -h" for every flag.
+// Run "kv serve -h" or "kv restore -h" for every flag.
 package main
 
 import (

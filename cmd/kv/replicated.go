@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"redraft/kv/resp"
 	"redraft/replication"
 )
@@ -22,8 +24,10 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 	return []resp.InfoSection{{Name: "Raft", Fields: x.Node.InfoFields()}}
 }
 
-// raftRPCTimeout bounds every Raft RPC; below the heartbeat timeout (RAFT.md).
-const raftRPCTimeout = 100 * time.Millisecond
+// raftRPCTimeout bounds every Raft RPC: two thirds of the heartbeat timeout
+// (100 ms at the default 150 ms). It must stay below the heartbeat timeout
+// (RAFT.md), and docs/replication.md explains why read barriers rely on it.
+func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
 // startNode opens the data directory and starts the Raft node.
 func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Logger) (*replication.Node, error) {
@@ -40,7 +44,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
-	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout, os.Stderr)
+	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
 	}
@@ -54,9 +58,25 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 		Redirect:        f.redirect,
 		NoSync:          f.noFsync,
 		MaxInflight:     f.maxInflight,
+		BatchLinger:     f.batchLinger,
+
+		HeartbeatTimeout:   f.heartbeat,
+		ElectionTimeout:    f.election,
+		LeaderLeaseTimeout: f.lease,
 
 		SnapshotThreshold: f.snapshotThreshold,
 		TrailingLogs:      f.trailingLogs,
+	}
+	if f.batchLinger == 0 {
+		cfg.BatchLinger = -1 // Config's zero value means the default
+	}
+	if f.snapshotStore != "" {
+		obj, err := openObjects(ctx, f.snapshotStore)
+		if err != nil {
+			closeTransport(tr)
+			return nil, err
+		}
+		cfg.SnapshotObjects = obj // the node closes it
 	}
 	if len(peers) == 0 && f.join == "" {
 		// No peers given: a one-node cluster (bootstrapped only if new).
@@ -64,14 +84,18 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 	}
 	n, err := replication.New(cfg)
 	if err != nil {
-		if c, ok := tr.(interface{ Close() error }); ok {
-			c.Close()
-		}
+		closeTransport(tr)
 		return nil, err
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
 		"read_consistency", f.readConsistency, "redirect", f.redirect)
 	return n, nil
+}
+
+func closeTransport(tr raft.Transport) {
+	if c, ok := tr.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
 
 // joinCluster asks a member to add this node, retrying until it succeeds

@@ -18,6 +18,7 @@ var errHelp = errors.New("help requested")
 const usage = `usage:
   kv                    run in Maelstrom mode (JSON messages on stdin/stdout)
   kv serve [flags]      run a node serving RESP (see "kv serve -h")
+  kv restore [flags]    seed a new node's data directory from a snapshot in an object store (see "kv restore -h")
 `
 
 // run is the whole program: main only adds signals and the exit status.
@@ -28,6 +29,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restore(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -50,6 +50,70 @@ func index(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// indexRow is the part of a report's results.json the index shows.
+type indexRow struct {
+	Valid any `json:"valid?"`
+	Test  struct {
+		Nodes       int      `json:"node-count"`
+		Concurrency int      `json:"concurrency"`
+		Nemesis     []string `json:"nemesis"`
+		Seed        string   `json:"seed"`
+		Commit      string   `json:"commit"`
+		Duration    float64  `json:"time-limit-s"`
+		Rate        float64  `json:"rate"`
+		LatencyMs   float64  `json:"latency-ms"`
+		LatencyDist string   `json:"latency-dist"`
+	} `json:"test"`
+	Stats struct {
+		Count int `json:"count"`
+	} `json:"stats"`
+	Avail struct {
+		Ok            float64 `json:"ok-fraction"`
+		Answered      float64 `json:"answered-fraction"`
+		Bound         float64 `json:"structural-bound"`
+		AnsweredBound float64 `json:"answered-over-bound"`
+	} `json:"availability"`
+	Net struct {
+		All struct {
+			PerOp float64 `json:"msgs-per-op"`
+		} `json:"all"`
+		Servers struct {
+			PerOp float64 `json:"msgs-per-op"`
+		} `json:"servers"`
+	} `json:"net"`
+	Latency struct {
+		All struct {
+			P50 float64 `json:"p50-ms"`
+			P99 float64 `json:"p99-ms"`
+		} `json:"all"`
+	} `json:"latency"`
+}
+
+// flags renders the flags that tell runs apart, in linkv's syntax: every
+// one that changes the schedule or the network except --seed (a column of
+// its own) and --bin.
+func (r *indexRow) flags() string {
+	t := r.Test
+	conc := fmt.Sprint(t.Concurrency)
+	if t.Nodes > 0 && t.Concurrency%t.Nodes == 0 {
+		conc = fmt.Sprintf("%dn", t.Concurrency/t.Nodes)
+	}
+	dist := t.LatencyDist
+	if dist == "" {
+		dist = "constant"
+	}
+	f := fmt.Sprintf("--node-count %d --concurrency %s --time-limit %g --rate %g --latency %g --latency-dist %s",
+		t.Nodes, conc, t.Duration, t.Rate, t.LatencyMs, dist)
+	if len(t.Nemesis) > 0 {
+		f += " --nemesis " + strings.Join(t.Nemesis, ",")
+	}
+	return f
+}
+
+// indexHeader is the head of the table indexTable writes.
+const indexHeader = "| report | verdict | flags | seed | commit | ops | ok-fraction | answered / bound | msgs/op (srv) | p50 / p99 ms |\n" +
+	"|---|---|---|---|---|---|---|---|---|---|\n"
+
 // indexTable lists every report directory under dir.
 func indexTable(dir string) (string, int, error) {
 	entries, err := os.ReadDir(dir)
@@ -65,46 +129,26 @@ func indexTable(dir string) (string, int, error) {
 		b, err := os.ReadFile(filepath.Join(dir, name, "results.json"))
 		if err != nil {
 			if _, err := os.Stat(filepath.Join(dir, name, "results.edn")); err == nil {
-				rows = append(rows, fmt.Sprintf("| [%s](%s/) | real Maelstrom: see results.edn | | | | | |", name, name))
+				rows = append(rows, fmt.Sprintf("| [%s](%s/) | real Maelstrom: see results.edn | | | | | | | | |", name, name))
 			}
 			continue
 		}
-		var r struct {
-			Valid any `json:"valid?"`
-			Test  struct {
-				Nodes    int      `json:"node-count"`
-				Nemesis  []string `json:"nemesis"`
-				Seed     string   `json:"seed"`
-				Commit   string   `json:"commit"`
-				Duration float64  `json:"time-limit-s"`
-			} `json:"test"`
-			Stats struct {
-				Count int `json:"count"`
-			} `json:"stats"`
-			Avail struct {
-				Ok       float64 `json:"ok-fraction"`
-				Answered float64 `json:"answered-fraction"`
-				Bound    float64 `json:"structural-bound"`
-			} `json:"availability"`
-		}
+		var r indexRow
 		if err := json.Unmarshal(b, &r); err != nil {
 			continue
-		}
-		nem := strings.Join(r.Test.Nemesis, "+")
-		if nem == "" {
-			nem = "none"
 		}
 		commit := r.Test.Commit
 		if len(commit) > 10 {
 			commit = commit[:10]
 		}
-		rows = append(rows, fmt.Sprintf("| [%s](%s/summary.md) | **%v** | %d nodes, %s, %.0f s, seed %s | %d | %.1f %% | %.1f %% / %.1f %% | `%s` |",
-			name, name, r.Valid, r.Test.Nodes, nem, r.Test.Duration, r.Test.Seed, r.Stats.Count,
-			100*r.Avail.Ok, 100*r.Avail.Answered, 100*r.Avail.Bound, commit))
+		rows = append(rows, fmt.Sprintf("| [%s](%s/summary.md) | **%v** | `%s` | %s | `%s` | %d | %.3f | %.3f / %.3f = %.3f | %.2f (%.2f) | %.2f / %.2f |",
+			name, name, r.Valid, r.flags(), r.Test.Seed, commit, r.Stats.Count,
+			r.Avail.Ok, r.Avail.Answered, r.Avail.Bound, r.Avail.AnsweredBound,
+			r.Net.All.PerOp, r.Net.Servers.PerOp, r.Latency.All.P50, r.Latency.All.P99))
 	}
 	sort.Strings(rows)
 	var b strings.Builder
-	b.WriteString("| report | valid? | run | ops | ok | answered / bound | commit |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString(indexHeader)
 	for _, r := range rows {
 		b.WriteString(r + "\n")
 	}

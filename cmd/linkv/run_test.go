@@ -135,4 +135,33 @@ func TestStoreAndIndex(t *testing.T) {
 	if !bytes.Contains(readme, []byte("-lin-kv-2n-none-s3](")) || !bytes.Contains(readme, []byte(indexEnd)) {
 		t.Fatalf("README.md:\n%s", readme)
 	}
+	// The row names the flags that tell runs apart (latency and its
+	// distribution included), the seed, and the figures issue 4 asks for.
+	for _, want := range []string{indexHeader,
+		"`--node-count 2 --concurrency 2n --time-limit 0.5 --rate 100 --latency 0 --latency-dist constant` | 3 |"} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("README.md lacks %q:\n%s", want, readme)
+		}
+	}
+}
+
+func TestIndexRowFlags(t *testing.T) {
+	for _, tc := range []struct {
+		json, want string
+	}{
+		{`{"test":{"node-count":5,"concurrency":10,"time-limit-s":60,"rate":100,"latency-ms":10,"latency-dist":"uniform","nemesis":["partition"]}}`,
+			"--node-count 5 --concurrency 2n --time-limit 60 --rate 100 --latency 10 --latency-dist uniform --nemesis partition"},
+		{`{"test":{"node-count":3,"concurrency":6,"time-limit-s":20,"rate":5,"latency-ms":0,"nemesis":["partition","kill"]}}`,
+			"--node-count 3 --concurrency 2n --time-limit 20 --rate 5 --latency 0 --latency-dist constant --nemesis partition,kill"},
+		{`{"test":{"node-count":3,"concurrency":7,"time-limit-s":60,"rate":100,"latency-ms":0,"latency-dist":"exponential"}}`,
+			"--node-count 3 --concurrency 7 --time-limit 60 --rate 100 --latency 0 --latency-dist exponential"},
+	} {
+		var r indexRow
+		if err := json.Unmarshal([]byte(tc.json), &r); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.flags(); got != tc.want {
+			t.Errorf("flags of %s:\ngot  %s\nwant %s", tc.json, got, tc.want)
+		}
+	}
 }

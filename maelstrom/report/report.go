@@ -232,6 +232,7 @@ func Results(res *runner.Result, a *runner.Analysis, m Meta) map[string]any {
 			"answered-fraction":   a.AnsweredFraction,
 			"structural-bound":    a.StructuralBound,
 			"answered-over-bound": a.AnsweredOverBound,
+			"missed-in-bound":     a.Missed,
 		},
 		"net": map[string]any{
 			"valid?":  true,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -26,6 +27,30 @@ func Verdict(a *runner.Analysis, crashed bool) string {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+
+// counts renders "k: n, ..." in the given key order (nil: by count,
+// then key), without zero counts.
+func counts(m map[string]int, order []string) string {
+	keys := order
+	if keys == nil {
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if m[keys[i]] != m[keys[j]] {
+				return m[keys[i]] > m[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+	}
+	var parts []string
+	for _, k := range keys {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", strings.ReplaceAll(k, "|", "\\|"), m[k]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // dur renders a latency in milliseconds, three significant digits.
 func dur(d time.Duration) string {
@@ -93,6 +118,13 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	w("| answered fraction (ok + errors 20/22) | %s |\n", pct(a.AnsweredFraction))
 	w("| structural bound (node had a majority or a link to one) | %s |\n", pct(a.StructuralBound))
 	w("| answered / bound | %.3f |\n", a.AnsweredOverBound)
+	if m := a.Missed; m.Count > 0 {
+		w("\n%d operations were within the bound but not answered:\n\n| by | |\n|---|---|\n", m.Count)
+		w("| reply | %s |\n", counts(m.ByError, nil))
+		w("| node | %s |\n", counts(m.ByNode, nil))
+		w("| faults active | %s |\n", counts(m.ByFault, nil))
+		w("| time since the last nemesis change | %s |\n", counts(m.BySinceChange, runner.SinceChangeOrder()))
+	}
 
 	w("\n## Network\n\n| messages | sends | deliveries | unique | per op |\n|---|---|---|---|---|\n")
 	for _, r := range []struct {

@@ -69,6 +69,7 @@ type Analysis struct {
 	AnsweredFraction  float64 // ok + definite app errors 20/22, over all ops
 	StructuralBound   float64 // fraction of ops whose node could be served
 	AnsweredOverBound float64
+	Missed            Missed // ops within the bound that were not answered
 
 	NetAll, NetClients, NetServers NetStats
 
@@ -126,6 +127,7 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	if a.StructuralBound > 0 {
 		a.AnsweredOverBound = a.AnsweredFraction / a.StructuralBound
 	}
+	a.Missed = missed(res)
 
 	per := func(c int64) float64 {
 		if len(res.Ops) == 0 {

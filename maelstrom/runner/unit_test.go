@@ -323,3 +323,33 @@ func TestCheckerTimeoutIsUnknownNeverValid(t *testing.T) {
 		t.Fatalf("no ok cas: %s", describe(a))
 	}
 }
+
+// TestMissedInBound: ops within the bound that were not answered are
+// counted by reply, node and time since the last nemesis change; answered
+// ops and ops outside the bound are not.
+func TestMissedInBound(t *testing.T) {
+	s := time.Second
+	res := &Result{
+		Windows: []Window{{Fault: "partition", Detail: `majorities-ring {"n0" #{"n1"}}`, Start: 10 * s, End: 20 * s}, {Fault: "kill", Detail: `{"n2" :killed}`, Start: 9 * s, End: 11 * s}},
+		Ops: []ClientOp{
+			{Node: "n0", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "CLUSTERDOWN no leader"), Invoke: 5 * s},
+			{Node: "n1", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "NOTLEADER x"), Invoke: 10*s + 200*time.Millisecond},
+			{Node: "n1", Bound: true, Outcome: checker.Info, Type: "info", Code: 0, Error: ":net-timeout", Invoke: 20*s + 700*time.Millisecond},
+			{Node: "n2", Bound: true, Outcome: checker.Info, Type: "info", Code: 13, Error: errText(13, "UNCERTAIN outcome"), Invoke: 25 * s},
+			{Node: "n2", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 22, Error: errText(22, "CASFAIL"), Invoke: 26 * s}, // answered
+			{Node: "n2", Bound: false, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "CLUSTERDOWN"), Invoke: 11 * s},
+			{Node: "n0", Bound: true, Outcome: checker.Ok, Type: "ok", Code: NoCode, Invoke: 12 * s},
+		},
+	}
+	got := missed(res)
+	want := Missed{
+		Count:         4,
+		ByError:       map[string]int{"11 CLUSTERDOWN": 1, "11 NOTLEADER": 1, "timeout": 1, "13 UNCERTAIN": 1},
+		ByNode:        map[string]int{"n0": 1, "n1": 2, "n2": 1},
+		BySinceChange: map[string]int{"no change": 1, "< 0.5 s": 1, "0.5-1 s": 1, ">= 2 s": 1},
+		ByFault:       map[string]int{"none": 3, "kill + partition majorities-ring": 1},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}

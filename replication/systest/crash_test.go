@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -162,6 +163,11 @@ func TestKillAllUnderLoad(t *testing.T) {
 					t.Errorf("%s restarted without a snapshot", c.nodes[i])
 				}
 				snaps = append(snaps, c.nodes[i].id+"@"+m["last_snapshot_index"])
+				// The snapshot came from the segment/manifest store.
+				manifests, _ := filepath.Glob(filepath.Join(c.nodes[i].dir, "objects", c.nodes[i].id+".manifest-*"))
+				if len(manifests) == 0 {
+					t.Errorf("%s: no snapshot manifest under %s/objects", c.nodes[i], c.nodes[i].dir)
+				}
 			}
 			t.Logf("restarted from snapshots %v", snaps)
 		}

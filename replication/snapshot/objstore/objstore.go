@@ -1,22 +1,3 @@
-// Package objstore is the object-store abstraction under Redraft's snapshot
-// segments and manifests: a flat namespace of immutable, whole objects.
-//
-// The contract every implementation honours (and objstore's conformance
-// tests check):
-//   - Put makes an object visible atomically: a reader sees all of its bytes
-//     or no object at all, and once Put returns nil the object is durable.
-//     A Put that fails may or may not have stored the object; callers treat
-//     such names as possibly present (the garbage collector removes them).
-//   - Objects are written once. Put of an existing name replaces it, but
-//     Redraft never relies on that: names are unique by construction.
-//   - Get streams the object; a missing object is ErrNotFound.
-//   - List returns the objects whose names start with prefix, sorted by name.
-//   - Delete is idempotent: deleting a missing object is not an error.
-//     Once Delete returns nil the deletion is durable.
-//
-// Implementations: Mem (in memory), Sim (seeded fault injection and
-// crashes, for simulation tests), Dir (a local directory: write tmp, fsync,
-// rename, fsync the directory) and Blob (gocloud.dev/blob, S3 first).
 package objstore
 
 import (
@@ -25,8 +6,20 @@ import (
 	"io"
 )
 
-// ErrNotFound: no object has that name.
-var ErrNotFound = errors.New("objstore: object not found")
+// Errors shared by every implementation. Implementations wrap them with
+// the operation and the name (test with errors.Is).
+var (
+	// ErrNotFound: no object has that name.
+	ErrNotFound = errors.New("objstore: object not found")
+	// ErrBadName: the name (or List prefix) is outside the allowed
+	// alphabet or length; see ValidName.
+	ErrBadName = errors.New("objstore: bad object name")
+	// ErrCrashed: the simulated store crashed (Sim only); the call's
+	// outcome is unknown, like any other failed call.
+	ErrCrashed = errors.New("objstore: store crashed")
+	// ErrInjected: a fault the simulated store injected (Sim only).
+	ErrInjected = errors.New("objstore: injected fault")
+)
 
 // Info describes a stored object.
 type Info struct {
@@ -35,13 +28,23 @@ type Info struct {
 }
 
 // Store is a flat namespace of immutable objects. Safe for concurrent use.
+//
+// Every method first rejects a bad name (ErrBadName) and a done context
+// (an error wrapping ctx.Err()).
 type Store interface {
-	// Put stores the bytes read from r (to EOF) under name.
+	// Put stores the bytes read from r (to EOF) under name. The object
+	// becomes visible atomically and is durable once Put returns nil. If
+	// Put fails (r fails, ctx is done, the store fails), the object may or
+	// may not have been stored, but never partially.
 	Put(ctx context.Context, name string, r io.Reader) error
 	// Get opens the object for reading; ErrNotFound when it is missing.
+	// The caller closes the reader.
 	Get(ctx context.Context, name string) (io.ReadCloser, error)
-	// List returns the objects whose name starts with prefix, sorted by name.
+	// List returns the objects whose name starts with prefix, sorted by
+	// name (byte order). An empty prefix lists everything; no match is an
+	// empty result, not an error.
 	List(ctx context.Context, prefix string) ([]Info, error)
-	// Delete removes the object; missing objects are not an error.
+	// Delete removes the object; missing objects are not an error. Once
+	// Delete returns nil the deletion is durable.
 	Delete(ctx context.Context, name string) error
 }

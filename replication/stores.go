@@ -1,0 +1,116 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+
+	"redraft/replication/snapshot"
+	"redraft/replication/snapshot/objstore"
+)
+
+// snapshotsRetained is how many complete snapshots the store keeps.
+const snapshotsRetained = 3
+
+// recoverTimeout bounds the start-up check of the snapshot store (it reads
+// and verifies the newest snapshot's manifest and segments).
+const recoverTimeout = 5 * time.Minute
+
+// openStores opens raft's log, stable and snapshot stores as cfg asks and
+// sets n.logs and n.closer (closed in order after raft shut down):
+//   - cfg.Stores: the caller's (the simulation's), not closed by the node;
+//   - DataDir "": in memory (raft's InmemStore, segment/manifest snapshots
+//     on an in-memory object store);
+//   - otherwise raft-boltdb at DataDir/raft.db (fsync unless NoSync, bolt's
+//     lock with a timeout) and segment/manifest snapshots on
+//     cfg.SnapshotObjects or a directory store at DataDir/objects.
+//
+// Before raft starts, the snapshot store's Recover checks that the newest
+// complete snapshot and the log fit together; a node whose newest snapshot
+// is damaged and whose log does not cover it refuses to start.
+func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error) {
+	cfg := &n.cfg
+	if c, ok := cfg.SnapshotObjects.(io.Closer); ok {
+		defer func() {
+			if err != nil {
+				c.Close()
+			}
+		}()
+	}
+	if cfg.Stores != nil {
+		n.logs = cfg.Stores.Log
+		return cfg.Stores.Stable, cfg.Stores.Snapshots, nil
+	}
+	obj := cfg.SnapshotObjects
+	var stable raft.StableStore
+	if cfg.DataDir == "" {
+		st := raft.NewInmemStore()
+		n.logs, stable = st, st
+		if obj == nil {
+			obj = objstore.NewMem()
+		}
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("replication: %w", err)
+		}
+		bs, err := raftboltdb.New(raftboltdb.Options{
+			Path:        filepath.Join(cfg.DataDir, "raft.db"),
+			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
+			NoSync:      cfg.NoSync,
+		})
+		if err != nil {
+			if errors.Is(err, bbolt.ErrTimeout) {
+				return nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, cfg.DataDir)
+			}
+			return nil, nil, fmt.Errorf("replication: open log store: %w", err)
+		}
+		n.logs, stable = bs, bs
+		n.closer = append(n.closer, bs)
+		if obj == nil {
+			dir, err := objstore.OpenDir(filepath.Join(cfg.DataDir, "objects"))
+			if err != nil {
+				n.closeStores()
+				return nil, nil, fmt.Errorf("replication: snapshot objects: %w", err)
+			}
+			obj = dir
+		}
+	}
+	log := slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	snaps, err := snapshot.New(obj, snapshot.Options{
+		Prefix: SnapshotPrefix(cfg.ID),
+		Retain: snapshotsRetained,
+		Logger: log.With("node", cfg.ID, "component", "snapshots"),
+	})
+	if err != nil {
+		n.closeStores()
+		return nil, nil, fmt.Errorf("replication: snapshot store: %w", err)
+	}
+	n.closer = append(n.closer, snaps)
+	ctx, cancel := context.WithTimeout(context.Background(), recoverTimeout)
+	defer cancel()
+	rec, err := snaps.Recover(ctx, n.logs)
+	if err != nil {
+		n.closeStores()
+		return nil, nil, fmt.Errorf("replication: refusing to start: %w", err)
+	}
+	if c, ok := cfg.SnapshotObjects.(io.Closer); ok {
+		n.closer = append(n.closer, c) // after the snapshot store that uses it
+	}
+	for _, skipped := range rec.Skipped {
+		log.Warn("damaged snapshot skipped; the log covers it", "node", cfg.ID, "err", skipped)
+	}
+	return stable, snaps, nil
+}
+
+// SnapshotPrefix is the object-name prefix of node id's snapshots, so that
+// the nodes of a cluster can share one object store (a bucket).
+func SnapshotPrefix(id string) string { return id + "." }

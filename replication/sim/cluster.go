@@ -168,7 +168,7 @@ func (c *Cluster) startOnce(i int, bootstrap bool) error {
 	if err != nil {
 		return fmt.Errorf("start %s: %w", sn.id, err)
 	}
-	tr := c.net.NewTransport(c.addrs[i])
+	tr := c.net.NewTransport(c.addrs[i], c.opts.VouchedForwarding)
 	sn.mu.Lock()
 	inc := sn.inc + 1
 	sn.mu.Unlock()
@@ -193,7 +193,7 @@ func (c *Cluster) startOnce(i int, bootstrap bool) error {
 		closeStore(store)
 		return fmt.Errorf("start %s: %w", sn.id, err)
 	}
-	tr.SetForwardHandler(nd.HandleForward)
+	tr.SetNode(nd)
 	sn.mu.Lock()
 	sn.state, sn.inc, sn.node, sn.tr, sn.logs, sn.store = stateUp, inc, nd, tr, ls, store
 	sn.closed = make(chan struct{})

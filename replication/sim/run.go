@@ -34,6 +34,10 @@ type Options struct {
 	// drawn from the seed, often small so lagging nodes need InstallSnapshot).
 	SnapshotThreshold, TrailingLogs uint64
 	ReadConsistency                 replication.ReadConsistency
+	// VouchedForwarding makes followers forward with their term and leaders
+	// run batches with HandleForwardVouched, as in Maelstrom mode (default:
+	// every other seed), instead of HandleForward as over TCP.
+	VouchedForwarding bool
 	// NoFaults runs the workload on a healthy cluster.
 	NoFaults bool
 	// NewSnapshotDisk makes each node's snapshot storage, given the node's
@@ -78,6 +82,9 @@ func (o *Options) defaults() {
 	}
 	if o.SnapshotThreshold == 0 {
 		o.SnapshotThreshold = []uint64{16, 128, 8192}[rng.IntN(3)]
+	}
+	if o.Seed%2 == 1 {
+		o.VouchedForwarding = true
 	}
 	if o.ObjectFaults == (objstore.SimFaults{}) && o.Seed%3 == 2 {
 		o.ObjectFaults = faultyObjects
@@ -145,8 +152,8 @@ func Run(opts Options) *Result {
 	if opts.NoFaults {
 		res.Schedule = nil
 	}
-	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, lying log store %v, skip read barrier %v",
-		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
+	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v",
+		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
 	for _, f := range res.Schedule {
 		tr.Eventf("schedule %s", f)
 	}

@@ -73,7 +73,18 @@
 //	go test ./replication/sim -run 'TestSimulation$' -v -sim.seed=N
 //
 // A run still going after -sim.wall-max of wall time is stuck (a deadlock
-// the bubble cannot see); its goroutines and trace are dumped likewise.
+// the bubble cannot see); its goroutines and trace are dumped likewise. A
+// run that kills the test binary (a panic inside raft) leaves its trace
+// only with -sim.trace-live, which streams it to a file as it happens.
+//
+// # Known raft behaviours the harness steers around (and says so)
+//
+// The simulated operator acts as a careful one, because hashicorp/raft
+// v1.8.0 can lose liveness otherwise: membership faults never remove the
+// leader itself, wait for every member to have committed everything first,
+// and confirm a removal whose outcome was unknown before shutting the node
+// down. When healing stalls on raft's InstallSnapshot livelock (#697
+// family) it snapshots the leader, and counts that as a workaround.
 //
 // # Tests
 //
@@ -90,4 +101,7 @@
 // Run must be called inside a synctest bubble and returns only when every
 // goroutine it started has ended and every node is shut down; checking
 // happens outside the bubble (porcupine's timeout is wall-clock time).
+// Inside the bubble no sync.Mutex is held across anything that sleeps: a
+// goroutine waiting on a mutex is not durably blocked, so virtual time
+// would stop for the sleeper (Cluster.life is a channel for that reason).
 package sim

@@ -48,7 +48,7 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 	}
 	if cfg.Stores != nil {
 		n.logs = cfg.Stores.Log
-		return cfg.Stores.Stable, cfg.Stores.Snapshots, nil
+		return cfg.Stores.Stable, coveredSnapshots{cfg.Stores.Snapshots, n.logs}, nil
 	}
 	obj := cfg.SnapshotObjects
 	var stable raft.StableStore
@@ -108,7 +108,7 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 	for _, skipped := range rec.Skipped {
 		log.Warn("damaged snapshot skipped; the log covers it", "node", cfg.ID, "err", skipped)
 	}
-	return stable, snaps, nil
+	return stable, coveredSnapshots{snaps, n.logs}, nil
 }
 
 // SnapshotPrefix is the object-name prefix of node id's snapshots, so that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,9 +117,9 @@ func newCluster(opts Options, tr *Trace) *Cluster {
 		c.addrs = append(c.addrs, raft.ServerAddress(id))
 		closed := make(chan struct{})
 		close(closed)
-		snaps := NewInmemSnapshotDisk()
+		snaps := NewSegmentSnapshotDisk(id, opts.Seed*131+uint64(i), opts.ObjectFaults)
 		if opts.NewSnapshotDisk != nil {
-			snaps = opts.NewSnapshotDisk()
+			snaps = opts.NewSnapshotDisk(id, opts.Seed*131+uint64(i))
 		}
 		c.nodes = append(c.nodes, &simNode{id: id, disk: NewDisk(opts.Seed*31+uint64(i), opts.LyingLogStore), snaps: snaps, closed: closed, state: stateDown})
 	}
@@ -135,13 +136,39 @@ func (c *Cluster) peers() []replication.Peer {
 	return ps
 }
 
-// startLocked starts a new incarnation of node i on what its disks hold.
+// Start attempts: a node that refuses to start on an object-store error
+// (transient: injected faults) is started again, as a supervisor would.
+const (
+	startAttempts = 10
+	startBackoff  = 100 * time.Millisecond
+)
+
+// startLocked starts a new incarnation of node i on what its disks hold,
+// retrying a start that failed.
 func (c *Cluster) startLocked(i int, bootstrap bool) error {
+	var err error
+	for a := 0; a < startAttempts; a++ {
+		if a > 0 {
+			c.trace.Eventf("start of %s failed (%v): again", c.nodes[i].id, err)
+			time.Sleep(startBackoff)
+		}
+		if err = c.startOnce(i, bootstrap); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// startOnce starts a new incarnation of node i on what its disks hold.
+func (c *Cluster) startOnce(i int, bootstrap bool) error {
 	sn := c.nodes[i]
 	<-sn.closed // the previous incarnation must be gone before its disk is reused
 	ls, ss := sn.disk.Open()
-	store := sn.snaps.Open()
-	tr := c.net.NewTransport(c.addrs[i])
+	store, err := sn.snaps.Open(ls)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", sn.id, err)
+	}
+	tr := c.net.NewTransport(c.addrs[i], c.opts.VouchedForwarding)
 	sn.mu.Lock()
 	inc := sn.inc + 1
 	sn.mu.Unlock()
@@ -163,9 +190,10 @@ func (c *Cluster) startLocked(i int, bootstrap bool) error {
 	nd, err := replication.New(cfg)
 	if err != nil {
 		tr.Close()
+		closeStore(store)
 		return fmt.Errorf("start %s: %w", sn.id, err)
 	}
-	tr.SetForwardHandler(nd.HandleForward)
+	tr.SetNode(nd)
 	sn.mu.Lock()
 	sn.state, sn.inc, sn.node, sn.tr, sn.logs, sn.store = stateUp, inc, nd, tr, ls, store
 	sn.closed = make(chan struct{})
@@ -180,7 +208,7 @@ func (c *Cluster) startLocked(i int, bootstrap bool) error {
 func (c *Cluster) stopLocked(i int, next nodeState, crash bool) {
 	sn := c.nodes[i]
 	sn.mu.Lock()
-	nd, tr := sn.node, sn.tr
+	nd, tr, store := sn.node, sn.tr, sn.store
 	done := sn.closed
 	sn.state, sn.node, sn.tr, sn.logs, sn.store = next, nil, nil, nil, nil
 	sn.mu.Unlock()
@@ -205,7 +233,15 @@ func (c *Cluster) stopLocked(i int, next nodeState, crash bool) {
 		defer c.closing.Done()
 		defer close(done)
 		nd.Close()
+		closeStore(store)
 	}()
+}
+
+// closeStore closes a snapshot store the node does not own.
+func closeStore(s raft.SnapshotStore) {
+	if c, ok := s.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // Crash cuts node i's power; it restarts with Restart.

@@ -49,6 +49,8 @@ type NetStats struct {
 	Sent, Dropped, Cut int64
 	// Calls by kind: what the run exercised.
 	AppendEntries, Votes, PreVotes, InstallSnapshots, TimeoutNows, Forwards int64
+	// VouchedForwards carried the follower's term (HandleForwardVouched).
+	VouchedForwards int64
 }
 
 // Add adds o's counts to s.
@@ -62,6 +64,7 @@ func (s *NetStats) Add(o NetStats) {
 	s.InstallSnapshots += o.InstallSnapshots
 	s.TimeoutNows += o.TimeoutNows
 	s.Forwards += o.Forwards
+	s.VouchedForwards += o.VouchedForwards
 }
 
 // count counts one call of a kind.

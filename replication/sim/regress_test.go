@@ -13,15 +13,17 @@ import (
 )
 
 // Runs that found bugs in replication/, kept as regression runs. The
-// bugs depended on goroutine interleavings, which a seed does not fix, so
-// each also has a targeted test below.
+// bugs depended on goroutine interleavings, which a seed does not fix, and
+// the fault schedule generator changed after some were found (a seed then
+// names another schedule), so each bug also has a targeted test, below or
+// in replication.
 var regressions = []struct {
 	opts Options
 	bug  string
 }{
 	{Options{Seed: 461}, "Node.Close hung: raft shut down while the read barrier's VerifyLeader future sat in raft's buffered verify channel, which raft never resolves (TestCloseDuringReadRound)"},
 	{Options{Seed: 87, LyingLogStore: true}, "the proposer leaked a goroutine waiting on an apply future raft stranded at Shutdown (TestCloseUnderWriteLoad); the run itself fails its checks, the lying disk loses entries"},
-	{Options{Seed: 260}, "a read barrier's VerifyLeader never resolved after a follower of its quorum was removed: the read actor hung, and Close with it (TestReadAcrossFollowerRemoval)"},
+	{Options{Seed: 260}, "a read barrier's VerifyLeader never resolved after a follower of its quorum was removed: the read actor hung, and Close with it (TestReadAcrossFollowerRemoval); later, with the segment store and object-store faults, a failed read of the newest snapshot at start-up made raft restore an older one the log no longer covered and panic (replication TestCoveredSnapshots)"},
 	{Options{Seed: 671}, "a follower's FSM restored a leader snapshot older than what it applied and stayed behind the commit index (replication TestFSMIgnoresOlderSnapshot)"},
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"redraft/replication"
+	"redraft/replication/snapshot/objstore"
 )
 
 // Options describe one run. Zero fields take defaults, some drawn from the seed.
@@ -33,10 +34,19 @@ type Options struct {
 	// drawn from the seed, often small so lagging nodes need InstallSnapshot).
 	SnapshotThreshold, TrailingLogs uint64
 	ReadConsistency                 replication.ReadConsistency
+	// VouchedForwarding makes followers forward with their term and leaders
+	// run batches with HandleForwardVouched, as in Maelstrom mode (default:
+	// every other seed), instead of HandleForward as over TCP.
+	VouchedForwarding bool
 	// NoFaults runs the workload on a healthy cluster.
 	NoFaults bool
-	// NewSnapshotDisk makes each node's snapshot storage (default NewInmemSnapshotDisk).
-	NewSnapshotDisk func() SnapshotDisk
+	// NewSnapshotDisk makes each node's snapshot storage, given the node's
+	// ID and a seed (default: NewSegmentSnapshotDisk with ObjectFaults).
+	NewSnapshotDisk func(id string, seed uint64) SnapshotDisk
+	// ObjectFaults are the snapshot object stores' injected faults
+	// (default: none for two seeds in three, else failed and unacknowledged
+	// calls, torn puts and failed reads).
+	ObjectFaults objstore.SimFaults
 
 	// Bugs the simulation must catch (tests set them).
 
@@ -73,6 +83,22 @@ func (o *Options) defaults() {
 	if o.SnapshotThreshold == 0 {
 		o.SnapshotThreshold = []uint64{16, 128, 8192}[rng.IntN(3)]
 	}
+	if o.Seed%2 == 1 {
+		o.VouchedForwarding = true
+	}
+	if o.ObjectFaults == (objstore.SimFaults{}) && o.Seed%3 == 2 {
+		o.ObjectFaults = faultyObjects
+	}
+}
+
+// faultyObjects are the object-store faults of one seed in three: every
+// call may fail, an acknowledgement may be lost, a cut Put leaves a torn
+// prefix (readers must reject it by checksum). No bit flips: a damaged
+// newest snapshot the log does not cover makes a node refuse to start, by
+// design.
+var faultyObjects = objstore.SimFaults{
+	PutFail: 0.05, PutLostAck: 0.02, TornPuts: true, GetFail: 0.02, ReadFail: 0.02,
+	ListFail: 0.02, DeleteFail: 0.05, DeleteLostAck: 0.02,
 }
 
 // Settling after the faulty phase.
@@ -126,8 +152,8 @@ func Run(opts Options) *Result {
 	if opts.NoFaults {
 		res.Schedule = nil
 	}
-	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, lying log store %v, skip read barrier %v",
-		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
+	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v",
+		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
 	for _, f := range res.Schedule {
 		tr.Eventf("schedule %s", f)
 	}
@@ -399,8 +425,23 @@ func (c *Cluster) compareSnapshots() {
 	c.mon.violation("snapshot comparison: the log kept moving in %d attempts", snapshotAttempts)
 }
 
+// snapshotReads bounds the attempts to read a node's snapshot back (the
+// object store may fail reads by injection).
+const snapshotReads = 10
+
 // snapshot takes a snapshot of a node and returns its bytes and index.
-func (c *Cluster) snapshot(sn *simNode) ([]byte, uint64, error) {
+func (c *Cluster) snapshot(sn *simNode) (b []byte, index uint64, err error) {
+	for a := 0; a < snapshotReads; a++ {
+		if b, index, err = c.snapshotOnce(sn); err == nil {
+			return b, index, nil
+		}
+		c.trace.Eventf("snapshot of %s: %v", sn.id, err)
+	}
+	return nil, 0, err
+}
+
+// snapshotOnce takes a snapshot of a node and reads it back.
+func (c *Cluster) snapshotOnce(sn *simNode) ([]byte, uint64, error) {
 	in, ok := sn.current()
 	if !ok {
 		return nil, 0, errors.New("node is down")

@@ -9,15 +9,17 @@ import (
 	"github.com/hashicorp/raft"
 )
 
-// SnapshotDisk is where one node's snapshots live across its crashes. It is
-// the seam for the segment/manifest snapshot store (issue 6, on its own
-// branch): a simulated implementation of that store plugs in here through
-// Options.NewSnapshotDisk, with its object-store faults. The default,
-// NewInmemSnapshotDisk, keeps raft's InmemSnapshotStore behind a crash
-// boundary.
+// SnapshotDisk is where one node's snapshots live across its crashes
+// (Options.NewSnapshotDisk). The default, NewSegmentSnapshotDisk, is the
+// production segment/manifest store (replication/snapshot) on a simulated
+// object store; NewInmemSnapshotDisk keeps raft's InmemSnapshotStore
+// behind a crash boundary.
 type SnapshotDisk interface {
-	// Open returns the snapshot store of a new node incarnation.
-	Open() raft.SnapshotStore
+	// Open returns the snapshot store of a new node incarnation whose raft
+	// log is logs, as the node would open it; an error means the node
+	// refuses to start. The caller closes it (when it is an io.Closer)
+	// after the incarnation shut down.
+	Open(logs raft.LogStore) (raft.SnapshotStore, error)
 	// Crash cuts power: stores opened before it write nowhere from now on
 	// (a snapshot is durable once its sink's Close returned, and only then).
 	Crash()
@@ -49,10 +51,10 @@ type inmemSnapshotDisk struct {
 	gen   int
 }
 
-func (d *inmemSnapshotDisk) Open() raft.SnapshotStore {
+func (d *inmemSnapshotDisk) Open(raft.LogStore) (raft.SnapshotStore, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return &inmemSnapshots{d: d, gen: d.gen}
+	return &inmemSnapshots{d: d, gen: d.gen}, nil
 }
 
 func (d *inmemSnapshotDisk) Crash() {

@@ -27,12 +27,11 @@ type Transport struct {
 	closeCh   chan struct{}
 	closeOnce sync.Once
 
-	// handler runs a forwarded batch on this endpoint's node (its
-	// Node.HandleForward), set once the node is running.
-	handler atomic.Pointer[forwardHandler]
+	// node is this endpoint's node once it runs: forwarded batches run on
+	// it, and with vouch its term goes into each batch it forwards.
+	node  atomic.Pointer[replication.Node]
+	vouch bool
 }
-
-type forwardHandler func(ctx context.Context, payload []byte) ([]byte, error)
 
 var (
 	_ raft.Transport        = (*Transport)(nil)
@@ -52,18 +51,18 @@ var (
 )
 
 // NewTransport attaches a new endpoint for addr to the network, replacing
-// (and closing) the previous incarnation's.
-func (n *Network) NewTransport(addr raft.ServerAddress) *Transport {
-	t := &Transport{net: n, addr: addr, consumer: make(chan raft.RPC, consumerQueueMax), closeCh: make(chan struct{})}
+// (and closing) the previous incarnation's. With vouch, a batch it
+// forwards carries its node's current term, read when it is sent, and the
+// leader runs it with HandleForwardVouched (Maelstrom mode's forwarding);
+// otherwise with HandleForward (the TCP forwarder's).
+func (n *Network) NewTransport(addr raft.ServerAddress, vouch bool) *Transport {
+	t := &Transport{net: n, addr: addr, consumer: make(chan raft.RPC, consumerQueueMax), closeCh: make(chan struct{}), vouch: vouch}
 	n.attach(t)
 	return t
 }
 
-// SetForwardHandler installs the node's HandleForward.
-func (t *Transport) SetForwardHandler(h func(context.Context, []byte) ([]byte, error)) {
-	fh := forwardHandler(h)
-	t.handler.Store(&fh)
-}
+// SetNode installs the endpoint's node, once it runs.
+func (t *Transport) SetNode(nd *replication.Node) { t.node.Store(nd) }
 
 func (t *Transport) isClosed() bool {
 	select {
@@ -391,7 +390,7 @@ const (
 // Forward implements replication.Forwarder: node IDs are addresses.
 func (t *Transport) Forward(ctx context.Context, leaderID string, payload []byte) ([]byte, error) {
 	target := raft.ServerAddress(leaderID)
-	if !t.net.reachable(t, target) || t.net.handler(target) == nil {
+	if !t.net.reachable(t, target) || t.net.node(target) == nil {
 		tm := time.NewTimer(connectTimeout)
 		defer tm.Stop()
 		select {
@@ -421,17 +420,22 @@ func (t *Transport) Forward(ctx context.Context, leaderID string, payload []byte
 		}
 	}
 	t.net.count(&t.net.stats.Forwards)
+	var term uint64
+	if me := t.node.Load(); t.vouch && me != nil {
+		term = me.Raft().CurrentTerm() // after the batch's commands arrived
+		t.net.count(&t.net.stats.VouchedForwards)
+	}
 	req := bytes.Clone(payload)
 	d, drop := t.net.plan()
 	if !wait(d) {
 		return nil, unknown("timed out")
 	}
 	ep := t.net.arrive(t, target)
-	var h *forwardHandler
+	var leader *replication.Node
 	if ep != nil {
-		h = ep.handler.Load()
+		leader = ep.node.Load()
 	}
-	if drop || h == nil {
+	if drop || leader == nil {
 		lost()
 		return nil, unknown("request lost")
 	}
@@ -443,7 +447,13 @@ func (t *Transport) Forward(ctx context.Context, leaderID string, payload []byte
 	go func() {
 		hctx, cancel := context.WithTimeout(context.Background(), forwardTimeout)
 		defer cancel()
-		r, err := (*h)(hctx, req)
+		var r []byte
+		var err error
+		if t.vouch {
+			r, err = leader.HandleForwardVouched(hctx, req, string(t.addr), term)
+		} else {
+			r, err = leader.HandleForward(hctx, req)
+		}
 		res <- result{r, err}
 	}()
 	var r result
@@ -468,12 +478,12 @@ func (t *Transport) Forward(ctx context.Context, leaderID string, payload []byte
 	return r.reply, nil
 }
 
-// handler returns the forward handler of addr's current endpoint.
-func (n *Network) handler(addr raft.ServerAddress) *forwardHandler {
+// node returns the node of addr's current endpoint.
+func (n *Network) node(addr raft.ServerAddress) *replication.Node {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if ep := n.eps[addr]; ep != nil {
-		return ep.handler.Load()
+		return ep.node.Load()
 	}
 	return nil
 }

@@ -46,11 +46,15 @@ FUZZTIME ?= 20s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-# Long seeded simulations (make test runs 1000 seeds of the snapshot store):
-# the segment/manifest snapshot store under faults and crashes.
+# Long seeded simulations (make test runs 1000 seeds of the snapshot store
+# and 200 of whole clusters): the segment/manifest snapshot store under
+# faults and crashes, and 3- and 5-node clusters of replication.Node on
+# virtual time (replication/sim; failing seeds print their replay command).
 SOAK_SNAPSHOT_SEEDS ?= 100000
+SOAK_SIM_SEEDS ?= 10000
 soak:
 	$(GO) test ./replication/snapshot -run 'TestSim$$' -count=1 -timeout 0 -snapshot.seeds $(SOAK_SNAPSHOT_SEEDS)
+	$(GO) test ./replication/sim -run 'TestSimulation$$' -count=1 -timeout 0 -sim.seeds $(SOAK_SIM_SEEDS)
 
 clean:
 	rm -rf $(BIN)

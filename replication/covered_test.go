@@ -23,18 +23,22 @@ func (listedSnapshots) Open(string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 func TestCoveredSnapshots(t *testing.T) {
 	snaps := listedSnapshots{{ID: "c", Index: 400}, {ID: "b", Index: 300}, {ID: "a", Index: 100}}
 	for _, tc := range []struct {
-		first, last uint64 // the log's range; 0, 0: empty
-		want        []string
+		ranges [][2]uint64 // the log's entries
+		want   []string
 	}{
-		{0, 0, []string{"c"}},             // nothing continues: the newest only
-		{395, 420, []string{"c"}},         // compacted past both older ones
-		{301, 420, []string{"c", "b"}},    // continues from b
-		{250, 420, []string{"c", "b"}},    // covers b, not a
-		{1, 420, []string{"c", "b", "a"}}, // the whole log
+		{nil, []string{"c"}},                                // nothing continues: the newest only
+		{[][2]uint64{{395, 420}}, []string{"c"}},            // compacted past both older ones
+		{[][2]uint64{{301, 420}}, []string{"c", "b"}},       // continues from b
+		{[][2]uint64{{250, 420}}, []string{"c", "b"}},       // covers b, not a
+		{[][2]uint64{{1, 420}}, []string{"c", "b", "a"}},    // the whole log
+		{[][2]uint64{{90, 310}, {401, 420}}, []string{"c"}}, // old entries kept below an installed snapshot, then a gap
+		{[][2]uint64{{90, 399}, {401, 420}}, []string{"c"}}, // a gap at the newest snapshot's index
 	} {
 		logs := raft.NewInmemStore()
-		for i := tc.first; i != 0 && i <= tc.last; i++ {
-			logs.StoreLog(&raft.Log{Index: i, Term: 1})
+		for _, r := range tc.ranges {
+			for i := r[0]; i <= r[1]; i++ {
+				logs.StoreLog(&raft.Log{Index: i, Term: 1})
+			}
 		}
 		got, err := coveredSnapshots{snaps, logs}.List()
 		if err != nil {
@@ -45,7 +49,7 @@ func TestCoveredSnapshots(t *testing.T) {
 			ids = append(ids, m.ID)
 		}
 		if !slices.Equal(ids, tc.want) {
-			t.Errorf("log %d-%d: listed %v, want %v", tc.first, tc.last, ids, tc.want)
+			t.Errorf("log %v: listed %v, want %v", tc.ranges, ids, tc.want)
 		}
 	}
 }

@@ -32,6 +32,10 @@ type Cluster struct {
 	// not durably blocked, and synctest would never advance time for the
 	// holder's sleep.
 	life lifeLock
+	// member serialises membership changes (removal and re-adding run in
+	// their own goroutines; one re-adding a node while another removes it
+	// left a configuration naming a wiped node, seed 12761).
+	member lifeLock
 	// closing tracks background shutdowns of crashed incarnations.
 	closing sync.WaitGroup
 
@@ -111,7 +115,7 @@ func (in incarnation) alive() bool {
 }
 
 func newCluster(opts Options, tr *Trace) *Cluster {
-	c := &Cluster{opts: opts, trace: tr, net: NewNetwork(opts.Seed, opts.RPCTimeout), life: newLifeLock()}
+	c := &Cluster{opts: opts, trace: tr, net: NewNetwork(opts.Seed, opts.RPCTimeout), life: newLifeLock(), member: newLifeLock()}
 	for i := 0; i < opts.Nodes; i++ {
 		id := fmt.Sprint("n", i)
 		c.addrs = append(c.addrs, raft.ServerAddress(id))
@@ -305,6 +309,8 @@ func (c *Cluster) leader() (int, incarnation, bool) {
 // any vote while it has no configuration) can make it a second leader of
 // the same term (seed 949, before this rule).
 func (c *Cluster) Remove(i int) error {
+	c.member.Lock()
+	defer c.member.Unlock()
 	if c.state(i) != stateUp {
 		return nil
 	}
@@ -367,6 +373,8 @@ func (c *Cluster) state(i int) nodeState {
 
 // Readd starts a removed node blank and adds it as a voter through the leader.
 func (c *Cluster) Readd(ctx context.Context, i int) error {
+	c.member.Lock()
+	defer c.member.Unlock()
 	c.life.Lock()
 	if c.nodes[i].state == stateRemoved {
 		if err := c.startLocked(i, false); err != nil {

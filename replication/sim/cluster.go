@@ -371,10 +371,24 @@ func (c *Cluster) state(i int) nodeState {
 	return sn.state
 }
 
-// Readd starts a removed node blank and adds it as a voter through the leader.
+// Readd starts a removed node blank and adds it as a voter through the
+// leader, once every member caught up. A blank node left running outside
+// the configuration is a hazard (raft grants any vote while its
+// configuration is empty, taking it for a cluster being bootstrapped): a
+// lagging member holding a stale configuration (one installed with an old
+// snapshot) won an election with such a vote and overwrote committed
+// entries (seed 8873). So when adding fails and the node is not confirmed
+// a member, it is shut down and wiped again, as a careful operator would.
 func (c *Cluster) Readd(ctx context.Context, i int) error {
 	c.member.Lock()
 	defer c.member.Unlock()
+	ld, ok := c.waitLeader(leaderWaitMax)
+	if !ok {
+		return errors.New("no leader")
+	}
+	if err := c.waitCaughtUp(ld); err != nil {
+		return err
+	}
 	c.life.Lock()
 	if c.nodes[i].state == stateRemoved {
 		if err := c.startLocked(i, false); err != nil {
@@ -383,14 +397,20 @@ func (c *Cluster) Readd(ctx context.Context, i int) error {
 		}
 	}
 	c.life.Unlock()
-	ld, ok := c.waitLeader(leaderWaitMax)
-	if !ok {
-		return errors.New("no leader")
+	err := ld.node.AddMember(ctx, c.nodes[i].id, string(c.addrs[i]), "")
+	if err == nil {
+		return nil
 	}
-	if err := c.waitCaughtUp(ld); err != nil {
-		return err
+	if removed, known := c.confirmMembership(i); known && !removed {
+		c.trace.Eventf("%s was added although AddMember said: %v", c.nodes[i].id, err)
+		return nil
 	}
-	return ld.node.AddMember(ctx, c.nodes[i].id, string(c.addrs[i]), "")
+	c.life.Lock()
+	if c.nodes[i].state == stateUp {
+		c.stopLocked(i, stateRemoved, false)
+	}
+	c.life.Unlock()
+	return err
 }
 
 // caughtUp returns an error unless every member of the leader's latest

@@ -24,6 +24,10 @@ var regressions = []struct {
 	{Options{Seed: 461}, "Node.Close hung: raft shut down while the read barrier's VerifyLeader future sat in raft's buffered verify channel, which raft never resolves (TestCloseDuringReadRound)"},
 	{Options{Seed: 87, LyingLogStore: true}, "the proposer leaked a goroutine waiting on an apply future raft stranded at Shutdown (TestCloseUnderWriteLoad); the run itself fails its checks, the lying disk loses entries"},
 	{Options{Seed: 260}, "a read barrier's VerifyLeader never resolved after a follower of its quorum was removed: the read actor hung, and Close with it (TestReadAcrossFollowerRemoval); later, with the segment store and object-store faults, a failed read of the newest snapshot at start-up made raft restore an older one the log no longer covered and panic (replication TestCoveredSnapshots)"},
+	{Options{Seed: 12761}, "harness: a re-add racing a removal named a wiped node in the configuration (membership changes are now serialised)"},
+	{Options{Seed: 8873}, "harness, raft hazard: a blank node left running after a failed re-add granted a vote to a member holding a stale configuration, which overwrote committed entries (failed re-adds now shut the node down)"},
+	{Options{Seed: 7144}, "as seed 8873"},
+	{Options{Seed: 11045}, "harness: the leader snapshot that ends raft's InstallSnapshot livelock failed on an injected object-store fault (now tried up to three times)"},
 	{Options{Seed: 671}, "a follower's FSM restored a leader snapshot older than what it applied and stayed behind the commit index (replication TestFSMIgnoresOlderSnapshot)"},
 }
 

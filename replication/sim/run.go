@@ -114,6 +114,9 @@ const (
 	// healSnapshotAfter is how long healing waits before snapshotting the
 	// leader to end the InstallSnapshot livelock (see heal).
 	healSnapshotAfter = 5 * time.Second
+	// healSnapshotsMax bounds those snapshots (one may fail on an injected
+	// object-store fault).
+	healSnapshotsMax = 3
 )
 
 // Result is what a run produced; Check judges it.
@@ -240,7 +243,7 @@ func (c *Cluster) heal() error {
 	deadline := start.Add(healMax)
 	stable := 0
 	var why string
-	snapshotted := false
+	snapshots, lastSnapshot := 0, start
 	for time.Now().Before(deadline) {
 		time.Sleep(convergePoll)
 		_, ld, ok := c.leader()
@@ -284,14 +287,15 @@ func (c *Cluster) heal() error {
 			}
 		} else {
 			why, stable = w, 0
-			if !snapshotted && time.Since(start) > healSnapshotAfter {
+			if snapshots < healSnapshotsMax && time.Since(lastSnapshot) > healSnapshotAfter {
 				// hashicorp/raft#697 family: a follower whose log goes past
 				// the leader's snapshot but lacks the snapshot's last entry
 				// (compacted against its own newer snapshot) rejects every
 				// AppendEntries after installing it, and gets it again,
 				// forever. A leader snapshot past the follower's log ends
 				// it, as an operator would (RAFT SNAPSHOT).
-				snapshotted = true
+				snapshots++
+				lastSnapshot = time.Now()
 				err := ld.node.TakeSnapshot()
 				c.workaround(fmt.Sprintf("heal stalled (%s): leader %s snapshot: %v", why, ld.sn.id, err))
 			}

@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,42 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/redis/go-redis/v9"
 
 	"redraft/replication/snapshot/objstore/blobstore"
+	"redraft/replication/snapshot/objstore/blobstore/s3test"
 )
-
-// startS3 serves an in-memory S3 (gofakes3) on 127.0.0.1 with one bucket
-// and points the AWS SDK, in this process and in the bin/kv processes it
-// starts (they inherit the environment), at static test credentials, away
-// from any configuration of the machine. It returns the endpoint URL.
-func startS3(t *testing.T, bucket string) string {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatalf("CreateBucket(%s) = %v", bucket, err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	none := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_ACCESS_KEY_ID", "redraft-test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "redraft-test-secret")
-	t.Setenv("AWS_CONFIG_FILE", none)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return srv.URL
-}
-
-// s3URL is the --snapshot-store form of a bucket on endpoint.
-func s3URL(endpoint, bucket, prefix string) string {
-	q := url.Values{"endpoint": {endpoint}, "region": {"us-east-1"}, "use_path_style": {"true"}}
-	if prefix != "" {
-		q.Set("prefix", prefix)
-	}
-	return "s3://" + bucket + "?" + q.Encode()
-}
 
 // snapshotWait bounds a RAFT SNAPSHOT (an upload to the fake S3).
 const snapshotWait = 20 * time.Second
@@ -92,8 +59,8 @@ func (c *cluster) snapshotNow(i int) uint64 {
 func TestRestoreFromS3(t *testing.T) {
 	rng := newRand(t)
 	const trailing = 20
-	endpoint := startS3(t, "redraft")
-	store := s3URL(endpoint, "redraft", "cluster-a/")
+	endpoint := s3test.Start(t, "redraft")
+	store := s3test.URL(endpoint, "redraft", "cluster-a/")
 	c := newCluster(t, 3, "--snapshot-store", store, "--snapshot-threshold", "64", "--trailing-logs", fmt.Sprint(trailing))
 	want := map[string]string{}
 	var mu sync.Mutex
@@ -221,7 +188,7 @@ func restoreCluster(t *testing.T, bin, store, from, endpoint string, index uint6
 	r := &cluster{t: t, bin: bin, base: t.TempDir(), clients: map[string]*redis.Client{}}
 	t.Cleanup(r.cleanup)
 	for try := 1; try <= portTries; try++ {
-		newStore := s3URL(endpoint, "redraft", fmt.Sprintf("cluster-b-%d/", try))
+		newStore := s3test.URL(endpoint, "redraft", fmt.Sprintf("cluster-b-%d/", try))
 		ports := freePorts(t, 6)
 		dir := filepath.Join(r.base, fmt.Sprintf("try%d", try))
 		r.nodes = nil

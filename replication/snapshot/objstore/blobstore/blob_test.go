@@ -6,49 +6,16 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
-	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"redraft/replication/snapshot/objstore"
 	"redraft/replication/snapshot/objstore/blobstore"
+	"redraft/replication/snapshot/objstore/blobstore/s3test"
 	"redraft/replication/snapshot/objstore/objstoretest"
 )
-
-// startS3 serves an in-memory S3 (gofakes3) on 127.0.0.1 with one bucket,
-// and points the AWS SDK at static test credentials, away from any
-// credentials or config of the machine. It returns the endpoint URL.
-func startS3(t *testing.T, bucket string) string {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatalf("CreateBucket(%s) = %v", bucket, err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	none := filepath.Join(t.TempDir(), "none")
-	t.Setenv("AWS_ACCESS_KEY_ID", "redraft-test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "redraft-test-secret")
-	t.Setenv("AWS_CONFIG_FILE", none)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", none)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return srv.URL
-}
-
-// s3URL is the OpenURL form for a bucket on endpoint.
-func s3URL(endpoint, bucket, prefix string) string {
-	q := url.Values{"endpoint": {endpoint}, "region": {"us-east-1"}, "use_path_style": {"true"}}
-	if prefix != "" {
-		q.Set("prefix", prefix)
-	}
-	return "s3://" + bucket + "?" + q.Encode()
-}
 
 func openURL(t *testing.T, u string) *blobstore.Blob {
 	t.Helper()
@@ -78,12 +45,12 @@ func TestBlobConformance(t *testing.T) {
 	})
 	t.Run("s3", func(t *testing.T) {
 		objstoretest.Run(t, func(t *testing.T) objstore.Store {
-			return openURL(t, s3URL(startS3(t, "redraft"), "redraft", ""))
+			return openURL(t, s3test.URL(s3test.Start(t, "redraft"), "redraft", ""))
 		})
 	})
 	t.Run("s3-prefix", func(t *testing.T) {
 		objstoretest.Run(t, func(t *testing.T) objstore.Store {
-			return openURL(t, s3URL(startS3(t, "redraft"), "redraft", "cluster-a/"))
+			return openURL(t, s3test.URL(s3test.Start(t, "redraft"), "redraft", "cluster-a/"))
 		})
 	})
 }
@@ -92,10 +59,10 @@ func TestBlobConformance(t *testing.T) {
 // without seeing each other's objects.
 func TestBlobPrefix(t *testing.T) {
 	ctx := t.Context()
-	endpoint := startS3(t, "shared")
-	a := openURL(t, s3URL(endpoint, "shared", "cluster-a/"))
-	b := openURL(t, s3URL(endpoint, "shared", "cluster-b/"))
-	root := openURL(t, s3URL(endpoint, "shared", ""))
+	endpoint := s3test.Start(t, "shared")
+	a := openURL(t, s3test.URL(endpoint, "shared", "cluster-a/"))
+	b := openURL(t, s3test.URL(endpoint, "shared", "cluster-b/"))
+	root := openURL(t, s3test.URL(endpoint, "shared", ""))
 	if err := a.Put(ctx, "seg-1", strings.NewReader("from a")); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +137,7 @@ func (r *patternReader) Read(p []byte) (int, error) {
 // object.
 func TestBlobS3Multipart(t *testing.T) {
 	ctx := t.Context()
-	s := openURL(t, s3URL(startS3(t, "big"), "big", "p/"))
+	s := openURL(t, s3test.URL(s3test.Start(t, "big"), "big", "p/"))
 	if err := s.Put(ctx, "big", &patternReader{n: s3MultipartBytes, err: io.EOF}); err != nil {
 		t.Fatalf("Put of %d bytes = %v", s3MultipartBytes, err)
 	}

@@ -45,6 +45,7 @@ func (n *Node) Info() []Field {
 	}
 	f = append(f, n.prop.info()...)
 	f = append(f, n.reads.info()...)
+	f = append(f, n.stallFields()...)
 	st := n.raft.Stats()
 	for _, k := range []string{"last_snapshot_index", "last_snapshot_term", "num_peers", "last_contact"} {
 		f = append(f, Field{k, st[k]})

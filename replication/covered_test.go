@@ -40,7 +40,7 @@ func TestCoveredSnapshots(t *testing.T) {
 				logs.StoreLog(&raft.Log{Index: i, Term: 1})
 			}
 		}
-		got, err := coveredSnapshots{snaps, logs}.List()
+		got, err := coveredSnapshots{SnapshotStore: snaps, logs: logs}.List()
 		if err != nil {
 			t.Fatal(err)
 		}

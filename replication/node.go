@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -129,14 +130,18 @@ func (c *Config) defaults() {
 
 // Node is one replica: raft, its stores, the FSM and the write and read actors.
 type Node struct {
-	cfg    Config
-	raft   *raft.Raft
-	fsm    *FSM
-	logs   raft.LogStore
-	closer []io.Closer // stores, closed after raft shut down
-	prop   *proposer
-	reads  *reader
-	fwd    *forwarder
+	cfg  Config
+	raft *raft.Raft
+	fsm  *FSM
+	logs raft.LogStore
+	// raftLogs is logs as raft sees it: anchored at the newest snapshot
+	// (anchor.go). Everything else reads logs.
+	raftLogs *anchoredLog
+	closer   []io.Closer // stores, closed after raft shut down
+	prop     *proposer
+	reads    *reader
+	fwd      *forwarder
+	stall    stallState
 
 	notify chan bool
 	stop   chan struct{}
@@ -210,7 +215,7 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, cfg.Transport)
+	r, err := raft.NewRaft(rc, n.fsm, n.raftLogs, stable, snaps, cfg.Transport)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("replication: %w", err)
@@ -230,10 +235,12 @@ func (n *Node) watchLeadership() {
 	defer n.wg.Done()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	log := slog.New(slog.NewTextHandler(n.cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	for {
 		select {
 		case <-tick.C:
 			n.registerWithLeader()
+			n.checkStalled(log)
 		case leader := <-n.notify:
 			if !leader {
 				continue

@@ -381,6 +381,14 @@ func TestSeedConfigErrors(t *testing.T) {
 // nodes, started without Bootstrap, elect a leader in a term above the
 // snapshot's, hold every key and accept writes.
 func TestRestoredClusterOverTCP(t *testing.T) {
+	shared, from, want := restoreSource(t)
+	restoreAndCheck(t, shared, from, want, nil)
+}
+
+// restoreSource runs a three-node cluster with its snapshots in an
+// in-memory object store, writes 200 keys, snapshots the leader and stops
+// every node. It returns the store, the leader's ID and the keys.
+func restoreSource(t *testing.T) (objstore.Store, string, map[string]string) {
 	shared := objstore.NewMem()
 	c := startClusterWith(t, 3, false, func(cfg *Config) { cfg.SnapshotObjects = shared })
 	want := map[string]string{}
@@ -397,7 +405,14 @@ func TestRestoredClusterOverTCP(t *testing.T) {
 	for _, n := range c.nodes {
 		n.Close()
 	}
+	return shared, from, want
+}
 
+// restoreAndCheck seeds three new nodes over TCP from node from's newest
+// snapshot in shared, starts them (each transport wrapped by wrap, when
+// set), writes through the new leader, and checks that every node holds
+// want and the write and is a member of the new configuration.
+func restoreAndCheck(t *testing.T, shared objstore.Store, from string, want map[string]string, wrap func(raft.Transport) raft.Transport) {
 	const n = 3
 	trans := make([]raft.Transport, n)
 	var voters []Peer
@@ -437,7 +452,11 @@ func TestRestoredClusterOverTCP(t *testing.T) {
 		}
 	})
 	for i, v := range voters {
-		nd, err := New(Config{ID: v.ID, Transport: trans[i], DataDir: filepath.Join(base, v.ID), LogOutput: io.Discard})
+		tr := trans[i]
+		if wrap != nil {
+			tr = wrap(tr)
+		}
+		nd, err := New(Config{ID: v.ID, Transport: tr, DataDir: filepath.Join(base, v.ID), LogOutput: io.Discard})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -54,8 +54,9 @@ func (c *cluster) snapshotNow(i int) uint64 {
 //     new ports, from the caught-up follower's snapshot in the bucket (the
 //     third node keeps its own snapshots in the bucket under another key
 //     prefix);
-//  4. the new nodes start without --bootstrap, elect a leader in a term
-//     above the snapshot's, every node holds every key, and writes work.
+//  4. the new nodes start without --bootstrap, with every core kept busy,
+//     elect a leader in a term above the snapshot's, every node holds
+//     every key, and writes work.
 func TestRestoreFromS3(t *testing.T) {
 	rng := newRand(t)
 	const trailing = 20
@@ -153,6 +154,10 @@ func TestRestoreFromS3(t *testing.T) {
 		nd.kill()
 	}
 
+	// The new cluster starts, elects and catches up with every core busy:
+	// the schedule that once wedged a restored follower (a retransmitted
+	// first AppendEntries after a reply timed out) is likely then.
+	stopLoad := burnCPU(t)
 	from := c.nodes[f].id
 	r, srcTerm := restoreCluster(t, c.bin, store, from, endpoint, srcIndex)
 	l2 := r.waitLeader()
@@ -171,7 +176,11 @@ func TestRestoreFromS3(t *testing.T) {
 		if missing, wrong := r.checkKeys(i, want); missing+wrong > 0 {
 			t.Errorf("%s after restore: %d keys missing, %d wrong of %d", r.nodes[i], missing, wrong, len(want))
 		}
+		if m, err := r.info(context.Background(), i); err != nil || m["replication_stalled"] != "0" {
+			t.Errorf("%s after restore: replication_stalled %q (%v), want 0", r.nodes[i], m["replication_stalled"], err)
+		}
 	}
+	stopLoad()
 	t.Logf("restored %s's snapshot at index %d (term %d) into %d new nodes; leader %s in term %d; all %d keys on every node",
 		from, srcIndex, srcTerm, len(r.nodes), r.nodes[l2], term, len(want))
 }

@@ -89,8 +89,10 @@ func TestSingleNodeIsValid(t *testing.T) {
 	if a.Valid != True {
 		t.Fatalf("correct single node: %s", describe(a))
 	}
-	if want := cfg.Rate * cfg.TimeLimit.Seconds(); float64(a.Stats.Count) < 0.8*want || float64(a.Stats.Count) > 1.2*want {
-		t.Fatalf("%d ops, want about %.0f (rate x time limit)", a.Stats.Count, want)
+	// The stream keeps the rate whenever a thread is free; on a loaded
+	// machine it loses schedule time (res.Late), never more ops than the rate.
+	if want := cfg.Rate * (cfg.TimeLimit - res.Late).Seconds(); float64(a.Stats.Count) < 0.8*want || float64(a.Stats.Count) > 1.2*want {
+		t.Fatalf("%d ops, want about %.0f (rate x (time limit - %v late))", a.Stats.Count, want, res.Late)
 	}
 	if a.AnsweredFraction != 1 || a.StructuralBound != 1 {
 		t.Fatalf("answered %.3f, bound %.3f; want 1 and 1", a.AnsweredFraction, a.StructuralBound)

@@ -21,15 +21,19 @@ import (
 // Result is everything a run observed; Analyze turns it into verdicts and
 // statistics.
 type Result struct {
-	Config         Config
-	Nodes          []string
-	Started        time.Time
-	Duration       time.Duration // from the first op's schedule to the last completion
-	Ops            []ClientOp
-	Nemesis        []NemesisOp
-	Windows        []Window
-	Schedule       []NemesisEvent
-	Net            netsim.Stats
+	Config   Config
+	Nodes    []string
+	Started  time.Time
+	Duration time.Duration // from the first op's schedule to the last completion
+	Ops      []ClientOp
+	Nemesis  []NemesisOp
+	Windows  []Window
+	Schedule []NemesisEvent
+	Net      netsim.Stats
+	// Late is the schedule time the op stream lost because no thread was
+	// free or the dispatcher woke late (a slow system, a loaded machine):
+	// the stream dispatches about Rate x (TimeLimit - Late) ops.
+	Late           time.Duration
 	ProtocolErrors []ProtocolError
 	// Crashes are node exits nobody asked for; they make the run a crash
 	// (exit 255) after the report is written, as Maelstrom's teardown does.
@@ -160,7 +164,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			r.reportProgress(testCtx)
 		}()
 	}
-	ops := r.dispatch(ctx, w)
+	ops, late := r.dispatch(ctx, w)
 	duration := r.since()
 	r.mu.Lock()
 	r.ended = true
@@ -180,6 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Started:  started,
 		Duration: duration,
 		Ops:      ops,
+		Late:     late,
 		Schedule: schedule,
 		Net:      r.net.Stats(),
 	}
@@ -247,8 +252,9 @@ func (r *run) initNode(ctx context.Context, id, clientID string) error {
 
 // dispatch is the global op stream: ops at gaps uniform in [0, 2/rate],
 // each taken by a free thread (one op in flight per thread), until the time
-// limit; then it waits for the ops in flight.
-func (r *run) dispatch(ctx context.Context, w *workload) []ClientOp {
+// limit; then it waits for the ops in flight. It also returns the schedule
+// time lost to late dispatches (Result.Late).
+func (r *run) dispatch(ctx context.Context, w *workload) ([]ClientOp, time.Duration) {
 	cfg := r.cfg
 	gaps := rand.New(rand.NewPCG(cfg.Seed, streamGaps))
 	pick := rand.New(rand.NewPCG(cfg.Seed, streamPick))
@@ -269,7 +275,7 @@ func (r *run) dispatch(ctx context.Context, w *workload) []ClientOp {
 	sleep := time.NewTimer(time.Hour)
 	defer sleep.Stop()
 
-	next := time.Duration(0)
+	next, late := time.Duration(0), time.Duration(0)
 loop:
 	for {
 		if wait := next - r.since(); wait > 0 {
@@ -348,13 +354,17 @@ loop:
 		// gen/stagger: the next op is due a gap after this one was due, or
 		// after now when this one was late (no thread was free).
 		if now-next > lateSlack {
+			late += now - next
 			next = now
 		}
 		next += time.Duration(gaps.Float64() * maxGap)
 	}
+	if next < cfg.TimeLimit { // the stream ended waiting for a free thread
+		late += cfg.TimeLimit - next
+	}
 	inflight.Wait()
 	sort.Slice(ops, func(i, j int) bool { return ops[i].Invoke < ops[j].Invoke })
-	return ops
+	return ops, late
 }
 
 // lateSlack is how late an op may be dispatched and still count as on

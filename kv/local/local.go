@@ -57,22 +57,22 @@ func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 }
 
 // Watch implements resp.Executor.
-func (x *Executor) Watch(_ context.Context, keys [][]byte) ([]uint64, error) {
+func (x *Executor) Watch(_ context.Context, db int, keys [][]byte) ([]uint64, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := x.clock()
 	out := make([]uint64, len(keys))
 	for i, k := range keys {
-		out[i] = x.m.KeyVersion(k, now)
+		out[i] = x.m.KeyVersion(db, k, now)
 	}
 	return out, nil
 }
 
 // Keyspace implements resp.Executor.
-func (x *Executor) Keyspace() (keys, expires int) {
+func (x *Executor) Keyspace() []kv.KeyspaceInfo {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.m.Len(), x.m.Expires()
+	return x.m.Keyspace()
 }
 
 // Machine runs fn with exclusive access to the machine (snapshots, tests).

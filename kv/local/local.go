@@ -2,7 +2,8 @@
 // replication, no log. `kv serve --standalone` uses it; tests use it as the
 // reference executor. Commands are stamped with the local clock and a
 // seed from a counter, then executed under a mutex, so the machine sees one
-// command at a time.
+// command at a time. RunExpiry (expiry.go) sweeps expired keys of every
+// database in the background, as the replicated leader's active expiry.
 package local
 
 import (

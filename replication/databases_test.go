@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -138,6 +139,29 @@ func TestSelectedWritesOnAFollowerLandInTheirDatabase(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+
+	// Every replica that applied the same log writes the same snapshot
+	// bytes, databases included.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var snaps [][]byte
+		for _, n := range c.nodes {
+			var b bytes.Buffer
+			n.fsm.Read(func(m *kv.Machine) {
+				if err := m.Snapshot(&b); err != nil {
+					t.Fatal(err)
+				}
+			})
+			snaps = append(snaps, b.Bytes())
+		}
+		if bytes.Equal(snaps[0], snaps[1]) && bytes.Equal(snaps[0], snaps[2]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshots differ across replicas: %d, %d, %d bytes", len(snaps[0]), len(snaps[1]), len(snaps[2]))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

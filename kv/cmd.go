@@ -19,6 +19,9 @@ type Cmd struct {
 	Seed uint64
 	// Proto is the client's RESP version (2 or 3); it shapes the reply bytes.
 	Proto uint8
+	// DB is the database the command runs in: the client's SELECTed one
+	// (0 to Databases-1; the machine answers Redis's error for another).
+	DB int
 	// Tx, set for EXEC, holds the queued commands and the WATCHed key versions.
 	Tx *Tx
 }
@@ -31,9 +34,11 @@ type Tx struct {
 	Cmds [][][]byte
 }
 
-// Watch records a WATCHed key and the version it had when it was watched
-// (Machine.KeyVersion). Version 0 means the key did not exist.
+// Watch records a WATCHed key, the database it was watched in, and the
+// version it had then (Machine.KeyVersion). Version 0 means the key did not
+// exist.
 type Watch struct {
+	DB      int
 	Key     []byte
 	Version uint64
 }
@@ -41,7 +46,14 @@ type Watch struct {
 // Encoding limits: a decoder refuses anything beyond them instead of
 // allocating what a corrupt or hostile length asks for.
 const (
-	cmdEncodingVersion = 1
+	// cmdEncodingVersion is the version written. Version 2 added the
+	// database index (of the command and of each watch); version 1, which
+	// DecodeCmd still reads, is the same without them, for database 0.
+	cmdEncodingVersion = 2
+	cmdEncodingV1      = 1
+	// maxDBIndex bounds a decoded database index (the machine answers an
+	// error for any index beyond Databases; this only keeps it an int).
+	maxDBIndex = 1<<31 - 1
 	// maxArgsPerCmd bounds the argument count of one command (Redis's own
 	// multibulk limit is 1024*1024*1024; ours is lower and enforced at the edge too).
 	maxArgsPerCmd = 1 << 20
@@ -56,24 +68,28 @@ var (
 	ErrCmdTooLarge  = errors.New("kv: encoded command exceeds limits")
 )
 
-// AppendEncode appends the compact binary form of c to dst:
+// AppendEncode appends the compact binary form of c to dst (version 2):
 //
-//	version u8 | proto u8 | flags u8 | nowMs varint | seed uvarint | args | [tx]
+//	version u8 | proto u8 | flags u8 | db uvarint | nowMs varint | seed uvarint | args | [tx]
 //	args  = count uvarint, then per arg: len uvarint, bytes
-//	tx    = watches uvarint, per watch: key (len, bytes), version uvarint;
+//	tx    = watches uvarint, per watch: db uvarint, key (len, bytes), version uvarint;
 //	        cmds uvarint, per cmd: args
+//
+// Version 1 (still decoded) has neither db field: everything is database 0.
 func (c *Cmd) AppendEncode(dst []byte) []byte {
 	var flags byte
 	if c.Tx != nil {
 		flags |= 1
 	}
 	dst = append(dst, cmdEncodingVersion, c.Proto, flags)
+	dst = binary.AppendUvarint(dst, uint64(c.DB))
 	dst = binary.AppendVarint(dst, c.NowMs)
 	dst = binary.AppendUvarint(dst, c.Seed)
 	dst = appendArgs(dst, c.Args)
 	if c.Tx != nil {
 		dst = binary.AppendUvarint(dst, uint64(len(c.Tx.Watches)))
 		for _, w := range c.Tx.Watches {
+			dst = binary.AppendUvarint(dst, uint64(w.DB))
 			dst = binary.AppendUvarint(dst, uint64(len(w.Key)))
 			dst = append(dst, w.Key...)
 			dst = binary.AppendUvarint(dst, w.Version)
@@ -101,12 +117,16 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 	if len(b) < 3 {
 		return nil, nil, ErrCmdTruncated
 	}
-	if b[0] != cmdEncodingVersion {
-		return nil, nil, fmt.Errorf("%w: %d", ErrCmdVersion, b[0])
+	v := b[0]
+	if v != cmdEncodingVersion && v != cmdEncodingV1 {
+		return nil, nil, fmt.Errorf("%w: %d", ErrCmdVersion, v)
 	}
 	c := &Cmd{Proto: b[1]}
 	flags := b[2]
 	d := decoder{b: b[3:]}
+	if v >= 2 {
+		c.DB = d.db()
+	}
 	c.NowMs = d.varint()
 	c.Seed = d.uvarint()
 	c.Args = d.args()
@@ -114,9 +134,13 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 		tx := &Tx{}
 		n := d.count(maxTxCmds)
 		for i := uint64(0); i < n && d.err == nil; i++ {
+			var db int
+			if v >= 2 {
+				db = d.db()
+			}
 			k := d.bytes()
-			v := d.uvarint()
-			tx.Watches = append(tx.Watches, Watch{Key: k, Version: v})
+			ver := d.uvarint()
+			tx.Watches = append(tx.Watches, Watch{DB: db, Key: k, Version: ver})
 		}
 		n = d.count(maxTxCmds)
 		for i := uint64(0); i < n && d.err == nil; i++ {
@@ -159,6 +183,18 @@ func (d *decoder) varint() int64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+// db reads a database index; one beyond maxDBIndex is an error.
+func (d *decoder) db() int {
+	v := d.uvarint()
+	if v > maxDBIndex {
+		if d.err == nil {
+			d.err = ErrCmdTooLarge
+		}
+		return 0
+	}
+	return int(v)
 }
 
 func (d *decoder) count(max uint64) uint64 {

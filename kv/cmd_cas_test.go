@@ -43,13 +43,13 @@ func TestCAS(t *testing.T) {
 func TestCASVersion(t *testing.T) {
 	x := newTM(t)
 	x.do("SET", "k", "1")
-	v := x.m.KeyVersion([]byte("k"), x.now)
+	v := x.m.KeyVersion(0, []byte("k"), x.now)
 	x.do("CAS", "k", "2", "3")
-	if got := x.m.KeyVersion([]byte("k"), x.now); got != v {
+	if got := x.m.KeyVersion(0, []byte("k"), x.now); got != v {
 		t.Errorf("failed CAS changed the version: %d -> %d", v, got)
 	}
 	x.do("CAS", "k", "1", "1")
-	if got := x.m.KeyVersion([]byte("k"), x.now); got == v {
+	if got := x.m.KeyVersion(0, []byte("k"), x.now); got == v {
 		t.Errorf("successful CAS left the version at %d", v)
 	}
 }

@@ -33,7 +33,7 @@ func hsRun(t *testing.T, steps []hsStep) {
 			var got string
 			if s.args[0] == "exists" {
 				got = ":0\r\n"
-				if x.m.KeyVersion([]byte(s.args[1]), x.now) != 0 {
+				if x.m.KeyVersion(0, []byte(s.args[1]), x.now) != 0 {
 					got = ":1\r\n"
 				}
 			} else {
@@ -243,12 +243,12 @@ func TestHRandFieldDeterministicLikeRedis(t *testing.T) {
 // hsSetExpiry gives key an expiry (the key family's EXPIRE is not part of
 // this family's tests).
 func hsSetExpiry(x *tm, key string, atMs int64) {
-	e := x.m.db.get(key)
+	e := x.m.dbs[0].get(key)
 	if e == nil {
 		x.t.Fatalf("hsSetExpiry: no key %q", key)
 	}
 	if e.expireAt == 0 {
-		x.m.expires++
+		x.m.dbs[0].expires++
 	}
 	e.expireAt = atMs
 }
@@ -533,9 +533,9 @@ func TestHashWatchVersions(t *testing.T) {
 		{cmd("hincrby", "h", "a", "0"), true},
 		{cmd("hincrbyfloat", "h", "a", "0.5"), true},
 	} {
-		before := x.m.KeyVersion([]byte("h"), x.now)
+		before := x.m.KeyVersion(0, []byte("h"), x.now)
 		x.do(c.args...)
-		after := x.m.KeyVersion([]byte("h"), x.now)
+		after := x.m.KeyVersion(0, []byte("h"), x.now)
 		if (after != before) != c.changes {
 			t.Errorf("%q: version %d -> %d, want changed=%v", c.args, before, after, c.changes)
 		}
@@ -567,7 +567,7 @@ func TestHashExpiredKey(t *testing.T) {
 		{cmd("hincrby", "h", "b", "5"), ":5\r\n"},
 		{cmd("hgetall", "h"), "*2\r\n$1\r\nb\r\n$1\r\n5\r\n"},
 	})
-	if e := x.m.db.get("h"); e == nil || e.expireAt != 0 {
+	if e := x.m.dbs[0].get("h"); e == nil || e.expireAt != 0 {
 		t.Fatal("the recreated hash must have no expiry")
 	}
 }

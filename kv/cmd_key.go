@@ -9,15 +9,13 @@ import (
 	"unsafe"
 )
 
-// Generic key commands, as Redis 7.0's db.c and expire.c. There is one
-// database (0): COPY ... DB n answers for any other n as Redis does for a
-// database index it does not have.
+// Generic key commands, as Redis 7.0's db.c and expire.c. Each runs in the
+// command's database; COPY ... DB reaches another one (MOVE and SWAPDB are
+// in cmd_db.go).
 
 // Generic-family error replies not shared with other families.
 const (
 	errKeySameObject    = "ERR source and destination objects are the same"
-	errKeyDBOutOfRange  = "ERR DB index is out of range"
-	errKeyIntOutOfRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
 	errKeyInvalidCursor = "ERR invalid cursor"
 	errKeyExpireNXMix   = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errKeyExpireGTLT    = "ERR GT and LT options at the same time are not compatible"
@@ -422,37 +420,23 @@ func renameGeneric(c *Ctx, nx bool) {
 	}
 }
 
-// parseDBIndex parses a database index as Redis's getIntFromObjectOrReply.
-func parseDBIndex(c *Ctx, i int) (int64, bool) {
-	v, ok := c.ArgInt(i)
-	if !ok {
-		return 0, false
-	}
-	if v < math.MinInt32 || v > math.MaxInt32 {
-		c.W.Error(errKeyIntOutOfRange)
-		return 0, false
-	}
-	return v, true
-}
-
-// runCopy is Redis's copyCommand with one database: DB 0 is the source
-// database, any other index is out of range.
+// runCopy is Redis's copyCommand: the copy goes to the command's database
+// or to the one DB names.
 func runCopy(c *Ctx) {
 	replace := false
+	dstDB := c.DB()
 	for j := 3; j < len(c.Args); j++ {
 		additional := len(c.Args) - j - 1
 		switch {
 		case cstrEq(c.Args[j], "REPLACE"):
 			replace = true
 		case cstrEq(c.Args[j], "DB") && additional >= 1:
-			db, ok := parseDBIndex(c, j+1)
-			if !ok {
+			db, errText := ParseDB(c.Args[j+1])
+			if errText != "" {
+				c.W.Error(errText)
 				return
 			}
-			if db != 0 {
-				c.W.Error(errKeyDBOutOfRange)
-				return
-			}
+			dstDB = db
 			j++
 		default:
 			c.W.Error(ErrSyntax)
@@ -460,7 +444,7 @@ func runCopy(c *Ctx) {
 		}
 	}
 	src, dst := c.Args[1], c.Args[2]
-	if bytes.Equal(src, dst) {
+	if dstDB == c.DB() && bytes.Equal(src, dst) {
 		c.W.Error(errKeySameObject)
 		return
 	}
@@ -469,18 +453,20 @@ func runCopy(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	if d := c.LookupWrite(dst); d != nil {
-		if !replace {
-			c.W.Int(0)
-			return
+	c.InDB(dstDB, func() {
+		if d := c.LookupWrite(dst); d != nil {
+			if !replace {
+				c.W.Int(0)
+				return
+			}
+			c.DeleteEntry(d)
 		}
-		c.DeleteEntry(d)
-	}
-	ne := c.Add(dst, e.str, cloneObject(e.obj))
-	if e.expireAt != 0 {
-		c.SetExpire(ne, e.expireAt)
-	}
-	c.W.Int(1)
+		ne := c.Add(dst, e.str, cloneObject(e.obj))
+		if e.expireAt != 0 {
+			c.SetExpire(ne, e.expireAt)
+		}
+		c.W.Int(1)
+	})
 }
 
 // cloneObject deep-copies a collection value (nil for strings, whose bytes

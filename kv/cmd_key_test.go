@@ -389,7 +389,7 @@ func TestScanBoundsBucketsPerCall(t *testing.T) {
 	for i := 205; i < 2000; i++ {
 		x.do("DEL", fmt.Sprint("k", i))
 	}
-	if n := len(x.m.db.buckets); n != 2048 {
+	if n := len(x.m.dbs[0].buckets); n != 2048 {
 		t.Fatalf("table has %d buckets, want 2048", n)
 	}
 	cursor := uint64(0)
@@ -405,7 +405,7 @@ func TestScanBoundsBucketsPerCall(t *testing.T) {
 		visited, nonEmpty, c := 0, 0, cursor
 		for {
 			n := 0
-			c = x.m.db.scan(c, func(*entry) { n++ })
+			c = x.m.dbs[0].scan(c, func(*entry) { n++ })
 			visited++
 			if n > 0 {
 				nonEmpty++
@@ -501,9 +501,6 @@ func TestCopy(t *testing.T) {
 	}
 	x := newTM(t)
 	x.run(steps)
-	// Redis has 16 databases: DB 1 copies there; Redraft has one, like a
-	// Redis started with "databases 1".
-	x.run([]step{{cmd("COPY", "b", "c", "DB", "1"), skErr("ERR DB index is out of range")}})
 	skAgainstRedis(t, 2, steps)
 
 	x.run([]step{
@@ -525,7 +522,7 @@ func TestCopy(t *testing.T) {
 			{cmd("COPY", src, dst), skInt(1)},
 			{cmd("TYPE", dst), "+" + typ + "\r\n"},
 		})
-		a, b := x.m.db.get(src), x.m.db.get(dst)
+		a, b := x.m.dbs[0].get(src), x.m.dbs[0].get(dst)
 		// (Placeholder values are zero-size, and Go may give all of them one address.)
 		if reflect.TypeOf(a.obj).Elem().Size() > 0 && a.obj == b.obj {
 			t.Errorf("COPY of a %s shares the value", typ)
@@ -709,9 +706,9 @@ func TestKeyVersionTracksModifications(t *testing.T) {
 		for _, s := range tc.setup {
 			x.do(s...)
 		}
-		before := x.m.KeyVersion([]byte(tc.key), x.now)
+		before := x.m.KeyVersion(0, []byte(tc.key), x.now)
 		x.do(tc.args...)
-		after := x.m.KeyVersion([]byte(tc.key), x.now)
+		after := x.m.KeyVersion(0, []byte(tc.key), x.now)
 		if (before != after) != tc.changes {
 			t.Errorf("%q after %q: version %d -> %d, want changed=%v", tc.args, tc.setup, before, after, tc.changes)
 		}
@@ -721,7 +718,7 @@ func TestKeyVersionTracksModifications(t *testing.T) {
 func TestWatchedKeyThroughExec(t *testing.T) {
 	x := newTM(t)
 	x.do("SET", "k", "v")
-	watch := []Watch{{Key: []byte("k"), Version: x.m.KeyVersion([]byte("k"), x.now)}}
+	watch := []Watch{{Key: []byte("k"), Version: x.m.KeyVersion(0, []byte("k"), x.now)}}
 	exec := func() string {
 		w := NewWriter(nil, 2)
 		x.m.Exec(&Cmd{NowMs: x.now, Proto: 2, Tx: &Tx{Watches: watch, Cmds: [][][]byte{{[]byte("GET"), []byte("k")}}}}, w)

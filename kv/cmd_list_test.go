@@ -437,7 +437,7 @@ func TestCmdListKeyLifecycle(t *testing.T) {
 		x := newTM(t)
 		x.do("RPUSH", "l", "a")
 		x.do(tc.args...)
-		if x.m.db.get("l") != nil {
+		if x.m.dbs[0].get("l") != nil {
 			t.Errorf("%s: key l still exists", tc.name)
 		}
 		if got, want := x.do("LPUSHX", "l", "z"), ":0\r\n"; got != want {
@@ -480,9 +480,9 @@ func TestCmdListDirty(t *testing.T) {
 		x.do("RPUSH", "other", "o")
 		x.do("SET", "s", "v")
 		x.do("GET", "s") // a read: the version counter does not move
-		before := x.m.KeyVersion([]byte("l"), x.now)
+		before := x.m.KeyVersion(0, []byte("l"), x.now)
 		x.do(tc.args...)
-		after := x.m.KeyVersion([]byte("l"), x.now)
+		after := x.m.KeyVersion(0, []byte("l"), x.now)
 		if got := after != before; got != tc.dirty {
 			t.Errorf("%q: version %d -> %d; got dirty %v, want %v", tc.args, before, after, got, tc.dirty)
 		}
@@ -495,12 +495,12 @@ func TestCmdListExpiredKeys(t *testing.T) {
 	x := newTM(t)
 	expire := func(key string) {
 		t.Helper()
-		e := x.m.db.get(key)
+		e := x.m.dbs[0].get(key)
 		if e == nil {
 			t.Fatalf("no key %q", key)
 		}
 		e.expireAt = x.now - 1
-		x.m.expires++
+		x.m.dbs[0].expires++
 	}
 	x.do("RPUSH", "l", "a", "b")
 	x.do("RPUSH", "dst", "d")

@@ -3,8 +3,9 @@ package kv
 import "strconv"
 
 // Server and connection commands that the machine answers: PING, ECHO,
-// TIME (from the command's clock, so every replica agrees), DBSIZE and the
-// flushes. AUTH, HELLO, SELECT, CLIENT, CONFIG, INFO, COMMAND and the
+// TIME (from the command's clock, so every replica agrees), DBSIZE of the
+// command's database and the flushes (FLUSHDB: the command's database,
+// FLUSHALL: all). AUTH, HELLO, SELECT, CLIENT, CONFIG, INFO, COMMAND and the
 // transaction commands belong to the RESP edge.
 
 func serverCommands() []*Spec {
@@ -20,7 +21,7 @@ func serverCommands() []*Spec {
 		{Name: "flushdb", Arity: -1, Flags: FlagWrite,
 			Group: "server", Since: "1.0.0", Summary: "Remove all keys from the current database", Run: runFlush},
 		{Name: "flushall", Arity: -1, Flags: FlagWrite,
-			Group: "server", Since: "1.0.0", Summary: "Remove all keys from all databases", Run: runFlush},
+			Group: "server", Since: "1.0.0", Summary: "Remove all keys from all databases", Run: runFlushAll},
 		redraftExpireSpec(),
 		redraftKeyVersionsSpec(),
 	}
@@ -55,13 +56,31 @@ func runTime(c *Ctx) {
 // Redis's dictSize does.
 func runDBSize(c *Ctx) { c.W.Int(int64(c.DBSize())) }
 
-// runFlush serves FLUSHDB and FLUSHALL (one database): an optional ASYNC or
-// SYNC, which makes no difference here.
+// runFlush serves FLUSHDB: the command's database is emptied. An optional
+// ASYNC or SYNC makes no difference here.
 func runFlush(c *Ctx) {
-	if len(c.Args) > 2 || len(c.Args) == 2 && !cstrEq(c.Args[1], "SYNC") && !cstrEq(c.Args[1], "ASYNC") {
-		c.W.Error(ErrSyntax)
+	if !flushArgsOK(c) {
 		return
 	}
 	c.Flush()
 	c.W.OK()
+}
+
+// runFlushAll serves FLUSHALL: every database is emptied.
+func runFlushAll(c *Ctx) {
+	if !flushArgsOK(c) {
+		return
+	}
+	c.FlushAll()
+	c.W.OK()
+}
+
+// flushArgsOK checks the optional ASYNC|SYNC of the flushes, writing
+// Redis's syntax error otherwise.
+func flushArgsOK(c *Ctx) bool {
+	if len(c.Args) > 2 || len(c.Args) == 2 && !cstrEq(c.Args[1], "SYNC") && !cstrEq(c.Args[1], "ASYNC") {
+		c.W.Error(ErrSyntax)
+		return false
+	}
+	return true
 }

@@ -250,7 +250,7 @@ func skMake(x *tm, typ, key string) {
 		return
 	}
 	x.m.version++
-	x.m.db.add(&entry{key: key, obj: obj, version: x.m.version})
+	x.m.dbs[0].add(&entry{key: key, obj: obj, version: x.m.version})
 }
 
 // TestRandomCommandsAgainstRedis sends the same random sequence of string

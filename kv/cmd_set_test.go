@@ -238,7 +238,7 @@ func TestSetRandomDeterministicLikeRedis(t *testing.T) {
 
 // hsSetOf returns the *Set at key in x (nil when absent).
 func hsSetOf(x *tm, key string) *Set {
-	e := x.m.db.get(key)
+	e := x.m.dbs[0].get(key)
 	if e == nil {
 		return nil
 	}
@@ -377,7 +377,7 @@ func TestSPopCount(t *testing.T) {
 				t.Fatalf("%s both popped and kept", m)
 			}
 		}
-		if e := x.m.db.get("s"); e.expireAt != x.now+5000 {
+		if e := x.m.dbs[0].get("s"); e.expireAt != x.now+5000 {
 			t.Fatalf("TTL: got %d, want %d", e.expireAt, x.now+5000)
 		}
 	})
@@ -485,7 +485,7 @@ func TestSetStoreReplaces(t *testing.T) {
 		{cmd("sunionstore", "d", "a", "nokey"), ":2\r\n"},
 		{cmd("smembers", "d"), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"},
 	})
-	if e := x.m.db.get("d"); e.expireAt != 0 || x.m.Expires() != 0 {
+	if e := x.m.dbs[0].get("d"); e.expireAt != 0 || x.m.Expires() != 0 {
 		t.Fatal("the stored set kept the old TTL")
 	}
 	hsSetExpiry(x, "d", x.now+1000)
@@ -568,9 +568,9 @@ func TestSetWatchVersions(t *testing.T) {
 		{cmd("sunionstore", "t", "t", "s"), false, true},
 		{cmd("spop", "s", "1"), true, false}, // the last member: s is deleted
 	} {
-		bs, bt := x.m.KeyVersion([]byte("s"), x.now), x.m.KeyVersion([]byte("t"), x.now)
+		bs, bt := x.m.KeyVersion(0, []byte("s"), x.now), x.m.KeyVersion(0, []byte("t"), x.now)
 		x.do(c.args...)
-		as, at := x.m.KeyVersion([]byte("s"), x.now), x.m.KeyVersion([]byte("t"), x.now)
+		as, at := x.m.KeyVersion(0, []byte("s"), x.now), x.m.KeyVersion(0, []byte("t"), x.now)
 		if (as != bs) != c.s || (at != bt) != c.other {
 			t.Errorf("%q: versions s %d->%d t %d->%d, want changed %v %v", c.args, bs, as, bt, at, c.s, c.other)
 		}

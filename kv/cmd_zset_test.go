@@ -165,7 +165,7 @@ func TestZSetCommandsAgainstModel(t *testing.T) {
 			t.Fatalf("op %d after %q: contents %q, want %q", op, args, got, want)
 		}
 		if op%250 == 0 {
-			if e := x.m.db.get("k"); e != nil {
+			if e := x.m.dbs[0].get("k"); e != nil {
 				checkZSet(t, e.obj.(*ZSet))
 			} else if len(m) != 0 {
 				t.Fatalf("op %d: key gone, model has %d", op, len(m))
@@ -184,7 +184,7 @@ func zaddMany(x *tm, key, prefix string, n int) {
 }
 
 func zsetAt(x *tm, key string) *ZSet {
-	e := x.m.db.get(key)
+	e := x.m.dbs[0].get(key)
 	if e == nil {
 		return nil
 	}
@@ -376,7 +376,7 @@ func TestZRandMemberShapes(t *testing.T) {
 func TestZSetWatchVersions(t *testing.T) {
 	x := newTM(t)
 	x.do("ZADD", "k", "1", "a", "2", "b")
-	ver := func() uint64 { return x.m.KeyVersion([]byte("k"), x.now) }
+	ver := func() uint64 { return x.m.KeyVersion(0, []byte("k"), x.now) }
 	for _, tc := range []struct {
 		args    []string
 		changes bool
@@ -417,8 +417,8 @@ func TestZSetWatchVersions(t *testing.T) {
 func TestZSetExpiredKeyIsAbsent(t *testing.T) {
 	x := newTM(t)
 	x.do("ZADD", "k", "1", "a")
-	x.m.db.get("k").expireAt = x.now + 10
-	x.m.expires++
+	x.m.dbs[0].get("k").expireAt = x.now + 10
+	x.m.dbs[0].expires++
 	x.now += 11 // past the expiry millisecond
 	x.run([]step{
 		{cmd("ZCARD", "k"), ":0\r\n"},

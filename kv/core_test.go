@@ -146,6 +146,12 @@ func TestCmdEncodingRoundTrip(t *testing.T) {
 
 func FuzzDecodeCmd(f *testing.F) {
 	f.Add((&Cmd{Args: [][]byte{[]byte("GET"), []byte("k")}}).AppendEncode(nil))
+	f.Add((&Cmd{Args: [][]byte{[]byte("GET"), []byte("k")}, DB: 15}).AppendEncode(nil))
+	f.Add((&Cmd{Args: [][]byte{[]byte("EXEC")}, DB: 2, Tx: &Tx{
+		Watches: []Watch{{DB: 7, Key: []byte("w"), Version: 3}},
+		Cmds:    [][][]byte{{[]byte("SELECT"), []byte("4")}, {[]byte("SET"), []byte("k"), []byte("v")}},
+	}}).AppendEncode(nil))
+	f.Add([]byte{1, 2, 0, 0, 0, 2, 3, 'G', 'E', 'T', 1, 'k'}) // version 1
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, _, err := DecodeCmd(b)
 		if err != nil {

@@ -16,6 +16,16 @@
 // deterministic layout (see dict.go), and collection types iterate in
 // insertion or sorted order.
 //
+// # Databases
+//
+// A Machine holds Databases (16) keyspaces, Redis's numbered databases.
+// Every command runs in the database its Cmd names (Cmd.DB: the client's
+// SELECT, kept by the edge); command implementations reach it through the
+// Ctx methods (Lookup, LookupWrite, Add, DBSize, ...), which always work on
+// the command's database, and another one only through Ctx.InDB (MOVE,
+// COPY ... DB). A SELECT queued in a transaction switches the database of
+// the queued commands after it. See database.go.
+//
 // # Expiry
 //
 // A key whose expiry time is <= NowMs is logically absent for every command.

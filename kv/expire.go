@@ -7,10 +7,10 @@ package kv
 //
 //	redraft.expire key [key ...]
 //
-// through the log. Applying it removes each listed key only if it is still
-// expired at the command's NowMs, so a key re-set (with a new TTL or none)
-// between sampling and apply survives, and every replica removes the same
-// keys.
+// through the log, in the database it sampled (Cmd.DB). Applying it
+// removes each listed key only if it is still expired at the command's
+// NowMs, so a key re-set (with a new TTL or none) between sampling and
+// apply survives, and every replica removes the same keys.
 
 // Bounds of SampleExpired's work, per key it is asked for.
 const (
@@ -33,7 +33,7 @@ func redraftExpireSpec() *Spec {
 func runRedraftExpire(c *Ctx) {
 	var n int64
 	for _, k := range c.Args[1:] {
-		if e := c.m.db.get(bstr(k)); e != nil && e.expired(c.NowMs) {
+		if e := c.db.get(bstr(k)); e != nil && e.expired(c.NowMs) {
 			c.DeleteEntry(e)
 			n++
 		}
@@ -41,17 +41,19 @@ func runRedraftExpire(c *Ctx) {
 	c.W.Int(n)
 }
 
-// SampleExpired returns up to max keys (copies) that are expired at nowMs,
-// for the leader to propose in a redraft.expire command. It reads only:
+// SampleExpired returns up to max keys (copies) of database db that are
+// expired at nowMs, for the leader to propose in a redraft.expire command
+// run in that database (Cmd.DB). It reads only:
 // from a bucket chosen with seed it walks consecutive buckets, inspecting
 // at most sampleEntriesPerKey*max entries and sampleBucketsPerEntry times
 // as many buckets, so its cost is bounded whatever the keyspace size. Keys
-// are distinct. It returns nil when max <= 0 or no key has an expiry.
-func (m *Machine) SampleExpired(nowMs int64, seed uint64, max int) [][]byte {
-	if max <= 0 || m.expires == 0 {
+// are distinct. It returns nil when max <= 0, db is out of range or no key
+// of db has an expiry.
+func (m *Machine) SampleExpired(db int, nowMs int64, seed uint64, max int) [][]byte {
+	if max <= 0 || db < 0 || db >= Databases || m.dbs[db].expires == 0 {
 		return nil
 	}
-	d := m.db
+	d := m.dbs[db].dict
 	entriesLeft := sampleEntriesPerKey * max
 	bucketsLeft := sampleBucketsPerEntry * entriesLeft
 	start := NewRand(seed).Uint64()
@@ -66,6 +68,18 @@ func (m *Machine) SampleExpired(nowMs int64, seed uint64, max int) [][]byte {
 					return out
 				}
 			}
+		}
+	}
+	return out
+}
+
+// ExpiringDBs returns the indexes of the databases holding at least one key
+// with an expiry time, in order (the databases active expiry samples).
+func (m *Machine) ExpiringDBs() []int {
+	var out []int
+	for i, d := range m.dbs {
+		if d.expires > 0 {
+			out = append(out, i)
 		}
 	}
 	return out

@@ -37,7 +37,7 @@ func TestRedraftExpireSparesKeysResetAfterSampling(t *testing.T) {
 		{cmd("SET", "d", "1", "PX", "5"), skOK},
 	})
 	x.now += 6
-	sampled := x.m.SampleExpired(x.now, 1, 10)
+	sampled := x.m.SampleExpired(0, x.now, 1, 10)
 	got := skKeyStrings(sampled)
 	if fmt.Sprint(got) != "[a b c d]" {
 		t.Fatalf("SampleExpired: got %q, want [a b c d]", got)
@@ -56,7 +56,7 @@ func TestRedraftExpireSparesKeysResetAfterSampling(t *testing.T) {
 		{cmd("PTTL", "a"), skInt(1000)},
 		{cmd("DBSIZE"), skInt(2)},
 	})
-	if s := x.m.SampleExpired(x.now, 2, 10); len(s) != 0 {
+	if s := x.m.SampleExpired(0, x.now, 2, 10); len(s) != 0 {
 		t.Errorf("SampleExpired after removal: got %q", skKeyStrings(s))
 	}
 }
@@ -72,7 +72,7 @@ func skKeyStrings(keys [][]byte) []string {
 
 func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 	x := newTM(t)
-	if got := x.m.SampleExpired(x.now, 1, 10); got != nil {
+	if got := x.m.SampleExpired(0, x.now, 1, 10); got != nil {
 		t.Errorf("empty machine: got %q", got)
 	}
 	for i := 0; i < 3000; i++ {
@@ -83,13 +83,13 @@ func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 		}
 	}
 	x.do("SET", "persistent", "v")
-	if got := x.m.SampleExpired(x.now, 1, 10); len(got) != 0 {
+	if got := x.m.SampleExpired(0, x.now, 1, 10); len(got) != 0 {
 		t.Errorf("nothing expired yet: got %d keys", len(got))
 	}
 	x.now += 2
 	ver, n, exp := x.m.Version(), x.m.Len(), x.m.Expires()
-	a := x.m.SampleExpired(x.now, 7, 10)
-	b := x.m.SampleExpired(x.now, 7, 10)
+	a := x.m.SampleExpired(0, x.now, 7, 10)
+	b := x.m.SampleExpired(0, x.now, 7, 10)
 	if fmt.Sprint(skKeyStrings(a)) != fmt.Sprint(skKeyStrings(b)) {
 		t.Errorf("same seed, different samples: %q vs %q", a, b)
 	}
@@ -105,26 +105,26 @@ func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 			t.Errorf("duplicate key %q", k)
 		}
 		seen[string(k)] = true
-		if e := x.m.db.get(string(k)); e == nil || !e.expired(x.now) {
+		if e := x.m.dbs[0].get(string(k)); e == nil || !e.expired(x.now) {
 			t.Errorf("%q is not expired", k)
 		}
 	}
 	// The returned keys are copies.
 	a[0][0] = 'X'
-	if x.m.db.get("X"+string(a[0][1:])) != nil {
+	if x.m.dbs[0].get("X"+string(a[0][1:])) != nil {
 		t.Error("SampleExpired returned the machine's own bytes")
 	}
 	// Different seeds reach different parts of the table.
 	all := map[string]bool{}
 	for seed := uint64(0); seed < 50; seed++ {
-		for _, k := range x.m.SampleExpired(x.now, seed, 10) {
+		for _, k := range x.m.SampleExpired(0, x.now, seed, 10) {
 			all[string(k)] = true
 		}
 	}
 	if len(all) < 100 {
 		t.Errorf("50 samples covered only %d distinct keys", len(all))
 	}
-	if got := x.m.SampleExpired(x.now, 1, 0); got != nil {
+	if got := x.m.SampleExpired(0, x.now, 1, 0); got != nil {
 		t.Errorf("max 0: got %q", got)
 	}
 	// Bounded work: with max 1 at most 20 entries are inspected, so when
@@ -137,7 +137,7 @@ func TestSampleExpiredIsBoundedReadOnlyAndDeterministic(t *testing.T) {
 	y.now += 2
 	hits := 0
 	for seed := uint64(0); seed < 200; seed++ {
-		hits += len(y.m.SampleExpired(y.now, seed, 1))
+		hits += len(y.m.SampleExpired(0, y.now, seed, 1))
 	}
 	if hits == 0 || hits > 20 {
 		t.Errorf("one expired key among 5001, 200 samples of 20 entries: %d hits, want a few", hits)
@@ -152,7 +152,7 @@ func TestActiveExpiryLoopDrainsExpiredKeys(t *testing.T) {
 	}
 	x.now += 2
 	for round := uint64(0); round < 1000 && x.m.Len() > 500; round++ {
-		keys := x.m.SampleExpired(x.now, round, 20)
+		keys := x.m.SampleExpired(0, x.now, round, 20)
 		if len(keys) == 0 {
 			continue
 		}

@@ -10,6 +10,7 @@ type tm struct {
 	now   int64  // Unix ms handed to every command
 	seed  uint64 // incremented per command
 	proto uint8
+	db    int // the database commands run in (Cmd.DB)
 }
 
 func newTM(t *testing.T) *tm {
@@ -25,7 +26,7 @@ func (x *tm) do(args ...string) string {
 	}
 	x.seed++
 	w := NewWriter(nil, int(x.proto))
-	x.m.Exec(&Cmd{Args: a, NowMs: x.now, Seed: x.seed, Proto: x.proto}, w)
+	x.m.Exec(&Cmd{Args: a, NowMs: x.now, Seed: x.seed, Proto: x.proto, DB: x.db}, w)
 	return string(w.Bytes())
 }
 

@@ -1,7 +1,7 @@
 package kv
 
 // redraft.keyversions key [key ...] replies the modification version of
-// each key (Machine.KeyVersion at the command's time; 0 for a missing key).
+// each key in the command's database (Machine.KeyVersion at the command's time; 0 for a missing key).
 // WATCH uses it: the executor runs it with its read consistency, on the
 // leader or forwarded to it, and EXEC carries the versions in Cmd.Tx.
 func redraftKeyVersionsSpec() *Spec {
@@ -14,6 +14,6 @@ func redraftKeyVersionsSpec() *Spec {
 func runRedraftKeyVersions(c *Ctx) {
 	c.W.Array(len(c.Args) - 1)
 	for _, k := range c.Args[1:] {
-		c.W.Int(int64(c.m.KeyVersion(k, c.NowMs)))
+		c.W.Int(int64(c.m.KeyVersion(c.DB(), k, c.NowMs)))
 	}
 }

@@ -2,38 +2,50 @@ package kv
 
 import "unsafe"
 
-// Machine is the deterministic state machine: one keyspace (database 0) and
-// the counters that travel with it. See the package doc for the rules.
+// Machine is the deterministic state machine: Databases keyspaces (Redis's
+// numbered databases, SELECT) and the counters that travel with them. See
+// the package doc for the rules.
 type Machine struct {
-	db *dict
+	dbs [Databases]*database
 	// version counts executed write commands; an entry's version is the
-	// value at its last modification. WATCH compares versions.
+	// value at its last modification. WATCH compares versions. It is one
+	// counter for every database, so no two live entries of the same key
+	// in different databases share a version (SWAPDB relies on it).
 	version uint64
-	// expires counts entries with an expiry time (INFO keyspace).
-	expires int
 }
 
 // NewMachine returns an empty machine.
-func NewMachine() *Machine { return &Machine{db: newDict()} }
+func NewMachine() *Machine {
+	m := &Machine{}
+	for i := range m.dbs {
+		m.dbs[i] = newDatabase()
+	}
+	return m
+}
 
 // Exec executes one command and appends its reply to w, rendered for
 // cmd.Proto. Unknown commands and wrong arity are answered with Redis's
 // errors (the edge normally rejects them first; the machine re-checks because
-// a log may hold anything).
+// a log may hold anything). The command runs in database cmd.DB; an index
+// out of range is answered with Redis's SELECT error.
 func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	if cmd.Proto == 3 {
 		w.Proto = 3
 	} else {
 		w.Proto = 2
 	}
+	if cmd.DB < 0 || cmd.DB >= Databases {
+		w.Error(ErrDBIndex)
+		return
+	}
 	if cmd.Tx != nil {
 		m.execTx(cmd, w)
 		return
 	}
-	m.exec(cmd.Args, cmd.NowMs, cmd.Seed, w)
+	m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, w)
 }
 
-func (m *Machine) exec(args [][]byte, nowMs int64, seed uint64, w *Writer) {
+func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Writer) {
 	if len(args) == 0 {
 		w.Error("ERR empty command")
 		return
@@ -51,7 +63,7 @@ func (m *Machine) exec(args [][]byte, nowMs int64, seed uint64, w *Writer) {
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWrite()}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWrite()}
 	if !c.readOnly {
 		m.version++
 	}
@@ -60,36 +72,60 @@ func (m *Machine) exec(args [][]byte, nowMs int64, seed uint64, w *Writer) {
 
 // execTx runs a MULTI/EXEC transaction: if any watched key changed version
 // the reply is a null array and nothing runs; otherwise every queued command
-// runs in order, each with its own reply inside one array.
+// runs in order, each with its own reply inside one array. The transaction
+// starts in database cmd.DB; a queued SELECT changes the database of the
+// commands after it, as in Redis (the edge follows it for the connection).
 func (m *Machine) execTx(cmd *Cmd, w *Writer) {
 	for _, wt := range cmd.Tx.Watches {
-		if m.KeyVersion(wt.Key, cmd.NowMs) != wt.Version {
+		if m.KeyVersion(wt.DB, wt.Key, cmd.NowMs) != wt.Version {
 			w.NullArray()
 			return
 		}
 	}
+	db := cmd.DB
 	w.Array(len(cmd.Tx.Cmds))
 	for i, args := range cmd.Tx.Cmds {
+		if len(args) > 0 && cstrEq(args[0], "SELECT") {
+			db = txSelect(db, args, w)
+			continue
+		}
 		// Each queued command gets its own seed so two SPOPs differ.
-		m.exec(args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, w)
+		m.exec(db, args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, w)
 	}
 }
 
-// KeyVersion returns the modification version of key at nowMs, 0 when the
-// key does not exist (or has expired). WATCH records it; EXEC compares it.
-func (m *Machine) KeyVersion(key []byte, nowMs int64) uint64 {
-	e := m.db.get(bstr(key))
+// KeyVersion returns the modification version of key in database db at
+// nowMs, 0 when the key does not exist (or has expired, or db is out of
+// range). WATCH records it; EXEC compares it.
+func (m *Machine) KeyVersion(db int, key []byte, nowMs int64) uint64 {
+	if db < 0 || db >= Databases {
+		return 0
+	}
+	e := m.dbs[db].get(bstr(key))
 	if e == nil || e.expired(nowMs) {
 		return 0
 	}
 	return e.version
 }
 
-// Len returns the number of keys, expired-but-not-removed ones included.
-func (m *Machine) Len() int { return m.db.len() }
+// Len returns the number of keys in every database, expired-but-not-removed
+// ones included.
+func (m *Machine) Len() int {
+	n := 0
+	for _, d := range m.dbs {
+		n += d.len()
+	}
+	return n
+}
 
-// Expires returns the number of keys that have an expiry time.
-func (m *Machine) Expires() int { return m.expires }
+// Expires returns the number of keys with an expiry time in every database.
+func (m *Machine) Expires() int {
+	n := 0
+	for _, d := range m.dbs {
+		n += d.expires
+	}
+	return n
+}
 
 // Version returns the write-command counter.
 func (m *Machine) Version() uint64 { return m.version }
@@ -97,6 +133,8 @@ func (m *Machine) Version() uint64 { return m.version }
 // Ctx is the execution context of one command inside the machine.
 type Ctx struct {
 	m        *Machine
+	db       *database // the database the command runs in
+	dbIndex  int
 	W        *Writer  // the reply goes here
 	Args     [][]byte // name and arguments, borrowed: copy what you keep
 	NowMs    int64    // the command's clock (Unix ms)
@@ -133,7 +171,7 @@ func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 // Lookup returns the live entry for key, or nil if it is absent or expired.
 // It never modifies anything, so read-only commands use it.
 func (c *Ctx) Lookup(key []byte) *entry {
-	e := c.m.db.get(bstr(key))
+	e := c.db.get(bstr(key))
 	if e == nil || e.expired(c.NowMs) {
 		return nil
 	}
@@ -144,7 +182,7 @@ func (c *Ctx) Lookup(key []byte) *entry {
 // removed for good (deterministic: every replica has the same NowMs).
 func (c *Ctx) LookupWrite(key []byte) *entry {
 	c.mustWrite()
-	e := c.m.db.get(bstr(key))
+	e := c.db.get(bstr(key))
 	if e == nil {
 		return nil
 	}
@@ -179,7 +217,7 @@ func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
 	if obj == nil {
 		e.str = cloneBytes(str)
 	}
-	c.m.db.add(e)
+	c.db.add(e)
 	return e
 }
 
@@ -232,11 +270,11 @@ func (c *Ctx) DeleteEntry(e *entry) {
 }
 
 func (c *Ctx) removeEntry(e *entry) {
-	if c.m.db.remove(e.key) != e {
+	if c.db.remove(e.key) != e {
 		panic("kv: removing an entry that is not in the keyspace")
 	}
 	if e.expireAt != 0 {
-		c.m.expires--
+		c.db.expires--
 	}
 }
 
@@ -252,37 +290,38 @@ func (c *Ctx) SetExpire(e *entry, atMs int64) {
 	c.mustWrite()
 	switch {
 	case e.expireAt == 0 && atMs != 0:
-		c.m.expires++
+		c.db.expires++
 	case e.expireAt != 0 && atMs == 0:
-		c.m.expires--
+		c.db.expires--
 	}
 	e.expireAt = atMs
 }
 
-// Flush removes every key.
+// Flush removes every key of the command's database (FLUSHDB).
 func (c *Ctx) Flush() {
 	c.mustWrite()
-	c.m.db.clear()
-	c.m.expires = 0
+	c.db.clear()
+	c.db.expires = 0
 }
 
 // Keyspace access for commands that iterate (KEYS, SCAN, RANDOMKEY, DBSIZE).
 
-// DBSize returns the number of keys, expired ones not yet removed included
+// DBSize returns the number of keys of the command's database, expired ones
+// not yet removed included
 // (Redis's DBSIZE counts them too).
-func (c *Ctx) DBSize() int { return c.m.db.len() }
+func (c *Ctx) DBSize() int { return c.db.len() }
 
 // ScanKeys visits the bucket at cursor and returns the next cursor (see dict.scan).
 // fn receives every entry of the bucket, expired ones included.
 func (c *Ctx) ScanKeys(cursor uint64, fn func(e *entry)) uint64 {
-	return c.m.db.scan(cursor, fn)
+	return c.db.scan(cursor, fn)
 }
 
 // EachKey visits every entry in table order until fn returns false.
-func (c *Ctx) EachKey(fn func(e *entry) bool) { c.m.db.each(fn) }
+func (c *Ctx) EachKey(fn func(e *entry) bool) { c.db.each(fn) }
 
 // RandomEntry returns a random entry (possibly expired) or nil.
-func (c *Ctx) RandomEntry() *entry { return c.m.db.random(c.Rand()) }
+func (c *Ctx) RandomEntry() *entry { return c.db.random(c.Rand()) }
 
 // Entry accessors for command implementations.
 

@@ -15,9 +15,14 @@ import (
 // the whole state (docs/snapshot-format.md describes it byte by byte).
 //
 //	header   "RKVS" | format u16 | flags u16 | machine version u64 | crc u32
+//	database 'D' | index u32 | crc u32                       (one per non-empty database)
 //	record   'R' | body length u32 | body | crc u32          (one per key)
 //	body     type u8 | expireAt i64 | version u64 | key length u32 | key | value
 //	trailer  'E' | record count u64 | crc of everything before it u32
+//
+// Format 2 (written): each non-empty database, in index order, is a
+// database item followed by its records. Format 1 (still read) has no
+// database items: its records are database 0's.
 //
 // Integers are big-endian. Records are sorted by key bytes, so two machines in
 // the same logical state (same keys, values, expiry times, entry versions and
@@ -30,9 +35,12 @@ import (
 // Snapshot format constants.
 const (
 	snapshotMagic = "RKVS"
-	// snapshotFormat is the format version written; Restore reads only it.
-	// Bump it whenever the layout or the meaning of a field changes.
-	snapshotFormat = 1
+	// snapshotFormat is the format version written; Restore reads it and
+	// snapshotFormatV1. Bump it whenever the layout or the meaning of a
+	// field changes.
+	snapshotFormat = 2
+	// snapshotFormatV1: one database, no database items (read as database 0).
+	snapshotFormatV1 = 1
 
 	snapshotHeaderBytes = 4 + 2 + 2 + 8 + 4 // magic, format, flags, version, crc
 	// snapshotRecordPrefixBytes: kind, body length.
@@ -40,9 +48,11 @@ const (
 	// snapshotBodyFixedBytes: type, expireAt, version, key length.
 	snapshotBodyFixedBytes = 1 + 8 + 8 + 4
 	snapshotTrailerBytes   = 1 + 8 + 4 // kind, count, crc
+	snapshotDatabaseBytes  = 1 + 4 + 4 // kind, index, crc
 
-	snapshotKindRecord  = 'R'
-	snapshotKindTrailer = 'E'
+	snapshotKindRecord   = 'R'
+	snapshotKindTrailer  = 'E'
+	snapshotKindDatabase = 'D'
 
 	// snapshotRecordBytesMax bounds one record's body. It is the largest
 	// int32, so the length fits its 4-byte field and an int on every
@@ -82,6 +92,7 @@ var (
 	ErrSnapshotDuplicateKey = errors.New("kv: snapshot: duplicate key")
 	ErrSnapshotCount        = errors.New("kv: snapshot: record count mismatch")
 	ErrSnapshotTrailingData = errors.New("kv: snapshot: data after trailer")
+	ErrSnapshotDatabase     = errors.New("kv: snapshot: bad database item")
 )
 
 // Snapshot writes the machine's whole state to w (format in the file comment
@@ -93,8 +104,6 @@ var (
 // The machine must not be modified while Snapshot runs. On error the bytes
 // already written to w are not a valid snapshot and must be discarded.
 func (m *Machine) Snapshot(w io.Writer) error {
-	es := sortedEntries(m.db)
-
 	sw := snapWriter{w: bufio.NewWriterSize(w, snapshotBufferBytes)}
 	var hdr [snapshotHeaderBytes]byte
 	copy(hdr[:], snapshotMagic)
@@ -104,19 +113,31 @@ func (m *Machine) Snapshot(w io.Writer) error {
 	binary.BigEndian.PutUint32(hdr[16:], crc32.Checksum(hdr[:16], castagnoli))
 	sw.write(hdr[:])
 
-	for i, k := range es {
-		e := k.e
-		if err := sw.record(e); err != nil {
-			return fmt.Errorf("record %d (key %q): %w", i, truncKey(e.key), err)
+	records := 0
+	for db, d := range m.dbs {
+		if d.len() == 0 || sw.err != nil {
+			continue
 		}
-		if sw.err != nil {
-			break
+		var item [snapshotDatabaseBytes]byte
+		item[0] = snapshotKindDatabase
+		binary.BigEndian.PutUint32(item[1:], uint32(db))
+		binary.BigEndian.PutUint32(item[5:], crc32.Checksum(item[:5], castagnoli))
+		sw.write(item[:])
+		for _, k := range sortedEntries(d.dict) {
+			e := k.e
+			if err := sw.record(e); err != nil {
+				return fmt.Errorf("record %d (db %d, key %q): %w", records, db, truncKey(e.key), err)
+			}
+			records++
+			if sw.err != nil {
+				break
+			}
 		}
 	}
 
 	var tr [snapshotTrailerBytes]byte
 	tr[0] = snapshotKindTrailer
-	binary.BigEndian.PutUint64(tr[1:], uint64(len(es)))
+	binary.BigEndian.PutUint64(tr[1:], uint64(records))
 	sw.write(tr[:9])
 	binary.BigEndian.PutUint32(tr[9:], sw.total)
 	sw.write(tr[9:])
@@ -272,25 +293,56 @@ func (m *Machine) Restore(r io.Reader) error {
 	if got, want := binary.BigEndian.Uint32(hdr[16:]), crc32.Checksum(hdr[:16], castagnoli); got != want {
 		return fmt.Errorf("header: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, want)
 	}
-	if f, flags := binary.BigEndian.Uint16(hdr[4:]), binary.BigEndian.Uint16(hdr[6:]); f != snapshotFormat || flags != 0 {
-		return fmt.Errorf("header: %w: format %d flags %#x, this build reads format %d flags 0", ErrSnapshotFormat, f, flags, snapshotFormat)
+	format, flags := binary.BigEndian.Uint16(hdr[4:]), binary.BigEndian.Uint16(hdr[6:])
+	if format != snapshotFormat && format != snapshotFormatV1 || flags != 0 {
+		return fmt.Errorf("header: %w: format %d flags %#x, this build reads formats %d and %d with flags 0",
+			ErrSnapshotFormat, format, flags, snapshotFormatV1, snapshotFormat)
 	}
 	version := binary.BigEndian.Uint64(hdr[8:])
 
-	db := newDict()
-	expires := 0
+	var dbs [Databases]*database
+	for i := range dbs {
+		dbs[i] = newDatabase()
+	}
+	// cur is the database records go to: format 1 has only database 0;
+	// format 2 needs a database item before the first record.
+	cur, curIndex := dbs[0], 0
+	if format != snapshotFormatV1 {
+		cur, curIndex = nil, -1
+	}
+	inCur := 0 // records read into cur
 	var prev *entry
-	var n uint64
-	for ; ; n++ {
+	var n uint64 // records read
+	for {
 		kind, err := sr.readByte()
 		if err != nil {
 			return fmt.Errorf("record %d: %w", n, err)
 		}
+		if kind == snapshotKindDatabase && format != snapshotFormatV1 {
+			if cur != nil && inCur == 0 {
+				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
+			}
+			idx, err := sr.database()
+			if err != nil {
+				return fmt.Errorf("record %d: %w", n, err)
+			}
+			if idx <= curIndex || idx >= Databases {
+				return fmt.Errorf("record %d: %w: database %d after %d (this build has %d)", n, ErrSnapshotDatabase, idx, curIndex, Databases)
+			}
+			cur, curIndex, inCur, prev = dbs[idx], idx, 0, nil
+			continue
+		}
 		if kind == snapshotKindTrailer {
+			if cur != nil && inCur == 0 && format != snapshotFormatV1 {
+				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
+			}
 			break
 		}
 		if kind != snapshotKindRecord {
 			return fmt.Errorf("record %d: %w: %#x", n, ErrSnapshotBadKind, kind)
+		}
+		if cur == nil {
+			return fmt.Errorf("record %d: %w: record before any database item", n, ErrSnapshotDatabase)
 		}
 		e, err := sr.record(version)
 		if err != nil {
@@ -304,10 +356,12 @@ func (m *Machine) Restore(r io.Reader) error {
 				return fmt.Errorf("record %d: %w: %q after %q", n, ErrSnapshotKeyOrder, truncKey(e.key), truncKey(prev.key))
 			}
 		}
-		db.add(e)
+		cur.add(e)
 		if e.expireAt != 0 {
-			expires++
+			cur.expires++
 		}
+		inCur++
+		n++
 		prev = e
 	}
 
@@ -332,7 +386,7 @@ func (m *Machine) Restore(r io.Reader) error {
 		return ErrSnapshotTrailingData
 	}
 
-	m.db, m.version, m.expires = db, version, expires
+	m.dbs, m.version = dbs, version
 	return nil
 }
 
@@ -369,6 +423,22 @@ func readErr(err error) error {
 		return ErrSnapshotTruncated
 	}
 	return fmt.Errorf("kv: snapshot: read: %w", err)
+}
+
+// database reads a database item after its kind byte and returns its index.
+func (sr *snapReader) database() (int, error) {
+	b := [snapshotDatabaseBytes]byte{snapshotKindDatabase}
+	if err := sr.read(b[1:]); err != nil {
+		return 0, err
+	}
+	if got, computed := binary.BigEndian.Uint32(b[5:]), crc32.Checksum(b[:5], castagnoli); got != computed {
+		return 0, fmt.Errorf("%w: database item: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
+	}
+	idx := binary.BigEndian.Uint32(b[1:])
+	if idx >= Databases {
+		return 0, fmt.Errorf("%w: database %d, this build has %d", ErrSnapshotDatabase, idx, Databases)
+	}
+	return int(idx), nil
 }
 
 // record reads one record after its kind byte, checks its checksum and

@@ -36,14 +36,14 @@ func restored(t testing.TB, b []byte) *Machine {
 // testWriteCtx returns a write context on m, for the keyspace operations no
 // merged command offers yet (expiry in the past, deletion).
 func testWriteCtx(m *Machine, nowMs int64) *Ctx {
-	return &Ctx{m: m, W: NewWriter(nil, 2), NowMs: nowMs, spec: &Spec{Name: "test"}}
+	return &Ctx{m: m, db: m.dbs[0], W: NewWriter(nil, 2), NowMs: nowMs, spec: &Spec{Name: "test"}}
 }
 
 // setExpire gives an existing key an absolute expiry (0 removes it), even one
 // in the past: such a key stays in the keyspace until a write removes it.
 func setExpire(t testing.TB, m *Machine, key string, atMs int64) {
 	t.Helper()
-	e := m.db.get(key)
+	e := m.dbs[0].get(key)
 	if e == nil {
 		t.Fatalf("setExpire: no key %q", key)
 	}
@@ -64,7 +64,7 @@ func execAt(m *Machine, nowMs int64, seed uint64, args ...string) string {
 // sortedKeys returns m's keys in byte order.
 func sortedKeys(m *Machine) []string {
 	var keys []string
-	m.db.each(func(e *entry) bool { keys = append(keys, e.key); return true })
+	m.dbs[0].each(func(e *entry) bool { keys = append(keys, e.key); return true })
 	slices.Sort(keys)
 	return keys
 }
@@ -81,9 +81,9 @@ func observe(m *Machine, nowMs int64) string {
 		}
 	}
 	for _, k := range sortedKeys(m) {
-		e := m.db.get(k)
+		e := m.dbs[0].get(k)
 		fmt.Fprintf(&sb, "%q type=%s expireAt=%d version=%d keyversion=%d\n",
-			k, e.typ(), e.expireAt, e.version, m.KeyVersion([]byte(k), nowMs))
+			k, e.typ(), e.expireAt, e.version, m.KeyVersion(0, []byte(k), nowMs))
 		read("get", k)
 		read("type", k)
 		read("pttl", k)
@@ -140,7 +140,7 @@ func TestSnapshotRoundTripStrings(t *testing.T) {
 		t.Fatalf("restored machine differs:\ngot:\n%s\nwant:\n%s", got, want)
 	}
 	// The expired-but-present key is state: it is restored, and still absent.
-	if r.db.get("ttl-past") == nil {
+	if r.dbs[0].get("ttl-past") == nil {
 		t.Error("expired key not restored")
 	}
 	if got, want := execAt(r, now, 1, "GET", "ttl-past"), "$-1\r\n"; got != want {
@@ -179,7 +179,7 @@ func TestSnapshotReplacesState(t *testing.T) {
 	if err := dst.Restore(bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}
-	if dst.db.get("only-in-dst") != nil {
+	if dst.dbs[0].get("only-in-dst") != nil {
 		t.Error("Restore kept a key the snapshot does not hold")
 	}
 	if got, want := observe(dst, now), observe(src, now); got != want {
@@ -194,7 +194,7 @@ func TestSnapshotVersionAfterRestore(t *testing.T) {
 		t.Fatalf("Version: got %d, want %d (non-zero)", got, want)
 	}
 	for _, k := range sortedKeys(m) {
-		if got, want := r.KeyVersion([]byte(k), now), m.KeyVersion([]byte(k), now); got != want {
+		if got, want := r.KeyVersion(0, []byte(k), now), m.KeyVersion(0, []byte(k), now); got != want {
 			t.Errorf("KeyVersion(%q): got %d, want %d", k, got, want)
 		}
 	}
@@ -203,7 +203,7 @@ func TestSnapshotVersionAfterRestore(t *testing.T) {
 		execAt(mm, now, 1, "SET", "plain", "again")
 		execAt(mm, now, 1, "SET", "new", "key")
 	}
-	if got, want := r.KeyVersion([]byte("new"), now), m.Version(); got != want {
+	if got, want := r.KeyVersion(0, []byte("new"), now), m.Version(); got != want {
 		t.Errorf("KeyVersion(new) after restore: got %d, want %d", got, want)
 	}
 	if !bytes.Equal(snap(t, r), snap(t, m)) {
@@ -251,8 +251,8 @@ func TestSnapshotIndependentOfHistory(t *testing.T) {
 	a, b, c := build(fwd, 0), build(rev, 3000), build(mix, 70)
 	layout := func(m *Machine) string {
 		var sb strings.Builder
-		m.db.each(func(e *entry) bool { sb.WriteString(e.key); sb.WriteByte(','); return true })
-		return fmt.Sprint(len(m.db.buckets), sb.String())
+		m.dbs[0].each(func(e *entry) bool { sb.WriteString(e.key); sb.WriteByte(','); return true })
+		return fmt.Sprint(len(m.dbs[0].buckets), sb.String())
 	}
 	if layout(a) == layout(b) || layout(a) == layout(c) {
 		t.Fatal("test is vacuous: the histories produced the same dict layout")
@@ -330,9 +330,13 @@ type snapBuilder struct {
 }
 
 func newSnapBuilder(version uint64) *snapBuilder {
+	return newSnapBuilderFormat(snapshotFormat, version)
+}
+
+func newSnapBuilderFormat(format uint16, version uint64) *snapBuilder {
 	sb := &snapBuilder{}
 	sb.b = append(sb.b, snapshotMagic...)
-	sb.b = binary.BigEndian.AppendUint16(sb.b, snapshotFormat)
+	sb.b = binary.BigEndian.AppendUint16(sb.b, format)
 	sb.b = binary.BigEndian.AppendUint16(sb.b, 0)
 	sb.b = binary.BigEndian.AppendUint64(sb.b, version)
 	sb.b = binary.BigEndian.AppendUint32(sb.b, crc32.Checksum(sb.b, castagnoli))
@@ -360,6 +364,15 @@ func (sb *snapBuilder) record(body []byte) *snapBuilder {
 	return sb
 }
 
+// db appends a database item for index i, with its checksum.
+func (sb *snapBuilder) db(i uint32) *snapBuilder {
+	start := len(sb.b)
+	sb.b = append(sb.b, snapshotKindDatabase)
+	sb.b = binary.BigEndian.AppendUint32(sb.b, i)
+	sb.b = binary.BigEndian.AppendUint32(sb.b, crc32.Checksum(sb.b[start:], castagnoli))
+	return sb
+}
+
 // raw appends bytes as they are.
 func (sb *snapBuilder) raw(b ...byte) *snapBuilder { sb.b = append(sb.b, b...); return sb }
 
@@ -372,7 +385,7 @@ func (sb *snapBuilder) trailer(count uint64) []byte {
 
 func TestRestoreErrors(t *testing.T) {
 	good := func() *snapBuilder {
-		return newSnapBuilder(9).record(body(TypeString, 0, 1, "a", "x"))
+		return newSnapBuilder(9).db(0).record(body(TypeString, 0, 1, "a", "x"))
 	}
 	withHeader := func(edit func(h []byte)) []byte {
 		b := slices.Clone(snap(t, smallMachine(t)))
@@ -388,7 +401,8 @@ func TestRestoreErrors(t *testing.T) {
 	}{
 		{"empty stream", nil, ErrSnapshotTruncated, "header"},
 		{"bad magic", withHeader(func(h []byte) { copy(h, "RDB0") }), ErrSnapshotMagic, "RDB0"},
-		{"format 2", withHeader(func(h []byte) { h[5] = 2 }), ErrSnapshotFormat, "format 2"},
+		{"format 3", withHeader(func(h []byte) { h[5] = 3 }), ErrSnapshotFormat, "format 3"},
+		{"format 0", withHeader(func(h []byte) { h[5] = 0 }), ErrSnapshotFormat, "format 0"},
 		{"flags", withHeader(func(h []byte) { h[7] = 1 }), ErrSnapshotFormat, "flags 0x1"},
 		{"header checksum", func() []byte { b := snap(t, smallMachine(t)); b[8] ^= 1; return b }(), ErrSnapshotChecksum, "header"},
 		{"good", good().trailer(1), nil, ""},
@@ -398,7 +412,7 @@ func TestRestoreErrors(t *testing.T) {
 		{"unknown kind", good().raw('X').trailer(1), ErrSnapshotBadKind, "record 1"},
 		{"out of order", good().record(body(TypeString, 0, 1, "0", "y")).trailer(2), ErrSnapshotKeyOrder, "record 1"},
 		{"duplicate", good().record(body(TypeString, 0, 1, "a", "y")).trailer(2), ErrSnapshotDuplicateKey, "record 1"},
-		{"prefix sorts first", newSnapBuilder(9).record(body(TypeString, 0, 1, "ab", "")).record(body(TypeString, 0, 1, "a", "")).trailer(2), ErrSnapshotKeyOrder, "record 1"},
+		{"prefix sorts first", newSnapBuilder(9).db(0).record(body(TypeString, 0, 1, "ab", "")).record(body(TypeString, 0, 1, "a", "")).trailer(2), ErrSnapshotKeyOrder, "record 1"},
 		{"type none", good().record(body(TypeNone, 0, 1, "b", "y")).trailer(2), ErrSnapshotBadRecord, "record 1"},
 		{"type 200", good().record(body(200, 0, 1, "b", "y")).trailer(2), ErrSnapshotBadRecord, "unknown type byte 200"},
 		{"version beyond machine", good().record(body(TypeString, 0, 10, "b", "y")).trailer(2), ErrSnapshotBadRecord, "entry version 10 beyond machine version 9"},
@@ -406,7 +420,18 @@ func TestRestoreErrors(t *testing.T) {
 		{"body too short", good().record(make([]byte, snapshotBodyFixedBytes-1)).trailer(2), ErrSnapshotBadRecord, "minimum 21"},
 		{"length beyond limit", good().raw(snapshotKindRecord, 0xff, 0xff, 0xff, 0xff).b, ErrSnapshotTooLarge, "record 1"},
 		{"length beyond stream", good().raw(snapshotKindRecord, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3).b, ErrSnapshotTruncated, "record 1"},
-		{"record checksum", func() []byte { b := good().trailer(1); b[snapshotHeaderBytes+6] ^= 1; return b }(), ErrSnapshotChecksum, "record 0"},
+		{"record checksum", func() []byte { b := good().trailer(1); b[snapshotHeaderBytes+snapshotDatabaseBytes+6] ^= 1; return b }(), ErrSnapshotChecksum, "record 0"},
+		{"record before any database", newSnapBuilder(9).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotDatabase, "before any database"},
+		{"same key in two databases", good().db(3).record(body(TypeString, 0, 1, "a", "y")).trailer(2), nil, ""},
+		{"key order restarts per database", good().db(1).record(body(TypeString, 0, 1, "0", "y")).trailer(2), nil, ""},
+		{"databases out of order", good().db(2).record(body(TypeString, 0, 1, "a", "y")).db(1).record(body(TypeString, 0, 1, "a", "y")).trailer(3), ErrSnapshotDatabase, "database 1 after 2"},
+		{"database twice", good().db(0).record(body(TypeString, 0, 1, "b", "y")).trailer(2), ErrSnapshotDatabase, "database 0 after 0"},
+		{"database out of range", good().db(Databases).record(body(TypeString, 0, 1, "a", "y")).trailer(2), ErrSnapshotDatabase, "database 16"},
+		{"empty database section", good().db(1).db(2).record(body(TypeString, 0, 1, "a", "y")).trailer(2), ErrSnapshotDatabase, "database 1 has no records"},
+		{"empty last database", good().db(1).trailer(1), ErrSnapshotDatabase, "database 1 has no records"},
+		{"database checksum", func() []byte { b := good().trailer(1); b[snapshotHeaderBytes+4] ^= 1; return b }(), ErrSnapshotChecksum, "database item"},
+		{"format 1", newSnapBuilderFormat(snapshotFormatV1, 9).record(body(TypeString, 0, 1, "a", "x")).trailer(1), nil, ""},
+		{"format 1 with a database item", newSnapBuilderFormat(snapshotFormatV1, 9).db(0).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotBadKind, "0x44"},
 		{"total checksum", func() []byte { b := good().trailer(1); b[len(b)-1] ^= 1; return b }(), ErrSnapshotChecksum, "trailer"},
 		{"trailing data", append(good().trailer(1), 'R'), ErrSnapshotTrailingData, ""},
 	} {
@@ -607,7 +632,7 @@ func FuzzRestore(f *testing.F) {
 	seed(func(x *tm) {
 		run(x, "SET", "a", "1")
 		run(x, "SET", "b", "")
-		testWriteCtx(x.m, 0).SetExpire(x.m.db.get("b"), x.now+1)
+		testWriteCtx(x.m, 0).SetExpire(x.m.dbs[0].get("b"), x.now+1)
 	})
 	for _, c := range [][]string{
 		{"HSET", "h", "f", "v"}, {"RPUSH", "l", "a", "b"}, {"SADD", "s", "1", "x"}, {"ZADD", "z", "1.5", "m"},
@@ -616,6 +641,13 @@ func FuzzRestore(f *testing.F) {
 			seed(func(x *tm) { run(x, c...) })
 		}
 	}
+	seed(func(x *tm) {
+		run(x, "SET", "k", "v")
+		execDBAt(x.m, 3, x.now, "SET", "k", "three")
+		execDBAt(x.m, 15, x.now, "SET", "a", "last")
+	})
+	// A format-1 stream (database 0 only).
+	f.Add(newSnapBuilderFormat(snapshotFormatV1, 9).record(body(TypeString, 0, 1, "a", "x")).trailer(1))
 	f.Add([]byte(snapshotMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m := NewMachine()
@@ -633,8 +665,11 @@ func FuzzRestore(f *testing.F) {
 		if !bytes.Equal(snap(t, restored(t, again)), again) {
 			t.Fatal("snapshot not stable across restore")
 		}
-		onlyStrings := true
-		m.db.each(func(e *entry) bool { onlyStrings = e.obj == nil; return onlyStrings })
+		// (Format 1 is read, never written: its canonical form is format 2.)
+		onlyStrings := binary.BigEndian.Uint16(data[4:]) == snapshotFormat
+		for _, d := range m.dbs {
+			d.each(func(e *entry) bool { onlyStrings = onlyStrings && e.obj == nil; return onlyStrings })
+		}
 		if onlyStrings && !bytes.Equal(again, data) {
 			t.Fatalf("accepted a non-canonical snapshot:\n in %x\nout %x", data, again)
 		}
@@ -642,6 +677,17 @@ func FuzzRestore(f *testing.F) {
 		execAt(m, 1, 2, "SET", "after", "restore")
 		observe(m, 1)
 	})
+}
+
+// execDBAt runs one command in database db at nowMs.
+func execDBAt(m *Machine, db int, nowMs int64, args ...string) string {
+	a := make([][]byte, len(args))
+	for i, s := range args {
+		a[i] = []byte(s)
+	}
+	w := NewWriter(nil, 2)
+	m.Exec(&Cmd{Args: a, NowMs: nowMs, Proto: 2, DB: db}, w)
+	return string(w.Bytes())
 }
 
 // appendTestKey appends the i-th key and value of the 1M-key benchmarks and

@@ -106,7 +106,7 @@ var table = map[string]*Spec{}
 func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
-		setCommands(), zsetCommands(), serverCommands(), casCommands(),
+		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -16,6 +16,8 @@ import (
 // only if it is still expired at the entry's timestamp (a key re-set with a
 // new TTL since the sample survives). Like Redis's active expiry cycle the
 // work per round is bounded and a round repeats while samples stay dense.
+// Every database with keys that expire is sampled; a round proposes one
+// entry with a redraft.expire per database (in that database).
 const (
 	expiryInterval = 100 * time.Millisecond // Redis: 10 cycles per second (hz 10)
 	expirySample   = 20                     // keys proposed per entry at most (Redis: 20 per sample)
@@ -39,16 +41,28 @@ func (n *Node) expiryLoop() {
 		for round := 0; round < expiryRounds; round++ {
 			seed++
 			now := n.cfg.Clock()
-			var keys [][]byte
-			n.fsm.Read(func(m *kv.Machine) { keys = m.SampleExpired(now, seed, expirySample) })
-			if len(keys) == 0 || n.raft.State() != raft.Leader {
+			// One redraft.expire per database holding expired keys, all in
+			// one entry; each runs in its database (Cmd.DB).
+			var cmds []*kv.Cmd
+			dense := false
+			n.fsm.Read(func(m *kv.Machine) {
+				for _, db := range m.ExpiringDBs() {
+					keys := m.SampleExpired(db, now, seed, expirySample)
+					if len(keys) == 0 {
+						continue
+					}
+					dense = dense || len(keys) >= expirySample/4
+					args := append([][]byte{[]byte("redraft.expire")}, keys...)
+					cmds = append(cmds, &kv.Cmd{Args: args, Proto: 2, DB: db})
+				}
+			})
+			if len(cmds) == 0 || n.raft.State() != raft.Leader {
 				break
 			}
-			args := append([][]byte{[]byte("redraft.expire")}, keys...)
 			ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
-			res := n.prop.propose(ctx, []*kv.Cmd{{Args: args, Proto: 2}})
+			res := n.prop.propose(ctx, cmds)
 			cancel()
-			if res.err != nil || len(keys) < expirySample/4 {
+			if res.err != nil || !dense {
 				break // sparse: wait for the next cycle (Redis repeats above 25%)
 			}
 		}

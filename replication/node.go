@@ -482,13 +482,14 @@ func (n *Node) writeErr(w *kv.Writer, cmds []*kv.Cmd, err error) {
 	}
 }
 
-// Watch implements the Executor: key versions read behind the read barrier.
-func (n *Node) Watch(ctx context.Context, keys [][]byte) ([]uint64, error) {
+// Watch implements the Executor: key versions in database db, read behind
+// the read barrier.
+func (n *Node) Watch(ctx context.Context, db int, keys [][]byte) ([]uint64, error) {
 	// redraft.keyversions goes the way of any read: served behind the read
 	// barrier on the leader, forwarded (or redirected) from a follower.
 	args := append([][]byte{[]byte("redraft.keyversions")}, keys...)
 	w := kv.NewWriter(nil, 2)
-	n.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
+	n.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2, DB: db}}, w)
 	return parseVersions(w.Bytes(), len(keys))
 }
 
@@ -515,9 +516,9 @@ func parseVersions(b []byte, n int) ([]uint64, error) {
 }
 
 // Keyspace implements the Executor (local state, no barrier).
-func (n *Node) Keyspace() (keys, expires int) {
-	n.fsm.Read(func(m *kv.Machine) { keys, expires = m.Len(), m.Expires() })
-	return
+func (n *Node) Keyspace() (dbs []kv.KeyspaceInfo) {
+	n.fsm.Read(func(m *kv.Machine) { dbs = m.Keyspace() })
+	return dbs
 }
 
 // Raft exposes the raft instance (cluster management, tests).

@@ -286,12 +286,12 @@ func TestWatchVersionsGoThroughTheReadPath(t *testing.T) {
 	c := startCluster(t, 3, false)
 	c.set("w", "1")
 	l := c.leader()
-	v1, err := l.Watch(context.Background(), [][]byte{[]byte("w"), []byte("missing")})
+	v1, err := l.Watch(context.Background(), 0, [][]byte{[]byte("w"), []byte("missing")})
 	if err != nil || len(v1) != 2 || v1[0] == 0 || v1[1] != 0 {
 		t.Fatalf("Watch: %v %v", v1, err)
 	}
 	c.set("w", "2")
-	v2, err := c.leader().Watch(context.Background(), [][]byte{[]byte("w")})
+	v2, err := c.leader().Watch(context.Background(), 0, [][]byte{[]byte("w")})
 	if err != nil || v2[0] == v1[0] {
 		t.Fatalf("version did not change after SET: %v -> %v (%v)", v1, v2, err)
 	}

@@ -290,7 +290,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var node *replication.Node
 	mode := "standalone"
 	if f.node.standalone {
-		exec = local.New()
+		lx := local.New()
+		exec = lx
+		// Active expiry (the replicated node's leader proposes it instead).
+		expiryCtx, cancelExpiry := context.WithCancel(ctx)
+		expiryDone := make(chan struct{})
+		go func() { defer close(expiryDone); lx.RunExpiry(expiryCtx) }()
+		defer func() { cancelExpiry(); <-expiryDone }()
 	} else {
 		mode = "replicated"
 		node, err = startNode(ctx, &f.node, ln.Addr().String(), log)

@@ -2,7 +2,8 @@
 // replication, no log. `kv serve --standalone` uses it; tests use it as the
 // reference executor. Commands are stamped with the local clock and a
 // seed from a counter, then executed under a mutex, so the machine sees one
-// command at a time.
+// command at a time. RunExpiry (expiry.go) sweeps expired keys of every
+// database in the background, as the replicated leader's active expiry.
 package local
 
 import (
@@ -57,22 +58,22 @@ func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 }
 
 // Watch implements resp.Executor.
-func (x *Executor) Watch(_ context.Context, keys [][]byte) ([]uint64, error) {
+func (x *Executor) Watch(_ context.Context, db int, keys [][]byte) ([]uint64, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := x.clock()
 	out := make([]uint64, len(keys))
 	for i, k := range keys {
-		out[i] = x.m.KeyVersion(k, now)
+		out[i] = x.m.KeyVersion(db, k, now)
 	}
 	return out, nil
 }
 
 // Keyspace implements resp.Executor.
-func (x *Executor) Keyspace() (keys, expires int) {
+func (x *Executor) Keyspace() []kv.KeyspaceInfo {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.m.Len(), x.m.Expires()
+	return x.m.Keyspace()
 }
 
 // Machine runs fn with exclusive access to the machine (snapshots, tests).

@@ -28,7 +28,7 @@ var configParams = []configParam{
 	{name: "bind", get: func(s *Server) string { return s.host }},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.FormatInt(s.cfg.QueryBufferMax, 10) }},
 	{name: "cluster-enabled", get: constant("no")},
-	{name: "databases", get: constant("1")},
+	{name: "databases", get: constant(strconv.Itoa(kv.Databases))},
 	{name: "hz", get: constant("10")},
 	{name: "io-threads", get: constant("1")},
 	{name: "maxclients", get: func(s *Server) string { return strconv.FormatInt(s.maxClients.Load(), 10) },

@@ -145,21 +145,22 @@ func (c *conn) setName(b []byte) {
 	c.name.Store(&s)
 }
 
+// cmdSelect changes the connection's database: the commands it sends next
+// carry the index (kv.Cmd.DB). Inside MULTI, SELECT is queued and runs in
+// the transaction (see cmdExec).
 func (c *conn) cmdSelect(args [][]byte) {
-	id, ok := kv.ParseInt(args[1])
-	if !ok {
-		c.w.Error(kv.ErrNotInteger)
+	db, errText := kv.ParseDB(args[1])
+	if errText != "" {
+		c.w.Error(errText)
 		return
 	}
-	if id < -1<<31 || id > 1<<31-1 {
-		c.w.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
-		return
-	}
-	if id != 0 {
-		c.w.Error(errDBIndex)
-		return
-	}
+	c.setDB(db)
 	c.w.OK()
+}
+
+func (c *conn) setDB(db int) {
+	c.db = db
+	c.dbA.Store(int32(db))
 }
 
 func (c *conn) cmdQuit(args [][]byte) {
@@ -168,10 +169,11 @@ func (c *conn) cmdQuit(args [][]byte) {
 }
 
 // cmdReset is Redis's RESET: the connection goes back to its initial state
-// (RESP2, no name, no transaction or watches, not authenticated when a
+// (RESP2, database 0, no name, no transaction or watches, not authenticated when a
 // password is required).
 func (c *conn) cmdReset(args [][]byte) {
 	c.discardTx()
+	c.setDB(0)
 	c.setProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
@@ -285,7 +287,9 @@ func (c *conn) infoString() string {
 	b = strconv.AppendInt(b, (now-c.createdNs)/1e9, 10)
 	b = append(b, " idle="...)
 	b = strconv.AppendInt(b, (now-c.lastActive.Load())/1e9, 10)
-	b = append(b, " flags="+flags+" db=0 sub=0 psub=0 ssub=0 multi="...)
+	b = append(b, " flags="+flags+" db="...)
+	b = strconv.AppendInt(b, int64(c.dbA.Load()), 10)
+	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
 	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)

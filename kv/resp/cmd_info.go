@@ -212,13 +212,11 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 	case "cluster":
 		return "Cluster", [][2]string{{"cluster_enabled", "0"}}
 	case "keyspace":
-		keys, expires := s.exec.Keyspace()
-		if keys == 0 {
-			return "Keyspace", nil
+		var fields [][2]string
+		for _, d := range s.exec.Keyspace() {
+			fields = append(fields, [2]string{"db" + strconv.Itoa(d.DB), fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", d.Keys, d.Expires)})
 		}
-		return "Keyspace", [][2]string{
-			{"db0", fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", keys, expires)},
-		}
+		return "Keyspace", fields
 	}
 	panic("resp: unknown INFO section " + name)
 }

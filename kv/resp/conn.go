@@ -39,6 +39,7 @@ type conn struct {
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
 
 	proto   uint8 // 2 or 3
+	db      int   // the SELECTed database, carried by every kv.Cmd
 	authed  bool  // Redis's c->authenticated
 	noEvict bool
 
@@ -55,6 +56,7 @@ type conn struct {
 	lastActive atomic.Int64 // coarse Unix ns of the last input
 	writeSince atomic.Int64 // coarse Unix ns a pending write started, 0 when none
 	protoA     atomic.Int32
+	dbA        atomic.Int32 // db, for CLIENT LIST
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
 	// Counters for INFO stats, per connection so that the hot path touches
@@ -221,7 +223,7 @@ func (c *conn) dispatch(args [][]byte) {
 		return
 	}
 	if !isEdge {
-		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto})
+		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])
 		return
 	}

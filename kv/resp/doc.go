@@ -25,6 +25,11 @@
 // holds the queued commands and the WATCHed key versions, and the executor
 // runs it atomically.
 //
+// SELECT changes the connection's database; every kv.Cmd the connection
+// sends carries it (kv.Cmd.DB), and so do its WATCHes. A SELECT queued in
+// MULTI is sent inside the transaction (the machine switches databases
+// between the queued commands) and, if EXEC ran, the connection follows it.
+//
 // # Allocation
 //
 // The hot path does not allocate: arguments alias the read buffer, kv.Cmd

@@ -22,12 +22,13 @@ type Executor interface {
 	// leader, outcome unknown) are written as error replies, one per
 	// command affected; Execute never drops a reply.
 	Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer)
-	// Watch returns the current version of each key (kv.Machine.KeyVersion),
-	// read with the executor's read consistency, for WATCH.
-	Watch(ctx context.Context, keys [][]byte) ([]uint64, error)
-	// Keyspace returns the number of keys and of keys with an expiry, for
-	// INFO keyspace.
-	Keyspace() (keys, expires int)
+	// Watch returns the current version of each key in database db
+	// (kv.Machine.KeyVersion), read with the executor's read consistency,
+	// for WATCH.
+	Watch(ctx context.Context, db int, keys [][]byte) ([]uint64, error)
+	// Keyspace returns the number of keys and of keys with an expiry of
+	// each non-empty database, for INFO keyspace.
+	Keyspace() []kv.KeyspaceInfo
 }
 
 // InfoSection is one section of INFO output.

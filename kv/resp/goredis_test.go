@@ -125,8 +125,8 @@ func TestGoRedis(t *testing.T) {
 			if c := cmdsInfo["client"]; c == nil || c.Arity != -2 {
 				t.Fatalf("COMMAND client: %+v", c)
 			}
-			if err := rdb.Do(ctx, "SELECT", 1).Err(); err == nil || err.Error() != "ERR DB index is out of range" {
-				t.Fatalf("SELECT 1: %v", err)
+			if err := rdb.Do(ctx, "SELECT", 16).Err(); err == nil || err.Error() != "ERR DB index is out of range" {
+				t.Fatalf("SELECT 16: %v", err)
 			}
 			if err := rdb.Do(ctx, "NOPE").Err(); err == nil || !strings.HasPrefix(err.Error(), "ERR unknown command 'NOPE'") {
 				t.Fatalf("NOPE: %v", err)

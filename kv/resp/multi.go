@@ -86,13 +86,13 @@ func (c *conn) cmdWatch(args [][]byte) {
 		return
 	}
 	keys := args[1:]
-	versions, err := c.srv.exec.Watch(c.srv.ctx, keys)
+	versions, err := c.srv.exec.Watch(c.srv.ctx, c.db, keys)
 	if err != nil {
 		c.w.Error(errorText(err))
 		return
 	}
 	for i, k := range keys {
-		c.watches = append(c.watches, kv.Watch{Key: append([]byte(nil), k...), Version: versions[i]})
+		c.watches = append(c.watches, kv.Watch{DB: c.db, Key: append([]byte(nil), k...), Version: versions[i]})
 	}
 	c.w.OK()
 }
@@ -121,15 +121,17 @@ func (c *conn) cmdExec(args [][]byte) {
 	tx := &kv.Tx{Watches: watches, Cmds: make([][][]byte, 0, len(queued))}
 	edge := false
 	for i, q := range queued {
-		if specs[i].Flags&kv.FlagEdge != 0 {
+		if runsAtEdge(specs[i]) {
 			edge = true
 			continue
 		}
 		tx.Cmds = append(tx.Cmds, q)
 	}
-	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, Tx: tx}
+	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx}
 	if !edge {
+		start := c.w.Len()
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
+		c.followTxSelects(queued, specs, c.w.Bytes()[start:])
 		return
 	}
 	// Some queued commands are the edge's own (CLIENT SETNAME, INFO...):
@@ -142,6 +144,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	tmp.Reset()
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
 	out := tmp.Bytes()
+	c.followTxSelects(queued, specs, out)
 	if cap(out) > writeBufferKeep {
 		defer func() { c.tmpW = nil }()
 	}
@@ -158,7 +161,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	c.w.Proto = int(c.proto)
 	c.w.Array(len(queued))
 	for i, q := range queued {
-		if specs[i].Flags&kv.FlagEdge == 0 {
+		if !runsAtEdge(specs[i]) {
 			m, err := replyLen(rest)
 			if err != nil {
 				panic("resp: executor wrote a malformed EXEC reply")
@@ -168,6 +171,32 @@ func (c *conn) cmdExec(args [][]byte) {
 			continue
 		}
 		c.runEdge(specs[i], q)
+	}
+}
+
+// runsAtEdge reports whether a queued command is answered by the edge after
+// the machine ran the transaction (CLIENT SETNAME, INFO, ...). SELECT is
+// not: it runs inside the transaction, in order, so that it changes the
+// database of the commands queued after it (kv.Machine.execTx).
+func runsAtEdge(spec *kv.Spec) bool {
+	return spec.Flags&kv.FlagEdge != 0 && spec.Name != "select"
+}
+
+// followTxSelects makes the connection's database follow the SELECTs of a
+// transaction that ran (its reply, out, is an array, not the null array of
+// a fired WATCH nor an executor error), as Redis's client keeps the
+// database its last SELECT chose. SELECT's outcome depends only on its
+// argument, so the edge computes it as the machine did.
+func (c *conn) followTxSelects(queued [][][]byte, specs []*kv.Spec, out []byte) {
+	if len(out) < 2 || out[0] != '*' || out[1] == '-' {
+		return
+	}
+	for i, q := range queued {
+		if specs[i].Name == "select" && specs[i].Flags&kv.FlagEdge != 0 {
+			if db, errText := kv.ParseDB(q[1]); errText == "" {
+				c.setDB(db)
+			}
+		}
 	}
 }
 

@@ -63,7 +63,18 @@ var transcripts = []transcript{
 	// Connection commands.
 	{name: "select", in: "SELECT 0\r\nSELECT x\r\nSELECT -1\r\nSELECT 99999999999\r\n",
 		out: "+OK\r\n-ERR value is not an integer or out of range\r\n-ERR DB index is out of range\r\n-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"},
-	{name: "select 1 (one database)", in: "SELECT 1\r\n", out: "-ERR DB index is out of range\r\n", edgeOnly: true},
+	{name: "databases", in: "SELECT 15\r\nSET k v\r\nSELECT 16\r\nDBSIZE\r\n" +
+		"MULTI\r\nSELECT 3\r\nGET k\r\nSELECT 15\r\nGET k\r\nEXEC\r\nDBSIZE\r\n" +
+		"MULTI\r\nSELECT 2\r\nSELECT 99\r\nEXEC\r\nDBSIZE\r\n" +
+		"SELECT 15\r\nMOVE k 2\r\nSELECT 2\r\nGET k\r\nWATCH k\r\nSELECT 0\r\nSET k other\r\nSELECT 2\r\nMULTI\r\nGET k\r\nEXEC\r\n" +
+		"WATCH k\r\nSWAPDB 2 3\r\nMULTI\r\nGET k\r\nEXEC\r\nRESET\r\nGET k\r\n" +
+		"MULTI\r\nSELECT 4\r\nCLIENT SETNAME dbs\r\nSET k four\r\nEXEC\r\nGET k\r\nFLUSHALL\r\n",
+		out: "+OK\r\n+OK\r\n-ERR DB index is out of range\r\n:1\r\n" +
+			"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n+OK\r\n$-1\r\n+OK\r\n$1\r\nv\r\n:1\r\n" +
+			"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n-ERR DB index is out of range\r\n:0\r\n" +
+			"+OK\r\n:1\r\n+OK\r\n$1\r\nv\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n$1\r\nv\r\n" +
+			"+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n*-1\r\n+RESET\r\n$5\r\nother\r\n" +
+			"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n+OK\r\n+OK\r\n$4\r\nfour\r\n+OK\r\n"},
 	{name: "auth without password", in: "AUTH x\r\nAUTH a b\r\nAUTH default x\r\nAUTH a b c\r\n",
 		out: "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n" +
 			"-WRONGPASS invalid username-password pair or user is disabled.\r\n+OK\r\n-ERR syntax error\r\n"},

@@ -91,16 +91,25 @@ func TestAddAndRemoveMemberUnderLoad(t *testing.T) {
 		t.Fatal("new node is not a voter")
 	}
 	waitFor(t, "new node to apply", func() bool { return c.nodes[i].AppliedIndex() >= l.AppliedIndex() })
+	// On a loaded machine the leader can lose its quorum under the write
+	// load; a removal refused or left unknown then is asked again of the
+	// next leader, until the configuration no longer holds n1.
 	if err := l.RemoveMember("n1"); err != nil && l.raft.State() == raft.Leader {
 		t.Fatal(err)
 	}
+	waitFor(t, "n1 to leave the configuration", func() bool {
+		l := c.leader()
+		if _, ok := c.voters(l)["n1"]; !ok {
+			return true
+		}
+		if err := l.RemoveMember("n1"); err != nil {
+			t.Logf("RemoveMember n1 on %s: %v", l.cfg.ID, err)
+		}
+		return false
+	})
 	close(stop)
 	writes := <-done
 	t.Logf("%d writes during the changes", writes)
-	l = c.leader()
-	if _, ok := c.voters(l)["n1"]; ok {
-		t.Fatal("n1 still in the configuration")
-	}
 	c.set("after", "1")
 }
 

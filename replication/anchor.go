@@ -39,7 +39,13 @@ import (
 // anchoredLog is the log store raft gets. GetLog(S) for the last index S of
 // the newest snapshot this node persisted answers with the snapshot's term
 // (as a no-op entry) when the log does not hold entry S with that term and
-// does not hold S-1 either. The term is right: a snapshot only covers
+// does not hold S-1 either, and raft has applied S (its state includes the
+// snapshot). The last condition matters: a snapshot received by
+// InstallSnapshot is persisted before raft restores it, and when the
+// restore fails raft keeps its older state; accepting an AppendEntries
+// after S then would make raft apply entries from its old applied index
+// that the log does not hold ("log not found" panic, found by
+// replication/sim with object-store read faults). The term is right: a snapshot only covers
 // committed entries, and Raft's log matching makes the committed entry at
 // S the one every later leader has. The substitute is never sent to
 // another node or applied: a leader sends entry S only after reading S-1
@@ -50,6 +56,9 @@ import (
 type anchoredLog struct {
 	raft.LogStore
 	anchor atomic.Pointer[logAnchor]
+	// applied is raft's applied index (raft.AppliedIndex), set once raft
+	// runs; until then the log is not anchored.
+	applied atomic.Pointer[func() uint64]
 }
 
 // logAnchor is the (index, term) of the last entry a snapshot covers.
@@ -65,6 +74,9 @@ func (l *anchoredLog) setAnchor(index, term uint64) {
 	l.anchor.Store(&logAnchor{index: index, term: term})
 }
 
+// setApplied gives the log raft's applied index; the anchor works from then on.
+func (l *anchoredLog) setApplied(applied func() uint64) { l.applied.Store(&applied) }
+
 // GetLog implements raft.LogStore.
 func (l *anchoredLog) GetLog(index uint64, out *raft.Log) error {
 	err := l.LogStore.GetLog(index, out)
@@ -74,6 +86,9 @@ func (l *anchoredLog) GetLog(index uint64, out *raft.Log) error {
 	}
 	if err != nil && !errors.Is(err, raft.ErrLogNotFound) {
 		return err
+	}
+	if applied := l.applied.Load(); applied == nil || (*applied)() < a.index {
+		return err // raft's state does not include the snapshot (yet)
 	}
 	var prev raft.Log
 	if index > 1 && l.LogStore.GetLog(index-1, &prev) == nil {

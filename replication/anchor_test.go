@@ -14,20 +14,23 @@ func TestAnchoredLogGetLog(t *testing.T) {
 		name     string
 		stored   []*raft.Log
 		anchor   [2]uint64 // index, term; 0: none
+		applied  uint64    // raft's applied index
 		get      uint64
 		wantErr  bool
 		wantTerm uint64
 		wantType raft.LogType
 	}{
-		{"no anchor, missing entry", []*raft.Log{entry(114, 3)}, [2]uint64{}, 113, true, 0, 0},
-		{"restored log: S missing, S-1 missing", []*raft.Log{entry(114, 3), entry(115, 3)}, [2]uint64{113, 2}, 113, false, 2, raft.LogNoop},
-		{"empty log", nil, [2]uint64{113, 2}, 113, false, 2, raft.LogNoop},
-		{"S held with the snapshot's term", []*raft.Log{entry(113, 2), entry(114, 3)}, [2]uint64{113, 2}, 113, false, 2, raft.LogCommand},
-		{"S held with another term, S-1 missing", []*raft.Log{entry(113, 1), entry(114, 3)}, [2]uint64{113, 2}, 113, false, 2, raft.LogNoop},
-		{"S missing but S-1 held: raft's own answer", []*raft.Log{entry(112, 2), entry(114, 3)}, [2]uint64{113, 2}, 113, true, 0, 0},
-		{"S conflicting and S-1 held: raft's own answer", []*raft.Log{entry(112, 2), entry(113, 1)}, [2]uint64{113, 2}, 113, false, 1, raft.LogCommand},
-		{"other index missing", []*raft.Log{entry(114, 3)}, [2]uint64{113, 2}, 112, true, 0, 0},
-		{"other index held", []*raft.Log{entry(114, 3)}, [2]uint64{113, 2}, 114, false, 3, raft.LogCommand},
+		{"no anchor, missing entry", []*raft.Log{entry(114, 3)}, [2]uint64{}, 113, 113, true, 0, 0},
+		{"restored log: S missing, S-1 missing", []*raft.Log{entry(114, 3), entry(115, 3)}, [2]uint64{113, 2}, 113, 113, false, 2, raft.LogNoop},
+		{"empty log", nil, [2]uint64{113, 2}, 113, 113, false, 2, raft.LogNoop},
+		{"S held with the snapshot's term", []*raft.Log{entry(113, 2), entry(114, 3)}, [2]uint64{113, 2}, 113, 113, false, 2, raft.LogCommand},
+		{"S held with another term, S-1 missing", []*raft.Log{entry(113, 1), entry(114, 3)}, [2]uint64{113, 2}, 113, 113, false, 2, raft.LogNoop},
+		{"S missing but S-1 held: raft's own answer", []*raft.Log{entry(112, 2), entry(114, 3)}, [2]uint64{113, 2}, 113, 113, true, 0, 0},
+		{"S conflicting and S-1 held: raft's own answer", []*raft.Log{entry(112, 2), entry(113, 1)}, [2]uint64{113, 2}, 113, 113, false, 1, raft.LogCommand},
+		{"other index missing", []*raft.Log{entry(114, 3)}, [2]uint64{113, 2}, 113, 112, true, 0, 0},
+		{"other index held", []*raft.Log{entry(114, 3)}, [2]uint64{113, 2}, 113, 114, false, 3, raft.LogCommand},
+		{"snapshot persisted, not applied (a failed restore)", []*raft.Log{entry(114, 3)}, [2]uint64{113, 2}, 100, 113, true, 0, 0},
+		{"applied past the snapshot", []*raft.Log{entry(115, 3)}, [2]uint64{113, 2}, 115, 113, false, 2, raft.LogNoop},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +42,7 @@ func TestAnchoredLogGetLog(t *testing.T) {
 			}
 			l := &anchoredLog{LogStore: st}
 			l.setAnchor(tt.anchor[0], tt.anchor[1])
+			l.setApplied(func() uint64 { return tt.applied })
 			var got raft.Log
 			err := l.GetLog(tt.get, &got)
 			if tt.wantErr {
@@ -60,6 +64,7 @@ func TestAnchoredLogGetLog(t *testing.T) {
 func TestAnchorFollowsSnapshots(t *testing.T) {
 	logs := raft.NewInmemStore()
 	a := &anchoredLog{LogStore: logs}
+	a.setApplied(func() uint64 { return 100 })
 	snaps := coveredSnapshots{SnapshotStore: raft.NewInmemSnapshotStore(), logs: logs, anchor: a}
 	var got raft.Log
 	sink, err := snaps.Create(raft.SnapshotVersionMax, 50, 4, raft.Configuration{}, 1, nil)

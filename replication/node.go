@@ -221,6 +221,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("replication: %w", err)
 	}
 	n.raft = r
+	n.raftLogs.setApplied(r.AppliedIndex)
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	n.wg.Add(2)

@@ -215,13 +215,14 @@ func retry(fn func() error) error {
 	}
 }
 
-// setIdem sets key to val through node i, retrying definite refusals and
-// uncertain outcomes (setting the same value again is harmless, even if an
-// uncertain attempt takes effect later) until opWait passed.
-func (c *cluster) setIdem(i int, key, val string) error {
+// retryIdem runs an idempotent command until it succeeds, retrying
+// definite refusals and uncertain outcomes (running it again is harmless,
+// even if an uncertain attempt takes effect later) until opWait passed or
+// an unexpected error.
+func retryIdem(fn func() error) error {
 	deadline := time.Now().Add(opWait)
 	for {
-		err := c.client(i).Set(context.Background(), key, val, 0).Err()
+		err := fn()
 		if err == nil {
 			return nil
 		}
@@ -230,6 +231,11 @@ func (c *cluster) setIdem(i int, key, val string) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// setIdem sets key to val through node i with retryIdem.
+func (c *cluster) setIdem(i int, key, val string) error {
+	return retryIdem(func() error { return c.client(i).Set(context.Background(), key, val, 0).Err() })
 }
 
 // mustSet is setIdem that fails the test.

@@ -621,5 +621,5 @@ func commands() []*cmdGen {
 		return args
 	})
 	addRare(V, 1, "FLUSHALL", func(g *gen) []string { return cmd("FLUSHALL") })
-	return out
+	return append(out, bitsCommands()...)
 }

@@ -1,0 +1,127 @@
+package difftest
+
+// Generators of the bitmap, HyperLogLog and DUMP/RESTORE/OBJECT commands.
+// They work on the string family's keys (a bitmap and an HLL are strings)
+// plus two HLL keys of their own, so the keyspace comparison checks HLL
+// strings byte for byte against redis-server's.
+
+// hllKeys are keys that mostly hold HyperLogLogs.
+var hllKeys = []string{"p1", "p2", "p3"}
+
+func bitsCommands() []*cmdGen {
+	var out []*cmdGen
+	add := func(family string, weight int, name string, fn func(g *gen) []string) {
+		out = append(out, &cmdGen{name: name, family: family, weight: 10 * weight, gen: fn})
+	}
+	cmd := func(name string, args ...string) []string { return append([]string{name}, args...) }
+	S := famString
+
+	bitOffset := func(g *gen) string {
+		switch p := g.r.Float64(); {
+		case p < 0.7:
+			return g.num(0, 80)
+		case p < 0.9:
+			return g.num(0, 2000)
+		default:
+			return g.pick("-1", "abc", "4294967296", "1.5", "", "#3", "99999999999")
+		}
+	}
+	rangeIdx := func(g *gen) string {
+		if g.chance(0.05) {
+			return g.pick(badInts...)
+		}
+		return g.num(-20, 20)
+	}
+	unit := func(g *gen, args []string) []string {
+		if g.chance(0.4) {
+			args = append(args, g.pick("BIT", "BYTE", "bit", "byte", "BITS"))
+		}
+		return args
+	}
+	add(S, 3, "SETBIT", func(g *gen) []string {
+		v := g.pick("0", "1", "1", "1")
+		if g.chance(0.05) {
+			v = g.pick("2", "-1", "abc", "")
+		}
+		return cmd("SETBIT", g.key(S), bitOffset(g), v)
+	})
+	add(S, 2, "GETBIT", func(g *gen) []string { return cmd("GETBIT", g.key(S), bitOffset(g)) })
+	add(S, 2, "BITCOUNT", func(g *gen) []string {
+		args := cmd("BITCOUNT", g.key(S))
+		switch g.r.IntN(4) {
+		case 0:
+		case 1:
+			args = append(args, rangeIdx(g))
+		default:
+			args = unit(g, append(args, rangeIdx(g), rangeIdx(g)))
+		}
+		return args
+	})
+	add(S, 2, "BITPOS", func(g *gen) []string {
+		b := g.pick("0", "1")
+		if g.chance(0.05) {
+			b = g.pick("2", "-1", "x")
+		}
+		args := cmd("BITPOS", g.key(S), b)
+		switch g.r.IntN(4) {
+		case 0:
+		case 1:
+			args = append(args, rangeIdx(g))
+		case 2:
+			args = append(args, rangeIdx(g), rangeIdx(g))
+		default:
+			args = unit(g, append(args, rangeIdx(g), rangeIdx(g)))
+		}
+		return args
+	})
+	add(S, 1, "BITOP", func(g *gen) []string {
+		op := g.pick("AND", "OR", "XOR", "NOT", "and", "not", "NAND")
+		n := g.between(1, 3)
+		if op == "NOT" || op == "not" {
+			n = 1
+			if g.chance(0.1) {
+				n = 2
+			}
+		}
+		return append(cmd("BITOP", op, g.key(S)), g.keys(S, n, n)...)
+	})
+	bfType := func(g *gen) string {
+		if g.chance(0.05) {
+			return g.pick("u64", "i65", "i0", "x8", "u", "", "i08")
+		}
+		return g.pick("i", "u") + g.num(1, 63)
+	}
+	bfOffset := func(g *gen) string {
+		if g.chance(0.3) {
+			return "#" + g.num(0, 10)
+		}
+		return bitOffset(g)
+	}
+	bfValue := func(g *gen) string {
+		if g.chance(0.3) {
+			return g.pick(oddInts...)
+		}
+		return g.num(-300, 300)
+	}
+	bitfield := func(g *gen, name string, ro bool) []string {
+		args := cmd(name, g.key(S))
+		for range g.between(1, 4) {
+			switch p := g.r.Float64(); {
+			case p < 0.4 || ro && p < 0.95:
+				args = append(args, g.pick("GET", "get"), bfType(g), bfOffset(g))
+			case p < 0.65:
+				args = append(args, "SET", bfType(g), bfOffset(g), bfValue(g))
+			case p < 0.85:
+				args = append(args, g.pick("INCRBY", "incrby"), bfType(g), bfOffset(g), bfValue(g))
+			case p < 0.97:
+				args = append(args, "OVERFLOW", g.pick("WRAP", "SAT", "FAIL", "fail", "BOGUS"))
+			default:
+				args = append(args, g.pick("GET", "SET", "BOGUS"))
+			}
+		}
+		return args
+	}
+	add(S, 2, "BITFIELD", func(g *gen) []string { return bitfield(g, "BITFIELD", false) })
+	add(S, 1, "BITFIELD_RO", func(g *gen) []string { return bitfield(g, "BITFIELD_RO", true) })
+	return out
+}

@@ -107,7 +107,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
-		bitmapCommands(),
+		bitmapCommands(), hllCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -123,5 +123,54 @@ func bitsCommands() []*cmdGen {
 	}
 	add(S, 2, "BITFIELD", func(g *gen) []string { return bitfield(g, "BITFIELD", false) })
 	add(S, 1, "BITFIELD_RO", func(g *gen) []string { return bitfield(g, "BITFIELD_RO", true) })
+
+	// HyperLogLogs: mostly on their own keys, sometimes on string keys
+	// (WRONGTYPE, invalid HLL strings), sometimes corrupted by APPEND or
+	// SETRANGE (INVALIDOBJ), sometimes big enough to turn dense.
+	hllKey := func(g *gen) string {
+		if g.chance(0.1) {
+			return g.key(S)
+		}
+		return g.pick(hllKeys...)
+	}
+	element := func(g *gen) string {
+		if g.chance(0.5) {
+			return "e" + g.num(0, 300)
+		}
+		return g.value()
+	}
+	add(S, 3, "PFADD", func(g *gen) []string {
+		args := cmd("PFADD", hllKey(g))
+		n := g.between(0, 5)
+		if g.chance(0.05) {
+			n = g.between(100, 3000)
+		}
+		for range n {
+			args = append(args, element(g))
+		}
+		return args
+	})
+	add(S, 2, "PFCOUNT", func(g *gen) []string {
+		args := cmd("PFCOUNT", hllKey(g))
+		if g.chance(0.3) {
+			for range g.between(1, 3) {
+				args = append(args, hllKey(g))
+			}
+		}
+		return args
+	})
+	add(S, 1, "PFMERGE", func(g *gen) []string {
+		args := cmd("PFMERGE", hllKey(g))
+		for range g.between(0, 3) {
+			args = append(args, hllKey(g))
+		}
+		return args
+	})
+	out = append(out, &cmdGen{name: "APPEND", family: S, weight: 2, gen: func(g *gen) []string {
+		return cmd("APPEND", g.pick(hllKeys...), g.pick("\x00", "\xff", "x", "\x40"))
+	}})
+	out = append(out, &cmdGen{name: "SETRANGE", family: S, weight: 2, gen: func(g *gen) []string {
+		return cmd("SETRANGE", g.pick(hllKeys...), g.num(4, 40), g.pick("\x00", "\xff", "\x02", "\x80", "\x7f"))
+	}})
 	return out
 }

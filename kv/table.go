@@ -107,7 +107,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
-		bitmapCommands(), hllCommands(),
+		bitmapCommands(), hllCommands(), dumpCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

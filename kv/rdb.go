@@ -46,6 +46,9 @@ const (
 	quicklistNodePlain  = 1
 	quicklistNodePacked = 2
 
+	// rdbCompressMin: Redis LZF-compresses only strings longer than this.
+	rdbCompressMin = 20
+
 	// listpackNodeBytesMax is the listpack size of one quicklist node at the
 	// default list-max-listpack-size (-2: 8 KB), used when writing lists.
 	listpackNodeBytesMax = 8192
@@ -91,8 +94,9 @@ func rdbAppendLen(dst []byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(dst, 0x81), n)
 }
 
-// rdbAppendString writes s as Redis's rdbSaveRawString does without
-// compression: small integers in their integer encodings, else raw bytes.
+// rdbAppendString writes s as Redis's rdbSaveRawString does: small
+// integers in their integer encodings, strings longer than 20 bytes LZF
+// compressed when that saves at least 4 bytes, else raw bytes.
 func rdbAppendString(dst []byte, s []byte) []byte {
 	if len(s) <= 11 {
 		if v, ok := ParseInt(s); ok {
@@ -104,6 +108,14 @@ func rdbAppendString(dst []byte, s []byte) []byte {
 			case v >= math.MinInt32 && v <= math.MaxInt32:
 				return binary.LittleEndian.AppendUint32(append(dst, 0xc0|rdbEncInt32), uint32(v))
 			}
+		}
+	}
+	if len(s) > rdbCompressMin {
+		if z := lzfCompress(s, len(s)-4); z != nil {
+			dst = append(dst, 0xc0|rdbEncLZF)
+			dst = rdbAppendLen(dst, uint64(len(z)))
+			dst = rdbAppendLen(dst, uint64(len(s)))
+			return append(dst, z...)
 		}
 	}
 	dst = rdbAppendLen(dst, uint64(len(s)))

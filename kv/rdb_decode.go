@@ -122,48 +122,6 @@ func (r *rdbReader) str() ([]byte, bool) {
 	return nil, false
 }
 
-// lzfDecompress expands LZF data (liblzf's format) into exactly n bytes.
-func lzfDecompress(in []byte, n int) ([]byte, bool) {
-	out := make([]byte, 0, n)
-	for i := 0; i < len(in); {
-		ctrl := int(in[i])
-		i++
-		if ctrl < 32 { // literal run of ctrl+1 bytes
-			l := ctrl + 1
-			if i+l > len(in) || len(out)+l > n {
-				return nil, false
-			}
-			out = append(out, in[i:i+l]...)
-			i += l
-			continue
-		}
-		l := ctrl >> 5
-		if l == 7 {
-			if i >= len(in) {
-				return nil, false
-			}
-			l += int(in[i])
-			i++
-		}
-		if i >= len(in) {
-			return nil, false
-		}
-		back := (ctrl&0x1f)<<8 + int(in[i]) + 1
-		i++
-		l += 2
-		if back > len(out) || len(out)+l > n {
-			return nil, false
-		}
-		for k := 0; k < l; k++ {
-			out = append(out, out[len(out)-back])
-		}
-	}
-	if len(out) != n {
-		return nil, false
-	}
-	return out, true
-}
-
 // listpackEntries decodes a listpack blob into its elements, validating its
 // header, every entry's back-length and the terminator.
 func listpackEntries(lp []byte) ([][]byte, bool) {

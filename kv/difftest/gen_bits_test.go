@@ -1,5 +1,11 @@
 package difftest
 
+import (
+	"strings"
+
+	"redraft/kv"
+)
+
 // Generators of the bitmap, HyperLogLog and DUMP/RESTORE/OBJECT commands.
 // They work on the string family's keys (a bitmap and an HLL are strings)
 // plus two HLL keys of their own, so the keyspace comparison checks HLL
@@ -175,5 +181,77 @@ func bitsCommands() []*cmdGen {
 	out = append(out, &cmdGen{name: "SETRANGE", family: S, weight: 2, gen: func(g *gen) []string {
 		return cmd("SETRANGE", g.pick(hllKeys...), g.num(4, 40), g.pick("\x00", "\xff", "\x02", "\x80", "\x3f"))
 	}})
+	return append(out, dumpCommands()...)
+}
+
+// restorePayloads are DUMP payloads of small values, made by kv itself at
+// init (TestDumpRestore checks they are redis-server's bytes): strings and
+// one compact value of each type, so a DUMP of what they RESTORE stays
+// byte-comparable. Corrupt variants (a flipped byte, a cut) must be refused
+// identically by both.
+var restorePayloads = func() []string {
+	m := kv.NewMachine()
+	do := func(args ...string) string {
+		a := make([][]byte, len(args))
+		for i, s := range args {
+			a[i] = []byte(s)
+		}
+		w := kv.NewWriter(nil, 2)
+		m.Exec(&kv.Cmd{Args: a, NowMs: 1, Proto: 2}, w)
+		return string(w.Bytes())
+	}
+	do("SET", "a", "hello")
+	do("SET", "b", "12")
+	do("SET", "c", strings.Repeat("abcabc", 10))
+	do("RPUSH", "d", "x", "1", "-5000")
+	do("HSET", "e", "f", "v", "n", "7")
+	do("SADD", "f", "3", "1", "2")
+	do("ZADD", "g", "1.5", "m", "-2", "n")
+	do("PFADD", "h", "a", "b", "c")
+	do("SADD", "i", "x", "y")
+	var out []string
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+		r := do("DUMP", k)
+		_, body, _ := strings.Cut(r, "\r\n")
+		out = append(out, strings.TrimSuffix(body, "\r\n"))
+	}
+	p := []byte(out[0])
+	p[2] ^= 1
+	out = append(out, string(p), out[3][:len(out[3])-1], "", "garbage")
 	return out
+}()
+
+func dumpCommands() []*cmdGen {
+	S := famString
+	cmd := func(name string, args ...string) []string { return append([]string{name}, args...) }
+	return []*cmdGen{
+		{name: "DUMP", family: S, weight: 10, gen: func(g *gen) []string {
+			return cmd("DUMP", g.pick(append(hllKeys, "missing")...))
+		}},
+		{name: "RESTORE", family: S, weight: 10, gen: func(g *gen) []string {
+			ttl := "0"
+			switch g.r.IntN(6) {
+			case 0:
+				ttl = g.ttlMs()
+			case 1:
+				ttl = g.pick("-1", "abc")
+			}
+			args := cmd("RESTORE", g.pick(hllKeys...), ttl, g.pick(restorePayloads...))
+			for range g.between(0, 2) {
+				switch g.r.IntN(6) {
+				case 0, 1:
+					args = append(args, g.pick("REPLACE", "replace"))
+				case 2:
+					args = append(args, "IDLETIME", g.pick("0", "10", "-1", "x"))
+				case 3:
+					args = append(args, "FREQ", g.pick("0", "255", "256", "-1"))
+				case 4:
+					args = append(args, "ABSTTL")
+				default:
+					args = append(args, "BOGUS")
+				}
+			}
+			return args
+		}},
+	}
 }

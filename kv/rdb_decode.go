@@ -114,7 +114,7 @@ func (r *rdbReader) str() ([]byte, bool) {
 			return nil, false
 		}
 		in, ok := r.take(clen)
-		if !ok || ulen > uint64(len(in))*lzfExpansionMax {
+		if !ok || ulen > uint64(len(in))*lzfExpansionMax || ulen > maxStringBytes {
 			return nil, false
 		}
 		return lzfDecompress(in, int(ulen))

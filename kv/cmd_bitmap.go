@@ -582,7 +582,9 @@ func bitfieldGeneric(c *Ctx, roCmd bool) {
 		e, grown = growBitmap(c, e, highest)
 	}
 	c.W.Array(len(ops))
-	changed := grown
+	// Like Redis, the key counts as modified (WATCH) only when a SET or
+	// INCRBY was applied on a grown string or changed the bits.
+	changed := false
 	for _, op := range ops {
 		if op.op == bfGet {
 			var src []byte
@@ -629,7 +631,7 @@ func bitfieldGeneric(c *Ctx, roCmd bool) {
 		}
 		c.W.Int(reply)
 		setBits(e.str, op.offset, op.width, newRaw)
-		if newRaw&widthMask(op.width) != oldRaw {
+		if grown || newRaw&widthMask(op.width) != oldRaw {
 			changed = true
 		}
 	}

@@ -402,9 +402,8 @@ func runBitOp(c *Ctx) {
 	srcs := make([][]byte, 0, len(c.Args)-3)
 	maxLen := 0
 	for _, k := range c.Args[3:] {
-		// Redis looks sources up for reading: an expired one is absent
-		// but not removed here.
-		e := c.Lookup(k)
+		// Redis's lookupKeyRead on a master removes an expired key.
+		e := c.LookupWrite(k)
 		if e == nil {
 			srcs = append(srcs, nil)
 			continue
@@ -560,8 +559,9 @@ func bitfieldGeneric(c *Ctx, roCmd bool) {
 		if roCmd {
 			e, ok = c.LookupType(c.Args[1], TypeString)
 		} else {
-			// BITFIELD with only GETs looks the key up for reading.
-			e = c.Lookup(c.Args[1])
+			// BITFIELD with only GETs looks the key up for reading, which
+			// on a Redis master still removes it when expired.
+			e = c.LookupWrite(c.Args[1])
 			ok = e == nil || e.typ() == TypeString
 			if !ok {
 				c.W.Error(ErrWrongType)

@@ -24,14 +24,11 @@ func hllCommands() []*Spec {
 }
 
 // lookupHLL returns the entry at key when it holds a valid HLL (nil when
-// absent); otherwise it writes Redis's error and returns ok == false.
-func lookupHLL(c *Ctx, key []byte, write bool) (*entry, bool) {
-	var e *entry
-	if write {
-		e = c.LookupWrite(key)
-	} else {
-		e = c.Lookup(key)
-	}
+// absent); otherwise it writes Redis's error and returns ok == false. Every
+// HLL command is a write here, and Redis's lookups on a master remove an
+// expired key, so this one does too.
+func lookupHLL(c *Ctx, key []byte) (*entry, bool) {
+	e := c.LookupWrite(key)
 	if e == nil {
 		return nil, true
 	}
@@ -47,7 +44,7 @@ func lookupHLL(c *Ctx, key []byte, write bool) (*entry, bool) {
 }
 
 func runPFAdd(c *Ctx) {
-	e, ok := lookupHLL(c, c.Args[1], true)
+	e, ok := lookupHLL(c, c.Args[1])
 	if !ok {
 		return
 	}
@@ -80,7 +77,7 @@ func runPFCount(c *Ctx) {
 	if len(c.Args) > 2 {
 		var max [hllRegisters]uint8
 		for _, k := range c.Args[1:] {
-			e, ok := lookupHLL(c, k, false)
+			e, ok := lookupHLL(c, k)
 			if !ok {
 				return
 			}
@@ -96,7 +93,7 @@ func runPFCount(c *Ctx) {
 		c.W.Int(int64(hllEstimate(&h)))
 		return
 	}
-	e, ok := lookupHLL(c, c.Args[1], false)
+	e, ok := lookupHLL(c, c.Args[1])
 	if !ok {
 		return
 	}
@@ -123,7 +120,7 @@ func runPFMerge(c *Ctx) {
 	var max [hllRegisters]uint8
 	dense := false
 	for _, k := range c.Args[1:] {
-		e, ok := lookupHLL(c, k, false)
+		e, ok := lookupHLL(c, k)
 		if !ok {
 			return
 		}

@@ -187,7 +187,8 @@ func bitsCommands() []*cmdGen {
 // restorePayloads are DUMP payloads of small values, made by kv itself at
 // init (TestDumpRestore checks they are redis-server's bytes): strings and
 // one compact value of each type, so a DUMP of what they RESTORE stays
-// byte-comparable. Corrupt variants (a flipped byte, a cut) must be refused
+// byte-comparable (no hashtable: Redis writes those in its dict's order,
+// which its per-process hash seed makes random). Corrupt variants (a flipped byte, a cut) must be refused
 // identically by both.
 var restorePayloads = func() []string {
 	m := kv.NewMachine()
@@ -208,9 +209,8 @@ var restorePayloads = func() []string {
 	do("SADD", "f", "3", "1", "2")
 	do("ZADD", "g", "1.5", "m", "-2", "n")
 	do("PFADD", "h", "a", "b", "c")
-	do("SADD", "i", "x", "y")
 	var out []string
-	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i"} {
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 		r := do("DUMP", k)
 		_, body, _ := strings.Cut(r, "\r\n")
 		out = append(out, strings.TrimSuffix(body, "\r\n"))

@@ -81,3 +81,39 @@ func TestHLLSparseBytes(t *testing.T) {
 		t.Errorf(`hllPatLen("a") = %d, %d; want 12711, 2`, idx, n)
 	}
 }
+
+// BenchmarkBitsHLL measures the machine's cost of the commands
+// scripts/bench-bits.sh drives through the RESP edge.
+func BenchmarkBitsHLL(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		setup [][]string
+		args  func(i int) []string
+	}{
+		{"SETBIT", nil, func(i int) []string { return []string{"SETBIT", "bits:" + strconv.Itoa(i%100000), "1000", "1"} }},
+		{"GETBIT", [][]string{{"SETBIT", "bits:1", "1000", "1"}}, func(i int) []string { return []string{"GETBIT", "bits:" + strconv.Itoa(i%2), "1000"} }},
+		{"PFADD", nil, func(i int) []string { return []string{"PFADD", "hll", strconv.Itoa(i % 100000)} }},
+		{"PFCOUNT", [][]string{{"PFADD", "hll", "a", "b", "c"}}, func(int) []string { return []string{"PFCOUNT", "hll"} }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m := NewMachine()
+			w := NewWriter(nil, 2)
+			run := func(args []string) {
+				a := make([][]byte, len(args))
+				for i, s := range args {
+					a[i] = []byte(s)
+				}
+				w.Reset()
+				m.Exec(&Cmd{Args: a, NowMs: 1, Proto: 2}, w)
+			}
+			for _, s := range bc.setup {
+				run(s)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				run(bc.args(i))
+			}
+		})
+	}
+}

@@ -50,8 +50,11 @@ const (
 	rdbCompressMin = 20
 
 	// listpackNodeBytesMax is the listpack size of one quicklist node at the
-	// default list-max-listpack-size (-2: 8 KB), used when writing lists.
-	listpackNodeBytesMax = 8192
+	// default list-max-listpack-size (-2: 8 KB), used when writing lists;
+	// quicklistSizeEstimateOverhead is what Redis adds to an element's length
+	// to estimate its listpack entry when deciding whether it fits a node.
+	listpackNodeBytesMax          = 8192
+	quicklistSizeEstimateOverhead = 8
 )
 
 var errRDB = errors.New("kv: bad RDB payload")
@@ -248,7 +251,9 @@ func dumpValue(dst []byte, e *entry) []byte {
 		w := newListpackWriter()
 		for it := o.front(); it.valid(); it.next() {
 			v := []byte(it.value())
-			if w.n > 0 && w.size()+listpackEntrySize(v) > listpackNodeBytesMax {
+			// Redis's _quicklistNodeAllowInsert: the node's bytes plus the
+			// element's length plus an 8-byte estimate must stay within 8 KB.
+			if w.n > 0 && w.size()+len(v)+quicklistSizeEstimateOverhead > listpackNodeBytesMax {
 				nodes = append(nodes, w.finish())
 				w = newListpackWriter()
 			}

@@ -175,3 +175,32 @@ func TestBitsHLLDumpSurviveSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLZF: compression round-trips, never exceeds its output bound, and
+// decompression of arbitrary bytes never panics or overruns n.
+func FuzzLZF(f *testing.F) {
+	f.Add([]byte(strings.Repeat("abcabcabd", 40)), 10)
+	f.Add([]byte("\x20\x00\xe0\xff\x01"), 300)
+	f.Fuzz(func(t *testing.T, b []byte, n int) {
+		if n < 0 || n > 1<<16 {
+			return
+		}
+		if out, ok := lzfDecompress(b, n); ok && len(out) != n {
+			t.Fatalf("decompressed %d bytes, want %d", len(out), n)
+		}
+		if len(b) < 5 {
+			return
+		}
+		z := lzfCompress(b, len(b)-4)
+		if z == nil {
+			return
+		}
+		if len(z) > len(b)-4 {
+			t.Fatalf("compressed to %d bytes, bound %d", len(z), len(b)-4)
+		}
+		got, ok := lzfDecompress(z, len(b))
+		if !ok || !bytes.Equal(got, b) {
+			t.Fatalf("round trip of %q failed", b)
+		}
+	})
+}

@@ -27,19 +27,47 @@ func lzfSlot(h uint32) uint32 { return (h>>(3*8-lzfHashLog) - h*5) & (1<<lzfHash
 // lzfCompress compresses in into at most outLen bytes; it returns nil when
 // the result would not fit (the caller then stores the string raw).
 func lzfCompress(in []byte, outLen int) []byte {
+	var t lzfTable
+	return t.compress(in, outLen)
+}
+
+// lzfTable is the compressor's hash table, reused across the strings of one
+// DUMP: an entry is valid only when it carries the current generation, so
+// every string starts from an empty table without clearing 512 KB.
+type lzfTable struct {
+	slots []uint64 // generation<<32 | position+1
+	gen   uint32
+}
+
+func (t *lzfTable) compress(in []byte, outLen int) []byte {
 	n := len(in)
 	if n < 3 || outLen <= 0 {
 		return nil
 	}
-	htab := make([]int32, 1<<lzfHashLog) // position+1; 0 is empty
+	if t.slots == nil {
+		t.slots = make([]uint64, 1<<lzfHashLog)
+	}
+	t.gen++
+	if t.gen == 0 { // wrapped: old entries could look current
+		clear(t.slots)
+		t.gen = 1
+	}
+	gen := uint64(t.gen) << 32
+	get := func(slot uint32) int {
+		if v := t.slots[slot]; v&^(1<<32-1) == gen {
+			return int(uint32(v)) - 1
+		}
+		return -1
+	}
+	set := func(slot uint32, pos int) { t.slots[slot] = gen | uint64(pos+1) }
 	out := make([]byte, outLen+8)
 	ip, op, lit := 0, 1, 0
 	hval := uint32(in[0])<<8 | uint32(in[1])
 	for ip < n-2 {
 		hval = hval<<8 | uint32(in[ip+2])
 		slot := lzfSlot(hval)
-		ref := int(htab[slot]) - 1
-		htab[slot] = int32(ip + 1)
+		ref := get(slot)
+		set(slot, ip)
 		off := ip - ref - 1
 		if ref > 0 && off < lzfOffMax && in[ref+2] == in[ip+2] && in[ref] == in[ip] && in[ref+1] == in[ip+1] {
 			l := 2
@@ -96,7 +124,7 @@ func lzfCompress(in []byte, outLen int) []byte {
 			hval = uint32(in[ip])<<8 | uint32(in[ip+1])
 			for range 2 {
 				hval = hval<<8 | uint32(in[ip+2])
-				htab[lzfSlot(hval)] = int32(ip + 1)
+				set(lzfSlot(hval), ip)
 				ip++
 			}
 			continue

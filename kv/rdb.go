@@ -97,10 +97,16 @@ func rdbAppendLen(dst []byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(dst, 0x81), n)
 }
 
-// rdbAppendString writes s as Redis's rdbSaveRawString does: small
-// integers in their integer encodings, strings longer than 20 bytes LZF
-// compressed when that saves at least 4 bytes, else raw bytes.
-func rdbAppendString(dst []byte, s []byte) []byte {
+// rdbEncoder writes RDB values; it keeps the LZF table across the strings
+// of one payload.
+type rdbEncoder struct {
+	lzf lzfTable
+}
+
+// appendString writes s as Redis's rdbSaveRawString does: small integers
+// in their integer encodings, strings longer than 20 bytes LZF compressed
+// when that saves at least 4 bytes, else raw bytes.
+func (enc *rdbEncoder) appendString(dst []byte, s []byte) []byte {
 	if len(s) <= 11 {
 		if v, ok := ParseInt(s); ok {
 			switch {
@@ -114,7 +120,7 @@ func rdbAppendString(dst []byte, s []byte) []byte {
 		}
 	}
 	if len(s) > rdbCompressMin {
-		if z := lzfCompress(s, len(s)-4); z != nil {
+		if z := enc.lzf.compress(s, len(s)-4); z != nil {
 			dst = append(dst, 0xc0|rdbEncLZF)
 			dst = rdbAppendLen(dst, uint64(len(z)))
 			dst = rdbAppendLen(dst, uint64(len(s)))
@@ -242,6 +248,8 @@ func zsetScoreText(f float64) []byte {
 
 // dumpValue appends the RDB type byte and value of e.
 func dumpValue(dst []byte, e *entry) []byte {
+	var enc rdbEncoder
+	rdbAppendString := enc.appendString
 	switch o := e.obj.(type) {
 	case nil:
 		return rdbAppendString(append(dst, rdbTypeString), e.str)

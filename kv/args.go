@@ -200,6 +200,11 @@ func parseLongDouble(b []byte) (*big.Float, bool) {
 			return nil, false
 		}
 	}
+	if strings.ContainsAny(s, "pP") && !strings.ContainsAny(s, "xX") {
+		// math/big takes a binary exponent on a decimal mantissa ("0p10");
+		// strtold stops at the 'p', so the string is not a number.
+		return nil, false
+	}
 	f, _, err := big.ParseFloat(hexExponent(s), 0, 64, big.ToNearestEven)
 	if err != nil {
 		return nil, false

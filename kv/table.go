@@ -107,6 +107,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
+		bitmapCommands(), hllCommands(), dumpCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -622,5 +622,6 @@ func commands() []*cmdGen {
 	})
 	addRare(V, 1, "FLUSHALL", func(g *gen) []string { return cmd("FLUSHALL") })
 	out = append(out, dbGenerators()...) // gen_db_test.go
+	out = append(out, bitsCommands()...) // gen_bits_test.go
 	return out
 }

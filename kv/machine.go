@@ -11,6 +11,9 @@ type Machine struct {
 	version uint64
 	// expires counts entries with an expiry time (INFO keyspace).
 	expires int
+	// sink receives PUBLISH messages at apply (events.go); node-local,
+	// never part of the state.
+	sink EventSink
 }
 
 // NewMachine returns an empty machine.

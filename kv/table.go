@@ -31,6 +31,12 @@ const (
 	// FlagLoading, FlagStale: allowed while loading / on a stale replica.
 	FlagLoading
 	FlagStale
+	// FlagPubSub: a pub/sub command (Redis's "pubsub" flag).
+	FlagPubSub
+	// FlagMayReplicate: the command changes no key but must still go
+	// through the log (PUBLISH: its message is produced at apply, in log
+	// order, on every node).
+	FlagMayReplicate
 )
 
 var flagNames = []struct {
@@ -38,8 +44,9 @@ var flagNames = []struct {
 	name string
 }{
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
-	{FlagAdmin, "admin"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
+	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagFast, "fast"}, {FlagNoMulti, "no_multi"},
+	{FlagMayReplicate, "may_replicate"},
 }
 
 // Names returns the flag names as COMMAND INFO reports them.
@@ -76,8 +83,9 @@ func (s *Spec) CheckArity(argc int) bool {
 	return argc >= -s.Arity
 }
 
-// IsWrite reports whether the command may modify the keyspace.
-func (s *Spec) IsWrite() bool { return s.Flags&FlagWrite != 0 }
+// IsWrite reports whether the command may modify the keyspace or must
+// otherwise go through the log (FlagMayReplicate).
+func (s *Spec) IsWrite() bool { return s.Flags&(FlagWrite|FlagMayReplicate) != 0 }
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
@@ -107,6 +115,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
+		pubsubCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 // conn is one client connection. A single goroutine (serve) owns everything
@@ -38,6 +39,12 @@ type conn struct {
 	quit     bool       // close after the replies are written (QUIT)
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
 
+	// Pub/sub (pubsub.go): the output queue once the client subscribed,
+	// its subscription counts, and whether EXEC is running queued commands.
+	ps     *psOut
+	subs   pubsub.Counts
+	inExec bool
+
 	proto   uint8 // 2 or 3
 	authed  bool  // Redis's c->authenticated
 	noEvict bool
@@ -57,6 +64,10 @@ type conn struct {
 	protoA     atomic.Int32
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	subsA      atomic.Int32 // subscriptions of every kind
+	chanA      atomic.Int32
+	patA       atomic.Int32
+	shardA     atomic.Int32
 	// Counters for INFO stats, per connection so that the hot path touches
 	// no shared cache line (Server.totals sums them).
 	cmdsDone atomic.Int64
@@ -98,6 +109,7 @@ func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].i
 func (c *conn) serve() {
 	defer c.srv.wg.Done()
 	defer func() {
+		c.psFinish()
 		c.nc.Close()
 		c.srv.remove(c)
 	}()
@@ -216,6 +228,17 @@ func (c *conn) dispatch(args [][]byte) {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
 		return
 	}
+	if c.subscribedRESP2() {
+		if !allowedSubscribed(spec) {
+			c.reject(spec, errSubscribedText(*c.last))
+			return
+		}
+		if spec.Name == "ping" {
+			c.flushGroup()
+			c.subscribedPing(args)
+			return
+		}
+	}
 	if c.inMulti && !isTxControl(spec) {
 		c.queue(args, spec)
 		return
@@ -282,6 +305,14 @@ func (c *conn) flushGroup() {
 // flush writes the pending replies. It reports false, and marks the
 // connection dead, when the client is gone or has too much output pending.
 func (c *conn) flush() bool {
+	if c.ps != nil {
+		ok := c.ps.write(c.w.Bytes())
+		c.w.Reset()
+		if !ok {
+			c.dead = true
+		}
+		return ok
+	}
 	b := c.w.Bytes()
 	if int64(len(b)) > c.srv.cfg.OutputBufferMax {
 		c.srv.log.Warn("resp: closing client that reached its output buffer limit",

@@ -157,6 +157,8 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	c.w.Proto = int(c.proto)
 	c.w.Array(len(queued))
+	c.inExec = true
+	defer func() { c.inExec = false }()
 	for i, q := range queued {
 		if specs[i].Flags&kv.FlagEdge == 0 {
 			m, err := replyLen(rest)

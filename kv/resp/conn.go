@@ -293,6 +293,10 @@ func (c *conn) flushGroup() {
 	if len(c.pending) == 0 {
 		return
 	}
+	if c.ps != nil {
+		c.flushGroupSubscribed()
+		return
+	}
 	before := c.w.Len()
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {

@@ -2,6 +2,7 @@ package resp
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +54,74 @@ const (
 type outputLimit struct {
 	hard, soft int64 // bytes, 0 = none
 	softSecs   int64
+}
+
+// Client classes of client-output-buffer-limit. Only the pubsub class is
+// enforced here (normal clients are bounded by Config.OutputBufferMax and
+// the stall timeout; there are no replica clients); the others are kept so
+// that CONFIG GET returns what CONFIG SET set.
+const (
+	classNormal = iota
+	classReplica
+	classPubSub
+	numClasses
+)
+
+var classNames = [numClasses]string{"normal", "slave", "pubsub"}
+
+// defaultOutputLimits are Redis 7.0's defaults.
+var defaultOutputLimits = [numClasses]outputLimit{
+	classNormal:  {},
+	classReplica: {hard: 256 << 20, soft: 64 << 20, softSecs: 60},
+	classPubSub:  {hard: DefaultPubSubHardLimit, soft: DefaultPubSubSoftLimit, softSecs: DefaultPubSubSoftSeconds},
+}
+
+// formatOutputLimits renders client-output-buffer-limit as CONFIG GET does.
+func formatOutputLimits(ls *[numClasses]outputLimit) string {
+	var b []byte
+	for i, l := range ls {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, classNames[i]...)
+		for _, v := range []int64{l.hard, l.soft, l.softSecs} {
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, v, 10)
+		}
+	}
+	return string(b)
+}
+
+// parseOutputLimits parses a CONFIG SET client-output-buffer-limit value:
+// groups of <class> <hard> <soft> <soft seconds>, Redis's error texts.
+func parseOutputLimits(s *Server, v string) (func(), string) {
+	f := strings.Fields(v)
+	if len(f)%4 != 0 {
+		return nil, "Wrong number of arguments in buffer limit configuration."
+	}
+	ls := *s.outLimits.Load()
+	for i := 0; i < len(f); i += 4 {
+		class := -1
+		switch strings.ToLower(f[i]) {
+		case "normal":
+			class = classNormal
+		case "slave", "replica":
+			class = classReplica
+		case "pubsub":
+			class = classPubSub
+		}
+		if class < 0 {
+			return nil, "Invalid client class specified in buffer limit configuration."
+		}
+		hard, ok1 := ParseMemory(f[i+1])
+		soft, ok2 := ParseMemory(f[i+2])
+		secs, ok3 := kv.ParseInt([]byte(f[i+3]))
+		if !ok1 || !ok2 || !ok3 || hard < 0 || soft < 0 || secs < 0 {
+			return nil, "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+		}
+		ls[class] = outputLimit{hard: hard, soft: soft, softSecs: secs}
+	}
+	return func() { s.outLimits.Store(&ls) }, ""
 }
 
 // psWords are the message type names per subscription kind.
@@ -177,7 +246,7 @@ func (o *psOut) overLimit() bool {
 	if c.subsA.Load() == 0 {
 		return pending > c.srv.cfg.OutputBufferMax
 	}
-	l := c.srv.psLimit.Load()
+	l := c.srv.outLimits.Load()[classPubSub]
 	if l.hard > 0 && pending > l.hard {
 		return true
 	}
@@ -327,6 +396,20 @@ func (c *conn) moveOutput() {
 		}
 		c.w.Reset()
 	}
+}
+
+// flushGroupSubscribed runs the pending commands of a connection that has
+// an output queue one at a time, each after the replies before it are
+// queued: a PUBLISH to a channel the connection itself subscribes to then
+// delivers its message after the earlier replies and before its own, as
+// Redis does. (It costs group commit for such clients' pipelines.)
+func (c *conn) flushGroupSubscribed() {
+	for _, cmd := range c.pending {
+		c.moveOutput()
+		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
+	}
+	c.pending = c.pending[:0]
+	c.cmds = c.cmds[:0]
 }
 
 func (c *conn) subscribe(k pubsub.Kind, names [][]byte) {

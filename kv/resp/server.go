@@ -34,8 +34,8 @@ type Server struct {
 	requirePass     atomic.Pointer[string]
 	maxClients      atomic.Int64
 	protoMaxBulkLen atomic.Int64
-	idleTimeout     atomic.Int64                // nanoseconds, 0 = none
-	psLimit         atomic.Pointer[outputLimit] // client-output-buffer-limit pubsub
+	idleTimeout     atomic.Int64                            // nanoseconds, 0 = none
+	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc
@@ -107,7 +107,7 @@ func New(exec Executor, cfg Config) *Server {
 	} else {
 		s.hub = pubsub.New()
 	}
-	s.psLimit.Store(&outputLimit{hard: DefaultPubSubHardLimit, soft: DefaultPubSubSoftLimit, softSecs: DefaultPubSubSoftSeconds})
+	s.outLimits.Store(&defaultOutputLimits)
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)
 	s.maxClients.Store(int64(cfg.MaxClients))

@@ -164,10 +164,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return nil
 	}
 	m := kv.NewMachine()
-	m.SetEventSink(f.hub)
 	if err := m.Restore(br); err != nil {
 		return fmt.Errorf("replication: restore: %w", err)
 	}
+	m.SetEventSink(f.hub)
 	f.mu.Lock()
 	f.m = m
 	f.nodes = nodes

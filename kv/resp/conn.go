@@ -45,6 +45,9 @@ type conn struct {
 	subs   pubsub.Counts
 	inExec bool
 
+	// CLIENT REPLY (reply.go).
+	replyOff, replySkip, replySkipNext, silenced bool
+
 	proto   uint8 // 2 or 3
 	authed  bool  // Redis's c->authenticated
 	noEvict bool
@@ -194,6 +197,17 @@ func (c *conn) authRequired() bool { return !c.authed && c.srv.getRequirePass() 
 // subcommand, arity, authentication, MULTI queueing) and then queues it,
 // adds it to the pending group, or runs it at the edge.
 func (c *conn) dispatch(args [][]byte) {
+	if c.replyOff || c.replySkip {
+		c.dispatchSilenced(args)
+	} else {
+		c.dispatchCmd(args)
+	}
+	if c.replySkipNext {
+		c.replySkipNext, c.replySkip = false, true
+	}
+}
+
+func (c *conn) dispatchCmd(args [][]byte) {
 	spec := kv.Lookup(args[0])
 	if spec == nil {
 		c.last = nil

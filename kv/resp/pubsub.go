@@ -421,6 +421,9 @@ func (c *conn) subscribe(k pubsub.Kind, names [][]byte) {
 }
 
 func (c *conn) unsubscribe(k pubsub.Kind, names [][]byte) {
+	if c.ps == nil && c.silenced {
+		c.psStart() // confirmations bypass CLIENT REPLY OFF: they go to the queue
+	}
 	if c.ps != nil {
 		c.moveOutput()
 	}

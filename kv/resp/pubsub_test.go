@@ -117,7 +117,7 @@ func TestPubSubTranscripts(t *testing.T) {
 		want string
 	}{
 		{"subscribed RESP2 mode",
-			"SUBSCRIBE x\r\nGET a\r\nPING\r\nPING hi\r\nPING a b\r\nCLIENT ID\r\nMULTI\r\nUNSUBSCRIBE\r\nPING\r\nGET a\r\n",
+			"SUBSCRIBE x\r\nGET a\r\nPING\r\nPING hi\r\nPING a b\r\nCLIENT ID\r\nMULTI\r\nUNSUBSCRIBE\r\nPING\r\nGET pubsub:missing\r\n",
 			"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n" + errGet +
 				"*2\r\n$4\r\npong\r\n$0\r\n\r\n*2\r\n$4\r\npong\r\n$2\r\nhi\r\n" +
 				"-ERR wrong number of arguments for 'ping' command\r\n" +
@@ -248,5 +248,40 @@ func expectClosedQuietly(t *testing.T, c *client) {
 			}
 			t.Fatalf("connection not closed after %d bytes: %v", total, err)
 		}
+	}
+}
+
+// TestClientReply: CLIENT REPLY OFF and SKIP silence replies but never
+// pub/sub messages or confirmations (Redis's unit/pubsub "PubSub messages
+// with CLIENT REPLY OFF"), in RESP2 and RESP3.
+func TestClientReply(t *testing.T) {
+	tests := []struct{ name, send, want string }{
+		{"off, skip, on",
+			"CLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nCLIENT REPLY SKIP\r\nGET a\r\nGET a\r\nCLIENT REPLY BAD\r\n",
+			"+OK\r\n$1\r\n1\r\n-ERR syntax error\r\n"},
+		{"pub/sub bypasses OFF",
+			"CLIENT REPLY OFF\r\nUNSUBSCRIBE x\r\nSUBSCRIBE c\r\nPUBLISH c m\r\nUNSUBSCRIBE c\r\nPING\r\nCLIENT REPLY ON\r\n",
+			"*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:0\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n" +
+				"*3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n+OK\r\n"},
+		{"RESP3: messages bypass OFF",
+			"HELLO 3\r\nCLIENT REPLY OFF\r\nSUBSCRIBE c\r\nSET k v\r\nPUBLISH c m\r\nUNSUBSCRIBE c\r\nCLIENT REPLY ON\r\n",
+			">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n" +
+				">3\r\n$11\r\nunsubscribe\r\n$1\r\nc\r\n:0\r\n+OK\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := *againstRedis
+			if addr == "" {
+				addr = startServer(t, Config{}).addr
+			}
+			c := dialAddr(t, addr)
+			send := tt.send
+			if rest, ok := strings.CutPrefix(send, "HELLO 3\r\n"); ok {
+				c.do("HELLO 3\r\n")
+				send = rest
+			}
+			c.send(send)
+			c.expect(tt.want)
+		})
 	}
 }

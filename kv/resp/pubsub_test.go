@@ -78,6 +78,17 @@ func TestPubSubGoRedis(t *testing.T) {
 				t.Fatalf("PUBSUB SHARDNUMSUB: %v %v", got, err)
 			}
 
+			if info := rdb.Info(ctx, "stats").Val(); !strings.Contains(info, "pubsub_channels:2\r\npubsub_patterns:1\r\npubsubshard_channels:1\r\n") {
+				t.Fatalf("INFO stats:\n%s", info)
+			}
+			list, err := rdb.Do(ctx, "CLIENT", "LIST", "TYPE", "pubsub").Text()
+			if err != nil || strings.Count(list, "flags=P ") != 3 || !strings.Contains(list, " sub=2 psub=0 ssub=0 ") {
+				t.Fatalf("CLIENT LIST TYPE pubsub: %q %v", list, err)
+			}
+			if list, _ := rdb.Do(ctx, "CLIENT", "LIST", "TYPE", "normal").Text(); strings.Contains(list, "flags=P") {
+				t.Fatalf("CLIENT LIST TYPE normal lists subscribers: %q", list)
+			}
+
 			if err := sub.Unsubscribe(ctx, "news"); err != nil {
 				t.Fatal(err)
 			}

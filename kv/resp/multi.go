@@ -128,6 +128,9 @@ func (c *conn) cmdExec(args [][]byte) {
 		tx.Cmds = append(tx.Cmds, q)
 	}
 	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, Tx: tx}
+	if c.ps != nil {
+		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
+	}
 	if !edge {
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
 		return

@@ -296,3 +296,14 @@ func TestClientReply(t *testing.T) {
 		})
 	}
 }
+
+// TestPubSubPublishToSelfInExec: a RESP3 subscriber's transaction that
+// publishes to its own channel gets the message after MULTI's and the
+// queued commands' replies, then EXEC's array.
+func TestPubSubPublishToSelfInExec(t *testing.T) {
+	c := dialAddr(t, startServer(t, Config{}).addr)
+	c.do("HELLO 3\r\n")
+	c.send("SUBSCRIBE c\r\nMULTI\r\nPUBLISH c m\r\nEXEC\r\n")
+	c.expect(">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n+OK\r\n+QUEUED\r\n" +
+		">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n*1\r\n:1\r\n")
+}

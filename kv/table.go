@@ -35,7 +35,8 @@ const (
 	FlagPubSub
 	// FlagMayReplicate: the command changes no key but must still go
 	// through the log (PUBLISH: its message is produced at apply, in log
-	// order, on every node).
+	// order, on every node). Internal: COMMAND INFO does not show it, as
+	// Redis 7.0 shows no such flag for PUBLISH.
 	FlagMayReplicate
 )
 
@@ -46,7 +47,6 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagFast, "fast"}, {FlagNoMulti, "no_multi"},
-	{FlagMayReplicate, "may_replicate"},
 }
 
 // Names returns the flag names as COMMAND INFO reports them.

@@ -123,6 +123,18 @@ func (h *Hub) Subscribe(s Subscriber, k Kind, name []byte, reply func(n Counts))
 	reply(countsOf(c))
 }
 
+// IsSubscribed reports whether s is subscribed to name (of kind k).
+func (h *Hub) IsSubscribed(s Subscriber, k Kind, name []byte) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	c := h.clients[s]
+	if c == nil {
+		return false
+	}
+	_, ok := c.set[k][string(name)]
+	return ok
+}
+
 // Unsubscribe removes s's subscription to name, if any, then calls reply
 // with s's remaining counts, under the hub's lock.
 func (h *Hub) Unsubscribe(s Subscriber, k Kind, name []byte, reply func(n Counts)) {

@@ -81,10 +81,21 @@ func (c *conn) flushGroupSubscribed() {
 	c.cmds = c.cmds[:0]
 }
 
+// errTooManySubscriptions answers a SUBSCRIBE beyond Config.MaxSubscriptions.
+const errTooManySubscriptions = "ERR too many subscriptions for this connection"
+
 func (c *conn) subscribe(k pubsub.Kind, names [][]byte) {
 	c.psStart()
 	c.moveOutput()
 	for _, name := range names {
+		if c.subs.Total() >= c.srv.cfg.MaxSubscriptions {
+			// Already subscribed names cost nothing more; others are
+			// refused, and so is the rest of the command.
+			if !c.srv.hub.IsSubscribed(c, k, name) {
+				c.w.Error(errTooManySubscriptions)
+				return
+			}
+		}
 		c.srv.hub.Subscribe(c, k, name, func(n pubsub.Counts) { c.confirm(psWords[k].sub, name, n, k) })
 	}
 }

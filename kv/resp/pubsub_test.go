@@ -307,3 +307,16 @@ func TestPubSubPublishToSelfInExec(t *testing.T) {
 	c.expect(">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n+OK\r\n+QUEUED\r\n" +
 		">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n*1\r\n:1\r\n")
 }
+
+// TestPubSubMaxSubscriptions: a connection cannot subscribe to more than
+// Config.MaxSubscriptions channels, patterns and shard channels.
+func TestPubSubMaxSubscriptions(t *testing.T) {
+	c := dialAddr(t, startServer(t, Config{MaxSubscriptions: 2}).addr)
+	c.send("SUBSCRIBE a b c\r\nSUBSCRIBE a\r\nPSUBSCRIBE p*\r\nUNSUBSCRIBE b\r\nSSUBSCRIBE s\r\n")
+	c.expect("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n" +
+		"-ERR too many subscriptions for this connection\r\n" +
+		"*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:2\r\n" +
+		"-ERR too many subscriptions for this connection\r\n" +
+		"*3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:1\r\n" +
+		"*3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n")
+}

@@ -12,6 +12,9 @@ type Machine struct {
 	// counter for every database, so no two live entries of the same key
 	// in different databases share a version (SWAPDB relies on it).
 	version uint64
+	// sink receives PUBLISH messages at apply (events.go); node-local,
+	// never part of the state.
+	sink EventSink
 }
 
 // NewMachine returns an empty machine.

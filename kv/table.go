@@ -31,6 +31,13 @@ const (
 	// FlagLoading, FlagStale: allowed while loading / on a stale replica.
 	FlagLoading
 	FlagStale
+	// FlagPubSub: a pub/sub command (Redis's "pubsub" flag).
+	FlagPubSub
+	// FlagMayReplicate: the command changes no key but must still go
+	// through the log (PUBLISH: its message is produced at apply, in log
+	// order, on every node). Internal: COMMAND INFO does not show it, as
+	// Redis 7.0 shows no such flag for PUBLISH.
+	FlagMayReplicate
 )
 
 var flagNames = []struct {
@@ -38,7 +45,7 @@ var flagNames = []struct {
 	name string
 }{
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
-	{FlagAdmin, "admin"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
+	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagFast, "fast"}, {FlagNoMulti, "no_multi"},
 }
 
@@ -76,8 +83,9 @@ func (s *Spec) CheckArity(argc int) bool {
 	return argc >= -s.Arity
 }
 
-// IsWrite reports whether the command may modify the keyspace.
-func (s *Spec) IsWrite() bool { return s.Flags&FlagWrite != 0 }
+// IsWrite reports whether the command may modify the keyspace or must
+// otherwise go through the log (FlagMayReplicate).
+func (s *Spec) IsWrite() bool { return s.Flags&(FlagWrite|FlagMayReplicate) != 0 }
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
@@ -107,7 +115,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
-		bitmapCommands(), hllCommands(), dumpCommands(),
+		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 // FSM applies committed log entries to a kv.Machine. It implements
@@ -37,12 +38,17 @@ type FSM struct {
 	appliedCh chan struct{}
 
 	scratch *kv.Writer // replies of entries proposed elsewhere are discarded here
+	// hub receives the PUBLISH messages of every applied entry, in log
+	// order, and delivers them to this node's subscribers.
+	hub *pubsub.Hub
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
 
 func newFSM(self string) *FSM {
-	return &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}}
+	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}, hub: pubsub.New()}
+	f.m.SetEventSink(f.hub)
+	return f
 }
 
 // applyResult is what ApplyBatch returns for an entry this node proposed:
@@ -161,6 +167,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if err := m.Restore(br); err != nil {
 		return fmt.Errorf("replication: restore: %w", err)
 	}
+	m.SetEventSink(f.hub)
 	f.mu.Lock()
 	f.m = m
 	f.nodes = nodes
@@ -279,3 +286,7 @@ func decodeSnapshotHeader(r *bufio.Reader) (uint64, map[string]string, error) {
 	}
 	return applied, nodes, nil
 }
+
+// PubSub returns the hub this node's FSM publishes into: the RESP edge
+// registers its connections' subscriptions there (resp.PubSubProvider).
+func (f *FSM) PubSub() *pubsub.Hub { return f.hub }

@@ -2,12 +2,14 @@ package replication
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"testing"
 
 	"github.com/hashicorp/raft"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 func fsmSet(t *testing.T, f *FSM, index uint64, key, val string) {
@@ -70,5 +72,39 @@ func TestFSMIgnoresOlderSnapshot(t *testing.T) {
 	}
 	if got, want := fsmGet(follower, "k"), "$2\r\nv5\r\n"; got != want {
 		t.Fatalf("GET k after a newer snapshot: got %q, want %q", got, want)
+	}
+}
+
+// pubsubRecorder subscribes to a hub and records what it receives.
+type pubsubRecorder struct{ got []string }
+
+func (r *pubsubRecorder) Deliver(m *pubsub.Message) {
+	r.got = append(r.got, string(m.Channel)+"="+string(m.Payload))
+}
+
+// TestFSMPublishesAtApply: every node's FSM hands the PUBLISH messages of
+// the entries it applies to its hub, whichever node proposed them, and
+// keeps doing so after a snapshot restore replaced its machine.
+func TestFSMPublishesAtApply(t *testing.T) {
+	f := newFSM("self")
+	r := &pubsubRecorder{}
+	f.PubSub().Subscribe(r, pubsub.Channel, []byte("ch"), func(pubsub.Counts) {})
+	publish := func(index uint64, origin, msg string) *applyResult {
+		data := encodeEntry(nil, origin, []*kv.Cmd{{Args: [][]byte{[]byte("PUBLISH"), []byte("ch"), []byte(msg)}, Proto: 2}})
+		res, _ := f.ApplyBatch([]*raft.Log{{Index: index, Term: 1, Type: raft.LogCommand, Data: data}})[0].(*applyResult)
+		return res
+	}
+	publish(1, "other", "a")
+	if res := publish(2, "self", "b"); res == nil || string(res.buf) != ":1\r\n" {
+		t.Fatalf("reply of this node's PUBLISH: %+v, want :1 (one local subscriber)", res)
+	}
+	other := newFSM("x")
+	fsmSet(t, other, 5, "k", "v")
+	if err := f.Restore(io.NopCloser(bytes.NewReader(snapshotBytes(t, other)))); err != nil {
+		t.Fatal(err)
+	}
+	publish(6, "other", "c")
+	if got, want := fmt.Sprint(r.got), "[ch=a ch=b ch=c]"; got != want {
+		t.Fatalf("delivered %s, want %s", got, want)
 	}
 }

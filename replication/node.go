@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 	"redraft/replication/snapshot/objstore"
 )
 
@@ -527,6 +528,10 @@ func (n *Node) Raft() *raft.Raft { return n.raft }
 
 // AppliedIndex returns the FSM's applied index.
 func (n *Node) AppliedIndex() uint64 { return n.fsm.AppliedIndex() }
+
+// PubSub returns the node's pub/sub hub (resp.PubSubProvider): applied
+// PUBLISH commands deliver to the subscribers registered there.
+func (n *Node) PubSub() *pubsub.Hub { return n.fsm.PubSub() }
 
 // IsLeader reports whether this node is leader and ready to serve reads.
 func (n *Node) IsLeader() bool {

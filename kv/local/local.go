@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 // Executor runs commands on a local machine.
@@ -20,6 +21,7 @@ type Executor struct {
 	m     *kv.Machine
 	clock func() int64 // Unix ms
 	seed  uint64
+	hub   *pubsub.Hub // PUBLISH delivers here, under mu, in execution order
 }
 
 // Option configures an Executor.
@@ -37,7 +39,9 @@ func New(opts ...Option) *Executor {
 		m:     kv.NewMachine(),
 		clock: func() int64 { return time.Now().UnixMilli() },
 		seed:  uint64(time.Now().UnixNano()),
+		hub:   pubsub.New(),
 	}
+	x.m.SetEventSink(x.hub)
 	for _, o := range opts {
 		o(x)
 	}
@@ -56,6 +60,9 @@ func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 		x.m.Exec(c, w)
 	}
 }
+
+// PubSub returns the hub the machine publishes into (resp.PubSubProvider).
+func (x *Executor) PubSub() *pubsub.Hub { return x.hub }
 
 // Watch implements resp.Executor.
 func (x *Executor) Watch(_ context.Context, db int, keys [][]byte) ([]uint64, error) {

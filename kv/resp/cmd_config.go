@@ -26,6 +26,8 @@ var configParams = []configParam{
 	{name: "appendfsync", get: constant("everysec")},
 	{name: "appendonly", get: constant("no")},
 	{name: "bind", get: func(s *Server) string { return s.host }},
+	{name: "client-output-buffer-limit", get: func(s *Server) string { return formatOutputLimits(s.outLimits.Load()) },
+		parse: parseOutputLimits},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.FormatInt(s.cfg.QueryBufferMax, 10) }},
 	{name: "cluster-enabled", get: constant("no")},
 	{name: "databases", get: constant(strconv.Itoa(kv.Databases))},

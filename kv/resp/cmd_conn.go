@@ -174,6 +174,7 @@ func (c *conn) cmdQuit(args [][]byte) {
 func (c *conn) cmdReset(args [][]byte) {
 	c.discardTx()
 	c.setDB(0)
+	c.forgetSubscriptions()
 	c.setProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
@@ -213,12 +214,16 @@ func (c *conn) cmdClientList(args [][]byte) {
 	switch {
 	case len(args) > 3 && kv.EqualFold(args[2], "TYPE"):
 		switch strings.ToLower(string(args[3])) {
-		case "normal":
+		case "normal", "pubsub":
+			pubsubOnly := strings.EqualFold(string(args[3]), "pubsub")
 			for _, o := range c.srv.snapshotConns() {
+				if (o.subsA.Load() > 0) != pubsubOnly {
+					continue
+				}
 				sb.WriteString(o.infoString())
 				sb.WriteByte('\n')
 			}
-		case "slave", "replica", "pubsub", "master":
+		case "slave", "replica", "master":
 		default:
 			c.w.Error("ERR Unknown client type '" + string(args[3]) + "'")
 			return
@@ -260,6 +265,9 @@ func (c *conn) infoString() string {
 		name = *n
 	}
 	flags := ""
+	if c.subsA.Load() > 0 {
+		flags += "P"
+	}
 	multi := c.multiA.Load()
 	if multi >= 0 {
 		flags += "x"
@@ -289,7 +297,13 @@ func (c *conn) infoString() string {
 	b = strconv.AppendInt(b, (now-c.lastActive.Load())/1e9, 10)
 	b = append(b, " flags="+flags+" db="...)
 	b = strconv.AppendInt(b, int64(c.dbA.Load()), 10)
-	b = append(b, " sub=0 psub=0 ssub=0 multi="...)
+	b = append(b, " sub="...)
+	b = strconv.AppendInt(b, int64(c.chanA.Load()), 10)
+	b = append(b, " psub="...)
+	b = strconv.AppendInt(b, int64(c.patA.Load()), 10)
+	b = append(b, " ssub="...)
+	b = strconv.AppendInt(b, int64(c.shardA.Load()), 10)
+	b = append(b, " multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
 	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)
@@ -322,6 +336,8 @@ func (c *conn) cmdClientHelp(args [][]byte) {
 		"    Return information about client connections. Options:",
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
 		"      Return clients of specified type.",
+		"REPLY (ON|OFF|SKIP)",
+		"    Control the replies sent to the current connection.",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
 		"NO-EVICT (ON|OFF)",

@@ -175,6 +175,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		}
 	case "stats":
 		cmds, in, out := s.totals()
+		chans, pats, shards := s.hub.Stats()
 		return "Stats", [][2]string{
 			{"total_connections_received", itoa(s.stats.connsReceived.Load())},
 			{"total_commands_processed", itoa(cmds)},
@@ -185,6 +186,9 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"expired_keys", "0"},
 			{"evicted_keys", "0"},
 			{"evicted_clients", "0"},
+			{"pubsub_channels", itoa(int64(chans))},
+			{"pubsub_patterns", itoa(int64(pats))},
+			{"pubsubshard_channels", itoa(int64(shards))},
 		}
 	case "replication":
 		return "Replication", [][2]string{

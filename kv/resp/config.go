@@ -32,6 +32,10 @@ const (
 	// DefaultMaxTxCmds bounds the commands queued in one MULTI, matching the
 	// state machine's encoding limit (kv.maxTxCmds).
 	DefaultMaxTxCmds = 1 << 20
+	// DefaultMaxSubscriptions bounds the channels, patterns and shard
+	// channels one connection subscribes to (Redis has no limit; each
+	// costs hub memory until the connection unsubscribes or closes).
+	DefaultMaxSubscriptions = 1 << 20
 
 	// protoInlineMaxSize is Redis's PROTO_INLINE_MAX_SIZE: the longest inline
 	// request and the longest multibulk/bulk header line (64 KB).
@@ -98,6 +102,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxTxCmds is the most commands queued in one MULTI.
 	MaxTxCmds int
+	// MaxSubscriptions is the most subscriptions of one connection.
+	MaxSubscriptions int
 	// Logger receives connection-level events; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -124,6 +130,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxTxCmds <= 0 {
 		c.MaxTxCmds = DefaultMaxTxCmds
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = DefaultMaxSubscriptions
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

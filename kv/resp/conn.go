@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 // conn is one client connection. A single goroutine (serve) owns everything
@@ -38,6 +39,15 @@ type conn struct {
 	quit     bool       // close after the replies are written (QUIT)
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
 
+	// Pub/sub (pubsub.go): the output queue once the client subscribed,
+	// its subscription counts, and whether EXEC is running queued commands.
+	ps     *psOut
+	subs   pubsub.Counts
+	inExec bool
+
+	// CLIENT REPLY (reply.go).
+	replyOff, replySkip, replySkipNext, silenced bool
+
 	proto   uint8 // 2 or 3
 	db      int   // the SELECTed database, carried by every kv.Cmd
 	authed  bool  // Redis's c->authenticated
@@ -59,6 +69,10 @@ type conn struct {
 	dbA        atomic.Int32 // db, for CLIENT LIST
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	subsA      atomic.Int32 // subscriptions of every kind
+	chanA      atomic.Int32
+	patA       atomic.Int32
+	shardA     atomic.Int32
 	// Counters for INFO stats, per connection so that the hot path touches
 	// no shared cache line (Server.totals sums them).
 	cmdsDone atomic.Int64
@@ -100,6 +114,7 @@ func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].i
 func (c *conn) serve() {
 	defer c.srv.wg.Done()
 	defer func() {
+		c.psFinish()
 		c.nc.Close()
 		c.srv.remove(c)
 	}()
@@ -184,6 +199,17 @@ func (c *conn) authRequired() bool { return !c.authed && c.srv.getRequirePass() 
 // subcommand, arity, authentication, MULTI queueing) and then queues it,
 // adds it to the pending group, or runs it at the edge.
 func (c *conn) dispatch(args [][]byte) {
+	if c.replyOff || c.replySkip {
+		c.dispatchSilenced(args)
+	} else {
+		c.dispatchCmd(args)
+	}
+	if c.replySkipNext {
+		c.replySkipNext, c.replySkip = false, true
+	}
+}
+
+func (c *conn) dispatchCmd(args [][]byte) {
 	spec := kv.Lookup(args[0])
 	if spec == nil {
 		c.last = nil
@@ -217,6 +243,17 @@ func (c *conn) dispatch(args [][]byte) {
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
 		return
+	}
+	if c.subscribedRESP2() {
+		if !allowedSubscribed(spec) {
+			c.reject(spec, errSubscribedText(*c.last))
+			return
+		}
+		if spec.Name == "ping" {
+			c.flushGroup()
+			c.subscribedPing(args)
+			return
+		}
 	}
 	if c.inMulti && !isTxControl(spec) {
 		c.queue(args, spec)
@@ -272,6 +309,10 @@ func (c *conn) flushGroup() {
 	if len(c.pending) == 0 {
 		return
 	}
+	if c.ps != nil {
+		c.flushGroupSubscribed()
+		return
+	}
 	before := c.w.Len()
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
@@ -284,6 +325,14 @@ func (c *conn) flushGroup() {
 // flush writes the pending replies. It reports false, and marks the
 // connection dead, when the client is gone or has too much output pending.
 func (c *conn) flush() bool {
+	if c.ps != nil {
+		ok := c.ps.write(c.w.Bytes())
+		c.w.Reset()
+		if !ok {
+			c.dead = true
+		}
+		return ok
+	}
 	b := c.w.Bytes()
 	if int64(len(b)) > c.srv.cfg.OutputBufferMax {
 		c.srv.log.Warn("resp: closing client that reached its output buffer limit",

@@ -19,7 +19,8 @@
 // collected into groups — the run of keyspace commands between two edge
 // commands in one batch — and each group goes to Executor.Execute at once.
 // Edge commands (AUTH, HELLO, SELECT, QUIT, RESET, CLIENT, COMMAND, INFO,
-// CONFIG, MULTI, EXEC, DISCARD, WATCH, UNWATCH; registered in the kv table
+// CONFIG, MULTI, EXEC, DISCARD, WATCH, UNWATCH, the (un)subscribe commands
+// and PUBSUB; registered in the kv table
 // with kv.FlagEdge) are answered here, in order with the replies around
 // them. MULTI queues commands at the edge; EXEC sends one kv.Cmd whose Tx
 // holds the queued commands and the WATCHed key versions, and the executor
@@ -29,6 +30,15 @@
 // sends carries it (kv.Cmd.DB), and so do its WATCHes. A SELECT queued in
 // MULTI is sent inside the transaction (the machine switches databases
 // between the queued commands) and, if EXEC ran, the connection follows it.
+//
+// # Pub/sub
+//
+// Subscriptions are connection state kept in the node's hub (kv/pubsub,
+// shared with the executor, whose state machine publishes into it at
+// apply). A connection that subscribes gets an output queue drained by its
+// own writer goroutine, so delivering a message never waits for a client;
+// the queue is bounded by client-output-buffer-limit (pubsub.go, psout.go,
+// outlimit.go; docs/pubsub.md).
 //
 // # Allocation
 //

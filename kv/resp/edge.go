@@ -42,6 +42,7 @@ type subCmd struct {
 var edgeCommandNames = []string{
 	"auth", "hello", "select", "quit", "reset", "client", "command", "info", "config",
 	"multi", "exec", "discard", "watch", "unwatch",
+	"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "pubsub",
 }
 
 // edgeHandlers maps command and subcommand full names to their handlers.
@@ -58,12 +59,27 @@ var edgeHandlers = map[string]handler{
 	"watch":   (*conn).cmdWatch,
 	"unwatch": (*conn).cmdUnwatch,
 
+	"subscribe":    (*conn).cmdSubscribe,
+	"unsubscribe":  (*conn).cmdUnsubscribe,
+	"psubscribe":   (*conn).cmdPSubscribe,
+	"punsubscribe": (*conn).cmdPUnsubscribe,
+	"ssubscribe":   (*conn).cmdSSubscribe,
+	"sunsubscribe": (*conn).cmdSUnsubscribe,
+
+	"pubsub|channels":      (*conn).cmdPubsubChannels,
+	"pubsub|numsub":        (*conn).cmdPubsubNumSub,
+	"pubsub|numpat":        (*conn).cmdPubsubNumPat,
+	"pubsub|shardchannels": (*conn).cmdPubsubShardChannels,
+	"pubsub|shardnumsub":   (*conn).cmdPubsubShardNumSub,
+	"pubsub|help":          (*conn).cmdPubsubHelp,
+
 	"client|id":       (*conn).cmdClientID,
 	"client|setname":  (*conn).cmdClientSetName,
 	"client|getname":  (*conn).cmdClientGetName,
 	"client|list":     (*conn).cmdClientList,
 	"client|info":     (*conn).cmdClientInfo,
 	"client|no-evict": (*conn).cmdClientNoEvict,
+	"client|reply":    (*conn).cmdClientReply,
 	"client|help":     (*conn).cmdClientHelp,
 
 	"command":         (*conn).cmdCommand,
@@ -91,6 +107,7 @@ var flagsByName = map[string]kv.Flags{
 	"write": kv.FlagWrite, "readonly": kv.FlagReadOnly, "denyoom": kv.FlagDenyOOM,
 	"admin": kv.FlagAdmin, "fast": kv.FlagFast, "no_auth": kv.FlagNoAuth,
 	"loading": kv.FlagLoading, "stale": kv.FlagStale, "no_multi": kv.FlagNoMulti,
+	"pubsub": kv.FlagPubSub,
 }
 
 func init() {

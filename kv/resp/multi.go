@@ -128,6 +128,9 @@ func (c *conn) cmdExec(args [][]byte) {
 		tx.Cmds = append(tx.Cmds, q)
 	}
 	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx}
+	if c.ps != nil {
+		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
+	}
 	if !edge {
 		start := c.w.Len()
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
@@ -160,6 +163,8 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	c.w.Proto = int(c.proto)
 	c.w.Array(len(queued))
+	c.inExec = true
+	defer func() { c.inExec = false }()
 	for i, q := range queued {
 		if !runsAtEdge(specs[i]) {
 			m, err := replyLen(rest)

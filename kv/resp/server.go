@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"redraft/kv/pubsub"
 )
 
 // ErrServerClosed is returned by Serve after Close.
@@ -24,6 +26,7 @@ type Server struct {
 	exec Executor
 	info InfoProvider // nil when the executor adds no INFO sections
 	edge EdgeHandler  // nil when the executor answers no edge commands
+	hub  *pubsub.Hub  // the node's subscriptions (the executor's, see PubSubProvider)
 	cfg  Config       // the settings that never change after New
 	log  *slog.Logger
 
@@ -31,7 +34,8 @@ type Server struct {
 	requirePass     atomic.Pointer[string]
 	maxClients      atomic.Int64
 	protoMaxBulkLen atomic.Int64
-	idleTimeout     atomic.Int64 // nanoseconds, 0 = none
+	idleTimeout     atomic.Int64                            // nanoseconds, 0 = none
+	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc
@@ -98,6 +102,12 @@ func New(exec Executor, cfg Config) *Server {
 	if h, ok := exec.(EdgeHandler); ok {
 		s.edge = h
 	}
+	if p, ok := exec.(PubSubProvider); ok {
+		s.hub = p.PubSub()
+	} else {
+		s.hub = pubsub.New()
+	}
+	s.outLimits.Store(&defaultOutputLimits)
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)
 	s.maxClients.Store(int64(cfg.MaxClients))

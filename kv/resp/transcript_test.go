@@ -140,10 +140,11 @@ var transcripts = []transcript{
 		"+    If no command names are given, documentation details for all\r\n+    commands are returned.\r\n+DOCS [<command-name> ...]\r\n" +
 		"+    Return documentation details about multiple Redis commands.\r\n+    If no command names are given, documentation details for all\r\n" +
 		"+    commands are returned.\r\n+GETKEYS <full-command>\r\n+    Return the keys from a full Redis command.\r\n+HELP\r\n+    Prints this help.\r\n"},
-	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*17\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GETNAME\r\n" +
+	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*19\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GETNAME\r\n" +
 		"+    Return the name of the current connection.\r\n+ID\r\n+    Return the ID of the current connection.\r\n+INFO\r\n" +
 		"+    Return information about the current client connection.\r\n+LIST [options ...]\r\n+    Return information about client connections. Options:\r\n" +
-		"+    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)\r\n+      Return clients of specified type.\r\n+SETNAME <name>\r\n" +
+		"+    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)\r\n+      Return clients of specified type.\r\n" +
+		"+REPLY (ON|OFF|SKIP)\r\n+    Control the replies sent to the current connection.\r\n+SETNAME <name>\r\n" +
 		"+    Assign the name <name> to the current connection.\r\n+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
 		"+HELP\r\n+    Prints this help.\r\n-ERR wrong number of arguments for 'client|id' command\r\n"},
 

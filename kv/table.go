@@ -107,6 +107,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
+		sortCommands(), geoCommands(), lcsCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

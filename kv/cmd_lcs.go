@@ -28,8 +28,9 @@ func lcsCommands() []*Spec {
 			Group: "string", Since: "7.0.0", Summary: "Find longest common substring", Run: runLCS},
 		{Name: "substr", Arity: 4, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Step: 1,
 			Group: "string", Since: "1.0.0", Summary: "Get a substring of the string stored at a key", Run: runGetRange},
-		{Name: "lmpop", Arity: -4, Flags: FlagWrite, FirstKey: 0, LastKey: 0, Step: 0,
-			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: runLMPop},
+		{Name: "lmpop", Arity: -4, Flags: FlagWrite, FirstKey: 2, LastKey: 2, Step: 1,
+			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: runLMPop,
+			KeysFunc: func(args [][]byte) [][]byte { return numkeysKeys(args, 1) }},
 	}
 }
 
@@ -172,4 +173,14 @@ func runLCS(c *Ctx) {
 	}
 	c.W.BulkString("len")
 	c.W.Int(int64(total))
+}
+
+// numkeysKeys returns the keys of a "numkeys key [key ...]" command whose
+// numkeys is args[idx]; nil when numkeys is not a valid count.
+func numkeysKeys(args [][]byte, idx int) [][]byte {
+	n, ok := ParseInt(args[idx])
+	if !ok || n < 1 || n > int64(len(args)-idx-1) {
+		return nil
+	}
+	return args[idx+1 : idx+1+int(n)]
 }

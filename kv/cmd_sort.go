@@ -93,10 +93,32 @@ type sortItem struct {
 func sortCommands() []*Spec {
 	return []*Spec{
 		{Name: "sort", Arity: -2, Flags: FlagWrite | FlagDenyOOM, FirstKey: 1, LastKey: 1, Step: 1,
-			Group: "generic", Since: "1.0.0", Summary: "Sort the elements in a list, set or sorted set", Run: runSort},
+			Group: "generic", Since: "1.0.0", Summary: "Sort the elements in a list, set or sorted set", Run: runSort,
+			KeysFunc: sortKeys},
 		{Name: "sort_ro", Arity: -2, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Step: 1,
 			Group: "generic", Since: "7.0.0", Summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", Run: runSortRO},
 	}
+}
+
+// sortKeys is Redis's sortGetKeys: the sorted key and the key of the last
+// STORE, skipping the arguments of LIMIT, GET and BY.
+func sortKeys(args [][]byte) [][]byte {
+	keys := [][]byte{args[1]}
+	var store []byte
+	for i := 2; i < len(args); i++ {
+		switch a := cstr(args[i]); {
+		case EqualFold(a, "LIMIT"):
+			i += 2
+		case EqualFold(a, "GET"), EqualFold(a, "BY"):
+			i++
+		case EqualFold(a, "STORE") && i+1 < len(args):
+			store = args[i+1]
+		}
+	}
+	if store != nil {
+		keys = append(keys, store)
+	}
+	return keys
 }
 
 func runSort(c *Ctx)   { sortGeneric(c, false) }

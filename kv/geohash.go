@@ -281,8 +281,8 @@ func (s *geoShape) boundingBox() {
 		height, width = s.conversion*(s.height/2), s.conversion*(s.width/2)
 	}
 	latDelta := geoRadDeg(height / geoEarthRadiusM)
-	longDeltaTop := geoRadDeg(width / geoEarthRadiusM / math.Cos(geoDegRad(s.lat+latDelta)))
-	longDeltaBottom := geoRadDeg(width / geoEarthRadiusM / math.Cos(geoDegRad(s.lat-latDelta)))
+	longDeltaTop := geoRadDeg(width / geoEarthRadiusM / geoCos(geoDegRad(s.lat+latDelta)))
+	longDeltaBottom := geoRadDeg(width / geoEarthRadiusM / geoCos(geoDegRad(s.lat-latDelta)))
 	if s.lat < 0 {
 		s.bounds[0] = s.long - longDeltaBottom
 		s.bounds[2] = s.long + longDeltaBottom
@@ -346,16 +346,16 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 // geoDistance is geohashGetDistance: the haversine distance in metres.
 func geoDistance(long1, lat1, long2, lat2 float64) float64 {
 	long1r, long2r := geoDegRad(long1), geoDegRad(long2)
-	v := math.Sin((long2r - long1r) / 2)
+	v := geoSin((long2r - long1r) / 2)
 	if v == 0 {
 		return geoLatDistance(lat1, lat2)
 	}
 	lat1r, lat2r := geoDegRad(lat1), geoDegRad(lat2)
-	u := math.Sin((lat2r - lat1r) / 2)
+	u := geoSin((lat2r - lat1r) / 2)
 	// The float64 conversions keep every product rounded on its own, as
 	// C does without FMA contraction.
-	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
-	return 2.0 * geoEarthRadiusM * math.Asin(math.Sqrt(a))
+	a := float64(u*u) + float64(float64(float64(geoCos(lat1r)*geoCos(lat2r))*v)*v)
+	return 2.0 * geoEarthRadiusM * geoAsin(math.Sqrt(a))
 }
 
 // within reports whether the point is inside the shape, and its distance

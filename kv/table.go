@@ -66,6 +66,9 @@ type Spec struct {
 	Since                   string
 	// Run executes the command inside the machine; nil for FlagEdge commands.
 	Run func(c *Ctx)
+	// KeysFunc, when set, finds the key arguments of commands whose keys
+	// FirstKey/LastKey/Step cannot describe (SORT ... STORE, LMPOP numkeys).
+	KeysFunc func(args [][]byte) [][]byte
 }
 
 // CheckArity reports whether argc (name included) fits the arity.
@@ -81,6 +84,9 @@ func (s *Spec) IsWrite() bool { return s.Flags&FlagWrite != 0 }
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
+	if s.KeysFunc != nil {
+		return s.KeysFunc(args)
+	}
 	if s.FirstKey <= 0 {
 		return nil
 	}

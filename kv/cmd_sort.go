@@ -70,7 +70,10 @@ func parseSortOptions(args [][]byte, readOnly bool) (o sortOptions, errReply str
 		case EqualFold(a, "BY") && left >= 1:
 			o.by, o.hasBy = args[j+1], true
 			// A BY pattern without '*' is constant: nothing to sort by.
-			o.dontSort = bytes.IndexByte(cstr(o.by), '*') < 0
+			// As in Redis, a later BY with '*' does not undo that.
+			if bytes.IndexByte(cstr(o.by), '*') < 0 {
+				o.dontSort = true
+			}
 			j++
 		case EqualFold(a, "GET") && left >= 1:
 			o.gets = append(o.gets, args[j+1])

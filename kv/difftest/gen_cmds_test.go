@@ -621,5 +621,7 @@ func commands() []*cmdGen {
 		return args
 	})
 	addRare(V, 1, "FLUSHALL", func(g *gen) []string { return cmd("FLUSHALL") })
+
+	out = append(out, sortGeoCommands()...) // gen_sortgeo_test.go
 	return out
 }

@@ -51,12 +51,12 @@ func geoCommands() []*Spec {
 		spec("geodist", -4, ro, 1, 1, "3.2.0", "Returns the distance between two members of a geospatial index", runGeoDist),
 		spec("geohash", -2, ro, 1, 1, "3.2.0", "Returns members of a geospatial index as standard geohash strings", runGeoHash),
 		spec("geopos", -2, ro, 1, 1, "3.2.0", "Returns longitude and latitude of members of a geospatial index", runGeoPos),
-		spec("georadius", -6, w, 1, 1, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
-			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromCoords) }),
+		withStoreKeys(6, spec("georadius", -6, w, 1, 1, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromCoords) })),
 		spec("georadius_ro", -6, ro, 1, 1, "3.2.10", "A read-only variant for GEORADIUS",
 			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromCoords|geoNoStore) }),
-		spec("georadiusbymember", -5, w, 1, 1, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
-			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromMember) }),
+		withStoreKeys(5, spec("georadiusbymember", -5, w, 1, 1, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromMember) })),
 		spec("georadiusbymember_ro", -5, ro, 1, 1, "3.2.10", "A read-only variant for GEORADIUSBYMEMBER",
 			func(c *Ctx) { geoSearchGeneric(c, 1, geoFromMember|geoNoStore) }),
 		spec("geosearch", -7, ro, 1, 1, "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
@@ -64,6 +64,25 @@ func geoCommands() []*Spec {
 		spec("geosearchstore", -8, w, 1, 2, "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
 			func(c *Ctx) { geoSearchGeneric(c, 2, geoSearch|geoSearchStore) }),
 	}
+}
+
+// withStoreKeys gives a GEORADIUS command Redis's key specs: the source
+// key, then the key after the first STORE and the first STOREDIST found
+// from argument start on.
+func withStoreKeys(start int, s *Spec) *Spec {
+	s.KeysFunc = func(args [][]byte) [][]byte {
+		keys := [][]byte{args[1]}
+		for _, kw := range []string{"STORE", "STOREDIST"} {
+			for i := start; i+1 < len(args); i++ {
+				if cstrEq(args[i], kw) {
+					keys = append(keys, args[i+1])
+					break
+				}
+			}
+		}
+		return keys
+	}
+	return s
 }
 
 // geoArgLongLat parses a longitude and a latitude at args[i], args[i+1].

@@ -7,8 +7,9 @@ package kv
 //
 // Memory: the table has (len1+1)*(len2+1) cells. Redis refuses the command
 // when that many 4-byte cells exceed proto-max-bulk-len; Redraft applies the
-// same rule with lcsTableBytesMax, so one command's transient memory is
-// bounded.
+// same rule with lcsTableBytesMax (so it refuses exactly what Redis
+// refuses), but keeps only two bits per cell (lcsTable), a sixteenth of
+// Redis's table: at most 32 MB for one command.
 
 // lcsTableBytesMax bounds the LCS table, as Redis's proto-max-bulk-len
 // (512 MB by default) does.
@@ -22,15 +23,13 @@ const (
 	errLCSMemory  = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 )
 
+// lcsCommands registers LCS and SUBSTR (GETRANGE's old name, same code).
 func lcsCommands() []*Spec {
 	return []*Spec{
 		{Name: "lcs", Arity: -3, Flags: FlagReadOnly, FirstKey: 1, LastKey: 2, Step: 1,
 			Group: "string", Since: "7.0.0", Summary: "Find longest common substring", Run: runLCS},
 		{Name: "substr", Arity: 4, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Step: 1,
 			Group: "string", Since: "1.0.0", Summary: "Get a substring of the string stored at a key", Run: runGetRange},
-		{Name: "lmpop", Arity: -4, Flags: FlagWrite, FirstKey: 2, LastKey: 2, Step: 1,
-			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: runLMPop,
-			KeysFunc: func(args [][]byte) [][]byte { return numkeysKeys(args, 1) }},
 	}
 }
 
@@ -84,23 +83,8 @@ func runLCS(c *Ctx) {
 		c.W.Error(errLCSMemory)
 		return
 	}
-	stride := blen + 1
-	t := make([]uint32, cells)
-	for i := 1; i <= alen; i++ {
-		row, prev := t[i*stride:(i+1)*stride], t[(i-1)*stride:i*stride]
-		for j := 1; j <= blen; j++ {
-			switch {
-			case a[i-1] == b[j-1]:
-				row[j] = prev[j-1] + 1
-			case prev[j] > row[j-1]:
-				row[j] = prev[j]
-			default:
-				row[j] = row[j-1]
-			}
-		}
-	}
-	at := func(i, j int) uint32 { return t[i*stride+j] }
-	total := at(alen, blen)
+	tab := newLCSTable(a, b)
+	total := tab.total
 	if getLen {
 		c.W.Int(int64(total))
 		return
@@ -132,7 +116,8 @@ func runLCS(c *Ctx) {
 			i--
 			j--
 		} else {
-			if at(i-1, j) > at(i, j-1) {
+			// Redis: LCS(i-1,j) > LCS(i,j-1) ? i-- : j--.
+			if tab.upBeatsLeft(i, j) {
 				i--
 			} else {
 				j--
@@ -175,12 +160,55 @@ func runLCS(c *Ctx) {
 	c.W.Int(int64(total))
 }
 
-// numkeysKeys returns the keys of a "numkeys key [key ...]" command whose
-// numkeys is args[idx]; nil when numkeys is not a valid count.
-func numkeysKeys(args [][]byte, idx int) [][]byte {
-	n, ok := ParseInt(args[idx])
-	if !ok || n < 1 || n > int64(len(args)-idx-1) {
-		return nil
+// lcsTable is the LCS dynamic-programming table in two bits per cell.
+// Neighbouring LCS lengths differ by 0 or 1, so for cell (i, j) it keeps
+// up = LCS(i,j) - LCS(i-1,j) and left = LCS(i,j) - LCS(i,j-1); the walk
+// back needs only to compare LCS(i-1,j) with LCS(i,j-1), which is
+// comparing left with up. Two rows of lengths are kept while filling.
+type lcsTable struct {
+	bits   []byte
+	stride int
+	total  uint32 // LCS(len(a), len(b))
+}
+
+func newLCSTable(a, b []byte) *lcsTable {
+	stride := len(b) + 1
+	cells := (len(a) + 1) * stride
+	t := &lcsTable{bits: make([]byte, (2*cells+7)/8), stride: stride}
+	prev, row := make([]uint32, stride), make([]uint32, stride)
+	for i := 1; i <= len(a); i++ {
+		row[0] = 0
+		for j := 1; j <= len(b); j++ {
+			var v uint32
+			switch {
+			case a[i-1] == b[j-1]:
+				v = prev[j-1] + 1
+			case prev[j] > row[j-1]:
+				v = prev[j]
+			default:
+				v = row[j-1]
+			}
+			row[j] = v
+			k := 2 * (i*stride + j)
+			if v != prev[j] {
+				t.bits[k>>3] |= 1 << (k & 7)
+			}
+			if v != row[j-1] {
+				k++
+				t.bits[k>>3] |= 1 << (k & 7)
+			}
+		}
+		prev, row = row, prev
 	}
-	return args[idx+1 : idx+1+int(n)]
+	t.total = prev[len(b)]
+	return t
+}
+
+func (t *lcsTable) bit(k int) bool { return t.bits[k>>3]&(1<<(k&7)) != 0 }
+
+// upBeatsLeft reports whether LCS(i-1,j) > LCS(i,j-1).
+func (t *lcsTable) upBeatsLeft(i, j int) bool {
+	k := 2 * (i*t.stride + j)
+	up, left := t.bit(k), t.bit(k+1)
+	return left && !up
 }

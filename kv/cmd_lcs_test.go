@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -130,6 +131,93 @@ func TestSortGeoKeys(t *testing.T) {
 		}
 		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 			t.Errorf("%q: keys %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+// lcsReference is the plain algorithm (a full table of lengths, Redis's
+// walk back) rendered as LCS a b IDX WITHMATCHLEN's reply payload: the
+// subsequence, then each range.
+func lcsReference(a, b string) string {
+	stride := len(b) + 1
+	t := make([]int, (len(a)+1)*stride)
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			if a[i-1] == b[j-1] {
+				t[i*stride+j] = t[(i-1)*stride+j-1] + 1
+			} else {
+				t[i*stride+j] = max(t[(i-1)*stride+j], t[i*stride+j-1])
+			}
+		}
+	}
+	var out []string
+	var sub []byte
+	aStart, aEnd, bStart, bEnd := len(a), 0, 0, 0
+	i, j := len(a), len(b)
+	for i > 0 && j > 0 {
+		emit := false
+		if a[i-1] == b[j-1] {
+			sub = append([]byte{a[i-1]}, sub...)
+			if aStart == len(a) {
+				aStart, aEnd, bStart, bEnd = i-1, i-1, j-1, j-1
+			} else if aStart == i && bStart == j {
+				aStart, bStart = aStart-1, bStart-1
+			} else {
+				emit = true
+			}
+			if aStart == 0 || bStart == 0 {
+				emit = true
+			}
+			i, j = i-1, j-1
+		} else {
+			if t[(i-1)*stride+j] > t[i*stride+j-1] {
+				i--
+			} else {
+				j--
+			}
+			if aStart != len(a) {
+				emit = true
+			}
+		}
+		if emit {
+			out = append(out, fmt.Sprintf("[%d-%d %d-%d %d]", aStart, aEnd, bStart, bEnd, aEnd-aStart+1))
+			aStart = len(a)
+		}
+	}
+	return string(sub) + " " + strings.Join(out, "")
+}
+
+// TestLCSMatchesReference compares the two-bit table with the plain one on
+// random strings over small alphabets (many ties in the walk back).
+func TestLCSMatchesReference(t *testing.T) {
+	r := NewRand(7)
+	randStr := func(alpha string) string {
+		b := make([]byte, r.Intn(40))
+		for i := range b {
+			b[i] = alpha[r.Intn(len(alpha))]
+		}
+		return string(b)
+	}
+	for n := 0; n < 2000; n++ {
+		alpha := []string{"ab", "abc", "acgt", "abcdefghij"}[n%4]
+		a, b := randStr(alpha), randStr(alpha)
+		x := newTM(t)
+		x.do("SET", "a", a)
+		x.do("SET", "b", b)
+		sub := x.do("LCS", "a", "b")
+		idx := x.do("LCS", "a", "b", "IDX", "WITHMATCHLEN")
+		// Render kv's reply in the reference's form.
+		got := strings.SplitN(sub, "\r\n", 3)[1]
+		var ranges []string
+		fields := strings.Split(idx, "\r\n")
+		for k := 0; k+7 < len(fields); k++ {
+			if fields[k] == "*3" && fields[k+1] == "*2" {
+				ranges = append(ranges, fmt.Sprintf("[%s-%s %s-%s %s]", fields[k+2][1:], fields[k+3][1:], fields[k+5][1:], fields[k+6][1:], fields[k+7][1:]))
+				k += 7
+			}
+		}
+		if got, want := got+" "+strings.Join(ranges, ""), lcsReference(a, b); got != want {
+			t.Fatalf("LCS(%q, %q): got %q, want %q", a, b, got, want)
 		}
 	}
 }

@@ -5,6 +5,24 @@ package kv
 // popping (listMPop) are separate so that a blocking BLMPOP can parse its
 // arguments the same way and retry the pop when a key is pushed to.
 
+func lmpopCommands() []*Spec {
+	return []*Spec{
+		{Name: "lmpop", Arity: -4, Flags: FlagWrite, FirstKey: 2, LastKey: 2, Step: 1,
+			Group: "list", Since: "7.0.0", Summary: "Pop elements from a list", Run: runLMPop,
+			KeysFunc: func(args [][]byte) [][]byte { return numkeysKeys(args, 1) }},
+	}
+}
+
+// numkeysKeys returns the keys of a "numkeys key [key ...]" command whose
+// numkeys is args[idx]; nil when numkeys is not a valid count.
+func numkeysKeys(args [][]byte, idx int) [][]byte {
+	n, ok := ParseInt(args[idx])
+	if !ok || n < 1 || n > int64(len(args)-idx-1) {
+		return nil
+	}
+	return args[idx+1 : idx+1+int(n)]
+}
+
 // lmpopArgs is a parsed LMPOP (or BLMPOP, whose numkeys comes after the timeout).
 type lmpopArgs struct {
 	keys  [][]byte

@@ -113,7 +113,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
-		sortCommands(), geoCommands(), lcsCommands(),
+		sortCommands(), geoCommands(), lcsCommands(), lmpopCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -12,8 +12,9 @@ import (
 // scores; the searches (GEOSEARCH, GEOSEARCHSTORE, GEORADIUS[_RO],
 // GEORADIUSBYMEMBER[_RO]) share georadiusGeneric's argument parsing, error
 // order, neighbour scan and result order: cells in Redis's order, members
-// in score order within a cell, then a stable sort by distance when asked
-// (glibc's qsort is a stable merge sort).
+// in score order within a cell, then a sort by distance when asked: stable
+// as glibc's qsort, or Redis's partial quicksort (pqsort.go) when COUNT
+// cuts the result.
 
 // Error texts of the GEO family (addReplyError adds "ERR ").
 const (
@@ -496,11 +497,25 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags int) {
 	if count != 0 && int64(returned) > count {
 		returned = int(count)
 	}
-	switch sortDir {
-	case 1:
-		sort.SliceStable(points, func(i, j int) bool { return points[i].dist < points[j].dist })
-	case 2:
-		sort.SliceStable(points, func(i, j int) bool { return points[i].dist > points[j].dist })
+	if sortDir != 0 {
+		cmp := func(a, b *geoPoint) int { // sort_gp_asc, negated for DESC
+			r := -1
+			switch {
+			case a.dist > b.dist:
+				r = 1
+			case a.dist == b.dist:
+				r = 0
+			}
+			if sortDir == 2 {
+				r = -r
+			}
+			return r
+		}
+		if returned == len(points) {
+			sort.SliceStable(points, func(i, j int) bool { return cmp(&points[i], &points[j]) < 0 })
+		} else {
+			pqsort(points, cmp, 0, returned-1)
+		}
 	}
 	points = points[:returned]
 	for i := range points {

@@ -15,12 +15,13 @@ import (
 //
 // Equal elements keep Redis's order: the comparison is Redis's (numeric
 // ties broken by the element's bytes, ALPHA compares as strcoll in the C
-// locale, that is bytes up to the first NUL, or binary with STORE), and
-// the sort is stable as glibc's qsort (a merge sort) is, so ties that the
-// comparison leaves keep the input order: list order, intset order, and
-// for hashtable sets and sorted sets Redraft's iteration order, which is
-// where Redraft can differ from Redis (its hash tables iterate in an
-// order nobody can reproduce).
+// locale, that is bytes up to the first NUL, or binary with STORE); the
+// sort is stable as glibc's qsort (a merge sort) is, and BY with LIMIT uses
+// Redis's partial quicksort (pqsort.go). So ties that the comparison leaves
+// end where Redis puts them given the same input order: list order, intset
+// order, and for hashtable sets and sorted sets Redraft's iteration order,
+// which is where Redraft can differ from Redis (its hash tables iterate in
+// an order nobody can reproduce).
 
 // Error texts of the SORT family.
 const errSortScore = "ERR One or more scores can't be converted into double"
@@ -198,8 +199,13 @@ func sortGeneric(c *Ctx, readOnly bool) {
 			c.W.Error(errSortScore)
 			return
 		}
-		less := sortLess(&o)
-		sort.SliceStable(items, func(i, j int) bool { return less(&items[i], &items[j]) })
+		cmp := sortCompare(&o)
+		if o.hasBy && (start != 0 || end != int64(len(items))-1) {
+			// Redis sorts only the LIMIT window, with its partial quicksort.
+			pqsort(items, cmp, int(start), int(end))
+		} else {
+			sort.SliceStable(items, func(i, j int) bool { return cmp(&items[i], &items[j]) < 0 })
+		}
 	}
 	n := int(end - start + 1)
 	if n < 0 {
@@ -354,9 +360,8 @@ func sortZNext(x *zslNode, desc bool) *zslNode {
 	return x.next()
 }
 
-// sortLess returns Redis's sortCompare as a strict order (DESC negates it,
-// so equal elements stay in input order either way).
-func sortLess(o *sortOptions) func(a, b *sortItem) bool {
+// sortCompare returns Redis's sortCompare (DESC negates it).
+func sortCompare(o *sortOptions) func(a, b *sortItem) int {
 	cmp := func(a, b *sortItem) int {
 		if !o.alpha {
 			switch {
@@ -387,9 +392,9 @@ func sortLess(o *sortOptions) func(a, b *sortItem) bool {
 		return bytes.Compare(cstr(strBytesOf(a.elem)), cstr(strBytesOf(b.elem)))
 	}
 	if o.desc {
-		return func(a, b *sortItem) bool { return cmp(a, b) > 0 }
+		return func(a, b *sortItem) int { return -cmp(a, b) }
 	}
-	return func(a, b *sortItem) bool { return cmp(a, b) < 0 }
+	return cmp
 }
 
 // sortLookupPattern is Redis's lookupKeyByPattern: "#" is the element

@@ -22,9 +22,8 @@ import (
 //     combined with a BY pattern (missing or equal weights tie), and BY
 //     without '*' comes only with STORE (a set is then sorted ALPHA).
 //
-// GEO points get coordinates with four random decimals around Sicily, so
-// two members rarely share a point (equal distances are ordered by Redis's
-// unstable partial sort when COUNT cuts the result). STOREDIST is not
+// GEO points get coordinates with four random decimals around Sicily
+// (kv/pqsort_test.go covers points that coincide). STOREDIST is not
 // generated: it stores distances at full precision, and glibc's sin, cos
 // and asin are not correctly rounded for about one argument in a thousand,
 // where Redraft's are (see kv/geomath.go), so the last bit can differ; the

@@ -1,6 +1,9 @@
 package kv
 
-import "testing"
+import (
+	"sort"
+	"testing"
+)
 
 // TestPartialSortTies replays commands recorded from redis-server 7.0.15
 // where Redis's partial quicksort decides the order of equal elements:
@@ -137,4 +140,41 @@ func TestPartialSortTies(t *testing.T) {
 		{cmd("geosearch", "G", "fromlonlat", "13.2", "38.15", "byradius", "100", "km", "count", "20", "asc"), "*20\r\n$3\r\nm29\r\n$3\r\nm38\r\n$3\r\nm16\r\n$3\r\nm20\r\n$3\r\nm44\r\n$3\r\nm40\r\n$3\r\nm35\r\n$3\r\nm33\r\n$3\r\nm32\r\n$3\r\nm31\r\n$3\r\nm27\r\n$3\r\nm25\r\n$3\r\nm22\r\n$2\r\nm2\r\n$3\r\nm15\r\n$3\r\nm13\r\n$3\r\nm14\r\n$2\r\nm9\r\n$2\r\nm7\r\n$3\r\nm48\r\n"},
 		{cmd("geosearch", "G", "fromlonlat", "13.2", "38.15", "byradius", "100", "km", "count", "20", "desc", "withdist"), "*20\r\n*2\r\n$2\r\nm0\r\n$7\r\n10.3677\r\n*2\r\n$2\r\nm3\r\n$7\r\n10.3677\r\n*2\r\n$2\r\nm6\r\n$7\r\n10.3677\r\n*2\r\n$2\r\nm8\r\n$7\r\n10.3677\r\n*2\r\n$2\r\nm4\r\n$7\r\n10.3675\r\n*2\r\n$2\r\nm1\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm11\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm18\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm24\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm30\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm41\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm49\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm45\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm42\r\n$7\r\n10.3675\r\n*2\r\n$3\r\nm17\r\n$7\r\n10.3628\r\n*2\r\n$3\r\nm21\r\n$7\r\n10.3628\r\n*2\r\n$3\r\nm23\r\n$7\r\n10.3628\r\n*2\r\n$3\r\nm43\r\n$7\r\n10.3628\r\n*2\r\n$3\r\nm47\r\n$7\r\n10.3628\r\n*2\r\n$3\r\nm10\r\n$7\r\n10.3628\r\n"},
 	})
+}
+
+// TestPqsortWindow checks pqsort's contract on random inputs full of ties:
+// the window [l, r] holds, in order, the keys a full sort puts there, and
+// no element is lost or duplicated.
+func TestPqsortWindow(t *testing.T) {
+	type item struct{ key, id int }
+	r := NewRand(3)
+	cmp := func(a, b *item) int { return a.key - b.key }
+	for n := 0; n < 3000; n++ {
+		size := r.Intn(300)
+		a := make([]item, size)
+		for i := range a {
+			a[i] = item{key: r.Intn(1 + r.Intn(20)), id: i}
+		}
+		full := append([]item(nil), a...)
+		sort.SliceStable(full, func(i, j int) bool { return full[i].key < full[j].key })
+		if size == 0 {
+			pqsort(a, cmp, 0, -1)
+			continue
+		}
+		lo := r.Intn(size)
+		hi := lo + r.Intn(size-lo)
+		pqsort(a, cmp, lo, hi)
+		for i := lo; i <= hi; i++ {
+			if a[i].key != full[i].key {
+				t.Fatalf("size %d window [%d,%d]: position %d has key %d, want %d", size, lo, hi, i, a[i].key, full[i].key)
+			}
+		}
+		seen := make([]bool, size)
+		for _, it := range a {
+			if seen[it.id] {
+				t.Fatalf("element %d twice", it.id)
+			}
+			seen[it.id] = true
+		}
+	}
 }

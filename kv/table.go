@@ -73,6 +73,9 @@ type Spec struct {
 	Since                   string
 	// Run executes the command inside the machine; nil for FlagEdge commands.
 	Run func(c *Ctx)
+	// KeysFunc, when set, finds the key arguments of commands whose keys
+	// FirstKey/LastKey/Step cannot describe (SORT ... STORE, LMPOP numkeys).
+	KeysFunc func(args [][]byte) [][]byte
 }
 
 // CheckArity reports whether argc (name included) fits the arity.
@@ -89,6 +92,9 @@ func (s *Spec) IsWrite() bool { return s.Flags&(FlagWrite|FlagMayReplicate) != 0
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
+	if s.KeysFunc != nil {
+		return s.KeysFunc(args)
+	}
 	if s.FirstKey <= 0 {
 		return nil
 	}
@@ -116,6 +122,7 @@ func init() {
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
 		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(),
+		sortCommands(), geoCommands(), lcsCommands(), lmpopCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -6,6 +6,8 @@ import "unsafe"
 // the counters that travel with it. See the package doc for the rules.
 type Machine struct {
 	db *dict
+	// scripts is the script cache and the FUNCTION libraries (cmd_script.go).
+	scripts *scriptState
 	// version counts executed write commands; an entry's version is the
 	// value at its last modification. WATCH compares versions.
 	version uint64
@@ -14,7 +16,7 @@ type Machine struct {
 }
 
 // NewMachine returns an empty machine.
-func NewMachine() *Machine { return &Machine{db: newDict()} }
+func NewMachine() *Machine { return &Machine{db: newDict(), scripts: &scriptState{}} }
 
 // Exec executes one command and appends its reply to w, rendered for
 // cmd.Proto. Unknown commands and wrong arity are answered with Redis's
@@ -51,7 +53,7 @@ func (m *Machine) exec(args [][]byte, nowMs int64, seed uint64, w *Writer) {
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWrite()}
+	c := Ctx{m: m, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWriteArgs(args)}
 	if !c.readOnly {
 		m.version++
 	}

@@ -114,6 +114,8 @@ func (m *Machine) Snapshot(w io.Writer) error {
 		}
 	}
 
+	sw.scriptItems(m.scripts)
+
 	var tr [snapshotTrailerBytes]byte
 	tr[0] = snapshotKindTrailer
 	binary.BigEndian.PutUint64(tr[1:], uint64(len(es)))
@@ -281,6 +283,7 @@ func (m *Machine) Restore(r io.Reader) error {
 	expires := 0
 	var prev *entry
 	var n uint64
+	var scripts, libs [][]byte
 	for ; ; n++ {
 		kind, err := sr.readByte()
 		if err != nil {
@@ -288,6 +291,19 @@ func (m *Machine) Restore(r io.Reader) error {
 		}
 		if kind == snapshotKindTrailer {
 			break
+		}
+		if kind == snapshotKindScript || kind == snapshotKindLibrary {
+			b, err := sr.readBlob(kind)
+			if err != nil {
+				return fmt.Errorf("script item after record %d: %w", n, err)
+			}
+			if kind == snapshotKindScript {
+				scripts = append(scripts, b)
+			} else {
+				libs = append(libs, b)
+			}
+			n-- // not a key record
+			continue
 		}
 		if kind != snapshotKindRecord {
 			return fmt.Errorf("record %d: %w: %#x", n, ErrSnapshotBadKind, kind)
@@ -332,7 +348,11 @@ func (m *Machine) Restore(r io.Reader) error {
 		return ErrSnapshotTrailingData
 	}
 
-	m.db, m.version, m.expires = db, version, expires
+	st, err := restoreScripts(scripts, libs)
+	if err != nil {
+		return err
+	}
+	m.db, m.version, m.expires, m.scripts = db, version, expires, st
 	return nil
 }
 

@@ -31,6 +31,8 @@ const (
 	// FlagLoading, FlagStale: allowed while loading / on a stale replica.
 	FlagLoading
 	FlagStale
+	// FlagNoScript: not allowed from scripts (EVAL, SCRIPT, FUNCTION...).
+	FlagNoScript
 )
 
 var flagNames = []struct {
@@ -40,6 +42,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagFast, "fast"}, {FlagNoMulti, "no_multi"},
+	{FlagNoScript, "noscript"},
 }
 
 // Names returns the flag names as COMMAND INFO reports them.
@@ -66,6 +69,10 @@ type Spec struct {
 	Since                   string
 	// Run executes the command inside the machine; nil for FlagEdge commands.
 	Run func(c *Ctx)
+	// ReadsOnly, when set, reports that a FlagWrite command only reads
+	// with these arguments (EVAL of a no-writes script, SCRIPT EXISTS):
+	// it is routed and executed as a read.
+	ReadsOnly func(args [][]byte) bool
 }
 
 // CheckArity reports whether argc (name included) fits the arity.
@@ -78,6 +85,12 @@ func (s *Spec) CheckArity(argc int) bool {
 
 // IsWrite reports whether the command may modify the keyspace.
 func (s *Spec) IsWrite() bool { return s.Flags&FlagWrite != 0 }
+
+// IsWriteArgs reports whether the command, with these arguments (name
+// first), may modify the state: IsWrite unless ReadsOnly says otherwise.
+func (s *Spec) IsWriteArgs(args [][]byte) bool {
+	return s.IsWrite() && (s.ReadsOnly == nil || !s.ReadsOnly(args))
+}
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
@@ -107,6 +120,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(),
+		scriptCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

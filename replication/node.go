@@ -443,13 +443,13 @@ func anyWrite(cmds []*kv.Cmd) bool {
 	for _, c := range cmds {
 		if c.Tx != nil {
 			for _, a := range c.Tx.Cmds {
-				if s := kv.Lookup(a[0]); s != nil && s.IsWrite() {
+				if s := kv.Lookup(a[0]); s != nil && s.IsWriteArgs(a) {
 					return true
 				}
 			}
 			continue
 		}
-		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWrite() {
+		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWriteArgs(c.Args) {
 			return true
 		}
 	}

@@ -2,7 +2,9 @@ package script
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -127,7 +129,7 @@ func compileChunk(src []byte, name string) (p *lua.FunctionProto, err error) {
 	}()
 	chunk, err := parse.Parse(bytes.NewReader(src), name)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(luaStyleParseError(err.Error()))
 	}
 	return lua.Compile(chunk, name)
 }
@@ -257,4 +259,16 @@ func (e *Engine) failure(a *appender, err error) {
 		msg = fmt.Sprintf("%s script: %s, on %s:%s.", msg, e.funcName, src, lua.LVAsString(line))
 	}
 	a.errorLine(msg)
+}
+
+var parseErrRe = regexp.MustCompile(`^(\S+) line:(\d+)\(column:\d+\) near '(.*)':\s+(.*?)\s*$`)
+
+// luaStyleParseError rewrites gopher-lua's parse errors ("user_script
+// line:1(column:8) near '+':   syntax error") the way Lua 5.1 words them
+// ("user_script:1: syntax error near '+'").
+func luaStyleParseError(s string) string {
+	if m := parseErrRe.FindStringSubmatch(s); m != nil {
+		return m[1] + ":" + m[2] + ": " + m[4] + " near '" + m[3] + "'"
+	}
+	return s
 }

@@ -1,0 +1,522 @@
+package kv
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc64"
+	"sort"
+	"strings"
+
+	"redraft/kv/script"
+)
+
+// FUNCTION and FCALL/FCALL_RO. Libraries are machine state like the
+// script cache: FUNCTION LOAD runs the library's code once on the
+// machine's write engine to collect its functions, and every engine that
+// later calls one of them instantiates the library from its code.
+
+func functionCommands() []*Spec {
+	fcall := func(name string, flags Flags, summary string, ro bool) *Spec {
+		return &Spec{Name: name, Arity: -3, Flags: flags | FlagNoScript | FlagStale, Group: "scripting",
+			Since: "7.0.0", Summary: summary, Run: func(c *Ctx) { runFCall(c, ro) }}
+	}
+	return []*Spec{
+		fcall("fcall", FlagWrite, "Invoke a function", false),
+		fcall("fcall_ro", FlagReadOnly, "Invoke a read-only function", true),
+		{Name: "function", Arity: -2, Flags: FlagWrite | FlagNoScript, Group: "scripting", Since: "7.0.0",
+			Summary: "A container for function commands", Run: runFunction, ReadsOnly: functionReadsOnly},
+	}
+}
+
+func functionReadsOnly(args [][]byte) bool {
+	if len(args) < 2 {
+		return true
+	}
+	switch strings.ToLower(string(args[1])) {
+	case "load", "delete", "flush", "restore":
+		return false
+	}
+	return true
+}
+
+func runFCall(c *Ctx, ro bool) {
+	st := c.m.scripts
+	f := st.funcs[string(c.Args[1])]
+	if f == nil {
+		c.W.Error("ERR Function not found")
+		return
+	}
+	keys, argv, ok := parseNumKeys(c, c.Args[2:])
+	if !ok {
+		return
+	}
+	if ro && f.Flags&script.FlagNoWrites == 0 {
+		c.W.Error("ERR Can not execute a script with write flag using *_ro command.")
+		return
+	}
+	var e *script.Engine
+	if c.readOnly {
+		re := st.getReadEngine()
+		defer st.pool.Put(re)
+		e = re.e
+	} else {
+		e = st.writeEngine()
+	}
+	readOnly := ro || f.Flags&script.FlagNoWrites != 0 || c.readOnly
+	host := &scriptHost{m: c.m, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly}
+	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: f.Name, Keys: keys, Args: argv}
+	c.W.Raw(e.FCall(f, call, nil))
+}
+
+var functionArity = map[string]int{
+	"load": -3, "delete": 3, "flush": -2, "list": -2, "dump": 2, "restore": -3,
+	"stats": 2, "kill": 2, "help": 2,
+}
+
+func runFunction(c *Ctx) {
+	sub := strings.ToLower(string(c.Args[1]))
+	a, known := functionArity[sub]
+	if !known {
+		c.W.Error(ErrUnknownSubcommand(c.Args[1], "function"))
+		return
+	}
+	if (a > 0 && len(c.Args) != a) || (a < 0 && len(c.Args) < -a) {
+		c.W.Error(ErrArity("function|" + sub))
+		return
+	}
+	st := c.m.scripts
+	switch sub {
+	case "load":
+		replace := false
+		args := c.Args[2:]
+		for len(args) > 1 {
+			if !strings.EqualFold(string(args[0]), "replace") {
+				c.W.Error("ERR Unknown option given: " + string(args[0]))
+				return
+			}
+			replace = true
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			c.W.Error("ERR Function code is missing")
+			return
+		}
+		name, msg := st.loadLibrary(bytes.Clone(args[0]), replace)
+		if msg != "" {
+			c.W.Error(msg)
+			return
+		}
+		c.W.BulkString(name)
+	case "delete":
+		lib := st.libs[string(c.Args[2])]
+		if lib == nil {
+			c.W.Error("ERR Library not found")
+			return
+		}
+		st.removeLibrary(lib)
+		c.W.OK()
+	case "flush":
+		if len(c.Args) > 3 || (len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async")) {
+			c.W.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+			return
+		}
+		st.flushLibraries()
+		c.W.OK()
+	case "list":
+		functionList(c, st)
+	case "dump":
+		c.W.Bulk(st.dumpLibraries())
+	case "restore":
+		functionRestore(c, st)
+	case "stats":
+		c.W.Map(2)
+		c.W.BulkString("running_script")
+		c.W.Null()
+		c.W.BulkString("engines")
+		c.W.Map(1)
+		c.W.BulkString("LUA")
+		c.W.Map(2)
+		c.W.BulkString("libraries_count")
+		c.W.Int(int64(len(st.libs)))
+		c.W.BulkString("functions_count")
+		c.W.Int(int64(len(st.funcs)))
+	case "kill":
+		c.W.Error("NOTBUSY No scripts in execution right now.")
+	case "help":
+		writeHelp(c.W, "FUNCTION", []string{
+			"LOAD [REPLACE] <FUNCTION CODE>",
+			"    Create a new library with the given library name and code.",
+			"DELETE <LIBRARY NAME>",
+			"    Delete the given library.",
+			"LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+			"    Return general information on all the libraries:",
+			"    * Library name",
+			"    * The engine used to run the Library",
+			"    * Library description",
+			"    * Functions list",
+			"    * Library code (if WITHCODE is given)",
+			"    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+			"STATS",
+			"    Return information about the current function running:",
+			"    * Function name",
+			"    * Command used to run the function",
+			"    * Duration in MS that the function is running",
+			"    If no function is running, return nil",
+			"    In addition, returns a list of available engines.",
+			"KILL",
+			"    Kill the current running function.",
+			"FLUSH [ASYNC|SYNC]",
+			"    Delete all the libraries.",
+			"    When called without the optional mode argument, the behavior is determined by the",
+			"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+			"    * ASYNC: Asynchronously flush the libraries.",
+			"    * SYNC: Synchronously flush the libraries.",
+			"DUMP",
+			"    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+			"RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+			"    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+			"    control how to handle existing libraries (default APPEND):",
+			"    * FLUSH: delete all existing libraries.",
+			"    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+			"    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+			"      libraries with the new libraries (notice that even on this option there is a chance of failure",
+			"      in case of functions name collision with another library).",
+		})
+	}
+}
+
+// loadLibrary loads (or with replace, replaces) a library; the error is
+// the reply text.
+func (st *scriptState) loadLibrary(code []byte, replace bool) (string, string) {
+	name, _, msg := script.ParseLibraryMeta(code)
+	if msg != "" {
+		return "", "ERR " + msg
+	}
+	old := st.libs[name]
+	if old != nil && !replace {
+		return "", "ERR Library '" + name + "' already exists"
+	}
+	lib, msg := st.writeEngine().LoadLibrary(code, 0)
+	if msg != "" {
+		return "", msg
+	}
+	for _, f := range lib.Funcs {
+		if other := st.funcs[f.Name]; other != nil && other.Lib != old {
+			return "", "ERR Function " + f.Name + " already exists"
+		}
+	}
+	if old != nil {
+		st.removeLibrary(old)
+	}
+	st.installLibrary(lib)
+	return name, ""
+}
+
+func (st *scriptState) installLibrary(lib *script.Library) {
+	if st.libs == nil {
+		st.libs = map[string]*script.Library{}
+		st.funcs = map[string]*script.Function{}
+	}
+	st.libs[lib.Name] = lib
+	for _, f := range lib.Funcs {
+		st.funcs[f.Name] = f
+	}
+}
+
+func (st *scriptState) removeLibrary(lib *script.Library) {
+	for _, f := range lib.Funcs {
+		delete(st.funcs, f.Name)
+	}
+	delete(st.libs, lib.Name)
+	if st.engine != nil {
+		st.engine.Forget(st.sortedLibraries())
+	}
+	st.gen++
+}
+
+func (st *scriptState) flushLibraries() {
+	st.libs, st.funcs = nil, nil
+	if st.engine != nil {
+		st.engine.Forget(nil)
+	}
+	st.gen++
+}
+
+func (st *scriptState) sortedLibraries() []*script.Library {
+	out := make([]*script.Library, 0, len(st.libs))
+	for _, l := range st.libs {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func functionList(c *Ctx, st *scriptState) {
+	withCode := false
+	var pattern []byte
+	args := c.Args[2:]
+	for len(args) > 0 {
+		switch strings.ToLower(string(args[0])) {
+		case "withcode":
+			withCode = true
+			args = args[1:]
+		case "libraryname":
+			if len(args) < 2 {
+				c.W.Error("ERR library name argument was not given")
+				return
+			}
+			pattern = args[1]
+			args = args[2:]
+		default:
+			c.W.Error("ERR Unknown argument " + string(args[0]))
+			return
+		}
+	}
+	var libs []*script.Library
+	for _, l := range st.sortedLibraries() {
+		if pattern == nil || MatchGlob(pattern, []byte(l.Name)) {
+			libs = append(libs, l)
+		}
+	}
+	w := c.W
+	w.Array(len(libs))
+	for _, l := range libs {
+		n := 3
+		if withCode {
+			n++
+		}
+		w.Map(n)
+		w.BulkString("library_name")
+		w.BulkString(l.Name)
+		w.BulkString("engine")
+		w.BulkString("LUA")
+		w.BulkString("functions")
+		w.Array(len(l.Funcs))
+		for _, f := range l.Funcs {
+			w.Map(3)
+			w.BulkString("name")
+			w.BulkString(f.Name)
+			w.BulkString("description")
+			if f.HasDesc {
+				w.BulkString(f.Description)
+			} else {
+				w.Null()
+			}
+			w.BulkString("flags")
+			names := f.Flags.Names()
+			w.Set(len(names))
+			for _, fl := range names {
+				w.BulkString(fl)
+			}
+		}
+		if withCode {
+			w.BulkString("library_code")
+			w.Bulk(l.Code)
+		}
+	}
+}
+
+// FUNCTION DUMP payloads use Redis's format, so that payloads move between
+// Redis and Redraft: per library the RDB opcode FUNCTION2 (245) and the
+// code as an RDB string, then the RDB version (2 bytes, little-endian)
+// and a CRC-64 (Jones, as Redis's crc64) of everything before it.
+const (
+	rdbOpcodeFunction2 = 245
+	rdbVersion         = 10
+)
+
+var crc64Jones = crc64.MakeTable(0x95AC9329AC4BC9B5)
+
+func redisCRC64(b []byte) uint64 { return ^crc64.Update(^uint64(0), crc64Jones, b) }
+
+func (st *scriptState) dumpLibraries() []byte {
+	var b []byte
+	for _, l := range st.sortedLibraries() {
+		b = append(b, rdbOpcodeFunction2)
+		b = appendRDBLen(b, uint64(len(l.Code)))
+		b = append(b, l.Code...)
+	}
+	b = binary.LittleEndian.AppendUint16(b, rdbVersion)
+	return binary.LittleEndian.AppendUint64(b, redisCRC64(b))
+}
+
+func appendRDBLen(b []byte, n uint64) []byte {
+	switch {
+	case n < 1<<6:
+		return append(b, byte(n))
+	case n < 1<<14:
+		return append(b, byte(n>>8)|0x40, byte(n))
+	case n <= 0xffffffff:
+		return binary.BigEndian.AppendUint32(append(b, 0x80), uint32(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, 0x81), n)
+}
+
+func functionRestore(c *Ctx, st *scriptState) {
+	policy := "append"
+	if len(c.Args) > 4 {
+		c.W.Error(ErrSyntax)
+		return
+	}
+	if len(c.Args) == 4 {
+		policy = strings.ToLower(string(c.Args[3]))
+		if policy != "append" && policy != "replace" && policy != "flush" {
+			c.W.Error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+			return
+		}
+	}
+	p := c.Args[2]
+	if len(p) < 10 || binary.LittleEndian.Uint16(p[len(p)-10:]) > rdbVersion ||
+		binary.LittleEndian.Uint64(p[len(p)-8:]) != redisCRC64(p[:len(p)-8]) {
+		c.W.Error("ERR DUMP payload version or checksum are wrong")
+		return
+	}
+	body := p[:len(p)-10]
+	var codes [][]byte
+	for len(body) > 0 {
+		if body[0] != rdbOpcodeFunction2 {
+			c.W.Error("ERR given type is not a function")
+			return
+		}
+		code, rest, ok := readRDBString(body[1:])
+		if !ok {
+			c.W.Error("ERR failed loading the given functions payload")
+			return
+		}
+		codes = append(codes, code)
+		body = rest
+	}
+	// Load everything into a scratch set first: on any error nothing changes.
+	e := st.writeEngine()
+	var libs []*script.Library
+	names := map[string]bool{}
+	for _, code := range codes {
+		lib, msg := e.LoadLibrary(code, 0)
+		if msg != "" {
+			c.W.Error(msg)
+			return
+		}
+		if names[lib.Name] {
+			c.W.Error("ERR Library " + lib.Name + " already exists")
+			return
+		}
+		names[lib.Name] = true
+		libs = append(libs, lib)
+	}
+	next := scriptState{}
+	if policy != "flush" {
+		for _, l := range st.sortedLibraries() {
+			if names[l.Name] {
+				if policy == "append" {
+					c.W.Error("ERR Library " + l.Name + " already exists")
+					return
+				}
+				continue
+			}
+			next.installLibrary(l)
+		}
+	}
+	for _, l := range libs {
+		for _, f := range l.Funcs {
+			if next.funcs[f.Name] != nil {
+				c.W.Error("ERR Function " + f.Name + " already exists")
+				return
+			}
+		}
+		next.installLibrary(l)
+	}
+	st.libs, st.funcs = next.libs, next.funcs
+	e.Forget(st.sortedLibraries())
+	st.gen++
+	c.W.OK()
+}
+
+// readRDBString reads an RDB string (plain or LZF-compressed).
+func readRDBString(b []byte) ([]byte, []byte, bool) {
+	n, enc, b, ok := readRDBLen(b)
+	if !ok {
+		return nil, nil, false
+	}
+	if !enc {
+		if uint64(len(b)) < n {
+			return nil, nil, false
+		}
+		return bytes.Clone(b[:n]), b[n:], true
+	}
+	if n != 3 { // only LZF strings hold library code
+		return nil, nil, false
+	}
+	clen, _, b, ok := readRDBLen(b)
+	if !ok {
+		return nil, nil, false
+	}
+	ulen, _, b, ok := readRDBLen(b)
+	if !ok || uint64(len(b)) < clen || ulen > 512<<20 {
+		return nil, nil, false
+	}
+	out, ok := lzfDecompress(b[:clen], int(ulen))
+	return out, b[clen:], ok
+}
+
+func readRDBLen(b []byte) (n uint64, encoded bool, rest []byte, ok bool) {
+	if len(b) == 0 {
+		return 0, false, nil, false
+	}
+	switch b[0] >> 6 {
+	case 0:
+		return uint64(b[0] & 0x3f), false, b[1:], true
+	case 1:
+		if len(b) < 2 {
+			return 0, false, nil, false
+		}
+		return uint64(b[0]&0x3f)<<8 | uint64(b[1]), false, b[2:], true
+	case 2:
+		if b[0] == 0x80 && len(b) >= 5 {
+			return uint64(binary.BigEndian.Uint32(b[1:])), false, b[5:], true
+		}
+		if b[0] == 0x81 && len(b) >= 9 {
+			return binary.BigEndian.Uint64(b[1:]), false, b[9:], true
+		}
+		return 0, false, nil, false
+	}
+	return uint64(b[0] & 0x3f), true, b[1:], true
+}
+
+// lzfDecompress decodes liblzf's format (Redis compresses RDB strings).
+func lzfDecompress(in []byte, outLen int) ([]byte, bool) {
+	out := make([]byte, 0, outLen)
+	for i := 0; i < len(in); {
+		ctrl := int(in[i])
+		i++
+		if ctrl < 32 {
+			n := ctrl + 1
+			if i+n > len(in) || len(out)+n > outLen {
+				return nil, false
+			}
+			out = append(out, in[i:i+n]...)
+			i += n
+			continue
+		}
+		n := ctrl >> 5
+		if n == 7 {
+			if i >= len(in) {
+				return nil, false
+			}
+			n += int(in[i])
+			i++
+		}
+		if i >= len(in) {
+			return nil, false
+		}
+		ref := len(out) - ((ctrl & 0x1f) << 8) - 1 - int(in[i])
+		i++
+		n += 2
+		if ref < 0 || len(out)+n > outLen {
+			return nil, false
+		}
+		for j := 0; j < n; j++ {
+			out = append(out, out[ref+j])
+		}
+	}
+	return out, len(out) == outLen
+}

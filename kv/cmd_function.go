@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/crc64"
 	"sort"
+	"strconv"
 	"strings"
 
 	"redraft/kv/script"
@@ -18,7 +19,7 @@ import (
 func functionCommands() []*Spec {
 	fcall := func(name string, flags Flags, summary string, ro bool) *Spec {
 		return &Spec{Name: name, Arity: -3, Flags: flags | FlagNoScript | FlagStale, Group: "scripting",
-			Since: "7.0.0", Summary: summary, Run: func(c *Ctx) { runFCall(c, ro) }}
+			Since: "7.0.0", Summary: summary, Run: func(c *Ctx) { runFCall(c, ro) }, KeysFunc: numKeysArgs}
 	}
 	return []*Spec{
 		fcall("fcall", FlagWrite, "Invoke a function", false),
@@ -41,9 +42,13 @@ func functionReadsOnly(args [][]byte) bool {
 
 func runFCall(c *Ctx, ro bool) {
 	st := c.m.scripts
-	f := st.funcs[string(c.Args[1])]
+	f := st.funcs[strings.ToLower(string(c.Args[1]))]
 	if f == nil {
 		c.W.Error("ERR Function not found")
+		return
+	}
+	if _, err := strconv.ParseInt(string(c.Args[2]), 10, 64); err != nil {
+		c.W.Error("ERR Bad number of keys provided")
 		return
 	}
 	keys, argv, ok := parseNumKeys(c, c.Args[2:])
@@ -116,7 +121,11 @@ func runFunction(c *Ctx) {
 		st.removeLibrary(lib)
 		c.W.OK()
 	case "flush":
-		if len(c.Args) > 3 || (len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async")) {
+		if len(c.Args) > 3 {
+			c.W.Error(errSubcommandSyntax(c.Args[1], "FUNCTION"))
+			return
+		}
+		if len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async") {
 			c.W.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 			return
 		}
@@ -201,7 +210,7 @@ func (st *scriptState) loadLibrary(code []byte, replace bool) (string, string) {
 		return "", msg
 	}
 	for _, f := range lib.Funcs {
-		if other := st.funcs[f.Name]; other != nil && other.Lib != old {
+		if other := st.funcs[strings.ToLower(f.Name)]; other != nil && other.Lib != old {
 			return "", "ERR Function " + f.Name + " already exists"
 		}
 	}
@@ -219,13 +228,13 @@ func (st *scriptState) installLibrary(lib *script.Library) {
 	}
 	st.libs[lib.Name] = lib
 	for _, f := range lib.Funcs {
-		st.funcs[f.Name] = f
+		st.funcs[strings.ToLower(f.Name)] = f
 	}
 }
 
 func (st *scriptState) removeLibrary(lib *script.Library) {
 	for _, f := range lib.Funcs {
-		delete(st.funcs, f.Name)
+		delete(st.funcs, strings.ToLower(f.Name))
 	}
 	delete(st.libs, lib.Name)
 	if st.engine != nil {
@@ -256,11 +265,11 @@ func functionList(c *Ctx, st *scriptState) {
 	var pattern []byte
 	args := c.Args[2:]
 	for len(args) > 0 {
-		switch strings.ToLower(string(args[0])) {
-		case "withcode":
+		switch a := strings.ToLower(string(args[0])); {
+		case a == "withcode" && !withCode:
 			withCode = true
 			args = args[1:]
-		case "libraryname":
+		case a == "libraryname" && pattern == nil:
 			if len(args) < 2 {
 				c.W.Error("ERR library name argument was not given")
 				return
@@ -274,7 +283,7 @@ func functionList(c *Ctx, st *scriptState) {
 	}
 	var libs []*script.Library
 	for _, l := range st.sortedLibraries() {
-		if pattern == nil || MatchGlob(pattern, []byte(l.Name)) {
+		if pattern == nil || MatchGlob(bytes.ToLower(pattern), []byte(strings.ToLower(l.Name))) {
 			libs = append(libs, l)
 		}
 	}
@@ -355,7 +364,7 @@ func appendRDBLen(b []byte, n uint64) []byte {
 func functionRestore(c *Ctx, st *scriptState) {
 	policy := "append"
 	if len(c.Args) > 4 {
-		c.W.Error(ErrSyntax)
+		c.W.Error(errSubcommandSyntax(c.Args[1], "FUNCTION"))
 		return
 	}
 	if len(c.Args) == 4 {
@@ -418,7 +427,7 @@ func functionRestore(c *Ctx, st *scriptState) {
 	}
 	for _, l := range libs {
 		for _, f := range l.Funcs {
-			if next.funcs[f.Name] != nil {
+			if next.funcs[strings.ToLower(f.Name)] != nil {
 				c.W.Error("ERR Function " + f.Name + " already exists")
 				return
 			}
@@ -519,4 +528,9 @@ func lzfDecompress(in []byte, outLen int) ([]byte, bool) {
 		}
 	}
 	return out, len(out) == outLen
+}
+
+// errSubcommandSyntax is Redis's addReplySubcommandSyntaxError.
+func errSubcommandSyntax(sub []byte, cmd string) string {
+	return "ERR unknown subcommand or wrong number of arguments for '" + sanitize(sub) + "'. Try " + cmd + " HELP."
 }

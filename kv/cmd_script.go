@@ -100,7 +100,7 @@ func (st *scriptState) flush() {
 func scriptCommands() []*Spec {
 	evalKeys := func(name string, flags Flags, summary string, run func(*Ctx)) *Spec {
 		return &Spec{Name: name, Arity: -3, Flags: flags | FlagNoScript, Group: "scripting",
-			Since: "2.6.0", Summary: summary, Run: run, ReadsOnly: evalReadsOnly}
+			Since: "2.6.0", Summary: summary, Run: run, ReadsOnly: evalReadsOnly, KeysFunc: numKeysArgs}
 	}
 	specs := []*Spec{
 		evalKeys("eval", FlagWrite|FlagStale, "Execute a Lua script server side", func(c *Ctx) { runEval(c, false, false) }),
@@ -293,7 +293,11 @@ func runScript(c *Ctx) {
 			}
 		}
 	case "flush":
-		if len(c.Args) > 3 || (len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async")) {
+		if len(c.Args) > 3 {
+			c.W.Error(errSubcommandSyntax(c.Args[1], "SCRIPT"))
+			return
+		}
+		if len(c.Args) == 3 && !strings.EqualFold(string(c.Args[2]), "sync") && !strings.EqualFold(string(c.Args[2]), "async") {
 			c.W.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
 			return
 		}
@@ -330,4 +334,17 @@ func writeHelp(w *Writer, cmd string, lines []string) {
 	}
 	w.Simple("HELP")
 	w.Simple("    Print this help.")
+}
+
+// numKeysArgs returns the keys of EVAL-like commands: numkeys at
+// args[2], then the keys (COMMAND GETKEYS, routing).
+func numKeysArgs(args [][]byte) [][]byte {
+	if len(args) < 3 {
+		return nil
+	}
+	n, err := strconv.ParseInt(string(args[2]), 10, 64)
+	if err != nil || n <= 0 || n > int64(len(args)-3) {
+		return nil
+	}
+	return args[3 : 3+n]
 }

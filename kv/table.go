@@ -73,6 +73,9 @@ type Spec struct {
 	// with these arguments (EVAL of a no-writes script, SCRIPT EXISTS):
 	// it is routed and executed as a read.
 	ReadsOnly func(args [][]byte) bool
+	// KeysFunc, when set, locates the keys instead of FirstKey/LastKey/Step
+	// (EVAL and FCALL: numkeys, then the keys).
+	KeysFunc func(args [][]byte) [][]byte
 }
 
 // CheckArity reports whether argc (name included) fits the arity.
@@ -94,6 +97,9 @@ func (s *Spec) IsWriteArgs(args [][]byte) bool {
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
+	if s.KeysFunc != nil {
+		return s.KeysFunc(args)
+	}
 	if s.FirstKey <= 0 {
 		return nil
 	}

@@ -27,6 +27,9 @@ type Engine struct {
 	// g is the real globals table; scripts see it only through proxyG.
 	g      *lua.LTable
 	proxyG *lua.LTable
+	// loadG replaces g while a library's body runs (FUNCTION LOAD): only
+	// redis.register_function, redis.log and the version constants.
+	loadG *lua.LTable
 	// protected holds the read-only proxies (globals, libraries, metatables).
 	protected map[*lua.LTable]bool
 	errFn     *lua.LFunction
@@ -122,6 +125,7 @@ func NewEngine(lim Limits) *Engine {
 	g.RawSetString("cmsgpack", e.openCmsgpack())
 	g.RawSetString("struct", e.openStruct())
 	g.RawSetString("redis", e.openRedis())
+	e.loadG = e.openLoadAPI()
 
 	// Every library table becomes a read-only proxy.
 	for _, name := range []string{"string", "math", "table", "bit", "cjson", "cmsgpack", "struct", "redis"} {
@@ -172,7 +176,11 @@ func readonlyError(L *lua.LState) int {
 
 func (e *Engine) globalIndex(L *lua.LState) int {
 	k := L.Get(2)
-	v := e.g.RawGet(k)
+	src := e.g
+	if e.loading != nil {
+		src = e.loadG
+	}
+	v := src.RawGet(k)
 	if v == lua.LNil {
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(k))
 	}
@@ -365,13 +373,13 @@ func (e *Engine) mathRandom(L *lua.LState) int {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := L.CheckInt(1)
+		u := int(L.CheckNumber(1))
 		if u < 1 {
 			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(int(r*float64(u)) + 1))
 	case 2:
-		l, u := L.CheckInt(1), L.CheckInt(2)
+		l, u := int(L.CheckNumber(1)), int(L.CheckNumber(2))
 		if l > u {
 			L.ArgError(2, "interval is empty")
 		}
@@ -383,7 +391,7 @@ func (e *Engine) mathRandom(L *lua.LState) int {
 }
 
 func (e *Engine) mathRandomseed(L *lua.LState) int {
-	e.rnd = uint64(L.CheckInt(1))
+	e.rnd = uint64(int64(L.CheckNumber(1)))
 	return 0
 }
 
@@ -398,7 +406,9 @@ func (e *Engine) errorHandler(L *lua.LState) int {
 		if n, isNum := v.(lua.LNumber); isNum {
 			msg += luaNumber(float64(n))
 		} else {
-			msg += L.ToStringMeta(v).String()
+			// gopher-lua does not name the type it failed to call; nil is
+			// by far the common case (an undefined function).
+			msg += strings.Replace(L.ToStringMeta(v).String(), "attempt to call a non-function object", "attempt to call a nil value", 1)
 		}
 		t = L.NewTable()
 		t.RawSetString("err", lua.LString(msg))
@@ -431,3 +441,35 @@ func Sha1Hex(b []byte) string {
 func argError(L *lua.LState, msg string) { L.RaiseError("%s", msg) }
 
 var _ = fmt.Sprint
+
+// openLoadAPI builds the globals a library's body sees.
+func (e *Engine) openLoadAPI() *lua.LTable {
+	L := e.L
+	r := L.NewTable()
+	r.RawSetString("register_function", L.NewFunction(e.registerFunction))
+	r.RawSetString("log", L.NewFunction(redisLog))
+	full := e.g.RawGetString("redis").(*lua.LTable)
+	for _, k := range []string{"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"} {
+		r.RawSetString(k, full.RawGetString(k))
+	}
+	g := L.NewTable()
+	g.RawSetString("redis", e.protectStrict(r))
+	return g
+}
+
+// protectStrict is protect whose missing fields raise the nonexistent
+// global error (Redis's error metatable on the load-time redis table).
+func (e *Engine) protectStrict(t *lua.LTable) *lua.LTable {
+	p := e.protect(t)
+	mt := p.Metatable.(*lua.LTable)
+	mt.RawSetString("__index", e.L.NewFunction(func(L *lua.LState) int {
+		k := L.Get(2)
+		v := t.RawGet(k)
+		if v == lua.LNil {
+			L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(k))
+		}
+		L.Push(v)
+		return 1
+	}))
+	return p
+}

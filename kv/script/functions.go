@@ -2,6 +2,7 @@ package script
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -44,8 +45,8 @@ func ParseLibraryMeta(code []byte) (name string, shebangLen int, err string) {
 	if end < 0 {
 		return "", 0, "Invalid library metadata"
 	}
-	parts := strings.Fields(string(code[:end]))
-	if len(parts) == 0 {
+	parts, ok := splitArgs(string(code[:end]))
+	if !ok || len(parts) == 0 {
 		return "", 0, "Invalid library metadata"
 	}
 	engine := parts[0][2:]
@@ -121,7 +122,9 @@ func (e *Engine) instantiate(body []byte, instructions int64) (*libraryLoad, str
 	fn.Env = e.proxyG
 	ld := &libraryLoad{funcs: map[string]*lua.LFunction{}}
 	e.loading = ld
-	max := e.lim.Instructions
+	// A library's body only registers functions: it gets a tenth of a
+	// call's budget (Redis stops a load after 500 ms).
+	max := e.lim.Instructions / 10
 	if instructions > 0 {
 		max = instructions
 	}
@@ -133,8 +136,11 @@ func (e *Engine) instantiate(body []byte, instructions int64) (*libraryLoad, str
 	L.RemoveContext()
 	L.SetTop(0)
 	e.loading = nil
+	if e.budget.reason == stopInstructions {
+		return nil, fmt.Sprintf("ERR Error registering functions: FUNCTION LOAD timeout: the library's code exceeded its budget of %d Lua instructions", max)
+	}
 	if e.budget.reason != stopNone {
-		return nil, "ERR Error registering functions: FUNCTION LOAD exceeded its instruction budget"
+		return nil, "ERR Error registering functions: FUNCTION LOAD exceeded its memory budget"
 	}
 	if perr != nil {
 		msg := "unknown error"
@@ -240,12 +246,13 @@ func (e *Engine) registerFunction(L *lua.LState) int {
 		return fail("wrong number of arguments to redis.register_function")
 	}
 	if !validName(f.Name) {
-		return fail("Function names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+		// Redis 7.0 words this error as for library names (functionLibCreateFunction).
+		return fail("Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
 	}
-	if _, dup := e.loading.funcs[f.Name]; dup {
+	if _, dup := e.loading.funcs[strings.ToLower(f.Name)]; dup {
 		return fail("Function already exists in the library")
 	}
-	e.loading.funcs[f.Name] = cb
+	e.loading.funcs[strings.ToLower(f.Name)] = cb
 	e.loading.meta = append(e.loading.meta, f)
 	return 0
 }
@@ -266,7 +273,7 @@ func (e *Engine) FCall(f *Function, c *Call, dst []byte) []byte {
 		}
 		e.loaded()[lib.sha] = ld
 	}
-	fn := ld.funcs[f.Name]
+	fn := ld.funcs[strings.ToLower(f.Name)]
 	return e.run(fn, []lua.LValue{e.array(c.Keys), e.array(c.Args)}, c, dst)
 }
 

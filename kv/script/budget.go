@@ -15,6 +15,13 @@ type Limits struct {
 	// StringBytes is the largest string a script may build with string.rep,
 	// concatenation, table.concat, or receive from redis.call.
 	StringBytes int
+	// AllocBytes bounds what one call allocates in all (not what it
+	// keeps): strings built by concatenation, string.rep, table.concat,
+	// cjson, cmsgpack and struct, replies of redis.call, and 64 bytes per
+	// table or closure created and 16 per table store. It is a cumulative,
+	// deterministic count: gopher-lua has no allocator hook, and live
+	// memory would depend on Go's garbage collector.
+	AllocBytes int64
 	// CallDepth bounds nested Lua calls (deep recursion errors instead of
 	// growing the node's stacks).
 	CallDepth int
@@ -31,6 +38,7 @@ type Limits struct {
 var DefaultLimits = Limits{
 	Instructions: 100_000_000,
 	StringBytes:  512 << 20,
+	AllocBytes:   1 << 30,
 	CallDepth:    1000,
 	Registry:     1 << 20,
 }
@@ -51,7 +59,9 @@ const (
 // (Deadline reports none), so where it stops is a pure function of the
 // script and its inputs.
 type budget struct {
+	e      *Engine
 	n, max int64
+	alloc  int64
 	reason int
 	closed chan struct{}
 	kill   atomic.Bool // SCRIPT KILL (read-only scripts, outside the log)
@@ -60,7 +70,7 @@ type budget struct {
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func (b *budget) reset(max int64) {
-	b.n, b.max, b.reason = 0, max, stopNone
+	b.n, b.max, b.reason, b.alloc = 0, max, stopNone, 0
 	b.kill.Store(false)
 }
 
@@ -84,6 +94,10 @@ func (b *budget) Done() <-chan struct{} {
 	}
 	if b.kill.Load() {
 		b.reason = stopKilled
+		return closedChan
+	}
+	b.e.peekInstruction()
+	if b.reason != stopNone {
 		return closedChan
 	}
 	return nil

@@ -35,6 +35,7 @@ func (e *Engine) jsonEncode(L *lua.LState) int {
 	}
 	var sb strings.Builder
 	e.jsonValue(L, &sb, L.Get(1), 0)
+	e.chargeL(L, sb.Len())
 	L.Push(lua.LString(sb.String()))
 	return 1
 }

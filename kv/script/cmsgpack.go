@@ -40,6 +40,7 @@ func (e *Engine) mpPack(L *lua.LState) int {
 	for i := 1; i <= n; i++ {
 		b = e.mpEncode(L, b, L.Get(i), 0)
 	}
+	e.chargeL(L, len(b))
 	L.Push(lua.LString(b))
 	return 1
 }

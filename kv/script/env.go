@@ -69,6 +69,7 @@ func NewEngine(lim Limits) *Engine {
 		SkipOpenLibs:    true,
 	})
 	e := &Engine{L: L, lim: lim, protected: map[*lua.LTable]bool{}, resp: 2}
+	e.budget.e = e
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -310,6 +311,7 @@ func (e *Engine) stringRep(L *lua.LState) int {
 	if int64(len(s))*int64(n) > int64(e.lim.StringBytes) {
 		e.memoryError(L)
 	}
+	e.chargeL(L, len(s)*n)
 	L.Push(lua.LString(strings.Repeat(s, n)))
 	return 1
 }
@@ -334,6 +336,7 @@ func (e *Engine) tableConcat(orig lua.LValue) lua.LGFunction {
 				e.memoryError(L)
 			}
 		}
+		e.chargeL(L, total)
 		top := L.GetTop()
 		L.Push(fn)
 		for i := 1; i <= top; i++ {
@@ -350,10 +353,21 @@ func (e *Engine) memoryError(L *lua.LState) {
 	L.RaiseError("Script exceeded the memory budget")
 }
 
-// chargeString stops the script when a string it receives is over the limit.
+// chargeString stops the script when a string it receives is over the
+// limit, and charges it to the allocation budget.
 func (e *Engine) chargeString(n int) {
 	if n > e.lim.StringBytes {
 		e.memoryError(e.L)
+	}
+	e.chargeL(e.L, n)
+}
+
+// chargeL charges n bytes allocated by a Go function and raises the
+// memory error at once when the budget is exhausted.
+func (e *Engine) chargeL(L *lua.LState, n int) {
+	e.charge(n)
+	if e.budget.reason == stopMemory {
+		L.RaiseError("Script exceeded the memory budget")
 	}
 }
 

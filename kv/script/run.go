@@ -153,7 +153,7 @@ type Call struct {
 // Budget-stop error texts.
 const (
 	ErrTextInstructions = "ERR Script stopped: it exceeded its budget of %d Lua instructions"
-	ErrTextMemory       = "ERR Script stopped: it exceeded the memory budget (a string over %d bytes)"
+	ErrTextMemory       = "ERR Script stopped: it exceeded the memory budget (strings up to %d bytes, %d bytes allocated per call)"
 	ErrTextKilled       = "ERR Script killed by user with SCRIPT KILL..."
 )
 
@@ -227,7 +227,7 @@ func (e *Engine) failure(a *appender, err error) {
 	case stopInstructions:
 		msg = fmt.Sprintf(ErrTextInstructions, e.budget.max)
 	case stopMemory:
-		msg = fmt.Sprintf(ErrTextMemory, e.lim.StringBytes)
+		msg = fmt.Sprintf(ErrTextMemory, e.lim.StringBytes, e.lim.AllocBytes)
 	case stopKilled:
 		msg = ErrTextKilled
 	}

@@ -154,3 +154,33 @@ func TestEval(t *testing.T) {
 		}
 	}
 }
+
+func TestBudgetStops(t *testing.T) {
+	if !peekOK {
+		t.Fatal("gopher-lua's layout changed: the allocation budget cannot see instructions")
+	}
+	lim := DefaultLimits
+	lim.Instructions = 10_000_000
+	lim.AllocBytes = 32 << 20
+	lim.StringBytes = 16 << 20
+	e := NewEngine(lim)
+	defer e.Close()
+	for _, c := range []struct{ src, want string }{
+		{"local s = 'x' for i = 1, 40 do s = s .. s end return #s", "memory budget"},
+		{"local t = {} for i = 1, 1e8 do t[i] = i end return #t", "memory budget"},
+		{"local t = {} while true do t = {t} end", "memory budget"},
+		{"local s = string.rep('x', 1e6) local t = {} for i = 1, 100 do t[i] = s .. i end return #t", "memory budget"},
+		{"while true do end", "budget of 10000000 Lua instructions"},
+		{"local function f(n) return f(n + 1) + 1 end return f(1)", "stack overflow"},
+		{"local function f() pcall(f) end f() return 'survived'", "$8\r\nsurvived"},
+	} {
+		got := eval(t, e, c.src, nil, nil, 2)
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%q: got %.200q, want %q", c.src, got, c.want)
+		}
+	}
+	// The engine is usable after a stop.
+	if got := eval(t, e, "return 1", nil, nil, 2); got != ":1\r\n" {
+		t.Errorf("after stops: %q", got)
+	}
+}

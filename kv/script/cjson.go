@@ -11,10 +11,50 @@ import (
 // cjson as Redis bundles it (lua-cjson 2.1): encode and decode with
 // lua-cjson's defaults (numbers "%.14g", "/" escaped, empty tables as
 // objects, sparse arrays refused, 1000 levels of nesting) and cjson.null.
-// The configuration functions are left out: the library table is shared
-// by every script, so a setting would leak from one call to the next.
+// The configuration functions (encode_max_depth, decode_max_depth,
+// encode_invalid_numbers, decode_invalid_numbers, encode_keep_buffer,
+// encode_number_precision, encode_sparse_array) work, but their settings
+// last for the current call only: the library is shared by every script,
+// and a setting that outlived the call would make a replica that restarted
+// (with defaults) behave differently from one that did not.
 
 const cjsonMaxDepth = 1000
+
+// cjsonConfig is lua-cjson's configuration; reset before every call.
+type cjsonConfig struct {
+	encodeDepth, decodeDepth, precision int
+	encodeInvalid, decodeInvalid        bool
+	sparseConvert                       bool
+	sparseRatio, sparseSafe             int
+}
+
+var cjsonDefaults = cjsonConfig{encodeDepth: cjsonMaxDepth, decodeDepth: cjsonMaxDepth, precision: 14, sparseRatio: 2, sparseSafe: 10}
+
+func cjsonIntOpt(L *lua.LState, v *int, lo, hi int) int {
+	if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
+		n := int(L.CheckNumber(1))
+		if n < lo || n > hi {
+			L.ArgError(1, "expected integer between "+itoaInt(lo)+" and "+itoaInt(hi))
+		}
+		*v = n
+	}
+	L.Push(lua.LNumber(*v))
+	return 1
+}
+
+func cjsonBoolOpt(L *lua.LState, v *bool) int {
+	if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
+		*v = lua.LVAsBool(L.Get(1))
+	}
+	if *v {
+		L.Push(lua.LString("on"))
+	} else {
+		L.Push(lua.LString("off"))
+	}
+	return 1
+}
+
+func itoaInt(n int) string { return strconv.Itoa(n) }
 
 func (e *Engine) openCjson() *lua.LTable {
 	L := e.L
@@ -24,6 +64,40 @@ func (e *Engine) openCjson() *lua.LTable {
 	t.RawSetString("encode", L.NewFunction(e.jsonEncode))
 	t.RawSetString("decode", L.NewFunction(e.jsonDecode))
 	t.RawSetString("null", null)
+	opts := map[string]lua.LGFunction{
+		"encode_max_depth": func(L *lua.LState) int { return cjsonIntOpt(L, &e.json.encodeDepth, 1, math.MaxInt32) },
+		"decode_max_depth": func(L *lua.LState) int { return cjsonIntOpt(L, &e.json.decodeDepth, 1, math.MaxInt32) },
+		"encode_number_precision": func(L *lua.LState) int {
+			return cjsonIntOpt(L, &e.json.precision, 1, 14)
+		},
+		"encode_invalid_numbers": func(L *lua.LState) int { return cjsonBoolOpt(L, &e.json.encodeInvalid) },
+		"decode_invalid_numbers": func(L *lua.LState) int { return cjsonBoolOpt(L, &e.json.decodeInvalid) },
+		"encode_keep_buffer":     func(L *lua.LState) int { keep := true; return cjsonBoolOpt(L, &keep) },
+		"encode_sparse_array": func(L *lua.LState) int {
+			if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
+				e.json.sparseConvert = lua.LVAsBool(L.Get(1))
+			}
+			if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+				e.json.sparseRatio = int(L.CheckNumber(2))
+			}
+			if L.GetTop() >= 3 && L.Get(3) != lua.LNil {
+				e.json.sparseSafe = int(L.CheckNumber(3))
+			}
+			L.Push(lua.LBool(e.json.sparseConvert))
+			L.Push(lua.LNumber(e.json.sparseRatio))
+			L.Push(lua.LNumber(e.json.sparseSafe))
+			return 3
+		},
+	}
+	// Insertion order decides pairs() order: keep it fixed.
+	names := make([]string, 0, len(opts))
+	for n := range opts {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	for _, n := range names {
+		t.RawSetString(n, L.NewFunction(opts[n]))
+	}
 	t.RawSetString("_NAME", lua.LString("cjson"))
 	t.RawSetString("_VERSION", lua.LString("2.1.0"))
 	return t
@@ -50,9 +124,24 @@ func (e *Engine) jsonValue(L *lua.LState, sb *strings.Builder, v lua.LValue, dep
 	case lua.LNumber:
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			L.RaiseError("Cannot serialise number: must not be NaN or Inf")
+			if !e.json.encodeInvalid {
+				L.RaiseError("Cannot serialise number: must not be NaN or Inf")
+			}
+			switch {
+			case math.IsNaN(f):
+				sb.WriteString("nan")
+			case f > 0:
+				sb.WriteString("inf")
+			default:
+				sb.WriteString("-inf")
+			}
+			return
 		}
-		sb.WriteString(luaNumber(f))
+		if e.json.precision == 14 {
+			sb.WriteString(luaNumber(f))
+		} else {
+			sb.WriteString(formatG(f, e.json.precision))
+		}
 	case lua.LBool:
 		if v {
 			sb.WriteString("true")
@@ -69,10 +158,10 @@ func (e *Engine) jsonValue(L *lua.LState, sb *strings.Builder, v lua.LValue, dep
 		L.RaiseError("Cannot serialise userdata: type not supported")
 	case *lua.LTable:
 		depth++
-		if depth > cjsonMaxDepth {
+		if depth > e.json.encodeDepth {
 			L.RaiseError("Cannot serialise, excessive nesting (%d)", depth)
 		}
-		n := jsonArrayLen(L, v)
+		n := e.jsonArrayLen(L, v)
 		if n > 0 {
 			sb.WriteByte('[')
 			for i := 1; i <= n; i++ {
@@ -112,7 +201,7 @@ func (e *Engine) jsonValue(L *lua.LState, sb *strings.Builder, v lua.LValue, dep
 
 // jsonArrayLen is lua-cjson's lua_array_length: the largest key when every
 // key is a positive integer, -1 otherwise; sparse arrays are an error.
-func jsonArrayLen(L *lua.LState, t *lua.LTable) int {
+func (e *Engine) jsonArrayLen(L *lua.LState, t *lua.LTable) int {
 	max, items := 0, 0
 	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
 		n, ok := k.(lua.LNumber)
@@ -124,8 +213,11 @@ func jsonArrayLen(L *lua.LState, t *lua.LTable) int {
 		}
 		items++
 	}
-	if max > items*2 && max > 10 {
-		L.RaiseError("Cannot serialise table: excessively sparse array")
+	if c := e.json; c.sparseRatio > 0 && max > items*c.sparseRatio && max > c.sparseSafe {
+		if !c.sparseConvert {
+			L.RaiseError("Cannot serialise table: excessively sparse array")
+		}
+		return -1
 	}
 	return max
 }
@@ -233,7 +325,7 @@ func (p *jsonParser) value(depth int) lua.LValue {
 }
 
 func (p *jsonParser) nest(depth int) {
-	if depth > cjsonMaxDepth {
+	if depth > p.e.json.decodeDepth {
 		p.L.RaiseError("Found too many nested data structures (%d) at character %d", depth, p.pos+1)
 	}
 }

@@ -32,8 +32,11 @@ type Engine struct {
 	loadG *lua.LTable
 	// protected holds the read-only proxies (globals, libraries, metatables).
 	protected map[*lua.LTable]bool
-	errFn     *lua.LFunction
-	budget    budget
+	// realOf maps a library proxy to the table it protects: next and
+	// pairs iterate the real table, as on Redis's read-only tables.
+	realOf map[*lua.LTable]*lua.LTable
+	errFn  *lua.LFunction
+	budget budget
 
 	// Per-call state.
 	host     Host
@@ -43,6 +46,7 @@ type Engine struct {
 	inCall   bool
 	loading  *libraryLoad // set while FUNCTION LOAD runs a library's body
 	jsonNull *lua.LUserData
+	json     cjsonConfig             // per call
 	libs     map[string]*libraryLoad // instantiated FUNCTION libraries by code SHA-1
 }
 
@@ -68,7 +72,7 @@ func NewEngine(lim Limits) *Engine {
 		RegistryMaxSize: max(lim.Registry, 1024*16),
 		SkipOpenLibs:    true,
 	})
-	e := &Engine{L: L, lim: lim, protected: map[*lua.LTable]bool{}, resp: 2}
+	e := &Engine{L: L, lim: lim, protected: map[*lua.LTable]bool{}, resp: 2, json: cjsonDefaults}
 	e.budget.e = e
 	for _, lib := range []struct {
 		name string
@@ -82,6 +86,15 @@ func NewEngine(lim Limits) *Engine {
 		L.Push(L.NewFunction(lib.fn))
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
+	}
+	// gopher-lua registers library functions from Go maps, so their
+	// insertion order (which pairs follows) differs from one state to the
+	// next: rebuild every library table, and the globals, in key order.
+	L.G.Global = sortedCopy(L, L.G.Global)
+	for _, name := range []string{"string", "math", "table"} {
+		if t, ok := L.G.Global.RawGetString(name).(*lua.LTable); ok {
+			L.G.Global.RawSetString(name, sortedCopy(L, t))
+		}
 	}
 	e.g = L.G.Global
 	g := e.g
@@ -108,6 +121,15 @@ func NewEngine(lim Limits) *Engine {
 	g.RawSetString("tostring", L.NewFunction(e.tostring))
 	g.RawSetString("loadstring", L.NewFunction(e.loadstring))
 	g.RawSetString("load", L.NewFunction(e.loadstring))
+	nextFn := L.NewFunction(e.luaNext)
+	g.RawSetString("next", nextFn)
+	g.RawSetString("pairs", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		L.Push(nextFn)
+		L.Push(t)
+		L.Push(lua.LNil)
+		return 3
+	}))
 
 	mathT := g.RawGetString("math").(*lua.LTable)
 	mathT.RawSetString("random", L.NewFunction(e.mathRandom))
@@ -147,6 +169,7 @@ func NewEngine(lim Limits) *Engine {
 	mt.RawSetString("__metatable", e.protect(mt))
 	e.proxyG.Metatable = mt
 	e.protected[e.proxyG] = true
+	e.realOf[e.proxyG] = g
 	g.RawSetString("_G", e.proxyG)
 	L.Env = e.proxyG
 	e.errFn = L.NewFunction(e.errorHandler)
@@ -160,6 +183,10 @@ func (e *Engine) Close() { e.L.Close() }
 func (e *Engine) protect(t *lua.LTable) *lua.LTable {
 	L := e.L
 	p := L.NewTable()
+	if e.realOf == nil {
+		e.realOf = map[*lua.LTable]*lua.LTable{}
+	}
+	e.realOf[p] = t
 	mt := L.NewTable()
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", L.NewFunction(readonlyError))
@@ -486,4 +513,38 @@ func (e *Engine) protectStrict(t *lua.LTable) *lua.LTable {
 		return 1
 	}))
 	return p
+}
+
+// luaNext is Lua's next, looking through read-only proxies.
+func (e *Engine) luaNext(L *lua.LState) int {
+	t := L.CheckTable(1)
+	if r := e.realOf[t]; r != nil {
+		t = r
+	}
+	k, v := t.Next(L.Get(2))
+	if k == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(k)
+	L.Push(v)
+	return 2
+}
+
+// sortedCopy returns a copy of t whose keys were inserted in sorted order
+// (strings by bytes; t holds only string keys here).
+func sortedCopy(L *lua.LState, t *lua.LTable) *lua.LTable {
+	var keys []string
+	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
+		if s, ok := k.(lua.LString); ok {
+			keys = append(keys, string(s))
+		}
+	}
+	sortStrings(keys)
+	out := L.CreateTable(0, len(keys))
+	for _, k := range keys {
+		out.RawSetString(k, t.RawGetString(k))
+	}
+	out.Metatable = t.Metatable
+	return out
 }

@@ -189,6 +189,7 @@ func (e *Engine) Instructions() int64 { return e.budget.n }
 func (e *Engine) run(fn *lua.LFunction, args []lua.LValue, c *Call, dst []byte) []byte {
 	L := e.L
 	e.host, e.resp, e.rnd, e.funcName, e.inCall = c.Host, 2, c.Seed, c.FuncName, true
+	e.json = cjsonDefaults
 	max := e.lim.Instructions
 	if c.Instructions > 0 {
 		max = c.Instructions

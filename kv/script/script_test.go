@@ -184,3 +184,32 @@ func TestBudgetStops(t *testing.T) {
 		t.Errorf("after stops: %q", got)
 	}
 }
+
+// TestIterationIsDeterministic: two engines (as on two replicas, or one
+// rebuilt after a restart) list library tables and script-built tables in
+// the same order.
+func TestIterationIsDeterministic(t *testing.T) {
+	src := `local out = {}
+for _, lib in ipairs({'string', 'math', 'table', 'redis', 'cjson', 'cmsgpack', 'bit', 'struct'}) do
+  for k in pairs(_G[lib]) do out[#out+1] = lib .. '.' .. k end
+end
+local t = {}
+for i = 1, 200 do t['k' .. math.random(1000)] = i end
+t.x = nil
+for k, v in pairs(t) do out[#out+1] = k .. '=' .. v end
+return table.concat(out, ',')`
+	var first string
+	for i := 0; i < 3; i++ {
+		e := NewEngine(DefaultLimits)
+		got := eval(t, e, src, nil, nil, 2)
+		e.Close()
+		if !strings.Contains(got, "string.format") || !strings.Contains(got, "redis.call") {
+			t.Fatalf("library iteration: %.300q", got)
+		}
+		if i == 0 {
+			first = got
+		} else if got != first {
+			t.Fatal("iteration order differs between engines")
+		}
+	}
+}

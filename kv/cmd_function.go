@@ -315,7 +315,7 @@ func functionList(c *Ctx, st *scriptState) {
 			names := f.Flags.Names()
 			w.Set(len(names))
 			for _, fl := range names {
-				w.BulkString(fl)
+				w.Simple(fl)
 			}
 		}
 		if withCode {

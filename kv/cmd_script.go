@@ -211,7 +211,7 @@ func runEval(c *Ctx, bySha, ro bool) {
 		e = st.writeEngine()
 	}
 	host := &scriptHost{m: c.m, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly}
-	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: "f_" + s.Sha, Keys: keys, Args: argv}
+	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: s.Sha, Keys: keys, Args: argv}
 	c.W.Raw(e.Eval(s, call, nil))
 }
 

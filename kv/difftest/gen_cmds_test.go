@@ -621,5 +621,6 @@ func commands() []*cmdGen {
 		return args
 	})
 	addRare(V, 1, "FLUSHALL", func(g *gen) []string { return cmd("FLUSHALL") })
+	scriptCommands(add) // gen_script_test.go
 	return out
 }

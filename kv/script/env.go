@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -449,7 +450,7 @@ func (e *Engine) errorHandler(L *lua.LState) int {
 		} else {
 			// gopher-lua does not name the type it failed to call; nil is
 			// by far the common case (an undefined function).
-			msg += strings.Replace(L.ToStringMeta(v).String(), "attempt to call a non-function object", "attempt to call a nil value", 1)
+			msg += luaStyleRuntimeError(L.ToStringMeta(v).String())
 		}
 		t = L.NewTable()
 		t.RawSetString("err", lua.LString(msg))
@@ -547,4 +548,16 @@ func sortedCopy(L *lua.LState, t *lua.LTable) *lua.LTable {
 	}
 	out.Metatable = t.Metatable
 	return out
+}
+
+var badArgRe = regexp.MustCompile(`bad argument #(\d+) to ([A-Za-z_][A-Za-z0-9_.]*) \(`)
+
+// luaStyleRuntimeError words gopher-lua's runtime errors as Lua 5.1 does
+// where they differ only in form: quoted function names in argument
+// errors, and "attempt to call a nil value" (gopher-lua does not name the
+// type it failed to call; nil, an undefined function, is by far the
+// common case).
+func luaStyleRuntimeError(s string) string {
+	s = strings.Replace(s, "attempt to call a non-function object", "attempt to call a nil value", 1)
+	return badArgRe.ReplaceAllString(s, "bad argument #$1 to '$2' (")
 }

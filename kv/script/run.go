@@ -269,7 +269,13 @@ var parseErrRe = regexp.MustCompile(`^(\S+) line:(\d+)\(column:\d+\) near '(.*)'
 // ("user_script:1: syntax error near '+'").
 func luaStyleParseError(s string) string {
 	if m := parseErrRe.FindStringSubmatch(s); m != nil {
-		return m[1] + ":" + m[2] + ": " + m[4] + " near '" + m[3] + "'"
+		msg := m[4]
+		if msg == "syntax error" {
+			// Lua 5.1's wording for the most common case; gopher-lua's
+			// parser does not tell the cases apart.
+			msg = "unexpected symbol"
+		}
+		return m[1] + ":" + m[2] + ": " + msg + " near '" + m[3] + "'"
 	}
 	return s
 }

@@ -62,6 +62,10 @@ var scriptTemplates = []struct {
 	{"return {bit.band(tonumber(ARGV[1]), 255), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.lshift(1, 4), bit.tohex(tonumber(ARGV[1]))}", nil, func(g *gen) []string { return []string{g.pick(smallInts...)} }},
 	{"return struct.pack('>i4', tonumber(ARGV[1]))", nil, func(g *gen) []string { return []string{g.pick(smallInts...)} }},
 	{"return {struct.unpack('<h', struct.pack('<h', tonumber(ARGV[1])))}", nil, func(g *gen) []string { return []string{g.pick(smallInts...)} }},
+	{"return {string.find(ARGV[1], ARGV[2])}", nil, func(g *gen) []string { return []string{g.value(), g.pick(luaPatterns...)} }},
+	{"return {string.match(ARGV[1], ARGV[2])}", nil, func(g *gen) []string { return []string{g.value(), g.pick(luaPatterns...)} }},
+	{"return {string.gsub(ARGV[1], ARGV[2], '<%0>')}", nil, func(g *gen) []string { return []string{g.value(), g.pick(luaPatterns...)} }},
+	{"local t = {} for a in string.gmatch(ARGV[1], ARGV[2]) do t[#t+1] = a end return t", nil, func(g *gen) []string { return []string{g.value(), g.pick(luaPatterns...)} }},
 	{"return redis.sha1hex(ARGV[1])", nil, func(g *gen) []string { return []string{g.value()} }},
 	{"return tostring(tonumber(ARGV[1]))", nil, func(g *gen) []string { return []string{g.pick(smallInts...)} }},
 	{"return string.format('%d-%s', tonumber(ARGV[1]), ARGV[2])", nil, func(g *gen) []string { return []string{g.pick(smallInts...), g.pick("foo", "", "hello world")} }},
@@ -71,13 +75,23 @@ var scriptTemplates = []struct {
 	{"#!lua flags=bogus\nreturn 1", nil, nil},
 }
 
-// fixedScripts are the bodies EVALSHA and SCRIPT refer to.
-var fixedScripts = []string{"return 1", "return redis.call('GET', KEYS[1])", "return ARGV[1]"}
+// luaPatterns exercise every pattern item (and a few malformed ones).
+var luaPatterns = []string{"o", "%d+", "^%-?%d+$", "(%a+)", "[a-f]+", "[^%s]+", "%s*(.-)%s*$", "()", "(%d)(%d?)",
+	"%w-", ".", "l+", "%b()", "%f[%w]%w+", "[%]", "(", "%", "a*b?c-", "^$", "(.)%1"}
 
+// fixedScripts are the bodies EVALSHA and SCRIPT refer to.
+// They differ from every template: EVAL_RO and no-writes EVAL do not add
+// to kv's cache (they run as reads), and Redis's cache would then differ.
+var fixedScripts = []string{"return 1 -- fixed", "return redis.call('GET', KEYS[1]) -- fixed", "return ARGV[1] -- fixed"}
+
+// scriptLibrary has one function: Redis lists a library's functions, and
+// its libraries, in hash-table order (FUNCTION LIST, arity mutations
+// included, must not depend on it).
 const scriptLibrary = "#!lua name=difflib\n" +
-	"redis.register_function('dget', function(keys) return redis.call('GET', keys[1]) end)\n" +
-	"redis.register_function{function_name='dset', callback=function(keys, args) return redis.call('SET', keys[1], args[1]) end}\n" +
-	"redis.register_function{function_name='dro', callback=function(keys) return redis.call('EXISTS', keys[1]) end, flags={'no-writes'}}"
+	"redis.register_function('dfn', function(keys, args)\n" +
+	"  if args[1] == 'set' then return redis.call('SET', keys[1], args[2]) end\n" +
+	"  return redis.call('GET', keys[1])\n" +
+	"end)"
 
 func scriptCommands(add func(family string, weight int, name string, fn func(g *gen) []string)) {
 	F := famScript
@@ -123,13 +137,13 @@ func scriptCommands(add func(family string, weight int, name string, fn func(g *
 	add(F, 3, "FCALL", func(g *gen) []string {
 		switch g.r.IntN(4) {
 		case 0:
-			return []string{"FCALL", "dset", "1", g.key(famString), g.value()}
+			return []string{"FCALL", g.pick("dfn", "DFN"), "1", g.key(famString), "set", g.value()}
 		case 1:
-			return []string{"FCALL_RO", g.pick("dro", "dset"), "1", g.key(famString), g.value()}
+			return []string{"FCALL_RO", "dfn", "1", g.key(famString)}
 		case 2:
 			return []string{"FCALL", "nosuch", "0"}
 		}
-		return []string{"FCALL", "dget", g.pick("1", "x", "-1", "5"), g.key(famString)}
+		return []string{"FCALL", "dfn", g.pick("1", "x", "-1", "5"), g.key(famString), "get"}
 	})
 }
 

@@ -138,6 +138,11 @@ func NewEngine(lim Limits) *Engine {
 	strT := g.RawGetString("string").(*lua.LTable)
 	strT.RawSetString("rep", L.NewFunction(e.stringRep))
 	strT.RawSetString("dump", lua.LNil)
+	strT.RawSetString("format", L.NewFunction(e.stringFormat(strT.RawGetString("format").(*lua.LFunction))))
+	strT.RawSetString("find", L.NewFunction(func(L *lua.LState) int { return e.strFindAux(L, true) }))
+	strT.RawSetString("match", L.NewFunction(func(L *lua.LState) int { return e.strFindAux(L, false) }))
+	strT.RawSetString("gmatch", L.NewFunction(e.strGmatch))
+	strT.RawSetString("gsub", L.NewFunction(e.strGsub))
 	tabT := g.RawGetString("table").(*lua.LTable)
 	tabT.RawSetString("concat", L.NewFunction(e.tableConcat(tabT.RawGetString("concat"))))
 	for _, name := range []string{"insert", "remove", "sort"} {

@@ -164,7 +164,14 @@ func sha1hexFn(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		L.RaiseError("wrong number of arguments")
 	}
-	L.Push(lua.LString(Sha1Hex([]byte(L.CheckString(1)))))
+	var s string // Redis hashes what lua_tolstring gives: "" for non-strings
+	switch v := L.Get(1).(type) {
+	case lua.LString:
+		s = string(v)
+	case lua.LNumber:
+		s = luaNumber(float64(v))
+	}
+	L.Push(lua.LString(Sha1Hex([]byte(s))))
 	return 1
 }
 

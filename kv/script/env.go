@@ -30,7 +30,8 @@ type Engine struct {
 	proxyG *lua.LTable
 	// loadG replaces g while a library's body runs (FUNCTION LOAD): only
 	// redis.register_function, redis.log and the version constants.
-	loadG *lua.LTable
+	loadG     *lua.LTable
+	globalsMT *lua.LTable // proxyG's metatable
 	// protected holds the read-only proxies (globals, libraries, metatables).
 	protected map[*lua.LTable]bool
 	// realOf maps a library proxy to the table it protects: next and
@@ -170,7 +171,13 @@ func NewEngine(lim Limits) *Engine {
 	// not exist and whose __newindex refuses every write.
 	e.proxyG = L.NewTable()
 	mt := L.NewTable()
-	mt.RawSetString("__index", L.NewFunction(e.globalIndex))
+	// Lookups go proxy -> g (a table: no Go call on the hot path) -> g's
+	// own metatable, whose __index raises for names that do not exist.
+	mt.RawSetString("__index", g)
+	gmt := L.NewTable()
+	gmt.RawSetString("__index", L.NewFunction(e.globalMissing))
+	g.Metatable = gmt
+	e.globalsMT = mt
 	mt.RawSetString("__newindex", L.NewFunction(readonlyError))
 	mt.RawSetString("__metatable", e.protect(mt))
 	e.proxyG.Metatable = mt
@@ -208,19 +215,14 @@ func readonlyError(L *lua.LState) int {
 	return 0
 }
 
-func (e *Engine) globalIndex(L *lua.LState) int {
-	k := L.Get(2)
-	src := e.g
-	if e.loading != nil {
-		src = e.loadG
-	}
-	v := src.RawGet(k)
-	if v == lua.LNil {
-		L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(k))
-	}
-	L.Push(v)
-	return 1
+func (e *Engine) globalMissing(L *lua.LState) int {
+	L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(L.Get(2)))
+	return 0
 }
+
+// setGlobalsSource points the globals at g, or at the load-time API
+// while a library's body runs.
+func (e *Engine) setGlobalsSource(src *lua.LTable) { e.globalsMT.RawSetString("__index", src) }
 
 func (e *Engine) checkWritable(L *lua.LState, v lua.LValue) {
 	if t, ok := v.(*lua.LTable); ok && e.protected[t] {
@@ -501,6 +503,9 @@ func (e *Engine) openLoadAPI() *lua.LTable {
 	}
 	g := L.NewTable()
 	g.RawSetString("redis", e.protectStrict(r))
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(e.globalMissing))
+	g.Metatable = mt
 	return g
 }
 

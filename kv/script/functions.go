@@ -122,6 +122,7 @@ func (e *Engine) instantiate(body []byte, instructions int64) (*libraryLoad, str
 	fn.Env = e.proxyG
 	ld := &libraryLoad{funcs: map[string]*lua.LFunction{}}
 	e.loading = ld
+	e.setGlobalsSource(e.loadG)
 	// A library's body only registers functions: it gets a tenth of a
 	// call's budget (Redis stops a load after 500 ms).
 	max := e.lim.Instructions / 10
@@ -136,6 +137,7 @@ func (e *Engine) instantiate(body []byte, instructions int64) (*libraryLoad, str
 	L.RemoveContext()
 	L.SetTop(0)
 	e.loading = nil
+	e.setGlobalsSource(e.g)
 	if e.budget.reason == stopInstructions {
 		return nil, fmt.Sprintf("ERR Error registering functions: FUNCTION LOAD timeout: the library's code exceeded its budget of %d Lua instructions", max)
 	}

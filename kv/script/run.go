@@ -131,7 +131,14 @@ func compileChunk(src []byte, name string) (p *lua.FunctionProto, err error) {
 	if err != nil {
 		return nil, errors.New(luaStyleParseError(err.Error()))
 	}
-	return lua.Compile(chunk, name)
+	p, err = lua.Compile(chunk, name)
+	if err != nil {
+		return nil, err
+	}
+	// A main chunk has no "arg" local (Lua 5.1 gives it none either), but
+	// gopher-lua would build an arg table on every call of it.
+	p.IsVarArg &^= lua.VarArgNeedsArg
+	return p, nil
 }
 
 // Call describes one invocation.

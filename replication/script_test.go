@@ -104,3 +104,43 @@ func waitConverged(t *testing.T, c *cluster) {
 		}
 	}
 }
+
+// TestReadOnlyScriptsRunConcurrently runs read-only scripts from many
+// goroutines on the leader (they share the machine's read lock and a pool
+// of engines) while writes go through the log; run with -race.
+func TestReadOnlyScriptsRunConcurrently(t *testing.T) {
+	c := startCluster(t, 3, false)
+	lib := "#!lua name=ro\nredis.register_function{function_name='get2', callback=function(keys) return {redis.call('GET', keys[1]), cjson.encode({math.random(10)})} end, flags={'no-writes'}}"
+	if got := c.doLeader("FUNCTION", "LOAD", lib); got != "$2\r\nro\r\n" {
+		t.Fatalf("FUNCTION LOAD: %q", got)
+	}
+	c.set("k", "v")
+	l := c.leader()
+	done := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 50; i++ {
+				var got string
+				switch (g + i) % 3 {
+				case 0:
+					got = do(l, "EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "k")
+				case 1:
+					got = do(l, "FCALL_RO", "get2", "1", "k")
+				default:
+					got = do(l, "EVAL", "return redis.call('INCR', KEYS[1])", "1", "n")
+				}
+				if strings.HasPrefix(got, "-") && !strings.HasPrefix(got, "-UNCERTAIN") && !strings.HasPrefix(got, "-NOTLEADER") && !strings.HasPrefix(got, "-CLUSTERDOWN") {
+					done <- got
+					return
+				}
+			}
+			done <- ""
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if msg := <-done; msg != "" {
+			t.Fatalf("script failed: %q", msg)
+		}
+	}
+	waitConverged(t, c)
+}

@@ -33,9 +33,12 @@ const (
 	readScriptCacheMax = 1000
 )
 
-// ScriptLimits is the budget every script runs with. It must be the same
-// on every replica (it is part of the state machine's definition).
+// ScriptLimits is the budget every script runs with, read when a machine
+// is made. It must be the same on every replica (it is part of the state
+// machine's definition).
 var ScriptLimits = script.DefaultLimits
+
+func newScriptState() *scriptState { return &scriptState{limits: ScriptLimits} }
 
 // ErrNoScript is Redis's reply to EVALSHA of an unknown script.
 const ErrNoScript = "NOSCRIPT No matching script. Please use EVAL."
@@ -48,6 +51,7 @@ type scriptState struct {
 	libs  map[string]*script.Library  // FUNCTION libraries by name
 	funcs map[string]*script.Function // functions by name
 
+	limits script.Limits  // the budget of every call (ScriptLimits when the machine was made)
 	engine *script.Engine // write runs (the owner holds the machine exclusively)
 	pool   sync.Pool      // *readEngine for read-only runs
 	// gen counts library changes: a pooled engine from an older
@@ -63,7 +67,7 @@ type readEngine struct {
 
 func (st *scriptState) writeEngine() *script.Engine {
 	if st.engine == nil {
-		st.engine = script.NewEngine(ScriptLimits)
+		st.engine = script.NewEngine(st.limits)
 	}
 	return st.engine
 }
@@ -72,7 +76,7 @@ func (st *scriptState) getReadEngine() *readEngine {
 	if r, ok := st.pool.Get().(*readEngine); ok && r.gen == st.gen {
 		return r
 	}
-	return &readEngine{e: script.NewEngine(ScriptLimits), compiled: map[string]*script.Script{}, gen: st.gen}
+	return &readEngine{e: script.NewEngine(st.limits), compiled: map[string]*script.Script{}, gen: st.gen}
 }
 
 func (st *scriptState) add(s *script.Script) {

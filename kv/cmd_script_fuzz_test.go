@@ -35,15 +35,15 @@ func FuzzEval(f *testing.F) {
 			panic(fmt.Sprintf("EVAL did not stop within 5s: body %q arg %q", body, arg))
 		})
 		defer timer.Stop()
-		saved := ScriptLimits
-		ScriptLimits.Instructions = 200_000
-		ScriptLimits.AllocBytes = 8 << 20
-		ScriptLimits.StringBytes = 1 << 20
-		defer func() { ScriptLimits = saved }()
+		lim := ScriptLimits
+		lim.Instructions = 200_000
+		lim.AllocBytes = 8 << 20
+		lim.StringBytes = 1 << 20
 		args := [][]byte{[]byte("EVAL"), []byte(body), []byte(strconv.Itoa(int(numkeys % 3))), []byte(key), []byte(arg)}
 		var replies, snaps [2][]byte
 		for i := range replies {
 			m := NewMachine()
+			m.scripts.limits = lim
 			w := NewWriter(nil, 2)
 			m.Exec(&Cmd{Args: [][]byte{[]byte("SET"), []byte(key), []byte(arg)}, NowMs: 1, Seed: 1}, w)
 			w.Reset()

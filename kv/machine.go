@@ -16,7 +16,7 @@ type Machine struct {
 }
 
 // NewMachine returns an empty machine.
-func NewMachine() *Machine { return &Machine{db: newDict(), scripts: &scriptState{}} }
+func NewMachine() *Machine { return &Machine{db: newDict(), scripts: newScriptState()} }
 
 // Exec executes one command and appends its reply to w, rendered for
 // cmd.Proto. Unknown commands and wrong arity are answered with Redis's

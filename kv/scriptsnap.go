@@ -80,8 +80,8 @@ func (sr *snapReader) readBlob(kind byte) ([]byte, error) {
 }
 
 // restoreScripts rebuilds the script state from the items Restore read.
-func restoreScripts(bodies, libs [][]byte) (*scriptState, error) {
-	st := &scriptState{}
+func restoreScripts(bodies, libs [][]byte, limits script.Limits) (*scriptState, error) {
+	st := &scriptState{limits: limits}
 	for _, b := range bodies {
 		s, msg := script.Compile(b)
 		if msg != "" {

@@ -348,7 +348,7 @@ func (m *Machine) Restore(r io.Reader) error {
 		return ErrSnapshotTrailingData
 	}
 
-	st, err := restoreScripts(scripts, libs)
+	st, err := restoreScripts(scripts, libs, m.scripts.limits)
 	if err != nil {
 		return err
 	}

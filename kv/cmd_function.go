@@ -70,6 +70,8 @@ func runFCall(c *Ctx, ro bool) {
 	readOnly := ro || f.Flags&script.FlagNoWrites != 0 || c.readOnly
 	host := &scriptHost{m: c.m, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: f.Name, Keys: keys, Args: argv}
+	c.m.running.add(e, runKind{function: true, write: !c.readOnly})
+	defer c.m.running.remove(e)
 	c.W.Raw(e.FCall(f, call, nil))
 }
 

@@ -216,6 +216,8 @@ func runEval(c *Ctx, bySha, ro bool) {
 	}
 	host := &scriptHost{m: c.m, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: s.Sha, Keys: keys, Args: argv}
+	c.m.running.add(e, runKind{write: !c.readOnly})
+	defer c.m.running.remove(e)
 	c.W.Raw(e.Eval(s, call, nil))
 }
 

@@ -8,6 +8,9 @@ type Machine struct {
 	db *dict
 	// scripts is the script cache and the FUNCTION libraries (cmd_script.go).
 	scripts *scriptState
+	// running registers the scripts being executed, for KillScript
+	// (scriptkill.go); never replaced, so KillScript may read it any time.
+	running *runningScripts
 	// version counts executed write commands; an entry's version is the
 	// value at its last modification. WATCH compares versions.
 	version uint64
@@ -16,7 +19,9 @@ type Machine struct {
 }
 
 // NewMachine returns an empty machine.
-func NewMachine() *Machine { return &Machine{db: newDict(), scripts: newScriptState()} }
+func NewMachine() *Machine {
+	return &Machine{db: newDict(), scripts: newScriptState(), running: &runningScripts{}}
+}
 
 // Exec executes one command and appends its reply to w, rendered for
 // cmd.Proto. Unknown commands and wrong arity are answered with Redis's

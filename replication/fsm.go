@@ -25,6 +25,9 @@ type FSM struct {
 
 	mu sync.RWMutex
 	m  *kv.Machine
+	// cur is m, readable without mu: SCRIPT KILL must reach the machine
+	// while a read-only script holds the read lock and a writer waits.
+	cur atomic.Pointer[kv.Machine]
 	// nodes maps node id to its client (RESP) address, from meta entries.
 	nodes map[string]string
 
@@ -42,7 +45,9 @@ type FSM struct {
 var _ raft.BatchingFSM = (*FSM)(nil)
 
 func newFSM(self string) *FSM {
-	return &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}}
+	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}}
+	f.cur.Store(f.m)
+	return f
 }
 
 // applyResult is what ApplyBatch returns for an entry this node proposed:
@@ -163,6 +168,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	}
 	f.mu.Lock()
 	f.m = m
+	f.cur.Store(m)
 	f.nodes = nodes
 	f.applied.Store(applied)
 	f.mu.Unlock()

@@ -513,6 +513,10 @@ func (n *Node) Keyspace() (keys, expires int) {
 	return
 }
 
+// KillScript implements the RESP edge's ScriptKiller: SCRIPT KILL and
+// FUNCTION KILL stop this node's running read-only scripts.
+func (n *Node) KillScript(function bool) string { return n.fsm.cur.Load().KillScript(function) }
+
 // Raft exposes the raft instance (cluster management, tests).
 func (n *Node) Raft() *raft.Raft { return n.raft }
 

@@ -26,11 +26,13 @@ var configParams = []configParam{
 	{name: "appendfsync", get: constant("everysec")},
 	{name: "appendonly", get: constant("no")},
 	{name: "bind", get: func(s *Server) string { return s.host }},
+	{name: "busy-reply-threshold", get: getBusyReplyThreshold, parse: parseBusyReplyThreshold},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.FormatInt(s.cfg.QueryBufferMax, 10) }},
 	{name: "cluster-enabled", get: constant("no")},
 	{name: "databases", get: constant("1")},
 	{name: "hz", get: constant("10")},
 	{name: "io-threads", get: constant("1")},
+	{name: "lua-time-limit", get: getBusyReplyThreshold, parse: parseBusyReplyThreshold},
 	{name: "maxclients", get: func(s *Server) string { return strconv.FormatInt(s.maxClients.Load(), 10) },
 		parse: func(s *Server, v string) (func(), string) {
 			n, errText := parseIntRange(v, 1, 4294967295)
@@ -60,6 +62,14 @@ var configParams = []configParam{
 			n, errText := parseIntRange(v, 0, 2147483647)
 			return func() { s.idleTimeout.Store(n * int64(time.Second)) }, errText
 		}},
+}
+
+// busy-reply-threshold and its alias lua-time-limit, in milliseconds.
+func getBusyReplyThreshold(s *Server) string { return strconv.FormatInt(s.scripts.limit.Load(), 10) }
+
+func parseBusyReplyThreshold(s *Server, v string) (func(), string) {
+	n, errText := parseIntRange(v, 0, math.MaxInt64)
+	return func() { s.scripts.limit.Store(n) }, errText
 }
 
 func constant(v string) func(*Server) string { return func(*Server) string { return v } }

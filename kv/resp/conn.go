@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -212,6 +213,13 @@ func (c *conn) dispatch(args [][]byte) {
 		c.reject(spec, kv.ErrNoAuth)
 		return
 	}
+	if !c.inMulti && (spec.Name == "script" || spec.Name == "function") && c.killCommand(spec, args) {
+		return
+	}
+	if msg := c.srv.scripts.busy(c); msg != "" && !allowedWhileBusy(spec, args) {
+		c.reject(spec, msg)
+		return
+	}
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
 		return
@@ -271,6 +279,16 @@ func (c *conn) flushGroup() {
 		return
 	}
 	before := c.w.Len()
+	script, function := false, false
+	for _, p := range c.pending {
+		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
+			script, function = true, f
+		}
+	}
+	if script {
+		c.srv.scripts.begin(c, function)
+		defer c.srv.scripts.end(c)
+	}
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
 		c.groupMax = min(max(groupReplyBytes/avg, 1), maxGroupCmds)

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"redraft/kv"
 )
 
 // TestGoRedisScripting runs scripts through the edge with go-redis:
@@ -124,9 +127,9 @@ func TestGoRedisScripting(t *testing.T) {
 			}
 
 			// Runaway scripts stop with an error; the server keeps serving.
-			err = rdb.Eval(ctx, "local s = 'x' for i = 1, 64 do s = s .. s end", nil).Err()
+			err = rdb.Eval(ctx, "local s = string.rep('x', 1e6) return string.rep(s, 1e6)", nil).Err()
 			if err == nil || !strings.Contains(err.Error(), "memory budget") {
-				t.Fatalf("runaway concatenation: %v", err)
+				t.Fatalf("runaway string.rep: %v", err)
 			}
 			if err := rdb.Ping(ctx).Err(); err != nil {
 				t.Fatal(err)
@@ -136,5 +139,58 @@ func TestGoRedisScripting(t *testing.T) {
 				t.Fatalf("MULTI from script: %v", err)
 			}
 		})
+	}
+}
+
+// TestScriptKill: a read-only script running past busy-reply-threshold
+// makes other clients' commands answer -BUSY; SCRIPT KILL stops it (the
+// script's client gets the kill error) and FUNCTION KILL refuses an EVAL.
+func TestScriptKill(t *testing.T) {
+	ts := startServer(t, Config{})
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
+	defer rdb.Close()
+	if err := rdb.ConfigSet(ctx, "lua-time-limit", "10").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rdb.ConfigGet(ctx, "busy-reply-threshold").Result(); got["busy-reply-threshold"] != "10" {
+		t.Fatalf("CONFIG GET busy-reply-threshold: %v", got)
+	}
+	if err := rdb.Do(ctx, "SCRIPT", "KILL").Err(); err == nil || err.Error() != kv.ErrNotBusy {
+		t.Fatalf("SCRIPT KILL with nothing running: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		runner := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
+		defer runner.Close()
+		done <- runner.EvalRO(ctx, "while true do end", nil).Err()
+	}()
+	// Poll with CLIENT ID, which the edge answers without the executor
+	// (a PING sent before the script starts would wait behind it).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := rdb.ClientID(ctx).Err()
+		if err != nil && strings.HasPrefix(err.Error(), "BUSY") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CLIENT ID never answered BUSY: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := rdb.Ping(ctx).Err(); err == nil || err.Error() != kv.ErrBusyScript {
+		t.Fatalf("PING while busy: %v", err)
+	}
+	if err := rdb.Do(ctx, "FUNCTION", "KILL").Err(); err == nil || err.Error() != kv.ErrBusyScript {
+		t.Fatalf("FUNCTION KILL of an EVAL: %v", err)
+	}
+	if err := rdb.Do(ctx, "SCRIPT", "KILL").Err(); err != nil {
+		t.Fatalf("SCRIPT KILL: %v", err)
+	}
+	if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {
+		t.Fatalf("killed script's reply: %v", err)
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("PING after the kill: %v", err)
 	}
 }

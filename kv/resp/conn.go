@@ -281,8 +281,13 @@ func (c *conn) flushGroup() {
 	before := c.w.Len()
 	script, function := false, false
 	for _, p := range c.pending {
+		// Only read-only scripts make other clients BUSY: they are the
+		// ones SCRIPT KILL can stop. A write script runs in the log and
+		// cannot be killed; other clients wait for it instead.
 		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
-			script, function = true, f
+			if spec := kv.Lookup(p.Args[0]); spec != nil && !spec.IsWriteArgs(p.Args) {
+				script, function = true, f
+			}
 		}
 	}
 	if script {

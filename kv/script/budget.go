@@ -30,13 +30,14 @@ type Limits struct {
 }
 
 // DefaultLimits are the budget limits unless configured otherwise.
-// 100 million instructions is a few seconds of gopher-lua on one core:
-// beyond Redis's default 5 s busy threshold for most scripts, and the
-// bound on how long one runaway write script holds up the log. Strings
-// stop at Redis's proto-max-bulk-len (512 MiB) so no single value can be
-// larger than what a client could have sent.
+// 20 million instructions is 0.2-0.6 s of gopher-lua on one core (10-30
+// ns an instruction): the bound on how long one runaway write script holds
+// up the log, kept well inside the replicated node's 2 s apply timeout
+// (commands queued behind a longer script would be answered UNCERTAIN).
+// Strings stop at Redis's proto-max-bulk-len (512 MiB) so no single value
+// can be larger than what a client could have sent.
 var DefaultLimits = Limits{
-	Instructions: 100_000_000,
+	Instructions: 20_000_000,
 	StringBytes:  512 << 20,
 	AllocBytes:   1 << 30,
 	CallDepth:    1000,

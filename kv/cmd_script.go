@@ -221,8 +221,10 @@ func runEval(c *Ctx, bySha, ro bool) {
 	c.W.Raw(e.Eval(s, call, nil))
 }
 
-// scriptSeed derives math.random's seed from the command's seed.
-func scriptSeed(seed uint64) uint64 { return seed ^ 0x5851F42D4C957F2D }
+// scriptSeed derives math.random's seed from the command's seed. It is a
+// variable only so that a test can plant a nondeterministic seed and show
+// that the determinism checks catch it (TestPlantedClockSeedIsCaught).
+var scriptSeed = func(seed uint64) uint64 { return seed ^ 0x5851F42D4C957F2D }
 
 // scriptHost runs the commands a script calls, inside the same Exec.
 type scriptHost struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"redraft/kv/script"
 )
@@ -146,5 +147,47 @@ func TestFunctionCommands(t *testing.T) {
 func TestRedisCRC64(t *testing.T) {
 	if got := redisCRC64([]byte("123456789")); got != 0xe9c6d914c4b8d9ca {
 		t.Fatalf("crc64 = %x", got)
+	}
+}
+
+// replicaRun applies the same commands to a fresh machine and returns the
+// replies and the snapshot, as one replica would.
+func replicaRun(t *testing.T, cmds [][]string) (string, []byte) {
+	t.Helper()
+	x := newTM(t)
+	var out strings.Builder
+	for _, c := range cmds {
+		out.WriteString(x.do(c...))
+	}
+	var b bytes.Buffer
+	if err := x.m.Snapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), b.Bytes()
+}
+
+// TestPlantedClockSeedIsCaught plants the bug the design forbids, a
+// math.random seeded from the local clock, and checks that comparing two
+// replicas (what FuzzEval, TestEvalDeterministicAndSnapshot and the
+// replication tests' snapshot comparison do) catches it; with the real
+// seed the replicas agree.
+func TestPlantedClockSeedIsCaught(t *testing.T) {
+	cmds := [][]string{
+		{"eval", "redis.call('SET', KEYS[1], math.random(1000000000)) return redis.call('GET', KEYS[1])", "1", "r"},
+		{"eval", "local t = {} for i = 1, 8 do t[i] = math.random() end redis.call('SET', KEYS[1], cjson.encode(t))", "1", "f"},
+	}
+	agree := func() bool {
+		r1, s1 := replicaRun(t, cmds)
+		r2, s2 := replicaRun(t, cmds)
+		return r1 == r2 && bytes.Equal(s1, s2)
+	}
+	if !agree() {
+		t.Fatal("replicas disagree with the entry's seed")
+	}
+	real := scriptSeed
+	defer func() { scriptSeed = real }()
+	scriptSeed = func(uint64) uint64 { return uint64(time.Now().UnixNano()) }
+	if agree() {
+		t.Fatal("a clock-seeded math.random went unnoticed")
 	}
 }

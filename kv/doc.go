@@ -34,6 +34,16 @@
 // applies the same NowMs. Background removal of expired keys is done by the
 // SweepExpired command, proposed through the log like any other write.
 //
+// # Scripts
+//
+// EVAL, EVALSHA and FCALL run Lua (package kv/script) inside one Exec:
+// their redis.call re-enters the command table with the same NowMs and a
+// seed derived from the command's, and math.random draws from it too. The
+// script cache and FUNCTION libraries are machine state, in snapshots
+// (scriptsnap.go). Read-only scripts (EVAL_RO, FCALL_RO, no-writes) are
+// reads (Spec.ReadsOnly) and change nothing. KillScript is the one method
+// safe to call concurrently with Exec. See docs/scripting.md.
+//
 // # Validation
 //
 // The edge (kv/resp, maelstrom) validates what Redis validates before queueing

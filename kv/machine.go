@@ -7,6 +7,11 @@ import "unsafe"
 // the package doc for the rules.
 type Machine struct {
 	dbs [Databases]*database
+	// scripts is the script cache and the FUNCTION libraries (cmd_script.go).
+	scripts *scriptState
+	// running registers the scripts being executed, for KillScript
+	// (scriptkill.go); never replaced, so KillScript may read it any time.
+	running *runningScripts
 	// version counts executed write commands; an entry's version is the
 	// value at its last modification. WATCH compares versions. It is one
 	// counter for every database, so no two live entries of the same key
@@ -19,7 +24,7 @@ type Machine struct {
 
 // NewMachine returns an empty machine.
 func NewMachine() *Machine {
-	m := &Machine{}
+	m := &Machine{scripts: newScriptState(), running: &runningScripts{}}
 	for i := range m.dbs {
 		m.dbs[i] = newDatabase()
 	}
@@ -66,7 +71,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Write
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWrite()}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWriteArgs(args)}
 	if !c.readOnly {
 		m.version++
 	}

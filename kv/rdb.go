@@ -347,15 +347,18 @@ func dumpValue(dst []byte, e *entry) []byte {
 }
 
 // dumpPayload is DUMP's reply for e.
-func dumpPayload(e *entry) []byte {
-	b := dumpValue(nil, e)
+func dumpPayload(e *entry) []byte { return sealPayload(dumpValue(nil, e)) }
+
+// sealPayload appends the footer of a DUMP (and FUNCTION DUMP) payload to
+// b: the RDB version, 2 bytes little-endian, and the CRC64 of everything
+// before the CRC, 8 bytes little-endian.
+func sealPayload(b []byte) []byte {
 	b = append(b, rdbVersion, 0)
 	return binary.LittleEndian.AppendUint64(b, crc64Jones(0, b))
 }
 
 // verifyPayload is Redis's verifyDumpPayload: a version not newer than ours
-// and a matching CRC64 (a zero CRC is accepted, as Redis accepts it when
-// skip-checksum is configured... it is not: zero is checked like any other).
+// and a matching CRC64 (a zero CRC is checked like any other).
 func verifyPayload(p []byte) bool {
 	if len(p) < 10 {
 		return false

@@ -135,6 +135,8 @@ func (m *Machine) Snapshot(w io.Writer) error {
 		}
 	}
 
+	sw.scriptItems(m.scripts)
+
 	var tr [snapshotTrailerBytes]byte
 	tr[0] = snapshotKindTrailer
 	binary.BigEndian.PutUint64(tr[1:], uint64(records))
@@ -312,7 +314,8 @@ func (m *Machine) Restore(r io.Reader) error {
 	}
 	inCur := 0 // records read into cur
 	var prev *entry
-	var n uint64 // records read
+	var n uint64               // records read
+	var scripts, libs [][]byte // script items ('S', 'L'), not counted as records
 	for {
 		kind, err := sr.readByte()
 		if err != nil {
@@ -337,6 +340,18 @@ func (m *Machine) Restore(r io.Reader) error {
 				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
 			}
 			break
+		}
+		if kind == snapshotKindScript || kind == snapshotKindLibrary {
+			b, err := sr.readBlob(kind)
+			if err != nil {
+				return fmt.Errorf("script item after record %d: %w", n, err)
+			}
+			if kind == snapshotKindScript {
+				scripts = append(scripts, b)
+			} else {
+				libs = append(libs, b)
+			}
+			continue
 		}
 		if kind != snapshotKindRecord {
 			return fmt.Errorf("record %d: %w: %#x", n, ErrSnapshotBadKind, kind)
@@ -386,7 +401,11 @@ func (m *Machine) Restore(r io.Reader) error {
 		return ErrSnapshotTrailingData
 	}
 
-	m.dbs, m.version = dbs, version
+	st, err := restoreScripts(scripts, libs, m.scripts.limits)
+	if err != nil {
+		return err
+	}
+	m.dbs, m.version, m.scripts = dbs, version, st
 	return nil
 }
 

@@ -38,6 +38,8 @@ const (
 	// order, on every node). Internal: COMMAND INFO does not show it, as
 	// Redis 7.0 shows no such flag for PUBLISH.
 	FlagMayReplicate
+	// FlagNoScript: not allowed from scripts (EVAL, SCRIPT, FUNCTION...).
+	FlagNoScript
 )
 
 var flagNames = []struct {
@@ -47,6 +49,7 @@ var flagNames = []struct {
 	{FlagWrite, "write"}, {FlagReadOnly, "readonly"}, {FlagDenyOOM, "denyoom"},
 	{FlagAdmin, "admin"}, {FlagPubSub, "pubsub"}, {FlagNoAuth, "no_auth"}, {FlagLoading, "loading"},
 	{FlagStale, "stale"}, {FlagFast, "fast"}, {FlagNoMulti, "no_multi"},
+	{FlagNoScript, "noscript"},
 }
 
 // Names returns the flag names as COMMAND INFO reports them.
@@ -73,8 +76,12 @@ type Spec struct {
 	Since                   string
 	// Run executes the command inside the machine; nil for FlagEdge commands.
 	Run func(c *Ctx)
-	// KeysFunc, when set, finds the key arguments of commands whose keys
-	// FirstKey/LastKey/Step cannot describe (SORT ... STORE, LMPOP numkeys).
+	// ReadsOnly, when set, reports that a FlagWrite command only reads
+	// with these arguments (EVAL of a no-writes script, SCRIPT EXISTS):
+	// it is routed and executed as a read.
+	ReadsOnly func(args [][]byte) bool
+	// KeysFunc, when set, locates the keys instead of FirstKey/LastKey/Step
+	// (EVAL and FCALL: numkeys, then the keys).
 	KeysFunc func(args [][]byte) [][]byte
 }
 
@@ -89,6 +96,12 @@ func (s *Spec) CheckArity(argc int) bool {
 // IsWrite reports whether the command may modify the keyspace or must
 // otherwise go through the log (FlagMayReplicate).
 func (s *Spec) IsWrite() bool { return s.Flags&(FlagWrite|FlagMayReplicate) != 0 }
+
+// IsWriteArgs reports whether the command, with these arguments (name
+// first), may modify the state: IsWrite unless ReadsOnly says otherwise.
+func (s *Spec) IsWriteArgs(args [][]byte) bool {
+	return s.IsWrite() && (s.ReadsOnly == nil || !s.ReadsOnly(args))
+}
 
 // Keys returns the key arguments of args according to the spec.
 func (s *Spec) Keys(args [][]byte) [][]byte {
@@ -123,6 +136,7 @@ func init() {
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
 		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(),
 		sortCommands(), geoCommands(), lcsCommands(), lmpopCommands(),
+		scriptCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

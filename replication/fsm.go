@@ -26,6 +26,9 @@ type FSM struct {
 
 	mu sync.RWMutex
 	m  *kv.Machine
+	// cur is m, readable without mu: SCRIPT KILL must reach the machine
+	// while a read-only script holds the read lock and a writer waits.
+	cur atomic.Pointer[kv.Machine]
 	// nodes maps node id to its client (RESP) address, from meta entries.
 	nodes map[string]string
 
@@ -48,6 +51,7 @@ var _ raft.BatchingFSM = (*FSM)(nil)
 func newFSM(self string) *FSM {
 	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}, hub: pubsub.New()}
 	f.m.SetEventSink(f.hub)
+	f.cur.Store(f.m)
 	return f
 }
 
@@ -170,6 +174,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	m.SetEventSink(f.hub)
 	f.mu.Lock()
 	f.m = m
+	f.cur.Store(m)
 	f.nodes = nodes
 	f.applied.Store(applied)
 	f.mu.Unlock()

@@ -452,13 +452,13 @@ func anyWrite(cmds []*kv.Cmd) bool {
 	for _, c := range cmds {
 		if c.Tx != nil {
 			for _, a := range c.Tx.Cmds {
-				if s := kv.Lookup(a[0]); s != nil && s.IsWrite() {
+				if s := kv.Lookup(a[0]); s != nil && s.IsWriteArgs(a) {
 					return true
 				}
 			}
 			continue
 		}
-		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWrite() {
+		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWriteArgs(c.Args) {
 			return true
 		}
 	}
@@ -522,6 +522,10 @@ func (n *Node) Keyspace() (dbs []kv.KeyspaceInfo) {
 	n.fsm.Read(func(m *kv.Machine) { dbs = m.Keyspace() })
 	return dbs
 }
+
+// KillScript implements the RESP edge's ScriptKiller: SCRIPT KILL and
+// FUNCTION KILL stop this node's running read-only scripts.
+func (n *Node) KillScript(function bool) string { return n.fsm.cur.Load().KillScript(function) }
 
 // Raft exposes the raft instance (cluster management, tests).
 func (n *Node) Raft() *raft.Raft { return n.raft }

@@ -335,6 +335,7 @@ func (r *runner) run(cmds []*cmdGen, n int) *mismatch {
 	r.mustRedis("HELLO", strconv.Itoa(int(r.proto)))
 	r.mustRedis("FLUSHALL")
 	r.mustRedis("SELECT", "0")
+	resetScripts(r) // gen_script_test.go
 	r.other.reset(r.proto)
 	g := newGen(r.seed, cmds)
 

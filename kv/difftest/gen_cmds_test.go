@@ -625,5 +625,6 @@ func commands() []*cmdGen {
 	out = append(out, bitsCommands()...)    // gen_bits_test.go
 	out = append(out, pubsubCommands()...)  // gen_pubsub_test.go
 	out = append(out, sortGeoCommands()...) // gen_sortgeo_test.go
+	scriptCommands(add)                     // gen_script_test.go
 	return out
 }

@@ -23,7 +23,7 @@ const (
 	famServer  = "server"
 )
 
-var allFamilies = []string{famString, famGeneric, famHash, famList, famSet, famZSet, famServer}
+var allFamilies = []string{famString, famGeneric, famHash, famList, famSet, famZSet, famServer, famScript}
 
 // Key pools: each data-type family works mostly on its own three keys and
 // sometimes on any key (type clashes), the generic family on any key.

@@ -44,7 +44,7 @@ type redisSide struct {
 }
 
 func (s *redisSide) reset(proto uint8) {
-	for _, args := range [][]string{{"HELLO", string('0' + proto)}, {"FLUSHALL"}, {"SELECT", "0"}} {
+	for _, args := range [][]string{{"HELLO", string('0' + proto)}, {"FLUSHALL"}, {"SELECT", "0"}, {"SCRIPT", "FLUSH"}, {"FUNCTION", "FLUSH"}} {
 		if _, err := s.cl.do(args...); err != nil {
 			s.t.Fatalf("second redis: %v", err)
 		}

@@ -89,3 +89,7 @@ func (x *Executor) Machine(fn func(m *kv.Machine)) {
 	defer x.mu.Unlock()
 	fn(x.m)
 }
+
+// KillScript implements resp.ScriptKiller: it does not take the lock the
+// running script holds (kv.Machine.KillScript is safe concurrently).
+func (x *Executor) KillScript(function bool) string { return x.m.KillScript(function) }

@@ -269,7 +269,7 @@ func (c *conn) cmdCommandGetKeys(args [][]byte) {
 		c.w.Error("ERR Invalid command specified")
 		return
 	}
-	if spec.FirstKey <= 0 {
+	if spec.FirstKey <= 0 && spec.KeysFunc == nil {
 		c.w.Error("ERR The command has no key arguments")
 		return
 	}

@@ -26,6 +26,7 @@ var configParams = []configParam{
 	{name: "appendfsync", get: constant("everysec")},
 	{name: "appendonly", get: constant("no")},
 	{name: "bind", get: func(s *Server) string { return s.host }},
+	{name: "busy-reply-threshold", get: getBusyReplyThreshold, parse: parseBusyReplyThreshold},
 	{name: "client-output-buffer-limit", get: func(s *Server) string { return formatOutputLimits(s.outLimits.Load()) },
 		parse: parseOutputLimits},
 	{name: "client-query-buffer-limit", get: func(s *Server) string { return strconv.FormatInt(s.cfg.QueryBufferMax, 10) }},
@@ -33,6 +34,7 @@ var configParams = []configParam{
 	{name: "databases", get: constant(strconv.Itoa(kv.Databases))},
 	{name: "hz", get: constant("10")},
 	{name: "io-threads", get: constant("1")},
+	{name: "lua-time-limit", get: getBusyReplyThreshold, parse: parseBusyReplyThreshold},
 	{name: "maxclients", get: func(s *Server) string { return strconv.FormatInt(s.maxClients.Load(), 10) },
 		parse: func(s *Server, v string) (func(), string) {
 			n, errText := parseIntRange(v, 1, 4294967295)
@@ -62,6 +64,14 @@ var configParams = []configParam{
 			n, errText := parseIntRange(v, 0, 2147483647)
 			return func() { s.idleTimeout.Store(n * int64(time.Second)) }, errText
 		}},
+}
+
+// busy-reply-threshold and its alias lua-time-limit, in milliseconds.
+func getBusyReplyThreshold(s *Server) string { return strconv.FormatInt(s.scripts.limit.Load(), 10) }
+
+func parseBusyReplyThreshold(s *Server, v string) (func(), string) {
+	n, errText := parseIntRange(v, 0, math.MaxInt64)
+	return func() { s.scripts.limit.Store(n) }, errText
 }
 
 func constant(v string) func(*Server) string { return func(*Server) string { return v } }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -240,6 +241,13 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		c.reject(spec, kv.ErrNoAuth)
 		return
 	}
+	if !c.inMulti && (spec.Name == "script" || spec.Name == "function") && c.killCommand(spec, args) {
+		return
+	}
+	if msg := c.srv.scripts.busy(c); msg != "" && !allowedWhileBusy(spec, args) {
+		c.reject(spec, msg)
+		return
+	}
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
 		return
@@ -314,6 +322,21 @@ func (c *conn) flushGroup() {
 		return
 	}
 	before := c.w.Len()
+	script, function := false, false
+	for _, p := range c.pending {
+		// Only read-only scripts make other clients BUSY: they are the
+		// ones SCRIPT KILL can stop. A write script runs in the log and
+		// cannot be killed; other clients wait for it instead.
+		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
+			if spec := kv.Lookup(p.Args[0]); spec != nil && !spec.IsWriteArgs(p.Args) {
+				script, function = true, f
+			}
+		}
+	}
+	if script {
+		c.srv.scripts.begin(c, function)
+		defer c.srv.scripts.end(c)
+	}
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
 		c.groupMax = min(max(groupReplyBytes/avg, 1), maxGroupCmds)

@@ -36,6 +36,7 @@ type Server struct {
 	protoMaxBulkLen atomic.Int64
 	idleTimeout     atomic.Int64                            // nanoseconds, 0 = none
 	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
+	scripts         busyScripts                             // running script commands, busy-reply-threshold (busy.go)
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc
@@ -113,6 +114,7 @@ func New(exec Executor, cfg Config) *Server {
 	s.maxClients.Store(int64(cfg.MaxClients))
 	s.protoMaxBulkLen.Store(cfg.ProtoMaxBulkLen)
 	s.idleTimeout.Store(int64(cfg.IdleTimeout))
+	s.scripts.limit.Store(defaultBusyReplyThreshold)
 	s.now.Store(time.Now().UnixNano())
 	return s
 }

@@ -1,0 +1,124 @@
+package resp
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redraft/kv"
+)
+
+// Busy scripts: Redis answers -BUSY to other clients while a script has
+// been running for longer than busy-reply-threshold (lua-time-limit), and
+// lets them stop a read-only one with SCRIPT KILL or FUNCTION KILL. The
+// edge tracks the script commands it has handed to the executor (wall
+// clock, this node only: being busy is about this node's clients, never
+// about replicated state) and routes the KILLs to the executor without
+// waiting behind the running script.
+
+// ScriptKiller is implemented by executors that can stop a running
+// read-only script (kv.Machine.KillScript). KillScript must not wait for
+// the executor's lock: the script holds it. It returns "" for +OK or the
+// error text.
+type ScriptKiller interface {
+	KillScript(function bool) string
+}
+
+// defaultBusyReplyThreshold is Redis's busy-reply-threshold default (ms).
+const defaultBusyReplyThreshold = 5000
+
+type busyScripts struct {
+	n     atomic.Int32 // running script commands (fast path: 0)
+	mu    sync.Mutex
+	runs  map[*conn]busyRun
+	limit atomic.Int64 // threshold in ms; 0 disables -BUSY
+}
+
+type busyRun struct {
+	since    time.Time
+	function bool
+}
+
+// scriptKind reports whether args is a script command, and a function call.
+func scriptKind(name string) (script, function bool) {
+	switch name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro":
+		return true, false
+	case "fcall", "fcall_ro":
+		return true, true
+	}
+	return false, false
+}
+
+func (b *busyScripts) begin(c *conn, function bool) {
+	b.mu.Lock()
+	if b.runs == nil {
+		b.runs = map[*conn]busyRun{}
+	}
+	b.runs[c] = busyRun{since: time.Now(), function: function}
+	b.mu.Unlock()
+	b.n.Add(1)
+}
+
+func (b *busyScripts) end(c *conn) {
+	b.mu.Lock()
+	delete(b.runs, c)
+	b.mu.Unlock()
+	b.n.Add(-1)
+}
+
+// busy returns the -BUSY text when another connection's script has run
+// past the threshold, "" otherwise.
+func (b *busyScripts) busy(self *conn) string {
+	if b.n.Load() == 0 {
+		return ""
+	}
+	limit := time.Duration(b.limit.Load()) * time.Millisecond
+	if limit <= 0 {
+		return ""
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for c, r := range b.runs {
+		if c != self && time.Since(r.since) >= limit {
+			if r.function {
+				return kv.ErrBusyFunction
+			}
+			return kv.ErrBusyScript
+		}
+	}
+	return ""
+}
+
+// allowedWhileBusy are the commands Redis runs while a script is busy
+// (CMD_ALLOW_BUSY).
+func allowedWhileBusy(spec *kv.Spec, args [][]byte) bool {
+	switch spec.Name {
+	case "auth", "hello", "quit", "reset", "shutdown", "discard", "multi", "unwatch", "watch":
+		return true
+	case "script", "function":
+		if len(args) >= 2 {
+			sub := strings.ToLower(string(args[1]))
+			return sub == "kill" || (spec.Name == "function" && sub == "stats")
+		}
+	}
+	return false
+}
+
+// killCommand answers SCRIPT KILL / FUNCTION KILL at once, through the
+// executor's ScriptKiller; it reports false when the executor has none.
+func (c *conn) killCommand(spec *kv.Spec, args [][]byte) bool {
+	k, ok := c.srv.exec.(ScriptKiller)
+	if !ok || len(args) != 2 || !strings.EqualFold(string(args[1]), "kill") {
+		return false
+	}
+	c.flushGroup()
+	c.w.Proto = int(c.proto)
+	if msg := k.KillScript(spec.Name == "function"); msg != "" {
+		c.w.Error(msg)
+	} else {
+		c.w.OK()
+	}
+	return true
+}

@@ -1,0 +1,84 @@
+package kv
+
+import (
+	"sync"
+
+	"redraft/kv/script"
+)
+
+// SCRIPT KILL and FUNCTION KILL. Read-only scripts run outside the log (on
+// one node, changing nothing), so stopping one is a local decision: the
+// running read-only calls register here and KillScript asks them to stop
+// at their next instruction. Write scripts run in the log on every
+// replica; stopping one on one node would make the replicas disagree, so
+// they cannot be killed (their budget stops them everywhere alike).
+
+// runningScripts is the registry; it has its own lock because KillScript
+// runs while the machine is busy running the script.
+type runningScripts struct {
+	mu   sync.Mutex
+	runs map[*script.Engine]runKind
+}
+
+type runKind struct {
+	function bool // FCALL/FCALL_RO, else EVAL*
+	write    bool // runs in the log: cannot be killed
+}
+
+func (r *runningScripts) add(e *script.Engine, k runKind) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.runs == nil {
+		r.runs = map[*script.Engine]runKind{}
+	}
+	r.runs[e] = k
+}
+
+func (r *runningScripts) remove(e *script.Engine) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.runs, e)
+}
+
+// Kill error texts (Redis 7.0's).
+const (
+	ErrNotBusy      = "NOTBUSY No scripts in execution right now."
+	ErrUnkillable   = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	ErrBusyScript   = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	ErrBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	killReplyOK     = ""
+)
+
+// KillScript is SCRIPT KILL (function false) and FUNCTION KILL: it stops
+// the running read-only scripts of that kind and returns "" (+OK), or the
+// error text. Unlike the rest of the Machine it is safe to call while
+// another goroutine executes commands (that is its purpose).
+func (m *Machine) KillScript(function bool) string {
+	r := m.running
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.runs) == 0 {
+		return ErrNotBusy
+	}
+	killed := false
+	reply := ErrNotBusy
+	for e, k := range r.runs {
+		switch {
+		case k.write:
+			reply = ErrUnkillable
+		case k.function != function:
+			if function {
+				reply = ErrBusyScript
+			} else {
+				reply = ErrBusyFunction
+			}
+		default:
+			e.Kill()
+			killed = true
+		}
+	}
+	if killed {
+		return killReplyOK
+	}
+	return reply
+}

@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"redraft/kv/splitargs"
 
 	"redraft/kv"
 )
@@ -203,7 +204,7 @@ func (p *reqParser) inline() ([][]byte, bool, error) {
 		line = line[:len(line)-1]
 	}
 	n0 := len(p.argv)
-	argv, ok := splitArgs(line, p.argv)
+	argv, ok := splitargs.Split(line, p.argv)
 	if !ok {
 		return nil, false, errUnbalancedQuotes
 	}

@@ -1,14 +1,16 @@
-package resp
+// Package splitargs splits a line into arguments as Redis's sdssplitargs
+// does: the RESP edge's inline commands and a script's shebang line use it.
+package splitargs
 
 import "bytes"
 
-// splitArgs splits an inline request line into arguments exactly as Redis's
+// Split splits an inline request line into arguments exactly as Redis's
 // sdssplitargs does, appending them to argv: arguments are separated by
 // blanks; "double quoted" arguments understand \xHH, \n, \r, \t, \b, \a and
 // \<any>; 'single quoted' ones understand \'; a closing quote must be followed
 // by a blank or the end of the line; a NUL byte ends the line. It reports
 // ok == false for unbalanced quotes. Unquoted arguments alias line.
-func splitArgs(line []byte, argv [][]byte) ([][]byte, bool) {
+func Split(line []byte, argv [][]byte) ([][]byte, bool) {
 	if z := bytes.IndexByte(line, 0); z >= 0 {
 		line = line[:z]
 	}

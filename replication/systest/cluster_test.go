@@ -228,6 +228,19 @@ func TestLeadershipTransfer(t *testing.T) {
 	}
 	defer func() { cancel(); wg.Wait() }()
 
+	// waitWrites checks that writes go on under the new leader: some are
+	// acknowledged after it is known.
+	waitWrites := func(name string, leader int) {
+		t.Helper()
+		a1 := acked.Load()
+		deadline := time.Now().Add(opWait)
+		for acked.Load() < a1+10 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if acked.Load() < a1+10 {
+			t.Fatalf("%s: writes stopped after the transfer to %s", name, c.nodes[leader])
+		}
+	}
 	// step sends a transfer (to target, or to any node when target < 0)
 	// through a follower or the leader, and waits for the new leader and
 	// for writes to go on. A transfer that fails, or that an unrelated
@@ -237,7 +250,14 @@ func TestLeadershipTransfer(t *testing.T) {
 		for attempt := 1; ; attempt++ {
 			before := c.waitLeader()
 			if target == before {
-				t.Fatalf("%s: %s already leads", name, c.nodes[target])
+				if attempt == 1 {
+					t.Fatalf("%s: %s already leads", name, c.nodes[target])
+				}
+				// The previous attempt's transfer completed after its
+				// timeout was reported (a loaded machine): done.
+				t.Logf("%s: attempt %d took effect late: %s leads", name, attempt-1, c.nodes[target])
+				waitWrites(name, target)
+				return
 			}
 			via := before
 			if viaFollower {
@@ -265,16 +285,8 @@ func TestLeadershipTransfer(t *testing.T) {
 				t.Logf("%s: %v via %s, attempt %d: %v (leader now %d); retrying", name, args, c.nodes[via], attempt, err, after)
 				continue
 			}
-			// Writes continue: some acknowledged after the new leader is known.
-			a1 := acked.Load()
-			deadline := time.Now().Add(opWait)
-			for acked.Load() < a1+10 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if acked.Load() < a1+10 {
-				t.Fatalf("%s: writes stopped after the transfer to %s", name, c.nodes[after])
-			}
-			t.Logf("%s: %s -> %s in %v (%d writes acknowledged meanwhile)", name, c.nodes[before], c.nodes[after], took.Round(time.Millisecond), a1-a0)
+			t.Logf("%s: %s -> %s in %v (%d writes acknowledged meanwhile)", name, c.nodes[before], c.nodes[after], took.Round(time.Millisecond), acked.Load()-a0)
+			waitWrites(name, after)
 			return
 		}
 	}

@@ -32,6 +32,7 @@ type Server struct {
 	maxClients      atomic.Int64
 	protoMaxBulkLen atomic.Int64
 	idleTimeout     atomic.Int64 // nanoseconds, 0 = none
+	stored          storedConfig // parameters CONFIG SET only stores (config_stored.go)
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc

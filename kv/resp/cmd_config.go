@@ -209,6 +209,7 @@ func (c *conn) cmdConfigResetStat(args [][]byte) {
 	st.connsReceived.Store(0)
 	st.rejected.Store(0)
 	c.srv.resetTotals()
+	c.srv.cmdStats.reset()
 	st.peakMemory.Store(0)
 	st.opsMu.Lock()
 	st.opsSamples = [16]float64{}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"redraft/kv"
 )
@@ -37,6 +38,9 @@ type conn struct {
 	dead     bool       // a write failed; stop
 	quit     bool       // close after the replies are written (QUIT)
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
+	curArgs  [][]byte   // the command being dispatched (for its statistics)
+	// statCache maps the commands this connection ran to their counters.
+	statCache map[*kv.Spec]*cmdStat
 
 	proto   uint8 // 2 or 3
 	authed  bool  // Redis's c->authenticated
@@ -182,6 +186,7 @@ func (c *conn) authRequired() bool { return !c.authed && c.srv.getRequirePass() 
 // subcommand, arity, authentication, MULTI queueing) and then queues it,
 // adds it to the pending group, or runs it at the edge.
 func (c *conn) dispatch(args [][]byte) {
+	c.curArgs = args
 	spec := kv.Lookup(args[0])
 	if spec == nil {
 		c.last = nil
@@ -235,6 +240,10 @@ func (c *conn) dispatch(args [][]byte) {
 // executor when it implements EdgeHandler.
 func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 	c.w.Proto = int(c.proto)
+	before, start := c.w.Len(), time.Now()
+	defer func() {
+		c.countRan(statName(spec, args), c.w.Bytes()[before:], time.Since(start).Microseconds())
+	}()
 	if e := edgeBySpec[spec]; e != nil {
 		if e.subs != nil && len(args) >= 2 {
 			e.subs[lowerASCII(args[1])].run(c, args)
@@ -254,6 +263,7 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 // once, as Redis's execCommandAbort does.
 func (c *conn) reject(spec *kv.Spec, msg string) {
 	c.flushGroup()
+	c.countRejected(spec, c.curArgs, msg)
 	if spec != nil && spec.Name == "exec" {
 		c.discardTx()
 		c.w.Error("EXECABORT Transaction discarded because of: " + trimERR(msg))
@@ -270,8 +280,9 @@ func (c *conn) flushGroup() {
 	if len(c.pending) == 0 {
 		return
 	}
-	before := c.w.Len()
+	before, start := c.w.Len(), time.Now()
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
+	c.countGroup(c.pending, c.w.Bytes()[before:], time.Since(start))
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
 		c.groupMax = min(max(groupReplyBytes/avg, 1), maxGroupCmds)
 	}

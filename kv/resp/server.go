@@ -55,6 +55,8 @@ type Server struct {
 	started time.Time
 	runID   string
 	stats   stats
+	// cmdStats are INFO commandstats and errorstats (cmdstats.go).
+	cmdStats cmdStats
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut

@@ -28,17 +28,19 @@ type conn struct {
 	fd        int
 	createdNs int64
 
-	r        *sockReader
-	p        *reqParser
-	w        kv.Writer
-	cmds     []kv.Cmd   // storage for the pending group
-	pending  []*kv.Cmd  // keyspace commands parsed but not yet executed
-	groupMax int        // the most commands in one group (see groupReplyBytes)
-	last     *string    // full name of the last command dispatched
-	dead     bool       // a write failed; stop
-	quit     bool       // close after the replies are written (QUIT)
-	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
-	curArgs  [][]byte   // the command being dispatched (for its statistics)
+	r         *sockReader
+	p         *reqParser
+	w         kv.Writer
+	cmds      []kv.Cmd   // storage for the pending group
+	pending   []*kv.Cmd  // keyspace commands parsed but not yet executed
+	groupMax  int        // the most commands in one group (see groupReplyBytes)
+	last      *string    // full name of the last command dispatched
+	dead      bool       // a write failed; stop
+	quit      bool       // close after the replies are written (QUIT)
+	tmpW      *kv.Writer // scratch for EXEC with queued edge commands
+	curArgs   [][]byte   // the command being dispatched (for its statistics)
+	replyMode int        // CLIENT REPLY (replyOn, ...)
+	replySet  bool       // the command being run was a CLIENT REPLY
 	// statCache maps the commands this connection ran to their counters.
 	statCache map[*kv.Spec]*cmdStat
 
@@ -61,6 +63,7 @@ type conn struct {
 	protoA     atomic.Int32
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	qbufA      atomic.Int64 // query buffer bytes from the running command on (CLIENT LIST qbuf)
 	// Counters for INFO stats, per connection so that the hot path touches
 	// no shared cache line (Server.totals sums them).
 	cmdsDone atomic.Int64
@@ -149,6 +152,7 @@ func (c *conn) process() (stop bool) {
 	}()
 	for {
 		p.unauth = c.authRequired()
+		begin := p.start // the next command's first byte
 		args, err := p.next()
 		if err != nil {
 			c.flushGroup()
@@ -160,7 +164,8 @@ func (c *conn) process() (stop bool) {
 			break
 		}
 		n++
-		c.dispatch(args)
+		c.qbufA.Store(int64(p.end - begin))
+		c.dispatchReplying(args)
 		if c.quit {
 			c.flushGroup()
 			return true
@@ -175,6 +180,7 @@ func (c *conn) process() (stop bool) {
 		}
 	}
 	c.flushGroup()
+	c.qbufA.Store(0)
 	return false
 }
 

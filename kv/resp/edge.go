@@ -64,6 +64,8 @@ var edgeHandlers = map[string]handler{
 	"client|list":     (*conn).cmdClientList,
 	"client|info":     (*conn).cmdClientInfo,
 	"client|no-evict": (*conn).cmdClientNoEvict,
+	"client|kill":     (*conn).cmdClientKill,
+	"client|reply":    (*conn).cmdClientReply,
 	"client|help":     (*conn).cmdClientHelp,
 
 	"command":         (*conn).cmdCommand,

@@ -173,7 +173,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"async_loading", "0"},
 			{"rdb_changes_since_last_save", "0"},
 			{"rdb_bgsave_in_progress", "0"},
-			{"rdb_last_save_time", itoa(s.started.Unix())},
+			{"rdb_last_save_time", itoa(s.lastSave.Load())},
 			{"rdb_last_bgsave_status", "ok"},
 			{"aof_enabled", "0"},
 			{"aof_rewrite_in_progress", "0"},

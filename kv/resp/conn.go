@@ -261,6 +261,10 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 	if c.srv.edge != nil && c.srv.edge.HandleEdge(c.srv.ctx, args, &c.w) {
 		return
 	}
+	if h := localEdge[spec]; h != nil {
+		h(c, args)
+		return
+	}
 	c.w.Error("ERR command '" + spec.Name + "' is not allowed here")
 }
 

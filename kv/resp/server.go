@@ -57,6 +57,8 @@ type Server struct {
 	stats   stats
 	// cmdStats are INFO commandstats and errorstats (cmdstats.go).
 	cmdStats cmdStats
+	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
+	bgsave   atomic.Bool  // a BGSAVE is running
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut
@@ -107,6 +109,7 @@ func New(exec Executor, cfg Config) *Server {
 	s.protoMaxBulkLen.Store(cfg.ProtoMaxBulkLen)
 	s.idleTimeout.Store(int64(cfg.IdleTimeout))
 	s.now.Store(time.Now().UnixNano())
+	s.lastSave.Store(s.started.Unix())
 	return s
 }
 

@@ -290,7 +290,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var node *replication.Node
 	mode := "standalone"
 	if f.node.standalone {
-		exec = local.New()
+		lx := local.New()
+		ectx, ecancel := context.WithCancel(ctx)
+		defer ecancel()
+		go lx.ActiveExpiry(ectx) // until serve returns
+		exec = lx
 	} else {
 		mode = "replicated"
 		node, err = startNode(ctx, &f.node, ln.Addr().String(), log)

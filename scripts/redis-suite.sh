@@ -16,6 +16,7 @@
 #                                                     fails if an expected test fails, reports
 #                                                     newly passing ones; --update rewrites the
 #                                                     expected list from this run
+#   scripts/redis-suite.sh check-all [--update]       both targets at once (make redis-suite)
 #   scripts/redis-suite.sh table                      rewrite the table in docs/compatibility.md
 #                                                     from the last results of each target
 #
@@ -488,6 +489,24 @@ table() {
 	log "rewrote docs/compatibility.md"
 }
 
+# check_all [--update]: check standalone and check cluster at once (each
+# its own process, servers and ports; the units mostly wait on replies, so
+# two runs share the machine well), their output shown when both ended.
+check_all() {
+	local pids=() t rc=0
+	mkdir -p "$OUT"
+	for t in standalone cluster; do
+		"$ROOT/scripts/redis-suite.sh" check "$t" "$@" >"$OUT/$t.log" 2>&1 &
+		pids+=($!)
+	done
+	for t in 0 1; do wait "${pids[$t]}" || rc=1; done
+	for t in standalone cluster; do
+		echo "=== $t"
+		grep -v '^redis-suite: unit/' "$OUT/$t.log" || true
+	done
+	return $rc
+}
+
 cmd=${1:-}
 shift || true
 case $cmd in
@@ -495,6 +514,7 @@ fetch) fetch; echo "$SUITE" ;;
 run) (($# >= 3)) || die "usage: run HOST PORT OUT [UNIT...]"; run "$@" ;;
 reference) reference "$@" ;;
 check) (($# >= 1)) || die "usage: check standalone|cluster [--update] [UNIT...]"; check "$@" ;;
+check-all) check_all "$@" ;;
 table) table ;;
-*) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

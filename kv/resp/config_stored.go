@@ -83,6 +83,10 @@ var constantParams = []configParam{
 	{name: "enable-protected-configs", get: constant("no")},
 	{name: "enable-module-command", get: constant("no")},
 	{name: "maxmemory-clients", get: constant("0")},
+	{name: "maxmemory-samples", get: constant("5")},
+	{name: "maxmemory-eviction-tenacity", get: constant("10")},
+	{name: "replicaof", get: constant("")},
+	{name: "slaveof", get: constant("")},
 	{name: "dir", get: constant("/"), parse: protectedParam, protected: true},
 	{name: "dbfilename", get: constant("dump.rdb"), parse: protectedParam, protected: true},
 }

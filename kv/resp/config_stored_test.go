@@ -58,6 +58,10 @@ var storedConfigTranscripts = []transcript{
 	{name: "save points",
 		in:  respCmd("CONFIG", "SET", "save", "100 10 3600 1") + respCmd("CONFIG", "SET", "save", "100  10") + respCmd("CONFIG", "GET", "save") + respCmd("CONFIG", "SET", "save", ""),
 		out: "+OK\r\n" + configFailed("save", "Invalid save parameters") + configKV("save", "100 10 3600 1") + "+OK\r\n"},
+	{name: "names, patterns and aliases without duplicates",
+		in:       respCmd("CONFIG", "GET", "maxmemory", "maxmemory-s*", "*of"),
+		out:      "*8\r\n" + bulk("maxmemory") + bulk("0") + bulk("maxmemory-samples") + bulk("5") + bulk("replicaof") + bulk("") + bulk("slaveof") + bulk(""),
+		edgeOnly: true}, // redis-server answers in its dict's order
 	{name: "hidden parameters need their exact name",
 		in:  respCmd("CONFIG", "GET", "rdb-key-save-d*") + respCmd("CONFIG", "GET", "rdb-key-save-delay"),
 		out: "*0\r\n" + configKV("rdb-key-save-delay", "0")},
@@ -72,6 +76,9 @@ func TestStoredConfig(t *testing.T) {
 	}
 	for _, tc := range storedConfigTranscripts {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.edgeOnly && *againstRedis != "" {
+				t.Skip("edge-only behaviour")
+			}
 			c := dialAddr(t, addr)
 			c.send(tc.in)
 			c.expect(tc.out)

@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin
 
-.PHONY: all build run test vet deps fuzz soak clean linkv bench-etcd
+.PHONY: all build run test vet deps fuzz soak clean linkv bench-etcd redis-suite
 
 all: build
 
@@ -27,6 +27,17 @@ vet:
 test: deps build vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) linkv
+	$(MAKE) redis-suite
+
+# Redis 7.0.15's own TCL suite (fetched from Debian's source package into
+# ~/.cache/redraft) against bin/kv serve --standalone and against a 3-node
+# cluster through a follower's port, both at once; fails when a test listed
+# in scripts/redis-suite/expected/<target>.txt fails, reports newly passing
+# ones (docs/compatibility.md). REDIS_SUITE_UPDATE=--update rewrites the
+# expected lists instead.
+REDIS_SUITE_UPDATE ?=
+redis-suite: build
+	scripts/redis-suite.sh check-all $(REDIS_SUITE_UPDATE)
 
 # bin/kv in Maelstrom mode under bin/linkv: 3 nodes, partition nemesis, 20 s.
 # The report goes to store/ (not committed); exit status 0 only when valid.

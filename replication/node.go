@@ -432,12 +432,7 @@ func (n *Node) executeLocal(ctx context.Context, cmds []*kv.Cmd, write bool, w *
 			}
 		}
 		now := n.cfg.Clock()
-		n.fsm.Read(func(m *kv.Machine) {
-			for _, c := range cmds {
-				c.NowMs = now
-				m.Exec(c, w)
-			}
-		})
+		n.fsm.Read(func(m *kv.Machine) { execReads(m, cmds, now, w) })
 		return
 	}
 	res := n.prop.propose(ctx, cmds)

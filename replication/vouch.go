@@ -49,12 +49,7 @@ func (n *Node) HandleForwardVouched(ctx context.Context, payload []byte, from st
 		return w.Bytes(), nil
 	}
 	now := n.cfg.Clock()
-	n.fsm.Read(func(m *kv.Machine) {
-		for _, c := range cmds {
-			c.NowMs = now
-			m.Exec(c, w)
-		}
-	})
+	n.fsm.Read(func(m *kv.Machine) { execReads(m, cmds, now, w) })
 	return w.Bytes(), nil
 }
 

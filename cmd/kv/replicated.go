@@ -19,6 +19,9 @@ import (
 // adds the Raft section to INFO.
 type replicatedExecutor struct{ *replication.Node }
 
+// SAVE and BGSAVE take a Raft snapshot (Node.TakeSnapshot).
+var _ resp.Snapshotter = replicatedExecutor{}
+
 // InfoSections implements resp.InfoProvider.
 func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 	return []resp.InfoSection{{Name: "Raft", Fields: x.Node.InfoFields()}}

@@ -19,6 +19,10 @@ type configParam struct {
 	// parse validates a new value and returns the function applying it, or
 	// Redis's error text. nil: the parameter is immutable.
 	parse func(s *Server, v string) (apply func(), errText string)
+	// hidden parameters match an exact name only, never a pattern.
+	hidden bool
+	// protected parameters cannot be set (enable-protected-configs no).
+	protected bool
 }
 
 // configParams is sorted by name (CONFIG GET replies in this order).
@@ -138,7 +142,15 @@ func (c *conn) cmdConfigGet(args [][]byte) {
 	for i := range configParams {
 		p := &configParams[i]
 		for _, pat := range args[2:] {
-			if kv.MatchGlob([]byte(strings.ToLower(string(pat))), []byte(p.name)) {
+			lower := strings.ToLower(string(pat))
+			if !strings.ContainsAny(lower, "*?[") {
+				if lower == p.name {
+					out.add(bulkV(p.name), bulkV(p.get(c.srv)))
+					break
+				}
+				continue
+			}
+			if !p.hidden && kv.MatchGlob([]byte(lower), []byte(p.name)) {
 				out.add(bulkV(p.name), bulkV(p.get(c.srv)))
 				break
 			}
@@ -169,6 +181,8 @@ func (c *conn) cmdConfigSet(args [][]byte) {
 		}
 		if p.parse == nil {
 			errArg, errText = string(args[i]), "can't set immutable config"
+		} else if p.protected {
+			errArg, errText = string(args[i]), "can't set protected config"
 		}
 		for _, q := range params {
 			if q == p {
@@ -207,6 +221,7 @@ func (c *conn) cmdConfigResetStat(args [][]byte) {
 	st.connsReceived.Store(0)
 	st.rejected.Store(0)
 	c.srv.resetTotals()
+	c.srv.cmdStats.reset()
 	st.peakMemory.Store(0)
 	st.opsMu.Lock()
 	st.opsSamples = [16]float64{}

@@ -305,7 +305,9 @@ func (c *conn) infoString() string {
 	b = strconv.AppendInt(b, int64(c.shardA.Load()), 10)
 	b = append(b, " multi="...)
 	b = strconv.AppendInt(b, int64(multi), 10)
-	b = append(b, " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, c.qbufA.Load(), 10)
+	b = append(b, " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)
 	return string(b)
 }

@@ -20,6 +20,13 @@ var defaultInfoSections = []string{
 	"modules", "errorstats", "cluster", "keyspace",
 }
 
+// allInfoSections is the order of INFO all: the default sections and
+// commandstats, which only all, everything or its name select.
+var allInfoSections = []string{
+	"server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+	"modules", "commandstats", "errorstats", "cluster", "keyspace",
+}
+
 func (c *conn) cmdInfo(args [][]byte) {
 	c.w.Verbatim(c.srv.infoText(args[1:]))
 }
@@ -66,7 +73,7 @@ func (s *Server) infoText(names [][]byte) string {
 			b.WriteString(f[0] + ":" + f[1] + "\r\n")
 		}
 	}
-	for _, name := range defaultInfoSections {
+	for _, name := range allInfoSections {
 		if name == "keyspace" {
 			// Executor sections go before Keyspace, which Redis prints last.
 			for _, sec := range added {
@@ -89,7 +96,7 @@ func (s *Server) infoText(names [][]byte) string {
 }
 
 func isBuiltinSection(name string) bool {
-	for _, n := range defaultInfoSections {
+	for _, n := range allInfoSections {
 		if n == name {
 			return true
 		}
@@ -166,7 +173,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"async_loading", "0"},
 			{"rdb_changes_since_last_save", "0"},
 			{"rdb_bgsave_in_progress", "0"},
-			{"rdb_last_save_time", itoa(s.started.Unix())},
+			{"rdb_last_save_time", itoa(s.lastSave.Load())},
 			{"rdb_last_bgsave_status", "ok"},
 			{"aof_enabled", "0"},
 			{"aof_rewrite_in_progress", "0"},
@@ -183,6 +190,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"total_net_input_bytes", itoa(in)},
 			{"total_net_output_bytes", itoa(out)},
 			{"rejected_connections", itoa(s.stats.rejected.Load())},
+			{"total_error_replies", itoa(s.cmdStats.errTot.Load())},
 			{"expired_keys", "0"},
 			{"evicted_keys", "0"},
 			{"evicted_clients", "0"},
@@ -211,8 +219,10 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		}
 	case "modules":
 		return "Modules", nil
+	case "commandstats":
+		return "Commandstats", s.cmdStats.commandFields()
 	case "errorstats":
-		return "Errorstats", nil
+		return "Errorstats", s.cmdStats.errorFields()
 	case "cluster":
 		return "Cluster", [][2]string{{"cluster_enabled", "0"}}
 	case "keyspace":

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"redraft/kv"
 	"redraft/kv/pubsub"
@@ -39,6 +40,9 @@ type conn struct {
 	dead     bool       // a write failed; stop
 	quit     bool       // close after the replies are written (QUIT)
 	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
+	curArgs  [][]byte   // the command being dispatched (for its statistics)
+	// statCache maps the commands this connection ran to their counters.
+	statCache map[*kv.Spec]*cmdStat
 
 	// Pub/sub (pubsub.go): the output queue once the client subscribed,
 	// its subscription counts, and whether EXEC is running queued commands.
@@ -74,6 +78,7 @@ type conn struct {
 	chanA      atomic.Int32
 	patA       atomic.Int32
 	shardA     atomic.Int32
+	qbufA      atomic.Int64 // query buffer bytes from the running command on (CLIENT LIST qbuf)
 	// Counters for INFO stats, per connection so that the hot path touches
 	// no shared cache line (Server.totals sums them).
 	cmdsDone atomic.Int64
@@ -163,6 +168,7 @@ func (c *conn) process() (stop bool) {
 	}()
 	for {
 		p.unauth = c.authRequired()
+		begin := p.start // the next command's first byte
 		args, err := p.next()
 		if err != nil {
 			c.flushGroup()
@@ -174,6 +180,7 @@ func (c *conn) process() (stop bool) {
 			break
 		}
 		n++
+		c.qbufA.Store(int64(p.end - begin))
 		c.dispatch(args)
 		if c.quit {
 			c.flushGroup()
@@ -189,6 +196,7 @@ func (c *conn) process() (stop bool) {
 		}
 	}
 	c.flushGroup()
+	c.qbufA.Store(0)
 	return false
 }
 
@@ -211,6 +219,7 @@ func (c *conn) dispatch(args [][]byte) {
 }
 
 func (c *conn) dispatchCmd(args [][]byte) {
+	c.curArgs = args
 	spec := kv.Lookup(args[0])
 	if spec == nil {
 		c.last = nil
@@ -282,6 +291,16 @@ func (c *conn) dispatchCmd(args [][]byte) {
 // executor when it implements EdgeHandler.
 func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 	c.w.Proto = int(c.proto)
+	before, start := c.w.Len(), time.Now()
+	defer func() {
+		// A subscribed connection's edge commands move the output to its
+		// queue (pubsub.go): then the reply is not in c.w to inspect.
+		var reply []byte
+		if out := c.w.Bytes(); len(out) >= before {
+			reply = out[before:]
+		}
+		c.countRan(statName(spec, args), reply, time.Since(start).Microseconds())
+	}()
 	if e := edgeBySpec[spec]; e != nil {
 		if e.subs != nil && len(args) >= 2 {
 			e.subs[lowerASCII(args[1])].run(c, args)
@@ -293,6 +312,10 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 	if c.srv.edge != nil && c.srv.edge.HandleEdge(c.srv.ctx, args, &c.w) {
 		return
 	}
+	if h := localEdge[spec]; h != nil {
+		h(c, args)
+		return
+	}
 	c.w.Error("ERR command '" + spec.Name + "' is not allowed here")
 }
 
@@ -301,6 +324,7 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 // once, as Redis's execCommandAbort does.
 func (c *conn) reject(spec *kv.Spec, msg string) {
 	c.flushGroup()
+	c.countRejected(spec, c.curArgs, msg)
 	if spec != nil && spec.Name == "exec" {
 		c.discardTx()
 		c.w.Error("EXECABORT Transaction discarded because of: " + trimERR(msg))
@@ -321,7 +345,7 @@ func (c *conn) flushGroup() {
 		c.flushGroupSubscribed()
 		return
 	}
-	before := c.w.Len()
+	before, start := c.w.Len(), time.Now()
 	script, function := false, false
 	for _, p := range c.pending {
 		// Only read-only scripts make other clients BUSY: they are the
@@ -338,6 +362,7 @@ func (c *conn) flushGroup() {
 		defer c.srv.scripts.end(c)
 	}
 	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
+	c.countGroup(c.pending, c.w.Bytes()[before:], time.Since(start))
 	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
 		c.groupMax = min(max(groupReplyBytes/avg, 1), maxGroupCmds)
 	}

@@ -79,6 +79,7 @@ var edgeHandlers = map[string]handler{
 	"client|list":     (*conn).cmdClientList,
 	"client|info":     (*conn).cmdClientInfo,
 	"client|no-evict": (*conn).cmdClientNoEvict,
+	"client|kill":     (*conn).cmdClientKill,
 	"client|reply":    (*conn).cmdClientReply,
 	"client|help":     (*conn).cmdClientHelp,
 

@@ -37,6 +37,7 @@ type Server struct {
 	idleTimeout     atomic.Int64                            // nanoseconds, 0 = none
 	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
 	scripts         busyScripts                             // running script commands, busy-reply-threshold (busy.go)
+	stored          storedConfig                            // parameters CONFIG SET only stores (config_stored.go)
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc
@@ -59,6 +60,10 @@ type Server struct {
 	started time.Time
 	runID   string
 	stats   stats
+	// cmdStats are INFO commandstats and errorstats (cmdstats.go).
+	cmdStats cmdStats
+	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
+	bgsave   atomic.Bool  // a BGSAVE is running
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut
@@ -116,6 +121,7 @@ func New(exec Executor, cfg Config) *Server {
 	s.idleTimeout.Store(int64(cfg.IdleTimeout))
 	s.scripts.limit.Store(defaultBusyReplyThreshold)
 	s.now.Store(time.Now().UnixNano())
+	s.lastSave.Store(s.started.Unix())
 	return s
 }
 

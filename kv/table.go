@@ -115,7 +115,7 @@ func init() {
 	for _, family := range [][]*Spec{
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
-		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(),
+		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(), blockCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

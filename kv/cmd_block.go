@@ -412,3 +412,7 @@ func runUnblockNode(c *Ctx) {
 	}
 	c.W.Int(int64(len(gone)))
 }
+
+// IsBlocking reports whether s is a blocking command (the edge wraps it in
+// redraft.block outside MULTI).
+func (s *Spec) IsBlocking() bool { return blockOps[s.Name] != nil }

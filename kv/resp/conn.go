@@ -259,6 +259,9 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		c.queue(args, spec)
 		return
 	}
+	if !isEdge && spec.IsBlocking() && c.runBlocking(args) {
+		return
+	}
 	if !isEdge {
 		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])

@@ -81,6 +81,7 @@ var edgeHandlers = map[string]handler{
 	"client|no-evict": (*conn).cmdClientNoEvict,
 	"client|reply":    (*conn).cmdClientReply,
 	"client|help":     (*conn).cmdClientHelp,
+	"client|unblock":  (*conn).cmdClientUnblock,
 
 	"command":         (*conn).cmdCommand,
 	"command|count":   (*conn).cmdCommandCount,

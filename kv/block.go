@@ -399,3 +399,15 @@ func waiterKeys(spec *Spec, args [][]byte) ([][]byte, error) {
 	}
 	return p.keys, nil
 }
+
+// StaleWaiters returns the number of waiters of node from an incarnation
+// other than inc (left by an earlier run of the node).
+func (m *Machine) StaleWaiters(node string, inc uint64) int {
+	n := 0
+	for ref := range m.blk.byRef {
+		if ref.Node == node && ref.Inc != inc {
+			n++
+		}
+	}
+	return n
+}

@@ -3,6 +3,7 @@ package resp
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"redraft/kv"
@@ -30,6 +31,17 @@ const (
 	closeCheckInterval = 50 * time.Millisecond
 	// cancelTimeout bounds the cancellation of a closed client's waiter.
 	cancelTimeout = 5 * time.Second
+	// servedReplyWait is how long a client whose blocking command failed
+	// in the executor waits for the reply of a waiter that was registered
+	// and served anyway (this node applies the log behind the leader).
+	servedReplyWait = 2 * time.Second
+)
+
+// Outcomes of cancelWaiter.
+const (
+	cancelRemoved  = iota // the waiter was waiting: it is gone, unanswered
+	cancelNotFound        // no such waiter: never registered, or answered already
+	cancelFailed          // the executor failed: unknown
 )
 
 // runBlocking runs a blocking command. It reports false when the executor
@@ -50,10 +62,17 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
 	reply := w.Bytes()
 	if string(reply) != kv.BlockedReply {
-		if len(reply) > 0 && reply[0] == '-' {
+		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) {
 			// An executor failure (no leader, outcome unknown) may hide a
-			// registered waiter: cancel it so it takes no element.
-			c.cancelWaiter(id)
+			// registered waiter: cancel it so it takes no element. If it
+			// was served already, its reply is on its way to this node.
+			if c.cancelWaiter(id) == cancelNotFound {
+				select {
+				case r := <-ch:
+					reply = r
+				case <-time.After(servedReplyWait):
+				}
+			}
 		}
 		reg.End(id)
 		c.w.Raw(reply)
@@ -66,6 +85,21 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	}
 	c.waitBlocked(reg, id, ch)
 	return true
+}
+
+// commandErrors are the error replies of the blocking commands themselves:
+// the machine ran the command and registered nothing. Any other error
+// comes from the executor (no leader, outcome unknown, ...).
+var commandErrors = []string{"-WRONGTYPE ", "-ERR timeout ", "-ERR syntax error", "-ERR numkeys ",
+	"-ERR count ", "-ERR wrong number of arguments", "-ERR invalid DB index", "-ERR DB index"}
+
+func commandError(reply []byte) bool {
+	for _, p := range commandErrors {
+		if strings.HasPrefix(string(reply), p) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitBlocked waits for waiter id's reply, the server's shutdown or the
@@ -93,13 +127,21 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 }
 
 // cancelWaiter removes waiter id from the wait queues (no reply).
-func (c *conn) cancelWaiter(id uint64) {
+func (c *conn) cancelWaiter(id uint64) int {
 	reg := c.srv.blocking
 	ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
 	defer cancel()
 	args := [][]byte{[]byte("redraft.unblock"), []byte(reg.Node()),
 		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10)}
-	c.srv.exec.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, kv.NewWriter(nil, 2))
+	w := kv.NewWriter(nil, 2)
+	c.srv.exec.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
+	switch string(w.Bytes()) {
+	case ":1\r\n":
+		return cancelRemoved
+	case ":0\r\n":
+		return cancelNotFound
+	}
+	return cancelFailed
 }
 
 // cmdClientUnblock is CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the

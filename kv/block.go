@@ -272,7 +272,14 @@ func (m *Machine) serveWaiter(w *waiter, key string, nowMs int64, seed uint64) (
 	return c.Lookup([]byte(key)) == nil
 }
 
-// timeoutReply writes a waiter's reply when its time is up.
+// blockedTimeoutReply writes a waiter's reply when its time is up (or
+// CLIENT UNBLOCK ... TIMEOUT): a null array for every blocking command,
+// BLMOVE included, as Redis's replyToBlockedClientTimedOut.
+func blockedTimeoutReply(w *Writer) { w.NullArray() }
+
+// timeoutReply writes the reply of a blocking command that may not block
+// (MULTI, scripts) and finds its keys empty: BLMOVE and BRPOPLPUSH answer
+// a null bulk string there, the others a null array.
 func timeoutReply(w *Writer, name string) {
 	if blockOps[name].nullBulk {
 		w.Null()
@@ -294,7 +301,7 @@ func (m *Machine) expireWaiters(nowMs int64) int {
 	for _, w := range due {
 		m.removeWaiter(w)
 		out := NewWriter(nil, int(w.proto))
-		timeoutReply(out, Lookup(w.args[0]).Name)
+		blockedTimeoutReply(out)
 		m.deliver(w, out.Bytes())
 	}
 	return len(due)

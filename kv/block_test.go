@@ -181,7 +181,7 @@ func TestBlockingTimeoutUnblockAndNodeCleanup(t *testing.T) {
 	x.block(2, "BLMOVE", "b", "c", "LEFT", "LEFT", "0.0001")
 	x.proto = 2
 	x.block(3, "BZPOPMIN", "z", "0")
-	x.block(4, "BRPOP", "d", "0")
+	x.block(4, "BRPOPLPUSH", "d", "e", "0")
 	if got := x.m.NextBlockDeadline(); got != x.now+1 {
 		t.Fatalf("next deadline %d, want %d", got, x.now+1)
 	}
@@ -200,12 +200,15 @@ func TestBlockingTimeoutUnblockAndNodeCleanup(t *testing.T) {
 	x.run([]step{
 		{cmd("redraft.unblock", "n1", "1", "3", "ERROR"), ":1\r\n"},
 		{cmd("redraft.unblock", "n1", "1", "3", "ERROR"), ":0\r\n"},
-		{cmd("redraft.unblock-node", "n1", "2"), ":1\r\n"},
+		{cmd("redraft.unblock", "n1", "1", "4", "TIMEOUT"), ":1\r\n"},
 	})
-	if got, want := s.take(), []string{"n1/1/3 -UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"}; !eqStrings(got, want) {
+	// A timed-out BLMOVE/BRPOPLPUSH answers a null array, as in Redis.
+	if got, want := s.take(), []string{"n1/1/3 -UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n", "n1/1/4 *-1\r\n"}; !eqStrings(got, want) {
 		t.Fatalf("got %q want %q", got, want)
 	}
-	if x.m.Waiters() != 0 {
+	x.block(5, "BLPOP", "d", "0")
+	x.run([]step{{cmd("redraft.unblock-node", "n1", "2"), ":1\r\n"}})
+	if x.m.Waiters() != 0 || len(s.take()) != 0 {
 		t.Fatalf("%d waiters left", x.m.Waiters())
 	}
 }

@@ -381,7 +381,7 @@ func runRedraftUnblock(c *Ctx) {
 		if mode == "error" {
 			out.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		} else {
-			timeoutReply(out, Lookup(w.args[0]).Name)
+			blockedTimeoutReply(out)
 		}
 		c.m.deliver(w, out.Bytes())
 	}

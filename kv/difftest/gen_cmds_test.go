@@ -624,5 +624,6 @@ func commands() []*cmdGen {
 	out = append(out, dbGenerators()...)   // gen_db_test.go
 	out = append(out, bitsCommands()...)   // gen_bits_test.go
 	out = append(out, pubsubCommands()...) // gen_pubsub_test.go
+	out = append(out, blockCommands()...)  // gen_block_test.go
 	return out
 }

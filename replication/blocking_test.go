@@ -57,9 +57,31 @@ func definite(err error) bool {
 // leadership moved in the middle: every element pushed is delivered
 // exactly once (an element whose push had an unknown outcome at most once),
 // and a consumer sees each producer's elements in push order (FIFO).
+//
+// With crash, the leader is stopped instead, and clients use the two
+// other nodes: consumers blocked on a follower keep waiting through the
+// election and are served by the new leader.
 func TestBlockingClusterExactlyOnce(t *testing.T) {
+	t.Run("transfer", func(t *testing.T) { testBlockingExactlyOnce(t, false) })
+	t.Run("crash", func(t *testing.T) { testBlockingExactlyOnce(t, true) })
+}
+
+func testBlockingExactlyOnce(t *testing.T, crash bool) {
 	const nodes, perProducer, producers, consumersPerNode = 3, 80, 2, 2
-	c, addrs := startRESPCluster(t, nodes)
+	c, all := startRESPCluster(t, nodes)
+	addrs := all
+	li := -1
+	if crash {
+		l := c.leader()
+		addrs = nil
+		for i, n := range c.nodes {
+			if n == l {
+				li = i
+			} else {
+				addrs = append(addrs, all[i])
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -74,7 +96,7 @@ func TestBlockingClusterExactlyOnce(t *testing.T) {
 		go func(i int) {
 			defer cwg.Done()
 			name := fmt.Sprint("c", i)
-			rdb := redis.NewClient(&redis.Options{Addr: addrs[i%nodes], MaxRetries: -1, ReadTimeout: 20 * time.Second})
+			rdb := redis.NewClient(&redis.Options{Addr: addrs[i%len(addrs)], MaxRetries: -1, ReadTimeout: 20 * time.Second})
 			defer rdb.Close()
 			for !stop.Load() && ctx.Err() == nil {
 				v, err := rdb.Do(ctx, "BLPOP", "q0", "q1", "0.5").StringSlice()
@@ -105,7 +127,7 @@ func TestBlockingClusterExactlyOnce(t *testing.T) {
 		pwg.Add(1)
 		go func(p int) {
 			defer pwg.Done()
-			rdb := redis.NewClient(&redis.Options{Addr: addrs[1+p%(nodes-1)], MaxRetries: -1})
+			rdb := redis.NewClient(&redis.Options{Addr: addrs[(1+p)%len(addrs)], MaxRetries: -1})
 			defer rdb.Close()
 			for j := 0; j < perProducer; j++ {
 				el := fmt.Sprintf("p%d-%03d", p, j)
@@ -134,16 +156,24 @@ func TestBlockingClusterExactlyOnce(t *testing.T) {
 
 	// Move leadership once about half the elements are pushed.
 	waitFor(t, "half pushed", func() bool { return pushed.Load() >= perProducer*producers/2 })
-	l := c.leader()
-	var target string
-	for _, n := range c.nodes {
-		if n != l {
-			target = n.cfg.ID
-			break
-		}
+	if crash {
+		c.mu.Lock()
+		c.nodes[li].Close()
+		c.nodes[li] = nil
+		c.mu.Unlock()
 	}
-	if err := l.TransferLeadership(target); err != nil {
-		t.Logf("transfer: %v", err)
+	if !crash {
+		l := c.leader()
+		var target string
+		for _, n := range c.nodes {
+			if n != l {
+				target = n.cfg.ID
+				break
+			}
+		}
+		if err := l.TransferLeadership(target); err != nil {
+			t.Logf("transfer: %v", err)
+		}
 	}
 	pwg.Wait()
 	select {

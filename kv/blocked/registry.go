@@ -27,11 +27,13 @@ type Registry struct {
 	mu      sync.Mutex
 	waiting map[uint64]*slot // waiter ID -> its connection's slot
 	byConn  map[int64]uint64 // connection ID -> waiter ID
+	blocked int              // slots marked blocked
 }
 
 type slot struct {
-	conn  int64
-	reply chan []byte // buffered: the sink never blocks
+	conn    int64
+	blocked bool        // the machine registered the waiter (MarkBlocked)
+	reply   chan []byte // buffered: the sink never blocks
 }
 
 // New returns the registry of node, with an incarnation that differs from
@@ -68,6 +70,9 @@ func (r *Registry) End(id uint64) {
 	r.mu.Lock()
 	if s := r.waiting[id]; s != nil {
 		delete(r.waiting, id)
+		if s.blocked {
+			r.blocked--
+		}
 		if r.byConn[s.conn] == id {
 			delete(r.byConn, s.conn)
 		}
@@ -83,11 +88,22 @@ func (r *Registry) WaiterOf(conn int64) (uint64, bool) {
 	return id, ok
 }
 
-// Blocked returns the number of this node's connections waiting.
+// MarkBlocked records that the machine registered waiter id: the
+// connection is blocked (INFO blocked_clients counts it).
+func (r *Registry) MarkBlocked(id uint64) {
+	r.mu.Lock()
+	if s := r.waiting[id]; s != nil && !s.blocked {
+		s.blocked = true
+		r.blocked++
+	}
+	r.mu.Unlock()
+}
+
+// Blocked returns the number of this node's blocked connections.
 func (r *Registry) Blocked() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.waiting)
+	return r.blocked
 }
 
 // Unblocked implements kv.BlockSink: a reply for one of this node's

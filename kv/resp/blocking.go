@@ -78,6 +78,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		c.w.Raw(reply)
 		return true
 	}
+	reg.MarkBlocked(id)
 	if c.w.Len() > 0 && !c.flush() {
 		c.cancelWaiter(id)
 		reg.End(id)

@@ -34,6 +34,16 @@
 // applies the same NowMs. Background removal of expired keys is done by the
 // SweepExpired command, proposed through the log like any other write.
 //
+// # Blocked clients
+//
+// The wait queues of blocking commands (BLPOP, BLMOVE, BZPOPMIN, ...) are
+// machine state: a waiter names the node and incarnation holding the
+// client's connection and a waiter ID; a write that makes a waited list or
+// sorted set exist serves the waiters in FIFO order at the end of the
+// command, and the replies go to the node-local BlockSink. Timeouts and
+// cancellations are commands (redraft.unblock-expired, redraft.unblock,
+// redraft.unblock-node). See block.go.
+//
 // # Validation
 //
 // The edge (kv/resp, maelstrom) validates what Redis validates before queueing

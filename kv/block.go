@@ -418,3 +418,17 @@ func (m *Machine) StaleWaiters(node string, inc uint64) int {
 	}
 	return n
 }
+
+// WaiterNodes returns the nodes named by waiters, sorted.
+func (m *Machine) WaiterNodes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for ref := range m.blk.byRef {
+		if !seen[ref.Node] {
+			seen[ref.Node] = true
+			out = append(out, ref.Node)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

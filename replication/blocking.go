@@ -23,6 +23,9 @@ import (
 //     executor, so a follower forwards it) redraft.unblock-node with its
 //     new incarnation as soon as its state shows such waiters, and again
 //     while it does.
+//   - Removed members: the leader removes the waiters of nodes that are no
+//     longer in the Raft configuration (redraft.unblock-node with
+//     incarnation 0, which no start has).
 const (
 	// blockTimeoutInterval is how often the leader looks for due waiters:
 	// the precision of blocking timeouts (Redis: 1000/hz ms at worst).
@@ -56,6 +59,9 @@ func (n *Node) blockingLoop() {
 				n.proposeBlocking([][]byte{[]byte("redraft.unblock-node"), []byte(reg.Node()),
 					strconv.AppendUint(nil, reg.Incarnation(), 10)})
 			}
+			if n.raft.State() == raft.Leader {
+				n.dropRemovedMembersWaiters()
+			}
 		}
 		if n.raft.State() != raft.Leader {
 			continue
@@ -75,4 +81,27 @@ func (n *Node) proposeBlocking(args [][]byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ApplyTimeout)
 	defer cancel()
 	n.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, kv.NewWriter(nil, 2))
+}
+
+// dropRemovedMembersWaiters proposes the removal of the waiters of every
+// node the configuration no longer lists.
+func (n *Node) dropRemovedMembersWaiters() {
+	var nodes []string
+	n.fsm.Read(func(m *kv.Machine) { nodes = m.WaiterNodes() })
+	if len(nodes) == 0 {
+		return
+	}
+	cf := n.raft.GetConfiguration()
+	if cf.Error() != nil {
+		return
+	}
+	members := map[string]bool{}
+	for _, s := range cf.Configuration().Servers {
+		members[string(s.ID)] = true
+	}
+	for _, id := range nodes {
+		if !members[id] {
+			n.proposeBlocking([][]byte{[]byte("redraft.unblock-node"), []byte(id), []byte("0")})
+		}
+	}
 }

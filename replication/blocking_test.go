@@ -353,15 +353,21 @@ func TestBlockingStaleIncarnationCleaned(t *testing.T) {
 	if got := c.doLeader("redraft.block", f.cfg.ID, "1", "7", "BLPOP", "k", "0"); got != kv.BlockedReply {
 		t.Fatalf("register: %q", got)
 	}
-	if got := c.doLeader("redraft.block", "other", "1", "8", "BLPOP", "k", "0"); got != kv.BlockedReply {
+	// A waiter of the leader's current incarnation stays; one of a node
+	// that is not a member goes too.
+	lreg := l.Blocking()
+	if got := c.doLeader("redraft.block", lreg.Node(), fmt.Sprint(lreg.Incarnation()), "8", "BLPOP", "k", "0"); got != kv.BlockedReply {
 		t.Fatalf("register: %q", got)
 	}
-	waitFor(t, "stale waiter removed", func() bool {
+	if got := c.doLeader("redraft.block", "gone", "1", "9", "BLPOP", "k", "0"); got != kv.BlockedReply {
+		t.Fatalf("register: %q", got)
+	}
+	waitFor(t, "stale waiters removed", func() bool {
 		n := 0
 		c.leader().fsm.Read(func(m *kv.Machine) { n = m.Waiters() })
 		return n == 1
 	})
-	// The other node's waiter stays and is served.
+	// The current waiter stays and is served.
 	if got := c.doLeader("RPUSH", "k", "x"); got != ":1\r\n" {
 		t.Fatalf("RPUSH: %q", got)
 	}

@@ -75,10 +75,12 @@ func init() {
 		t, ok := parseBlockTimeout(c, len(c.Args)-1)
 		return blockParsed{keys: c.Args[1 : len(c.Args)-1], timeoutMs: t, count: -1}, ok
 	}
-	pop := func(front bool) func(c *Ctx) (blockParsed, bool) {
+	// pop parses KEY... TIMEOUT for BLPOP/BRPOP (front: which end) and
+	// BZPOPMIN/BZPOPMAX (max: which end).
+	pop := func(front, max bool) func(c *Ctx) (blockParsed, bool) {
 		return func(c *Ctx) (blockParsed, bool) {
 			p, ok := lastTimeout(c)
-			p.front, p.max = front, !front
+			p.front, p.max = front, max
 			return p, ok
 		}
 	}
@@ -100,8 +102,8 @@ func init() {
 	zPop := func(c *Ctx, p blockParsed, key []byte) { zsetServe(c, p, key) }
 	moveServe := func(c *Ctx, p blockParsed, _ []byte) { runListMove(c, p.front, p.toFront) }
 	blockOps = map[string]*blockOp{
-		"blpop": {typ: TypeList, parse: pop(true), serve: listPop},
-		"brpop": {typ: TypeList, parse: pop(false), serve: listPop},
+		"blpop": {typ: TypeList, parse: pop(true, false), serve: listPop},
+		"brpop": {typ: TypeList, parse: pop(false, false), serve: listPop},
 		"brpoplpush": {typ: TypeList, nullBulk: true, move: true, serve: moveServe,
 			parse: func(c *Ctx) (blockParsed, bool) { return move(c, false, true, 3) }},
 		"blmove": {typ: TypeList, nullBulk: true, move: true, serve: moveServe,
@@ -117,19 +119,9 @@ func init() {
 				return move(c, from, to, 5)
 			}},
 		"blmpop":   {typ: TypeList, parse: mpop(TypeList), serve: listPop},
-		"bzpopmin": {typ: TypeZSet, parse: pop(false), serve: zPop},
-		"bzpopmax": {typ: TypeZSet, parse: pop(true), serve: zPop},
+		"bzpopmin": {typ: TypeZSet, parse: pop(false, false), serve: zPop},
+		"bzpopmax": {typ: TypeZSet, parse: pop(false, true), serve: zPop},
 		"bzmpop":   {typ: TypeZSet, parse: mpop(TypeZSet), serve: zPop},
-	}
-	// pop(front) sets max = !front: BZPOPMIN pops the minimum (max false).
-	blockOps["bzpopmin"].parse = func(c *Ctx) (blockParsed, bool) {
-		p, ok := lastTimeout(c)
-		return p, ok
-	}
-	blockOps["bzpopmax"].parse = func(c *Ctx) (blockParsed, bool) {
-		p, ok := lastTimeout(c)
-		p.max = true
-		return p, ok
 	}
 }
 
@@ -205,7 +197,8 @@ func parseMPop(c *Ctx, i int, typ Type) (blockParsed, bool) {
 	return p, true
 }
 
-// mpopReply reports whether p is a BLMPOP/BZMPOP (nested reply with count).
+// isMPop reports whether the command is BLMPOP, BZMPOP or LMPOP (nested
+// reply with a count).
 func (c *Ctx) isMPop() bool {
 	return c.spec.Name == "blmpop" || c.spec.Name == "bzmpop" || c.spec.Name == "lmpop"
 }

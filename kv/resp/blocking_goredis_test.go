@@ -208,3 +208,27 @@ func TestGoRedisBlockingClosedClient(t *testing.T) {
 		t.Fatalf("element taken by a closed client: len %d", n)
 	}
 }
+
+// Commands pipelined after a blocking command run once it is answered, in
+// order; RESP2 replies.
+func TestBlockingPipelineAndRESP2(t *testing.T) {
+	ts, rdb := blockingServer(t)
+	ctx := context.Background()
+	c := ts.dial()
+	c.send(respCmd("BZPOPMAX", "z", "0") + respCmd("PING") + respCmd("BLMOVE", "none", "d", "LEFT", "LEFT", "0.01"))
+	waitBlockedClients(t, rdb, 1)
+	if err := rdb.ZAdd(ctx, "z", redis.Z{Score: 1.5, Member: "m"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The BLMOVE timed out after blocking: a null array, as Redis.
+	want := "*3\r\n$1\r\nz\r\n$1\r\nm\r\n$3\r\n1.5\r\n+PONG\r\n*-1\r\n"
+	if got := c.readN(len(want), 5*time.Second); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	// Inside MULTI BLMOVE does not block and answers a null bulk string.
+	c.send(respCmd("MULTI") + respCmd("BLMOVE", "none", "d", "LEFT", "LEFT", "0") + respCmd("EXEC"))
+	want = "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n"
+	if got := c.readN(len(want), 5*time.Second); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

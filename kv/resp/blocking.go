@@ -107,6 +107,11 @@ func commandError(reply []byte) bool {
 // client's departure.
 func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 	defer reg.End(id)
+	if c.last != nil {
+		c.lastCmd.Store(c.last) // CLIENT LIST shows cmd=blpop while blocked
+	}
+	c.blockedA.Store(true)
+	defer c.blockedA.Store(false)
 	t := time.NewTicker(closeCheckInterval)
 	defer t.Stop()
 	for {

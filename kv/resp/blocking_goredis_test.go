@@ -217,6 +217,9 @@ func TestBlockingPipelineAndRESP2(t *testing.T) {
 	c := ts.dial()
 	c.send(respCmd("BZPOPMAX", "z", "0") + respCmd("PING") + respCmd("BLMOVE", "none", "d", "LEFT", "LEFT", "0.01"))
 	waitBlockedClients(t, rdb, 1)
+	if list, err := rdb.ClientList(ctx).Result(); err != nil || !strings.Contains(list, "flags=b ") || !strings.Contains(list, "cmd=bzpopmax ") {
+		t.Fatalf("CLIENT LIST of a blocked client: %q %v", list, err)
+	}
 	if err := rdb.ZAdd(ctx, "z", redis.Z{Score: 1.5, Member: "m"}).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -69,6 +69,7 @@ type conn struct {
 	dbA        atomic.Int32 // db, for CLIENT LIST
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	blockedA   atomic.Bool  // waiting for a blocking command's reply (blocking.go)
 	subsA      atomic.Int32 // subscriptions of every kind
 	chanA      atomic.Int32
 	patA       atomic.Int32

@@ -27,8 +27,9 @@ type BlockingProvider interface {
 
 const (
 	// closeCheckInterval is how often a blocked connection checks that its
-	// client is still there (the read loop is parked meanwhile).
-	closeCheckInterval = 50 * time.Millisecond
+	// client is still there (the read loop is parked meanwhile): one
+	// non-blocking peek per blocked connection per interval.
+	closeCheckInterval = 100 * time.Millisecond
 	// cancelTimeout bounds the cancellation of a closed client's waiter.
 	cancelTimeout = 5 * time.Second
 	// servedReplyWait is how long a client whose blocking command failed

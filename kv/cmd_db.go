@@ -88,4 +88,5 @@ func (c *Ctx) addEntry(e *entry) {
 		c.db.expires++
 	}
 	c.Dirty(e)
+	c.signalReady(e.key, e.obj)
 }

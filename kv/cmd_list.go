@@ -5,7 +5,7 @@ package kv
 // some after, and that order decides which error a client sees), every
 // modification signals the key (Dirty) where Redis calls signalModifiedKey,
 // and a list whose last element goes is deleted. Blocking variants (BLPOP,
-// BLMOVE, ...) are not implemented.
+// BLMOVE, ...) and LMPOP are in cmd_block.go.
 
 // Error texts specific to the list family (Redis 7.0, byte for byte).
 const (

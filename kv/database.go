@@ -105,6 +105,7 @@ func (c *Ctx) SwapDB(a, b int) {
 	m.dbs[a], m.dbs[b] = m.dbs[b], m.dbs[a]
 	// The context follows its index, not the keyspace it used to hold.
 	c.db = m.dbs[c.dbIndex]
+	m.signalDBs(a, b)
 }
 
 // KeyspaceInfo describes one non-empty database for INFO keyspace.

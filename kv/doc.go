@@ -44,6 +44,16 @@
 // reads (Spec.ReadsOnly) and change nothing. KillScript is the one method
 // safe to call concurrently with Exec. See docs/scripting.md.
 //
+// # Blocked clients
+//
+// The wait queues of blocking commands (BLPOP, BLMOVE, BZPOPMIN, ...) are
+// machine state: a waiter names the node and incarnation holding the
+// client's connection and a waiter ID; a write that makes a waited list or
+// sorted set exist serves the waiters in FIFO order at the end of the
+// command, and the replies go to the node-local BlockSink. Timeouts and
+// cancellations are commands (redraft.unblock-expired, redraft.unblock,
+// redraft.unblock-node). See block.go.
+//
 // # Validation
 //
 // The edge (kv/resp, maelstrom) validates what Redis validates before queueing

@@ -20,6 +20,10 @@ type Machine struct {
 	// sink receives PUBLISH messages at apply (events.go); node-local,
 	// never part of the state.
 	sink EventSink
+	// blk holds the blocked clients' wait queues (block.go): state.
+	blk blockState
+	// bsink receives waiter replies (block.go); node-local like sink.
+	bsink BlockSink
 }
 
 // NewMachine returns an empty machine.
@@ -48,9 +52,12 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	}
 	if cmd.Tx != nil {
 		m.execTx(cmd, w)
-		return
+	} else {
+		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, w)
 	}
-	m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, w)
+	// Serve the clients blocked on keys the command made ready, after it
+	// (after the whole transaction for EXEC), as Redis does.
+	m.serveReady(cmd.NowMs, cmd.Seed)
 }
 
 func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Writer) {
@@ -150,6 +157,10 @@ type Ctx struct {
 	rnd      *Rand
 	spec     *Spec
 	readOnly bool
+	// block names the waiter a blocking command registers when its keys
+	// are empty (redraft.block); nil: it answers as timed out (MULTI,
+	// scripts, a bare command in the log).
+	block *WaiterRef
 }
 
 // Rand returns the command's deterministic random generator.
@@ -226,6 +237,7 @@ func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
 		e.str = cloneBytes(str)
 	}
 	c.db.add(e)
+	c.signalReady(e.key, obj)
 	return e
 }
 
@@ -259,6 +271,7 @@ func (c *Ctx) Replace(e *entry, str []byte, obj any, keepTTL bool) {
 		c.SetExpire(e, 0)
 	}
 	c.Dirty(e)
+	c.signalReady(e.key, obj)
 }
 
 // Delete removes key if it exists and is live; it reports whether it did.

@@ -136,6 +136,15 @@ func (m *Machine) Snapshot(w io.Writer) error {
 	}
 
 	sw.scriptItems(m.scripts)
+	if len(m.blk.byRef) > 0 && sw.err == nil {
+		// The wait queues of blocked clients (block.go), only when there are any.
+		body := m.appendWaiters(nil)
+		var hd [5]byte
+		hd[0] = snapshotKindWaiters
+		binary.BigEndian.PutUint32(hd[1:], uint32(len(body)))
+		sw.write(hd[:])
+		sw.write(body)
+	}
 
 	var tr [snapshotTrailerBytes]byte
 	tr[0] = snapshotKindTrailer
@@ -316,6 +325,8 @@ func (m *Machine) Restore(r io.Reader) error {
 	var prev *entry
 	var n uint64               // records read
 	var scripts, libs [][]byte // script items ('S', 'L'), not counted as records
+	var blk blockState
+	sawWaiters := false
 	for {
 		kind, err := sr.readByte()
 		if err != nil {
@@ -333,6 +344,26 @@ func (m *Machine) Restore(r io.Reader) error {
 				return fmt.Errorf("record %d: %w: database %d after %d (this build has %d)", n, ErrSnapshotDatabase, idx, curIndex, Databases)
 			}
 			cur, curIndex, inCur, prev = dbs[idx], idx, 0, nil
+			continue
+		}
+		if kind == snapshotKindWaiters && !sawWaiters {
+			var hd [4]byte
+			if err := sr.read(hd[:]); err != nil {
+				return fmt.Errorf("waiters: %w", err)
+			}
+			size := binary.BigEndian.Uint32(hd[:])
+			if size > maxWaitersSection {
+				return fmt.Errorf("waiters: %w", errSnapshotWaiters)
+			}
+			body := make([]byte, size)
+			if err := sr.read(body); err != nil {
+				return fmt.Errorf("waiters: %w", err)
+			}
+			d := decoder{b: body}
+			if blk, err = readWaiters(&d); err != nil || len(d.b) != 0 {
+				return fmt.Errorf("waiters: %w", errSnapshotWaiters)
+			}
+			sawWaiters = true
 			continue
 		}
 		if kind == snapshotKindTrailer {
@@ -406,6 +437,7 @@ func (m *Machine) Restore(r io.Reader) error {
 		return err
 	}
 	m.dbs, m.version, m.scripts = dbs, version, st
+	m.blk = blk
 	return nil
 }
 

@@ -135,8 +135,9 @@ func init() {
 		stringCommands(), keyCommands(), hashCommands(), listCommands(),
 		setCommands(), zsetCommands(), serverCommands(), casCommands(), dbCommands(),
 		bitmapCommands(), hllCommands(), dumpCommands(), pubsubCommands(),
-		sortCommands(), geoCommands(), lcsCommands(), lmpopCommands(),
+		sortCommands(), geoCommands(), lcsCommands(),
 		scriptCommands(),
+		blockCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

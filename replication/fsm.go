@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"redraft/kv"
+	"redraft/kv/blocked"
 	"redraft/kv/pubsub"
 )
 
@@ -44,14 +45,18 @@ type FSM struct {
 	// hub receives the PUBLISH messages of every applied entry, in log
 	// order, and delivers them to this node's subscribers.
 	hub *pubsub.Hub
+	// blk receives the replies the machine computes for blocked clients'
+	// waiters and hands those of this node's connections to them.
+	blk *blocked.Registry
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
 
 func newFSM(self string) *FSM {
-	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}, hub: pubsub.New()}
+	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}, hub: pubsub.New(), blk: blocked.New(self)}
 	f.m.SetEventSink(f.hub)
 	f.cur.Store(f.m)
+	f.m.SetBlockSink(f.blk)
 	return f
 }
 
@@ -172,6 +177,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("replication: restore: %w", err)
 	}
 	m.SetEventSink(f.hub)
+	m.SetBlockSink(f.blk)
 	f.mu.Lock()
 	f.m = m
 	f.cur.Store(m)
@@ -295,3 +301,7 @@ func decodeSnapshotHeader(r *bufio.Reader) (uint64, map[string]string, error) {
 // PubSub returns the hub this node's FSM publishes into: the RESP edge
 // registers its connections' subscriptions there (resp.PubSubProvider).
 func (f *FSM) PubSub() *pubsub.Hub { return f.hub }
+
+// Blocking returns the registry of this node's blocked connections
+// (resp.BlockingProvider): the machine's waiter replies arrive there.
+func (f *FSM) Blocking() *blocked.Registry { return f.blk }

@@ -225,9 +225,10 @@ func New(cfg Config) (*Node, error) {
 	n.raftLogs.setApplied(r.AppliedIndex)
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.watchLeadership()
 	go n.expiryLoop()
+	go n.blockingLoop()
 	return n, nil
 }
 

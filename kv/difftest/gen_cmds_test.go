@@ -626,5 +626,6 @@ func commands() []*cmdGen {
 	out = append(out, pubsubCommands()...)  // gen_pubsub_test.go
 	out = append(out, sortGeoCommands()...) // gen_sortgeo_test.go
 	scriptCommands(add)                     // gen_script_test.go
+	out = append(out, blockCommands()...)   // gen_block_test.go
 	return out
 }

@@ -50,16 +50,43 @@ func (x *Executor) ExpireOnce() int {
 	return removed
 }
 
-// RunExpiry runs ExpireOnce every 100 ms until ctx is done.
+// RunExpiry runs ExpireOnce every 100 ms, and times out blocked clients
+// (ExpireWaiters) every 10 ms, until ctx is done.
 func (x *Executor) RunExpiry(ctx context.Context) {
 	t := time.NewTicker(expiryInterval)
 	defer t.Stop()
+	bt := time.NewTicker(blockTimeoutInterval)
+	defer bt.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			x.ExpireOnce()
+		case <-bt.C:
+			x.ExpireWaiters()
 		}
-		x.ExpireOnce()
 	}
+}
+
+// blockTimeoutInterval is how often blocked clients' deadlines are checked:
+// the precision of BLPOP's timeout (Redis checks every 1000/hz ms and
+// before each event loop sleep; 10 ms keeps short timeouts close).
+const blockTimeoutInterval = 10 * time.Millisecond
+
+// ExpireWaiters answers the blocked clients whose timeout passed, as the
+// replicated leader's proposal of redraft.unblock-expired does, executed
+// directly. It returns how many were timed out.
+func (x *Executor) ExpireWaiters() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := x.clock()
+	if d := x.m.NextBlockDeadline(); d == 0 || d > now {
+		return 0
+	}
+	x.seed++
+	w := kv.NewWriter(nil, 2)
+	x.m.Exec(&kv.Cmd{Args: [][]byte{[]byte("redraft.unblock-expired")}, NowMs: now, Seed: x.seed * 0x9E3779B97F4A7C15, Proto: 2}, w)
+	n, _ := kv.ParseInt(w.Bytes()[1 : w.Len()-2])
+	return int(n)
 }

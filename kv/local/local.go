@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"redraft/kv"
+	"redraft/kv/blocked"
 	"redraft/kv/pubsub"
 )
 
@@ -22,6 +23,8 @@ type Executor struct {
 	clock func() int64 // Unix ms
 	seed  uint64
 	hub   *pubsub.Hub // PUBLISH delivers here, under mu, in execution order
+	// blk receives the replies of blocked clients' waiters (kv/block.go).
+	blk *blocked.Registry
 }
 
 // Option configures an Executor.
@@ -40,8 +43,10 @@ func New(opts ...Option) *Executor {
 		clock: func() int64 { return time.Now().UnixMilli() },
 		seed:  uint64(time.Now().UnixNano()),
 		hub:   pubsub.New(),
+		blk:   blocked.New("standalone"),
 	}
 	x.m.SetEventSink(x.hub)
+	x.m.SetBlockSink(x.blk)
 	for _, o := range opts {
 		o(x)
 	}
@@ -63,6 +68,9 @@ func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 
 // PubSub returns the hub the machine publishes into (resp.PubSubProvider).
 func (x *Executor) PubSub() *pubsub.Hub { return x.hub }
+
+// Blocking returns the registry of blocked connections (resp.BlockingProvider).
+func (x *Executor) Blocking() *blocked.Registry { return x.blk }
 
 // Watch implements resp.Executor.
 func (x *Executor) Watch(_ context.Context, db int, keys [][]byte) ([]uint64, error) {

@@ -272,6 +272,9 @@ func (c *conn) infoString() string {
 	if multi >= 0 {
 		flags += "x"
 	}
+	if c.blockedA.Load() {
+		flags += "b"
+	}
 	if c.noEvictA.Load() {
 		flags += "e"
 	}

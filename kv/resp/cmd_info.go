@@ -140,7 +140,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"maxclients", itoa(s.maxClients.Load())},
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
-			{"blocked_clients", "0"},
+			{"blocked_clients", strconv.Itoa(s.blockedClients())},
 			{"tracking_clients", "0"},
 			{"clients_in_timeout_table", "0"},
 		}

@@ -74,6 +74,7 @@ type conn struct {
 	dbA        atomic.Int32 // db, for CLIENT LIST
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	blockedA   atomic.Bool  // waiting for a blocking command's reply (blocking.go)
 	subsA      atomic.Int32 // subscriptions of every kind
 	chanA      atomic.Int32
 	patA       atomic.Int32
@@ -274,6 +275,9 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	}
 	if c.inMulti && !isTxControl(spec) {
 		c.queue(args, spec)
+		return
+	}
+	if !isEdge && spec.IsBlocking() && c.runBlocking(args) {
 		return
 	}
 	if !isEdge {

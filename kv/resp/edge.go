@@ -82,6 +82,7 @@ var edgeHandlers = map[string]handler{
 	"client|kill":     (*conn).cmdClientKill,
 	"client|reply":    (*conn).cmdClientReply,
 	"client|help":     (*conn).cmdClientHelp,
+	"client|unblock":  (*conn).cmdClientUnblock,
 
 	"command":         (*conn).cmdCommand,
 	"command|count":   (*conn).cmdCommandCount,

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"redraft/kv/blocked"
 	"redraft/kv/pubsub"
 )
 
@@ -27,8 +28,11 @@ type Server struct {
 	info InfoProvider // nil when the executor adds no INFO sections
 	edge EdgeHandler  // nil when the executor answers no edge commands
 	hub  *pubsub.Hub  // the node's subscriptions (the executor's, see PubSubProvider)
-	cfg  Config       // the settings that never change after New
-	log  *slog.Logger
+	// blocking is the executor's registry of blocked connections (nil:
+	// blocking commands never block; see blocking.go).
+	blocking *blocked.Registry
+	cfg      Config // the settings that never change after New
+	log      *slog.Logger
 
 	// Settings CONFIG SET may change while connections run.
 	requirePass     atomic.Pointer[string]
@@ -107,6 +111,9 @@ func New(exec Executor, cfg Config) *Server {
 	}
 	if h, ok := exec.(EdgeHandler); ok {
 		s.edge = h
+	}
+	if p, ok := exec.(BlockingProvider); ok {
+		s.blocking = p.Blocking()
 	}
 	if p, ok := exec.(PubSubProvider); ok {
 		s.hub = p.PubSub()

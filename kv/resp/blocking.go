@@ -1,0 +1,196 @@
+package resp
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"redraft/kv"
+	"redraft/kv/blocked"
+)
+
+// Blocked clients at the edge. The wait queues are machine state (see
+// kv/block.go): a blocking command outside MULTI runs wrapped in
+// redraft.block, naming this node, its incarnation and a waiter ID. When
+// the machine answers kv.BlockedReply the connection stops reading and
+// waits for the reply the machine computes for that waiter at apply — an
+// element, a timeout, or CLIENT UNBLOCK's reply — delivered by the
+// executor's blocked.Registry. A client that closes its connection while
+// blocked has its waiter cancelled through the log (redraft.unblock).
+
+// BlockingProvider is implemented by executors whose machine keeps wait
+// queues and delivers waiter replies to a registry.
+type BlockingProvider interface {
+	Blocking() *blocked.Registry
+}
+
+const (
+	// closeCheckInterval is how often a blocked connection checks that its
+	// client is still there (the read loop is parked meanwhile): one
+	// non-blocking peek per blocked connection per interval.
+	closeCheckInterval = 100 * time.Millisecond
+	// cancelTimeout bounds the cancellation of a closed client's waiter.
+	cancelTimeout = 5 * time.Second
+	// servedReplyWait is how long a client whose blocking command failed
+	// in the executor waits for the reply of a waiter that was registered
+	// and served anyway (this node applies the log behind the leader).
+	servedReplyWait = 2 * time.Second
+)
+
+// Outcomes of cancelWaiter.
+const (
+	cancelRemoved  = iota // the waiter was waiting: it is gone, unanswered
+	cancelNotFound        // no such waiter: never registered, or answered already
+	cancelFailed          // the executor failed: unknown
+)
+
+// runBlocking runs a blocking command. It reports false when the executor
+// keeps no wait queues (the command then runs as a plain one and answers
+// as timed out when its keys are empty).
+func (c *conn) runBlocking(args [][]byte) bool {
+	reg := c.srv.blocking
+	if reg == nil {
+		return false
+	}
+	c.flushGroup()
+	id, ch := reg.Begin(c.id)
+	full := make([][]byte, 0, len(args)+4)
+	full = append(full, []byte("redraft.block"), []byte(reg.Node()),
+		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10))
+	full = append(full, args...)
+	w := kv.NewWriter(nil, int(c.proto))
+	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
+	reply := w.Bytes()
+	if string(reply) != kv.BlockedReply {
+		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) {
+			// An executor failure (no leader, outcome unknown) may hide a
+			// registered waiter: cancel it so it takes no element. If it
+			// was served already, its reply is on its way to this node.
+			if c.cancelWaiter(id) == cancelNotFound {
+				select {
+				case r := <-ch:
+					reply = r
+				case <-time.After(servedReplyWait):
+				}
+			}
+		}
+		reg.End(id)
+		c.w.Raw(reply)
+		return true
+	}
+	reg.MarkBlocked(id)
+	if c.w.Len() > 0 && !c.flush() {
+		c.cancelWaiter(id)
+		reg.End(id)
+		return true
+	}
+	c.waitBlocked(reg, id, ch)
+	return true
+}
+
+// commandErrors are the error replies of the blocking commands themselves:
+// the machine ran the command and registered nothing. Any other error
+// comes from the executor (no leader, outcome unknown, ...).
+var commandErrors = []string{"-WRONGTYPE ", "-ERR timeout ", "-ERR syntax error", "-ERR numkeys ",
+	"-ERR count ", "-ERR wrong number of arguments", "-ERR invalid DB index", "-ERR DB index"}
+
+func commandError(reply []byte) bool {
+	for _, p := range commandErrors {
+		if strings.HasPrefix(string(reply), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitBlocked waits for waiter id's reply, the server's shutdown or the
+// client's departure.
+func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
+	defer reg.End(id)
+	if c.last != nil {
+		c.lastCmd.Store(c.last) // CLIENT LIST shows cmd=blpop while blocked
+	}
+	c.blockedA.Store(true)
+	defer c.blockedA.Store(false)
+	t := time.NewTicker(closeCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case r := <-ch:
+			c.w.Raw(r)
+			return
+		case <-c.srv.ctx.Done():
+			c.dead = true
+			return
+		case <-t.C:
+			if peerClosed(c.fd) {
+				c.cancelWaiter(id)
+				c.dead = true
+				return
+			}
+		}
+	}
+}
+
+// cancelWaiter removes waiter id from the wait queues (no reply).
+func (c *conn) cancelWaiter(id uint64) int {
+	reg := c.srv.blocking
+	ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
+	defer cancel()
+	args := [][]byte{[]byte("redraft.unblock"), []byte(reg.Node()),
+		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10)}
+	w := kv.NewWriter(nil, 2)
+	c.srv.exec.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
+	switch string(w.Bytes()) {
+	case ":1\r\n":
+		return cancelRemoved
+	case ":0\r\n":
+		return cancelNotFound
+	}
+	return cancelFailed
+}
+
+// cmdClientUnblock is CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 when the
+// client was blocked (it gets a timeout or an UNBLOCKED error), else 0.
+func (c *conn) cmdClientUnblock(args [][]byte) {
+	target, ok := kv.ParseInt(args[2])
+	if !ok {
+		c.w.Error("ERR value is not an integer or out of range")
+		return
+	}
+	mode := []byte("TIMEOUT")
+	if len(args) == 4 {
+		switch {
+		case kv.EqualFold(args[3], "TIMEOUT"), kv.EqualFold(args[3], "ERROR"):
+			mode = args[3]
+		default:
+			c.w.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	} else if len(args) > 4 {
+		c.w.Error(kv.ErrSyntax)
+		return
+	}
+	reg := c.srv.blocking
+	if reg == nil {
+		c.w.Int(0)
+		return
+	}
+	id, ok := reg.WaiterOf(target)
+	if !ok {
+		c.w.Int(0)
+		return
+	}
+	cmd := [][]byte{[]byte("redraft.unblock"), []byte(reg.Node()),
+		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10), mode}
+	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: cmd, Proto: c.proto}}, &c.w)
+}
+
+// blockedClients is INFO's blocked_clients: this node's blocked connections.
+func (s *Server) blockedClients() int {
+	if s.blocking == nil {
+		return 0
+	}
+	return s.blocking.Blocked()
+}

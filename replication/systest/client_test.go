@@ -293,10 +293,16 @@ func (c *cluster) waitCaughtUp(i int, index uint64) time.Duration {
 	return 0
 }
 
-// commitIndex returns the leader's commit index.
-func (c *cluster) commitIndex(leader int) uint64 {
+// catchUpTarget returns what a node that caught up with the leader has
+// applied: the leader's applied_index, the last command its state machine
+// applied. Not its commit index: no-op entries of later elections (a
+// loaded machine changes leaders after the last write) never reach a
+// state machine, so a follower's applied_index stays below a commit index
+// that ends in them until the next command (found by TestLeaderFailover in
+// .ci/run: "n1 applied 15, not 17").
+func (c *cluster) catchUpTarget(leader int) uint64 {
 	c.t.Helper()
-	v, err := c.infoUint(context.Background(), leader, "commit_index")
+	v, err := c.infoUint(context.Background(), leader, "applied_index")
 	if err != nil {
 		c.t.Fatalf("RAFT INFO on %s: %v", c.nodes[leader], err)
 	}

@@ -150,7 +150,7 @@ func TestLeaderFailover(t *testing.T) {
 			t.Fatalf("rep %d: the write acknowledged before the kill reads %q %v %v", rep, v, ok, err)
 		}
 		c.restart(l)
-		c.waitCaughtUp(l, c.commitIndex(nl))
+		c.waitCaughtUp(l, c.catchUpTarget(nl))
 	}
 	slices.Sort(times)
 	t.Logf("failover (kill -9 of the leader -> first acknowledged write), %d runs: p50 %v, max %v, all %v",
@@ -182,7 +182,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	set(f, 50, "t")
-	target := c.commitIndex(c.waitLeader())
+	target := c.catchUpTarget(c.waitLeader())
 	c.restart(other)
 	took := c.waitCaughtUp(other, target)
 	t.Logf("%s stopped with SIGTERM, restarted and applied index %d after %v", c.nodes[other], target, took.Round(time.Millisecond))
@@ -190,7 +190,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 	set(f, 100, "a") // through the follower that will crash
 	c.nodes[f].kill()
 	set(other, 200, "b")
-	target = c.commitIndex(c.waitLeader())
+	target = c.catchUpTarget(c.waitLeader())
 	// Stale reads make the restarted node answer from its own state.
 	c.restart(f, "--read-consistency", "stale")
 	took = c.waitCaughtUp(f, target)

@@ -249,7 +249,7 @@ func TestInstallSnapshotCatchUp(t *testing.T) {
 			snap = s
 		}
 	}
-	target := c.commitIndex(c.waitLeader())
+	target := c.catchUpTarget(c.waitLeader())
 	c.restart(f, "--read-consistency", "stale")
 	took := c.waitCaughtUp(f, target)
 	s, err := c.infoUint(context.Background(), f, "last_snapshot_index")

@@ -121,7 +121,7 @@ func TestRestoreFromS3(t *testing.T) {
 	}
 
 	// The lagging follower catches up by InstallSnapshot.
-	target := c.commitIndex(c.waitLeader())
+	target := c.catchUpTarget(c.waitLeader())
 	c.restart(f)
 	took := c.waitCaughtUp(f, target)
 	if s, err := c.infoUint(context.Background(), f, "last_snapshot_index"); err != nil || s < snap {
@@ -130,7 +130,7 @@ func TestRestoreFromS3(t *testing.T) {
 	t.Logf("%s (last index %d when killed) caught up to %d by InstallSnapshot in %v", c.nodes[f], fLast, target, took.Round(time.Millisecond))
 	c.mustSet(f, "last", "before the disaster")
 	want["last"] = "before the disaster"
-	c.waitCaughtUp(f, c.commitIndex(c.waitLeader()))
+	c.waitCaughtUp(f, c.catchUpTarget(c.waitLeader()))
 	srcIndex := c.snapshotNow(f)
 
 	// Every node's snapshots are in the bucket, none on local disk.
@@ -170,7 +170,7 @@ func TestRestoreFromS3(t *testing.T) {
 		r.mustSet(i, k, "written after restore")
 		want[k] = "written after restore"
 	}
-	commit := r.commitIndex(r.waitLeader())
+	commit := r.catchUpTarget(r.waitLeader())
 	for i := range r.nodes {
 		r.waitCaughtUp(i, commit)
 		if missing, wrong := r.checkKeys(i, want); missing+wrong > 0 {

@@ -17,6 +17,10 @@ func TestClientReplyAndKill(t *testing.T) {
 	c.send("PING c\r\n")
 	c.send("PING d\r\nGET k\r\n")
 	c.expect("$1\r\nd\r\n$1\r\nv\r\n")
+	// CLIENT REPLY ON clears a pending SKIP and answers, as redis-server
+	// (the suite's "CLIENT REPLY ON: unset SKIP flag" hung without it).
+	c.send("CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING e\r\n")
+	c.expect("+OK\r\n$1\r\ne\r\n")
 	c.send("CLIENT REPLY MAYBE\r\n")
 	c.expect("-ERR syntax error\r\n")
 

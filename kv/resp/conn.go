@@ -52,6 +52,7 @@ type conn struct {
 
 	// CLIENT REPLY (reply.go).
 	replyOff, replySkip, replySkipNext, silenced bool
+	replyOnRan                                   bool // CLIENT REPLY ON ran in the silenced command (reply.go)
 
 	proto   uint8 // 2 or 3
 	db      int   // the SELECTed database, carried by every kv.Cmd

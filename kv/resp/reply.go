@@ -13,6 +13,7 @@ func (c *conn) cmdClientReply(args [][]byte) {
 	switch {
 	case kv.EqualFold(args[2], "ON"):
 		c.replyOff, c.replySkip, c.replySkipNext = false, false, false
+		c.replyOnRan = true // its +OK is sent even when it was to be skipped
 		c.w.OK()
 	case kv.EqualFold(args[2], "OFF"):
 		c.replyOff = true
@@ -37,10 +38,11 @@ func (c *conn) dispatchSilenced(args [][]byte) {
 	wasSkip := c.replySkip
 	c.replySkip = false
 	c.silenced = true
+	c.replyOnRan = false
 	c.dispatchCmd(args)
 	c.flushGroup()
 	c.silenced = false
-	if (c.replyOff || wasSkip) && c.w.Len() > mark {
+	if (c.replyOff || wasSkip) && !c.replyOnRan && c.w.Len() > mark {
 		c.w.Truncate(mark)
 	}
 }

@@ -2,7 +2,7 @@
 // workload (jepsen-io/maelstrom) that runs the same replication.Node and kv
 // state machine as server mode, with Raft's RPCs, follower forwarding and
 // client requests all carried as Maelstrom messages on stdin and stdout.
-// The protocol facts it honours are in ../shared/MAELSTROM.md.
+// The protocol facts it honours are in docs/linkv.md (Maelstrom's rules).
 //
 // # Messages
 //

@@ -16,6 +16,7 @@
 //   - Every background worker is an actor: one goroutine owns its state, a
 //     bounded channel feeds it, and Close stops it.
 //
-// The hashicorp/raft traps this package works around are listed in
-// ../shared/RAFT.md; each workaround names the trap where it is coded.
+// Each workaround of a hashicorp/raft trap names the trap where it is
+// coded; docs/replication.md describes the ones users can see (the
+// snapshot boundary, applied_index).
 package replication

@@ -89,6 +89,8 @@ DEFAULT_UNITS=(
 # then waits for ever and the unit is killed at its time limit (300 s of CI
 # time). The standalone target runs the unit.
 CLUSTER_SKIP_UNITS=" unit/type/list "
+# (skip.txt now skips that test for both targets; the cluster's run of the
+# unit is yet to be measured without it.)
 
 # Tags excluded in every run (redis-server's reference run included): tests
 # that need a replica, DEBUG, PFDEBUG, SAVE/RDB files, maxmemory, the latency
@@ -181,6 +183,11 @@ run_unit() {
 	args=(--host "$host" --port "$port" --single "$unit" --durable --ignore-encoding --ignore-digest
 		--tags "$DENY_TAGS" --timeout "$limit" --clients 1)
 	[[ $SINGLEDB == 1 ]] && args+=(--singledb)
+	# Tests that depend on the arrival order of commands sent on different
+	# connections without waiting for replies (skip.txt): Redraft serves
+	# each connection on its own goroutine and does not keep that order, so
+	# they pass or fail (or hang a blocked client) by timing.
+	args+=(--skipfile "$DATA/skip.txt")
 	local try
 	for try in 1 2 3 4 5; do
 		rc=0

@@ -20,23 +20,9 @@ import "github.com/hashicorp/raft"
 // keeps up to TrailingLogs entries of the follower's old log below the
 // snapshot, so a log can start before an older snapshot and still have a
 // gap after it (raft then panics scanning it for configurations at start).
-//
-// It also anchors raft's log (anchoredLog): each snapshot it creates
-// becomes the anchor once its sink is closed.
 type coveredSnapshots struct {
 	raft.SnapshotStore
-	logs   raft.LogStore // the underlying log, not the anchored one
-	anchor *anchoredLog  // nil: no anchoring (tests of List alone)
-}
-
-// Create implements raft.SnapshotStore.
-func (c coveredSnapshots) Create(version raft.SnapshotVersion, index, term uint64, configuration raft.Configuration,
-	configurationIndex uint64, trans raft.Transport) (raft.SnapshotSink, error) {
-	sink, err := c.SnapshotStore.Create(version, index, term, configuration, configurationIndex, trans)
-	if err != nil || c.anchor == nil {
-		return sink, err
-	}
-	return c.anchor.create(sink, index, term), nil
+	logs raft.LogStore
 }
 
 // List implements raft.SnapshotStore: newest first, as the store lists.

@@ -131,18 +131,15 @@ func (c *Config) defaults() {
 
 // Node is one replica: raft, its stores, the FSM and the write and read actors.
 type Node struct {
-	cfg  Config
-	raft *raft.Raft
-	fsm  *FSM
-	logs raft.LogStore
-	// raftLogs is logs as raft sees it: anchored at the newest snapshot
-	// (anchor.go). Everything else reads logs.
-	raftLogs *anchoredLog
-	closer   []io.Closer // stores, closed after raft shut down
-	prop     *proposer
-	reads    *reader
-	fwd      *forwarder
-	stall    stallState
+	cfg    Config
+	raft   *raft.Raft
+	fsm    *FSM
+	logs   raft.LogStore
+	closer []io.Closer // stores, closed after raft shut down
+	prop   *proposer
+	reads  *reader
+	fwd    *forwarder
+	stall  stallState
 
 	notify chan bool
 	stop   chan struct{}
@@ -216,13 +213,12 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, n.raftLogs, stable, snaps, cfg.Transport)
+	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, cfg.Transport)
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("replication: %w", err)
 	}
 	n.raft = r
-	n.raftLogs.setApplied(r.AppliedIndex)
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	n.wg.Add(3)

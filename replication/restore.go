@@ -112,7 +112,8 @@ const copyBufferBytes = 1 << 20
 //     configuration (as if committed at index 1). The FSM's registry of
 //     client addresses is cleared (they are the old cluster's); the nodes
 //     register theirs again.
-//  5. Set the stored current term to the snapshot's term, so that the new
+//  5. Store the snapshot's last entry in the log (a no-op with its index
+//     and term; see below), and set the stored current term to the snapshot's term, so that the new
 //     cluster's terms continue above it: a leader elected in a term below
 //     the snapshot's would append entries with terms lower than the
 //     snapshot's, and a node holding only the snapshot would then look
@@ -236,6 +237,21 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 	}
 	if err := bs.SetUint64(keyCurrentTerm, meta.Term); err != nil {
 		return nil, fmt.Errorf("replication: restore: set current term: %w", err)
+	}
+	// The log holds the snapshot's last entry (as a no-op with its index
+	// and term), so that it continues from the snapshot as every node's
+	// log does. hashicorp/raft v1.8.0 checks an AppendEntries' previous
+	// entry against its last entry or its log, never its snapshot: with an
+	// empty log, once a follower stored entries past the snapshot, every
+	// AppendEntries whose previous entry is the snapshot's (a retransmission
+	// after a lost reply) was rejected, the leader fell back to sending the
+	// snapshot, and the follower stayed behind for good (issue 11;
+	// docs/replication.md, "The snapshot boundary"). The entry is never
+	// applied (raft applies only entries past the restored snapshot) and
+	// never sent (a leader sends entry S only after reading S-1 from its
+	// log, and no node of a restored cluster holds S-1).
+	if err := bs.StoreLog(&raft.Log{Index: meta.Index, Term: meta.Term, Type: raft.LogNoop}); err != nil {
+		return nil, fmt.Errorf("replication: restore: store the snapshot's last entry: %w", err)
 	}
 	if _, err := dst.GC(ctx); err != nil {
 		return nil, fmt.Errorf("replication: restore: drop the copied snapshot: %w", err)

@@ -123,8 +123,14 @@ func seededState(t *testing.T, dir, id string) (*raft.SnapshotMeta, *FSM, uint64
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last, err := bs.LastIndex(); err != nil || last != 0 {
-		t.Errorf("seeded log: last index %d, %v; want an empty log", last, err)
+	// The log holds exactly the snapshot's last entry, a no-op with its
+	// index and term (restore.go: the snapshot boundary).
+	first, _ := bs.FirstIndex()
+	var e raft.Log
+	if last, err := bs.LastIndex(); err != nil || first != list[0].Index || last != list[0].Index ||
+		bs.GetLog(last, &e) != nil || e.Term != list[0].Term || e.Type != raft.LogNoop {
+		t.Errorf("seeded log: entries %d..%d (%v), last %+v; want only a no-op at the snapshot's index %d, term %d",
+			first, last, err, e, list[0].Index, list[0].Term)
 	}
 	return list[0], f, term
 }

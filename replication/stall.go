@@ -11,7 +11,7 @@ import (
 
 // A follower that cannot make progress says so. A follower that has a
 // leader but accepts none of its AppendEntries (a rejected previous entry,
-// as in the snapshot-boundary livelock of anchor.go) keeps a leader that
+// as in the snapshot-boundary livelock of docs/replication.md) keeps a leader that
 // keeps retrying, so nothing else notices: the leader commits with the
 // other followers, and the stuck one serves ever older state to stale reads
 // and forwards writes that succeed. raft records the last time an

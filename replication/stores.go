@@ -48,7 +48,7 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 	}
 	if cfg.Stores != nil {
 		n.logs = cfg.Stores.Log
-		return cfg.Stores.Stable, n.anchorLog(cfg.Stores.Snapshots), nil
+		return cfg.Stores.Stable, coveredSnapshots{SnapshotStore: cfg.Stores.Snapshots, logs: n.logs}, nil
 	}
 	obj := cfg.SnapshotObjects
 	var stable raft.StableStore
@@ -108,20 +108,7 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 	for _, skipped := range rec.Skipped {
 		log.Warn("damaged snapshot skipped; the log covers it", "node", cfg.ID, "err", skipped)
 	}
-	return stable, n.anchorLog(snaps), nil
-}
-
-// anchorLog sets n.raftLogs, the log raft gets: n.logs anchored at the
-// newest snapshot in snaps (the one raft restores at start-up), and
-// returns the snapshot store raft gets, which moves the anchor to each
-// snapshot it persists (anchor.go).
-func (n *Node) anchorLog(snaps raft.SnapshotStore) coveredSnapshots {
-	a := &anchoredLog{LogStore: n.logs}
-	if l, err := snaps.List(); err == nil && len(l) > 0 {
-		a.setAnchor(l[0].Index, l[0].Term)
-	}
-	n.raftLogs = a
-	return coveredSnapshots{SnapshotStore: snaps, logs: n.logs, anchor: a}
+	return stable, coveredSnapshots{SnapshotStore: snaps, logs: n.logs}, nil
 }
 
 // SnapshotPrefix is the object-name prefix of node id's snapshots, so that

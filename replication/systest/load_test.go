@@ -12,7 +12,7 @@ import (
 // returned stop function runs (or the test ends), so that the nodes'
 // heartbeats, elections and RPC deadlines race as they do on a loaded
 // machine (a whole `go test ./...` beside them, where TestRestoreFromS3
-// once wedged a restored follower for good: replication/anchor.go).
+// once wedged a restored follower for good: replication/restore.go).
 func burnCPU(t *testing.T) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup

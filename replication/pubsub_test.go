@@ -3,17 +3,12 @@ package replication
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"redraft/kv/resp"
 )
 
 // TestPubSubClusterOrder: subscribers on all three nodes of a replicated
@@ -23,28 +18,7 @@ import (
 // messages), one subscribes to a pattern.
 func TestPubSubClusterOrder(t *testing.T) {
 	const nodes, perPublisher = 3, 60
-	lns := make([]net.Listener, nodes)
-	for i := range lns {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i] = ln
-	}
-	c := startClusterWith(t, nodes, false, func(cfg *Config) {
-		var i int
-		fmt.Sscanf(cfg.ID, "n%d", &i)
-		cfg.ClientAddr = lns[i].Addr().String()
-	})
-	addrs := make([]string, nodes)
-	for i, n := range c.nodes {
-		srv := resp.New(n, resp.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		done := make(chan struct{})
-		go func(ln net.Listener) { srv.Serve(ln); close(done) }(lns[i])
-		t.Cleanup(func() { srv.Close(); <-done })
-		addrs[i] = lns[i].Addr().String()
-	}
-	c.leader()
+	_, addrs := startRESPCluster(t, nodes) // blocking_test.go
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

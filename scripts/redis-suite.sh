@@ -81,17 +81,6 @@ DEFAULT_UNITS=(
 	unit/bitops unit/geo unit/hyperloglog
 )
 
-# Units the cluster target leaves out of its default run, with the reason
-# (docs/compatibility.md): in unit/type/list, "BRPOPLPUSH with multiple
-# blocked clients" sends commands on several connections without waiting
-# and depends on their arrival order, which a node serving each connection
-# on its own goroutine does not keep; through a follower the blocked client
-# then waits for ever and the unit is killed at its time limit (300 s of CI
-# time). The standalone target runs the unit.
-CLUSTER_SKIP_UNITS=" unit/type/list "
-# (skip.txt now skips that test for both targets; the cluster's run of the
-# unit is yet to be measured without it.)
-
 # Tags excluded in every run (redis-server's reference run included): tests
 # that need a replica, DEBUG, PFDEBUG, SAVE/RDB files, maxmemory, the latency
 # monitor or a server process the suite starts itself, and the slow ones.
@@ -399,9 +388,7 @@ check() {
 	shift
 	if [[ ${1:-} == --update ]]; then upd=1; shift; fi
 	if (($# == 0)); then
-		for unit in "${DEFAULT_UNITS[@]}"; do
-			[[ $target == cluster && $CLUSTER_SKIP_UNITS == *" $unit "* ]] || set -- "$@" "$unit"
-		done
+		set -- "${DEFAULT_UNITS[@]}"
 	fi
 	[[ -x $KV ]] || make build
 	fetch

@@ -554,6 +554,13 @@ func (n *Node) Close() error {
 			c.Close()
 		}
 		err = n.raft.Shutdown().Error()
+		// raft's NetworkTransport.Close stops accepting but leaves its
+		// pooled outgoing connections open, and a peer serves each of
+		// them on a goroutine blocked in a read until it closes: close
+		// them, so the peers' goroutines end with this node.
+		if c, ok := n.cfg.Transport.(interface{ CloseStreams() }); ok {
+			c.CloseStreams()
+		}
 		n.prop.close()
 		n.wg.Wait()
 		n.fwd.close()

@@ -453,26 +453,29 @@ func runGetRange(c *Ctx) {
 		c.W.Bulk(nil)
 		return
 	}
+	start, end = clampRange(start, end, n)
+	if start > end || n == 0 {
+		c.W.Bulk(nil)
+		return
+	}
+	c.W.Bulk(e.str[start : end+1])
+}
+
+// clampRange resolves a GETRANGE-style inclusive range over n units:
+// negative indexes count from the end, then both are clamped into [0, n-1]
+// (end to -1 when n is 0). The range is empty when start > end.
+func clampRange(start, end, n int64) (int64, int64) {
 	if start < 0 {
 		start += n
 	}
 	if end < 0 {
 		end += n
 	}
-	if start < 0 {
-		start = 0
-	}
-	if end < 0 {
-		end = 0
-	}
+	start, end = max(start, 0), max(end, 0)
 	if end >= n {
 		end = n - 1
 	}
-	if start > end || n == 0 {
-		c.W.Bulk(nil)
-		return
-	}
-	c.W.Bulk(e.str[start : end+1])
+	return start, end
 }
 
 func runSetRange(c *Ctx) {

@@ -89,6 +89,7 @@ func testBlockingExactlyOnce(t *testing.T, crash bool) {
 	got := map[string]int{}       // element -> deliveries
 	seqs := map[string][]string{} // consumer -> elements in order
 	var stop atomic.Bool
+	var lostReplies atomic.Int64 // consumers' UNCERTAIN replies
 	var cwg sync.WaitGroup
 	errs := make(chan error, nodes*consumersPerNode+producers)
 	for i := 0; i < nodes*consumersPerNode; i++ {
@@ -104,6 +105,11 @@ func testBlockingExactlyOnce(t *testing.T, crash bool) {
 					continue
 				}
 				if err != nil {
+					if strings.HasPrefix(err.Error(), "UNCERTAIN") {
+						// Its waiter may have popped an element it never
+						// gets (docs/replication.md, Blocked clients).
+						lostReplies.Add(1)
+					}
 					if definite(err) || strings.HasPrefix(err.Error(), "UNCERTAIN") {
 						time.Sleep(20 * time.Millisecond)
 						continue
@@ -200,7 +206,11 @@ func testBlockingExactlyOnce(t *testing.T, crash bool) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d elements never delivered", missing)
+			if int64(missing) > lostReplies.Load() {
+				t.Fatalf("%d elements never delivered, %d consumer replies with an unknown outcome", missing, lostReplies.Load())
+			}
+			t.Logf("%d elements never delivered, at most the %d consumer replies with an unknown outcome (the documented loss)", missing, lostReplies.Load())
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -229,7 +239,7 @@ func testBlockingExactlyOnce(t *testing.T, crash bool) {
 			t.Errorf("%s left with %q", k, n)
 		}
 	}
-	t.Logf("%d elements delivered once to %d consumers; %d pushes with unknown outcome", len(got), len(seqs), len(uncertain))
+	t.Logf("%d elements delivered once to %d consumers; %d pushes and %d pops with unknown outcome", len(got), len(seqs), len(uncertain), lostReplies.Load())
 }
 
 // Waiters are state: with clients blocked through every node, every

@@ -77,7 +77,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	f.mu.Lock()
 	for i, l := range logs {
 		if l.Index <= f.applied.Load() {
-			continue // re-sent after an older snapshot was installed: see Restore
+			continue // already applied: raft never re-sends these now that Restore refuses older snapshots, but an index applied twice would be a divergence
 		}
 		if l.Type == raft.LogCommand {
 			if len(l.Data) > 0 && l.Data[0] == entryMeta {
@@ -153,14 +153,10 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 
 // Restore implements raft.FSM: it replaces the machine with the snapshot's.
 //
-// A snapshot older than what the FSM already applied is ignored. raft
-// installs a leader's snapshot on a follower that may have applied past it
-// (a follower rejects AppendEntries whose previous entry it compacted away,
-// until the leader sends its snapshot), then re-sends the entries after the
-// snapshot, which ApplyBatch skips. Both are prefixes of the same committed
-// log, so nothing is lost; going back instead left the FSM behind the
-// commit index until the next entry committed, and its applied index going
-// back (found by replication/sim, seed 671).
+// A snapshot older than what the FSM already applied is refused with
+// errOlderSnapshot (olderstate.go tells why): raft would otherwise set its
+// applied index back to the snapshot's and re-apply entries the follower
+// may have compacted away. The FSM stays as it was.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	br := bufio.NewReader(rc)
@@ -170,7 +166,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	}
 	if applied < f.applied.Load() {
 		io.Copy(io.Discard, br)
-		return nil
+		return fmt.Errorf("%w (snapshot at %d, applied %d)", errOlderSnapshot, applied, f.applied.Load())
 	}
 	m := kv.NewMachine()
 	if err := m.Restore(br); err != nil {

@@ -2,8 +2,10 @@ package replication
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/raft"
@@ -33,10 +35,12 @@ func fsmGet(f *FSM, key string) string {
 	return string(w.Bytes())
 }
 
-// TestFSMIgnoresOlderSnapshot: a follower that applied past a leader's
-// snapshot keeps its state when raft installs that snapshot, and skips the
-// entries raft re-sends after it (replication/sim seed 671).
-func TestFSMIgnoresOlderSnapshot(t *testing.T) {
+// TestFSMRefusesOlderSnapshot: a follower that applied past a leader's
+// snapshot refuses it (raft would set its applied index back and re-apply
+// entries the follower may have compacted: olderstate.go) and keeps its
+// state; entries at or below its applied index are skipped if they come
+// again; a newer snapshot still replaces the state.
+func TestFSMRefusesOlderSnapshot(t *testing.T) {
 	leader, follower := newFSM("a"), newFSM("b")
 	for i, f := range []*FSM{leader, follower} {
 		fsmSet(t, f, 1, "k", "v1")
@@ -46,11 +50,16 @@ func TestFSMIgnoresOlderSnapshot(t *testing.T) {
 		}
 	}
 	old := snapshotBytes(t, leader) // at index 1
-	if err := follower.Restore(io.NopCloser(bytes.NewReader(old))); err != nil {
-		t.Fatal(err)
+	before := snapshotBytes(t, follower)
+	err := follower.Restore(io.NopCloser(bytes.NewReader(old)))
+	if !errors.Is(err, errOlderSnapshot) || !strings.Contains(err.Error(), olderSnapshotText) {
+		t.Fatalf("restoring an older snapshot: got %v, want %v", err, errOlderSnapshot)
 	}
 	if got, want := follower.AppliedIndex(), uint64(3); got != want {
-		t.Fatalf("applied index after restoring an older snapshot: got %d, want %d", got, want)
+		t.Fatalf("applied index after refusing an older snapshot: got %d, want %d", got, want)
+	}
+	if got := snapshotBytes(t, follower); !bytes.Equal(got, before) {
+		t.Fatal("refusing an older snapshot changed the state")
 	}
 	// raft re-sends 2 and 3, then 4 is new.
 	fsmSet(t, follower, 2, "k", "v2")

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -141,6 +142,11 @@ type Node struct {
 	fwd    *forwarder
 	stall  stallState
 
+	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
+	// refusedSnapshots counts the snapshots taken for it.
+	snapRefused      chan struct{}
+	refusedSnapshots atomic.Uint64
+
 	notify chan bool
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -168,7 +174,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, errors.New("replication: Config.ID and Config.Transport are required")
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
-		fwd: newForwarder(cfg.ApplyTimeout + time.Second)}
+		snapRefused: make(chan struct{}, 1),
+		fwd:         newForwarder(cfg.ApplyTimeout + time.Second)}
 
 	stable, snaps, err := n.openStores()
 	if err != nil {
@@ -213,7 +220,7 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, cfg.Transport)
+	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, n.watchRefusals(cfg.Transport))
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("replication: %w", err)
@@ -221,10 +228,11 @@ func New(cfg Config) (*Node, error) {
 	n.raft = r
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.watchLeadership()
 	go n.expiryLoop()
 	go n.blockingLoop()
+	go n.snapshotOnRefusal()
 	return n, nil
 }
 

@@ -100,5 +100,6 @@ func (n *Node) stallFields() []Field {
 	if n.stalled() {
 		s = "1"
 	}
-	return []Field{{"last_contact_ms", n.contactMs()}, {"replication_stalled", s}}
+	return []Field{{"last_contact_ms", n.contactMs()}, {"replication_stalled", s},
+		{"refused_snapshot_retakes", strconv.FormatUint(n.refusedSnapshots.Load(), 10)}}
 }

@@ -36,6 +36,12 @@ const (
 	// in the executor waits for the reply of a waiter that was registered
 	// and served anyway (this node applies the log behind the leader).
 	servedReplyWait = 2 * time.Second
+	// settleTimeout bounds how long settleWaiter retries a failing
+	// cancellation: past a leader election (about a second) and the
+	// executor's own wait for a leader.
+	settleTimeout = 15 * time.Second
+	// settleRetry spaces those retries.
+	settleRetry = 50 * time.Millisecond
 )
 
 // Outcomes of cancelWaiter.
@@ -63,17 +69,8 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
 	reply := w.Bytes()
 	if string(reply) != kv.BlockedReply {
-		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) {
-			// An executor failure (no leader, outcome unknown) may hide a
-			// registered waiter: cancel it so it takes no element. If it
-			// was served already, its reply is on its way to this node.
-			if c.cancelWaiter(id) == cancelNotFound {
-				select {
-				case r := <-ch:
-					reply = r
-				case <-time.After(servedReplyWait):
-				}
-			}
+		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) && !notExecuted(reply) {
+			reply = c.settleWaiter(id, ch, reply)
 		}
 		reg.End(id)
 		c.w.Raw(reply)
@@ -89,11 +86,71 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	return true
 }
 
+// settleWaiter decides the fate of waiter id after its blocking command
+// failed in the executor with reply (no leader, outcome unknown): the
+// waiter may have been registered anyway, and then an element pushed later
+// would be popped for a client that no longer waits. It cancels the waiter,
+// retrying while the cancellation itself fails (a leader election) for up
+// to settleTimeout, and returns what the client gets:
+//   - the waiter was removed: nothing was or will be popped for it, and the
+//     client gets errNotRegistered, a definite error;
+//   - no such waiter: it was never registered, or it was served and its
+//     reply is on its way to this node, which may apply the log behind the
+//     leader: the served reply if it arrives within servedReplyWait, else
+//     the executor's reply (unknown when it said so);
+//   - the reply of a waiter served while the cancellation was being
+//     retried;
+//   - the executor's reply when the cancellation kept failing.
+func (c *conn) settleWaiter(id uint64, ch <-chan []byte, reply []byte) []byte {
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		switch c.cancelWaiter(id) {
+		case cancelRemoved:
+			return []byte(errNotRegistered)
+		case cancelNotFound:
+			select {
+			case r := <-ch:
+				return r
+			case <-time.After(servedReplyWait):
+				return reply
+			}
+		}
+		if time.Now().After(deadline) {
+			return reply
+		}
+		select {
+		case r := <-ch:
+			return r
+		case <-time.After(settleRetry):
+		case <-c.srv.ctx.Done():
+			return reply
+		}
+	}
+}
+
+// errNotRegistered answers a blocking command whose waiter was cancelled
+// after the executor failed: the command took nothing, for certain.
+const errNotRegistered = "-CLUSTERDOWN the leader changed while the command was blocking; it was cancelled and popped nothing\r\n"
+
 // commandErrors are the error replies of the blocking commands themselves:
 // the machine ran the command and registered nothing. Any other error
 // comes from the executor (no leader, outcome unknown, ...).
 var commandErrors = []string{"-WRONGTYPE ", "-ERR timeout ", "-ERR syntax error", "-ERR numkeys ",
 	"-ERR count ", "-ERR wrong number of arguments", "-ERR invalid DB index", "-ERR DB index"}
+
+// notExecutedErrors are the executor's definite refusals
+// (docs/replication.md, "Error replies"): the command never reached the
+// log, so no waiter was registered.
+var notExecutedErrors = []string{"-CLUSTERDOWN ", "-NOTLEADER ", "-MOVED ", "-SHUTDOWN "}
+
+func notExecuted(reply []byte) bool {
+	for _, p := range notExecutedErrors {
+		if strings.HasPrefix(string(reply), p) {
+			return true
+		}
+	}
+	return false
+}
 
 func commandError(reply []byte) bool {
 	for _, p := range commandErrors {

@@ -2,11 +2,14 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 
 	"redraft/kv/resp"
 )
@@ -62,5 +65,34 @@ func TestForwarderSkipsConnectionsThePeerClosed(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+	}
+}
+
+// TestForwardedMetaEntryIsCopied: HandleForward proposes a forwarded
+// metadata entry as it came, and raft keeps an entry's Data after Apply
+// returns (its log store, the pipelines to followers), while the caller
+// reuses the buffer (a RESP connection's input: the race detector caught
+// raft's pipeline encoding bytes the connection was reading into).
+func TestForwardedMetaEntryIsCopied(t *testing.T) {
+	c := startCluster(t, 1, false)
+	l := c.leader()
+	payload := encodeMeta("n9", "127.0.0.1:6379")
+	want := bytes.Clone(payload)
+	if _, err := l.HandleForward(context.Background(), payload); err != nil {
+		t.Fatal(err)
+	}
+	for i := range payload {
+		payload[i] = 'X' // the connection reads its next command
+	}
+	last, err := l.logs.LastIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e raft.Log
+	if err := l.logs.GetLog(last, &e); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(e.Data, want) {
+		t.Fatalf("log entry %d holds %q, want %q", last, e.Data, want)
 	}
 }

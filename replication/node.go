@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -413,7 +414,10 @@ func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error
 		if n.raft.State() != raft.Leader {
 			return nil, ErrNotLeader
 		}
-		return nil, awaitFuture(n.raft.Apply(payload, n.cfg.ApplyTimeout), n.stop)
+		// raft keeps Data (its log cache, the replication pipelines) after
+		// Apply returns; payload is the caller's buffer (a RESP connection's
+		// input, reused for the next command): give raft a copy.
+		return nil, awaitFuture(n.raft.Apply(bytes.Clone(payload), n.cfg.ApplyTimeout), n.stop)
 	}
 	_, cmds, err := decodeEntry(payload)
 	if err != nil {

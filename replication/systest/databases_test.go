@@ -100,7 +100,9 @@ func TestDatabasesThroughAFollower(t *testing.T) {
 	}))
 	expect(7, "x", "watched")
 	other7 := newDBClient(f, 7) // f7's pool is busy with the pinned connection and the WATCH
-	if err := watch(func() { must("SET x in db 7", retryIdem(func() error { return other7.Set(ctx, "x", "again", 0).Err() })) }); !errors.Is(err, redis.TxFailedErr) {
+	if err := watch(func() {
+		must("SET x in db 7", retryIdem(func() error { return other7.Set(ctx, "x", "again", 0).Err() }))
+	}); !errors.Is(err, redis.TxFailedErr) {
 		t.Fatalf("WATCH db 7, write db 7: %v, want %v", err, redis.TxFailedErr)
 	}
 

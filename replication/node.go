@@ -144,9 +144,9 @@ type Node struct {
 	stall  stallState
 
 	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
-	// refusedSnapshots counts the snapshots taken for it.
-	snapRefused      chan struct{}
-	refusedSnapshots atomic.Uint64
+	// snapshotRetakes counts the snapshots taken for it.
+	snapRefused     chan struct{}
+	snapshotRetakes atomic.Uint64
 
 	notify chan bool
 	stop   chan struct{}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -44,17 +45,59 @@ const olderSnapshotText = "replication: refused a snapshot older than the applie
 // follower refused its snapshot: a snapshot costs a full serialisation.
 const refusedSnapshotEvery = time.Second
 
+// The same wrapper ends the livelock at the snapshot's own index
+// (docs/replication.md, "The snapshot boundary"): a follower that holds
+// entries past a snapshot at S but not entry S rejects an AppendEntries
+// whose previous entry is S, and keeps rejecting it after installing the
+// leader's snapshot at S again, since raft never consults the snapshot for
+// it. The wrapper remembers, per follower, the snapshot it just installed;
+// the first append after it with that snapshot's index as previous entry
+// is a probe the follower can only reject for that reason (its state
+// includes the snapshot, whose term the leader sent). A rejection then asks
+// for a new snapshot too: its index is past the follower's entries once
+// they committed, and installing it compacts them.
+
 // refusalWatch wraps the node's raft transport and reports an
-// InstallSnapshot that a follower refused as older than its state.
+// InstallSnapshot that a follower refused as older than its state, or a
+// follower that rejects the append right after a snapshot it installed.
 type refusalWatch struct {
 	raft.Transport
 	refused func()
+	// installed: per follower, the last index of the snapshot it
+	// installed last, until the next append to it.
+	mu        *sync.Mutex
+	installed map[raft.ServerID]uint64
 }
 
 // InstallSnapshot implements raft.Transport.
 func (w refusalWatch) InstallSnapshot(id raft.ServerID, target raft.ServerAddress, args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
 	err := w.Transport.InstallSnapshot(id, target, args, resp, data)
 	if err != nil && strings.Contains(err.Error(), olderSnapshotText) {
+		w.refused()
+	}
+	if err == nil && resp.Success {
+		w.mu.Lock()
+		w.installed[id] = args.LastLogIndex
+		w.mu.Unlock()
+	}
+	return err
+}
+
+// AppendEntries implements raft.Transport. (raft probes a follower with
+// plain AppendEntries after a snapshot; it pipelines only after an append
+// succeeded.)
+func (w refusalWatch) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
+	err := w.Transport.AppendEntries(id, target, args, resp)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	s, ok := w.installed[id]
+	if ok && args.PrevLogEntry == s {
+		delete(w.installed, id)
+	}
+	w.mu.Unlock()
+	if ok && args.PrevLogEntry == s && !resp.Success && resp.Term <= args.Term {
 		w.refused()
 	}
 	return err
@@ -80,7 +123,7 @@ func (n *Node) watchRefusals(t raft.Transport) raft.Transport {
 		case n.snapRefused <- struct{}{}:
 		default: // one request pending is enough
 		}
-	}}
+	}, mu: &sync.Mutex{}, installed: map[raft.ServerID]uint64{}}
 	if pv, ok := t.(raft.WithPreVote); ok {
 		return refusalWatchPreVote{refusalWatch: w, pv: pv}
 	}
@@ -112,9 +155,9 @@ func (n *Node) snapshotOnRefusal() {
 		if n.raft.State() != raft.Leader {
 			continue
 		}
-		n.refusedSnapshots.Add(1)
+		n.snapshotRetakes.Add(1)
 		f := n.raft.Snapshot()
 		err := awaitFuture(f, n.stop)
-		log.Warn("a follower refused this leader's snapshot as older than its state; took a new one", "error", err)
+		log.Warn("a follower refused this leader's snapshot, or rejected the append after installing it; took a new snapshot", "error", err)
 	}
 }

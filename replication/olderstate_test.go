@@ -49,10 +49,45 @@ func TestRefusalWatch(t *testing.T) {
 			t.Errorf("error %v: %d snapshot requests pending, want %d", tc.err, got, tc.want)
 		}
 	}
+	// A follower that rejects the append right after installing a
+	// snapshot, with the snapshot's index as previous entry, asks too;
+	// a rejection of another probe, or a success, does not.
+	for _, tc := range []struct {
+		prev    uint64
+		success bool
+		want    int
+	}{{100, false, 1}, {100, true, 0}, {99, false, 0}} {
+		n := &Node{snapRefused: make(chan struct{}, 1)}
+		ft := &probeTransport{Transport: inmem, success: tc.success}
+		tr := n.watchRefusals(ft)
+		if err := tr.InstallSnapshot("b", "b", &raft.InstallSnapshotRequest{LastLogIndex: 100}, &raft.InstallSnapshotResponse{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		tr.AppendEntries("b", "b", &raft.AppendEntriesRequest{PrevLogEntry: tc.prev}, &raft.AppendEntriesResponse{})
+		if got := len(n.snapRefused); got != tc.want {
+			t.Errorf("append after install, prev %d success %v: %d snapshot requests, want %d", tc.prev, tc.success, got, tc.want)
+		}
+	}
 	n := &Node{snapRefused: make(chan struct{}, 1)}
 	if _, ok := n.watchRefusals(inmem).(raft.WithPreVote); ok != isPreVote(inmem) {
 		t.Error("pre-vote visibility changed by the wrapper")
 	}
+}
+
+// probeTransport installs every snapshot and answers appends with success.
+type probeTransport struct {
+	raft.Transport
+	success bool
+}
+
+func (p *probeTransport) InstallSnapshot(_ raft.ServerID, _ raft.ServerAddress, _ *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, _ io.Reader) error {
+	resp.Success = true
+	return nil
+}
+
+func (p *probeTransport) AppendEntries(_ raft.ServerID, _ raft.ServerAddress, _ *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
+	resp.Success = p.success
+	return nil
 }
 
 func isPreVote(t raft.Transport) bool { _, ok := t.(raft.WithPreVote); return ok }

@@ -101,5 +101,5 @@ func (n *Node) stallFields() []Field {
 		s = "1"
 	}
 	return []Field{{"last_contact_ms", n.contactMs()}, {"replication_stalled", s},
-		{"refused_snapshot_retakes", strconv.FormatUint(n.refusedSnapshots.Load(), 10)}}
+		{"snapshot_retakes", strconv.FormatUint(n.snapshotRetakes.Load(), 10)}}
 }

@@ -46,6 +46,8 @@ type Hub struct {
 	// (the order pattern matching delivers in).
 	patterns []*subscribers
 	clients  map[Subscriber]*client
+	// ks is the node's notify-keyspace-events setting (keyspace.go).
+	ks keyspaceEvents
 }
 
 type subscribers struct {
@@ -119,6 +121,9 @@ func (h *Hub) Subscribe(s Subscriber, k Kind, name []byte, reply func(n Counts))
 			}
 		}
 		subs.list = append(subs.list, s)
+		if mayReceiveKeyspace(k, n) {
+			h.ks.subs.Add(1)
+		}
 	}
 	reply(countsOf(c))
 }
@@ -191,6 +196,9 @@ func (h *Hub) remove(s Subscriber, c *client, k Kind, name string) {
 	}
 	delete(c.set[k], name)
 	c.names[k] = deleteString(c.names[k], name)
+	if mayReceiveKeyspace(k, name) {
+		h.ks.subs.Add(-1)
+	}
 	subs := h.byName[k][name]
 	if subs == nil {
 		panic("pubsub: a client's subscription is missing from the hub")

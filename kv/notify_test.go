@@ -226,3 +226,31 @@ func TestNotifyExpiredFromActiveExpiry(t *testing.T) {
 		t.Errorf("got %q\nwant %q", sink.got, want)
 	}
 }
+
+// FuzzNotifyFlags: parsing never panics, accepts exactly the class
+// characters, and what FormatNotifyFlags renders parses back to the same
+// classes (but n beside A, which Redis does not show either).
+func FuzzNotifyFlags(f *testing.F) {
+	for _, s := range []string{"", "KEA", "gKE", "$lshzxeKE", "Kmn", "An", "x?", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		flags, ok := ParseNotifyFlags(s)
+		valid := !strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune("AKEg$lshzxetmdn", r) })
+		if ok != valid {
+			t.Fatalf("ParseNotifyFlags(%q) ok = %v", s, ok)
+		}
+		if !ok {
+			return
+		}
+		out := FormatNotifyFlags(flags)
+		back, ok := ParseNotifyFlags(out)
+		want := flags
+		if flags&NotifyAll == NotifyAll {
+			want &^= NotifyNew
+		}
+		if !ok || back != want {
+			t.Fatalf("%q -> %#x -> %q -> %#x, want %#x", s, flags, out, back, want)
+		}
+	})
+}

@@ -52,6 +52,7 @@ type Hub struct {
 
 type subscribers struct {
 	name string
+	pat  []byte // name as bytes, for a pattern (matched on every publish)
 	list []Subscriber
 }
 
@@ -117,6 +118,7 @@ func (h *Hub) Subscribe(s Subscriber, k Kind, name []byte, reply func(n Counts))
 			subs = &subscribers{name: n}
 			h.byName[k][n] = subs
 			if k == Pattern {
+				subs.pat = []byte(n)
 				h.patterns = append(h.patterns, subs)
 			}
 		}
@@ -256,7 +258,7 @@ func (h *Hub) Publish(channel, payload []byte, shard bool) int {
 		return n
 	}
 	for _, p := range h.patterns {
-		pat := []byte(p.name)
+		pat := p.pat
 		if !kv.MatchGlob(pat, channel) {
 			continue
 		}

@@ -85,6 +85,15 @@ func TestKeyspaceNotificationsCluster(t *testing.T) {
 	expect(onFollower, "follower", "__keyspace@0__:l rpop", "__keyevent@0__:rpop l",
 		"__keyspace@0__:l del", "__keyevent@0__:del l")
 	expect(onLeader, "leader", "__keyevent@0__:rpop l")
+	// keymiss comes from reads, on the node that executes them (here the
+	// leader, which serves its own clients' reads).
+	if err := wr.ConfigSet(ctx, "notify-keyspace-events", "Elm").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := wr.Get(ctx, "nokey").Err(); err != redis.Nil {
+		t.Fatalf("GET nokey: %v", err)
+	}
+	expect(onLeader, "leader", "__keyevent@0__:keymiss nokey")
 	if got := fol.ConfigGet(ctx, "notify-keyspace-events").Val()["notify-keyspace-events"]; got != "AKE" {
 		t.Fatalf("follower's CONFIG GET: %q", got)
 	}

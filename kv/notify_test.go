@@ -254,3 +254,23 @@ func FuzzNotifyFlags(f *testing.F) {
 		}
 	})
 }
+
+// TestNotifyServedWaiters: a push that serves blocked clients reports its
+// own events, then each served pop's, in the order Redis 7.0 serves them
+// (BLMOVE's push to its destination before the pop from its source).
+func TestNotifyServedWaiters(t *testing.T) {
+	x, _ := newBlockTM(t)
+	sink := &recordSink{flags: NotifyAll | NotifyNew | NotifyKeyevent}
+	x.m.SetEventSink(sink)
+	x.block(1, "BLPOP", "l", "0")
+	x.block(2, "BLMOVE", "l", "d", "RIGHT", "LEFT", "0")
+	x.block(3, "BZPOPMIN", "z", "0")
+	from := len(sink.got)
+	x.do("RPUSH", "l", "a", "b", "c")
+	x.do("ZADD", "z", "1", "m")
+	want := []string{"new l", "rpush l", "lpop l", "new d", "lpush d", "rpop l",
+		"new z", "zadd z", "zpopmin z", "del z"}
+	if got := keyevents(sink, from); !slices.Equal(got, want) {
+		t.Errorf("events:\n got %q\nwant %q", got, want)
+	}
+}

@@ -206,7 +206,7 @@ func runObject(c *Ctx) {
 		}
 		return
 	}
-	e := c.Lookup(c.Args[2])
+	e := c.lookupQuiet(c.Args[2])
 	if e == nil {
 		c.W.Null()
 		return

@@ -203,6 +203,16 @@ func (c *Ctx) Lookup(key []byte) *entry {
 	return e
 }
 
+// lookupQuiet is Lookup without the keymiss event (Redis's
+// LOOKUP_NONOTIFY: OBJECT, MEMORY USAGE).
+func (c *Ctx) lookupQuiet(key []byte) *entry {
+	e := c.db.get(bstr(key))
+	if e == nil || e.expired(c.NowMs) {
+		return nil
+	}
+	return e
+}
+
 // LookupWrite is Lookup for write commands: an expired key it finds is
 // removed for good (deterministic: every replica has the same NowMs).
 func (c *Ctx) LookupWrite(key []byte) *entry {

@@ -103,14 +103,6 @@ const (
 	keyeventPrefix = "__keyevent@"
 )
 
-// notifyFlags returns the classes the node's sink wants now (0 without one).
-func (m *Machine) notifyFlags() int {
-	if m.sink == nil {
-		return 0
-	}
-	return m.sink.KeyspaceEvents()
-}
-
 // Notify reports event (of class, one of the Notify* classes) on key in
 // the command's database, as Redis's notifyKeyspaceEvent. It costs one
 // check when the class is not enabled on this node.

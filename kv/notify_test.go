@@ -274,3 +274,20 @@ func TestNotifyServedWaiters(t *testing.T) {
 		t.Errorf("events:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestNotifyKeymiss: read-only commands report a lookup of a missing key,
+// except OBJECT and MEMORY USAGE (Redis looks their key up without it).
+func TestNotifyKeymiss(t *testing.T) {
+	x := newTM(t)
+	sink := &recordSink{flags: NotifyKeyevent | NotifyKeyMiss}
+	x.m.SetEventSink(sink)
+	x.do("SET", "a", "1")
+	for _, c := range [][]string{cmd("GET", "m1"), cmd("MGET", "a", "m2"), cmd("EXISTS", "m3", "a"), cmd("TTL", "m4"),
+		cmd("OBJECT", "ENCODING", "q1"), cmd("MEMORY", "USAGE", "q2"), cmd("SET", "w", "1"), cmd("LPUSHX", "q3", "x")} {
+		x.do(c...)
+	}
+	want := []string{"keymiss m1", "keymiss m2", "keymiss m3", "keymiss m4"}
+	if got := keyevents(sink, 0); !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}

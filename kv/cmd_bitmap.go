@@ -111,6 +111,7 @@ func runSetBit(c *Ctx) {
 	if grown || int64(old) != on {
 		e.str[byteAt] = e.str[byteAt]&^(1<<shift) | byte(on)<<shift
 		c.Dirty(e)
+		c.Notify(NotifyString, "setbit", c.Args[1])
 	}
 	c.W.Int(int64(old))
 }
@@ -402,7 +403,9 @@ func runBitOp(c *Ctx) {
 		maxLen = max(maxLen, len(e.str))
 	}
 	if maxLen == 0 {
-		c.Delete(c.Args[2])
+		if c.Delete(c.Args[2]) {
+			c.Notify(NotifyGeneric, "del", c.Args[2])
+		}
 		c.W.Int(0)
 		return
 	}
@@ -429,6 +432,7 @@ func runBitOp(c *Ctx) {
 	}
 	e := c.SetString(c.Args[2], nil, false)
 	e.str = res
+	c.Notify(NotifyString, "set", c.Args[2])
 	c.W.Int(int64(maxLen))
 }
 
@@ -623,6 +627,7 @@ func bitfieldGeneric(c *Ctx, roCmd bool) {
 	}
 	if changed {
 		c.Dirty(e)
+		c.Notify(NotifyString, "setbit", c.Args[1])
 	}
 }
 

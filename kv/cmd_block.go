@@ -295,6 +295,7 @@ func listServe(c *Ctx, p blockParsed, key []byte) {
 		s, _ := pop()
 		c.W.BulkString(s)
 	}
+	c.Notify(NotifyList, popEvent(p.front), key)
 	listRemoved(c, e)
 }
 
@@ -324,6 +325,7 @@ func zsetServe(c *Ctx, p blockParsed, key []byte) {
 		c.W.Double(x.score)
 		z.removeNode(x)
 	}
+	c.Notify(NotifyZset, zpopEvent(p.max), key)
 	afterRemoval(c, e, z, n)
 }
 

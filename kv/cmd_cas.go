@@ -33,5 +33,6 @@ func runCAS(c *Ctx) {
 		return
 	}
 	c.Replace(e, c.Args[3], nil, true)
+	c.Notify(NotifyString, "set", c.Args[1]) // as SET would
 	c.W.OK()
 }

@@ -41,6 +41,8 @@ func runMove(c *Ctx) {
 	}
 	c.DeleteEntry(e)
 	c.InDB(dst, func() { c.addEntry(e) })
+	c.Notify(NotifyGeneric, "move_from", key)
+	c.InDB(dst, func() { c.Notify(NotifyGeneric, "move_to", key) })
 	c.W.Int(1)
 }
 
@@ -89,4 +91,5 @@ func (c *Ctx) addEntry(e *entry) {
 	}
 	c.Dirty(e)
 	c.signalReady(e.key, e.obj)
+	c.notifyString(NotifyNew, "new", e.key)
 }

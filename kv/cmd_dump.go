@@ -104,13 +104,14 @@ func runRestore(c *Ctx) {
 		c.W.Error(errBadDataFormat)
 		return
 	}
-	if replace {
-		c.Delete(key)
-	}
+	deleted := replace && c.Delete(key)
 	if ttl != 0 && !absTTL {
 		ttl += c.NowMs
 	}
 	if ttl != 0 && ttl <= c.NowMs {
+		if deleted {
+			c.Notify(NotifyGeneric, "del", key)
+		}
 		c.W.OK()
 		return
 	}
@@ -121,6 +122,7 @@ func runRestore(c *Ctx) {
 	if ttl != 0 {
 		c.SetExpire(e, ttl)
 	}
+	c.Notify(NotifyGeneric, "restore", key)
 	c.W.OK()
 }
 
@@ -204,7 +206,7 @@ func runObject(c *Ctx) {
 		}
 		return
 	}
-	e := c.Lookup(c.Args[2])
+	e := c.lookupQuiet(c.Args[2])
 	if e == nil {
 		c.W.Null()
 		return

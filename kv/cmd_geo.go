@@ -474,7 +474,9 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags int) {
 	}
 	if z == nil {
 		if hasStore {
-			c.Delete(storeKey)
+			if c.Delete(storeKey) {
+				c.Notify(NotifyGeneric, "del", storeKey)
+			}
 			c.W.Int(0)
 		} else {
 			c.W.Array(0)
@@ -593,7 +595,9 @@ func geoCollect(z *ZSet, shape *geoShape, limit int) []geoPoint {
 // (or deletes the key when there are none).
 func geoStore(c *Ctx, key []byte, points []geoPoint, storeDist bool) {
 	if len(points) == 0 {
-		c.Delete(key)
+		if c.Delete(key) {
+			c.Notify(NotifyGeneric, "del", key)
+		}
 		return
 	}
 	elems := make([]zsetElem, 0, len(points))
@@ -618,4 +622,9 @@ func geoStore(c *Ctx, key []byte, points []geoPoint, storeDist bool) {
 		return elems[i].member < elems[j].member
 	})
 	storeValue(c, key, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)))
+	event := "georadiusstore"
+	if c.Name() == "geosearchstore" {
+		event = "geosearchstore"
+	}
+	c.Notify(NotifyZset, event, key)
 }

@@ -95,6 +95,7 @@ func runHSet(c *Ctx) {
 	} else {
 		c.Dirty(e)
 	}
+	c.Notify(NotifyHash, "hset", c.Args[1])
 	if c.Name() == "hset" {
 		c.W.Int(int64(created))
 	} else {
@@ -120,6 +121,7 @@ func runHSetNX(c *Ctx) {
 		h.Set(c.Args[2], c.Args[3])
 		c.Dirty(e)
 	}
+	c.Notify(NotifyHash, "hset", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -175,9 +177,13 @@ func runHDel(c *Ctx) {
 			}
 		}
 	}
+	if deleted > 0 {
+		c.Notify(NotifyHash, "hdel", c.Args[1])
+	}
 	switch {
 	case h.Len() == 0:
 		c.DeleteEntry(e)
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 	case deleted > 0:
 		c.Dirty(e)
 	}
@@ -279,6 +285,7 @@ func runHIncrBy(c *Ctx) {
 	}
 	cur += incr
 	hashStore(c, e, h, strconv.FormatInt(cur, 10))
+	c.Notify(NotifyHash, "hincrby", c.Args[1])
 	c.W.Int(cur)
 }
 
@@ -314,6 +321,7 @@ func runHIncrByFloat(c *Ctx) {
 		return
 	}
 	hashStore(c, e, h, sum)
+	c.Notify(NotifyHash, "hincrbyfloat", c.Args[1])
 	c.W.BulkString(sum)
 }
 

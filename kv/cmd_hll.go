@@ -67,6 +67,7 @@ func runPFAdd(c *Ctx) {
 	if updated {
 		hllInvalidateCache(e.str)
 		c.Dirty(e)
+		c.Notify(NotifyString, "pfadd", c.Args[1])
 		c.W.Int(1)
 		return
 	}
@@ -160,5 +161,7 @@ func runPFMerge(c *Ctx) {
 	}
 	hllInvalidateCache(e.str)
 	c.Dirty(e)
+	// Redis reports a merge as a PFADD.
+	c.Notify(NotifyString, "pfadd", c.Args[1])
 	c.W.OK()
 }

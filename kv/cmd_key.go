@@ -76,6 +76,7 @@ func runDel(c *Ctx) {
 	var n int64
 	for _, k := range c.Args[1:] {
 		if c.Delete(k) {
+			c.Notify(NotifyGeneric, "del", k)
 			n++
 		}
 	}
@@ -187,11 +188,13 @@ func expireGeneric(c *Ctx, basetime int64, seconds bool) {
 	}
 	if when <= c.NowMs {
 		c.DeleteEntry(e)
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 		c.W.Int(1)
 		return
 	}
 	c.SetExpire(e, when)
 	c.Dirty(e)
+	c.Notify(NotifyGeneric, "expire", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -238,6 +241,7 @@ func runPersist(c *Ctx) {
 	}
 	c.SetExpire(e, 0)
 	c.Dirty(e)
+	c.Notify(NotifyGeneric, "persist", c.Args[1])
 	c.W.Int(1)
 }
 
@@ -413,6 +417,8 @@ func renameGeneric(c *Ctx, nx bool) {
 		c.SetExpire(ne, e.expireAt)
 	}
 	c.DeleteEntry(e)
+	c.Notify(NotifyGeneric, "rename_from", src)
+	c.Notify(NotifyGeneric, "rename_to", dst)
 	if nx {
 		c.W.Int(1)
 	} else {
@@ -465,6 +471,7 @@ func runCopy(c *Ctx) {
 		if e.expireAt != 0 {
 			c.SetExpire(ne, e.expireAt)
 		}
+		c.Notify(NotifyGeneric, "copy_to", dst)
 		c.W.Int(1)
 	})
 }

@@ -80,6 +80,7 @@ func listArgNonNegative(c *Ctx, i int, msg string) (int64, bool) {
 func listRemoved(c *Ctx, e *entry) {
 	if listAt(e).Len() == 0 {
 		c.DeleteEntry(e)
+		c.notifyString(NotifyGeneric, "del", e.key)
 		return
 	}
 	c.Dirty(e)
@@ -107,6 +108,7 @@ func runListPush(c *Ctx, front, xx bool) {
 		}
 	}
 	c.Dirty(e)
+	c.Notify(NotifyList, pushEvent(front), c.Args[1])
 	c.W.Int(int64(l.Len()))
 }
 
@@ -146,6 +148,7 @@ func runListPop(c *Ctx, front bool) {
 	if !hasCount {
 		s, _ := pop()
 		c.W.BulkString(s)
+		c.Notify(NotifyList, popEvent(front), c.Args[1])
 		listRemoved(c, e)
 		return
 	}
@@ -159,6 +162,7 @@ func runListPop(c *Ctx, front bool) {
 		s, _ := pop()
 		c.W.BulkString(s)
 	}
+	c.Notify(NotifyList, popEvent(front), c.Args[1])
 	listRemoved(c, e)
 }
 
@@ -283,6 +287,7 @@ func runLset(c *Ctx) {
 	}
 	l.Set(i, string(c.Args[3]))
 	c.Dirty(e)
+	c.Notify(NotifyList, "lset", c.Args[1])
 	c.W.OK()
 }
 
@@ -312,6 +317,7 @@ func runLinsert(c *Ctx) {
 		if it.value() == pivot {
 			l.insertNear(it, string(c.Args[4]), after)
 			c.Dirty(e)
+			c.Notify(NotifyList, "linsert", c.Args[1])
 			c.W.Int(int64(l.Len()))
 			return
 		}
@@ -346,6 +352,7 @@ func runLrem(c *Ctx) {
 	l := listAt(e)
 	removed := l.Remove(bstr(c.Args[3]), fromTail, limit)
 	if removed > 0 {
+		c.Notify(NotifyList, "lrem", c.Args[1])
 		listRemoved(c, e)
 	}
 	c.W.Int(int64(removed))
@@ -375,6 +382,7 @@ func runLtrim(c *Ctx) {
 	first, keep := listRange(start, stop, n)
 	l.TrimBack(n - first - keep)
 	l.TrimFront(first)
+	c.Notify(NotifyList, "ltrim", c.Args[1])
 	listRemoved(c, e)
 	c.W.OK()
 }
@@ -539,6 +547,23 @@ func runListMove(c *Ctx, fromFront, toFront bool) {
 		dl.PushBack(s)
 	}
 	c.Dirty(dst)
+	c.Notify(NotifyList, pushEvent(toFront), c.Args[2])
 	c.W.BulkString(s)
+	c.Notify(NotifyList, popEvent(fromFront), c.Args[1])
 	listRemoved(c, src)
+}
+
+// pushEvent and popEvent name a list event by the end it works on.
+func pushEvent(front bool) string {
+	if front {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func popEvent(front bool) string {
+	if front {
+		return "lpop"
+	}
+	return "rpop"
 }

@@ -88,7 +88,7 @@ func runMemoryUsage(c *Ctx) {
 		samples = int(n)
 		j++
 	}
-	e := c.Lookup(c.Args[2])
+	e := c.lookupQuiet(c.Args[2])
 	if e == nil {
 		c.W.Null()
 		return

@@ -7,7 +7,10 @@ import "testing"
 type recordSink struct {
 	got       []string
 	receivers map[string]int
+	flags     int // keyspace notification classes (notify_test.go)
 }
+
+func (s *recordSink) KeyspaceEvents() int { return s.flags }
 
 func (s *recordSink) Publish(channel, message []byte, shard bool) int {
 	kind := "publish"

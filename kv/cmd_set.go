@@ -91,6 +91,9 @@ func runSAdd(c *Ctx) {
 	case added > 0:
 		c.Dirty(e)
 	}
+	if added > 0 {
+		c.Notify(NotifySet, "sadd", c.Args[1])
+	}
 	c.W.Int(int64(added))
 }
 
@@ -113,6 +116,9 @@ func runSRem(c *Ctx) {
 			}
 		}
 	}
+	if deleted > 0 {
+		c.Notify(NotifySet, "srem", c.Args[1])
+	}
 	setDone(c, e, s, deleted > 0)
 	c.W.Int(int64(deleted))
 }
@@ -123,6 +129,7 @@ func setDone(c *Ctx, e *entry, s *Set, changed bool) {
 	switch {
 	case s.Len() == 0:
 		c.DeleteEntry(e)
+		c.notifyString(NotifyGeneric, "del", e.key)
 	case changed:
 		c.Dirty(e)
 	}
@@ -198,6 +205,7 @@ func runSPop(c *Ctx) {
 	m := s.at(c.Rand().Intn(s.Len()), buf[:])
 	c.W.Bulk(m)
 	s.Remove(m)
+	c.Notify(NotifySet, "spop", c.Args[1])
 	setDone(c, e, s, true)
 }
 
@@ -217,11 +225,13 @@ func spopCount(c *Ctx) {
 		return
 	}
 	size := s.Len()
+	c.Notify(NotifySet, "spop", c.Args[1])
 	if l >= int64(size) {
 		// Redis replies with SUNION of the set (a rebuilt set: an
 		// all-integer one comes out sorted) and deletes the key.
 		writeSetMembers(c.W, setUnionOf([]*Set{s}))
 		c.DeleteEntry(e)
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 		return
 	}
 	count := int(l)
@@ -324,7 +334,9 @@ func setLoadAll(c *Ctx, keys [][]byte) ([]*Set, bool) {
 // with its cardinality; an empty result deletes dst instead.
 func setStore(c *Ctx, dst []byte, res *Set) {
 	if res.Len() == 0 {
-		c.Delete(dst)
+		if c.Delete(dst) {
+			c.Notify(NotifyGeneric, "del", dst)
+		}
 		c.W.Int(0)
 		return
 	}
@@ -333,6 +345,8 @@ func setStore(c *Ctx, dst []byte, res *Set) {
 	} else {
 		c.Add(dst, nil, res)
 	}
+	// The event is the command's name: sinterstore, sunionstore, sdiffstore.
+	c.Notify(NotifySet, c.Name(), dst)
 	c.W.Int(int64(res.Len()))
 }
 
@@ -349,7 +363,9 @@ func setInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 		if s == nil {
 			switch {
 			case dst != nil:
-				c.Delete(dst)
+				if c.Delete(dst) {
+					c.Notify(NotifyGeneric, "del", dst)
+				}
 				c.W.Int(0)
 			case cardOnly:
 				c.W.Int(0)
@@ -537,13 +553,16 @@ func runSMove(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
+	c.Notify(NotifySet, "srem", c.Args[1])
 	setDone(c, src, ss, true)
 	if dst == nil {
 		ds := &Set{}
 		ds.Add(member)
 		c.Add(c.Args[2], nil, ds)
+		c.Notify(NotifySet, "sadd", c.Args[2])
 	} else if dst.obj.(*Set).Add(member) {
 		c.Dirty(dst)
+		c.Notify(NotifySet, "sadd", c.Args[2])
 	}
 	c.W.Int(1)
 }

@@ -244,8 +244,9 @@ func sortGeneric(c *Ctx, readOnly bool) {
 	}
 	if outputLen > 0 {
 		storeValue(c, o.store, l)
-	} else {
-		c.Delete(o.store)
+		c.Notify(NotifyList, "sortstore", o.store)
+	} else if c.Delete(o.store) {
+		c.Notify(NotifyGeneric, "del", o.store)
 	}
 	c.W.Int(int64(outputLen))
 }

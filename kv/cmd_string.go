@@ -208,8 +208,10 @@ func setGeneric(c *Ctx, flags int, key, val, expire []byte, okReply, abortReply 
 		return
 	}
 	e := c.SetString(key, val, flags&optKeepTTL != 0)
+	c.Notify(NotifyString, "set", key)
 	if expire != nil {
 		c.SetExpire(e, atMs)
+		c.Notify(NotifyGeneric, "expire", key)
 	}
 	if flags&optGet == 0 {
 		c.W.Raw([]byte(okReply))
@@ -227,13 +229,16 @@ func runGetSet(c *Ctx) {
 		return
 	}
 	c.SetString(c.Args[1], c.Args[2], false)
+	c.Notify(NotifyString, "set", c.Args[1])
 }
 
 func runGetDel(c *Ctx) {
 	if !getGeneric(c) {
 		return
 	}
-	c.Delete(c.Args[1])
+	if c.Delete(c.Args[1]) {
+		c.Notify(NotifyGeneric, "del", c.Args[1])
+	}
 }
 
 func runGetEx(c *Ctx) {
@@ -260,12 +265,15 @@ func runGetEx(c *Ctx) {
 	case flags&(optEXAT|optPXAT) != 0 && atMs <= c.NowMs:
 		// An absolute time already past deletes the key (checkAlreadyExpired).
 		c.DeleteEntry(e)
+		c.Notify(NotifyGeneric, "del", c.Args[1])
 	case expire != nil:
 		c.SetExpire(e, atMs)
 		c.Dirty(e)
+		c.Notify(NotifyGeneric, "expire", c.Args[1])
 	case flags&optPersist != 0 && e.expireAt != 0:
 		c.SetExpire(e, 0)
 		c.Dirty(e)
+		c.Notify(NotifyGeneric, "persist", c.Args[1])
 	}
 }
 
@@ -299,6 +307,7 @@ func msetGeneric(c *Ctx, nx bool) {
 	}
 	for j := 1; j < len(c.Args); j += 2 {
 		c.SetString(c.Args[j], c.Args[j+1], false)
+		c.Notify(NotifyString, "set", c.Args[j])
 	}
 	if nx {
 		c.W.Int(1)
@@ -324,6 +333,7 @@ func runAppend(c *Ctx) {
 	val := c.Args[2]
 	if e == nil {
 		e = c.Add(c.Args[1], val, nil)
+		c.Notify(NotifyString, "append", c.Args[1])
 		c.W.Int(int64(len(e.str)))
 		return
 	}
@@ -332,6 +342,7 @@ func runAppend(c *Ctx) {
 	}
 	e.str = append(e.str, val...)
 	c.Dirty(e)
+	c.Notify(NotifyString, "append", c.Args[1])
 	c.W.Int(int64(len(e.str)))
 }
 
@@ -395,6 +406,7 @@ func incrDecr(c *Ctx, incr int64) {
 	} else {
 		c.Replace(e, val, nil, true)
 	}
+	c.Notify(NotifyString, "incrby", c.Args[1])
 	c.W.Int(cur)
 }
 
@@ -428,6 +440,7 @@ func runIncrByFloat(c *Ctx) {
 	} else {
 		c.Replace(e, []byte(sum), nil, true)
 	}
+	c.Notify(NotifyString, "incrbyfloat", c.Args[1])
 	c.W.BulkString(sum)
 }
 
@@ -501,6 +514,7 @@ func runSetRange(c *Ctx) {
 		copy(buf[offset:], val)
 		e = c.Add(c.Args[1], nil, nil)
 		e.str = buf
+		c.Notify(NotifyString, "setrange", c.Args[1])
 		c.W.Int(int64(len(buf)))
 		return
 	}
@@ -528,5 +542,6 @@ func runSetRange(c *Ctx) {
 	}
 	copy(e.str[offset:], val)
 	c.Dirty(e)
+	c.Notify(NotifyString, "setrange", c.Args[1])
 	c.W.Int(int64(len(e.str)))
 }

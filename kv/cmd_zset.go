@@ -109,6 +109,7 @@ func storeZSet(c *Ctx, key []byte, z *ZSet) {
 func afterRemoval(c *Ctx, e *entry, z *ZSet, removed int) {
 	if z.Len() == 0 {
 		c.DeleteEntry(e)
+		c.notifyString(NotifyGeneric, "del", e.key)
 	} else if removed > 0 {
 		c.Dirty(e)
 	}
@@ -256,6 +257,7 @@ options:
 		} else {
 			c.Dirty(e)
 		}
+		c.Notify(NotifyZset, zaddEvent(incr), c.Args[1])
 	}
 	switch {
 	case nan:
@@ -355,6 +357,9 @@ func runZRem(c *Ctx) {
 		if z.Len() == 0 {
 			break
 		}
+	}
+	if deleted > 0 {
+		c.Notify(NotifyZset, "zrem", c.Args[1])
 	}
 	afterRemoval(c, e, z, deleted)
 	c.W.Int(int64(deleted))
@@ -523,7 +528,9 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 	// starting as a skiplist only when a rank range is known to be long.
 	if len(nodes) == 0 {
 		c.W.Int(0)
-		c.Delete(c.Args[1])
+		if c.Delete(c.Args[1]) {
+			c.Notify(NotifyGeneric, "del", c.Args[1])
+		}
 		return
 	}
 	dst := newZSet(!(rtype == zrangeRank && len(nodes) > zsetListpackEntries))
@@ -532,6 +539,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 	}
 	storeZSet(c, c.Args[1], dst)
 	c.W.Int(int64(dst.Len()))
+	c.Notify(NotifyZset, "zrangestore", c.Args[1])
 }
 
 // strBytesOf views s as bytes without copying; the result must not be
@@ -602,6 +610,9 @@ func zremrangeGeneric(c *Ctx, rtype zrangeType) {
 		deleted = z.zsl.deleteRangeByScore(&sr, gone)
 	case zrangeLex:
 		deleted = z.deleteRangeByLex(&lr)
+	}
+	if deleted > 0 {
+		c.Notify(NotifyZset, zremrangeEvents[rtype], c.Args[1])
 	}
 	afterRemoval(c, e, z, deleted)
 	c.W.Int(int64(deleted))
@@ -729,6 +740,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested, 
 		c.W.Double(x.score)
 		z.removeNode(x)
 	}
+	c.Notify(NotifyZset, zpopEvent(max), key)
 	afterRemoval(c, e, z, n)
 }
 
@@ -942,7 +954,9 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 	}
 	if len(elems) == 0 {
 		c.W.Int(0)
-		c.Delete(dst)
+		if c.Delete(dst) {
+			c.Notify(NotifyGeneric, "del", dst)
+		}
 		return
 	}
 	maxLen := 0
@@ -951,6 +965,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 	}
 	storeZSet(c, dst, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)))
 	c.W.Int(int64(len(elems)))
+	c.Notify(NotifyZset, zstoreEvents[op], dst)
 }
 
 // zaggregate is Redis's zunionInterAggregate.
@@ -1214,3 +1229,23 @@ func zrandMemberWithCount(c *Ctx) {
 		zreplyElem(w, x.member, x.score, withScores)
 	}
 }
+
+// Sorted-set event names.
+
+func zaddEvent(incr bool) string {
+	if incr {
+		return "zincr"
+	}
+	return "zadd"
+}
+
+func zpopEvent(max bool) string {
+	if max {
+		return "zpopmax"
+	}
+	return "zpopmin"
+}
+
+var zremrangeEvents = [...]string{zrangeRank: "zremrangebyrank", zrangeScore: "zremrangebyscore", zrangeLex: "zremrangebylex"}
+
+var zstoreEvents = [...]string{zopUnion: "zunionstore", zopInter: "zinterstore", zopDiff: "zdiffstore"}

@@ -54,6 +54,14 @@
 // cancellations are commands (redraft.unblock-expired, redraft.unblock,
 // redraft.unblock-node). See block.go.
 //
+// # Keyspace notifications
+//
+// Commands report their keyspace events with Ctx.Notify at Redis's points
+// (notify.go); the machine publishes the ones the node's EventSink enables
+// on __keyspace@<db>__ and __keyevent@<db>__ channels. Events change no
+// state, so the enabled classes are node-local configuration, not part of
+// the state. See docs/pubsub.md.
+//
 // # Validation
 //
 // The edge (kv/resp, maelstrom) validates what Redis validates before queueing

@@ -16,9 +16,10 @@ package kv
 // every replica; only the reply rendered on the proposing node reaches a
 // client, and no state depends on it, so snapshots stay identical.
 //
-// Keyspace notifications (notify-keyspace-events) are meant to use the same
-// path: a command calls Ctx.Publish with the __keyspace@<db>__ and
-// __keyevent@<db>__ channels when the node's configuration asks for them.
+// Keyspace notifications (notify-keyspace-events) use the same path: a
+// command reports its events with Ctx.Notify, which publishes on the
+// __keyspace@<db>__ and __keyevent@<db>__ channels the classes the sink
+// asks for (notify.go).
 
 // EventSink receives the events of applied commands. Publish is called on
 // the goroutine that applies commands, with the machine's owner holding its
@@ -29,6 +30,11 @@ type EventSink interface {
 	// set: SPUBLISH) and returns how many subscriptions of this node
 	// received it.
 	Publish(channel, message []byte, shard bool) int
+	// KeyspaceEvents returns the keyspace notification classes (Notify*
+	// bits) this node delivers now; 0 turns generation off. It is called
+	// for every event a command reports, so it must be cheap (an atomic
+	// load); it may answer 0 while nobody could receive the messages.
+	KeyspaceEvents() int
 }
 
 // SetEventSink makes s receive the events of the commands m executes from

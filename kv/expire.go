@@ -35,6 +35,7 @@ func runRedraftExpire(c *Ctx) {
 	for _, k := range c.Args[1:] {
 		if e := c.db.get(bstr(k)); e != nil && e.expired(c.NowMs) {
 			c.DeleteEntry(e)
+			c.Notify(NotifyExpired, "expired", k)
 			n++
 		}
 	}

@@ -20,6 +20,9 @@ type Machine struct {
 	// sink receives PUBLISH messages at apply (events.go); node-local,
 	// never part of the state.
 	sink EventSink
+	// notifyBuf is reused to build keyspace notification channels on the
+	// apply path (notify.go); scratch, never part of the state.
+	notifyBuf []byte
 	// blk holds the blocked clients' wait queues (block.go): state.
 	blk blockState
 	// bsink receives waiter replies (block.go); node-local like sink.
@@ -192,6 +195,19 @@ func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 func (c *Ctx) Lookup(key []byte) *entry {
 	e := c.db.get(bstr(key))
 	if e == nil || e.expired(c.NowMs) {
+		if c.readOnly {
+			c.Notify(NotifyKeyMiss, "keymiss", key)
+		}
+		return nil
+	}
+	return e
+}
+
+// lookupQuiet is Lookup without the keymiss event (Redis's
+// LOOKUP_NONOTIFY: OBJECT, MEMORY USAGE).
+func (c *Ctx) lookupQuiet(key []byte) *entry {
+	e := c.db.get(bstr(key))
+	if e == nil || e.expired(c.NowMs) {
 		return nil
 	}
 	return e
@@ -207,6 +223,7 @@ func (c *Ctx) LookupWrite(key []byte) *entry {
 	}
 	if e.expired(c.NowMs) {
 		c.removeEntry(e)
+		c.Notify(NotifyExpired, "expired", key)
 		return nil
 	}
 	return e
@@ -238,6 +255,7 @@ func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
 	}
 	c.db.add(e)
 	c.signalReady(e.key, obj)
+	c.Notify(NotifyNew, "new", key)
 	return e
 }
 

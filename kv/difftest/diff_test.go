@@ -120,7 +120,7 @@ func runSeeds(t *testing.T, cl *client, other side, cmds []*cmdGen, seeds []uint
 // replayCommand is the go test invocation that replays one seed.
 func replayCommand(test string, seed uint64) string {
 	s := fmt.Sprintf("go test ./kv/difftest -run '%s$' -seed %d", test, seed)
-	if test != "TestDiff" {
+	if test == "TestHarnessSelf" {
 		s = fmt.Sprintf("go test ./kv/difftest -run '%s$' -difftest.base %d -difftest.selfseeds 1", test, seed)
 	}
 	if *flagCmds != 300 {

@@ -46,10 +46,13 @@ type Hub struct {
 	// (the order pattern matching delivers in).
 	patterns []*subscribers
 	clients  map[Subscriber]*client
+	// ks is the node's notify-keyspace-events setting (keyspace.go).
+	ks keyspaceEvents
 }
 
 type subscribers struct {
 	name string
+	pat  []byte // name as bytes, for a pattern (matched on every publish)
 	list []Subscriber
 }
 
@@ -115,10 +118,14 @@ func (h *Hub) Subscribe(s Subscriber, k Kind, name []byte, reply func(n Counts))
 			subs = &subscribers{name: n}
 			h.byName[k][n] = subs
 			if k == Pattern {
+				subs.pat = []byte(n)
 				h.patterns = append(h.patterns, subs)
 			}
 		}
 		subs.list = append(subs.list, s)
+		if mayReceiveKeyspace(k, n) {
+			h.ks.subs.Add(1)
+		}
 	}
 	reply(countsOf(c))
 }
@@ -191,6 +198,9 @@ func (h *Hub) remove(s Subscriber, c *client, k Kind, name string) {
 	}
 	delete(c.set[k], name)
 	c.names[k] = deleteString(c.names[k], name)
+	if mayReceiveKeyspace(k, name) {
+		h.ks.subs.Add(-1)
+	}
 	subs := h.byName[k][name]
 	if subs == nil {
 		panic("pubsub: a client's subscription is missing from the hub")
@@ -248,7 +258,7 @@ func (h *Hub) Publish(channel, payload []byte, shard bool) int {
 		return n
 	}
 	for _, p := range h.patterns {
-		pat := []byte(p.name)
+		pat := p.pat
 		if !kv.MatchGlob(pat, channel) {
 			continue
 		}

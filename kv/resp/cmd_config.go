@@ -30,6 +30,7 @@ var configParams = []configParam{
 	{name: "appendfsync", get: constant("everysec")},
 	{name: "appendonly", get: constant("no")},
 	{name: "bind", get: func(s *Server) string { return s.host }},
+	{name: "notify-keyspace-events", get: getNotifyKeyspaceEvents, parse: parseNotifyKeyspaceEvents},
 	{name: "busy-reply-threshold", get: getBusyReplyThreshold, parse: parseBusyReplyThreshold},
 	{name: "client-output-buffer-limit", get: func(s *Server) string { return formatOutputLimits(s.outLimits.Load()) },
 		parse: parseOutputLimits},

@@ -11,7 +11,7 @@ import (
 // Parameters CONFIG GET reports and CONFIG SET validates and stores exactly
 // as Redis 7.0 does, but which change nothing this node computes: the
 // encoding thresholds (and their pre-7.0 *-ziplist-* names), the script
-// time limit, keyspace notification classes, log level, RDB save points and
+// time limit, log level, RDB save points and
 // the like. They are kept per node, at the edge: CONFIG SET on one node of a
 // cluster does not reach the others, as with redis-server replicas.
 //
@@ -49,7 +49,6 @@ var storedParams = []storedParam{
 	{name: "stream-node-max-bytes", def: "4096", check: memParam(0, longMax)},
 	{name: "stream-node-max-entries", def: "100", check: intParam(0, longMax)},
 	{name: "busy-reply-threshold", alias: "lua-time-limit", def: "5000", check: intParam(0, longMax)},
-	{name: "notify-keyspace-events", def: "", check: notifyParam},
 	{name: "loglevel", def: "notice", check: enumParam("debug", "verbose", "notice", "warning")},
 	{name: "save", def: "", check: saveParam},
 	{name: "activerehashing", def: "yes", check: boolParam},
@@ -249,66 +248,4 @@ func saveParam(v string) (string, string) {
 		f[i] = strconv.FormatInt(n, 10)
 	}
 	return strings.Join(f, " "), ""
-}
-
-// Keyspace notification classes, as Redis's notify.c numbers them.
-const (
-	notifyKeyspace = 1 << iota
-	notifyKeyevent
-	notifyGeneric
-	notifyString
-	notifyList
-	notifySet
-	notifyHash
-	notifyZset
-	notifyExpired
-	notifyEvicted
-	notifyStream
-	notifyKeyMiss
-	notifyLoaded
-	notifyModule
-	notifyNew
-	notifyAll = notifyGeneric | notifyString | notifyList | notifySet | notifyHash | notifyZset |
-		notifyExpired | notifyEvicted | notifyStream | notifyModule
-)
-
-// notifyParam parses notify-keyspace-events classes and reports them in
-// Redis's canonical order (A standing for all of g$lshzxetd).
-func notifyParam(v string) (string, string) {
-	classes := map[byte]int{'A': notifyAll, 'g': notifyGeneric, '$': notifyString, 'l': notifyList,
-		's': notifySet, 'h': notifyHash, 'z': notifyZset, 'x': notifyExpired, 'e': notifyEvicted,
-		'K': notifyKeyspace, 'E': notifyKeyevent, 't': notifyStream, 'm': notifyKeyMiss,
-		'd': notifyModule, 'n': notifyNew}
-	flags := 0
-	for i := 0; i < len(v); i++ {
-		f, ok := classes[v[i]]
-		if !ok {
-			return "", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
-		}
-		flags |= f
-	}
-	var b strings.Builder
-	if flags&notifyAll == notifyAll {
-		b.WriteByte('A')
-	} else {
-		for _, c := range []struct {
-			f int
-			b byte
-		}{{notifyGeneric, 'g'}, {notifyString, '$'}, {notifyList, 'l'}, {notifySet, 's'}, {notifyHash, 'h'},
-			{notifyZset, 'z'}, {notifyExpired, 'x'}, {notifyEvicted, 'e'}, {notifyStream, 't'},
-			{notifyModule, 'd'}, {notifyNew, 'n'}} {
-			if flags&c.f != 0 {
-				b.WriteByte(c.b)
-			}
-		}
-	}
-	for _, c := range []struct {
-		f int
-		b byte
-	}{{notifyKeyspace, 'K'}, {notifyKeyevent, 'E'}, {notifyKeyMiss, 'm'}} {
-		if flags&c.f != 0 {
-			b.WriteByte(c.b)
-		}
-	}
-	return b.String(), ""
 }

@@ -375,7 +375,7 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 				reply, err = n.fwd.forward(ctx, addr, EncodeForward(cmds))
 			}
 			if err == nil {
-				w.Raw(reply)
+				w.Raw(n.localPublishCounts(cmds, reply))
 				return
 			}
 			if !errors.Is(err, ErrForwardNotSent) {

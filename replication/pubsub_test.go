@@ -164,3 +164,74 @@ func publishOnce(ctx context.Context, rdb *redis.Client, msg string) error {
 		time.Sleep(20 * time.Millisecond) // not executed: try again
 	}
 }
+
+// TestPublishCountsLocalReceivers: PUBLISH answers the receivers on the
+// node the client is connected to, as Redis Cluster does, whichever node
+// leads: two subscriptions on a follower (a channel and a matching
+// pattern) and one on the leader give 2 through the follower and 1
+// through the leader; SPUBLISH counts shard subscribers only; inside
+// MULTI the count is the applying leader's.
+func TestPublishCountsLocalReceivers(t *testing.T) {
+	c, addrs := startRESPCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l := c.leader()
+	li, fi := -1, -1
+	for i, n := range c.nodes {
+		if n == l {
+			li = i
+		} else if fi < 0 {
+			fi = i
+		}
+	}
+	follower := redis.NewClient(&redis.Options{Addr: addrs[fi], MaxRetries: -1})
+	defer follower.Close()
+	leader := redis.NewClient(&redis.Options{Addr: addrs[li], MaxRetries: -1})
+	defer leader.Close()
+	for _, s := range []*redis.PubSub{follower.Subscribe(ctx, "news"), follower.PSubscribe(ctx, "n*"), leader.Subscribe(ctx, "news"), follower.SSubscribe(ctx, "shard")} {
+		defer s.Close()
+		if _, err := s.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish := func(rdb *redis.Client, cmd, ch string) int64 {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			n, err := rdb.Do(ctx, cmd, ch, "hello").Int64()
+			if err == nil {
+				return n
+			}
+			if !definite(err) || time.Now().After(deadline) {
+				t.Fatalf("%s %s: %v", cmd, ch, err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		rdb     *redis.Client
+		where   string
+		cmd, ch string
+		want    int64
+	}{
+		{follower, "follower", "PUBLISH", "news", 2},
+		{leader, "leader", "PUBLISH", "news", 1},
+		{follower, "follower", "PUBLISH", "nothing", 1},
+		{leader, "leader", "PUBLISH", "nothing", 0},
+		{follower, "follower", "SPUBLISH", "shard", 1},
+		{leader, "leader", "SPUBLISH", "shard", 0},
+	} {
+		if got := publish(tc.rdb, tc.cmd, tc.ch); got != tc.want {
+			t.Errorf("%s %s through the %s: %d receivers, want %d", tc.cmd, tc.ch, tc.where, got, tc.want)
+		}
+	}
+	cmds, err := follower.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Publish(ctx, "news", "in multi")
+		return nil
+	})
+	if err == nil {
+		if got := cmds[0].(*redis.IntCmd).Val(); got != 1 {
+			t.Errorf("PUBLISH inside MULTI through the follower: %d receivers, want the leader's 1", got)
+		}
+	} else if !definite(err) {
+		t.Fatal(err)
+	}
+}

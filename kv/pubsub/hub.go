@@ -273,6 +273,30 @@ func (h *Hub) Publish(channel, payload []byte, shard bool) int {
 
 var _ kv.EventSink = (*Hub)(nil)
 
+// Receivers returns how many of this node's subscriptions a message on
+// channel would reach now (what Publish would return), delivering nothing.
+func (h *Hub) Receivers(channel []byte, shard bool) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	k := Channel
+	if shard {
+		k = Shard
+	}
+	n := 0
+	if subs := h.byName[k][string(channel)]; subs != nil {
+		n = len(subs.list)
+	}
+	if shard {
+		return n
+	}
+	for _, p := range h.patterns {
+		if kv.MatchGlob(p.pat, channel) {
+			n += len(p.list)
+		}
+	}
+	return n
+}
+
 // Channels returns the channels (shard channels when shard is set) with at
 // least one subscriber matching pattern (all when pattern is nil), sorted.
 func (h *Hub) Channels(pattern []byte, shard bool) [][]byte {

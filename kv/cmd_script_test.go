@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,27 @@ func TestEvalCommands(t *testing.T) {
 		{cmd("eval", "return redis.call('time')[1]", "0"), "$10\r\n1700000000\r\n"},
 		{cmd("script", "flush"), "+OK\r\n"},
 		{cmd("evalsha", sha, "1", "k"), "-" + ErrNoScript + "\r\n"},
+	})
+}
+
+// TestEvalStringFormatArguments: string.format checks its arguments as
+// Lua 5.1 does (the replies are redis-server 7.0.15's; the difftest's
+// soak found '%s' of nil answered "nil" instead of an error).
+func TestEvalStringFormatArguments(t *testing.T) {
+	x := newTM(t)
+	badArg := func(src string, n int, what string) step {
+		return step{cmd("eval", src, "0"), fmt.Sprintf("-ERR user_script:1: bad argument #%d to 'format' (%s) script: %s, on @user_script:1.\r\n", n, what, script.Sha1Hex([]byte(src)))}
+	}
+	x.runPrefix([]step{
+		badArg("return string.format('%d-%s', 1, ARGV[1])", 3, "string expected, got nil"),
+		badArg("return string.format('%d')", 2, "no value"),
+		badArg("return string.format('%s')", 2, "no value"),
+		badArg("return string.format('%s', {})", 2, "string expected, got table"),
+		badArg("return string.format('%s', true)", 2, "string expected, got boolean"),
+		badArg("return string.format('%q', nil)", 2, "string expected, got nil"),
+		badArg("return string.format('%d', 'x')", 2, "number expected, got string"),
+		{cmd("eval", "return string.format('%s|%s|%q', 1.5, 'x', 1)", "0"), "$9\r\n1.5|x|\"1\"\r\n"},
+		{cmd("eval", "return string.format('%5.2f|%x|%c', 3.14159, 255, 65)", "0"), "$10\r\n 3.14|ff|A\r\n"},
 	})
 }
 

@@ -6,8 +6,9 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// stringFormat checks string.format's arguments as Lua 5.1 does (a number
-// for %d %c %o %u %x %X %e %E %f %g %G, a string for %q, widths and
+// stringFormat checks string.format's arguments as Lua 5.1 does (a value
+// for every conversion, a number for %d %c %o %u %x %X %e %E %f %g %G, a
+// string or a number for %s and %q, widths and
 // precisions of at most two digits) and converts them (numeric strings to
 // numbers, numbers to "%.14g" strings for %s) before gopher-lua's own
 // string.format renders them: it prints whatever it is given, "&{}" for a
@@ -48,6 +49,9 @@ func (e *Engine) stringFormat(orig *lua.LFunction) lua.LGFunction {
 				L.RaiseError("invalid option '%%' to 'format'")
 			}
 			arg++
+			if arg > L.GetTop() {
+				L.ArgError(arg, "no value")
+			}
 			switch c := f[i]; c {
 			case 'd', 'i', 'c', 'o', 'u', 'x', 'X', 'e', 'E', 'f', 'g', 'G':
 				v := L.Get(arg)
@@ -64,14 +68,14 @@ func (e *Engine) stringFormat(orig *lua.LFunction) lua.LGFunction {
 			case 'q':
 				L.CheckString(arg)
 			case 's':
-				v := L.Get(arg)
-				if arg > L.GetTop() {
-					L.ArgError(arg, "string expected, got no value")
-				}
-				if n, ok := v.(lua.LNumber); ok {
-					L.Replace(arg, lua.LString(luaNumber(float64(n))))
-				} else if _, ok := v.(lua.LString); !ok {
-					L.Replace(arg, lua.LString(L.ToStringMeta(v).String()))
+				// luaL_checklstring: a string or a number, nothing else
+				// (no __tostring).
+				switch v := L.Get(arg).(type) {
+				case lua.LNumber:
+					L.Replace(arg, lua.LString(luaNumber(float64(v))))
+				case lua.LString:
+				default:
+					L.ArgError(arg, "string expected, got "+typeName(v))
 				}
 			default:
 				L.RaiseError("invalid option '%%%c' to 'format'", c)

@@ -3,6 +3,7 @@ package pubsub
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"redraft/kv"
 )
@@ -46,6 +47,8 @@ type Hub struct {
 	// (the order pattern matching delivers in).
 	patterns []*subscribers
 	clients  map[Subscriber]*client
+	// scriptObs receives the commands scripts run (observe.go).
+	scriptObs atomic.Pointer[ScriptObserver]
 }
 
 type subscribers struct {

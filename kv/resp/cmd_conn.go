@@ -175,6 +175,7 @@ func (c *conn) cmdReset(args [][]byte) {
 	c.discardTx()
 	c.setDB(0)
 	c.forgetSubscriptions()
+	c.stopMonitor()
 	c.setProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
@@ -265,6 +266,9 @@ func (c *conn) infoString() string {
 		name = *n
 	}
 	flags := ""
+	if c.monitorA.Load() {
+		flags += "O"
+	}
 	if c.subsA.Load() > 0 {
 		flags += "P"
 	}

@@ -43,6 +43,7 @@ var edgeCommandNames = []string{
 	"auth", "hello", "select", "quit", "reset", "client", "command", "info", "config",
 	"multi", "exec", "discard", "watch", "unwatch",
 	"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "pubsub",
+	"monitor",
 }
 
 // edgeHandlers maps command and subcommand full names to their handlers.
@@ -58,6 +59,7 @@ var edgeHandlers = map[string]handler{
 	"discard": (*conn).cmdDiscard,
 	"watch":   (*conn).cmdWatch,
 	"unwatch": (*conn).cmdUnwatch,
+	"monitor": (*conn).cmdMonitor,
 
 	"subscribe":    (*conn).cmdSubscribe,
 	"unsubscribe":  (*conn).cmdUnsubscribe,

@@ -136,6 +136,7 @@ func (c *conn) cmdExec(args [][]byte) {
 		start := c.w.Len()
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
 		c.followTxSelects(queued, specs, c.w.Bytes()[start:])
+		c.monitorTx(queued, specs, cmd.DB, c.w.Bytes()[start:])
 		return
 	}
 	// Some queued commands are the edge's own (CLIENT SETNAME, INFO...):
@@ -149,6 +150,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
 	out := tmp.Bytes()
 	c.followTxSelects(queued, specs, out)
+	c.monitorTx(queued, specs, cmd.DB, out)
 	if cap(out) > writeBufferKeep {
 		defer func() { c.tmpW = nil }()
 	}

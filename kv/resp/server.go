@@ -66,6 +66,7 @@ type Server struct {
 	stats   stats
 	// cmdStats are INFO commandstats and errorstats (cmdstats.go).
 	cmdStats cmdStats
+	mon      monitors     // MONITOR connections (monitor.go)
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
 }
@@ -120,6 +121,7 @@ func New(exec Executor, cfg Config) *Server {
 	} else {
 		s.hub = pubsub.New()
 	}
+	s.hub.SetScriptObserver(s.scriptCommand)
 	s.outLimits.Store(&defaultOutputLimits)
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)

@@ -78,7 +78,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Write
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWriteArgs(args)}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args)}
 	if !c.readOnly {
 		m.version++
 	}

@@ -154,7 +154,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			peak = s.stats.peakMemory.Load()
 		}
 		peak = max(peak, used)
-		return "Memory", [][2]string{
+		fields := [][2]string{
 			{"used_memory", strconv.FormatUint(used, 10)},
 			{"used_memory_human", bytesToHuman(used)},
 			{"used_memory_rss", strconv.FormatUint(rss, 10)},
@@ -162,11 +162,14 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"used_memory_peak", strconv.FormatUint(peak, 10)},
 			{"used_memory_peak_human", bytesToHuman(peak)},
 			{"used_memory_peak_perc", fmt.Sprintf("%.2f%%", 100*float64(used)/float64(max(peak, 1)))},
+		}
+		fields = append(fields, s.scriptMemoryFields()...)
+		return "Memory", append(fields, [][2]string{
 			{"maxmemory", "0"},
 			{"maxmemory_human", "0B"},
 			{"maxmemory_policy", "noeviction"},
 			{"mem_allocator", "go-" + runtime.Version()},
-		}
+		}...)
 	case "persistence":
 		return "Persistence", [][2]string{
 			{"loading", "0"},

@@ -1,0 +1,10 @@
+package local
+
+import "redraft/kv"
+
+// ScriptStats implements the RESP edge's ScriptStatsProvider (INFO memory).
+func (x *Executor) ScriptStats() kv.ScriptStats {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m.ScriptStats()
+}

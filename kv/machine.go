@@ -237,6 +237,7 @@ func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
 		e.str = cloneBytes(str)
 	}
 	c.db.add(e)
+	c.m.keyChanged(c.dbIndex, e.key)
 	c.signalReady(e.key, obj)
 	return e
 }
@@ -297,6 +298,7 @@ func (c *Ctx) removeEntry(e *entry) {
 	if e.expireAt != 0 {
 		c.db.expires--
 	}
+	c.m.keyChanged(c.dbIndex, e.key)
 }
 
 // Dirty records that e was modified (Redis's signalModifiedKey): it bumps
@@ -304,6 +306,7 @@ func (c *Ctx) removeEntry(e *entry) {
 func (c *Ctx) Dirty(e *entry) {
 	c.mustWrite()
 	e.version = c.m.version
+	c.m.keyChanged(c.dbIndex, e.key)
 }
 
 // SetExpire sets e's absolute expiry (Unix ms; 0 removes it).
@@ -323,6 +326,7 @@ func (c *Ctx) Flush() {
 	c.mustWrite()
 	c.db.clear()
 	c.db.expires = 0
+	c.m.flushed(c.dbIndex)
 }
 
 // Keyspace access for commands that iterate (KEYS, SCAN, RANDOMKEY, DBSIZE).

@@ -49,6 +49,8 @@ type Hub struct {
 	clients  map[Subscriber]*client
 	// scriptObs receives the commands scripts run (observe.go).
 	scriptObs atomic.Pointer[ScriptObserver]
+	// keyObs receives the machine's key changes (observe.go).
+	keyObs atomic.Pointer[KeyObserver]
 }
 
 type subscribers struct {

@@ -28,3 +28,35 @@ func (h *Hub) ScriptCommand(db int, args [][]byte) {
 		(*fn)(db, args)
 	}
 }
+
+var _ kv.KeyChangeObserver = (*Hub)(nil)
+
+// KeyObserver receives the key changes of the node's machine (see
+// kv.KeyChangeObserver for the rules).
+type KeyObserver interface {
+	KeyChanged(db int, key string)
+	Flushed(db int)
+}
+
+// SetKeyObserver makes o receive the key changes from now on (nil: nobody).
+func (h *Hub) SetKeyObserver(o KeyObserver) {
+	if o == nil {
+		h.keyObs.Store(nil)
+		return
+	}
+	h.keyObs.Store(&o)
+}
+
+// KeyChanged implements kv.KeyChangeObserver.
+func (h *Hub) KeyChanged(db int, key string) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).KeyChanged(db, key)
+	}
+}
+
+// Flushed implements kv.KeyChangeObserver.
+func (h *Hub) Flushed(db int) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).Flushed(db)
+	}
+}

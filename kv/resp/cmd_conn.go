@@ -176,6 +176,7 @@ func (c *conn) cmdReset(args [][]byte) {
 	c.setDB(0)
 	c.forgetSubscriptions()
 	c.stopMonitor()
+	c.srv.trk.disable(c)
 	c.setProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
@@ -279,6 +280,7 @@ func (c *conn) infoString() string {
 	if c.blockedA.Load() {
 		flags += "b"
 	}
+	flags += c.srv.trk.clientFlags(c)
 	if c.noEvictA.Load() {
 		flags += "e"
 	}

@@ -141,7 +141,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
 			{"blocked_clients", strconv.Itoa(s.blockedClients())},
-			{"tracking_clients", "0"},
+			{"tracking_clients", strconv.Itoa(int(s.trk.n.Load()))},
 			{"clients_in_timeout_table", "0"},
 		}
 	case "memory":
@@ -186,6 +186,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 	case "stats":
 		cmds, in, out := s.totals()
 		chans, pats, shards := s.hub.Stats()
+		trk := s.trk.statsFields()
 		return "Stats", [][2]string{
 			{"total_connections_received", itoa(s.stats.connsReceived.Load())},
 			{"total_commands_processed", itoa(cmds)},
@@ -193,6 +194,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"total_net_input_bytes", itoa(in)},
 			{"total_net_output_bytes", itoa(out)},
 			{"rejected_connections", itoa(s.stats.rejected.Load())},
+			trk[0], trk[1], trk[2],
 			{"total_error_replies", itoa(s.cmdStats.errTot.Load())},
 			{"expired_keys", "0"},
 			{"evicted_keys", "0"},

@@ -123,6 +123,7 @@ func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].i
 func (c *conn) serve() {
 	defer c.srv.wg.Done()
 	defer func() {
+		c.stopTracking()
 		c.psFinish()
 		c.nc.Close()
 		c.srv.remove(c)

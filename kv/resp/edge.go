@@ -86,6 +86,11 @@ var edgeHandlers = map[string]handler{
 	"client|help":     (*conn).cmdClientHelp,
 	"client|unblock":  (*conn).cmdClientUnblock,
 
+	"client|tracking":     (*conn).cmdClientTracking,
+	"client|caching":      (*conn).cmdClientCaching,
+	"client|getredir":     (*conn).cmdClientGetRedir,
+	"client|trackinginfo": (*conn).cmdClientTrackingInfo,
+
 	"command":                 (*conn).cmdCommand,
 	"command|count":           (*conn).cmdCommandCount,
 	"command|list":            (*conn).cmdCommandList,

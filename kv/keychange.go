@@ -21,11 +21,20 @@ type KeyChangeObserver interface {
 	// Flushed reports that every key of database db (-1: of every
 	// database) was removed.
 	Flushed(db int)
+	// CommandDone reports the end of a command (of a whole transaction
+	// for EXEC): the changes reported since belong to one command.
+	CommandDone()
 }
 
 func (m *Machine) keyChanged(db int, key string) {
 	if o, ok := m.sink.(KeyChangeObserver); ok {
 		o.KeyChanged(db, key)
+	}
+}
+
+func (m *Machine) commandDone() {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.CommandDone()
 	}
 }
 

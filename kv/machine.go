@@ -58,6 +58,7 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	// Serve the clients blocked on keys the command made ready, after it
 	// (after the whole transaction for EXEC), as Redis does.
 	m.serveReady(cmd.NowMs, cmd.Seed)
+	m.commandDone()
 }
 
 func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Writer) {

@@ -36,6 +36,7 @@ var _ kv.KeyChangeObserver = (*Hub)(nil)
 type KeyObserver interface {
 	KeyChanged(db int, key string)
 	Flushed(db int)
+	CommandDone()
 }
 
 // SetKeyObserver makes o receive the key changes from now on (nil: nobody).
@@ -58,5 +59,12 @@ func (h *Hub) KeyChanged(db int, key string) {
 func (h *Hub) Flushed(db int) {
 	if o := h.keyObs.Load(); o != nil {
 		(*o).Flushed(db)
+	}
+}
+
+// CommandDone implements kv.KeyChangeObserver.
+func (h *Hub) CommandDone() {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).CommandDone()
 	}
 }

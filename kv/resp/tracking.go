@@ -64,13 +64,17 @@ type trackState struct {
 
 // tracking is a node's client-side caching state.
 type tracking struct {
-	n        atomic.Int32 // tracking clients (INFO tracking_clients)
-	mu       sync.Mutex
-	clients  map[*conn]*trackState
-	byID     map[int64]*conn
-	table    map[string]map[int64]struct{} // default mode: key -> client IDs
-	items    int                           // IDs in table
-	size     atomic.Int64                  // len(table), read without the lock
+	n       atomic.Int32 // tracking clients (INFO tracking_clients)
+	mu      sync.Mutex
+	clients map[*conn]*trackState
+	byID    map[int64]*conn
+	table   map[string]map[int64]struct{} // default mode: key -> client IDs
+	items   int                           // IDs in table
+	size    atomic.Int64                  // len(table), read without the lock
+	// BCAST keys changed by the running command, per client, sent at
+	// CommandDone.
+	pending  map[string]*bcastBatch // by prefix
+	pendingN atomic.Int64
 	prefixes map[string]map[*conn]struct{} // BCAST: prefix -> clients
 }
 
@@ -426,13 +430,65 @@ func (t *tracking) KeyChanged(db int, key string) {
 	defer t.mu.Unlock()
 	t.invalidateKey(key)
 	t.size.Store(int64(len(t.table)))
-	for p, cs := range t.prefixes {
+	for p := range t.prefixes {
 		if strings.HasPrefix(key, p) {
-			for c := range cs {
-				t.send(c, []byte(key), false)
-			}
+			// BCAST clients get the keys of a command that have one of
+			// their prefixes in one message per prefix (CommandDone).
+			t.queueBcast(p, key)
 		}
 	}
+}
+
+// bcastBatch is the keys with one prefix a command changed.
+type bcastBatch struct {
+	keys []string
+	seen map[string]struct{}
+}
+
+// queueBcast adds key to prefix's batch; t.mu is held.
+func (t *tracking) queueBcast(prefix, key string) {
+	if t.pending == nil {
+		t.pending = map[string]*bcastBatch{}
+	}
+	b := t.pending[prefix]
+	if b == nil {
+		b = &bcastBatch{seen: map[string]struct{}{}}
+		t.pending[prefix] = b
+	}
+	if _, dup := b.seen[key]; dup {
+		return
+	}
+	b.seen[key] = struct{}{}
+	b.keys = append(b.keys, key)
+	t.pendingN.Add(1)
+}
+
+// CommandDone implements pubsub.KeyObserver: the BCAST invalidations of
+// the command's changes go out, one message per client.
+func (t *tracking) CommandDone() {
+	if t.pendingN.Load() == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// In prefix order, then client order, as Redis's radix trees give.
+	prefixes := make([]string, 0, len(t.pending))
+	for p := range t.pending {
+		prefixes = append(prefixes, p)
+	}
+	sortStrings(prefixes)
+	for _, p := range prefixes {
+		var cs []*conn
+		for c := range t.prefixes[p] {
+			cs = append(cs, c)
+		}
+		sortConns(cs)
+		for _, c := range cs {
+			t.sendKeys(c, t.pending[p].keys, false)
+		}
+	}
+	clear(t.pending)
+	t.pendingN.Store(0)
 }
 
 // invalidateKey sends key's invalidation to the clients that read it and
@@ -473,6 +529,16 @@ func (t *tracking) Flushed(db int) {
 // send queues one invalidation (of key, or a null one when null) for c or
 // its redirection; t.mu is held.
 func (t *tracking) send(c *conn, key []byte, null bool) {
+	if null {
+		t.sendKeys(c, nil, true)
+	} else {
+		t.sendKeys(c, []string{string(key)}, false)
+	}
+}
+
+// sendKeys queues one invalidation message of keys (a null one when null)
+// for c or its redirection; t.mu is held.
+func (t *tracking) sendKeys(c *conn, keys []string, null bool) {
 	st := t.clients[c]
 	if st == nil {
 		return
@@ -510,8 +576,12 @@ func (t *tracking) send(c *conn, key []byte, null bool) {
 	case null:
 		b = append(b, "$-1\r\n"...)
 	default:
-		b = append(b, "*1\r\n"...)
-		b = appendBulk(b, key)
+		b = append(b, '*')
+		b = strconv.AppendInt(b, int64(len(keys)), 10)
+		b = append(b, '\r', '\n')
+		for _, k := range keys {
+			b = appendBulkString(b, k)
+		}
 	}
 	to.queuePush(b)
 }

@@ -51,11 +51,16 @@ type monitors struct {
 
 func (m *monitors) active() bool { return m.n.Load() > 0 }
 
-func (m *monitors) add(c *conn) {
+// add registers c, queueing first (MONITOR's +OK) under the lock so that
+// no line can be fed between the two.
+func (m *monitors) add(c *conn, first []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Counted before +OK can reach the client: a command sent after it
+	// sees a monitor.
 	m.list = append(m.list, c)
 	m.n.Store(int32(len(m.list)))
+	c.ps.write(first) // a failure closes the connection, which removes it
 }
 
 func (m *monitors) remove(c *conn) {
@@ -94,11 +99,10 @@ func (c *conn) cmdMonitor(args [][]byte) {
 	if c.monitorA.Load() {
 		return // Redis ignores a second MONITOR
 	}
-	c.w.OK()
 	c.psStart()
 	c.moveOutput()
 	c.monitorA.Store(true)
-	c.srv.mon.add(c)
+	c.srv.mon.add(c, []byte("+OK\r\n"))
 }
 
 // stopMonitor takes the connection out of the monitors (RESET, close).

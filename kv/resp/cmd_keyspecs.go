@@ -459,3 +459,15 @@ func (c *conn) getKeys(args [][]byte, withFlags bool) {
 		}
 	}
 }
+
+// Subcommands returns the implemented subcommands of a container command
+// (CLIENT, CONFIG, OBJECT, SCRIPT, ...), sorted, nil for other commands
+// (docs/commands.md lists them).
+func Subcommands(spec *kv.Spec) []string {
+	var out []string
+	for name := range containerSubs(spec) {
+		out = append(out, name)
+	}
+	sortStrings(out)
+	return out
+}

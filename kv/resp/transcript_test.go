@@ -153,12 +153,17 @@ var transcripts = []transcript{
 			"*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n" +
 			"*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n*0\r\n-ERR Invalid arguments specified for command\r\n" +
 			"*1\r\n$1\r\nk\r\n-ERR Invalid command specified\r\n"},
-	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*19\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GETNAME\r\n" +
+	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*28\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n" +
+		"+CACHING (YES|NO)\r\n+    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.\r\n" +
+		"+GETREDIR\r\n+    Return the client ID we are redirecting to when tracking is enabled.\r\n+GETNAME\r\n" +
 		"+    Return the name of the current connection.\r\n+ID\r\n+    Return the ID of the current connection.\r\n+INFO\r\n" +
 		"+    Return information about the current client connection.\r\n+LIST [options ...]\r\n+    Return information about client connections. Options:\r\n" +
 		"+    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)\r\n+      Return clients of specified type.\r\n" +
 		"+REPLY (ON|OFF|SKIP)\r\n+    Control the replies sent to the current connection.\r\n+SETNAME <name>\r\n" +
-		"+    Assign the name <name> to the current connection.\r\n+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
+		"+    Assign the name <name> to the current connection.\r\n" +
+		"+TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]\r\n+         [OPTIN] [OPTOUT] [NOLOOP]\r\n" +
+		"+    Control server assisted client side caching.\r\n+TRACKINGINFO\r\n+    Report tracking status for the current connection.\r\n" +
+		"+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
 		"+HELP\r\n+    Prints this help.\r\n-ERR wrong number of arguments for 'client|id' command\r\n"},
 
 	// CONFIG.

@@ -121,3 +121,29 @@ func TestGoRedisCommandKeys(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCommandGetKeys: COMMAND GETKEYS and GETKEYSANDFLAGS of any command
+// with any arguments answer a well-formed reply and never panic.
+func FuzzCommandGetKeys(f *testing.F) {
+	f.Add("zunionstore", "d\x002\x00a\x00b")
+	f.Add("sort", "k\x00by\x00x\x00store")
+	f.Add("georadius", "k\x000\x000\x001\x00km\x00storedist")
+	f.Add("eval", "s\x00-1")
+	f.Add("memory", "usage")
+	f.Add("bitfield", "k\x00get\x00u8")
+	f.Fuzz(func(t *testing.T, name, rest string) {
+		args := [][]byte{[]byte("command"), []byte("getkeysandflags"), []byte(name)}
+		if rest != "" {
+			for _, a := range strings.Split(rest, "\x00") {
+				args = append(args, []byte(a))
+			}
+		}
+		for _, flags := range []bool{false, true} {
+			c := &conn{w: *kv.NewWriter(nil, 3)}
+			c.getKeys(args, flags)
+			if n, err := replyLen(c.w.Bytes()); err != nil || n != c.w.Len() {
+				t.Fatalf("malformed reply %q", c.w.Bytes())
+			}
+		}
+	})
+}

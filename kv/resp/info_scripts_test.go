@@ -41,8 +41,8 @@ func TestInfoScriptMemory(t *testing.T) {
 			t.Fatalf("empty: %s = %d, want %d", f, got, want)
 		}
 	}
-	if num(info, "used_memory_vm_eval") <= 0 || num(info, "used_memory_lua") != num(info, "used_memory_vm_eval") {
-		t.Fatalf("VM memory: %q", info)
+	if infoField(info, "used_memory_lua") != "" || infoField(info, "used_memory_vm_eval") != "" {
+		t.Fatalf("VM memory fields the node cannot measure: %q", info)
 	}
 	body := "return 'a longer script body than the sha'"
 	rdb.ScriptLoad(ctx, body)

@@ -9,3 +9,10 @@ func (n *Node) ScriptStats() (s kv.ScriptStats) {
 	n.fsm.Read(func(m *kv.Machine) { s = m.ScriptStats() })
 	return s
 }
+
+// IsWrite implements the RESP edge's WriteClassifier with this node's
+// machine (the routing's answer, see anyWrite).
+func (n *Node) IsWrite(args [][]byte) (w bool) {
+	n.fsm.Read(func(m *kv.Machine) { w = m.IsWrite(args) })
+	return w
+}

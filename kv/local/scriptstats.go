@@ -8,3 +8,10 @@ func (x *Executor) ScriptStats() kv.ScriptStats {
 	defer x.mu.Unlock()
 	return x.m.ScriptStats()
 }
+
+// IsWrite implements the RESP edge's WriteClassifier.
+func (x *Executor) IsWrite(args [][]byte) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m.IsWrite(args)
+}

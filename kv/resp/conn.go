@@ -373,7 +373,7 @@ func (c *conn) execGroup(pending []*kv.Cmd) {
 		// ones SCRIPT KILL can stop. A write script runs in the log and
 		// cannot be killed; other clients wait for it instead.
 		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
-			if spec := kv.Lookup(p.Args[0]); spec != nil && !spec.IsWriteArgs(p.Args) {
+			if spec := kv.Lookup(p.Args[0]); spec != nil && !c.srv.isWrite(spec, p.Args) {
 				script, function = true, f
 			}
 		}

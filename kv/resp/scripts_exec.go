@@ -36,3 +36,23 @@ func (s *Server) scriptMemoryFields() [][2]string {
 		{"used_memory_scripts_human", bytesToHuman(uint64(scripts))},
 	}
 }
+
+// WriteClassifier is implemented by executors whose machine can tell
+// whether a command whose nature depends on the state (EVALSHA of a
+// no-writes script, kv.WriteDependsOnState) is a write.
+type WriteClassifier interface {
+	IsWrite(args [][]byte) bool
+}
+
+// isWrite reports whether a command may change the state: the command
+// table's answer, refined by the executor for state-dependent commands
+// (a read-only EVALSHA is then one SCRIPT KILL can stop).
+func (s *Server) isWrite(spec *kv.Spec, args [][]byte) bool {
+	if !spec.IsWriteArgs(args) {
+		return false
+	}
+	if wc, ok := s.exec.(WriteClassifier); ok && kv.WriteDependsOnState(spec) {
+		return wc.IsWrite(args)
+	}
+	return true
+}

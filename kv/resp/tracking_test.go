@@ -80,6 +80,16 @@ func TestTrackingTranscripts(t *testing.T) {
 	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\no2\r\n")
 	a.send("CLIENT TRACKINGINFO\r\n")
 	expect("%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$5\r\noptin\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n")
+	// Reads queued in MULTI are remembered when EXEC runs them; OPTOUT
+	// remembers every read but the one after CLIENT CACHING no.
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on\r\nMULTI\r\nGET m1\r\nSET m2 x\r\nEXEC\r\n")
+	expect("+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n_\r\n+OK\r\n")
+	w.do("MSET m1 1 m2 2\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nm1\r\n")
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on OPTOUT\r\nCLIENT CACHING no\r\nGET p1\r\nGET p2\r\n")
+	expect("+OK\r\n+OK\r\n+OK\r\n_\r\n_\r\n")
+	w.do("MSET p1 1 p2 2\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\np2\r\n")
 	// RESET turns tracking off.
 	a.send("RESET\r\nCLIENT TRACKINGINFO\r\n")
 	expect("+RESET\r\n*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n")

@@ -267,6 +267,7 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 			h.m.version++
 		}
 		spec.Run(&ctx)
+		h.m.observeScriptCommand(h.db, args)
 	}
 	return h.w.Bytes()
 }

@@ -92,6 +92,7 @@ func (c *Ctx) FlushAll() {
 		d.clear()
 		d.expires = 0
 	}
+	c.m.flushed(-1)
 }
 
 // SwapDB exchanges the contents of databases a and b (indexes checked).

@@ -61,6 +61,7 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	// Serve the clients blocked on keys the command made ready, after it
 	// (after the whole transaction for EXEC), as Redis does.
 	m.serveReady(cmd.NowMs, cmd.Seed)
+	m.commandDone()
 }
 
 func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Writer) {
@@ -81,7 +82,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Write
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !spec.IsWriteArgs(args)}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args)}
 	if !c.readOnly {
 		m.version++
 	}
@@ -254,6 +255,7 @@ func (c *Ctx) Add(key []byte, str []byte, obj any) *entry {
 		e.str = cloneBytes(str)
 	}
 	c.db.add(e)
+	c.m.keyChanged(c.dbIndex, e.key)
 	c.signalReady(e.key, obj)
 	c.Notify(NotifyNew, "new", key)
 	return e
@@ -315,6 +317,7 @@ func (c *Ctx) removeEntry(e *entry) {
 	if e.expireAt != 0 {
 		c.db.expires--
 	}
+	c.m.keyChanged(c.dbIndex, e.key)
 }
 
 // Dirty records that e was modified (Redis's signalModifiedKey): it bumps
@@ -322,6 +325,7 @@ func (c *Ctx) removeEntry(e *entry) {
 func (c *Ctx) Dirty(e *entry) {
 	c.mustWrite()
 	e.version = c.m.version
+	c.m.keyChanged(c.dbIndex, e.key)
 }
 
 // SetExpire sets e's absolute expiry (Unix ms; 0 removes it).
@@ -341,6 +345,7 @@ func (c *Ctx) Flush() {
 	c.mustWrite()
 	c.db.clear()
 	c.db.expires = 0
+	c.m.flushed(c.dbIndex)
 }
 
 // Keyspace access for commands that iterate (KEYS, SCAN, RANDOMKEY, DBSIZE).

@@ -180,6 +180,9 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.nodes = nodes
 	f.applied.Store(applied)
 	f.mu.Unlock()
+	// The whole keyspace was replaced: clients tracking keys (CLIENT
+	// TRACKING) drop everything they cached, as after a FLUSHALL.
+	f.hub.Flushed(-1)
 	f.broadcast()
 	return nil
 }

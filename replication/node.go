@@ -338,7 +338,7 @@ func (n *Node) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 	if len(cmds) == 0 {
 		return
 	}
-	write := anyWrite(cmds)
+	write := n.anyWrite(cmds)
 	if n.raft.State() == raft.Leader || (!write && n.cfg.ReadConsistency == Stale) {
 		n.executeLocal(ctx, cmds, write, w)
 		return
@@ -427,7 +427,7 @@ func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error
 	// HandleForward returns; the machine copies whatever it stores.
 	w := kv.NewWriter(nil, 2)
 	if len(cmds) > 0 {
-		n.executeLocal(ctx, cmds, anyWrite(cmds), w)
+		n.executeLocal(ctx, cmds, n.anyWrite(cmds), w)
 	}
 	return w.Bytes(), nil
 }
@@ -452,17 +452,33 @@ func (n *Node) executeLocal(ctx context.Context, cmds []*kv.Cmd, write bool, w *
 	w.Raw(res.buf)
 }
 
-func anyWrite(cmds []*kv.Cmd) bool {
+// anyWrite reports whether a group holds a command that may change the
+// state. The command table decides, except for the commands whose nature
+// depends on the state (EVALSHA of a no-writes script, kv/scriptroute.go),
+// which this node's machine decides.
+func (n *Node) anyWrite(cmds []*kv.Cmd) bool {
+	isWrite := func(a [][]byte) bool {
+		s := kv.Lookup(a[0])
+		if s == nil || !s.IsWriteArgs(a) {
+			return false
+		}
+		if !kv.WriteDependsOnState(s) {
+			return true
+		}
+		w := true
+		n.fsm.Read(func(m *kv.Machine) { w = m.IsWrite(a) })
+		return w
+	}
 	for _, c := range cmds {
 		if c.Tx != nil {
 			for _, a := range c.Tx.Cmds {
-				if s := kv.Lookup(a[0]); s != nil && s.IsWriteArgs(a) {
+				if isWrite(a) {
 					return true
 				}
 			}
 			continue
 		}
-		if s := kv.Lookup(c.Args[0]); s != nil && s.IsWriteArgs(c.Args) {
+		if isWrite(c.Args) {
 			return true
 		}
 	}

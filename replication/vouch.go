@@ -40,7 +40,7 @@ func (n *Node) HandleForwardVouched(ctx context.Context, payload []byte, from st
 	if err != nil {
 		return nil, err
 	}
-	if len(cmds) == 0 || anyWrite(cmds) || !n.pairIsMajority(from) {
+	if len(cmds) == 0 || n.anyWrite(cmds) || !n.pairIsMajority(from) {
 		return n.HandleForward(ctx, payload)
 	}
 	w := kv.NewWriter(nil, 2)

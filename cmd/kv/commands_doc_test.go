@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"redraft/kv"
+	"redraft/kv/resp"
 )
 
 var updateDocs = flag.Bool("update", false, "rewrite docs/commands.md from the command table")
@@ -22,7 +23,8 @@ func commandsDoc() string {
 	b.WriteString("a test fails when it is stale. Arity follows Redis: `n` exactly n arguments including the\n")
 	b.WriteString("name, `-n` at least n. Behaviour and error texts are Redis 7.0's unless\n")
 	b.WriteString("[known-differences.md](known-differences.md) says otherwise. `edge` commands are answered by the\n")
-	b.WriteString("RESP edge or the replication layer; all others run in the replicated state machine.\n\n")
+	b.WriteString("RESP edge or the replication layer; all others run in the replicated state machine.\n")
+	b.WriteString("MONITOR, CLIENT TRACKING and COMMAND are described in [introspection.md](introspection.md).\n\n")
 	groups := map[string][]*kv.Spec{}
 	var order []string
 	for _, s := range kv.Commands() {
@@ -43,8 +45,12 @@ func commandsDoc() string {
 			if s.Flags&kv.FlagEdge != 0 {
 				flags = append([]string{"edge"}, flags...)
 			}
+			summary := s.Summary
+			if subs := resp.Subcommands(s); len(subs) > 0 {
+				summary += " (subcommands: " + strings.ToUpper(strings.Join(subs, ", ")) + ")"
+			}
 			fmt.Fprintf(&b, "| `%s` | %d | %s | %s |\n", strings.ToUpper(s.Name), s.Arity, strings.Join(flags, ", "),
-				strings.ReplaceAll(s.Summary, "|", "\\|"))
+				strings.ReplaceAll(summary, "|", "\\|"))
 		}
 		b.WriteString("\n")
 	}

@@ -3,6 +3,7 @@ package pubsub
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"redraft/kv"
 )
@@ -48,6 +49,10 @@ type Hub struct {
 	clients  map[Subscriber]*client
 	// ks is the node's notify-keyspace-events setting (keyspace.go).
 	ks keyspaceEvents
+	// scriptObs receives the commands scripts run (observe.go).
+	scriptObs atomic.Pointer[ScriptObserver]
+	// keyObs receives the machine's key changes (observe.go).
+	keyObs atomic.Pointer[KeyObserver]
 }
 
 type subscribers struct {

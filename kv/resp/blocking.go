@@ -60,6 +60,16 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		return false
 	}
 	c.flushGroup()
+	// Counted in commandstats and shown to monitors once it ran (blocked
+	// or not), as Redis does; its time is the time to its reply.
+	spec, start, mark := kv.Lookup(args[0]), time.Now(), c.w.Len()
+	defer func() {
+		var reply []byte
+		if out := c.w.Bytes(); len(out) >= mark {
+			reply = out[mark:]
+		}
+		c.countRan(spec.Name, reply, time.Since(start).Microseconds())
+	}()
 	id, ch := reg.Begin(c.id)
 	full := make([][]byte, 0, len(args)+4)
 	full = append(full, []byte("redraft.block"), []byte(reg.Node()),
@@ -68,6 +78,9 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	w := kv.NewWriter(nil, int(c.proto))
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
 	reply := w.Bytes()
+	if c.srv.mon.active() {
+		c.monitorCmd(spec, args, c.db)
+	}
 	if string(reply) != kv.BlockedReply {
 		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) && !notExecuted(reply) {
 			reply = c.settleWaiter(id, ch, reply)
@@ -82,6 +95,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		reg.End(id)
 		return true
 	}
+	mark = c.w.Len()
 	c.waitBlocked(reg, id, ch)
 	return true
 }

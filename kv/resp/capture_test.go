@@ -8,12 +8,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"redraft/kv"
 )
 
-var captureRedis = flag.String("capture-redis", "", "address of a redis-server 7.0.15 to regenerate commands.resp from")
+var captureRedis = flag.String("capture-redis", "", "address of a redis-server 7.0.15 to regenerate commands.resp and kvcommands.resp from")
 
 // TestCaptureCommands regenerates commands.resp, Redis's own COMMAND INFO and
-// COMMAND DOCS replies (RESP3) for the edge commands:
+// COMMAND DOCS replies (RESP3) for the edge commands, and kvcommands.resp,
+// the same for every keyspace command Redis has:
 //
 //	redis-server --port 7106 --save '' &
 //	go test ./kv/resp -run TestCaptureCommands -capture-redis 127.0.0.1:7106
@@ -21,25 +24,59 @@ func TestCaptureCommands(t *testing.T) {
 	if *captureRedis == "" {
 		t.Skip("needs -capture-redis")
 	}
+	names := strings.Join(edgeCommandNames, " ")
+	replies := captureReplies(t, "COMMAND INFO "+names+"\r\nCOMMAND DOCS "+names+"\r\n", 2)
+	if err := os.WriteFile("commands.resp", bytes.Join(replies, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Keyspace commands: ask for all of them, keep those Redis knows.
+	var all []string
+	for _, s := range kv.Commands() {
+		if s.Flags&kv.FlagEdge == 0 {
+			all = append(all, s.Name)
+		}
+	}
+	info := captureReplies(t, "COMMAND INFO "+strings.Join(all, " ")+"\r\n", 1)[0]
+	v, _, err := parseValue(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var known []string
+	for i, e := range v.elems {
+		if e.kind != '_' {
+			known = append(known, all[i])
+		}
+	}
+	list := strings.Join(known, " ")
+	replies = captureReplies(t, "COMMAND INFO "+list+"\r\nCOMMAND DOCS "+list+"\r\n", 2)
+	if err := os.WriteFile("kvcommands.resp", bytes.Join(replies, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// captureReplies sends HELLO 3 and the commands in req to the capture
+// server and returns the n replies after HELLO's.
+func captureReplies(t *testing.T, req string, n int) [][]byte {
+	t.Helper()
 	nc, err := net.Dial("tcp", *captureRedis)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	names := strings.Join(edgeCommandNames, " ")
-	if _, err := nc.Write([]byte("HELLO 3\r\nCOMMAND INFO " + names + "\r\nCOMMAND DOCS " + names + "\r\n")); err != nil {
+	if _, err := nc.Write([]byte("HELLO 3\r\n" + req)); err != nil {
 		t.Fatal(err)
 	}
 	r := bufio.NewReader(nc)
 	var all []byte
 	var replies [][]byte
-	for len(replies) < 3 {
+	for len(replies) < n+1 {
 		b := make([]byte, 64<<10)
-		n, err := r.Read(b)
+		k, err := r.Read(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		all = append(all, b[:n]...)
+		all = append(all, b[:k]...)
 		replies = replies[:0]
 		rest := all
 		for len(rest) > 0 {
@@ -51,8 +88,5 @@ func TestCaptureCommands(t *testing.T) {
 			rest = rest[m:]
 		}
 	}
-	out := bytes.Join(replies[1:], nil)
-	if err := os.WriteFile("commands.resp", out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return replies[1:]
 }

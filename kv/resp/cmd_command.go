@@ -61,6 +61,9 @@ func commandInfo(s *kv.Spec) value {
 	if e := edgeBySpec[s]; e != nil {
 		return e.info
 	}
+	if m := kvMetaBySpec[s]; m != nil {
+		return m.info
+	}
 	flags := setV()
 	for _, f := range s.Flags.Names() {
 		flags.add(simpleV(f))
@@ -99,6 +102,9 @@ func commandDocs(s *kv.Spec) value {
 	if e := edgeBySpec[s]; e != nil {
 		return e.docs
 	}
+	if m := kvMetaBySpec[s]; m != nil {
+		return m.docs
+	}
 	return mapV(
 		bulkV("summary"), bulkV(s.Summary),
 		bulkV("since"), bulkV(s.Since),
@@ -111,22 +117,25 @@ func commandDocs(s *kv.Spec) value {
 func lookupFullName(name []byte) (*kv.Spec, *subCmd) {
 	n := string(name)
 	if i := strings.IndexByte(n, '|'); i >= 0 {
-		e := edgeByName[strings.ToLower(n[:i])]
-		if e == nil || e.subs == nil {
+		spec := kv.Lookup([]byte(n[:i]))
+		if spec == nil {
 			return nil, nil
 		}
-		sub := e.subs[strings.ToLower(n[i+1:])]
+		sub := containerSubs(spec)[strings.ToLower(n[i+1:])]
 		if sub == nil {
 			return nil, nil
 		}
-		return e.spec, sub
+		return spec, sub
 	}
 	return kv.Lookup(name), nil
 }
 
-// subInfo returns the COMMAND INFO entry of an edge subcommand.
-func subInfo(spec *kv.Spec, sub *subCmd) value {
-	for _, si := range edgeBySpec[spec].info.elems[9].elems {
+// subInfo returns the COMMAND INFO entry of a subcommand.
+func subInfo(spec *kv.Spec, sub *subCmd) value { return subInfoOf(spec, sub) }
+
+// subInfoOf returns the COMMAND INFO entry of a container's subcommand.
+func subInfoOf(spec *kv.Spec, sub *subCmd) value {
+	for _, si := range commandInfo(spec).elems[9].elems {
 		if si.elems[0].str == sub.full {
 			return si
 		}
@@ -134,9 +143,9 @@ func subInfo(spec *kv.Spec, sub *subCmd) value {
 	panic("resp: subcommand without info: " + sub.full)
 }
 
-// subDocs returns the COMMAND DOCS entry of an edge subcommand.
+// subDocs returns the COMMAND DOCS entry of a subcommand.
 func subDocs(spec *kv.Spec, sub *subCmd) value {
-	if subs := edgeBySpec[spec].docs.get("subcommands"); subs != nil {
+	if subs := commandDocs(spec).get("subcommands"); subs != nil {
 		if d := subs.get(sub.full); d != nil {
 			return *d
 		}
@@ -199,10 +208,8 @@ func allCommandNames() []string {
 	var names []string
 	for _, s := range kv.Commands() {
 		names = append(names, s.Name)
-		if e := edgeBySpec[s]; e != nil {
-			for _, sub := range e.subs {
-				names = append(names, sub.full)
-			}
+		for _, sub := range containerSubs(s) {
+			names = append(names, sub.full)
 		}
 	}
 	sort.Strings(names)
@@ -262,32 +269,6 @@ func hasCategory(full, cat string) bool {
 	return false
 }
 
-func (c *conn) cmdCommandGetKeys(args [][]byte) {
-	target := args[2:]
-	spec := kv.Lookup(target[0])
-	if spec == nil {
-		c.w.Error("ERR Invalid command specified")
-		return
-	}
-	if spec.FirstKey <= 0 && spec.KeysFunc == nil {
-		c.w.Error("ERR The command has no key arguments")
-		return
-	}
-	if !spec.CheckArity(len(target)) {
-		c.w.Error("ERR Invalid number of arguments specified for command")
-		return
-	}
-	keys := spec.Keys(target)
-	if len(keys) == 0 {
-		c.w.Error("ERR Invalid arguments specified for command")
-		return
-	}
-	c.w.Array(len(keys))
-	for _, k := range keys {
-		c.w.Bulk(k)
-	}
-}
-
 func (c *conn) cmdCommandHelp(args [][]byte) {
 	writeHelp(&c.w, "COMMAND",
 		"(no subcommand)",
@@ -306,5 +287,7 @@ func (c *conn) cmdCommandHelp(args [][]byte) {
 		"    commands are returned.",
 		"GETKEYS <full-command>",
 		"    Return the keys from a full Redis command.",
+		"GETKEYSANDFLAGS <full-command>",
+		"    Return the keys and the access flags from a full Redis command.",
 	)
 }

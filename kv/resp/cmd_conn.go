@@ -175,6 +175,8 @@ func (c *conn) cmdReset(args [][]byte) {
 	c.discardTx()
 	c.setDB(0)
 	c.forgetSubscriptions()
+	c.stopMonitor()
+	c.srv.trk.disable(c)
 	c.setProto(2)
 	c.name.Store(nil)
 	c.noEvict = false
@@ -265,6 +267,9 @@ func (c *conn) infoString() string {
 		name = *n
 	}
 	flags := ""
+	if c.monitorA.Load() {
+		flags += "O"
+	}
 	if c.subsA.Load() > 0 {
 		flags += "P"
 	}
@@ -275,6 +280,7 @@ func (c *conn) infoString() string {
 	if c.blockedA.Load() {
 		flags += "b"
 	}
+	flags += c.srv.trk.clientFlags(c)
 	if c.noEvictA.Load() {
 		flags += "e"
 	}
@@ -331,6 +337,10 @@ func (c *conn) cmdClientNoEvict(args [][]byte) {
 
 func (c *conn) cmdClientHelp(args [][]byte) {
 	writeHelp(&c.w, "CLIENT",
+		"CACHING (YES|NO)",
+		"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+		"GETREDIR",
+		"    Return the client ID we are redirecting to when tracking is enabled.",
 		"GETNAME",
 		"    Return the name of the current connection.",
 		"ID",
@@ -345,6 +355,11 @@ func (c *conn) cmdClientHelp(args [][]byte) {
 		"    Control the replies sent to the current connection.",
 		"SETNAME <name>",
 		"    Assign the name <name> to the current connection.",
+		"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+		"         [OPTIN] [OPTOUT] [NOLOOP]",
+		"    Control server assisted client side caching.",
+		"TRACKINGINFO",
+		"    Report tracking status for the current connection.",
 		"NO-EVICT (ON|OFF)",
 		"    Protect current client connection from eviction.",
 	)

@@ -141,7 +141,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},
 			{"blocked_clients", strconv.Itoa(s.blockedClients())},
-			{"tracking_clients", "0"},
+			{"tracking_clients", strconv.Itoa(int(s.trk.n.Load()))},
 			{"clients_in_timeout_table", "0"},
 		}
 	case "memory":
@@ -154,7 +154,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			peak = s.stats.peakMemory.Load()
 		}
 		peak = max(peak, used)
-		return "Memory", [][2]string{
+		fields := [][2]string{
 			{"used_memory", strconv.FormatUint(used, 10)},
 			{"used_memory_human", bytesToHuman(used)},
 			{"used_memory_rss", strconv.FormatUint(rss, 10)},
@@ -162,11 +162,14 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"used_memory_peak", strconv.FormatUint(peak, 10)},
 			{"used_memory_peak_human", bytesToHuman(peak)},
 			{"used_memory_peak_perc", fmt.Sprintf("%.2f%%", 100*float64(used)/float64(max(peak, 1)))},
+		}
+		fields = append(fields, s.scriptMemoryFields()...)
+		return "Memory", append(fields, [][2]string{
 			{"maxmemory", "0"},
 			{"maxmemory_human", "0B"},
 			{"maxmemory_policy", "noeviction"},
 			{"mem_allocator", "go-" + runtime.Version()},
-		}
+		}...)
 	case "persistence":
 		return "Persistence", [][2]string{
 			{"loading", "0"},
@@ -183,6 +186,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 	case "stats":
 		cmds, in, out := s.totals()
 		chans, pats, shards := s.hub.Stats()
+		trk := s.trk.statsFields()
 		return "Stats", [][2]string{
 			{"total_connections_received", itoa(s.stats.connsReceived.Load())},
 			{"total_commands_processed", itoa(cmds)},
@@ -190,6 +194,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"total_net_input_bytes", itoa(in)},
 			{"total_net_output_bytes", itoa(out)},
 			{"rejected_connections", itoa(s.stats.rejected.Load())},
+			trk[0], trk[1], trk[2],
 			{"total_error_replies", itoa(s.cmdStats.errTot.Load())},
 			{"expired_keys", "0"},
 			{"evicted_keys", "0"},

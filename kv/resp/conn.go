@@ -75,6 +75,7 @@ type conn struct {
 	dbA        atomic.Int32 // db, for CLIENT LIST
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
+	monitorA   atomic.Bool  // a MONITOR connection (monitor.go)
 	blockedA   atomic.Bool  // waiting for a blocking command's reply (blocking.go)
 	subsA      atomic.Int32 // subscriptions of every kind
 	chanA      atomic.Int32
@@ -122,6 +123,7 @@ func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].i
 func (c *conn) serve() {
 	defer c.srv.wg.Done()
 	defer func() {
+		c.stopTracking()
 		c.psFinish()
 		c.nc.Close()
 		c.srv.remove(c)
@@ -305,6 +307,9 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 			reply = out[before:]
 		}
 		c.countRan(statName(spec, args), reply, time.Since(start).Microseconds())
+		if c.srv.mon.active() {
+			c.monitorCmd(spec, args, c.db)
+		}
 	}()
 	if e := edgeBySpec[spec]; e != nil {
 		if e.subs != nil && len(args) >= 2 {
@@ -346,18 +351,29 @@ func (c *conn) flushGroup() {
 	if len(c.pending) == 0 {
 		return
 	}
+	if c.srv.mon.active() {
+		c.flushGroupMonitored()
+		return
+	}
 	if c.ps != nil {
 		c.flushGroupSubscribed()
 		return
 	}
+	c.execGroup(c.pending)
+	c.pending = c.pending[:0]
+	c.cmds = c.cmds[:0]
+}
+
+// execGroup sends a group of keyspace commands to the executor.
+func (c *conn) execGroup(pending []*kv.Cmd) {
 	before, start := c.w.Len(), time.Now()
 	script, function := false, false
-	for _, p := range c.pending {
+	for _, p := range pending {
 		// Only read-only scripts make other clients BUSY: they are the
 		// ones SCRIPT KILL can stop. A write script runs in the log and
 		// cannot be killed; other clients wait for it instead.
 		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
-			if spec := kv.Lookup(p.Args[0]); spec != nil && !spec.IsWriteArgs(p.Args) {
+			if spec := kv.Lookup(p.Args[0]); spec != nil && !c.srv.isWrite(spec, p.Args) {
 				script, function = true, f
 			}
 		}
@@ -366,13 +382,11 @@ func (c *conn) flushGroup() {
 		c.srv.scripts.begin(c, function)
 		defer c.srv.scripts.end(c)
 	}
-	c.srv.exec.Execute(c.srv.ctx, c.pending, &c.w)
-	c.countGroup(c.pending, c.w.Bytes()[before:], time.Since(start))
-	if avg := (c.w.Len() - before) / len(c.pending); avg > 0 {
+	c.srv.exec.Execute(c.srv.ctx, pending, &c.w)
+	c.countGroup(pending, c.w.Bytes()[before:], time.Since(start))
+	if avg := (c.w.Len() - before) / len(pending); avg > 0 {
 		c.groupMax = min(max(groupReplyBytes/avg, 1), maxGroupCmds)
 	}
-	c.pending = c.pending[:0]
-	c.cmds = c.cmds[:0]
 }
 
 // flush writes the pending replies. It reports false, and marks the

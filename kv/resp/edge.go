@@ -43,6 +43,7 @@ var edgeCommandNames = []string{
 	"auth", "hello", "select", "quit", "reset", "client", "command", "info", "config",
 	"multi", "exec", "discard", "watch", "unwatch",
 	"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "pubsub",
+	"monitor",
 }
 
 // edgeHandlers maps command and subcommand full names to their handlers.
@@ -58,6 +59,7 @@ var edgeHandlers = map[string]handler{
 	"discard": (*conn).cmdDiscard,
 	"watch":   (*conn).cmdWatch,
 	"unwatch": (*conn).cmdUnwatch,
+	"monitor": (*conn).cmdMonitor,
 
 	"subscribe":    (*conn).cmdSubscribe,
 	"unsubscribe":  (*conn).cmdUnsubscribe,
@@ -84,13 +86,19 @@ var edgeHandlers = map[string]handler{
 	"client|help":     (*conn).cmdClientHelp,
 	"client|unblock":  (*conn).cmdClientUnblock,
 
-	"command":         (*conn).cmdCommand,
-	"command|count":   (*conn).cmdCommandCount,
-	"command|list":    (*conn).cmdCommandList,
-	"command|info":    (*conn).cmdCommandInfo,
-	"command|docs":    (*conn).cmdCommandDocs,
-	"command|getkeys": (*conn).cmdCommandGetKeys,
-	"command|help":    (*conn).cmdCommandHelp,
+	"client|tracking":     (*conn).cmdClientTracking,
+	"client|caching":      (*conn).cmdClientCaching,
+	"client|getredir":     (*conn).cmdClientGetRedir,
+	"client|trackinginfo": (*conn).cmdClientTrackingInfo,
+
+	"command":                 (*conn).cmdCommand,
+	"command|count":           (*conn).cmdCommandCount,
+	"command|list":            (*conn).cmdCommandList,
+	"command|info":            (*conn).cmdCommandInfo,
+	"command|docs":            (*conn).cmdCommandDocs,
+	"command|getkeys":         (*conn).cmdCommandGetKeys,
+	"command|getkeysandflags": (*conn).cmdCommandGetKeysAndFlags,
+	"command|help":            (*conn).cmdCommandHelp,
 
 	"config|get":       (*conn).cmdConfigGet,
 	"config|set":       (*conn).cmdConfigSet,

@@ -128,6 +128,7 @@ func (c *conn) cmdExec(args [][]byte) {
 		}
 		tx.Cmds = append(tx.Cmds, q)
 	}
+	c.rememberReads(tx.Cmds, true) // CLIENT TRACKING (tracking.go)
 	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx}
 	if c.ps != nil {
 		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
@@ -136,6 +137,7 @@ func (c *conn) cmdExec(args [][]byte) {
 		start := c.w.Len()
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
 		c.followTxSelects(queued, specs, c.w.Bytes()[start:])
+		c.monitorTx(queued, specs, cmd.DB, c.w.Bytes()[start:])
 		return
 	}
 	// Some queued commands are the edge's own (CLIENT SETNAME, INFO...):
@@ -149,6 +151,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
 	out := tmp.Bytes()
 	c.followTxSelects(queued, specs, out)
+	c.monitorTx(queued, specs, cmd.DB, out)
 	if cap(out) > writeBufferKeep {
 		defer func() { c.tmpW = nil }()
 	}

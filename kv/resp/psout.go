@@ -50,6 +50,7 @@ func (c *conn) psFinish() {
 		return
 	}
 	c.srv.hub.Forget(c)
+	c.stopMonitor()
 	o := c.ps
 	o.mu.Lock()
 	o.closing = true
@@ -127,10 +128,14 @@ func (o *psOut) kill() {
 func (o *psOut) overLimit() bool {
 	c := o.c
 	pending := int64(len(o.buf) + o.inflight)
-	if c.subsA.Load() == 0 {
+	class := classPubSub
+	switch {
+	case c.monitorA.Load():
+		class = classReplica // Redis's monitors are replica-class clients
+	case c.subsA.Load() == 0:
 		return pending > c.srv.cfg.OutputBufferMax
 	}
-	l := c.srv.outLimits.Load()[classPubSub]
+	l := c.srv.outLimits.Load()[class]
 	if l.hard > 0 && pending > l.hard {
 		return true
 	}

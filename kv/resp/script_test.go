@@ -164,38 +164,47 @@ func TestScriptKill(t *testing.T) {
 	if err := rdb.Do(ctx, "SCRIPT", "KILL").Err(); err == nil || err.Error() != kv.ErrNotBusy {
 		t.Fatalf("SCRIPT KILL with nothing running: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		runner := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
-		defer runner.Close()
-		done <- runner.EvalRO(ctx, "while true do end", nil).Err()
-	}()
-	// Poll with CLIENT ID, which the edge answers without the executor
-	// (a PING sent before the script starts would wait behind it).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := rdb.ClientID(ctx).Err()
-		if err != nil && strings.HasPrefix(err.Error(), "BUSY") {
-			break
+	// EVAL_RO, and EVALSHA of a no-writes script: a read the edge knows
+	// as such by asking the executor (WriteClassifier).
+	sha := rdb.ScriptLoad(ctx, "#!lua flags=no-writes\nwhile true do end").Val()
+	for name, run := range map[string]func(*redis.Client) error{
+		"EVAL_RO": func(r *redis.Client) error { return r.EvalRO(ctx, "while true do end", nil).Err() },
+		"EVALSHA": func(r *redis.Client) error { return r.EvalSha(ctx, sha, nil).Err() },
+	} {
+		t.Log(name)
+		done := make(chan error, 1)
+		go func() {
+			runner := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
+			defer runner.Close()
+			done <- run(runner)
+		}()
+		// Poll with CLIENT ID, which the edge answers without the executor
+		// (a PING sent before the script starts would wait behind it).
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			err := rdb.ClientID(ctx).Err()
+			if err != nil && strings.HasPrefix(err.Error(), "BUSY") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("CLIENT ID never answered BUSY: %v", err)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("CLIENT ID never answered BUSY: %v", err)
+		if err := rdb.Ping(ctx).Err(); err == nil || err.Error() != kv.ErrBusyScript {
+			t.Fatalf("PING while busy: %v", err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := rdb.Ping(ctx).Err(); err == nil || err.Error() != kv.ErrBusyScript {
-		t.Fatalf("PING while busy: %v", err)
-	}
-	if err := rdb.Do(ctx, "FUNCTION", "KILL").Err(); err == nil || err.Error() != kv.ErrBusyScript {
-		t.Fatalf("FUNCTION KILL of an EVAL: %v", err)
-	}
-	if err := rdb.Do(ctx, "SCRIPT", "KILL").Err(); err != nil {
-		t.Fatalf("SCRIPT KILL: %v", err)
-	}
-	if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {
-		t.Fatalf("killed script's reply: %v", err)
-	}
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("PING after the kill: %v", err)
+		if err := rdb.Do(ctx, "FUNCTION", "KILL").Err(); err == nil || err.Error() != kv.ErrBusyScript {
+			t.Fatalf("FUNCTION KILL of an EVAL: %v", err)
+		}
+		if err := rdb.Do(ctx, "SCRIPT", "KILL").Err(); err != nil {
+			t.Fatalf("SCRIPT KILL: %v", err)
+		}
+		if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user with SCRIPT KILL...") {
+			t.Fatalf("killed script's reply: %v", err)
+		}
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			t.Fatalf("PING after the kill: %v", err)
+		}
 	}
 }

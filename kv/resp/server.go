@@ -66,6 +66,8 @@ type Server struct {
 	stats   stats
 	// cmdStats are INFO commandstats and errorstats (cmdstats.go).
 	cmdStats cmdStats
+	mon      monitors     // MONITOR connections (monitor.go)
+	trk      tracking     // CLIENT TRACKING (tracking.go)
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
 }
@@ -120,6 +122,9 @@ func New(exec Executor, cfg Config) *Server {
 	} else {
 		s.hub = pubsub.New()
 	}
+	s.hub.SetScriptObserver(s.scriptCommand)
+	s.trk.init()
+	s.hub.SetKeyObserver(&s.trk)
 	s.outLimits.Store(&defaultOutputLimits)
 	pass := cfg.RequirePass
 	s.requirePass.Store(&pass)

@@ -134,18 +134,36 @@ var transcripts = []transcript{
 
 	{name: "command info edge", in: "COMMAND INFO quit client|id watch\r\n", out: "*3\r\n*10\r\n$4\r\nquit\r\n:-1\r\n*6\r\n+noscript\r\n+loading\r\n+stale\r\n+fast\r\n+no_auth\r\n+allow_busy\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n*10\r\n$9\r\nclient|id\r\n:2\r\n*3\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@slow\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n*10\r\n$5\r\nwatch\r\n:-2\r\n*5\r\n+noscript\r\n+loading\r\n+stale\r\n+fast\r\n+allow_busy\r\n:1\r\n:-1\r\n:1\r\n*2\r\n+@fast\r\n+@transaction\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"},
 	{name: "command docs edge", in: "COMMAND DOCS quit client|getname\r\n", out: "*4\r\n$4\r\nquit\r\n*8\r\n$7\r\nsummary\r\n$20\r\nClose the connection\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$14\r\nclient|getname\r\n*8\r\n$7\r\nsummary\r\n$31\r\nGet the current connection name\r\n$5\r\nsince\r\n$5\r\n2.6.9\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"},
-	{name: "command help", edgeOnly: true, in: "COMMAND HELP\r\n", out: "*19\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n" +
+	{name: "command help", in: "COMMAND HELP\r\n", out: "*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+(no subcommand)\r\n" +
 		"+    Return details about all Redis commands.\r\n+COUNT\r\n+    Return the total number of commands in this Redis server.\r\n+LIST\r\n" +
 		"+    Return a list of all commands in this Redis server.\r\n+INFO [<command-name> ...]\r\n+    Return details about multiple Redis commands.\r\n" +
 		"+    If no command names are given, documentation details for all\r\n+    commands are returned.\r\n+DOCS [<command-name> ...]\r\n" +
 		"+    Return documentation details about multiple Redis commands.\r\n+    If no command names are given, documentation details for all\r\n" +
-		"+    commands are returned.\r\n+GETKEYS <full-command>\r\n+    Return the keys from a full Redis command.\r\n+HELP\r\n+    Prints this help.\r\n"},
-	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*19\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GETNAME\r\n" +
+		"+    commands are returned.\r\n+GETKEYS <full-command>\r\n+    Return the keys from a full Redis command.\r\n" +
+		"+GETKEYSANDFLAGS <full-command>\r\n+    Return the keys and the access flags from a full Redis command.\r\n+HELP\r\n+    Prints this help.\r\n"},
+	// Keys found by key specs (ZUNIONSTORE's numkeys, LMOVE's flags), by
+	// Redis's hand-coded finders (SET's variable flags, SORT's STORE),
+	// EVAL's optional keys and a keyspace container's subcommand.
+	{name: "command getkeysandflags", in: "COMMAND GETKEYSANDFLAGS set k v\r\nCOMMAND GETKEYSANDFLAGS set k v get\r\n" +
+		"COMMAND GETKEYSANDFLAGS lmove a b left right\r\nCOMMAND GETKEYSANDFLAGS sort a by x store b\r\n" +
+		"COMMAND GETKEYS zunionstore d 2 a b\r\nCOMMAND GETKEYS eval s 0\r\nCOMMAND GETKEYS zunionstore d 0 a\r\n" +
+		"COMMAND GETKEYS memory usage k\r\nCOMMAND GETKEYS object nosuch k\r\n",
+		out: "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n*1\r\n*2\r\n$1\r\nk\r\n*3\r\n+RW\r\n+access\r\n+update\r\n" +
+			"*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n" +
+			"*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n" +
+			"*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n*0\r\n-ERR Invalid arguments specified for command\r\n" +
+			"*1\r\n$1\r\nk\r\n-ERR Invalid command specified\r\n"},
+	{name: "client help", edgeOnly: true, in: "CLIENT HELP\r\nCLIENT ID x\r\n", out: "*28\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n" +
+		"+CACHING (YES|NO)\r\n+    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.\r\n" +
+		"+GETREDIR\r\n+    Return the client ID we are redirecting to when tracking is enabled.\r\n+GETNAME\r\n" +
 		"+    Return the name of the current connection.\r\n+ID\r\n+    Return the ID of the current connection.\r\n+INFO\r\n" +
 		"+    Return information about the current client connection.\r\n+LIST [options ...]\r\n+    Return information about client connections. Options:\r\n" +
 		"+    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)\r\n+      Return clients of specified type.\r\n" +
 		"+REPLY (ON|OFF|SKIP)\r\n+    Control the replies sent to the current connection.\r\n+SETNAME <name>\r\n" +
-		"+    Assign the name <name> to the current connection.\r\n+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
+		"+    Assign the name <name> to the current connection.\r\n" +
+		"+TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]\r\n+         [OPTIN] [OPTOUT] [NOLOOP]\r\n" +
+		"+    Control server assisted client side caching.\r\n+TRACKINGINFO\r\n+    Report tracking status for the current connection.\r\n" +
+		"+NO-EVICT (ON|OFF)\r\n+    Protect current client connection from eviction.\r\n" +
 		"+HELP\r\n+    Prints this help.\r\n-ERR wrong number of arguments for 'client|id' command\r\n"},
 
 	// CONFIG.

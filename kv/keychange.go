@@ -1,0 +1,45 @@
+package kv
+
+// Key changes, for client-side caching (CLIENT TRACKING).
+//
+// Every modification of a key goes through Ctx.Add, Ctx.Dirty (which WATCH
+// also relies on) or the removal of its entry; FLUSHDB and FLUSHALL empty
+// databases at once. A node's EventSink that implements KeyChangeObserver
+// is told about each, as it happens: at apply, in log order, on every node
+// (so a node invalidates the keys its own clients read whichever node's
+// client wrote them), and for the local executor as commands run. Like the
+// sink, the observer is node-local and never part of the state.
+
+// KeyChangeObserver is an optional interface of the EventSink. Its
+// methods are called on the goroutine executing commands, with the
+// machine's owner holding its lock; they must not block and must copy
+// what they keep.
+type KeyChangeObserver interface {
+	// KeyChanged reports that key of database db was created, modified or
+	// removed (expired keys included).
+	KeyChanged(db int, key string)
+	// Flushed reports that every key of database db (-1: of every
+	// database) was removed.
+	Flushed(db int)
+	// CommandDone reports the end of a command (of a whole transaction
+	// for EXEC): the changes reported since belong to one command.
+	CommandDone()
+}
+
+func (m *Machine) keyChanged(db int, key string) {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.KeyChanged(db, key)
+	}
+}
+
+func (m *Machine) commandDone() {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.CommandDone()
+	}
+}
+
+func (m *Machine) flushed(db int) {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.Flushed(db)
+	}
+}

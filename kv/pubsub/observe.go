@@ -1,0 +1,70 @@
+package pubsub
+
+import "redraft/kv"
+
+// The hub is the node's kv.EventSink; it also passes the commands scripts
+// run (kv.ScriptCommandObserver) to the edge that registered for them
+// (MONITOR, INFO commandstats).
+
+var _ kv.ScriptCommandObserver = (*Hub)(nil)
+
+// ScriptObserver receives the commands scripts run (see
+// kv.ScriptCommandObserver for the rules).
+type ScriptObserver func(db int, args [][]byte)
+
+// SetScriptObserver makes fn receive the commands scripts run from now on
+// (nil: nobody).
+func (h *Hub) SetScriptObserver(fn ScriptObserver) {
+	if fn == nil {
+		h.scriptObs.Store(nil)
+		return
+	}
+	h.scriptObs.Store(&fn)
+}
+
+// ScriptCommand implements kv.ScriptCommandObserver.
+func (h *Hub) ScriptCommand(db int, args [][]byte) {
+	if fn := h.scriptObs.Load(); fn != nil {
+		(*fn)(db, args)
+	}
+}
+
+var _ kv.KeyChangeObserver = (*Hub)(nil)
+
+// KeyObserver receives the key changes of the node's machine (see
+// kv.KeyChangeObserver for the rules).
+type KeyObserver interface {
+	KeyChanged(db int, key string)
+	Flushed(db int)
+	CommandDone()
+}
+
+// SetKeyObserver makes o receive the key changes from now on (nil: nobody).
+func (h *Hub) SetKeyObserver(o KeyObserver) {
+	if o == nil {
+		h.keyObs.Store(nil)
+		return
+	}
+	h.keyObs.Store(&o)
+}
+
+// KeyChanged implements kv.KeyChangeObserver.
+func (h *Hub) KeyChanged(db int, key string) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).KeyChanged(db, key)
+	}
+}
+
+// Flushed implements kv.KeyChangeObserver.
+func (h *Hub) Flushed(db int) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).Flushed(db)
+	}
+}
+
+// CommandDone implements kv.KeyChangeObserver.
+func (h *Hub) CommandDone() {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).CommandDone()
+	}
+}

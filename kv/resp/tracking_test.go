@@ -1,0 +1,173 @@
+package resp
+
+import (
+	"bufio"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// TestTrackingTranscripts: CLIENT TRACKING's replies and invalidation
+// messages, byte for byte (the bytes redis-server 7.0.15 sends for the
+// same sequence).
+func TestTrackingTranscripts(t *testing.T) {
+	ts := startServer(t, Config{})
+	a, w := ts.dial(), ts.dial()
+	r := bufio.NewReader(a.nc)
+	read := func(n int) string {
+		t.Helper()
+		a.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, n)
+		if _, err := ioReadFull(r, buf); err != nil {
+			t.Fatalf("read: %v (%q)", err, buf)
+		}
+		return string(buf)
+	}
+	expect := func(want string) {
+		t.Helper()
+		if got := read(len(want)); got != want {
+			t.Fatalf("got  %q\nwant %q", got, want)
+		}
+	}
+	a.send("HELLO 3\r\n")
+	a.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := r.ReadString('\n'); err != nil { // the HELLO map header
+		t.Fatal(err)
+	}
+	for i := 0; i < 14; i++ { // its 7 pairs
+		line, _ := r.ReadString('\n')
+		if line[0] == '$' {
+			r.ReadString('\n')
+		}
+		if line[0] == '*' { // modules: empty array
+			continue
+		}
+	}
+	// Default mode: a key read is invalidated once, by a write of another
+	// connection; a key not read is not.
+	a.send("CLIENT TRACKING on\r\nSET k1 v\r\nGET k1\r\nMGET k2 k3\r\n")
+	expect("+OK\r\n+OK\r\n$1\r\nv\r\n*2\r\n_\r\n_\r\n")
+	w.do("SET k1 x\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nk1\r\n")
+	w.do("SET k1 y\r\n") // not read again: nothing
+	w.do("MSET k9 1 k3 1\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nk3\r\n")
+	a.send("CLIENT TRACKINGINFO\r\nCLIENT GETREDIR\r\n")
+	expect("%3\r\n$5\r\nflags\r\n~1\r\n$2\r\non\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n:0\r\n")
+	// FLUSHALL: a null invalidation.
+	w.do("FLUSHALL\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n_\r\n")
+	// Errors, in Redis's order and texts.
+	a.send("CLIENT TRACKING on BCAST\r\nCLIENT TRACKING on PREFIX a\r\nCLIENT TRACKING on OPTIN OPTOUT\r\nCLIENT TRACKING on REDIRECT 999999\r\nCLIENT TRACKING maybe\r\nCLIENT TRACKING on FOO\r\nCLIENT CACHING yes\r\n")
+	expect("-ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.\r\n" +
+		"-ERR PREFIX option requires BCAST mode to be enabled\r\n" +
+		"-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n" +
+		"-ERR The client ID you want redirect to does not exist\r\n" +
+		"-ERR syntax error\r\n-ERR syntax error\r\n" +
+		"-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n")
+	// BCAST with prefixes: one message per prefix for a command's keys.
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on BCAST PREFIX a: PREFIX b:\r\nCLIENT TRACKING on BCAST PREFIX a:x\r\n")
+	expect("+OK\r\n+OK\r\n-ERR Prefix 'a:x' overlaps with an existing prefix 'a:'. Prefixes for a single client must not overlap.\r\n")
+	w.do("MSET a:1 1 b:1 1 c:1 1 a:2 2\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*2\r\n$3\r\na:1\r\n$3\r\na:2\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\nb:1\r\n")
+	// OPTIN: only the read after CLIENT CACHING yes is remembered.
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on OPTIN\r\nGET o1\r\nCLIENT CACHING yes\r\nGET o2\r\nGET o3\r\n")
+	expect("+OK\r\n+OK\r\n_\r\n+OK\r\n_\r\n_\r\n")
+	w.do("MSET o1 1 o2 2 o3 3\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\no2\r\n")
+	a.send("CLIENT TRACKINGINFO\r\n")
+	expect("%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$5\r\noptin\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n")
+	// Reads queued in MULTI are remembered when EXEC runs them; OPTOUT
+	// remembers every read but the one after CLIENT CACHING no.
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on\r\nMULTI\r\nGET m1\r\nSET m2 x\r\nEXEC\r\n")
+	expect("+OK\r\n+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n_\r\n+OK\r\n")
+	w.do("MSET m1 1 m2 2\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nm1\r\n")
+	a.send("CLIENT TRACKING off\r\nCLIENT TRACKING on OPTOUT\r\nCLIENT CACHING no\r\nGET p1\r\nGET p2\r\n")
+	expect("+OK\r\n+OK\r\n+OK\r\n_\r\n_\r\n")
+	w.do("MSET p1 1 p2 2\r\n")
+	expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\np2\r\n")
+	// RESET turns tracking off.
+	a.send("RESET\r\nCLIENT TRACKINGINFO\r\n")
+	expect("+RESET\r\n*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n")
+}
+
+// TestTrackingRedirect: RESP2 invalidations go to a connection subscribed
+// to __redis__:invalidate; once it is gone a RESP3 client hears
+// tracking-redir-broken.
+func TestTrackingRedirect(t *testing.T) {
+	ts := startServer(t, Config{})
+	sub, c, w := ts.dial(), ts.dial(), ts.dial()
+	id := strings.TrimSuffix(strings.TrimPrefix(sub.do("CLIENT ID\r\n"), ":"), "\r\n")
+	sub.do("SUBSCRIBE __redis__:invalidate\r\n")
+	if got := c.do("CLIENT TRACKING on REDIRECT " + id + "\r\n"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	c.do("GET r1\r\n")
+	if got := c.do("CLIENT GETREDIR\r\n"); got != ":"+id+"\r\n" {
+		t.Fatalf("GETREDIR %q", got)
+	}
+	w.do("SET r1 1\r\n")
+	sub.expect("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$2\r\nr1\r\n")
+
+	d := ts.dial()
+	d.do("HELLO 3\r\n")
+	e := ts.dial()
+	eid := strings.TrimSuffix(strings.TrimPrefix(e.do("CLIENT ID\r\n"), ":"), "\r\n")
+	if got := d.do("CLIENT TRACKING on REDIRECT " + eid + "\r\n"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	d.do("GET r2\r\n")
+	e.nc.Close()
+	waitFor(t, "the redirection's close", func() bool { return !strings.Contains(w.do("CLIENT LIST\r\n"), "id="+eid+" ") })
+	w.do("SET r2 1\r\n")
+	d.expect(">2\r\n$21\r\ntracking-redir-broken\r\n:" + eid + "\r\n")
+	if got := d.do("CLIENT TRACKINGINFO\r\n"); !strings.Contains(got, "broken_redirect") {
+		t.Fatalf("TRACKINGINFO %q", got)
+	}
+	if got := w.do("CLIENT LIST\r\n"); !strings.Contains(got, "flags=tR ") {
+		t.Fatalf("CLIENT LIST %q", got)
+	}
+}
+
+// TestTrackingTableLimit: past tracking-table-max-keys keys are forgotten,
+// each with an invalidation, and INFO counts what is left.
+func TestTrackingTableLimit(t *testing.T) {
+	ts := startServer(t, Config{})
+	ctx := context.Background()
+	ctl := redis.NewClient(&redis.Options{Addr: ts.addr})
+	defer ctl.Close()
+	if err := ctl.ConfigSet(ctx, "tracking-table-max-keys", "10").Err(); err != nil {
+		t.Fatal(err)
+	}
+	raw := ts.dial()
+	raw.do("HELLO 3\r\n")
+	raw.send("CLIENT TRACKING on\r\n")
+	for i := 0; i < 30; i++ {
+		raw.send("GET key" + itoa(i) + "\r\n")
+	}
+	// 1 +OK, 30 nulls, and 20 invalidations of forgotten keys among them.
+	got := raw.readN(1<<20, time.Second)
+	if n := strings.Count(got, "invalidate"); n != 20 {
+		t.Fatalf("%d invalidations, want 20: %q", n, got)
+	}
+	info := ctl.Info(ctx, "stats", "clients").Val()
+	if infoField(info, "tracking_total_keys") != "10" || infoField(info, "tracking_total_items") != "10" || infoField(info, "tracking_clients") != "1" {
+		t.Fatalf("INFO: %q", info)
+	}
+}
+
+func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

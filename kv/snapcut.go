@@ -279,7 +279,10 @@ func (s *SnapshotCut) collect(db int, ks []sortKey, lock sync.Locker) ([]sortKey
 			lock.Unlock()
 			return nil, ErrSnapshotReleased
 		}
-		s.doneDB, s.doneAny = db, false
+		if cursor == 0 {
+			s.doneDB, s.doneAny = db, false
+			ks = slices.Grow(ks, d.len()+d.len()/16)
+		}
 		for i := 0; i < s.scanBuckets; i++ {
 			cursor = d.scan(cursor, keep)
 			if cursor == 0 {

@@ -55,6 +55,11 @@ const (
 	// (a single larger record is encoded alone).
 	snapChunkRecords = 1024
 	snapChunkBytes   = 256 << 10
+	// snapBigElements and snapBigStringBytes: a collection of more elements,
+	// or a string of more bytes, is encoded without the owner's lock (see
+	// claim): encoding it takes longer than a chunk.
+	snapBigElements    = 4096
+	snapBigStringBytes = 1 << 20
 )
 
 // ErrSnapshotReleased is returned by WriteTo on a cut already released.
@@ -71,7 +76,7 @@ type SnapshotCut struct {
 	waiters []byte           // the waiters section body; nil when none
 	live    bool             // registered with the write path (BeginSnapshot)
 	// Chunk sizes (the constants; tests make them small to interleave more).
-	scanBuckets, chunkRecords, chunkBytes int
+	scanBuckets, chunkRecords, chunkBytes, bigElements int
 
 	// Under the owner's lock (written by touch and by the streamer):
 	preserved map[*entry]savedRecord
@@ -81,6 +86,12 @@ type SnapshotCut struct {
 	doneAny   bool   // some key of doneDB is written ...
 	doneKey   string // ... every key <= doneKey
 	released  bool
+	// claimed is the big entry the streamer is encoding without the
+	// owner's lock (set and cleared under it); claimMu is held by the
+	// streamer meanwhile, and touch waits for it before letting a write
+	// change claimed.
+	claimed *entry
+	claimMu sync.Mutex
 }
 
 // savedRecord is a cut entry's record, encoded before the write path changed it.
@@ -109,7 +120,8 @@ func (m *Machine) SnapshotInProgress() bool { return m.snap != nil }
 
 func (m *Machine) newCut() *SnapshotCut {
 	s := &SnapshotCut{m: m, version: m.version, preserved: map[*entry]savedRecord{},
-		scanBuckets: snapScanBuckets, chunkRecords: snapChunkRecords, chunkBytes: snapChunkBytes}
+		scanBuckets: snapScanBuckets, chunkRecords: snapChunkRecords, chunkBytes: snapChunkBytes,
+		bigElements: snapBigElements}
 	for i, d := range m.dbs {
 		s.dicts[i] = d.dict
 	}
@@ -146,6 +158,11 @@ func (s *SnapshotCut) PreservedPeak() int { return s.savedPeak }
 // touch is the write path's hook, called with d the table holding e,
 // before e changes or leaves it.
 func (s *SnapshotCut) touch(d *dict, e *entry) {
+	if e == s.claimed {
+		s.claimMu.Lock() // the streamer is done with it once it lets go
+		s.claimMu.Unlock()
+		return
+	}
 	if e.version > s.version || s.released {
 		return // created after the cut, or no snapshot to feed
 	}
@@ -272,16 +289,20 @@ func (s *SnapshotCut) collect(db int, ks []sortKey, lock sync.Locker) ([]sortKey
 			}
 		}
 	}
+	// The index is allocated outside the lock (an allocation may have to
+	// help the garbage collector for a while): room for the keys at the
+	// cut and a few more that the write path may preserve meanwhile.
+	lock.Lock()
+	s.doneDB, s.doneAny = db, false
+	n := d.len()
+	lock.Unlock()
+	ks = slices.Grow(ks, n+n/16)
 	var cursor uint64
 	for {
 		lock.Lock()
 		if s.released {
 			lock.Unlock()
 			return nil, ErrSnapshotReleased
-		}
-		if cursor == 0 {
-			s.doneDB, s.doneAny = db, false
-			ks = slices.Grow(ks, d.len()+d.len()/16)
 		}
 		for i := 0; i < s.scanBuckets; i++ {
 			cursor = d.scan(cursor, keep)
@@ -334,7 +355,17 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 		start := n
 		for n < len(ks) && n-start < s.chunkRecords && len(buf) < s.chunkBytes {
 			e := ks[n].e
-			if r, ok := s.preserved[e]; ok {
+			r, ok := s.preserved[e]
+			if !ok && s.big(e) {
+				if n > start {
+					break // on its own, next
+				}
+				if buf, err = s.writeClaimed(e, buf, lock); err == nil {
+					n++
+				}
+				break
+			}
+			if ok {
 				delete(s.preserved, e)
 				s.savedNow -= len(r.rec)
 				if r.db != db {
@@ -362,6 +393,40 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 		}
 	}
 	return n, nil
+}
+
+// writeClaimed encodes the big entry e, not preserved, into buf without
+// the owner's lock, which it releases and takes back: writes to other
+// entries go on meanwhile, and a write to e waits in touch until it is
+// encoded. e counts as written from the claim on.
+func (s *SnapshotCut) writeClaimed(e *entry, buf []byte, lock sync.Locker) ([]byte, error) {
+	s.claimed = e
+	s.claimMu.Lock()
+	s.doneAny, s.doneKey = true, e.key
+	lock.Unlock()
+	buf, err := appendRecord(buf, e)
+	s.claimMu.Unlock()
+	lock.Lock()
+	s.claimed = nil
+	return buf, err
+}
+
+// big reports whether encoding e takes longer than a chunk should.
+func (s *SnapshotCut) big(e *entry) bool {
+	n := 0
+	switch o := e.obj.(type) {
+	case nil:
+		return len(e.str) > snapBigStringBytes
+	case *List:
+		n = o.Len()
+	case *Set:
+		n = o.Len()
+	case *ZSet:
+		n = o.Len()
+	case *Hash:
+		n = o.Len()
+	}
+	return n > s.bigElements
 }
 
 // appendRecord appends e's whole record (kind, length, body, crc) to dst.

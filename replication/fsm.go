@@ -203,7 +203,11 @@ type fsmSnapshot struct {
 	cut *kv.SnapshotCut
 }
 
+// Persist writes the snapshot to sink. It releases the cut when done (raft
+// calls Release too, but RecoverCluster never does), so the write path
+// stops keeping records as soon as the stream is written.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	defer s.Release()
 	_, err := sink.Write(s.hdr)
 	if err == nil && s.cut != nil {
 		err = s.cut.WriteTo(sink, s.f.mu.RLocker())
@@ -215,7 +219,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	return sink.Close()
 }
 
-// Release ends the cut's copy-before-write (raft calls it after Persist).
+// Release ends the cut's copy-before-write; it may be called more than once.
 func (s *fsmSnapshot) Release() {
 	if s.cut == nil {
 		return

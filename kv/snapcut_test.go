@@ -48,7 +48,7 @@ func (g *cutGen) op() cutOp {
 	db := []int{0, 0, 0, 1, 2, 15}[g.r.IntN(6)]
 	k, v, n := g.key(), g.val(), fmt.Sprint(g.r.IntN(50))
 	var args []string
-	switch g.r.IntN(40) {
+	switch g.r.IntN(56) {
 	case 0, 1, 2:
 		args = []string{"SET", k, v}
 	case 3:
@@ -136,6 +136,39 @@ func (g *cutGen) op() cutOp {
 		args = []string{"FUNCTION", "LOAD", "REPLACE", fmt.Sprintf("#!lua name=lib%d\nredis.register_function('f%d', function(keys, args) return redis.call('SET', keys[1], args[1]) end)", g.r.IntN(3), g.r.IntN(3))}
 	case 38:
 		args = []string{"FCALL", fmt.Sprintf("f%d", g.r.IntN(3)), "1", k, v}
+	case 39:
+		args = []string{"PFADD", "hll" + k, v, n}
+	case 40:
+		args = []string{"PFCOUNT", "hll" + k, "hll" + g.key()}
+	case 41:
+		args = []string{"SETBIT", k, n, "1"}
+	case 42:
+		args = []string{"BITOP", "OR", k, g.key(), g.key()}
+	case 43:
+		args = []string{"SORT", g.key(), "ALPHA", "STORE", k}
+	case 44:
+		args = []string{"GEOADD", k, "13.36", "38.11", v}
+	case 45:
+		args = []string{"LINSERT", k, "BEFORE", n, v}
+	case 46:
+		args = []string{"ZREMRANGEBYSCORE", k, "0", n}
+	case 47:
+		args = []string{"SMOVE", k, g.key(), n}
+	case 48:
+		args = []string{"HINCRBYFLOAT", k, n, "1.5"}
+	case 49:
+		args = []string{"GETEX", k, "PX", fmt.Sprint(1 + g.r.IntN(30))}
+	case 50:
+		args = []string{"INCRBYFLOAT", k, "0.5"}
+	case 51:
+		args = []string{"LMPOP", "2", k, g.key(), "RIGHT", "COUNT", "2"}
+	case 52:
+		g.waits++
+		args = []string{"redraft.block", "n1", "1", fmt.Sprint(g.waits), "BLMOVE", k, g.key(), "LEFT", "RIGHT", "0"}
+	case 53:
+		args = []string{"ZPOPMIN", k, "2"}
+	case 54:
+		args = []string{"SETRANGE", g.big() + "str", fmt.Sprint(g.r.IntN(3000)), v}
 	default:
 		args = []string{"redraft.unblock-expired", fmt.Sprint(g.now)}
 	}

@@ -76,7 +76,7 @@ type SnapshotCut struct {
 	waiters []byte           // the waiters section body; nil when none
 	live    bool             // registered with the write path (BeginSnapshot)
 	// Chunk sizes (the constants; tests make them small to interleave more).
-	scanBuckets, chunkRecords, chunkBytes, bigElements int
+	scanBuckets, chunkRecords, chunkBytes, bigElements, bigStringBytes int
 
 	// Under the owner's lock (written by touch and by the streamer):
 	preserved map[*entry]savedRecord
@@ -96,9 +96,11 @@ type SnapshotCut struct {
 
 // savedRecord is a cut entry's record, encoded before the write path changed it.
 type savedRecord struct {
-	db  int    // the database it belonged to at the cut
-	rec []byte // the whole record (kind, length, body, crc)
-	err error  // encoding error (record too large)
+	db     int    // the database it belonged to at the cut
+	rec    []byte // the whole record (kind, length, body, crc)
+	err    error  // encoding error (record too large)
+	frozen *entry // instead of rec, for a big value: a copy to encode (snapfreeze.go)
+	size   int    // bytes held
 }
 
 // BeginSnapshot cuts the machine's state for a snapshot streamed by the
@@ -121,7 +123,7 @@ func (m *Machine) SnapshotInProgress() bool { return m.snap != nil }
 func (m *Machine) newCut() *SnapshotCut {
 	s := &SnapshotCut{m: m, version: m.version, preserved: map[*entry]savedRecord{},
 		scanBuckets: snapScanBuckets, chunkRecords: snapChunkRecords, chunkBytes: snapChunkBytes,
-		bigElements: snapBigElements}
+		bigElements: snapBigElements, bigStringBytes: snapBigStringBytes}
 	for i, d := range m.dbs {
 		s.dicts[i] = d.dict
 	}
@@ -179,9 +181,16 @@ func (s *SnapshotCut) touch(d *dict, e *entry) {
 	if db < 0 || s.written(db, e.key) {
 		return
 	}
-	rec, err := appendRecord(nil, e)
-	s.preserved[e] = savedRecord{db: db, rec: rec, err: err}
-	s.savedNow += len(rec)
+	var r savedRecord
+	if s.big(e) {
+		r.frozen, r.size = frozenEntry(e)
+	} else {
+		r.rec, r.err = appendRecord(nil, e)
+		r.size = len(r.rec)
+	}
+	r.db = db
+	s.preserved[e] = r
+	s.savedNow += r.size
 	s.savedPeak = max(s.savedPeak, s.savedNow)
 }
 
@@ -356,21 +365,26 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 		for n < len(ks) && n-start < s.chunkRecords && len(buf) < s.chunkBytes {
 			e := ks[n].e
 			r, ok := s.preserved[e]
-			if !ok && s.big(e) {
+			if ok && r.db != db {
+				panic("kv: snapshot: a preserved entry listed in another database")
+			}
+			if !ok && s.big(e) || ok && r.frozen != nil {
 				if n > start {
 					break // on its own, next
 				}
-				if buf, err = s.writeClaimed(e, buf, lock); err == nil {
+				if ok {
+					buf, err = s.writeFrozen(e, r, buf, lock)
+				} else {
+					buf, err = s.writeClaimed(e, buf, lock)
+				}
+				if err == nil {
 					n++
 				}
 				break
 			}
 			if ok {
 				delete(s.preserved, e)
-				s.savedNow -= len(r.rec)
-				if r.db != db {
-					panic("kv: snapshot: a preserved entry listed in another database")
-				}
+				s.savedNow -= r.size
 				buf, err = append(buf, r.rec...), r.err
 			} else {
 				buf, err = appendRecord(buf, e)
@@ -411,12 +425,24 @@ func (s *SnapshotCut) writeClaimed(e *entry, buf []byte, lock sync.Locker) ([]by
 	return buf, err
 }
 
+// writeFrozen encodes the frozen copy the write path made of the big entry
+// e, without the owner's lock (nothing else reads the copy).
+func (s *SnapshotCut) writeFrozen(e *entry, r savedRecord, buf []byte, lock sync.Locker) ([]byte, error) {
+	delete(s.preserved, e)
+	s.doneAny, s.doneKey = true, e.key
+	lock.Unlock()
+	buf, err := appendRecord(buf, r.frozen)
+	lock.Lock()
+	s.savedNow -= r.size
+	return buf, err
+}
+
 // big reports whether encoding e takes longer than a chunk should.
 func (s *SnapshotCut) big(e *entry) bool {
 	n := 0
 	switch o := e.obj.(type) {
 	case nil:
-		return len(e.str) > snapBigStringBytes
+		return len(e.str) > s.bigStringBytes
 	case *List:
 		n = o.Len()
 	case *Set:
@@ -433,7 +459,11 @@ func (s *SnapshotCut) big(e *entry) bool {
 // It fails only for a record over the size limit, leaving dst as it was.
 func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	start := len(dst)
-	b := append(dst, snapshotKindRecord, 0, 0, 0, 0, byte(e.typ()))
+	typ := TypeZSet
+	if _, frozen := e.obj.(*frozenZSet); !frozen {
+		typ = e.typ()
+	}
+	b := append(dst, snapshotKindRecord, 0, 0, 0, 0, byte(typ))
 	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
 	b = binary.BigEndian.AppendUint64(b, e.version)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
@@ -446,6 +476,8 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	case *Set:
 		b = o.appendSnapshot(b)
 	case *ZSet:
+		b = o.appendSnapshot(b)
+	case *frozenZSet:
 		b = o.appendSnapshot(b)
 	case *Hash:
 		b = o.appendSnapshot(b)

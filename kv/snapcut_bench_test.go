@@ -38,8 +38,9 @@ func bigHashMachine(n int) *Machine {
 //     FSM.Snapshot held the apply goroutine for);
 //
 //   - first-write-ms: an HSET on the hash right after BeginSnapshot,
-//     before the streamer reached it: the hook encodes the whole hash
-//     on the write path (the stall this design leaves for big values);
+//     before the streamer reached it: the hook copies the hash's element
+//     headers on the write path (snapfreeze.go), the streamer encodes the
+//     copy later;
 //
 //   - claimed-write-ms: an HSET on the hash just after the streamer
 //     claimed it to encode it without the lock: it waits for the encoding

@@ -160,3 +160,26 @@ func TestSnapshotBigCollectionClaimed(t *testing.T) {
 		t.Fatalf("snapshot differs from the machine at the cut at byte %d", firstDiff(got.Bytes(), want))
 	}
 }
+
+// BenchmarkFreezeVsEncode compares the two things the write path can do
+// with a big value of the cut before changing it (a hash of
+// -kv.bigelements fields): freeze it (copy its element headers,
+// snapfreeze.go) or encode its record.
+//
+//	go test ./kv -run '^$' -bench FreezeVsEncode
+func BenchmarkFreezeVsEncode(b *testing.B) {
+	m := bigHashMachine(*flagBigElements)
+	e := m.dbs[0].get("big")
+	b.Run("freeze", func(b *testing.B) {
+		for b.Loop() {
+			frozenEntry(e)
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := appendRecord(nil, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

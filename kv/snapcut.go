@@ -32,7 +32,8 @@ import (
 // the keyspace (LookupWrite, removeEntry, Dirty, SetExpire, Replace: every
 // write reaches an entry through one of them). If the streamer has not
 // written that entry yet, touch encodes its record as it is now, which is
-// its state at the cut, and keeps it for the streamer: memory grows with
+// its state at the cut (a big value is frozen instead, snapfreeze.go, and
+// encoded by the streamer), and keeps it for the streamer: memory grows with
 // what is written during the snapshot, not with the dataset. FLUSHDB and
 // FLUSHALL replace a database's table instead of clearing it, so a cut
 // table is never emptied under the streamer; SWAPDB swaps database objects,
@@ -57,7 +58,8 @@ const (
 	snapChunkBytes   = 256 << 10
 	// snapBigElements and snapBigStringBytes: a collection of more elements,
 	// or a string of more bytes, is encoded without the owner's lock (see
-	// claim): encoding it takes longer than a chunk.
+	// writeClaimed), and the write path freezes it rather than encoding it
+	// (snapfreeze.go): encoding it takes longer than a chunk.
 	snapBigElements    = 4096
 	snapBigStringBytes = 1 << 20
 )

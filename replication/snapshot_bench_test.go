@@ -30,8 +30,9 @@ import (
 // Stores: segments-dir is the node's store (replication/snapshot on
 // objstore.Dir, default options, segment read-back on), segments-dir-noreadback
 // skips the read-back, raft-file is hashicorp/raft's FileSnapshotStore. MB/s
-// counts snapshot stream bytes; persist-MB/s and open+restore times exclude
-// FSM serialisation. peak-heap-MiB is the highest HeapInuse sampled every
+// counts snapshot stream bytes; open+restore times exclude FSM
+// serialisation (persist-MB/s now includes it: Persist encodes the
+// machine as it streams). peak-heap-MiB is the highest HeapInuse sampled every
 // millisecond during the operation; extra-heap-MiB is that minus HeapInuse
 // before it (after a GC): for a write, what the snapshot holds on top of
 // the state; for a restore, the restored state (state-heap-MiB, after a

@@ -33,6 +33,15 @@ type database struct {
 
 func newDatabase() *database { return &database{dict: newDict()} }
 
+// flush empties the database. It gets a new table rather than clearing its
+// own: a snapshot being streamed may still be reading the old one
+// (snapcut.go), which nothing changes any more. The new table is laid out
+// exactly as a cleared one.
+func (d *database) flush() {
+	d.dict = newDict()
+	d.expires = 0
+}
+
 // ParseDB parses a database index as Redis's SELECT does
 // (getIntFromObjectOrReply, then selectDb). It returns the index, or the
 // error reply when b is not an integer, does not fit an int, or is not a
@@ -89,8 +98,7 @@ func (c *Ctx) InDB(db int, fn func()) {
 func (c *Ctx) FlushAll() {
 	c.mustWrite()
 	for _, d := range c.m.dbs {
-		d.clear()
-		d.expires = 0
+		d.flush()
 	}
 	c.m.flushed(-1)
 }

@@ -131,13 +131,6 @@ func (d *dict) resize(n int) {
 	d.buckets, d.mask = nb, mask
 }
 
-// clear empties the table.
-func (d *dict) clear() {
-	d.buckets = make([]*entry, dictMinSize)
-	d.mask = dictMinSize - 1
-	d.count = 0
-}
-
 // scan calls fn for every entry in the bucket addressed by cursor and
 // returns the next cursor (0 when the iteration is complete). This is
 // Redis's reverse-binary cursor: increment the reversed bits of the masked

@@ -75,6 +75,10 @@
 //
 // A Machine is not safe for concurrent use. Its owner serialises access
 // (the local executor with a mutex, the Raft FSM on its apply goroutine).
+// The one exception is a snapshot being streamed (SnapshotCut.WriteTo,
+// snapcut.go): it reads the machine from another goroutine, holding a
+// lock the owner gives it one chunk at a time, while the owner holds that
+// lock exclusively around each Exec.
 // Command arguments are borrowed for the duration of one Exec call only: the
 // machine copies every byte it keeps.
 package kv

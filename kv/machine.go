@@ -27,6 +27,10 @@ type Machine struct {
 	blk blockState
 	// bsink receives waiter replies (block.go); node-local like sink.
 	bsink BlockSink
+	// snap is the snapshot being streamed, if any (snapcut.go): the write
+	// path hands it the entries of the cut before changing them. Never
+	// part of the state.
+	snap *SnapshotCut
 }
 
 // NewMachine returns an empty machine.
@@ -222,6 +226,7 @@ func (c *Ctx) LookupWrite(key []byte) *entry {
 	if e == nil {
 		return nil
 	}
+	c.snapTouch(e)
 	if e.expired(c.NowMs) {
 		c.removeEntry(e)
 		c.Notify(NotifyExpired, "expired", key)
@@ -281,6 +286,7 @@ func (c *Ctx) SetString(key, val []byte, keepTTL bool) *entry {
 // nil), clearing its expiry unless keepTTL.
 func (c *Ctx) Replace(e *entry, str []byte, obj any, keepTTL bool) {
 	c.mustWrite()
+	c.snapTouch(e)
 	e.obj = obj
 	if obj == nil {
 		e.str = reuseBytes(e.str, str)
@@ -311,6 +317,7 @@ func (c *Ctx) DeleteEntry(e *entry) {
 }
 
 func (c *Ctx) removeEntry(e *entry) {
+	c.snapTouch(e)
 	if c.db.remove(e.key) != e {
 		panic("kv: removing an entry that is not in the keyspace")
 	}
@@ -324,6 +331,8 @@ func (c *Ctx) removeEntry(e *entry) {
 // the entry's version so that a WATCH on it fires.
 func (c *Ctx) Dirty(e *entry) {
 	c.mustWrite()
+	// No snapshot hook here: Dirty follows the change, and MOVE calls it
+	// on an entry it has just put into another database (snapcut.go).
 	e.version = c.m.version
 	c.m.keyChanged(c.dbIndex, e.key)
 }
@@ -331,6 +340,7 @@ func (c *Ctx) Dirty(e *entry) {
 // SetExpire sets e's absolute expiry (Unix ms; 0 removes it).
 func (c *Ctx) SetExpire(e *entry, atMs int64) {
 	c.mustWrite()
+	c.snapTouch(e)
 	switch {
 	case e.expireAt == 0 && atMs != 0:
 		c.db.expires++
@@ -343,8 +353,7 @@ func (c *Ctx) SetExpire(e *entry, atMs int64) {
 // Flush removes every key of the command's database (FLUSHDB).
 func (c *Ctx) Flush() {
 	c.mustWrite()
-	c.db.clear()
-	c.db.expires = 0
+	c.db.flush()
 	c.m.flushed(c.dbIndex)
 }
 

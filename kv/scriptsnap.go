@@ -27,15 +27,6 @@ const (
 	snapshotKindLibrary = 'L'
 )
 
-func (sw *snapWriter) scriptItems(st *scriptState) {
-	for _, sha := range st.order {
-		sw.blob(snapshotKindScript, st.cache[sha].Body)
-	}
-	for _, l := range st.sortedLibraries() {
-		sw.blob(snapshotKindLibrary, l.Code)
-	}
-}
-
 func (sw *snapWriter) blob(kind byte, b []byte) {
 	var hdr [5]byte
 	hdr[0] = kind

@@ -97,68 +97,16 @@ var (
 
 // Snapshot writes the machine's whole state to w (format in the file comment
 // and docs/snapshot-format.md). It streams: records go through a bufio.Writer
-// one at a time, and the only memory it needs beyond that is 16 bytes per
-// key (a pointer and a sort word) and the largest single record. Expired entries that have not been
-// removed yet are state and are written.
+// in chunks, and the only memory it needs beyond that is 16 bytes per key of
+// the largest database (a pointer and a sort word) and the largest single
+// record. Expired entries that have not been removed yet are state and are
+// written.
 //
-// The machine must not be modified while Snapshot runs. On error the bytes
-// already written to w are not a valid snapshot and must be discarded.
+// The machine must not be modified while Snapshot runs (BeginSnapshot is
+// the variant that lets commands run). On error the bytes already written
+// to w are not a valid snapshot and must be discarded.
 func (m *Machine) Snapshot(w io.Writer) error {
-	sw := snapWriter{w: bufio.NewWriterSize(w, snapshotBufferBytes)}
-	var hdr [snapshotHeaderBytes]byte
-	copy(hdr[:], snapshotMagic)
-	binary.BigEndian.PutUint16(hdr[4:], snapshotFormat)
-	binary.BigEndian.PutUint16(hdr[6:], 0)
-	binary.BigEndian.PutUint64(hdr[8:], m.version)
-	binary.BigEndian.PutUint32(hdr[16:], crc32.Checksum(hdr[:16], castagnoli))
-	sw.write(hdr[:])
-
-	records := 0
-	for db, d := range m.dbs {
-		if d.len() == 0 || sw.err != nil {
-			continue
-		}
-		var item [snapshotDatabaseBytes]byte
-		item[0] = snapshotKindDatabase
-		binary.BigEndian.PutUint32(item[1:], uint32(db))
-		binary.BigEndian.PutUint32(item[5:], crc32.Checksum(item[:5], castagnoli))
-		sw.write(item[:])
-		for _, k := range sortedEntries(d.dict) {
-			e := k.e
-			if err := sw.record(e); err != nil {
-				return fmt.Errorf("record %d (db %d, key %q): %w", records, db, truncKey(e.key), err)
-			}
-			records++
-			if sw.err != nil {
-				break
-			}
-		}
-	}
-
-	sw.scriptItems(m.scripts)
-	if len(m.blk.byRef) > 0 && sw.err == nil {
-		// The wait queues of blocked clients (block.go), only when there are any.
-		body := m.appendWaiters(nil)
-		var hd [5]byte
-		hd[0] = snapshotKindWaiters
-		binary.BigEndian.PutUint32(hd[1:], uint32(len(body)))
-		sw.write(hd[:])
-		sw.write(body)
-	}
-
-	var tr [snapshotTrailerBytes]byte
-	tr[0] = snapshotKindTrailer
-	binary.BigEndian.PutUint64(tr[1:], uint64(records))
-	sw.write(tr[:9])
-	binary.BigEndian.PutUint32(tr[9:], sw.total)
-	sw.write(tr[9:])
-	if sw.err != nil {
-		return fmt.Errorf("kv: snapshot: write: %w", sw.err)
-	}
-	if err := sw.w.Flush(); err != nil {
-		return fmt.Errorf("kv: snapshot: write: %w", err)
-	}
-	return nil
+	return m.newCut().WriteTo(w, nil)
 }
 
 // sortKey is an entry with the 8 bytes of its key that follow the prefix
@@ -169,63 +117,20 @@ type sortKey struct {
 	e *entry
 }
 
-// sortedEntries returns d's entries sorted by key bytes. It holds a pointer
-// and a word per key (16 bytes), never a copy of a key.
+// sortSnapKeys (snapcut.go) orders them.
 //
 // Ordering by w then by key is ordering by key: for keys a < b sharing the
 // first lcp bytes, either a is a prefix of b (its window is b's with bytes
 // zeroed, so not greater), or they first differ at some i >= lcp, inside the
 // window (a's window is smaller) or past it (equal windows, and the key
 // comparison decides).
-func sortedEntries(d *dict) []sortKey {
-	ks := make([]sortKey, 0, d.len())
-	lcp := -1
-	var first string
-	d.each(func(e *entry) bool {
-		if lcp < 0 {
-			first, lcp = e.key, len(e.key)
-		} else {
-			n := min(lcp, len(e.key))
-			i := 0
-			for i < n && first[i] == e.key[i] {
-				i++
-			}
-			lcp = i
-		}
-		ks = append(ks, sortKey{e: e})
-		return true
-	})
-	for i := range ks {
-		k := ks[i].e.key[max(lcp, 0):]
-		var w uint64
-		for j := 0; j < 8; j++ {
-			w <<= 8
-			if j < len(k) {
-				w |= uint64(k[j])
-			}
-		}
-		ks[i].w = w
-	}
-	slices.SortFunc(ks, func(a, b sortKey) int {
-		switch {
-		case a.w < b.w:
-			return -1
-		case a.w > b.w:
-			return 1
-		}
-		return strings.Compare(a.e.key, b.e.key)
-	})
-	return ks
-}
 
 // snapWriter writes through a bufio.Writer and keeps the running CRC of
 // everything written (the trailer's checksum).
 type snapWriter struct {
-	w       *bufio.Writer
-	total   uint32 // CRC-32C of every byte written so far
-	scratch []byte // the current record's prefix (and, for collections, body)
-	crc     [4]byte
-	err     error // first write error; later writes are skipped
+	w     *bufio.Writer
+	total uint32 // CRC-32C of every byte written so far
+	err   error  // first write error; later writes are skipped
 }
 
 func (sw *snapWriter) write(b []byte) {
@@ -234,56 +139,6 @@ func (sw *snapWriter) write(b []byte) {
 	}
 	sw.total = crc32.Update(sw.total, castagnoli, b)
 	_, sw.err = sw.w.Write(b)
-}
-
-// record writes e as one record. Strings are written without copying their
-// value; collections are encoded into the scratch buffer by appendSnapshot.
-// It returns an error only for a record that exceeds the size limit; write
-// errors stay in sw.err.
-func (sw *snapWriter) record(e *entry) error {
-	b := sw.scratch[:0]
-	b = append(b, snapshotKindRecord, 0, 0, 0, 0, byte(e.typ()))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
-	b = binary.BigEndian.AppendUint64(b, e.version)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
-	b = append(b, e.key...)
-	var value []byte // written after b; nil for collections (encoded into b)
-	switch o := e.obj.(type) {
-	case nil:
-		value = e.str
-	case *List:
-		b = o.appendSnapshot(b)
-	case *Set:
-		b = o.appendSnapshot(b)
-	case *ZSet:
-		b = o.appendSnapshot(b)
-	case *Hash:
-		b = o.appendSnapshot(b)
-	default:
-		panic("kv: entry holds an unknown object type")
-	}
-	body := uint64(len(b)-snapshotRecordPrefixBytes) + uint64(len(value))
-	if body > snapshotRecordBytesMax {
-		sw.keepScratch(b)
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrSnapshotTooLarge, body, snapshotRecordBytesMax)
-	}
-	binary.BigEndian.PutUint32(b[1:], uint32(body))
-	crc := crc32.Update(0, castagnoli, b)
-	crc = crc32.Update(crc, castagnoli, value)
-	sw.write(b)
-	sw.write(value)
-	binary.BigEndian.PutUint32(sw.crc[:], crc)
-	sw.write(sw.crc[:])
-	sw.keepScratch(b)
-	return nil
-}
-
-// keepScratch keeps b's storage for the next record unless it is large.
-func (sw *snapWriter) keepScratch(b []byte) {
-	if cap(b) > snapshotScratchKeepBytes {
-		b = nil
-	}
-	sw.scratch = b[:0]
 }
 
 // Restore replaces the machine's whole state with the snapshot read from r.

@@ -136,19 +136,26 @@ func (f *FSM) NodeAddr(id string) string {
 // AppliedIndex returns the index of the last entry the FSM processed.
 func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 
-// Snapshot implements raft.FSM. The machine is serialised here, on the
-// apply goroutine, into memory: Persist runs concurrently with later
-// applies and needs an immutable view. (Cost: one copy of the state while a
-// snapshot is in flight; a copy-on-write machine would avoid it.)
+// Snapshot implements raft.FSM. It only cuts the machine's state
+// (kv.Machine.BeginSnapshot: O(1) for the keyspace) on the apply goroutine;
+// Persist streams the cut into the sink while later entries apply, holding
+// mu's read lock one chunk at a time, and the machine keeps the state at
+// the cut of every entry a write changes before Persist wrote it
+// (docs/snapshot-cow.md). raft takes one snapshot at a time; if a cut is
+// still registered anyway, this one is serialised here into memory, the
+// way every snapshot used to be.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	var buf bytes.Buffer
-	buf.Write(encodeSnapshotHeader(f.applied.Load(), f.nodes))
-	if err := f.m.Snapshot(&buf); err != nil {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	hdr := encodeSnapshotHeader(f.applied.Load(), f.nodes)
+	if cut := f.m.BeginSnapshot(); cut != nil {
+		return &fsmSnapshot{f: f, hdr: hdr, cut: cut}, nil
+	}
+	buf := bytes.NewBuffer(hdr)
+	if err := f.m.Snapshot(buf); err != nil {
 		return nil, fmt.Errorf("replication: snapshot: %w", err)
 	}
-	return &fsmSnapshot{data: buf.Bytes()}, nil
+	return &fsmSnapshot{f: f, hdr: buf.Bytes()}, nil
 }
 
 // Restore implements raft.FSM: it replaces the machine with the snapshot's.
@@ -187,17 +194,39 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-type fsmSnapshot struct{ data []byte }
+// fsmSnapshot is the FSM header and either a cut of the machine streamed
+// by Persist or (cut nil) a whole snapshot already in hdr.
+type fsmSnapshot struct {
+	f   *FSM
+	hdr []byte
+	cut *kv.SnapshotCut
+}
 
+// Persist writes the snapshot to sink. It releases the cut when done (raft
+// calls Release too, but RecoverCluster never does), so the write path
+// stops keeping records as soon as the stream is written.
 func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	if _, err := sink.Write(s.data); err != nil {
+	defer s.Release()
+	_, err := sink.Write(s.hdr)
+	if err == nil && s.cut != nil {
+		err = s.cut.WriteTo(sink, s.f.mu.RLocker())
+	}
+	if err != nil {
 		sink.Cancel()
-		return err
+		return fmt.Errorf("replication: snapshot: %w", err)
 	}
 	return sink.Close()
 }
 
-func (s *fsmSnapshot) Release() {}
+// Release ends the cut's copy-before-write; it may be called more than once.
+func (s *fsmSnapshot) Release() {
+	if s.cut == nil {
+		return
+	}
+	s.f.mu.Lock()
+	s.cut.Release()
+	s.f.mu.Unlock()
+}
 
 func (f *FSM) broadcast() {
 	f.chMu.Lock()

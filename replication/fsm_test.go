@@ -26,8 +26,23 @@ func snapshotBytes(t *testing.T, f *FSM) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.(*fsmSnapshot).data
+	var sink memSink
+	if err := s.Persist(&sink); err != nil {
+		t.Fatal(err)
+	}
+	s.Release()
+	return sink.Bytes()
 }
+
+// memSink is a raft.SnapshotSink in memory.
+type memSink struct {
+	bytes.Buffer
+	cancelled bool
+}
+
+func (s *memSink) ID() string    { return "mem" }
+func (s *memSink) Cancel() error { s.cancelled = true; return nil }
+func (s *memSink) Close() error  { return nil }
 
 func fsmGet(f *FSM, key string) string {
 	w := kv.NewWriter(nil, 2)

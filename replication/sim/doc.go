@@ -42,6 +42,26 @@
 // into the configuration, and the run waits for convergence, reads every
 // key through the leader and snapshots every node.
 //
+// # The restore scenario
+//
+// With Options.Restore (restore.go; issue 11) a source cluster takes the
+// workload for a few seconds, converges and snapshots its leader; a new
+// cluster of blank nodes is seeded from that snapshot by
+// replication.SeedStores, the code of kv restore (SeedFromSnapshot), on
+// the simulated disks and object stores, and starts. The same clients go
+// on with the same history on the restored cluster under RestoreSchedule:
+// replies to appends lost from the first instant (the new leader's first
+// appends), then partitions and crashes of followers (on half the seeds
+// of the leader too), more lost replies, loss and latency; no membership
+// or snapshot faults, so the logs keep the boundary the seeding made.
+// Besides every check below, a restored cluster must catch up without
+// help (healing that needs a leader snapshot is a violation) and never
+// send an InstallSnapshot: every seeded log holds the snapshot's last
+// entry, so a follower that needs the snapshot rejected an append at the
+// boundary, the wedge of docs/replication.md ("The snapshot boundary").
+// Options.RestoreWithoutBoundaryEntry seeds as before the fix; with it
+// TestCatchesRestoreWedge catches the wedge in the first seeds.
+//
 // # Checks
 //
 // During the run (monitor): at most one leader per term (every
@@ -88,12 +108,13 @@
 //
 // # Tests
 //
-//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds
+//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds, 24 restore seeds x 10
 //	go test ./replication/sim -run 'TestSimulation$' -count=1 -timeout 0 -sim.seeds=10000 -sim.trace=store/sim   # soak
 //
-// TestCatchesReadsWithoutBarrier and TestCatchesLyingLogStore plant a bug
-// (Options.UnsafeSkipReadBarrier, Options.LyingLogStore) and assert that
-// the checks catch it within the CI seed budget. TestRegressions replays
+// TestCatchesReadsWithoutBarrier, TestCatchesLyingLogStore and
+// TestCatchesRestoreWedge plant a bug (Options.UnsafeSkipReadBarrier,
+// Options.LyingLogStore, Options.RestoreWithoutBoundaryEntry) and assert
+// that the checks catch it within the CI seed budget. TestRegressions replays
 // the seeds that found bugs in replication, next to targeted tests.
 //
 // # Rules

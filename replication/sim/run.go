@@ -40,6 +40,14 @@ type Options struct {
 	VouchedForwarding bool
 	// NoFaults runs the workload on a healthy cluster.
 	NoFaults bool
+	// FailFast ends the run at its first violation: no healing, no final
+	// checks (the tests that show a planted bug is caught use it).
+	FailFast bool
+	// Restore runs the restore scenario (restore.go): a source cluster
+	// takes writes and a snapshot, a new cluster is seeded from it as kv
+	// restore seeds one, and the workload and RestoreSchedule's faults run
+	// on the restored cluster.
+	Restore bool
 	// NewSnapshotDisk makes each node's snapshot storage, given the node's
 	// ID and a seed (default: NewSegmentSnapshotDisk with ObjectFaults).
 	NewSnapshotDisk func(id string, seed uint64) SnapshotDisk
@@ -54,6 +62,10 @@ type Options struct {
 	UnsafeSkipReadBarrier bool
 	// LyingLogStore makes every disk acknowledge log writes before they are durable.
 	LyingLogStore bool
+	// RestoreWithoutBoundaryEntry seeds the restored cluster (Restore)
+	// with replication.SeedConfig.UnsafeOmitBoundaryEntry: as kv restore
+	// did before issue 11's fix.
+	RestoreWithoutBoundaryEntry bool
 
 	// trace, when set, receives the run's events (the test harness keeps
 	// it to write the trace of a run that got stuck).
@@ -76,6 +88,17 @@ func (o *Options) defaults() {
 	}
 	if o.RPCTimeout == 0 {
 		o.RPCTimeout = 100 * time.Millisecond
+	}
+	if o.Restore {
+		// No snapshot but the seed: the restored cluster's logs keep the
+		// boundary the scenario is about (and hashicorp/raft#697, which
+		// needs a follower's own newer snapshot, cannot stall healing).
+		if o.TrailingLogs == 0 {
+			o.TrailingLogs = restoreTrailingLogs
+		}
+		if o.SnapshotThreshold == 0 {
+			o.SnapshotThreshold = restoreSnapshotThreshold
+		}
 	}
 	if o.TrailingLogs == 0 {
 		o.TrailingLogs = []uint64{8, 32, 256, 10240}[rng.IntN(4)]
@@ -151,80 +174,146 @@ func Run(opts Options) *Result {
 		tr = newTrace()
 	}
 	tr.start = time.Now()
-	res := &Result{Opts: opts, Trace: tr, Schedule: Schedule(opts.Seed, opts.Nodes, opts.Duration)}
-	if opts.NoFaults {
-		res.Schedule = nil
+	res := &Result{Opts: opts, Trace: tr}
+	switch {
+	case opts.NoFaults:
+	case opts.Restore:
+		res.Schedule = RestoreSchedule(opts.Seed, opts.Nodes, opts.Duration)
+	default:
+		res.Schedule = Schedule(opts.Seed, opts.Nodes, opts.Duration)
 	}
-	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v",
-		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier)
+	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v, restore %v (without boundary entry %v)",
+		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier,
+		opts.Restore, opts.RestoreWithoutBoundaryEntry)
 	for _, f := range res.Schedule {
 		tr.Eventf("schedule %s", f)
 	}
-	c := newCluster(opts, tr)
-	c.life.Lock()
-	for i := range c.nodes {
-		if err := c.startLocked(i, true); err != nil {
-			c.life.Unlock()
+	h := newHistory()
+	var clients []*client
+	for i := 0; i < opts.RegisterClients+opts.RedisClients; i++ {
+		clients = append(clients, &client{id: i, redis: i >= opts.RegisterClients, rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
+	}
+
+	var c *Cluster
+	var sourceViolations []string
+	start := tr.start
+	if opts.Restore {
+		var err error
+		c, start, sourceViolations, err = restoreCluster(opts, tr, clients, res.Schedule)
+		if err != nil {
+			res.Violations = append(sourceViolations, fmt.Sprintf("restore: %v", err))
+			res.History = h.Ops()
+			res.Virtual = tr.since()
+			return res
+		}
+	} else {
+		c = newCluster(opts, tr)
+		if err := c.boot(); err != nil {
 			c.mon.violation("%v", err)
 			c.shutdown()
 			res.Violations = c.mon.violations()
 			return res
 		}
 	}
-	c.life.Unlock()
-
-	stopMon := make(chan struct{})
-	var monDone sync.WaitGroup
-	monDone.Add(1)
-	go func() {
-		defer monDone.Done()
-		c.mon.run(stopMon)
-	}()
-
-	h := newHistory()
-	stopClients := make(chan struct{})
-	var clients sync.WaitGroup
-	for i := 0; i < opts.RegisterClients+opts.RedisClients; i++ {
-		cl := &client{id: i, redis: i >= opts.RegisterClients, rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), c: c, h: h, last: map[string]string{}}
-		clients.Add(1)
-		go func() {
-			defer clients.Done()
-			cl.run(stopClients)
-		}()
-	}
-
-	x := &executor{c: c, start: tr.start}
-	stopFaults := make(chan struct{})
-	var faults sync.WaitGroup
-	faults.Add(1)
-	go func() {
-		defer faults.Done()
-		x.run(res.Schedule, stopFaults)
-	}()
-
-	time.Sleep(opts.Duration)
-	close(stopFaults)
-	faults.Wait()
-	close(stopClients)
-	clients.Wait()
+	stopMon := c.startMonitor()
+	drive(c, clients, res.Schedule, start, opts.Duration, opts.FailFast)
 	tr.Eventf("workload over: healing")
 
-	if err := c.heal(); err != nil {
+	if opts.FailFast && c.violated() {
+		tr.Eventf("fail fast: no healing, no final checks")
+	} else if err := c.heal(); err != nil {
 		c.mon.violation("after healing: %v", err)
 	} else {
 		res.final = c.finalReads(h)
 		c.compareSnapshots()
 	}
-	close(stopMon)
-	monDone.Wait()
+	if opts.Restore {
+		c.checkRestored()
+	}
+	stopMon()
 	c.shutdown()
 	res.History = h.Ops()
-	res.Violations = c.mon.violations()
+	res.Violations = append(sourceViolations, c.mon.violations()...)
 	res.Net = c.net.Stats()
 	res.Workarounds = c.workarounds
 	res.Virtual = tr.since()
 	tr.Eventf("run over: %d operations, network %+v", len(res.History), res.Net)
 	return res
+}
+
+// boot starts every node of a new cluster, bootstrapping it.
+func (c *Cluster) boot() error {
+	c.life.Lock()
+	defer c.life.Unlock()
+	for i := range c.nodes {
+		if err := c.startLocked(i, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// violated reports whether the run broke an invariant so far.
+func (c *Cluster) violated() bool {
+	select {
+	case <-c.mon.failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// startMonitor runs the cluster's monitor until the returned stop is called.
+func (c *Cluster) startMonitor() (stop func()) {
+	ch := make(chan struct{})
+	var done sync.WaitGroup
+	done.Add(1)
+	go func() {
+		defer done.Done()
+		c.mon.run(ch)
+	}()
+	return func() {
+		close(ch)
+		done.Wait()
+	}
+}
+
+// drive runs the clients and the fault schedule (its times count from
+// start) on c until d after start, or with failFast until the first
+// violation, then stops both.
+func drive(c *Cluster, clients []*client, sched []Fault, start time.Time, d time.Duration, failFast bool) {
+	stopClients := make(chan struct{})
+	var running sync.WaitGroup
+	for _, cl := range clients {
+		cl.c = c
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			cl.run(stopClients)
+		}()
+	}
+	x := &executor{c: c, start: start}
+	stopFaults := make(chan struct{})
+	var faults sync.WaitGroup
+	faults.Add(1)
+	go func() {
+		defer faults.Done()
+		x.run(sched, stopFaults)
+	}()
+	var failed <-chan struct{}
+	if failFast {
+		failed = c.mon.failed
+	}
+	t := time.NewTimer(time.Until(start.Add(d)))
+	select {
+	case <-t.C:
+	case <-failed:
+		t.Stop()
+	}
+	close(stopFaults)
+	faults.Wait()
+	close(stopClients)
+	running.Wait()
 }
 
 // heal removes every fault, brings every node back into the configuration
@@ -530,6 +619,12 @@ func ReplayCommand(o Options) string {
 	}
 	if o.UnsafeSkipReadBarrier {
 		cmd += " -sim.skip-read-barrier"
+	}
+	if o.Restore {
+		cmd += " -sim.restore"
+	}
+	if o.RestoreWithoutBoundaryEntry {
+		cmd += " -sim.restore-without-boundary-entry"
 	}
 	if o.LyingLogStore {
 		cmd += " -sim.lying-log-store"

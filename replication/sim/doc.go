@@ -37,8 +37,13 @@
 //
 // Run draws a fault schedule (Schedule) and a workload from the seed: four
 // clients doing GET/SET/CAS on a few register keys, two doing INCR, RPUSH,
-// reads and TTL churn (sometimes pipelined), each through a random node's
-// Execute. After Duration every fault is healed, every node brought back
+// reads and TTL churn (sometimes pipelined), two queue clients (LPUSH,
+// RPUSH, BLPOP, BRPOP, BLMOVE with timeouts; queue.go) and a publisher
+// (PUBLISH; pubsub.go), each through a random node's Execute. Execute
+// cannot block: a queue client blocks as the RESP edge does, wrapping its
+// command in redraft.block and waiting on the node's blocked.Registry for
+// the reply the machine computes at apply. Every node incarnation gets a
+// pub/sub subscriber on its hub (channels and a pattern) as it starts. After Duration every fault is healed, every node brought back
 // into the configuration, and the run waits for convergence, reads every
 // key through the leader and snapshots every node.
 //
@@ -73,8 +78,12 @@
 // outcomes may take effect at any later time, or never); INCR counters and
 // RPUSH lists against reference models (every acknowledged effect exactly
 // once, unknown ones at most once, reads see every effect acknowledged
-// before they began); all state machines serialise to byte-identical
-// snapshots. Times in the history are logical (a strict happened-before
+// before they began); queues element by element (nothing delivered twice,
+// nothing delivered that was not pushed, no acknowledged push or BLMOVE
+// lost unless a pop of unknown outcome may have taken it; queue_check.go);
+// pub/sub (every subscriber's sequence per channel free of duplicates and
+// consistent with one total order; pubsub.go); all state machines
+// serialise to byte-identical snapshots. Times in the history are logical (a strict happened-before
 // order), not virtual, since many events share a virtual instant.
 //
 // # Seeds and replay

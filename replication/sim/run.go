@@ -26,8 +26,9 @@ type Options struct {
 	// Duration is the virtual time of the faulty workload (default 30s);
 	// healing and the final checks follow it.
 	Duration time.Duration
-	// RegisterClients and RedisClients are the workload's processes (default 4 and 2).
-	RegisterClients, RedisClients int
+	// RegisterClients, RedisClients, QueueClients and PubClients are the
+	// workload's processes (default 4, 2, 2 and 1).
+	RegisterClients, RedisClients, QueueClients, PubClients int
 	// RPCTimeout bounds a Raft RPC (default 100ms, below the heartbeat timeout).
 	RPCTimeout time.Duration
 	// SnapshotThreshold and TrailingLogs go to replication.Config (default:
@@ -83,8 +84,8 @@ func (o *Options) defaults() {
 	if o.Duration == 0 {
 		o.Duration = 30 * time.Second
 	}
-	if o.RegisterClients == 0 && o.RedisClients == 0 {
-		o.RegisterClients, o.RedisClients = 4, 2
+	if o.RegisterClients == 0 && o.RedisClients == 0 && o.QueueClients == 0 && o.PubClients == 0 {
+		o.RegisterClients, o.RedisClients, o.QueueClients, o.PubClients = 4, 2, 2, 1
 	}
 	if o.RPCTimeout == 0 {
 		o.RPCTimeout = 100 * time.Millisecond
@@ -158,11 +159,12 @@ type Result struct {
 	// Virtual is the virtual time the run took, healing included.
 	Virtual time.Duration
 	final   finalState
+	subs    []*subscriber // pub/sub subscribers, one per node incarnation
 }
 
 type finalState struct {
 	counters map[string]int64
-	lists    map[string][]string
+	lists    map[string][]string // RPUSH lists and queues
 }
 
 // Run runs one simulation. It must be called inside a synctest bubble
@@ -190,8 +192,11 @@ func Run(opts Options) *Result {
 	}
 	h := newHistory()
 	var clients []*client
-	for i := 0; i < opts.RegisterClients+opts.RedisClients; i++ {
-		clients = append(clients, &client{id: i, redis: i >= opts.RegisterClients, rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
+	for i := 0; i < opts.RegisterClients+opts.RedisClients+opts.QueueClients+opts.PubClients; i++ {
+		queue := i >= opts.RegisterClients+opts.RedisClients
+		pub := i >= opts.RegisterClients+opts.RedisClients+opts.QueueClients
+		clients = append(clients, &client{id: i, redis: i >= opts.RegisterClients && !queue, queue: queue && !pub, pub: pub,
+			rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
 	}
 
 	var c *Cluster
@@ -216,6 +221,7 @@ func Run(opts Options) *Result {
 		}
 	}
 	stopMon := c.startMonitor()
+	stopSubs := c.watchPubSub()
 	drive(c, clients, res.Schedule, start, opts.Duration, opts.FailFast)
 	tr.Eventf("workload over: healing")
 
@@ -230,6 +236,8 @@ func Run(opts Options) *Result {
 	if opts.Restore {
 		c.checkRestored()
 	}
+	res.subs = stopSubs()
+	tr.Eventf("pub/sub: %s", describeSubscribers(res.subs))
 	stopMon()
 	c.shutdown()
 	res.History = h.Ops()
@@ -461,7 +469,7 @@ func (c *Cluster) finalReads(h *History) finalState {
 			fs.counters[k] = op.N
 		}
 	}
-	for _, k := range listKeys {
+	for _, k := range append(append(append([]string(nil), listKeys...), queueKeys...), moveDest) {
 		op := &Op{Kind: ReadList, Key: k}
 		if read(op, "LRANGE", k, "0", "-1") {
 			fs.lists[k] = op.List
@@ -567,6 +575,8 @@ func (r *Result) Check() (fails, notes []string, vis map[string]func(io.Writer) 
 	fails = append(fails, rf...)
 	fails = append(fails, checkCounters(r.History, r.final.counters)...)
 	fails = append(fails, checkLists(r.History, r.final.lists)...)
+	fails = append(fails, checkQueues(r.History, r.final.lists)...)
+	fails = append(fails, checkPubSub(r.History, r.subs)...)
 	return fails, notes, vis
 }
 

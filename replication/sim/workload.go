@@ -31,10 +31,12 @@ const (
 )
 
 func (k Kind) String() string {
-	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn"}[k]
+	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn", "queue-push", "queue-pop", "queue-move", "publish"}[k]
 }
 
-func (k Kind) write() bool { return k == Set || k == CAS || k == Incr || k == Push || k == Churn }
+func (k Kind) write() bool {
+	return k == Set || k == CAS || k == Incr || k == Push || k == Churn || k == QPush || k == QPop || k == QMove || k == Publish
+}
 
 // Outcome is how an operation ended, in Jepsen's terms.
 type Outcome uint8
@@ -53,8 +55,9 @@ type Op struct {
 	Node   string
 	Kind   Kind
 	Key    string
-	Value  string // set/cas: new value; push: element
-	From   string // cas: expected value
+	Value  string   // set/cas: new value; push: element
+	From   string   // cas: expected value
+	Keys   []string // queue pop and move: the keys it takes from
 	// Results of ok reads and increments.
 	Found bool     // get: the key existed
 	Got   string   // get: its value
@@ -77,7 +80,19 @@ type Op struct {
 
 func (o *Op) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%d..%d %.3fs..%.3fs] c%d@%s %s %s", o.Call, o.Return, o.Start.Seconds(), o.End.Seconds(), o.Client, o.Node, o.Kind, o.Key)
+	fmt.Fprintf(&b, "[%d..%d %.3fs..%.3fs] c%d@%s %s", o.Call, o.Return, o.Start.Seconds(), o.End.Seconds(), o.Client, o.Node, o.Kind)
+	if o.Kind >= QPush {
+		fmt.Fprintf(&b, " %s => %s", o.queueString(), o.Outcome)
+		if o.Outcome == Ok && o.Found {
+			fmt.Fprintf(&b, " %s from %s", o.Got, o.Key)
+		} else if o.Outcome == Ok && o.Kind != QPush {
+			b.WriteString(" nothing")
+		} else if o.Outcome != Ok && o.Reply != "" {
+			fmt.Fprintf(&b, " (%s)", o.Reply)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, " %s", o.Key)
 	switch o.Kind {
 	case Set, Push, Churn:
 		fmt.Fprintf(&b, " %s", o.Value)
@@ -155,6 +170,8 @@ const (
 type client struct {
 	id    int
 	redis bool
+	queue bool // a queue client (queue.go)
+	pub   bool // a publisher (pubsub.go)
 	rng   *rand.Rand
 	c     *Cluster
 	h     *History
@@ -233,7 +250,15 @@ func (cl *client) run(stop <-chan struct{}) {
 			return
 		}
 		pick := cl.rng.IntN(len(cl.c.nodes))
-		reqs := cl.next()
+		var reqs []req
+		switch {
+		case cl.queue:
+			reqs = []req{cl.nextQueue()}
+		case cl.pub:
+			reqs = []req{cl.nextPublish()}
+		default:
+			reqs = cl.next()
+		}
 		// Go to the chosen node, or the next one that is up.
 		var in incarnation
 		ok := false
@@ -243,7 +268,11 @@ func (cl *client) run(stop <-chan struct{}) {
 		if !ok {
 			continue
 		}
-		cl.do(in, reqs)
+		if cl.queue {
+			cl.doQueue(in, reqs[0])
+		} else {
+			cl.do(in, reqs)
+		}
 	}
 }
 
@@ -372,7 +401,7 @@ func (cl *client) interpret(op *Op, rep []byte, pureRead bool) {
 				}
 			}
 		}
-	case Incr, Push:
+	case Incr, Push, QPush, Publish:
 		n, err := parseInt(rep)
 		if err != nil {
 			bad()

@@ -37,9 +37,12 @@
 //
 // Run draws a fault schedule (Schedule) and a workload from the seed: four
 // clients doing GET/SET/CAS on a few register keys, two doing INCR, RPUSH,
-// reads and TTL churn (sometimes pipelined), two queue clients (LPUSH,
-// RPUSH, BLPOP, BRPOP, BLMOVE with timeouts; queue.go) and a publisher
-// (PUBLISH; pubsub.go), each through a random node's Execute. Execute
+// reads and TTL churn (sometimes pipelined), and on each seed one of:
+// two queue clients (LPUSH, RPUSH, BLPOP, BRPOP, BLMOVE with timeouts;
+// queue.go), a publisher (PUBLISH; pubsub.go) or two script clients
+// (transfers between accounts by an EVAL/EVALSHA write script, audits by
+// an EVAL_RO read script; script.go), at a quarter of the others' rate;
+// each client goes through a random node's Execute. Execute
 // cannot block: a queue client blocks as the RESP edge does, wrapping its
 // command in redraft.block and waiting on the node's blocked.Registry for
 // the reply the machine computes at apply. Every node incarnation gets a
@@ -82,8 +85,12 @@
 // nothing delivered that was not pushed, no acknowledged push or BLMOVE
 // lost unless a pop of unknown outcome may have taken it; queue_check.go);
 // pub/sub (every subscriber's sequence per channel free of duplicates and
-// consistent with one total order; pubsub.go); all state machines
-// serialise to byte-identical snapshots. Times in the history are logical (a strict happened-before
+// consistent with one total order; pubsub.go); scripts (the ledger holds
+// every acknowledged transfer once, the balances are what the ledger
+// makes them and sum to zero, every audit saw an atomic prefix of the
+// ledger holding every transfer acknowledged before it; script_check.go);
+// all state machines serialise to byte-identical snapshots (keyspace,
+// script cache, blocked clients' queues alike). Times in the history are logical (a strict happened-before
 // order), not virtual, since many events share a virtual instant.
 //
 // # Seeds and replay

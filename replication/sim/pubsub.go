@@ -75,7 +75,8 @@ type subscribers struct {
 	list []*subscriber
 }
 
-// watchPubSub subscribes every running incarnation of c, polling until
+// watchPubSub subscribes every running incarnation of c (within a
+// convergePoll of its start; earlier messages it misses), polling until
 // the returned stop is called; stop returns the subscribers.
 func (c *Cluster) watchPubSub() (stop func() []*subscriber) {
 	w := &subscribers{c: c, subs: map[incKey]*subscriber{}}
@@ -83,7 +84,7 @@ func (c *Cluster) watchPubSub() (stop func() []*subscriber) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(monitorTick)
+		t := time.NewTicker(convergePoll)
 		defer t.Stop()
 		for {
 			w.attach()

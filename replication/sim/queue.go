@@ -19,7 +19,6 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -232,15 +231,4 @@ func (cl *client) interpretQueue(op *Op, rep []byte) {
 		return
 	}
 	op.Found, op.Key, op.Got = true, l[0], l[1]
-}
-
-// queueString renders a queue operation for the history.
-func (o *Op) queueString() string {
-	switch o.Kind {
-	case QPush, Publish:
-		return fmt.Sprintf("%s %s", o.Key, o.Value)
-	case QMove:
-		return fmt.Sprintf("%s->%s", o.Key, moveDest)
-	}
-	return strings.Join(o.Keys, ",")
 }

@@ -26,9 +26,10 @@ type Options struct {
 	// Duration is the virtual time of the faulty workload (default 30s);
 	// healing and the final checks follow it.
 	Duration time.Duration
-	// RegisterClients, RedisClients, QueueClients and PubClients are the
-	// workload's processes (default 4, 2, 2 and 1).
-	RegisterClients, RedisClients, QueueClients, PubClients int
+	// RegisterClients, RedisClients, QueueClients, PubClients and
+	// ScriptClients are the workload's processes (default 4 and 2, and
+	// per seed either 2 queue clients, a publisher or 2 script clients).
+	RegisterClients, RedisClients, QueueClients, PubClients, ScriptClients int
 	// RPCTimeout bounds a Raft RPC (default 100ms, below the heartbeat timeout).
 	RPCTimeout time.Duration
 	// SnapshotThreshold and TrailingLogs go to replication.Config (default:
@@ -84,8 +85,9 @@ func (o *Options) defaults() {
 	if o.Duration == 0 {
 		o.Duration = 30 * time.Second
 	}
-	if o.RegisterClients == 0 && o.RedisClients == 0 && o.QueueClients == 0 && o.PubClients == 0 {
-		o.RegisterClients, o.RedisClients, o.QueueClients, o.PubClients = 4, 2, 2, 1
+	defaultClients := o.RegisterClients == 0 && o.RedisClients == 0 && o.QueueClients == 0 && o.PubClients == 0 && o.ScriptClients == 0
+	if defaultClients {
+		o.RegisterClients, o.RedisClients = 4, 2
 	}
 	if o.RPCTimeout == 0 {
 		o.RPCTimeout = 100 * time.Millisecond
@@ -112,6 +114,20 @@ func (o *Options) defaults() {
 	}
 	if o.ObjectFaults == (objstore.SimFaults{}) && o.Seed%3 == 2 {
 		o.ObjectFaults = faultyObjects
+	}
+	if defaultClients {
+		// One of the workloads of issues 13 and 14 per seed, at a quarter
+		// of the others' rate (extraThink), so that CI time stays about
+		// what it was. A stream of its own: the draws above stay those
+		// of the seeds kept as regressions.
+		switch rand.New(rand.NewPCG(o.Seed, 0xe7a)).IntN(3) {
+		case 0:
+			o.QueueClients = 2
+		case 1:
+			o.PubClients = 1
+		default:
+			o.ScriptClients = 2
+		}
 	}
 }
 
@@ -163,8 +179,8 @@ type Result struct {
 }
 
 type finalState struct {
-	counters map[string]int64
-	lists    map[string][]string // RPUSH lists and queues
+	counters map[string]int64    // counters and accounts
+	lists    map[string][]string // RPUSH lists, queues and the ledger
 }
 
 // Run runs one simulation. It must be called inside a synctest bubble
@@ -192,11 +208,14 @@ func Run(opts Options) *Result {
 	}
 	h := newHistory()
 	var clients []*client
-	for i := 0; i < opts.RegisterClients+opts.RedisClients+opts.QueueClients+opts.PubClients; i++ {
-		queue := i >= opts.RegisterClients+opts.RedisClients
-		pub := i >= opts.RegisterClients+opts.RedisClients+opts.QueueClients
-		clients = append(clients, &client{id: i, redis: i >= opts.RegisterClients && !queue, queue: queue && !pub, pub: pub,
-			rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
+	// Clients by kind, in this order: registers, Redis types, queues,
+	// publishers, scripts.
+	for kind, n := range []int{opts.RegisterClients, opts.RedisClients, opts.QueueClients, opts.PubClients, opts.ScriptClients} {
+		for j := 0; j < n; j++ {
+			i := len(clients)
+			clients = append(clients, &client{id: i, redis: kind == 1, queue: kind == 2, pub: kind == 3, scr: kind == 4,
+				rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
+		}
 	}
 
 	var c *Cluster
@@ -463,13 +482,13 @@ func (c *Cluster) finalReads(h *History) finalState {
 	for _, k := range registerKeys {
 		read(&Op{Kind: Get, Key: k}, "GET", k)
 	}
-	for _, k := range counterKeys {
+	for _, k := range append(append([]string(nil), counterKeys...), accountKeys...) {
 		op := &Op{Kind: ReadCtr, Key: k}
 		if read(op, "GET", k) {
 			fs.counters[k] = op.N
 		}
 	}
-	for _, k := range append(append(append([]string(nil), listKeys...), queueKeys...), moveDest) {
+	for _, k := range append(append(append([]string(nil), listKeys...), queueKeys...), moveDest, ledgerKey) {
 		op := &Op{Kind: ReadList, Key: k}
 		if read(op, "LRANGE", k, "0", "-1") {
 			fs.lists[k] = op.List
@@ -518,12 +537,19 @@ func (c *Cluster) compareSnapshots() {
 				}
 				c.mon.violation("state machines differ after healing: %s and %s snapshots at index %d differ (%d and %d bytes, first difference at byte %d)",
 					c.nodes[0].id, c.nodes[i].id, idx[0], len(snaps[0]), len(snaps[i]), off)
+				c.trace.Eventf("snapshot of %s from byte %d: %q", c.nodes[0].id, max(off-64, 0), window(snaps[0], off))
+				c.trace.Eventf("snapshot of %s from byte %d: %q", c.nodes[i].id, max(off-64, 0), window(snaps[i], off))
 			}
 		}
 		c.trace.Eventf("snapshots compared: %d bytes at index %d", len(snaps[0]), idx[0])
 		return
 	}
 	c.mon.violation("snapshot comparison: the log kept moving in %d attempts", snapshotAttempts)
+}
+
+// window returns the bytes of b around off (for the trace).
+func window(b []byte, off int) []byte {
+	return b[max(off-64, 0):min(off+64, len(b))]
 }
 
 // snapshotReads bounds the attempts to read a node's snapshot back (the
@@ -577,6 +603,7 @@ func (r *Result) Check() (fails, notes []string, vis map[string]func(io.Writer) 
 	fails = append(fails, checkLists(r.History, r.final.lists)...)
 	fails = append(fails, checkQueues(r.History, r.final.lists)...)
 	fails = append(fails, checkPubSub(r.History, r.subs)...)
+	fails = append(fails, checkScripts(r.History, r.final.counters, r.final.lists[ledgerKey])...)
 	return fails, notes, vis
 }
 

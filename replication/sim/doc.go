@@ -124,7 +124,7 @@
 //
 // # Tests
 //
-//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds, 24 restore seeds x 10
+//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds, 16 restore seeds x 10
 //	go test ./replication/sim -run 'TestSimulation$' -count=1 -timeout 0 -sim.seeds=10000 -sim.trace=store/sim   # soak
 //
 // TestCatchesReadsWithoutBarrier, TestCatchesLyingLogStore and

@@ -71,6 +71,12 @@ type SeedConfig struct {
 	// LogOutput receives raft's and the snapshot stores' warnings
 	// (default os.Stderr).
 	LogOutput io.Writer
+
+	// UnsafeOmitBoundaryEntry, for tests only, seeds as before issue 11's
+	// fix: an empty log, without the snapshot's last entry (see
+	// SeedFromSnapshot, step 5). The cluster simulation sets it to show
+	// that its restore scenario catches the wedge that follows.
+	UnsafeOmitBoundaryEntry bool
 }
 
 // Seeded reports what SeedFromSnapshot did.
@@ -129,10 +135,12 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("replication: restore: SeedConfig.DataDir is required")
+	}
 	if cfg.LogOutput == nil {
 		cfg.LogOutput = os.Stderr
 	}
-	logger := slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := checkEmptyDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -145,26 +153,6 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 		if len(objs) > 0 {
 			return nil, fmt.Errorf("%w: its snapshot store already holds objects named %s* (%d, e.g. %s)", ErrRestoreNotEmpty, prefix, len(objs), objs[0].Name)
 		}
-	}
-
-	fromNode := cfg.FromNode
-	if fromNode == "" {
-		if fromNode, err = onlySnapshotNode(ctx, cfg.From); err != nil {
-			return nil, err
-		}
-	}
-	src, err := snapshot.New(cfg.From, snapshot.Options{
-		Prefix:   SnapshotPrefix(fromNode),
-		ManualGC: true, // read only: never collect the old cluster's objects
-		Logger:   logger.With("component", "restore-source", "node", fromNode),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("replication: restore: open the snapshots of node %s: %w", fromNode, err)
-	}
-	defer src.Close()
-	meta, err := chooseSnapshot(ctx, src, fromNode, cfg.SnapshotID)
-	if err != nil {
-		return nil, err
 	}
 
 	// Build the data directory beside its final place, so that it appears
@@ -187,32 +175,17 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 			os.RemoveAll(tmp)
 		}
 	}()
-	obj := cfg.SnapshotObjects
-	if obj == nil {
-		if obj, err = objstore.OpenDir(filepath.Join(tmp, "objects")); err != nil {
+	if cfg.SnapshotObjects == nil {
+		if cfg.SnapshotObjects, err = objstore.OpenDir(filepath.Join(tmp, "objects")); err != nil {
 			return nil, fmt.Errorf("replication: restore: %w", err)
 		}
 	} else {
+		obj := cfg.SnapshotObjects
 		defer func() {
 			if err != nil {
 				deletePrefix(context.WithoutCancel(ctx), obj, prefix)
 			}
 		}()
-	}
-	dst, err := snapshot.New(obj, snapshot.Options{
-		Prefix:   prefix,
-		Retain:   1,
-		ManualGC: true,
-		Logger:   logger.With("component", "restore-target", "node", cfg.ID),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("replication: restore: open the new node's snapshot store: %w", err)
-	}
-	defer dst.Close()
-
-	sum, err := copySnapshot(ctx, src, dst, meta)
-	if err != nil {
-		return nil, err
 	}
 
 	bs, err := raftboltdb.New(raftboltdb.Options{
@@ -228,14 +201,87 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 			bs.Close()
 		}
 	}()
+	seeded, err := SeedStores(ctx, cfg, bs, bs)
+	if err != nil {
+		return nil, err
+	}
+	bsOpen = false
+	if err := bs.Close(); err != nil {
+		return nil, fmt.Errorf("replication: restore: close log store: %w", err)
+	}
+	if err := replaceDir(tmp, abs); err != nil {
+		return nil, err
+	}
+	renamed = true
+	return seeded, nil
+}
+
+// SeedStores is the seeding of SeedFromSnapshot (steps 2 to 5, and the GC
+// of step 6) on stores the caller opened: logs and stable are the new
+// node's Raft log and stable store, empty; cfg.SnapshotObjects (required)
+// receives the snapshot under the new node's prefix; cfg.DataDir is not
+// used. SeedFromSnapshot runs it on a new bolt store in its temporary
+// directory, the cluster simulation (replication/sim) on simulated disks.
+// On error the stores may hold part of the seed: the caller discards them.
+func SeedStores(ctx context.Context, cfg SeedConfig, logs raft.LogStore, stable raft.StableStore) (*Seeded, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.SnapshotObjects == nil {
+		return nil, errors.New("replication: restore: SeedConfig.SnapshotObjects is required")
+	}
+	if cfg.LogOutput == nil {
+		cfg.LogOutput = os.Stderr
+	}
+	logger := slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fromNode := cfg.FromNode
+	if fromNode == "" {
+		var err error
+		if fromNode, err = onlySnapshotNode(ctx, cfg.From); err != nil {
+			return nil, err
+		}
+	}
+	src, err := snapshot.New(cfg.From, snapshot.Options{
+		Prefix:   SnapshotPrefix(fromNode),
+		ManualGC: true, // read only: never collect the old cluster's objects
+		Logger:   logger.With("component", "restore-source", "node", fromNode),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replication: restore: open the snapshots of node %s: %w", fromNode, err)
+	}
+	defer src.Close()
+	meta, err := chooseSnapshot(ctx, src, fromNode, cfg.SnapshotID)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := snapshot.New(cfg.SnapshotObjects, snapshot.Options{
+		Prefix:   SnapshotPrefix(cfg.ID),
+		Retain:   1,
+		ManualGC: true,
+		Logger:   logger.With("component", "restore-target", "node", cfg.ID),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replication: restore: open the new node's snapshot store: %w", err)
+	}
+	dstOpen := true
+	defer func() {
+		if dstOpen {
+			dst.Close()
+		}
+	}()
+
+	sum, err := copySnapshot(ctx, src, dst, meta)
+	if err != nil {
+		return nil, err
+	}
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.ID)
 	rc.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft", Output: cfg.LogOutput, Level: hclog.Warn})
 	conf := voterConfiguration(cfg.Voters)
-	if err := raft.RecoverCluster(rc, seedFSM{newFSM(cfg.ID)}, bs, bs, dst, nil, conf); err != nil {
+	if err := raft.RecoverCluster(rc, seedFSM{newFSM(cfg.ID)}, logs, stable, dst, nil, conf); err != nil {
 		return nil, fmt.Errorf("replication: restore: recover cluster: %w", err)
 	}
-	if err := bs.SetUint64(keyCurrentTerm, meta.Term); err != nil {
+	if err := stable.SetUint64(keyCurrentTerm, meta.Term); err != nil {
 		return nil, fmt.Errorf("replication: restore: set current term: %w", err)
 	}
 	// The log holds the snapshot's last entry (as a no-op with its index
@@ -250,8 +296,10 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 	// applied (raft applies only entries past the restored snapshot) and
 	// never sent (a leader sends entry S only after reading S-1 from its
 	// log, and no node of a restored cluster holds S-1).
-	if err := bs.StoreLog(&raft.Log{Index: meta.Index, Term: meta.Term, Type: raft.LogNoop}); err != nil {
-		return nil, fmt.Errorf("replication: restore: store the snapshot's last entry: %w", err)
+	if !cfg.UnsafeOmitBoundaryEntry {
+		if err := logs.StoreLog(&raft.Log{Index: meta.Index, Term: meta.Term, Type: raft.LogNoop}); err != nil {
+			return nil, fmt.Errorf("replication: restore: store the snapshot's last entry: %w", err)
+		}
 	}
 	if _, err := dst.GC(ctx); err != nil {
 		return nil, fmt.Errorf("replication: restore: drop the copied snapshot: %w", err)
@@ -259,17 +307,10 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 	if err := checkSeeded(dst, meta, conf); err != nil {
 		return nil, err
 	}
-	bsOpen = false
-	if err := bs.Close(); err != nil {
-		return nil, fmt.Errorf("replication: restore: close log store: %w", err)
-	}
+	dstOpen = false
 	if err := dst.Close(); err != nil {
 		return nil, fmt.Errorf("replication: restore: close snapshot store: %w", err)
 	}
-	if err := replaceDir(tmp, abs); err != nil {
-		return nil, err
-	}
-	renamed = true
 	return &Seeded{FromNode: fromNode, Snapshot: *meta, SHA256: sum, Term: meta.Term}, nil
 }
 
@@ -283,8 +324,6 @@ func (cfg *SeedConfig) check() error {
 		return errors.New("replication: restore: SeedConfig.From is required")
 	case cfg.ID == "":
 		return errors.New("replication: restore: SeedConfig.ID is required")
-	case cfg.DataDir == "":
-		return errors.New("replication: restore: SeedConfig.DataDir is required")
 	case len(cfg.Voters) == 0:
 		return errors.New("replication: restore: SeedConfig.Voters is required")
 	}

@@ -17,8 +17,8 @@ const (
 	catchBatch = 8
 )
 
-func catches(t *testing.T, planted Options, symptom func(fail string) bool) {
-	for first := uint64(1); first <= catchBudget; first += catchBatch {
+func catches(t *testing.T, planted Options, budget uint64, symptom func(fail string) bool) {
+	for first := uint64(1); first <= budget; first += catchBatch {
 		var mu sync.Mutex
 		var caught []string
 		t.Run(fmt.Sprintf("seeds=%d-%d", first, first+catchBatch-1), func(t *testing.T) {
@@ -47,7 +47,7 @@ func catches(t *testing.T, planted Options, symptom func(fail string) bool) {
 			return
 		}
 	}
-	t.Fatalf("the planted bug was not caught within %d seeds", catchBudget)
+	t.Fatalf("the planted bug was not caught within %d seeds", budget)
 }
 
 // staleRead: a client saw a read older than a write acknowledged before
@@ -65,11 +65,11 @@ func lostWrite(f string) bool {
 // TestCatchesReadsWithoutBarrier: a leader serving reads from whatever it
 // applied (no read barrier) is caught serving stale reads.
 func TestCatchesReadsWithoutBarrier(t *testing.T) {
-	catches(t, Options{UnsafeSkipReadBarrier: true}, staleRead)
+	catches(t, Options{UnsafeSkipReadBarrier: true}, catchBudget, staleRead)
 }
 
 // TestCatchesLyingLogStore: a log store that acknowledges writes before
 // they are durable is caught losing an acknowledged write across a crash.
 func TestCatchesLyingLogStore(t *testing.T) {
-	catches(t, Options{LyingLogStore: true}, lostWrite)
+	catches(t, Options{LyingLogStore: true}, catchBudget, lostWrite)
 }

@@ -221,7 +221,9 @@ func (im *logImage) deleteRange(min, max uint64) {
 	if max >= im.last {
 		im.last = min - 1
 	}
-	if im.first > im.last {
+	// An empty log is 0, 0 (raft.RecoverCluster deletes the range 0-0 of
+	// an empty log: first would become 1 and last wrap around).
+	if im.first > im.last || len(im.entries) == 0 {
 		im.first, im.last = 0, 0
 	}
 }

@@ -37,10 +37,38 @@
 //
 // Run draws a fault schedule (Schedule) and a workload from the seed: four
 // clients doing GET/SET/CAS on a few register keys, two doing INCR, RPUSH,
-// reads and TTL churn (sometimes pipelined), each through a random node's
-// Execute. After Duration every fault is healed, every node brought back
+// reads and TTL churn (sometimes pipelined), and on each seed one of:
+// two queue clients (LPUSH, RPUSH, BLPOP, BRPOP, BLMOVE with timeouts;
+// queue.go), a publisher (PUBLISH; pubsub.go) or two script clients
+// (transfers between accounts by an EVAL/EVALSHA write script, audits by
+// an EVAL_RO read script; script.go), at a quarter of the others' rate;
+// each client goes through a random node's Execute. Execute
+// cannot block: a queue client blocks as the RESP edge does, wrapping its
+// command in redraft.block and waiting on the node's blocked.Registry for
+// the reply the machine computes at apply. Every node incarnation gets a
+// pub/sub subscriber on its hub (channels and a pattern) as it starts. After Duration every fault is healed, every node brought back
 // into the configuration, and the run waits for convergence, reads every
 // key through the leader and snapshots every node.
+//
+// # The restore scenario
+//
+// With Options.Restore (restore.go; issue 11) a source cluster takes the
+// workload for a few seconds, converges and snapshots its leader; a new
+// cluster of blank nodes is seeded from that snapshot by
+// replication.SeedStores, the code of kv restore (SeedFromSnapshot), on
+// the simulated disks and object stores, and starts. The same clients go
+// on with the same history on the restored cluster under RestoreSchedule:
+// replies to appends lost from the first instant (the new leader's first
+// appends), then partitions and crashes of followers (on half the seeds
+// of the leader too), more lost replies, loss and latency; no membership
+// or snapshot faults, so the logs keep the boundary the seeding made.
+// Besides every check below, a restored cluster must catch up without
+// help (healing that needs a leader snapshot is a violation) and never
+// send an InstallSnapshot: every seeded log holds the snapshot's last
+// entry, so a follower that needs the snapshot rejected an append at the
+// boundary, the wedge of docs/replication.md ("The snapshot boundary").
+// Options.RestoreWithoutBoundaryEntry seeds as before the fix; with it
+// TestCatchesRestoreWedge catches the wedge in the first seeds.
 //
 // # Checks
 //
@@ -53,8 +81,16 @@
 // outcomes may take effect at any later time, or never); INCR counters and
 // RPUSH lists against reference models (every acknowledged effect exactly
 // once, unknown ones at most once, reads see every effect acknowledged
-// before they began); all state machines serialise to byte-identical
-// snapshots. Times in the history are logical (a strict happened-before
+// before they began); queues element by element (nothing delivered twice,
+// nothing delivered that was not pushed, no acknowledged push or BLMOVE
+// lost unless a pop of unknown outcome may have taken it; queue_check.go);
+// pub/sub (every subscriber's sequence per channel free of duplicates and
+// consistent with one total order; pubsub.go); scripts (the ledger holds
+// every acknowledged transfer once, the balances are what the ledger
+// makes them and sum to zero, every audit saw an atomic prefix of the
+// ledger holding every transfer acknowledged before it; script_check.go);
+// all state machines serialise to byte-identical snapshots (keyspace,
+// script cache, blocked clients' queues alike). Times in the history are logical (a strict happened-before
 // order), not virtual, since many events share a virtual instant.
 //
 // # Seeds and replay
@@ -88,12 +124,13 @@
 //
 // # Tests
 //
-//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds
+//	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds, 16 restore seeds x 10
 //	go test ./replication/sim -run 'TestSimulation$' -count=1 -timeout 0 -sim.seeds=10000 -sim.trace=store/sim   # soak
 //
-// TestCatchesReadsWithoutBarrier and TestCatchesLyingLogStore plant a bug
-// (Options.UnsafeSkipReadBarrier, Options.LyingLogStore) and assert that
-// the checks catch it within the CI seed budget. TestRegressions replays
+// TestCatchesReadsWithoutBarrier, TestCatchesLyingLogStore and
+// TestCatchesRestoreWedge plant a bug (Options.UnsafeSkipReadBarrier,
+// Options.LyingLogStore, Options.RestoreWithoutBoundaryEntry) and assert
+// that the checks catch it within the CI seed budget. TestRegressions replays
 // the seeds that found bugs in replication, next to targeted tests.
 //
 // # Rules

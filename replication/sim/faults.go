@@ -25,6 +25,9 @@ const (
 	FaultMember    FaultKind = "member"    // remove a follower, add it back blank after Dur
 	FaultClock     FaultKind = "clock"     // move a node's clock by Delta for Dur
 	FaultSnapshot  FaultKind = "snapshot"  // snapshot a node and compact its log
+	// FaultReplyLoss drops responses to appends with probability P for Dur
+	// (RestoreSchedule only).
+	FaultReplyLoss FaultKind = "replyloss"
 )
 
 // Partition shapes.
@@ -71,7 +74,7 @@ func (f Fault) String() string {
 		} else {
 			fmt.Fprintf(&b, " order %v", f.Perm)
 		}
-	case FaultLoss:
+	case FaultLoss, FaultReplyLoss:
 		fmt.Fprintf(&b, " p=%.2f", f.P)
 	case FaultSlow:
 		fmt.Fprintf(&b, " [%s,%s] reorder=%v", f.LatMin, f.LatMax, f.Reorder)
@@ -286,6 +289,9 @@ func (x *executor) starter(idx int, f Fault) func() {
 		case FaultLoss:
 			c.net.SetLoss(f.P)
 			x.later(f, name, func() { c.net.SetLoss(0) })
+		case FaultReplyLoss:
+			c.net.SetReplyLoss(f.P)
+			x.later(f, name, func() { c.net.SetReplyLoss(0) })
 		case FaultSlow:
 			c.net.SetLatency(f.LatMin, f.LatMax, f.Reorder)
 			x.later(f, name, func() { c.net.SetLatency(defaultLatMin, defaultLatMax, false) })

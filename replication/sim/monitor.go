@@ -37,6 +37,9 @@ type monitor struct {
 	checked   map[incKey]uint64 // committed prefix checked up to
 	viol      []string
 	seen      map[string]bool // violations and notes already reported
+	// failed is closed at the first violation (Options.FailFast).
+	failed     chan struct{}
+	failedOnce sync.Once
 }
 
 type incKey struct {
@@ -62,7 +65,7 @@ const (
 
 func newMonitor(c *Cluster) *monitor {
 	return &monitor{c: c, leaders: map[uint64]string{}, committed: map[uint64]digest{},
-		applied: map[incKey]uint64{}, checked: map[incKey]uint64{}, seen: map[string]bool{}}
+		applied: map[incKey]uint64{}, checked: map[incKey]uint64{}, seen: map[string]bool{}, failed: make(chan struct{})}
 }
 
 // violation records a broken invariant.
@@ -75,6 +78,7 @@ func (m *monitor) violation(format string, args ...any) {
 	}
 	m.seen[msg] = true
 	m.c.trace.Eventf("VIOLATION %s", msg)
+	m.failedOnce.Do(func() { close(m.failed) })
 	if len(m.viol) < violMax {
 		m.viol = append(m.viol, fmt.Sprintf("at %.3fs: %s", m.c.trace.since().Seconds(), msg))
 	}

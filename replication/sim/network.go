@@ -18,7 +18,9 @@ import (
 //   - a cut link (partitions: any set of directed links, so symmetric,
 //     asymmetric and ring partitions are all sets of cuts) drops messages
 //     that arrive while it is cut, including ones in flight when it was cut;
-//   - loss drops each message with a probability;
+//   - loss drops each message with a probability; reply loss drops only
+//     responses to AppendEntries that carry entries, once the follower
+//     handled them (a reply that timed out on a loaded machine);
 //   - latency delays each message by a draw from [latMin, latMax]; with
 //     reordering on, pipelined AppendEntries overtake each other, otherwise
 //     a pipeline delivers in order (TCP);
@@ -34,6 +36,9 @@ type Network struct {
 	eps  map[raft.ServerAddress]*Transport // current incarnation per address
 	cuts map[string]map[link]bool          // active partitions by name
 	loss float64                           // drop probability per message
+	// replyLoss drops the response to an AppendEntries carrying entries
+	// (after the follower stored them) with this probability.
+	replyLoss float64
 	// latMin and latMax bound one message's latency.
 	latMin, latMax time.Duration
 	reorder        bool
@@ -41,12 +46,16 @@ type Network struct {
 	rpcTimeout time.Duration
 	// onAppend observes every AppendEntries sent (leader-per-term check).
 	onAppend func(term uint64, leader string)
-	stats    NetStats
+	// onSnapshot, when set, observes every InstallSnapshot sent.
+	onSnapshot func(from, to string, index uint64)
+	stats      NetStats
 }
 
 // NetStats counts messages (for reports and to tune the fault mix).
 type NetStats struct {
 	Sent, Dropped, Cut int64
+	// RepliesLost counts responses to appends dropped by reply loss.
+	RepliesLost int64
 	// Calls by kind: what the run exercised.
 	AppendEntries, Votes, PreVotes, InstallSnapshots, TimeoutNows, Forwards int64
 	// VouchedForwards carried the follower's term (HandleForwardVouched).
@@ -58,6 +67,7 @@ func (s *NetStats) Add(o NetStats) {
 	s.Sent += o.Sent
 	s.Dropped += o.Dropped
 	s.Cut += o.Cut
+	s.RepliesLost += o.RepliesLost
 	s.AppendEntries += o.AppendEntries
 	s.Votes += o.Votes
 	s.PreVotes += o.PreVotes
@@ -109,6 +119,23 @@ func (n *Network) plan() (time.Duration, bool) {
 		n.stats.Dropped++
 	}
 	return d, drop
+}
+
+// planReply draws a response's latency and whether it is lost; appended
+// says the request was an AppendEntries carrying entries.
+func (n *Network) planReply(appended bool) (time.Duration, bool) {
+	d, drop := n.plan()
+	if drop || !appended {
+		return d, drop
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.replyLoss > 0 && n.rng.Float64() < n.replyLoss {
+		n.stats.Dropped++
+		n.stats.RepliesLost++
+		return d, true
+	}
+	return d, false
 }
 
 // arrive returns the endpoint that receives a message from src to dst now,
@@ -196,6 +223,14 @@ func (n *Network) SetLoss(p float64) {
 	n.loss = p
 }
 
+// SetReplyLoss sets the drop probability of responses to AppendEntries
+// that carry entries.
+func (n *Network) SetReplyLoss(p float64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.replyLoss = p
+}
+
 // SetLatency sets the latency range and whether pipelines may reorder.
 func (n *Network) SetLatency(min, max time.Duration, reorder bool) {
 	n.mu.Lock()
@@ -208,7 +243,7 @@ func (n *Network) HealAll() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.cuts = map[string]map[link]bool{}
-	n.loss = 0
+	n.loss, n.replyLoss = 0, 0
 	n.latMin, n.latMax, n.reorder = defaultLatMin, defaultLatMax, false
 }
 
@@ -239,7 +274,7 @@ func (n *Network) Describe() string {
 		parts = append(parts, name+"{"+strings.Join(ls, " ")+"}")
 	}
 	sort.Strings(parts)
-	return fmt.Sprintf("cuts=%v loss=%.2f lat=[%s,%s] reorder=%v", parts, n.loss, n.latMin, n.latMax, n.reorder)
+	return fmt.Sprintf("cuts=%v loss=%.2f reply-loss=%.2f lat=[%s,%s] reorder=%v", parts, n.loss, n.replyLoss, n.latMin, n.latMax, n.reorder)
 }
 
 // Partition shapes over a list of addresses. Each returns directed links to cut.

@@ -53,6 +53,13 @@ func (d *segmentDisk) store() (*objstore.Sim, error) {
 	return d.obj, nil
 }
 
+// objects returns the node's object store (the restore scenario seeds it).
+func (d *segmentDisk) objects() (*objstore.Sim, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.store()
+}
+
 func (d *segmentDisk) Open(logs raft.LogStore) (raft.SnapshotStore, error) {
 	d.mu.Lock()
 	obj, err := d.store()

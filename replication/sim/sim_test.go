@@ -26,6 +26,8 @@ var (
 	flagWallMax   = flag.Duration("sim.wall-max", 3*time.Minute, "wall time after which a run counts as stuck (its goroutines and trace are dumped)")
 	flagTraceLive = flag.Bool("sim.trace-live", false, "stream each run's events and raft logs to a file as they happen (for runs that die)")
 	flagLying     = flag.Bool("sim.lying-log-store", false, "replay with a log store that acknowledges before it is durable")
+	flagRestore   = flag.Bool("sim.restore", false, "run the restore scenario (a cluster restored from a snapshot)")
+	flagNoBound   = flag.Bool("sim.restore-without-boundary-entry", false, "replay the restore scenario seeding without the snapshot's last entry (before issue 11's fix)")
 )
 
 // simulate runs one seed in a synctest bubble and checks it.
@@ -135,7 +137,8 @@ func TestSimulation(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Parallel()
-			opts := Options{Seed: seed, Duration: *flagDuration, UnsafeSkipReadBarrier: *flagSkip, LyingLogStore: *flagLying}
+			opts := Options{Seed: seed, Duration: *flagDuration, UnsafeSkipReadBarrier: *flagSkip, LyingLogStore: *flagLying,
+				Restore: *flagRestore, RestoreWithoutBoundaryEntry: *flagNoBound}
 			res, fails, vis := simulate(t, opts)
 			ops.Add(int64(len(res.History)))
 			workarounds.Add(int64(len(res.Workarounds)))

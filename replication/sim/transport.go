@@ -156,7 +156,8 @@ func (t *Transport) roundTrip(target raft.ServerAddress, cmd any, snap []byte, t
 	case <-t.closeCh:
 		return nil, errClosed
 	}
-	back, drop := t.net.plan()
+	a, isAppend := cmd.(*raft.AppendEntriesRequest)
+	back, drop := t.net.planReply(isAppend && len(a.Entries) > 0)
 	if err := t.sleep(back, deadline); err != nil {
 		return nil, err
 	}
@@ -229,6 +230,9 @@ const snapshotTimeoutFactor = 10
 // before sending (RAFT.md: the follower copies exactly Size bytes).
 func (t *Transport) InstallSnapshot(_ raft.ServerID, target raft.ServerAddress, args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
 	t.net.count(&t.net.stats.InstallSnapshots)
+	if f := t.net.onSnapshot; f != nil {
+		f(string(t.addr), string(target), args.LastLogIndex)
+	}
 	buf := make([]byte, args.Size)
 	if _, err := io.ReadFull(data, buf); err != nil {
 		return fmt.Errorf("sim: read snapshot: %w", err)

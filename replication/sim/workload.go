@@ -31,10 +31,12 @@ const (
 )
 
 func (k Kind) String() string {
-	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn"}[k]
+	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn", "queue-push", "queue-pop", "queue-move", "publish", "transfer", "audit"}[k]
 }
 
-func (k Kind) write() bool { return k == Set || k == CAS || k == Incr || k == Push || k == Churn }
+func (k Kind) write() bool {
+	return k == Set || k == CAS || k == Incr || k == Push || k == Churn || k == QPush || k == QPop || k == QMove || k == Publish || k == Transfer
+}
 
 // Outcome is how an operation ended, in Jepsen's terms.
 type Outcome uint8
@@ -53,8 +55,11 @@ type Op struct {
 	Node   string
 	Kind   Kind
 	Key    string
-	Value  string // set/cas: new value; push: element
-	From   string // cas: expected value
+	Value  string   // set/cas: new value; push: element
+	From   string   // cas: expected value
+	Keys   []string // queue pop and move: the keys it takes from; transfer: from, to
+	Amount int64    // transfer: the amount
+	Sha    bool     // transfer: sent as EVALSHA
 	// Results of ok reads and increments.
 	Found bool     // get: the key existed
 	Got   string   // get: its value
@@ -77,7 +82,23 @@ type Op struct {
 
 func (o *Op) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%d..%d %.3fs..%.3fs] c%d@%s %s %s", o.Call, o.Return, o.Start.Seconds(), o.End.Seconds(), o.Client, o.Node, o.Kind, o.Key)
+	fmt.Fprintf(&b, "[%d..%d %.3fs..%.3fs] c%d@%s %s", o.Call, o.Return, o.Start.Seconds(), o.End.Seconds(), o.Client, o.Node, o.Kind)
+	if o.Kind >= QPush {
+		fmt.Fprintf(&b, " %s => %s", o.detail(), o.Outcome)
+		if o.Outcome == Ok && o.Found {
+			fmt.Fprintf(&b, " %s from %s", o.Got, o.Key)
+		} else if o.Outcome == Ok && o.Kind == Transfer {
+			fmt.Fprintf(&b, " ledger position %d", o.N)
+		} else if o.Outcome == Ok && o.Kind == Audit {
+			fmt.Fprintf(&b, " %v", o.List)
+		} else if o.Outcome == Ok && (o.Kind == QPop || o.Kind == QMove) {
+			b.WriteString(" nothing")
+		} else if o.Outcome != Ok && o.Reply != "" {
+			fmt.Fprintf(&b, " (%s)", o.Reply)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, " %s", o.Key)
 	switch o.Kind {
 	case Set, Push, Churn:
 		fmt.Fprintf(&b, " %s", o.Value)
@@ -147,6 +168,9 @@ const (
 	// thinkMin and thinkMax bound a client's pause between requests.
 	thinkMin = 20 * time.Millisecond
 	thinkMax = 100 * time.Millisecond
+	// extraThink multiplies the pause of queue, pub/sub and script
+	// clients (CI time: Options.defaults).
+	extraThink = 4
 )
 
 // client is one workload process: it picks a node and an operation from
@@ -155,6 +179,9 @@ const (
 type client struct {
 	id    int
 	redis bool
+	queue bool // a queue client (queue.go)
+	pub   bool // a publisher (pubsub.go)
+	scr   bool // a script client (script.go)
 	rng   *rand.Rand
 	c     *Cluster
 	h     *History
@@ -225,6 +252,9 @@ func (cl *client) next() []req {
 func (cl *client) run(stop <-chan struct{}) {
 	for {
 		think := thinkMin + time.Duration(cl.rng.Int64N(int64(thinkMax-thinkMin)))
+		if cl.queue || cl.pub || cl.scr {
+			think *= extraThink
+		}
 		t := time.NewTimer(think)
 		select {
 		case <-t.C:
@@ -233,7 +263,17 @@ func (cl *client) run(stop <-chan struct{}) {
 			return
 		}
 		pick := cl.rng.IntN(len(cl.c.nodes))
-		reqs := cl.next()
+		var reqs []req
+		switch {
+		case cl.queue:
+			reqs = []req{cl.nextQueue()}
+		case cl.pub:
+			reqs = []req{cl.nextPublish()}
+		case cl.scr:
+			reqs = []req{cl.nextScript()}
+		default:
+			reqs = cl.next()
+		}
 		// Go to the chosen node, or the next one that is up.
 		var in incarnation
 		ok := false
@@ -243,7 +283,11 @@ func (cl *client) run(stop <-chan struct{}) {
 		if !ok {
 			continue
 		}
-		cl.do(in, reqs)
+		if cl.queue {
+			cl.doQueue(in, reqs[0])
+		} else {
+			cl.do(in, reqs)
+		}
 	}
 }
 
@@ -342,6 +386,8 @@ func (cl *client) interpret(op *Op, rep []byte, pureRead bool) {
 			op.Outcome = Fail
 		case op.Kind == CAS && contains(casErrors, word):
 			op.Outcome, op.Refused = Ok, word
+		case op.Kind == Transfer && op.Sha && word == "NOSCRIPT":
+			op.Outcome, op.Refused = Fail, word
 		default:
 			op.Outcome = Fail
 			cl.c.mon.violation("client %d: unexpected error reply to %s %s: %s", cl.id, op.Kind, op.Key, op.Reply)
@@ -372,7 +418,11 @@ func (cl *client) interpret(op *Op, rep []byte, pureRead bool) {
 				}
 			}
 		}
-	case Incr, Push:
+	case Audit:
+		if !cl.interpretAudit(op, rep) {
+			bad()
+		}
+	case Incr, Push, QPush, Publish, Transfer:
 		n, err := parseInt(rep)
 		if err != nil {
 			bad()
@@ -459,4 +509,23 @@ func parseArray(b []byte) ([]string, error) {
 		return nil, fmt.Errorf("trailing bytes in array: %q", s)
 	}
 	return out, nil
+}
+
+// detail renders the arguments of a queue, pub/sub or script operation.
+func (o *Op) detail() string {
+	switch o.Kind {
+	case QPush, Publish:
+		return fmt.Sprintf("%s %s", o.Key, o.Value)
+	case QMove:
+		return fmt.Sprintf("%s->%s", o.Key, moveDest)
+	case Transfer:
+		how := "eval"
+		if o.Sha {
+			how = "evalsha"
+		}
+		return fmt.Sprintf("%s %s %s->%s %d", how, o.Value, o.Keys[0], o.Keys[1], o.Amount)
+	case Audit:
+		return "balances"
+	}
+	return strings.Join(o.Keys, ",")
 }

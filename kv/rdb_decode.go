@@ -255,10 +255,8 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		if !ok || len(s) > maxStringBytes {
 			return v, false
 		}
-		v.str = s
-		if v.str == nil {
-			v.str = []byte{}
-		}
+		// s may alias the payload, which the command borrows: copy it.
+		v.str = cloneBytes(s)
 	case rdbTypeList:
 		n, ok := r.count()
 		if !ok {

@@ -68,6 +68,7 @@ type Server struct {
 	cmdStats cmdStats
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
+	migrate  migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut
@@ -291,6 +292,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
+	s.migrate.closeAll()
 	close(s.cronStop)
 	s.wg.Wait()
 	return nil
@@ -340,6 +342,7 @@ func (s *Server) cron() {
 			s.now.Store(now.UnixNano())
 			s.sampleOps(now)
 			s.closeStuckClients(now.UnixNano())
+			s.migrate.closeIdle(now)
 		}
 	}
 }

@@ -617,5 +617,5 @@ func geoStore(c *Ctx, key []byte, points []geoPoint, storeDist bool) {
 		}
 		return elems[i].member < elems[j].member
 	})
-	storeValue(c, key, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)))
+	storeValue(c, key, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen, c.lim())))
 }

@@ -24,6 +24,9 @@ type Machine struct {
 	blk blockState
 	// bsink receives waiter replies (block.go); node-local like sink.
 	bsink BlockSink
+	// enc holds the encoding thresholds when they differ from Redis's
+	// defaults (encoding.go): state.
+	enc *encodingLimits
 }
 
 // NewMachine returns an empty machine.

@@ -101,3 +101,11 @@ func (x *Executor) Machine(fn func(m *kv.Machine)) {
 // KillScript implements resp.ScriptKiller: it does not take the lock the
 // running script holds (kv.Machine.KillScript is safe concurrently).
 func (x *Executor) KillScript(function bool) string { return x.m.KillScript(function) }
+
+// EncodingParam implements resp.EncodingConfig: the machine's encoding
+// thresholds (kv/encoding.go).
+func (x *Executor) EncodingParam(name string) (int64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m.EncodingParam(name)
+}

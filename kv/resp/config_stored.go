@@ -10,16 +10,12 @@ import (
 
 // Parameters CONFIG GET reports and CONFIG SET validates and stores exactly
 // as Redis 7.0 does, but which change nothing this node computes: the
-// encoding thresholds (and their pre-7.0 *-ziplist-* names), the script
-// time limit, keyspace notification classes, log level, RDB save points and
+// script time limit, keyspace notification classes, log level, RDB save points and
 // the like. They are kept per node, at the edge: CONFIG SET on one node of a
 // cluster does not reach the others, as with redis-server replicas.
 //
-// The encoding thresholds in particular are not honoured: the state machine
-// emulates Redis's encodings with the default thresholds on every replica
-// (so replies whose order or paging depends on an encoding match a default
-// redis-server). Honouring a changed threshold would have to make it
-// replicated machine state, since every replica must compute the same reply.
+// The encoding thresholds are the exception: they are replicated machine
+// state, set through the executor (config_encoding.go).
 
 // storedParam is one stored parameter: name, its old alias (or ""), its
 // default, and check, which validates a value and returns it as CONFIG GET
@@ -137,7 +133,12 @@ func init() {
 		cp := configParam{
 			name:   p.name,
 			hidden: p.hidden,
-			get:    func(s *Server) string { return s.stored.get(p) },
+			get: func(s *Server) string {
+				if v, ok := s.encodingParam(p.name); ok { // config_encoding.go
+					return v
+				}
+				return s.stored.get(p)
+			},
 			parse: func(s *Server, v string) (func(), string) {
 				norm, errText := p.check(v)
 				if errText != "" {

@@ -47,6 +47,8 @@ func New(opts ...Option) *Executor {
 	}
 	x.m.SetEventSink(x.hub)
 	x.m.SetBlockSink(x.blk)
+	// No replicas: a write script that has not written may be killed.
+	x.m.SetWriteScriptsKillable(true)
 	for _, o := range opts {
 		o(x)
 	}
@@ -109,3 +111,11 @@ func (x *Executor) EncodingParam(name string) (int64, bool) {
 	defer x.mu.Unlock()
 	return x.m.EncodingParam(name)
 }
+
+// WriteScriptsKillable implements resp.WriteScriptKiller: the machine has
+// no replicas, so SCRIPT KILL may stop a write script before it writes.
+func (x *Executor) WriteScriptsKillable() bool { return true }
+
+// ScriptRunning implements resp.ScriptRunner without the lock the running
+// script holds (kv.Machine.ScriptRunning is safe concurrently).
+func (x *Executor) ScriptRunning() bool { return x.m.ScriptRunning() }

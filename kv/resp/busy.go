@@ -25,10 +25,31 @@ type ScriptKiller interface {
 	KillScript(function bool) string
 }
 
+// ScriptRunner is implemented by executors that can tell whether their
+// machine is running a script (kv.Machine.ScriptRunning); safe to call
+// while it does.
+type ScriptRunner interface {
+	ScriptRunning() bool
+}
+
+// WriteScriptKiller is implemented by executors whose write scripts SCRIPT
+// KILL may stop before their first write (the standalone executor: no
+// replicas to disagree). Their write scripts make other clients BUSY too,
+// as every script does in Redis.
+type WriteScriptKiller interface {
+	WriteScriptsKillable() bool
+}
+
+func (s *Server) writeScriptsKillable() bool {
+	k, ok := s.exec.(WriteScriptKiller)
+	return ok && k.WriteScriptsKillable()
+}
+
 // defaultBusyReplyThreshold is Redis's busy-reply-threshold default (ms).
 const defaultBusyReplyThreshold = 5000
 
 type busyScripts struct {
+	exec  Executor     // the server's (ScriptRunner, when it is one)
 	n     atomic.Int32 // running script commands (fast path: 0)
 	mu    sync.Mutex
 	runs  map[*conn]busyRun
@@ -76,6 +97,12 @@ func (b *busyScripts) busy(self *conn) string {
 	}
 	limit := time.Duration(b.limit.Load()) * time.Millisecond
 	if limit <= 0 {
+		return ""
+	}
+	// A script counts from when the edge handed its group to the
+	// executor, which may first run the commands before it; BUSY waits
+	// until the machine runs it, so that SCRIPT KILL can stop it.
+	if sr, ok := b.exec.(ScriptRunner); ok && !sr.ScriptRunning() {
 		return ""
 	}
 	b.mu.Lock()

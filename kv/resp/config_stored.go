@@ -44,7 +44,6 @@ var storedParams = []storedParam{
 	{name: "hll-sparse-max-bytes", def: "3000", check: memParam(0, longMax)},
 	{name: "stream-node-max-bytes", def: "4096", check: memParam(0, longMax)},
 	{name: "stream-node-max-entries", def: "100", check: intParam(0, longMax)},
-	{name: "busy-reply-threshold", alias: "lua-time-limit", def: "5000", check: intParam(0, longMax)},
 	{name: "notify-keyspace-events", def: "", check: notifyParam},
 	{name: "loglevel", def: "notice", check: enumParam("debug", "verbose", "notice", "warning")},
 	{name: "save", def: "", check: saveParam},

@@ -58,7 +58,7 @@ const (
 )
 
 func init() {
-	s := &kv.Spec{Name: "migrate", Arity: -6, Flags: kv.FlagEdge | kv.FlagWrite | kv.FlagNoMulti | kv.FlagNoScript,
+	s := &kv.Spec{Name: "migrate", Arity: -6, Flags: kv.FlagEdge | kv.FlagWrite,
 		FirstKey: 3, LastKey: 3, Step: 1, Group: "generic", Since: "2.6.0",
 		Summary:  "Atomically transfer a key from a Redis instance to another one.",
 		KeysFunc: migrateKeys}

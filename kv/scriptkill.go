@@ -107,3 +107,14 @@ func (m *Machine) ScriptRunning() bool {
 	defer r.mu.Unlock()
 	return len(r.runs) > 0
 }
+
+// SetScriptInstructions sets the instruction budget of the machine's
+// scripts (ScriptLimits.Instructions otherwise); call it before the machine
+// runs a script. The budget is part of the state machine's definition: every
+// replica must use the same. A machine without replicas (kv/local) may
+// raise it: no apply timeout holds it back, and SCRIPT KILL stops a long
+// script that has not written.
+func (m *Machine) SetScriptInstructions(n int64) {
+	m.scripts.limits.Instructions = n
+	m.scripts.engine = nil
+}

@@ -27,7 +27,8 @@ type ScriptKiller interface {
 
 // ScriptRunner is implemented by executors that can tell whether their
 // machine is running a script (kv.Machine.ScriptRunning); safe to call
-// while it does.
+// while it does. SCRIPT KILL uses it to wait for a script that has not
+// started yet.
 type ScriptRunner interface {
 	ScriptRunning() bool
 }
@@ -45,11 +46,18 @@ func (s *Server) writeScriptsKillable() bool {
 	return ok && k.WriteScriptsKillable()
 }
 
+// killStartWait bounds how long SCRIPT KILL waits for a script the edge
+// has handed to the executor to start running; killStartPoll is its
+// polling interval.
+const (
+	killStartWait = time.Second
+	killStartPoll = time.Millisecond
+)
+
 // defaultBusyReplyThreshold is Redis's busy-reply-threshold default (ms).
 const defaultBusyReplyThreshold = 5000
 
 type busyScripts struct {
-	exec  Executor     // the server's (ScriptRunner, when it is one)
 	n     atomic.Int32 // running script commands (fast path: 0)
 	mu    sync.Mutex
 	runs  map[*conn]busyRun
@@ -99,12 +107,6 @@ func (b *busyScripts) busy(self *conn) string {
 	if limit <= 0 {
 		return ""
 	}
-	// A script counts from when the edge handed its group to the
-	// executor, which may first run the commands before it; BUSY waits
-	// until the machine runs it, so that SCRIPT KILL can stop it.
-	if sr, ok := b.exec.(ScriptRunner); ok && !sr.ScriptRunning() {
-		return ""
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for c, r := range b.runs {
@@ -142,7 +144,22 @@ func (c *conn) killCommand(spec *kv.Spec, args [][]byte) bool {
 	}
 	c.flushGroup()
 	c.w.Proto = int(c.proto)
-	if msg := k.KillScript(spec.Name == "function"); msg != "" {
+	msg := k.KillScript(spec.Name == "function")
+	// A script counts as running from when the edge handed its group to
+	// the executor, which may first run the commands queued before it:
+	// a kill that finds the machine not running it yet waits for it to
+	// start (killStartWait), as Redis, which reports BUSY only once the
+	// script runs, would have killed it.
+	if msg == kv.ErrNotBusy && c.srv.scripts.n.Load() > 0 {
+		if sr, ok := c.srv.exec.(ScriptRunner); ok {
+			deadline := time.Now().Add(killStartWait)
+			for !sr.ScriptRunning() && c.srv.scripts.n.Load() > 0 && time.Now().Before(deadline) {
+				time.Sleep(killStartPoll)
+			}
+			msg = k.KillScript(spec.Name == "function")
+		}
+	}
+	if msg != "" {
 		c.w.Error(msg)
 	} else {
 		c.w.OK()

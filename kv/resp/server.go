@@ -128,7 +128,6 @@ func New(exec Executor, cfg Config) *Server {
 	s.protoMaxBulkLen.Store(cfg.ProtoMaxBulkLen)
 	s.idleTimeout.Store(int64(cfg.IdleTimeout))
 	s.scripts.limit.Store(defaultBusyReplyThreshold)
-	s.scripts.exec = exec
 	s.now.Store(time.Now().UnixNano())
 	s.lastSave.Store(s.started.Unix())
 	return s

@@ -99,7 +99,7 @@ func runRestore(c *Ctx) {
 		c.W.Error(errDumpPayload)
 		return
 	}
-	v, ok := decodeDumpValue(payload[:len(payload)-10])
+	v, ok := decodeDumpValue(payload[:len(payload)-10], c.lim())
 	if !ok {
 		c.W.Error(errBadDataFormat)
 		return

@@ -621,7 +621,7 @@ func geoStore(c *Ctx, key []byte, points []geoPoint, storeDist bool) {
 		}
 		return elems[i].member < elems[j].member
 	})
-	storeValue(c, key, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)))
+	storeValue(c, key, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen, c.lim())))
 	event := "georadiusstore"
 	if c.Name() == "geosearchstore" {
 		event = "geosearchstore"

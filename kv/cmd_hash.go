@@ -86,7 +86,7 @@ func runHSet(c *Ctx) {
 	}
 	created := 0
 	for i := 2; i < len(c.Args); i += 2 {
-		if h.Set(c.Args[i], c.Args[i+1]) {
+		if h.setString(c.Args[i], string(c.Args[i+1]), c.lim()) {
 			created++
 		}
 	}
@@ -115,10 +115,10 @@ func runHSetNX(c *Ctx) {
 	}
 	if h == nil {
 		h = &Hash{}
-		h.Set(c.Args[2], c.Args[3])
+		h.setString(c.Args[2], string(c.Args[3]), c.lim())
 		c.Add(c.Args[1], nil, h)
 	} else {
-		h.Set(c.Args[2], c.Args[3])
+		h.setString(c.Args[2], string(c.Args[3]), c.lim())
 		c.Dirty(e)
 	}
 	c.Notify(NotifyHash, "hset", c.Args[1])
@@ -330,11 +330,11 @@ func runHIncrByFloat(c *Ctx) {
 func hashStore(c *Ctx, e *entry, h *Hash, v string) {
 	if e == nil {
 		h = &Hash{}
-		h.setString(c.Args[2], v)
+		h.setString(c.Args[2], v, c.lim())
 		c.Add(c.Args[1], nil, h)
 		return
 	}
-	h.setString(c.Args[2], v)
+	h.setString(c.Args[2], v, c.lim())
 	c.Dirty(e)
 }
 

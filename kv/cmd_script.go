@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"redraft/kv/script"
 )
@@ -214,9 +215,9 @@ func runEval(c *Ctx, bySha, ro bool) {
 	} else {
 		e = st.writeEngine()
 	}
-	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly}
+	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly, wrote: new(atomic.Bool)}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: s.Sha, Keys: keys, Args: argv}
-	c.m.running.add(e, runKind{write: !c.readOnly})
+	c.m.running.add(e, runKind{write: !c.readOnly, wrote: host.wrote})
 	defer c.m.running.remove(e)
 	c.W.Raw(e.Eval(s, call, nil))
 }
@@ -235,6 +236,9 @@ type scriptHost struct {
 	readOnly bool
 	n        uint64
 	w        Writer
+	// wrote is set once the script ran a write command (SCRIPT KILL can
+	// no longer stop it, scriptkill.go); nil when nobody asks.
+	wrote *atomic.Bool
 }
 
 // Known reports whether a command exists (redis.acl_check_cmd).
@@ -265,6 +269,9 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		ctx := Ctx{m: h.m, db: h.m.dbs[h.db], dbIndex: h.db, W: &h.w, Args: args, NowMs: h.nowMs, seed: seed, spec: spec, readOnly: h.readOnly || !spec.IsWriteArgs(args)}
 		if !ctx.readOnly {
 			h.m.version++
+			if h.wrote != nil {
+				h.wrote.Store(true)
+			}
 		}
 		spec.Run(&ctx)
 		h.m.observeScriptCommand(h.db, args)

@@ -81,7 +81,7 @@ func runSAdd(c *Ctx) {
 	}
 	added := 0
 	for _, m := range c.Args[2:] {
-		if s.Add(m) {
+		if s.add(m, c.lim()) {
 			added++
 		}
 	}
@@ -229,7 +229,7 @@ func spopCount(c *Ctx) {
 	if l >= int64(size) {
 		// Redis replies with SUNION of the set (a rebuilt set: an
 		// all-integer one comes out sorted) and deletes the key.
-		writeSetMembers(c.W, setUnionOf([]*Set{s}))
+		writeSetMembers(c.W, setUnionOf([]*Set{s}, c.lim()))
 		c.DeleteEntry(e)
 		c.Notify(NotifyGeneric, "del", c.Args[1])
 		return
@@ -255,7 +255,7 @@ func spopCount(c *Ctx) {
 	kept := &Set{}
 	for i := 0; i < remaining; i++ {
 		m := s.at(rnd.Intn(s.Len()), buf[:])
-		kept.Add(m)
+		kept.add(m, c.lim())
 		s.Remove(m)
 	}
 	writeSetMembers(c.W, s)
@@ -399,7 +399,7 @@ func setInter(c *Ctx, keys [][]byte, dst []byte, cardOnly bool, limit int64) {
 		case cardOnly:
 			return limit == 0 || card < limit
 		case res != nil:
-			res.Add(m)
+			res.add(m, c.lim())
 		default:
 			out.Bulk(m)
 		}
@@ -448,11 +448,11 @@ func runSInterCard(c *Ctx) {
 
 // setUnionOf builds the union of sets (nil ones are empty) as Redis does: a
 // new set, members added set by set in iteration order.
-func setUnionOf(sets []*Set) *Set {
+func setUnionOf(sets []*Set, lim *encodingLimits) *Set {
 	res := &Set{}
 	for _, s := range sets {
 		if s != nil {
-			s.each(func(m []byte) bool { res.Add(m); return true })
+			s.each(func(m []byte) bool { res.add(m, lim); return true })
 		}
 	}
 	return res
@@ -463,7 +463,7 @@ func setUnionOf(sets []*Set) *Set {
 // encoding, hence its order, can depend on it (algorithm 2 adds all of the
 // first set before removing, so a non-integer member that is removed later
 // still converts the result to a hashtable).
-func setDiffOf(sets []*Set) *Set {
+func setDiffOf(sets []*Set, lim *encodingLimits) *Set {
 	res := &Set{}
 	first := sets[0]
 	if first == nil {
@@ -487,12 +487,12 @@ func setDiffOf(sets []*Set) *Set {
 					return true
 				}
 			}
-			res.Add(m)
+			res.add(m, lim)
 			return true
 		})
 		return res
 	}
-	first.each(func(m []byte) bool { res.Add(m); return true })
+	first.each(func(m []byte) bool { res.add(m, lim); return true })
 	for _, o := range sets[1:] {
 		if o == nil {
 			continue
@@ -516,9 +516,9 @@ func setUnionDiff(c *Ctx, keys [][]byte, dst []byte, diff bool) {
 	}
 	var res *Set
 	if diff {
-		res = setDiffOf(sets)
+		res = setDiffOf(sets, c.lim())
 	} else {
-		res = setUnionOf(sets)
+		res = setUnionOf(sets, c.lim())
 	}
 	if dst != nil {
 		setStore(c, dst, res)
@@ -557,10 +557,10 @@ func runSMove(c *Ctx) {
 	setDone(c, src, ss, true)
 	if dst == nil {
 		ds := &Set{}
-		ds.Add(member)
+		ds.add(member, c.lim())
 		c.Add(c.Args[2], nil, ds)
 		c.Notify(NotifySet, "sadd", c.Args[2])
-	} else if dst.obj.(*Set).Add(member) {
+	} else if dst.obj.(*Set).add(member, c.lim()) {
 		c.Dirty(dst)
 		c.Notify(NotifySet, "sadd", c.Args[2])
 	}

@@ -229,13 +229,13 @@ options:
 			return
 		}
 		// Redis 7.0 picks the new key's encoding from the first member only.
-		z = newZSet(len(c.Args[idx+1]) <= zsetListpackValue)
+		z = newZSet(c.lim().zsetEntries > 0 && len(c.Args[idx+1]) <= c.lim().zsetValue)
 	}
 	added, updated, processed := 0, 0, 0
 	var score float64
 	nan := false
 	for j := range scores {
-		out, newScore, ok := z.add(c.Args[idx+1+2*j], scores[j], flags)
+		out, newScore, ok := z.addLim(c.Args[idx+1+2*j], scores[j], flags, c.lim())
 		if !ok {
 			nan = true
 			break
@@ -533,9 +533,9 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 		}
 		return
 	}
-	dst := newZSet(!(rtype == zrangeRank && len(nodes) > zsetListpackEntries))
+	dst := newZSet(!(rtype == zrangeRank && len(nodes) > c.lim().zsetEntries))
 	for _, x := range nodes {
-		dst.add(strBytesOf(x.member), x.score, 0)
+		dst.addLim(strBytesOf(x.member), x.score, 0, c.lim())
 	}
 	storeZSet(c, c.Args[1], dst)
 	c.W.Int(int64(dst.Len()))
@@ -963,7 +963,7 @@ func zsetOpGeneric(c *Ctx, dst []byte, numkeysIdx int, op zsetOp, cardOnly bool)
 	for _, el := range elems {
 		maxLen = max(maxLen, len(el.member))
 	}
-	storeZSet(c, dst, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)))
+	storeZSet(c, dst, zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen, c.lim())))
 	c.W.Int(int64(len(elems)))
 	c.Notify(NotifyZset, zstoreEvents[op], dst)
 }

@@ -36,14 +36,18 @@ func (h *Hash) Get(field []byte) (string, bool) { return h.m.get(bstr(field)) }
 // Exists reports whether field is present.
 func (h *Hash) Exists(field []byte) bool { return h.m.find(bstr(field)) >= 0 }
 
-// Set sets field to value (both copied) and reports whether field is new.
-func (h *Hash) Set(field, value []byte) bool { return h.setString(field, string(value)) }
+// Set sets field to value (both copied) and reports whether field is new,
+// with the default encoding thresholds.
+func (h *Hash) Set(field, value []byte) bool {
+	return h.setString(field, string(value), &defaultEncodingLimits)
+}
 
-// setString is Set with a value the hash may keep as it is.
-func (h *Hash) setString(field []byte, value string) bool {
+// setString is Set with a value the hash may keep as it is, under the
+// thresholds lim (encoding.go).
+func (h *Hash) setString(field []byte, value string, lim *encodingLimits) bool {
 	// Redis's hashTypeSet converts before storing an oversized field or
 	// value, and after an insertion that passes the entry limit.
-	if h.listpack() && (len(field) > hashListpackValue || len(value) > hashListpackValue) {
+	if h.listpack() && (len(field) > lim.hashValue || len(value) > lim.hashValue) {
 		h.m.makeIndexed()
 	}
 	if i := h.m.find(bstr(field)); i >= 0 {
@@ -51,7 +55,7 @@ func (h *Hash) setString(field []byte, value string) bool {
 		return false
 	}
 	h.m.add(string(field), value)
-	if h.listpack() && h.m.Len() > hashListpackEntries {
+	if h.listpack() && h.m.Len() > lim.hashEntries {
 		h.m.makeIndexed()
 	}
 	return true
@@ -111,10 +115,10 @@ func decodeHashSnapshot(b []byte) (*Hash, error) {
 	switch mode := r.byte(); {
 	case r.err != nil:
 	case mode == hashModeListpack:
-		n := r.count(hashListpackEntries, 2)
+		n := r.count(encodingEntriesMax, 2)
 		for i := 0; i < n && r.err == nil; i++ {
-			k := r.str(hashListpackValue)
-			v := r.str(hashListpackValue)
+			k := r.str(encodingValueMax)
+			v := r.str(encodingValueMax)
 			if r.err == nil && !h.m.put(k, v) {
 				r.fail("duplicate hash field")
 			}

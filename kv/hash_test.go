@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -164,7 +165,8 @@ func TestHashCloneIsDeep(t *testing.T) {
 
 func TestDecodeHashSnapshotRejects(t *testing.T) {
 	valid := (&Hash{}).appendSnapshot(nil) // empty: itself invalid
-	long := strings.Repeat("x", hashListpackValue+1)
+	// Listpacks are bounded by the largest thresholds in effect (encoding.go).
+	long := strings.Repeat("x", encodingValueMax+1)
 	for _, c := range []struct {
 		name string
 		in   []byte
@@ -176,7 +178,7 @@ func TestDecodeHashSnapshotRejects(t *testing.T) {
 		{"trailing bytes", []byte{hashModeListpack, 1, 1, 'a', 1, 'b', 0}},
 		{"duplicate field", []byte{hashModeListpack, 2, 1, 'a', 1, 'b', 1, 'a', 1, 'c'}},
 		{"listpack too many fields", append([]byte{hashModeListpack, 0x81, 0x04}, bytes.Repeat([]byte{0, 0}, 513)...)},
-		{"listpack value too long", append([]byte{hashModeListpack, 1, 1, 'a', byte(len(long))}, long...)},
+		{"listpack value too long", append(binary.AppendUvarint([]byte{hashModeListpack, 1, 1, 'a'}, uint64(len(long))), long...)},
 		{"huge count", []byte{hashModeTable, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 1, 'a', 0, 1}},
 		{"string past the end", []byte{hashModeTable, 1, 1, 0x7f, 'a', 0, 1}},
 		{"zero sequence delta", []byte{hashModeTable, 1, 0, 1, 'a', 0, 1}},

@@ -31,6 +31,9 @@ type Machine struct {
 	// path hands it the entries of the cut before changing them. Never
 	// part of the state.
 	snap *SnapshotCut
+	// enc holds the encoding thresholds when they differ from Redis's
+	// defaults (encoding.go): state.
+	enc *encodingLimits
 }
 
 // NewMachine returns an empty machine.

@@ -241,8 +241,8 @@ type decodedValue struct {
 }
 
 // decodeDumpValue decodes the type byte and value of a verified payload
-// (footer removed).
-func decodeDumpValue(b []byte) (decodedValue, bool) {
+// (footer removed), in the encodings the thresholds lim give.
+func decodeDumpValue(b []byte, lim *encodingLimits) (decodedValue, bool) {
 	r := &rdbReader{b: b}
 	t, ok := r.byte()
 	if !ok {
@@ -255,10 +255,8 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		if !ok || len(s) > maxStringBytes {
 			return v, false
 		}
-		v.str = s
-		if v.str == nil {
-			v.str = []byte{}
-		}
+		// s may alias the payload, which the command borrows: copy it.
+		v.str = cloneBytes(s)
 	case rdbTypeList:
 		n, ok := r.count()
 		if !ok {
@@ -318,7 +316,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		s := &Set{}
 		for range n {
 			m, ok := r.str()
-			if !ok || !s.Add(m) {
+			if !ok || !s.add(m, lim) {
 				return v, false
 			}
 		}
@@ -334,7 +332,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		}
 		s := &Set{}
 		for _, x := range ints {
-			s.Add(strconv.AppendInt(nil, x, 10))
+			s.add(strconv.AppendInt(nil, x, 10), lim)
 		}
 		v.obj = s
 	case rdbTypeZSet, rdbTypeZSet2:
@@ -363,7 +361,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 			}
 			elems = append(elems, zsetElem{member: string(m), score: score})
 		}
-		v.obj, ok = buildZSet(elems, false)
+		v.obj, ok = buildZSet(elems, false, lim)
 		if !ok {
 			return v, false
 		}
@@ -384,7 +382,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 			}
 			elems = append(elems, zsetElem{member: string(es[i]), score: score})
 		}
-		v.obj, ok = buildZSet(elems, true)
+		v.obj, ok = buildZSet(elems, true, lim)
 		if !ok {
 			return v, false
 		}
@@ -397,7 +395,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		for range n {
 			f, ok1 := r.str()
 			val, ok2 := r.str()
-			if !ok1 || !ok2 || !h.Set(f, val) {
+			if !ok1 || !ok2 || !h.setString(f, string(val), lim) {
 				return v, false
 			}
 		}
@@ -413,7 +411,7 @@ func decodeDumpValue(b []byte) (decodedValue, bool) {
 		}
 		h := &Hash{}
 		for i := 0; i < len(es); i += 2 {
-			if !h.Set(es[i], es[i+1]) {
+			if !h.setString(es[i], string(es[i+1]), lim) {
 				return v, false
 			}
 		}
@@ -460,7 +458,7 @@ func buildList(elems []string) (*List, bool) {
 
 // buildZSet sorts elements, refuses duplicates, and picks the encoding
 // Redis ends with after loading.
-func buildZSet(elems []zsetElem, fromListpack bool) (*ZSet, bool) {
+func buildZSet(elems []zsetElem, fromListpack bool, lim *encodingLimits) (*ZSet, bool) {
 	maxLen := 0
 	for _, e := range elems {
 		maxLen = max(maxLen, len(e.member))
@@ -492,6 +490,11 @@ func buildZSet(elems []zsetElem, fromListpack bool) (*ZSet, bool) {
 		}
 		return 0
 	})
-	_ = fromListpack
-	return zsetFromSorted(elems, zsetFitsListpack(len(elems), maxLen)), true
+	// A listpack payload stays one unless it has too many elements; other
+	// payloads become listpacks when they fit (rdbLoadObject).
+	listpack := zsetFitsListpack(len(elems), maxLen, lim)
+	if fromListpack {
+		listpack = len(elems) <= lim.zsetEntries
+	}
+	return zsetFromSorted(elems, listpack), true
 }

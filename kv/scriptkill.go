@@ -2,6 +2,7 @@ package kv
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"redraft/kv/script"
 )
@@ -11,19 +12,32 @@ import (
 // running read-only calls register here and KillScript asks them to stop
 // at their next instruction. Write scripts run in the log on every
 // replica; stopping one on one node would make the replicas disagree, so
-// they cannot be killed (their budget stops them everywhere alike).
+// they cannot be killed (their budget stops them everywhere alike) —
+// unless the machine has no replicas (SetWriteScriptsKillable: the
+// standalone node), where, as in Redis, a write script that has not run a
+// write command yet can be killed.
 
 // runningScripts is the registry; it has its own lock because KillScript
 // runs while the machine is busy running the script.
 type runningScripts struct {
 	mu   sync.Mutex
 	runs map[*script.Engine]runKind
+	// killWrites: write scripts that wrote nothing yet may be killed
+	// (node-local setting, never state).
+	killWrites atomic.Bool
 }
 
 type runKind struct {
-	function bool // FCALL/FCALL_RO, else EVAL*
-	write    bool // runs in the log: cannot be killed
+	function bool         // FCALL/FCALL_RO, else EVAL*
+	write    bool         // runs in the log: cannot be killed (but see killWrites)
+	wrote    *atomic.Bool // the script ran a write command
 }
+
+// SetWriteScriptsKillable lets SCRIPT KILL and FUNCTION KILL stop a write
+// script that has not written yet, as Redis does. Only for a machine
+// without replicas (kv/local): on a replica the kill would stop the script
+// on one node only. Safe to call at any time.
+func (m *Machine) SetWriteScriptsKillable(on bool) { m.running.killWrites.Store(on) }
 
 func (r *runningScripts) add(e *script.Engine, k runKind) {
 	r.mu.Lock()
@@ -31,6 +45,7 @@ func (r *runningScripts) add(e *script.Engine, k runKind) {
 	if r.runs == nil {
 		r.runs = map[*script.Engine]runKind{}
 	}
+	e.ResetKill()
 	r.runs[e] = k
 }
 
@@ -38,6 +53,7 @@ func (r *runningScripts) remove(e *script.Engine) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.runs, e)
+	e.ResetKill()
 }
 
 // Kill error texts (Redis 7.0's).
@@ -64,7 +80,7 @@ func (m *Machine) KillScript(function bool) string {
 	reply := ErrNotBusy
 	for e, k := range r.runs {
 		switch {
-		case k.write:
+		case k.write && (!r.killWrites.Load() || k.wrote == nil || k.wrote.Load()):
 			reply = ErrUnkillable
 		case k.function != function:
 			if function {
@@ -81,4 +97,24 @@ func (m *Machine) KillScript(function bool) string {
 		return killReplyOK
 	}
 	return reply
+}
+
+// ScriptRunning reports whether a script is executing (registered for
+// SCRIPT KILL). Safe to call concurrently, like KillScript.
+func (m *Machine) ScriptRunning() bool {
+	r := m.running
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.runs) > 0
+}
+
+// SetScriptInstructions sets the instruction budget of the machine's
+// scripts (ScriptLimits.Instructions otherwise); call it before the machine
+// runs a script. The budget is part of the state machine's definition: every
+// replica must use the same. A machine without replicas (kv/local) may
+// raise it: no apply timeout holds it back, and SCRIPT KILL stops a long
+// script that has not written.
+func (m *Machine) SetScriptInstructions(n int64) {
+	m.scripts.limits.Instructions = n
+	m.scripts.engine = nil
 }

@@ -57,10 +57,14 @@ func (s *Set) Contains(member []byte) bool {
 	return found
 }
 
-// Add adds member (copied) and reports whether it was new. It follows
-// Redis's setTypeAdd: a non-integer member converts an intset before it is
-// added, an integer that makes the intset too big converts it after.
-func (s *Set) Add(member []byte) bool {
+// Add adds member (copied) and reports whether it was new, with the default
+// encoding thresholds.
+func (s *Set) Add(member []byte) bool { return s.add(member, &defaultEncodingLimits) }
+
+// add is Add under the thresholds lim (encoding.go). It follows Redis's
+// setTypeAdd: a non-integer member converts an intset before it is added,
+// an integer that makes the intset too big converts it after.
+func (s *Set) add(member []byte, lim *encodingLimits) bool {
 	if s.m != nil {
 		if s.m.find(bstr(member)) >= 0 {
 			return false
@@ -81,7 +85,7 @@ func (s *Set) Add(member []byte) bool {
 	s.ints = append(s.ints, 0)
 	copy(s.ints[i+1:], s.ints[i:])
 	s.ints[i] = v
-	if len(s.ints) > setIntsetEntries {
+	if len(s.ints) > lim.setIntsetEntries {
 		s.convert()
 	}
 	return true
@@ -189,7 +193,7 @@ func decodeSetSnapshot(b []byte) (*Set, error) {
 	switch mode := r.byte(); {
 	case r.err != nil:
 	case mode == setModeIntset:
-		n := r.count(setIntsetEntries, 1)
+		n := r.count(encodingEntriesMax, 1)
 		if r.err != nil {
 			break
 		}

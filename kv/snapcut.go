@@ -76,6 +76,7 @@ type SnapshotCut struct {
 	scripts [][]byte         // cached script bodies in load order (immutable)
 	libs    [][]byte         // library codes by name (immutable)
 	waiters []byte           // the waiters section body; nil when none
+	enc     *encodingLimits  // the encoding thresholds (replaced, never changed in place)
 	live    bool             // registered with the write path (BeginSnapshot)
 	// Chunk sizes (the constants; tests make them small to interleave more).
 	scanBuckets, chunkRecords, chunkBytes, bigElements, bigStringBytes int
@@ -138,6 +139,7 @@ func (m *Machine) newCut() *SnapshotCut {
 	if len(m.blk.byRef) > 0 {
 		s.waiters = m.appendWaiters(nil)
 	}
+	s.enc = m.enc
 	return s
 }
 
@@ -266,6 +268,7 @@ func (s *SnapshotCut) WriteTo(w io.Writer, lock sync.Locker) error {
 	for _, b := range s.libs {
 		sw.blob(snapshotKindLibrary, b)
 	}
+	sw.encodingItem(s.enc)
 	if s.waiters != nil {
 		var hd [5]byte
 		hd[0] = snapshotKindWaiters

@@ -182,6 +182,7 @@ func (m *Machine) Restore(r io.Reader) error {
 	var scripts, libs [][]byte // script items ('S', 'L'), not counted as records
 	var blk blockState
 	sawWaiters := false
+	var enc *encodingLimits
 	for {
 		kind, err := sr.readByte()
 		if err != nil {
@@ -226,6 +227,16 @@ func (m *Machine) Restore(r io.Reader) error {
 				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
 			}
 			break
+		}
+		if kind == snapshotKindEncoding && enc == nil {
+			b, err := sr.readBlob(kind)
+			if err == nil {
+				enc, err = decodeEncodingItem(b)
+			}
+			if err != nil {
+				return fmt.Errorf("encoding item after record %d: %w", n, err)
+			}
+			continue
 		}
 		if kind == snapshotKindScript || kind == snapshotKindLibrary {
 			b, err := sr.readBlob(kind)
@@ -293,6 +304,7 @@ func (m *Machine) Restore(r io.Reader) error {
 	}
 	m.dbs, m.version, m.scripts = dbs, version, st
 	m.blk = blk
+	m.enc = enc
 	return nil
 }
 

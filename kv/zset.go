@@ -109,7 +109,13 @@ const (
 // under the NX/XX/GT/LT/INCR flags. It returns the outcome, the resulting
 // score (what ZADD INCR replies, before the encoding stores it) and
 // ok == false when the score is or would become NaN (nothing changed then).
+// It uses the default encoding thresholds; addLim takes them.
 func (z *ZSet) add(member []byte, score float64, flags int) (out int, newScore float64, ok bool) {
+	return z.addLim(member, score, flags, &defaultEncodingLimits)
+}
+
+// addLim is add under the thresholds lim (encoding.go).
+func (z *ZSet) addLim(member []byte, score float64, flags int, lim *encodingLimits) (out int, newScore float64, ok bool) {
 	if math.IsNaN(score) {
 		return 0, 0, false
 	}
@@ -136,7 +142,7 @@ func (z *ZSet) add(member []byte, score float64, flags int) (out int, newScore f
 	if flags&zaddXX != 0 {
 		return zaddNop, 0, true
 	}
-	if z.listpack && (z.Len()+1 > zsetListpackEntries || len(member) > zsetListpackValue) {
+	if z.listpack && (z.Len()+1 > lim.zsetEntries || len(member) > lim.zsetValue) {
 		z.listpack = false
 	}
 	z.insert(string(member), z.stored(score))
@@ -431,8 +437,8 @@ func (z *ZSet) clone() *ZSet {
 
 // fitsListpack reports whether Redis would convert a freshly built zset of
 // this size to a listpack (zsetConvertToListpackIfNeeded).
-func zsetFitsListpack(n, maxMemberLen int) bool {
-	return n <= zsetListpackEntries && maxMemberLen <= zsetListpackValue
+func zsetFitsListpack(n, maxMemberLen int, lim *encodingLimits) bool {
+	return n <= lim.zsetEntries && maxMemberLen <= lim.zsetValue
 }
 
 // Snapshot encoding of a sorted set:
@@ -491,7 +497,7 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 	if n == 0 || n > uint64(len(b))/9 {
 		return nil, fmt.Errorf("%w: bad element count", errZSetSnapCorrupt)
 	}
-	if listpack && n > zsetListpackEntries {
+	if listpack && n > encodingEntriesMax {
 		return nil, fmt.Errorf("%w: listpack too long", errZSetSnapCorrupt)
 	}
 	z := newZSet(listpack)
@@ -516,7 +522,7 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 		switch {
 		case math.IsNaN(score):
 			return nil, fmt.Errorf("%w: NaN score", errZSetSnapCorrupt)
-		case listpack && (len(member) > zsetListpackValue || (score == 0 && math.Signbit(score))):
+		case listpack && (len(member) > encodingValueMax || (score == 0 && math.Signbit(score))):
 			return nil, fmt.Errorf("%w: listpack element out of limits", errZSetSnapCorrupt)
 		case prev != nil && !zslBefore(prev, score, member):
 			return nil, fmt.Errorf("%w: elements out of order", errZSetSnapCorrupt)

@@ -214,8 +214,8 @@ func TestZSetSnapshotRejectsCorruption(t *testing.T) {
 		{"duplicate apart", zsnap(false, zsetElem{"a", 1}, zsetElem{"b", 2}, zsetElem{"a", 3}), errZSetSnapCorrupt},
 		{"-0 and 0 same member", zsnap(false, zsetElem{"a", negZero}, zsetElem{"a", 0}), errZSetSnapCorrupt},
 		{"listpack -0", zsnap(true, zsetElem{"a", negZero}), errZSetSnapCorrupt},
-		{"listpack long member", zsnap(true, zsetElem{strings.Repeat("x", 65), 1}), errZSetSnapCorrupt},
-		{"listpack too long", zsnap(true, manyElems(129)...), errZSetSnapCorrupt},
+		{"listpack long member", zsnap(true, zsetElem{strings.Repeat("x", encodingValueMax+1), 1}), errZSetSnapCorrupt},
+		{"listpack too long", zsnap(true, manyElems(encodingEntriesMax+1)...), errZSetSnapCorrupt},
 	} {
 		_, err := decodeZSetSnapshot(tc.b)
 		if !errors.Is(err, tc.want) {

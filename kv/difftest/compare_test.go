@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -242,7 +243,19 @@ func exactDiff(s *sides) string {
 	if string(s.rraw) == string(s.kvraw) {
 		return ""
 	}
+	if upperName(s.args[0]) == "OBJECT" && bytes.Equal(alikeStringEncodings(s.rraw), alikeStringEncodings(s.kvraw)) {
+		return ""
+	}
 	return "replies differ"
+}
+
+// alikeStringEncodings maps OBJECT ENCODING's "embstr" to "raw" in a
+// reply: kv derives a string's encoding from its value, while Redis's
+// depends on how it was written (SETBIT, APPEND, SETRANGE make raw strings
+// of any length), a known difference (docs/known-differences.md). Used
+// only for replies that hold an OBJECT reply.
+func alikeStringEncodings(raw []byte) []byte {
+	return bytes.ReplaceAll(raw, []byte("$6\r\nembstr\r\n"), []byte("$3\r\nraw\r\n"))
 }
 
 func abs(n int64) int64 {
@@ -304,4 +317,14 @@ func unorderedDiff(a, b value, pairs bool) string {
 		return "elements differ (compared as a multiset)"
 	}
 	return ""
+}
+
+// txHasObject reports a transaction holding an OBJECT command.
+func txHasObject(cmds [][][]byte) bool {
+	for _, c := range cmds {
+		if upperName(c[0]) == "OBJECT" {
+			return true
+		}
+	}
+	return false
 }

@@ -621,11 +621,12 @@ func commands() []*cmdGen {
 		return args
 	})
 	addRare(V, 1, "FLUSHALL", func(g *gen) []string { return cmd("FLUSHALL") })
-	out = append(out, dbGenerators()...)    // gen_db_test.go
-	out = append(out, bitsCommands()...)    // gen_bits_test.go
-	out = append(out, pubsubCommands()...)  // gen_pubsub_test.go
-	out = append(out, sortGeoCommands()...) // gen_sortgeo_test.go
-	scriptCommands(add)                     // gen_script_test.go
-	out = append(out, blockCommands()...)   // gen_block_test.go
+	out = append(out, dbGenerators()...)     // gen_db_test.go
+	out = append(out, bitsCommands()...)     // gen_bits_test.go
+	out = append(out, pubsubCommands()...)   // gen_pubsub_test.go
+	out = append(out, sortGeoCommands()...)  // gen_sortgeo_test.go
+	scriptCommands(add)                      // gen_script_test.go
+	out = append(out, blockCommands()...)    // gen_block_test.go
+	out = append(out, encodingCommands()...) // gen_encoding_test.go
 	return out
 }

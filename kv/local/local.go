@@ -16,6 +16,14 @@ import (
 	"redraft/kv/pubsub"
 )
 
+// standaloneScriptBudgetFactor multiplies the instruction budget of a
+// script on a standalone node: the replicated node's (kv.ScriptLimits) is
+// kept under its apply timeout, a fraction of a second on a quiet machine.
+// Redis has no budget: a script runs until it ends or SCRIPT KILL stops it
+// (before it writes), which this node allows too, so it may run longer
+// here (a few seconds of Lua).
+const standaloneScriptBudgetFactor = 5
+
 // Executor runs commands on a local machine.
 type Executor struct {
 	mu    sync.Mutex
@@ -47,6 +55,10 @@ func New(opts ...Option) *Executor {
 	}
 	x.m.SetEventSink(x.hub)
 	x.m.SetBlockSink(x.blk)
+	// No replicas: a write script that has not written may be killed,
+	// and scripts may run longer (standaloneScriptBudgetFactor).
+	x.m.SetWriteScriptsKillable(true)
+	x.m.SetScriptInstructions(standaloneScriptBudgetFactor * kv.ScriptLimits.Instructions)
 	for _, o := range opts {
 		o(x)
 	}
@@ -101,3 +113,19 @@ func (x *Executor) Machine(fn func(m *kv.Machine)) {
 // KillScript implements resp.ScriptKiller: it does not take the lock the
 // running script holds (kv.Machine.KillScript is safe concurrently).
 func (x *Executor) KillScript(function bool) string { return x.m.KillScript(function) }
+
+// EncodingParam implements resp.EncodingConfig: the machine's encoding
+// thresholds (kv/encoding.go).
+func (x *Executor) EncodingParam(name string) (int64, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.m.EncodingParam(name)
+}
+
+// WriteScriptsKillable implements resp.WriteScriptKiller: the machine has
+// no replicas, so SCRIPT KILL may stop a write script before it writes.
+func (x *Executor) WriteScriptsKillable() bool { return true }
+
+// ScriptRunning implements resp.ScriptRunner without the lock the running
+// script holds (kv.Machine.ScriptRunning is safe concurrently).
+func (x *Executor) ScriptRunning() bool { return x.m.ScriptRunning() }

@@ -25,6 +25,35 @@ type ScriptKiller interface {
 	KillScript(function bool) string
 }
 
+// ScriptRunner is implemented by executors that can tell whether their
+// machine is running a script (kv.Machine.ScriptRunning); safe to call
+// while it does. SCRIPT KILL uses it to wait for a script that has not
+// started yet.
+type ScriptRunner interface {
+	ScriptRunning() bool
+}
+
+// WriteScriptKiller is implemented by executors whose write scripts SCRIPT
+// KILL may stop before their first write (the standalone executor: no
+// replicas to disagree). Their write scripts make other clients BUSY too,
+// as every script does in Redis.
+type WriteScriptKiller interface {
+	WriteScriptsKillable() bool
+}
+
+func (s *Server) writeScriptsKillable() bool {
+	k, ok := s.exec.(WriteScriptKiller)
+	return ok && k.WriteScriptsKillable()
+}
+
+// killStartWait bounds how long SCRIPT KILL waits for a script the edge
+// has handed to the executor to start running; killStartPoll is its
+// polling interval.
+const (
+	killStartWait = time.Second
+	killStartPoll = time.Millisecond
+)
+
 // defaultBusyReplyThreshold is Redis's busy-reply-threshold default (ms).
 const defaultBusyReplyThreshold = 5000
 
@@ -115,7 +144,22 @@ func (c *conn) killCommand(spec *kv.Spec, args [][]byte) bool {
 	}
 	c.flushGroup()
 	c.w.Proto = int(c.proto)
-	if msg := k.KillScript(spec.Name == "function"); msg != "" {
+	msg := k.KillScript(spec.Name == "function")
+	// A script counts as running from when the edge handed its group to
+	// the executor, which may first run the commands queued before it:
+	// a kill that finds the machine not running it yet waits for it to
+	// start (killStartWait), as Redis, which reports BUSY only once the
+	// script runs, would have killed it.
+	if msg == kv.ErrNotBusy && c.srv.scripts.n.Load() > 0 {
+		if sr, ok := c.srv.exec.(ScriptRunner); ok {
+			deadline := time.Now().Add(killStartWait)
+			for !sr.ScriptRunning() && c.srv.scripts.n.Load() > 0 && time.Now().Before(deadline) {
+				time.Sleep(killStartPoll)
+			}
+			msg = k.KillScript(spec.Name == "function")
+		}
+	}
+	if msg != "" {
 		c.w.Error(msg)
 	} else {
 		c.w.OK()

@@ -207,6 +207,10 @@ func (c *conn) cmdConfigSet(args [][]byte) {
 			applies = append(applies, apply)
 		}
 		if errText == "" {
+			if msg := c.configEncoding(params, args); msg != "" {
+				c.w.Error(msg)
+				return
+			}
 			for _, apply := range applies {
 				apply()
 			}

@@ -202,6 +202,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"pubsub_channels", itoa(int64(chans))},
 			{"pubsub_patterns", itoa(int64(pats))},
 			{"pubsubshard_channels", itoa(int64(shards))},
+			{"migrate_cached_sockets", itoa(int64(s.migrate.size()))},
 		}
 	case "replication":
 		return "Replication", [][2]string{

@@ -10,16 +10,11 @@ import (
 
 // Parameters CONFIG GET reports and CONFIG SET validates and stores exactly
 // as Redis 7.0 does, but which change nothing this node computes: the
-// encoding thresholds (and their pre-7.0 *-ziplist-* names), the script
-// time limit, log level, RDB save points and
-// the like. They are kept per node, at the edge: CONFIG SET on one node of a
+// log level, RDB save points and the like. They are kept per node, at the edge: CONFIG SET on one node of a
 // cluster does not reach the others, as with redis-server replicas.
 //
-// The encoding thresholds in particular are not honoured: the state machine
-// emulates Redis's encodings with the default thresholds on every replica
-// (so replies whose order or paging depends on an encoding match a default
-// redis-server). Honouring a changed threshold would have to make it
-// replicated machine state, since every replica must compute the same reply.
+// The encoding thresholds are the exception: they are replicated machine
+// state, set through the executor (config_encoding.go).
 
 // storedParam is one stored parameter: name, its old alias (or ""), its
 // default, and check, which validates a value and returns it as CONFIG GET
@@ -48,7 +43,6 @@ var storedParams = []storedParam{
 	{name: "hll-sparse-max-bytes", def: "3000", check: memParam(0, longMax)},
 	{name: "stream-node-max-bytes", def: "4096", check: memParam(0, longMax)},
 	{name: "stream-node-max-entries", def: "100", check: intParam(0, longMax)},
-	{name: "busy-reply-threshold", alias: "lua-time-limit", def: "5000", check: intParam(0, longMax)},
 	{name: "loglevel", def: "notice", check: enumParam("debug", "verbose", "notice", "warning")},
 	{name: "save", def: "", check: saveParam},
 	{name: "activerehashing", def: "yes", check: boolParam},
@@ -136,7 +130,12 @@ func init() {
 		cp := configParam{
 			name:   p.name,
 			hidden: p.hidden,
-			get:    func(s *Server) string { return s.stored.get(p) },
+			get: func(s *Server) string {
+				if v, ok := s.encodingParam(p.name); ok { // config_encoding.go
+					return v
+				}
+				return s.stored.get(p)
+			},
 			parse: func(s *Server, v string) (func(), string) {
 				norm, errText := p.check(v)
 				if errText != "" {

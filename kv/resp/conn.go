@@ -369,11 +369,13 @@ func (c *conn) execGroup(pending []*kv.Cmd) {
 	before, start := c.w.Len(), time.Now()
 	script, function := false, false
 	for _, p := range pending {
-		// Only read-only scripts make other clients BUSY: they are the
-		// ones SCRIPT KILL can stop. A write script runs in the log and
-		// cannot be killed; other clients wait for it instead.
+		// Only scripts SCRIPT KILL can stop make other clients BUSY:
+		// read-only ones (as the executor classifies them: EVALSHA of a
+		// no-writes script is one), and write ones on an executor without
+		// replicas (busy.go). A write script that runs in the log cannot be
+		// killed; other clients wait for it instead.
 		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
-			if spec := kv.Lookup(p.Args[0]); spec != nil && !c.srv.isWrite(spec, p.Args) {
+			if spec := kv.Lookup(p.Args[0]); spec != nil && (!c.srv.isWrite(spec, p.Args) || c.srv.writeScriptsKillable()) {
 				script, function = true, f
 			}
 		}

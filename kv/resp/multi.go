@@ -121,9 +121,16 @@ func (c *conn) cmdExec(args [][]byte) {
 
 	tx := &kv.Tx{Watches: watches, Cmds: make([][][]byte, 0, len(queued))}
 	edge := false
+	atEdge := make([]bool, len(queued))
 	for i, q := range queued {
 		if runsAtEdge(specs[i]) {
-			edge = true
+			// CONFIG SET of encoding thresholds runs inside the
+			// transaction, in order (config_encoding.go).
+			if a := txConfigEncoding(specs[i], q); a != nil {
+				tx.Cmds = append(tx.Cmds, a)
+				continue
+			}
+			edge, atEdge[i] = true, true
 			continue
 		}
 		tx.Cmds = append(tx.Cmds, q)
@@ -170,7 +177,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	c.inExec = true
 	defer func() { c.inExec = false }()
 	for i, q := range queued {
-		if !runsAtEdge(specs[i]) {
+		if !atEdge[i] {
 			m, err := replyLen(rest)
 			if err != nil {
 				panic("resp: executor wrote a malformed EXEC reply")

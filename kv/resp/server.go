@@ -70,6 +70,7 @@ type Server struct {
 	trk      tracking     // CLIENT TRACKING (tracking.go)
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
+	migrate  migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut
@@ -296,6 +297,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.cancel()
+	s.migrate.closeAll()
 	close(s.cronStop)
 	s.wg.Wait()
 	return nil
@@ -345,6 +347,7 @@ func (s *Server) cron() {
 			s.now.Store(now.UnixNano())
 			s.sampleOps(now)
 			s.closeStuckClients(now.UnixNano())
+			s.migrate.closeIdle(now)
 		}
 	}
 }

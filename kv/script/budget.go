@@ -70,9 +70,11 @@ type budget struct {
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
+// reset starts a call's count. It leaves kill alone: a SCRIPT KILL that
+// arrives after the caller registered the call but before it started must
+// stop it (Engine.ResetKill clears it around registration).
 func (b *budget) reset(max int64) {
 	b.n, b.max, b.reason, b.alloc = 0, max, stopNone, 0
-	b.kill.Store(false)
 }
 
 // stop makes the next instruction fail for reason (the first reason stays).

@@ -191,6 +191,11 @@ func (e *Engine) array(items [][]byte) *lua.LTable {
 // read-only script).
 func (e *Engine) Kill() { e.budget.kill.Store(true) }
 
+// ResetKill clears a Kill. The owner calls it when it makes the engine
+// killable and when it stops being so (under the lock its killer takes),
+// so that a kill reaches exactly the calls made in between.
+func (e *Engine) ResetKill() { e.budget.kill.Store(false) }
+
 // Instructions returns the instructions the last call executed.
 func (e *Engine) Instructions() int64 { return e.budget.n }
 

@@ -1,0 +1,6 @@
+package replication
+
+// ScriptRunning implements resp.ScriptRunner: whether this node's machine
+// runs a script now (a read-only one outside the log, or a write script in
+// an entry being applied). Safe while it does, like KillScript.
+func (n *Node) ScriptRunning() bool { return n.fsm.cur.Load().ScriptRunning() }

@@ -16,20 +16,11 @@ import (
 // that timed out: the victim takes the entries, and its leader believes it
 // is still behind. (A rejection gets through, so that a leader whose
 // first probe missed steps back as usual.)
-// Pipelining is off so that every AppendEntries goes through it.
 type ackLoss struct {
-	raft.Transport
-	mu     sync.Mutex
-	victim raft.ServerID
-	lost   int
-}
-
-func (a *ackLoss) RequestPreVote(id raft.ServerID, target raft.ServerAddress, args *raft.RequestPreVoteRequest, resp *raft.RequestPreVoteResponse) error {
-	return a.Transport.(raft.WithPreVote).RequestPreVote(id, target, args, resp)
-}
-
-func (a *ackLoss) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) (raft.AppendPipeline, error) {
-	return nil, raft.ErrPipelineReplicationNotSupported
+	unpipelined // restore_replylost_test.go
+	mu          sync.Mutex
+	victim      raft.ServerID
+	lost        int
 }
 
 func (a *ackLoss) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
@@ -43,13 +34,6 @@ func (a *ackLoss) AppendEntries(id raft.ServerID, target raft.ServerAddress, arg
 	}
 	a.lost++
 	return errReplyLost
-}
-
-func (a *ackLoss) Close() error {
-	if c, ok := a.Transport.(raft.WithClose); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 // TestFollowerAheadOfLeaderSnapshot reproduces the compaction variant of
@@ -78,7 +62,7 @@ func TestFollowerAheadOfLeaderSnapshot(t *testing.T) {
 		// would start from its own last index and never step back.
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = time.Second, time.Second, 500*time.Millisecond
 		cfg.SnapshotThreshold = 1 << 30 // snapshots only when the test asks
-		a := &ackLoss{Transport: cfg.Transport}
+		a := &ackLoss{unpipelined: unpipelined{cfg.Transport}}
 		losses = append(losses, a)
 		cfg.Transport = a
 	})

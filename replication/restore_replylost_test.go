@@ -15,26 +15,38 @@ import (
 // through it; pre-vote stays on, as on the TCP transport (without it the
 // wedged follower's elections would depose the leader and end the wedge).
 type replyLost struct {
-	raft.Transport
+	unpipelined
 	mu     sync.Mutex
 	victim raft.ServerID
 	n      int
 }
 
+// unpipelined is the base of the tests' transport wrappers that lose
+// replies: every AppendEntries goes through the wrapper (no pipeline),
+// and pre-vote and Close reach the wrapped transport.
+type unpipelined struct{ raft.Transport }
+
 var (
-	_ raft.WithPreVote = (*replyLost)(nil)
-	_ raft.WithClose   = (*replyLost)(nil)
+	_ raft.WithPreVote = unpipelined{}
+	_ raft.WithClose   = unpipelined{}
 )
 
-func (r *replyLost) RequestPreVote(id raft.ServerID, target raft.ServerAddress, args *raft.RequestPreVoteRequest, resp *raft.RequestPreVoteResponse) error {
-	return r.Transport.(raft.WithPreVote).RequestPreVote(id, target, args, resp)
+func (u unpipelined) RequestPreVote(id raft.ServerID, target raft.ServerAddress, args *raft.RequestPreVoteRequest, resp *raft.RequestPreVoteResponse) error {
+	return u.Transport.(raft.WithPreVote).RequestPreVote(id, target, args, resp)
+}
+
+func (u unpipelined) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) (raft.AppendPipeline, error) {
+	return nil, raft.ErrPipelineReplicationNotSupported
+}
+
+func (u unpipelined) Close() error {
+	if c, ok := u.Transport.(raft.WithClose); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 var errReplyLost = errors.New("test: reply lost")
-
-func (r *replyLost) AppendEntriesPipeline(raft.ServerID, raft.ServerAddress) (raft.AppendPipeline, error) {
-	return nil, raft.ErrPipelineReplicationNotSupported
-}
 
 func (r *replyLost) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
 	if err := r.Transport.AppendEntries(id, target, args, resp); err != nil || len(args.Entries) == 0 {
@@ -50,13 +62,6 @@ func (r *replyLost) AppendEntries(id raft.ServerID, target raft.ServerAddress, a
 	return errReplyLost
 }
 
-func (r *replyLost) Close() error {
-	if c, ok := r.Transport.(raft.WithClose); ok {
-		return c.Close()
-	}
-	return nil
-}
-
 // TestRestoredClusterReplyLost reproduces the restored cluster that never
 // caught up (issue 11): a new leader's first AppendEntries with entries
 // reaches one follower and the reply is lost. Before SeedFromSnapshot
@@ -69,7 +74,7 @@ func TestRestoredClusterReplyLost(t *testing.T) {
 	shared, from, want := restoreSource(t)
 	var wrapped []*replyLost
 	restoreAndCheck(t, shared, from, want, func(tr raft.Transport) raft.Transport {
-		r := &replyLost{Transport: tr}
+		r := &replyLost{unpipelined: unpipelined{tr}}
 		wrapped = append(wrapped, r)
 		return r
 	})

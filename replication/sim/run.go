@@ -154,6 +154,16 @@ const (
 	// healSnapshotAfter is how long healing waits before snapshotting the
 	// leader to end the InstallSnapshot livelock (see heal).
 	healSnapshotAfter = 5 * time.Second
+	// restoreHealSnapshotAfter replaces it in the restore scenario, where
+	// that snapshot fails the run (checkRestored): it must outlast raft's
+	// retry backoff towards a follower whose replies were lost, which
+	// doubles from 10 ms per failed RPC up to 10.24 s (failureWait,
+	// maxFailureScale in replication.go). With reply loss up to 0.8 a
+	// follower healthy but not retried for ~10 s was counted as wedged
+	// (seeds 3 and 7 in a .ci/run). A wedged follower still gets the
+	// snapshot, and the check that no InstallSnapshot is ever sent
+	// (restoreCluster) catches the wedge earlier.
+	restoreHealSnapshotAfter = 15 * time.Second
 	// healSnapshotsMax bounds those snapshots (one may fail on an injected
 	// object-store fault).
 	healSnapshotsMax = 3
@@ -403,7 +413,11 @@ func (c *Cluster) heal() error {
 			}
 		} else {
 			why, stable = w, 0
-			if snapshots < healSnapshotsMax && time.Since(lastSnapshot) > healSnapshotAfter {
+			after := healSnapshotAfter
+			if c.opts.Restore {
+				after = restoreHealSnapshotAfter
+			}
+			if snapshots < healSnapshotsMax && time.Since(lastSnapshot) > after {
 				// hashicorp/raft#697 family: a follower whose log goes past
 				// the leader's snapshot but lacks the snapshot's last entry
 				// (compacted against its own newer snapshot) rejects every

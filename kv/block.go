@@ -87,6 +87,10 @@ type waiter struct {
 
 // blockState is the machine's wait queues.
 type blockState struct {
+	// seq is the sequence number of the last waiter registered, 0 when
+	// there is none: it restarts when the last waiter leaves, so that a
+	// machine without waiters is in the state a snapshot without a waiters
+	// section restores (waiters compare by seq only among themselves).
 	seq   uint64
 	byRef map[WaiterRef]*waiter
 	byKey map[dbKey][]*waiter // FIFO: ascending seq
@@ -197,6 +201,9 @@ func (m *Machine) linkWaiter(w *waiter) {
 func (m *Machine) removeWaiter(w *waiter) {
 	b := &m.blk
 	delete(b.byRef, w.ref)
+	if len(b.byRef) == 0 {
+		b.seq = 0
+	}
 	for _, k := range w.keys {
 		dk := dbKey{w.db, k}
 		q := b.byKey[dk]

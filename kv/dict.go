@@ -3,12 +3,16 @@ package kv
 import "math/bits"
 
 // dict is the keyspace: a chained hash table with power-of-two sizes and a
-// fixed hash function, like Redis's dict. Its layout depends only on the
-// sequence of operations applied to it, never on process-local seeds, so
-// replicas that applied the same log iterate in the same order; and it
-// supports Redis's SCAN cursor (reverse-binary bucket order), which
-// guarantees that a key present for a whole iteration is returned at least
-// once even if the table is resized between calls.
+// fixed hash function, like Redis's dict. Its layout is a function of its
+// keys and its size only: each chain is kept sorted by key, and the size
+// (which depends on history: tables grow at once and shrink late) is part
+// of the state that snapshots carry. So replicas iterate in the same order
+// whether they applied the whole log or restored a snapshot and applied
+// the rest (KEYS, SCAN and RANDOMKEY inside a script decide what it
+// writes); it never depends on process-local seeds. It supports Redis's
+// SCAN cursor (reverse-binary bucket order), which guarantees that a key
+// present for a whole iteration is returned at least once even if the
+// table is resized between calls.
 //
 // Resizing rehashes the whole table at once (Redis does it incrementally);
 // at 1M keys that is a pause of a few tens of milliseconds.
@@ -58,8 +62,32 @@ func hashString(s string) uint64 {
 
 func (d *dict) len() int { return d.count }
 
+// size returns the number of buckets (a power of two, at least dictMinSize).
+func (d *dict) size() int { return len(d.buckets) }
+
+// validSize reports whether a table of size buckets can hold count keys in
+// a state a dict reaches: a power of two, at least dictMinSize, no fewer
+// buckets than keys (add grows first) and, above the minimum, no more
+// than dictShrinkFill buckets per key (remove shrinks).
+func validDictSize(size uint64, count int) bool {
+	if size < dictMinSize || size&(size-1) != 0 || size < uint64(count) {
+		return false
+	}
+	return size == dictMinSize || uint64(count)*dictShrinkFill >= size
+}
+
+// link puts e into its bucket's chain, kept sorted by key.
+func (d *dict) link(e *entry) {
+	p := &d.buckets[hashString(e.key)&d.mask]
+	for *p != nil && (*p).key < e.key {
+		p = &(*p).next
+	}
+	e.next = *p
+	*p = e
+}
+
 func (d *dict) get(key string) *entry {
-	for e := d.buckets[hashString(key)&d.mask]; e != nil; e = e.next {
+	for e := d.buckets[hashString(key)&d.mask]; e != nil && e.key <= key; e = e.next {
 		if e.key == key {
 			return e
 		}
@@ -72,9 +100,7 @@ func (d *dict) add(e *entry) {
 	if d.count >= len(d.buckets) {
 		d.resize(len(d.buckets) * 2)
 	}
-	i := hashString(e.key) & d.mask
-	e.next = d.buckets[i]
-	d.buckets[i] = e
+	d.link(e)
 	d.count++
 }
 
@@ -109,26 +135,31 @@ func (d *dict) resize(n int) {
 	if size == len(d.buckets) {
 		return
 	}
-	nb := make([]*entry, size)
-	mask := uint64(size - 1)
-	// Walk old buckets in index order and chains front to back, appending at
-	// chain tails, so the new layout is a pure function of the old one.
+	old := d.buckets
+	d.buckets, d.mask = make([]*entry, size), uint64(size-1)
+	// Growing, each new chain comes from one old chain, in its (sorted)
+	// order, so appending at the tail keeps it sorted; shrinking merges
+	// old chains, and link finds each entry's place.
 	tails := make([]*entry, size)
-	for _, e := range d.buckets {
+	for _, e := range old {
 		for e != nil {
 			next := e.next
 			e.next = nil
-			i := hashString(e.key) & mask
-			if tails[i] == nil {
-				nb[i] = e
-			} else {
-				tails[i].next = e
+			i := hashString(e.key) & d.mask
+			switch t := tails[i]; {
+			case t == nil && d.buckets[i] == nil:
+				d.buckets[i], tails[i] = e, e
+			case t != nil && t.key < e.key:
+				t.next, tails[i] = e, e
+			default:
+				d.link(e)
+				if e.next == nil {
+					tails[i] = e
+				}
 			}
-			tails[i] = e
 			e = next
 		}
 	}
-	d.buckets, d.mask = nb, mask
 }
 
 // scan calls fn for every entry in the bucket addressed by cursor and

@@ -73,6 +73,7 @@ type SnapshotCut struct {
 	m       *Machine
 	version uint64
 	dicts   [Databases]*dict // each database's table at the cut
+	sizes   [Databases]int   // and its size then (the database item)
 	scripts [][]byte         // cached script bodies in load order (immutable)
 	libs    [][]byte         // library codes by name (immutable)
 	waiters []byte           // the waiters section body; nil when none
@@ -128,7 +129,7 @@ func (m *Machine) newCut() *SnapshotCut {
 		scanBuckets: snapScanBuckets, chunkRecords: snapChunkRecords, chunkBytes: snapChunkBytes,
 		bigElements: snapBigElements, bigStringBytes: snapBigStringBytes}
 	for i, d := range m.dbs {
-		s.dicts[i] = d.dict
+		s.dicts[i], s.sizes[i] = d.dict, d.dict.size()
 	}
 	for _, sha := range m.scripts.order {
 		s.scripts = append(s.scripts, m.scripts.cache[sha].Body)
@@ -249,7 +250,8 @@ func (s *SnapshotCut) WriteTo(w io.Writer, lock sync.Locker) error {
 		var item [snapshotDatabaseBytes]byte
 		item[0] = snapshotKindDatabase
 		binary.BigEndian.PutUint32(item[1:], uint32(db))
-		binary.BigEndian.PutUint32(item[5:], crc32.Checksum(item[:5], castagnoli))
+		binary.BigEndian.PutUint32(item[5:], uint32(s.sizes[db]))
+		binary.BigEndian.PutUint32(item[9:], crc32.Checksum(item[:9], castagnoli))
 		sw.write(item[:])
 		n, err := s.writeRecords(db, ks, &sw, lock, records)
 		records += n

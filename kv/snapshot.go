@@ -15,14 +15,18 @@ import (
 // the whole state (docs/snapshot-format.md describes it byte by byte).
 //
 //	header   "RKVS" | format u16 | flags u16 | machine version u64 | crc u32
-//	database 'D' | index u32 | crc u32                       (one per non-empty database)
+//	database 'D' | index u32 | table size u32 | crc u32      (one per non-empty database)
 //	record   'R' | body length u32 | body | crc u32          (one per key)
 //	body     type u8 | expireAt i64 | version u64 | key length u32 | key | value
 //	trailer  'E' | record count u64 | crc of everything before it u32
 //
-// Format 2 (written): each non-empty database, in index order, is a
-// database item followed by its records. Format 1 (still read) has no
-// database items: its records are database 0's.
+// Format 3 (written): each non-empty database, in index order, is a
+// database item followed by its records; the item holds the number of
+// buckets of the database's table, which with the keys decides the order
+// of KEYS, SCAN and RANDOMKEY (dict.go). Format 2 (still read) has no table
+// size in its database items (the table gets the size its keys grow it
+// to); format 1 (still read) has no database items: its records are
+// database 0's.
 //
 // Integers are big-endian. Records are sorted by key bytes, so two machines in
 // the same logical state (same keys, values, expiry times, entry versions and
@@ -35,10 +39,12 @@ import (
 // Snapshot format constants.
 const (
 	snapshotMagic = "RKVS"
-	// snapshotFormat is the format version written; Restore reads it and
-	// snapshotFormatV1. Bump it whenever the layout or the meaning of a
-	// field changes.
-	snapshotFormat = 2
+	// snapshotFormat is the format version written; Restore reads it,
+	// snapshotFormatV2 and snapshotFormatV1. Bump it whenever the layout or
+	// the meaning of a field changes.
+	snapshotFormat = 3
+	// snapshotFormatV2: database items without the table size.
+	snapshotFormatV2 = 2
 	// snapshotFormatV1: one database, no database items (read as database 0).
 	snapshotFormatV1 = 1
 
@@ -47,8 +53,10 @@ const (
 	snapshotRecordPrefixBytes = 1 + 4
 	// snapshotBodyFixedBytes: type, expireAt, version, key length.
 	snapshotBodyFixedBytes = 1 + 8 + 8 + 4
-	snapshotTrailerBytes   = 1 + 8 + 4 // kind, count, crc
-	snapshotDatabaseBytes  = 1 + 4 + 4 // kind, index, crc
+	snapshotTrailerBytes   = 1 + 8 + 4     // kind, count, crc
+	snapshotDatabaseBytes  = 1 + 4 + 4 + 4 // kind, index, table size, crc
+	// snapshotDatabaseBytesV2: kind, index, crc.
+	snapshotDatabaseBytesV2 = 1 + 4 + 4
 
 	snapshotKindRecord   = 'R'
 	snapshotKindTrailer  = 'E'
@@ -160,8 +168,8 @@ func (m *Machine) Restore(r io.Reader) error {
 		return fmt.Errorf("header: %w: stored %08x, computed %08x", ErrSnapshotChecksum, got, want)
 	}
 	format, flags := binary.BigEndian.Uint16(hdr[4:]), binary.BigEndian.Uint16(hdr[6:])
-	if format != snapshotFormat && format != snapshotFormatV1 || flags != 0 {
-		return fmt.Errorf("header: %w: format %d flags %#x, this build reads formats %d and %d with flags 0",
+	if format != snapshotFormat && format != snapshotFormatV2 && format != snapshotFormatV1 || flags != 0 {
+		return fmt.Errorf("header: %w: format %d flags %#x, this build reads formats %d to %d with flags 0",
 			ErrSnapshotFormat, format, flags, snapshotFormatV1, snapshotFormat)
 	}
 	version := binary.BigEndian.Uint64(hdr[8:])
@@ -171,14 +179,31 @@ func (m *Machine) Restore(r io.Reader) error {
 		dbs[i] = newDatabase()
 	}
 	// cur is the database records go to: format 1 has only database 0;
-	// format 2 needs a database item before the first record.
+	// formats 2 and 3 need a database item before the first record.
 	cur, curIndex := dbs[0], 0
 	if format != snapshotFormatV1 {
 		cur, curIndex = nil, -1
 	}
-	inCur := 0 // records read into cur
+	var n uint64            // records read
+	inCur := 0              // records read into cur
+	var table uint64        // cur's table size (format 3), 0 when not stored
+	endDB := func() error { // cur's records are all read
+		if cur == nil || format == snapshotFormatV1 {
+			return nil
+		}
+		if inCur == 0 {
+			return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
+		}
+		if table == 0 {
+			return nil
+		}
+		if !validDictSize(table, inCur) {
+			return fmt.Errorf("record %d: %w: database %d: a table of %d buckets cannot hold %d keys", n, ErrSnapshotDatabase, curIndex, table, inCur)
+		}
+		cur.dict.resize(int(table))
+		return nil
+	}
 	var prev *entry
-	var n uint64               // records read
 	var scripts, libs [][]byte // script items ('S', 'L'), not counted as records
 	var blk blockState
 	sawWaiters := false
@@ -189,17 +214,17 @@ func (m *Machine) Restore(r io.Reader) error {
 			return fmt.Errorf("record %d: %w", n, err)
 		}
 		if kind == snapshotKindDatabase && format != snapshotFormatV1 {
-			if cur != nil && inCur == 0 {
-				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
+			if err := endDB(); err != nil {
+				return err
 			}
-			idx, err := sr.database()
+			idx, size, err := sr.database(format)
 			if err != nil {
 				return fmt.Errorf("record %d: %w", n, err)
 			}
 			if idx <= curIndex || idx >= Databases {
 				return fmt.Errorf("record %d: %w: database %d after %d (this build has %d)", n, ErrSnapshotDatabase, idx, curIndex, Databases)
 			}
-			cur, curIndex, inCur, prev = dbs[idx], idx, 0, nil
+			cur, curIndex, inCur, prev, table = dbs[idx], idx, 0, nil, size
 			continue
 		}
 		if kind == snapshotKindWaiters && !sawWaiters {
@@ -223,8 +248,8 @@ func (m *Machine) Restore(r io.Reader) error {
 			continue
 		}
 		if kind == snapshotKindTrailer {
-			if cur != nil && inCur == 0 && format != snapshotFormatV1 {
-				return fmt.Errorf("record %d: %w: database %d has no records", n, ErrSnapshotDatabase, curIndex)
+			if err := endDB(); err != nil {
+				return err
 			}
 			break
 		}
@@ -343,20 +368,31 @@ func readErr(err error) error {
 	return fmt.Errorf("kv: snapshot: read: %w", err)
 }
 
-// database reads a database item after its kind byte and returns its index.
-func (sr *snapReader) database() (int, error) {
+// database reads a database item after its kind byte and returns its index
+// and, in format 3, its table size (0 in format 2).
+func (sr *snapReader) database(format uint16) (idx int, table uint64, err error) {
 	b := [snapshotDatabaseBytes]byte{snapshotKindDatabase}
-	if err := sr.read(b[1:]); err != nil {
-		return 0, err
+	n := snapshotDatabaseBytes
+	if format == snapshotFormatV2 {
+		n = snapshotDatabaseBytesV2
 	}
-	if got, computed := binary.BigEndian.Uint32(b[5:]), crc32.Checksum(b[:5], castagnoli); got != computed {
-		return 0, fmt.Errorf("%w: database item: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
+	if err := sr.read(b[1:n]); err != nil {
+		return 0, 0, err
 	}
-	idx := binary.BigEndian.Uint32(b[1:])
-	if idx >= Databases {
-		return 0, fmt.Errorf("%w: database %d, this build has %d", ErrSnapshotDatabase, idx, Databases)
+	if got, computed := binary.BigEndian.Uint32(b[n-4:]), crc32.Checksum(b[:n-4], castagnoli); got != computed {
+		return 0, 0, fmt.Errorf("%w: database item: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
 	}
-	return int(idx), nil
+	i := binary.BigEndian.Uint32(b[1:])
+	if i >= Databases {
+		return 0, 0, fmt.Errorf("%w: database %d, this build has %d", ErrSnapshotDatabase, i, Databases)
+	}
+	if format != snapshotFormatV2 {
+		// Checked against the key count at the end of the database.
+		if table = uint64(binary.BigEndian.Uint32(b[5:])); table == 0 {
+			return 0, 0, fmt.Errorf("%w: database %d: table size 0", ErrSnapshotDatabase, i)
+		}
+	}
+	return int(i), table, nil
 }
 
 // record reads one record after its kind byte, checks its checksum and

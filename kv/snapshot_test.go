@@ -212,9 +212,10 @@ func TestSnapshotVersionAfterRestore(t *testing.T) {
 }
 
 // TestSnapshotIndependentOfHistory builds the same logical state (keys,
-// values, expiry, entry versions, machine version) through different
-// histories: different insertion orders, a table that grew and shrank, keys
-// that came and went. The dict layouts differ; the snapshots must not.
+// values, expiry, entry versions, machine version, table size) through
+// different histories: different insertion orders, a table that grew and
+// shrank, keys that came and went. The dict layouts and the snapshots must
+// be the same.
 func TestSnapshotIndependentOfHistory(t *testing.T) {
 	const n = 500
 	const now = 1_700_000_000_000
@@ -230,6 +231,12 @@ func TestSnapshotIndependentOfHistory(t *testing.T) {
 		c := testWriteCtx(m, now)
 		for i := 0; i < extra; i++ {
 			c.Delete([]byte(fmt.Sprint("extra:", i)))
+		}
+		if extra > 0 {
+			// Shrink the table: the final pass grows it back.
+			for _, i := range order {
+				c.Delete([]byte(fmt.Sprint("key:", i)))
+			}
 		}
 		// Pad the machine version so both histories end at the same one.
 		m.version = 10 * n
@@ -254,8 +261,8 @@ func TestSnapshotIndependentOfHistory(t *testing.T) {
 		m.dbs[0].each(func(e *entry) bool { sb.WriteString(e.key); sb.WriteByte(','); return true })
 		return fmt.Sprint(len(m.dbs[0].buckets), sb.String())
 	}
-	if layout(a) == layout(b) || layout(a) == layout(c) {
-		t.Fatal("test is vacuous: the histories produced the same dict layout")
+	if layout(a) != layout(b) || layout(a) != layout(c) {
+		t.Fatal("same keys and table size, different dict layouts")
 	}
 	sa, sb, sc := snap(t, a), snap(t, b), snap(t, c)
 	if !bytes.Equal(sa, sb) || !bytes.Equal(sa, sc) {
@@ -364,8 +371,22 @@ func (sb *snapBuilder) record(body []byte) *snapBuilder {
 	return sb
 }
 
-// db appends a database item for index i, with its checksum.
-func (sb *snapBuilder) db(i uint32) *snapBuilder {
+// db appends a database item for index i, with its checksum and the table
+// size of up to 16 keys.
+func (sb *snapBuilder) db(i uint32) *snapBuilder { return sb.dbSized(i, dictMinSize) }
+
+// dbSized appends a database item for index i with a table of size buckets.
+func (sb *snapBuilder) dbSized(i, size uint32) *snapBuilder {
+	start := len(sb.b)
+	sb.b = append(sb.b, snapshotKindDatabase)
+	sb.b = binary.BigEndian.AppendUint32(sb.b, i)
+	sb.b = binary.BigEndian.AppendUint32(sb.b, size)
+	sb.b = binary.BigEndian.AppendUint32(sb.b, crc32.Checksum(sb.b[start:], castagnoli))
+	return sb
+}
+
+// dbV2 appends a format 2 database item (no table size).
+func (sb *snapBuilder) dbV2(i uint32) *snapBuilder {
 	start := len(sb.b)
 	sb.b = append(sb.b, snapshotKindDatabase)
 	sb.b = binary.BigEndian.AppendUint32(sb.b, i)
@@ -401,7 +422,7 @@ func TestRestoreErrors(t *testing.T) {
 	}{
 		{"empty stream", nil, ErrSnapshotTruncated, "header"},
 		{"bad magic", withHeader(func(h []byte) { copy(h, "RDB0") }), ErrSnapshotMagic, "RDB0"},
-		{"format 3", withHeader(func(h []byte) { h[5] = 3 }), ErrSnapshotFormat, "format 3"},
+		{"format 4", withHeader(func(h []byte) { h[5] = 4 }), ErrSnapshotFormat, "format 4"},
 		{"format 0", withHeader(func(h []byte) { h[5] = 0 }), ErrSnapshotFormat, "format 0"},
 		{"flags", withHeader(func(h []byte) { h[7] = 1 }), ErrSnapshotFormat, "flags 0x1"},
 		{"header checksum", func() []byte { b := snap(t, smallMachine(t)); b[8] ^= 1; return b }(), ErrSnapshotChecksum, "header"},
@@ -430,6 +451,13 @@ func TestRestoreErrors(t *testing.T) {
 		{"empty database section", good().db(1).db(2).record(body(TypeString, 0, 1, "a", "y")).trailer(2), ErrSnapshotDatabase, "database 1 has no records"},
 		{"empty last database", good().db(1).trailer(1), ErrSnapshotDatabase, "database 1 has no records"},
 		{"database checksum", func() []byte { b := good().trailer(1); b[snapshotHeaderBytes+4] ^= 1; return b }(), ErrSnapshotChecksum, "database item"},
+		{"format 2", newSnapBuilderFormat(snapshotFormatV2, 9).dbV2(0).record(body(TypeString, 0, 1, "a", "x")).dbV2(2).record(body(TypeString, 0, 1, "b", "x")).trailer(2), nil, ""},
+		{"table size 0", newSnapBuilder(9).dbSized(0, 0).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotDatabase, "table size 0"},
+		{"table size not a power of two", newSnapBuilder(9).dbSized(0, 48).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotDatabase, "a table of 48 buckets cannot hold 1 keys"},
+		{"table below the minimum", newSnapBuilder(9).dbSized(0, 8).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotDatabase, "a table of 8 buckets"},
+		{"table too large for its keys", newSnapBuilder(9).dbSized(0, 1<<31).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotDatabase, "a table of 2147483648 buckets cannot hold 1 keys"},
+		{"table of 32 for 3 keys", newSnapBuilder(9).dbSized(0, 32).record(body(TypeString, 0, 1, "a", "x")).record(body(TypeString, 0, 1, "b", "x")).record(body(TypeString, 0, 1, "c", "x")).trailer(3), ErrSnapshotDatabase, "a table of 32 buckets cannot hold 3 keys"},
+		{"table of 32 for 4 keys", newSnapBuilder(9).dbSized(0, 32).record(body(TypeString, 0, 1, "a", "x")).record(body(TypeString, 0, 1, "b", "x")).record(body(TypeString, 0, 1, "c", "x")).record(body(TypeString, 0, 1, "d", "x")).trailer(4), nil, ""},
 		{"format 1", newSnapBuilderFormat(snapshotFormatV1, 9).record(body(TypeString, 0, 1, "a", "x")).trailer(1), nil, ""},
 		{"format 1 with a database item", newSnapBuilderFormat(snapshotFormatV1, 9).db(0).record(body(TypeString, 0, 1, "a", "x")).trailer(1), ErrSnapshotBadKind, "0x44"},
 		{"total checksum", func() []byte { b := good().trailer(1); b[len(b)-1] ^= 1; return b }(), ErrSnapshotChecksum, "trailer"},

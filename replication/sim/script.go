@@ -11,8 +11,12 @@ package sim
 // history: the sum of the balances is conserved, the ledger holds every
 // acknowledged transfer once, and each audit saw exactly the balances of a
 // prefix of the ledger that includes every transfer acknowledged before
-// it began. The scripts are cached in the replicated script cache, which
-// the final snapshot comparison covers like the keyspace.
+// it began. The transfer script also writes, to layoutKey, the keys KEYS
+// lists and the one RANDOMKEY picks: their order depends on the keyspace
+// table's layout, so a replica whose layout differs (one that installed a
+// snapshot that did not carry it) writes something else, and the final
+// snapshot comparison fails. The scripts are cached in the replicated
+// script cache, which that comparison covers like the keyspace.
 
 import (
 	"crypto/sha1"
@@ -29,13 +33,16 @@ const (
 var (
 	accountKeys = []string{"a0", "a1", "a2"}
 	ledgerKey   = "ledger"
+	layoutKey   = "layout"
 )
 
-// transferScript moves ARGV[1] from KEYS[1] to KEYS[2] and appends the
-// transfer ID ARGV[2] to the ledger KEYS[3]; it returns the ledger's new
-// length (the transfer's position).
+// transferScript moves ARGV[1] from KEYS[1] to KEYS[2], appends the
+// transfer ID ARGV[2] to the ledger KEYS[3] and records the keyspace's
+// layout in KEYS[4]; it returns the ledger's new length (the transfer's
+// position).
 const transferScript = `redis.call('DECRBY', KEYS[1], ARGV[1])
 redis.call('INCRBY', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[4], table.concat(redis.call('KEYS', '*'), ' ') .. ' / ' .. redis.call('RANDOMKEY'))
 return redis.call('RPUSH', KEYS[3], ARGV[2])`
 
 // auditScript returns the balances of KEYS[1..n-1] (0 when absent) and the
@@ -72,7 +79,7 @@ func (cl *client) nextScript() req {
 		head = []string{"EVALSHA", transferSHA}
 		op.Sha = true
 	}
-	return req{op, append(head, "3", accountKeys[i], accountKeys[j], ledgerKey, strconv.FormatInt(amount, 10), id)}
+	return req{op, append(head, "4", accountKeys[i], accountKeys[j], ledgerKey, layoutKey, strconv.FormatInt(amount, 10), id)}
 }
 
 // interpretAudit decodes an audit's reply: balances, then the ledger length.

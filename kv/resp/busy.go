@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,7 @@ type busyScripts struct {
 type busyRun struct {
 	since    time.Time
 	function bool
+	done     chan struct{} // closed by end
 }
 
 // scriptKind reports whether args is a script command, and a function call.
@@ -85,21 +87,34 @@ func (b *busyScripts) begin(c *conn, function bool) {
 	if b.runs == nil {
 		b.runs = map[*conn]busyRun{}
 	}
-	b.runs[c] = busyRun{since: time.Now(), function: function}
+	b.runs[c] = busyRun{since: time.Now(), function: function, done: make(chan struct{})}
 	b.mu.Unlock()
 	b.n.Add(1)
 }
 
 func (b *busyScripts) end(c *conn) {
 	b.mu.Lock()
-	delete(b.runs, c)
+	if r, ok := b.runs[c]; ok {
+		close(r.done)
+		delete(b.runs, c)
+	}
 	b.mu.Unlock()
 	b.n.Add(-1)
 }
 
-// busy returns the -BUSY text when another connection's script has run
-// past the threshold, "" otherwise.
-func (b *busyScripts) busy(self *conn) string {
+// wait is what a command that is not allowed while busy goes through
+// before it is queued or executed. When other connections' scripts are
+// running, it waits, as the command would in Redis (which serves nobody
+// while a script runs, until the script ends or passes the threshold), for
+// each of them to end, and returns the -BUSY text as soon as one of them
+// has run past the threshold; "" when none has, or none runs. Waiting for
+// the executor's lock instead would hold the command behind the script
+// for as long as it runs, -BUSY never coming: the check before it may
+// have seen the script a millisecond old. Only scripts already running
+// when the command arrived are waited for, so a stream of new scripts on
+// other connections cannot hold it up for ever; done (the server's
+// shutdown) ends the wait.
+func (b *busyScripts) wait(self *conn, done <-chan struct{}) string {
 	if b.n.Load() == 0 {
 		return ""
 	}
@@ -108,14 +123,38 @@ func (b *busyScripts) busy(self *conn) string {
 		return ""
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	var runs []busyRun
 	for c, r := range b.runs {
-		if c != self && time.Since(r.since) >= limit {
-			if r.function {
-				return kv.ErrBusyFunction
-			}
-			return kv.ErrBusyScript
+		if c != self {
+			runs = append(runs, r)
 		}
+	}
+	b.mu.Unlock()
+	// The oldest run passes the threshold first.
+	slices.SortFunc(runs, func(x, y busyRun) int { return x.since.Compare(y.since) })
+	for _, r := range runs {
+		left := limit - time.Since(r.since)
+		if left > 0 {
+			t := time.NewTimer(left)
+			select {
+			case <-r.done:
+				t.Stop()
+				continue
+			case <-done:
+				t.Stop()
+				return ""
+			case <-t.C:
+			}
+		}
+		select {
+		case <-r.done: // ended just in time
+			continue
+		default:
+		}
+		if r.function {
+			return kv.ErrBusyFunction
+		}
+		return kv.ErrBusyScript
 	}
 	return ""
 }

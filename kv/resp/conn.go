@@ -257,9 +257,11 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	if !c.inMulti && (spec.Name == "script" || spec.Name == "function") && c.killCommand(spec, args) {
 		return
 	}
-	if msg := c.srv.scripts.busy(c); msg != "" && !allowedWhileBusy(spec, args) {
-		c.reject(spec, msg)
-		return
+	if !allowedWhileBusy(spec, args) {
+		if msg := c.srv.scripts.wait(c, c.srv.ctx.Done()); msg != "" {
+			c.reject(spec, msg)
+			return
+		}
 	}
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")

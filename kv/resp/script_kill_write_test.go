@@ -75,3 +75,56 @@ func TestScriptKillWriteScriptStandalone(t *testing.T) {
 		t.Errorf("w = %q", v)
 	}
 }
+
+// A command that arrives while another client's script runs, before the
+// script has run for busy-reply-threshold, waits as it would in Redis and
+// is answered -BUSY once the threshold passes; it must not wait behind the
+// script for as long as the script runs. (The Redis suite's "Timedout
+// script does not cause a false dead client" hung this way on a loaded
+// machine: its PING came a few milliseconds after the script started.)
+func TestBusyReplyForCommandArrivingBeforeThreshold(t *testing.T) {
+	saved := kv.ScriptLimits
+	kv.ScriptLimits.Instructions = 1 << 36 // only SCRIPT KILL or the test's end stops it
+	ts := startServer(t, Config{})
+	kv.ScriptLimits = saved
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
+	defer rdb.Close()
+	// Long enough that the PING below surely arrives before it passes.
+	if err := rdb.ConfigSet(ctx, "lua-time-limit", "300").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ src, kill, busy string }{
+		{"while true do end", "SCRIPT", kv.ErrBusyScript},
+		{"#!lua flags=no-writes\nwhile true do end", "SCRIPT", kv.ErrBusyScript},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			c := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, DisableIdentity: true})
+			defer c.Close()
+			done <- c.Eval(ctx, tc.src, nil).Err()
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for ts.srv.scripts.n.Load() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the script never reached the executor")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := rdb.Ping(ctx).Err(); err == nil || err.Error() != tc.busy {
+			t.Errorf("%q: PING while the script runs: %v, want %s", tc.src, err, tc.busy)
+		}
+		if err := rdb.Do(ctx, tc.kill, "KILL").Err(); err != nil {
+			t.Fatalf("%q: %s KILL: %v", tc.src, tc.kill, err)
+		}
+		if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user") {
+			t.Fatalf("%q: killed script's reply: %v", tc.src, err)
+		}
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			t.Fatalf("PING after the kill: %v", err)
+		}
+	}
+}

@@ -266,7 +266,7 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 	default:
 		h.n++
 		seed := h.seed + h.n*0x9E3779B97F4A7C15
-		ctx := Ctx{m: h.m, db: h.m.dbs[h.db], dbIndex: h.db, W: &h.w, Args: args, NowMs: h.nowMs, seed: seed, spec: spec, readOnly: h.readOnly || !spec.IsWriteArgs(args)}
+		ctx := Ctx{m: h.m, db: h.m.dbs[h.db], dbIndex: h.db, W: &h.w, Args: args, NowMs: h.nowMs, seed: seed, spec: spec, readOnly: h.readOnly || !spec.IsWriteArgs(args), inScript: true}
 		if !ctx.readOnly {
 			h.m.version++
 			if h.wrote != nil {

@@ -146,9 +146,10 @@ func sortGeneric(c *Ctx, readOnly bool) {
 		}
 	}
 	by := o.by
-	if o.dontSort && e != nil && e.typ() == TypeSet && o.hasStore {
-		// A set has no native order: what is stored must not depend on
-		// the hash table, so Redis forces an ALPHA sort.
+	if o.dontSort && e != nil && e.typ() == TypeSet && (o.hasStore || c.inScript) {
+		// A set has no native order: what is stored, or what a script
+		// sees (and may write), must not depend on the hash table, so
+		// Redis forces an ALPHA sort.
 		o.dontSort, o.alpha, by, o.hasBy = false, true, nil, false
 	}
 	vectorLen := 0

@@ -88,3 +88,17 @@ func TestSortTranscript(t *testing.T) {
 		{cmd("sort", "a1", "by", "k_*", "store", "st3"), ":3\r\n"},
 	})
 }
+
+// SORT BY a constant keeps a list's order, but a set has none: inside a
+// script, as with STORE, Redis sorts the set ALPHA so that what the script
+// sees does not depend on the hash table (its writes are replicated).
+func TestSortByConstantInScriptIsAlpha(t *testing.T) {
+	x := newTM(t)
+	x.run([]step{
+		{cmd("SADD", "s", "b", "aa", "c", "a"), ":4\r\n"},
+		{cmd("EVAL", "return redis.call('sort', KEYS[1], 'by', '_')", "1", "s"), "*4\r\n$1\r\na\r\n$2\r\naa\r\n$1\r\nb\r\n$1\r\nc\r\n"},
+		{cmd("EVAL", "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')", "1", "s"), "*8\r\n$1\r\na\r\n$-1\r\n$2\r\naa\r\n$-1\r\n$1\r\nb\r\n$-1\r\n$1\r\nc\r\n$-1\r\n"},
+		{cmd("RPUSH", "l", "b", "a", "c"), ":3\r\n"},
+		{cmd("EVAL", "return redis.call('sort', KEYS[1], 'by', '_')", "1", "l"), "*3\r\n$1\r\nb\r\n$1\r\na\r\n$1\r\nc\r\n"},
+	})
+}

@@ -168,6 +168,8 @@ type Ctx struct {
 	rnd      *Rand
 	spec     *Spec
 	readOnly bool
+	// inScript: called by a script (redis.call), Redis's CLIENT_SCRIPT.
+	inScript bool
 	// block names the waiter a blocking command registers when its keys
 	// are empty (redraft.block); nil: it answers as timed out (MULTI,
 	// scripts, a bare command in the log).

@@ -43,7 +43,13 @@ var edgeCommandNames = []string{
 	"auth", "hello", "select", "quit", "reset", "client", "command", "info", "config",
 	"multi", "exec", "discard", "watch", "unwatch",
 	"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "pubsub",
-	"monitor",
+	"monitor", "cluster",
+}
+
+// edgeAllSubs maps container commands every subcommand of which one
+// handler serves.
+var edgeAllSubs = map[string]handler{
+	"cluster": (*conn).cmdClusterDisabled,
 }
 
 // edgeHandlers maps command and subcommand full names to their handlers.
@@ -161,6 +167,9 @@ func init() {
 			for _, si := range subs {
 				full := si.elems[0].str
 				run := edgeHandlers[full]
+				if run == nil {
+					run = edgeAllSubs[name]
+				}
 				if run == nil {
 					continue
 				}

@@ -198,9 +198,10 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 }
 
 // Join asks the member at clientAddr (any member; followers pass it on to
-// the leader) to add this node: RAFT JOIN id raftAddr myClientAddr.
-func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr string) error {
-	f := newForwarder(catchUpMax + 10*time.Second)
+// the leader) to add this node: RAFT JOIN id raftAddr myClientAddr, after
+// AUTH password when password is not empty (the cluster's requirepass).
+func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, password string) error {
+	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
 	reply, err := f.call(ctx, memberAddr, []byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr))
 	if err != nil {

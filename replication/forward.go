@@ -29,6 +29,10 @@ const ForwardCommand = "redraft.forward"
 // writes unknown, and the connection is discarded.
 type forwarder struct {
 	timeout time.Duration // bound on one forwarded batch (dial + request + reply)
+	// password returns what a new connection sends with AUTH before its
+	// first command ("": no AUTH): the cluster's requirepass, which every
+	// member's client port demands of the connections that forward to it.
+	password func() string
 
 	mu   sync.Mutex
 	idle map[string][]*fwdConn // by address, bounded by forwardIdleMax
@@ -57,6 +61,9 @@ type Forwarder interface {
 }
 
 var (
+	// ErrForwardAuth: the leader refused the AUTH of a new forwarding
+	// connection (the members' requirepass differ); nothing was sent.
+	ErrForwardAuth = errors.New("replication: forward: the leader refused this node's AUTH")
 	// ErrForwardNotSent: the batch certainly did not reach the leader.
 	ErrForwardNotSent = errors.New("replication: forward: not sent")
 	// ErrForwardUnknown: the batch may have reached the leader.
@@ -68,8 +75,13 @@ var (
 // EncodeForward encodes a batch for Forwarder.Forward / Node.HandleForward.
 func EncodeForward(cmds []*kv.Cmd) []byte { return encodeEntry(nil, "", cmds) }
 
-func newForwarder(timeout time.Duration) *forwarder {
-	return &forwarder{timeout: timeout, idle: map[string][]*fwdConn{}}
+// newForwarder returns a forwarder whose connections authenticate with
+// password() (nil: never).
+func newForwarder(timeout time.Duration, password func() string) *forwarder {
+	if password == nil {
+		password = func() string { return "" }
+	}
+	return &forwarder{timeout: timeout, password: password, idle: map[string][]*fwdConn{}}
 }
 
 func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
@@ -93,7 +105,42 @@ func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
+	fc := &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}
+	if pass := f.password(); pass != "" {
+		if err := fc.auth(pass, f.timeout); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return fc, nil
+}
+
+// auth sends AUTH pass on a new connection and checks the reply.
+func (c *fwdConn) auth(pass string, timeout time.Duration) error {
+	c.c.SetDeadline(time.Now().Add(timeout))
+	defer c.c.SetDeadline(time.Time{})
+	c.writeCommand([]byte("AUTH"), []byte(pass))
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	reply, err := resp.ReadReply(c.r)
+	if err != nil {
+		return err
+	}
+	if len(reply) > 0 && reply[0] == '-' {
+		return fmt.Errorf("%w: %s", ErrForwardAuth, bytes.TrimSpace(reply[1:]))
+	}
+	return nil
+}
+
+// writeCommand buffers one RESP command.
+func (c *fwdConn) writeCommand(args ...[]byte) {
+	fmt.Fprintf(c.w, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(c.w, "$%d\r\n", len(a))
+		c.w.Write(a)
+		c.w.WriteString("\r\n")
+	}
 }
 
 // alive reports whether an idle pooled connection is still open: the peer
@@ -142,12 +189,7 @@ func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]by
 		deadline = d
 	}
 	c.c.SetDeadline(deadline)
-	fmt.Fprintf(c.w, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(c.w, "$%d\r\n", len(a))
-		c.w.Write(a)
-		c.w.WriteString("\r\n")
-	}
+	c.writeCommand(args...)
 	if err := c.w.Flush(); err != nil {
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)

@@ -81,6 +81,12 @@ type Config struct {
 	// Forwarder carries batches to the leader; nil uses the leader's
 	// registered RESP address over TCP.
 	Forwarder Forwarder
+	// ForwardPassword returns the password the default forwarder sends
+	// with AUTH on each connection it opens to another member's client
+	// port: the cluster's requirepass, which every member demands (nil or
+	// "": no AUTH). It is read at each new connection, so a CONFIG SET
+	// requirepass applied on every member takes effect.
+	ForwardPassword func() string
 	// LeaderWait bounds how long a follower waits for a leader to be known
 	// before refusing a command (default 1s).
 	LeaderWait time.Duration
@@ -176,7 +182,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
 		snapRefused: make(chan struct{}, 1),
-		fwd:         newForwarder(cfg.ApplyTimeout + time.Second)}
+		fwd:         newForwarder(cfg.ApplyTimeout+time.Second, cfg.ForwardPassword)}
 
 	stable, snaps, err := n.openStores()
 	if err != nil {
@@ -327,6 +333,8 @@ const (
 	// Indefinite: the command may or may not have taken effect.
 	ErrTextUnknown  = "UNCERTAIN outcome unknown: the command may or may not have been executed"
 	ErrTextShutdown = "SHUTDOWN the node is shutting down; the command was not executed"
+	// Definite: a follower could not authenticate to the leader.
+	ErrTextForwardAuth = "ERR this node cannot forward to the leader: the leader refused its AUTH (every member must have the same requirepass); the command was not executed"
 )
 
 // Execute implements the RESP edge's Executor. On the leader a group with
@@ -376,6 +384,14 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 			}
 			if err == nil {
 				w.Raw(n.localPublishCounts(cmds, reply))
+				return
+			}
+			if errors.Is(err, ErrForwardAuth) {
+				// Definite: refused before anything was sent. The
+				// members' passwords differ; retrying cannot help.
+				for range cmds {
+					w.Error(ErrTextForwardAuth)
+				}
 				return
 			}
 			if !errors.Is(err, ErrForwardNotSent) {

@@ -33,7 +33,7 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
 // startNode opens the data directory and starts the Raft node.
-func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Logger) (*replication.Node, error) {
+func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
 	raftAddr, err := f.raftAddr(respAddr)
 	if err != nil {
 		return nil, err
@@ -69,6 +69,8 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, log *slog.Log
 
 		SnapshotThreshold: f.snapshotThreshold,
 		TrailingLogs:      f.trailingLogs,
+
+		ForwardPassword: password,
 	}
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
@@ -104,13 +106,13 @@ func closeTransport(tr raft.Transport) {
 // joinCluster asks a member to add this node, retrying until it succeeds
 // or ctx ends. A node that already belongs to a configuration (it restarted)
 // does not ask again.
-func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr string, log *slog.Logger) error {
+func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr, password string, log *slog.Logger) error {
 	if n.Member() {
 		return nil
 	}
 	raftAddr := n.RaftAddr()
 	for attempt := 1; ; attempt++ {
-		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr)
+		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, password)
 		if err == nil {
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil

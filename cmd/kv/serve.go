@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"redraft/kv/local"
@@ -288,6 +289,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var exec resp.Executor
 	var node *replication.Node
+	var srvRef atomic.Pointer[resp.Server]
 	mode := "standalone"
 	if f.node.standalone {
 		lx := local.New()
@@ -299,7 +301,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer func() { cancelExpiry(); <-expiryDone }()
 	} else {
 		mode = "replicated"
-		node, err = startNode(ctx, &f.node, ln.Addr().String(), log)
+		// Forwarding to the leader's client port authenticates with
+		// this node's requirepass, as CONFIG SET leaves it.
+		node, err = startNode(ctx, &f.node, ln.Addr().String(), func() string {
+			if s := srvRef.Load(); s != nil {
+				return s.RequirePass()
+			}
+			return cfg.RequirePass
+		}, log)
 		if err != nil {
 			ln.Close()
 			return err
@@ -307,6 +316,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		exec = replicatedExecutor{node}
 	}
 	srv := resp.New(exec, cfg)
+	srvRef.Store(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
@@ -326,7 +336,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if node != nil && f.node.join != "" {
-		if err := joinCluster(ctx, node, &f.node, ln.Addr().String(), log); err != nil {
+		if err := joinCluster(ctx, node, &f.node, ln.Addr().String(), srv.RequirePass(), log); err != nil {
 			stop()
 			return err
 		}

@@ -398,3 +398,7 @@ func (s *Server) closeStuckClients(now int64) {
 }
 
 func (s *Server) getRequirePass() string { return *s.requirePass.Load() }
+
+// RequirePass returns the password clients must AUTH with ("" for none),
+// as CONFIG SET requirepass last set it.
+func (s *Server) RequirePass() string { return s.getRequirePass() }

@@ -1,0 +1,94 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"redraft/kv/resp"
+)
+
+// With requirepass, a follower's forwarding connections to the leader's
+// client port authenticate with the node's password: writes and reads
+// through every follower work (they answered UNCERTAIN before, the leader
+// replying NOAUTH to REDRAFT.FORWARD). A follower whose password the
+// leader refuses answers a definite error naming the cause.
+func TestForwardingWithRequirePass(t *testing.T) {
+	const nodes, pass = 3, "s3cret"
+	lns := make([]net.Listener, nodes)
+	for i := range lns {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[i] = ln
+	}
+	// n2 forwards with the wrong password.
+	c := startClusterWith(t, nodes, false, func(cfg *Config) {
+		var i int
+		fmt.Sscanf(cfg.ID, "n%d", &i)
+		cfg.ClientAddr = lns[i].Addr().String()
+		p := pass
+		if i == 2 {
+			p = "wrong"
+		}
+		cfg.ForwardPassword = func() string { return p }
+	})
+	addrs := make([]string, nodes)
+	for i, n := range c.nodes {
+		srv := resp.New(n, resp.Config{RequirePass: pass, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		done := make(chan struct{})
+		go func(ln net.Listener) { srv.Serve(ln); close(done) }(lns[i])
+		t.Cleanup(func() { srv.Close(); <-done })
+		addrs[i] = lns[i].Addr().String()
+	}
+	if l := c.leader(); l == c.nodes[2] {
+		if err := l.TransferLeadership("n0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var leader int
+	waitFor(t, "a leader other than n2", func() bool {
+		l := c.leader()
+		leader = -1
+		for i, n := range c.nodes {
+			if n == l {
+				leader = i
+			}
+		}
+		return leader == 0 || leader == 1
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, addr := range addrs {
+		rdb := redis.NewClient(&redis.Options{Addr: addr, Password: pass, MaxRetries: -1})
+		defer rdb.Close()
+		key := fmt.Sprint("k", i)
+		err := rdb.Set(ctx, key, "v", 0).Err()
+		switch {
+		case i == 2:
+			if err == nil || err.Error() != ErrTextForwardAuth {
+				t.Errorf("SET through n2 (wrong forward password): %v, want %q", err, ErrTextForwardAuth)
+			}
+		case err != nil:
+			t.Errorf("SET through n%d (leader n%d): %v", i, leader, err)
+		default:
+			if v, err := rdb.Get(ctx, key).Result(); err != nil || v != "v" {
+				t.Errorf("GET through n%d: %q, %v", i, v, err)
+			}
+		}
+	}
+	// Without AUTH, a client is refused as always.
+	raw := redis.NewClient(&redis.Options{Addr: addrs[leader], MaxRetries: -1})
+	defer raw.Close()
+	if err := raw.Set(ctx, "x", "y", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
+		t.Errorf("SET without AUTH: %v", err)
+	}
+}

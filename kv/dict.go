@@ -1,15 +1,21 @@
 package kv
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+	"strings"
+)
 
 // dict is the keyspace: a chained hash table with power-of-two sizes and a
-// fixed hash function, like Redis's dict. Its layout is a function of its
-// keys and its size only: each chain is kept sorted by key, and the size
-// (which depends on history: tables grow at once and shrink late) is part
-// of the state that snapshots carry. So replicas iterate in the same order
-// whether they applied the whole log or restored a snapshot and applied
-// the rest (KEYS, SCAN and RANDOMKEY inside a script decide what it
-// writes); it never depends on process-local seeds. It supports Redis's
+// fixed hash function, like Redis's dict. What its readers see (scan, each,
+// random: KEYS, SCAN and RANDOMKEY) is a function of its keys and its size
+// only: they visit buckets in index order and each bucket's keys sorted,
+// whatever order the chain holds them in (which depends on history). The
+// size also depends on history (a table grows at once and shrinks late),
+// so snapshots carry it. Replicas thus list keys in the same order whether
+// they applied the whole log or restored a snapshot and applied the rest,
+// which matters because a script may write what KEYS, SCAN or RANDOMKEY
+// returned. Nothing depends on process-local seeds. It supports Redis's
 // SCAN cursor (reverse-binary bucket order), which guarantees that a key
 // present for a whole iteration is returned at least once even if the
 // table is resized between calls.
@@ -65,10 +71,10 @@ func (d *dict) len() int { return d.count }
 // size returns the number of buckets (a power of two, at least dictMinSize).
 func (d *dict) size() int { return len(d.buckets) }
 
-// validSize reports whether a table of size buckets can hold count keys in
-// a state a dict reaches: a power of two, at least dictMinSize, no fewer
-// buckets than keys (add grows first) and, above the minimum, no more
-// than dictShrinkFill buckets per key (remove shrinks).
+// validDictSize reports whether a table of size buckets can hold count keys
+// in a state a dict reaches: a power of two, at least dictMinSize, no
+// fewer buckets than keys (add grows first) and, above the minimum, no
+// more than dictShrinkFill buckets per key (remove shrinks).
 func validDictSize(size uint64, count int) bool {
 	if size < dictMinSize || size&(size-1) != 0 || size < uint64(count) {
 		return false
@@ -76,18 +82,22 @@ func validDictSize(size uint64, count int) bool {
 	return size == dictMinSize || uint64(count)*dictShrinkFill >= size
 }
 
-// link puts e into its bucket's chain, kept sorted by key.
-func (d *dict) link(e *entry) {
-	p := &d.buckets[hashString(e.key)&d.mask]
-	for *p != nil && (*p).key < e.key {
-		p = &(*p).next
+// sortedBucket returns the entries of bucket i sorted by key, in buf's
+// storage when they fit. Chains are short (the table is resized to keep
+// about one key per bucket), so this costs next to nothing.
+func (d *dict) sortedBucket(i uint64, buf []*entry) []*entry {
+	es := buf[:0]
+	for e := d.buckets[i]; e != nil; e = e.next {
+		es = append(es, e)
 	}
-	e.next = *p
-	*p = e
+	if len(es) > 1 {
+		slices.SortFunc(es, func(a, b *entry) int { return strings.Compare(a.key, b.key) })
+	}
+	return es
 }
 
 func (d *dict) get(key string) *entry {
-	for e := d.buckets[hashString(key)&d.mask]; e != nil && e.key <= key; e = e.next {
+	for e := d.buckets[hashString(key)&d.mask]; e != nil; e = e.next {
 		if e.key == key {
 			return e
 		}
@@ -100,7 +110,9 @@ func (d *dict) add(e *entry) {
 	if d.count >= len(d.buckets) {
 		d.resize(len(d.buckets) * 2)
 	}
-	d.link(e)
+	i := hashString(e.key) & d.mask
+	e.next = d.buckets[i]
+	d.buckets[i] = e
 	d.count++
 }
 
@@ -135,39 +147,35 @@ func (d *dict) resize(n int) {
 	if size == len(d.buckets) {
 		return
 	}
-	old := d.buckets
-	d.buckets, d.mask = make([]*entry, size), uint64(size-1)
-	// Growing, each new chain comes from one old chain, in its (sorted)
-	// order, so appending at the tail keeps it sorted; shrinking merges
-	// old chains, and link finds each entry's place.
+	nb := make([]*entry, size)
+	mask := uint64(size - 1)
+	// Walk old buckets in index order and chains front to back, appending at
+	// chain tails, so the new layout is a pure function of the old one.
 	tails := make([]*entry, size)
-	for _, e := range old {
+	for _, e := range d.buckets {
 		for e != nil {
 			next := e.next
 			e.next = nil
-			i := hashString(e.key) & d.mask
-			switch t := tails[i]; {
-			case t == nil && d.buckets[i] == nil:
-				d.buckets[i], tails[i] = e, e
-			case t != nil && t.key < e.key:
-				t.next, tails[i] = e, e
-			default:
-				d.link(e)
-				if e.next == nil {
-					tails[i] = e
-				}
+			i := hashString(e.key) & mask
+			if tails[i] == nil {
+				nb[i] = e
+			} else {
+				tails[i].next = e
 			}
+			tails[i] = e
 			e = next
 		}
 	}
+	d.buckets, d.mask = nb, mask
 }
 
-// scan calls fn for every entry in the bucket addressed by cursor and
-// returns the next cursor (0 when the iteration is complete). This is
-// Redis's reverse-binary cursor: increment the reversed bits of the masked
-// cursor.
+// scan calls fn for every entry in the bucket addressed by cursor, sorted
+// by key, and returns the next cursor (0 when the iteration is complete).
+// This is Redis's reverse-binary cursor: increment the reversed bits of
+// the masked cursor.
 func (d *dict) scan(cursor uint64, fn func(e *entry)) uint64 {
-	for e := d.buckets[cursor&d.mask]; e != nil; e = e.next {
+	var buf [8]*entry
+	for _, e := range d.sortedBucket(cursor&d.mask, buf[:]) {
 		fn(e)
 	}
 	cursor |= ^d.mask
@@ -177,38 +185,37 @@ func (d *dict) scan(cursor uint64, fn func(e *entry)) uint64 {
 	return cursor
 }
 
-// each calls fn for every entry in bucket order until fn returns false.
+// each calls fn for every entry, buckets in index order and each bucket's
+// keys sorted, until fn returns false. fn may remove the entry it is given.
 func (d *dict) each(fn func(e *entry) bool) {
-	for _, e := range d.buckets {
-		for e != nil {
-			next := e.next
+	var buf [8]*entry
+	for i := range d.buckets {
+		if d.buckets[i] == nil {
+			continue
+		}
+		for _, e := range d.sortedBucket(uint64(i), buf[:]) {
 			if !fn(e) {
 				return
 			}
-			e = next
 		}
 	}
 }
 
 // random returns a pseudo-random entry chosen with r, or nil when empty.
-// Like Redis it picks a random non-empty bucket then a random chain element,
-// so it is not exactly uniform.
+// Like Redis it picks a random non-empty bucket then a random chain element
+// (by rank in key order), so it is not exactly uniform.
 func (d *dict) random(r *Rand) *entry {
 	if d.count == 0 {
 		return nil
 	}
-	var head *entry
-	for head == nil {
-		head = d.buckets[r.Uint64()&d.mask]
+	var head uint64
+	for {
+		head = r.Uint64() & d.mask
+		if d.buckets[head] != nil {
+			break
+		}
 	}
-	n := 0
-	for e := head; e != nil; e = e.next {
-		n++
-	}
-	k := r.Intn(n)
-	e := head
-	for ; k > 0; k-- {
-		e = e.next
-	}
-	return e
+	var buf [8]*entry
+	es := d.sortedBucket(head, buf[:])
+	return es[r.Intn(len(es))]
 }

@@ -1,6 +1,10 @@
 package kv
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+	"strings"
+)
 
 // The sorted set's two index structures, as in Redis's zset: a skiplist that
 // orders the elements by (score, member bytes) and keeps, on every link, the
@@ -579,12 +583,36 @@ func (d *zmemberIndex) resize(n int) {
 // the next cursor, 0 when the iteration is complete (Redis's dictScan on a
 // table that is not rehashing). A member present from the first call to the
 // last is visited at least once even if the table is resized in between.
+//
+// The buckets are those of a table of the canonical size for the current
+// member count (the smallest power of two that holds them), not of the
+// index itself, whose size depends on history (it shrinks late) and is not
+// in snapshots: a canonical bucket is the union of the index's buckets
+// that agree with it in its low bits (the index is never smaller), and its
+// members are visited sorted. So ZSCAN's pages are a function of the
+// members only, the same on a replica that restored a snapshot (a script
+// may write what ZSCAN returned).
 func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
 	if len(d.buckets) == 0 {
 		return 0
 	}
-	mask := uint64(len(d.buckets) - 1)
-	for x := d.buckets[cursor&mask]; x != nil; x = x.hnext {
+	size := zindexMinSize
+	for size < d.count {
+		size *= 2
+	}
+	size = min(size, len(d.buckets))
+	mask := uint64(size - 1)
+	var buf [16]*zslNode
+	nodes := buf[:0]
+	for b := cursor & mask; b < uint64(len(d.buckets)); b += uint64(size) {
+		for x := d.buckets[b]; x != nil; x = x.hnext {
+			nodes = append(nodes, x)
+		}
+	}
+	if len(nodes) > 1 {
+		slices.SortFunc(nodes, func(a, b *zslNode) int { return strings.Compare(a.member, b.member) })
+	}
+	for _, x := range nodes {
 		fn(x)
 	}
 	cursor |= ^mask

@@ -78,7 +78,7 @@ DEFAULT_UNITS=(
 	unit/type/string unit/type/incr unit/type/list unit/type/set unit/type/zset unit/type/hash
 	unit/type/stream unit/sort unit/expire unit/other unit/multi unit/pubsub
 	unit/scripting unit/functions unit/introspection unit/introspection-2
-	unit/bitops unit/geo unit/hyperloglog
+	unit/bitops unit/geo unit/hyperloglog unit/scan
 )
 
 # Tags excluded in every run (redis-server's reference run included): tests

@@ -49,11 +49,6 @@ func TestForwardingWithRequirePass(t *testing.T) {
 		t.Cleanup(func() { srv.Close(); <-done })
 		addrs[i] = lns[i].Addr().String()
 	}
-	if l := c.leader(); l == c.nodes[2] {
-		if err := l.TransferLeadership("n0"); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var leader int
 	waitFor(t, "a leader other than n2", func() bool {
 		l := c.leader()
@@ -62,6 +57,9 @@ func TestForwardingWithRequirePass(t *testing.T) {
 			if n == l {
 				leader = i
 			}
+		}
+		if leader == 2 {
+			l.TransferLeadership("n0") // checked by the next round
 		}
 		return leader == 0 || leader == 1
 	})

@@ -91,6 +91,7 @@ func runFunction(c *Ctx) {
 		return
 	}
 	st := c.m.scripts
+	defer c.m.noteFunctionCounts()
 	switch sub {
 	case "load":
 		replace := false

@@ -1,6 +1,9 @@
 package kv
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Machine is the deterministic state machine: Databases keyspaces (Redis's
 // numbered databases, SELECT) and the counters that travel with them. See
@@ -34,6 +37,10 @@ type Machine struct {
 	// enc holds the encoding thresholds when they differ from Redis's
 	// defaults (encoding.go): state.
 	enc *encodingLimits
+	// fnCounts mirrors the number of FUNCTION libraries (high 32 bits)
+	// and functions (low 32 bits) for FunctionCounts, which the edge calls
+	// while a function holds the machine (FUNCTION STATS). Never state.
+	fnCounts atomic.Uint64
 }
 
 // NewMachine returns an empty machine.

@@ -118,3 +118,17 @@ func (m *Machine) SetScriptInstructions(n int64) {
 	m.scripts.limits.Instructions = n
 	m.scripts.engine = nil
 }
+
+// FunctionCounts returns the number of FUNCTION libraries and functions.
+// Unlike the machine's other methods it is safe to call while the machine
+// runs a command (a function FUNCTION STATS asks about, say).
+func (m *Machine) FunctionCounts() (libraries, functions int) {
+	v := m.fnCounts.Load()
+	return int(v >> 32), int(v & 0xffffffff)
+}
+
+// noteFunctionCounts refreshes what FunctionCounts returns.
+func (m *Machine) noteFunctionCounts() {
+	st := m.scripts
+	m.fnCounts.Store(uint64(len(st.libs))<<32 | uint64(uint32(len(st.funcs))))
+}

@@ -330,6 +330,7 @@ func (m *Machine) Restore(r io.Reader) error {
 	m.dbs, m.version, m.scripts = dbs, version, st
 	m.blk = blk
 	m.enc = enc
+	m.noteFunctionCounts()
 	return nil
 }
 

@@ -4,3 +4,9 @@ package replication
 // runs a script now (a read-only one outside the log, or a write script in
 // an entry being applied). Safe while it does, like KillScript.
 func (n *Node) ScriptRunning() bool { return n.fsm.cur.Load().ScriptRunning() }
+
+// FunctionCounts implements resp.FunctionCounter: the FUNCTION libraries
+// and functions of this node's machine. Safe while it runs a script.
+func (n *Node) FunctionCounts() (libraries, functions int) {
+	return n.fsm.cur.Load().FunctionCounts()
+}

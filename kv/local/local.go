@@ -129,3 +129,7 @@ func (x *Executor) WriteScriptsKillable() bool { return true }
 // ScriptRunning implements resp.ScriptRunner without the lock the running
 // script holds (kv.Machine.ScriptRunning is safe concurrently).
 func (x *Executor) ScriptRunning() bool { return x.m.ScriptRunning() }
+
+// FunctionCounts implements resp.FunctionCounter without the lock the
+// running script holds (kv.Machine.FunctionCounts is safe concurrently).
+func (x *Executor) FunctionCounts() (libraries, functions int) { return x.m.FunctionCounts() }

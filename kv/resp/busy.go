@@ -68,6 +68,7 @@ type busyScripts struct {
 type busyRun struct {
 	since    time.Time
 	function bool
+	args     []string      // the script command (FUNCTION STATS shows it)
 	done     chan struct{} // closed by end
 }
 
@@ -82,12 +83,16 @@ func scriptKind(name string) (script, function bool) {
 	return false, false
 }
 
-func (b *busyScripts) begin(c *conn, function bool) {
+func (b *busyScripts) begin(c *conn, function bool, args [][]byte) {
+	r := busyRun{since: time.Now(), function: function, done: make(chan struct{})}
+	for _, a := range args {
+		r.args = append(r.args, string(a))
+	}
 	b.mu.Lock()
 	if b.runs == nil {
 		b.runs = map[*conn]busyRun{}
 	}
-	b.runs[c] = busyRun{since: time.Now(), function: function, done: make(chan struct{})}
+	b.runs[c] = r
 	b.mu.Unlock()
 	b.n.Add(1)
 }
@@ -157,6 +162,78 @@ func (b *busyScripts) wait(self *conn, done <-chan struct{}) string {
 		return kv.ErrBusyScript
 	}
 	return ""
+}
+
+// runningFunction returns the oldest function another connection runs
+// (FUNCTION STATS's running_script), ok false when none does.
+func (b *busyScripts) runningFunction(self *conn) (r busyRun, ok bool) {
+	if b.n.Load() == 0 {
+		return busyRun{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for c, x := range b.runs {
+		if c != self && x.function && (!ok || x.since.Before(r.since)) {
+			r, ok = x, true
+		}
+	}
+	return r, ok
+}
+
+// FunctionCounter is implemented by executors that can count their
+// machine's FUNCTION libraries and functions while it runs a script
+// (kv.Machine.FunctionCounts), for FUNCTION STATS.
+type FunctionCounter interface {
+	FunctionCounts() (libraries, functions int)
+}
+
+// functionStats answers FUNCTION STATS at the edge while another
+// connection's function runs: the machine is held by it, and Redis
+// reports the running function (its name, command and how long it has
+// run) and the engines. It reports false when no function runs (the
+// machine answers then, with running_script null) or the executor cannot
+// count its functions.
+func (c *conn) functionStats() bool {
+	fc, ok := c.srv.exec.(FunctionCounter)
+	if !ok {
+		return false
+	}
+	r, ok := c.srv.scripts.runningFunction(c)
+	if !ok {
+		return false
+	}
+	if sr, ok := c.srv.exec.(ScriptRunner); ok && !sr.ScriptRunning() {
+		return false // handed over but not started: nothing runs yet
+	}
+	libs, funcs := fc.FunctionCounts()
+	c.flushGroup()
+	w := &c.w
+	w.Proto = int(c.proto)
+	w.Map(2)
+	w.BulkString("running_script")
+	w.Map(3)
+	w.BulkString("name")
+	name := ""
+	if len(r.args) > 1 {
+		name = r.args[1]
+	}
+	w.BulkString(name)
+	w.BulkString("command")
+	w.Array(len(r.args))
+	for _, a := range r.args {
+		w.BulkString(a)
+	}
+	w.BulkString("duration_ms")
+	w.Int(time.Since(r.since).Milliseconds())
+	w.BulkString("engines")
+	w.Map(1)
+	w.BulkString("LUA")
+	w.Map(2)
+	w.BulkString("libraries_count")
+	w.Int(int64(libs))
+	w.BulkString("functions_count")
+	w.Int(int64(funcs))
+	return true
 }
 
 // allowedWhileBusy are the commands Redis runs while a script is busy

@@ -257,6 +257,9 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	if !c.inMulti && (spec.Name == "script" || spec.Name == "function") && c.killCommand(spec, args) {
 		return
 	}
+	if !c.inMulti && spec.Name == "function" && len(args) == 2 && kv.EqualFold(args[1], "STATS") && c.functionStats() {
+		return
+	}
 	if !allowedWhileBusy(spec, args) {
 		if msg := c.srv.scripts.wait(c, c.srv.ctx.Done()); msg != "" {
 			c.reject(spec, msg)
@@ -370,6 +373,7 @@ func (c *conn) flushGroup() {
 func (c *conn) execGroup(pending []*kv.Cmd) {
 	before, start := c.w.Len(), time.Now()
 	script, function := false, false
+	var scriptArgs [][]byte
 	for _, p := range pending {
 		// Only scripts SCRIPT KILL can stop make other clients BUSY:
 		// read-only ones (as the executor classifies them: EVALSHA of a
@@ -378,12 +382,15 @@ func (c *conn) execGroup(pending []*kv.Cmd) {
 		// killed; other clients wait for it instead.
 		if s, f := scriptKind(strings.ToLower(string(p.Args[0]))); s {
 			if spec := kv.Lookup(p.Args[0]); spec != nil && (!c.srv.isWrite(spec, p.Args) || c.srv.writeScriptsKillable()) {
+				if !script {
+					scriptArgs = p.Args
+				}
 				script, function = true, f
 			}
 		}
 	}
 	if script {
-		c.srv.scripts.begin(c, function)
+		c.srv.scripts.begin(c, function, scriptArgs)
 		defer c.srv.scripts.end(c)
 	}
 	c.srv.exec.Execute(c.srv.ctx, pending, &c.w)

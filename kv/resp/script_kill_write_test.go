@@ -128,3 +128,70 @@ func TestBusyReplyForCommandArrivingBeforeThreshold(t *testing.T) {
 		}
 	}
 }
+
+// FUNCTION STATS while another client's function runs is answered at once
+// by the edge (the function holds the machine), with the running function's
+// name, command and duration and the engine's counts; FUNCTION KILL then
+// stops it, and FUNCTION STATS answers a null running_script again.
+func TestFunctionStatsWhileRunning(t *testing.T) {
+	saved := kv.ScriptLimits
+	kv.ScriptLimits.Instructions = 1 << 36 // only FUNCTION KILL or the test's end stops it
+	ts := startServer(t, Config{})
+	kv.ScriptLimits = saved
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, Protocol: 2})
+	defer rdb.Close()
+	if err := rdb.ConfigSet(ctx, "busy-reply-threshold", "10").Err(); err != nil {
+		t.Fatal(err)
+	}
+	code := "#!lua name=lib\nredis.register_function('spin', function() local a = 1 while true do a = a + 1 end end)"
+	if err := rdb.FunctionLoadReplace(ctx, code).Err(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, DisableIdentity: true})
+		defer c.Close()
+		done <- c.Do(ctx, "FCALL", "spin", "0").Err()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	var stats []any
+	for {
+		v, err := rdb.Do(ctx, "FUNCTION", "STATS").Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v[1] != nil {
+			stats = v
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("FUNCTION STATS never showed the running function")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	run := stats[1].([]any)
+	if len(run) != 6 || run[0] != "name" || run[1] != "spin" || run[2] != "command" || run[4] != "duration_ms" {
+		t.Fatalf("running_script %v", run)
+	}
+	if cmd := run[3].([]any); len(cmd) != 3 || cmd[0] != "FCALL" || cmd[1] != "spin" || cmd[2] != "0" {
+		t.Errorf("command %v", cmd)
+	}
+	if d, ok := run[5].(int64); !ok || d < 0 {
+		t.Errorf("duration_ms %v", run[5])
+	}
+	if eng := stats[3].([]any); len(eng) != 2 || eng[0] != "LUA" {
+		t.Errorf("engines %v", eng)
+	} else if c := eng[1].([]any); len(c) != 4 || c[1] != int64(1) || c[3] != int64(1) {
+		t.Errorf("engine counts %v", c)
+	}
+	if err := rdb.Do(ctx, "FUNCTION", "KILL").Err(); err != nil {
+		t.Fatalf("FUNCTION KILL: %v", err)
+	}
+	if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user") {
+		t.Fatalf("killed function's reply: %v", err)
+	}
+	if v, err := rdb.Do(ctx, "FUNCTION", "STATS").Slice(); err != nil || v[1] != nil {
+		t.Errorf("FUNCTION STATS after the kill: %v, %v", v, err)
+	}
+}

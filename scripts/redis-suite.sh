@@ -54,7 +54,11 @@ UNIT_TIMEOUT=${REDIS_SUITE_UNIT_TIMEOUT:-90}
 # Units that take long on redis-server itself (up to a minute on a loaded
 # machine) get REDIS_SUITE_LONG_TIMEOUT instead; a unit that hangs on a
 # missing feature (a reply that never comes) costs only UNIT_TIMEOUT.
-LONG_UNITS=" unit/hyperloglog unit/geo unit/dump unit/type/list unit/type/zset unit/type/stream "
+# unit/scripting is long on the cluster: its runaway write scripts (while
+# true do end) cannot be killed there and run to their instruction budget
+# on all three nodes, which share two cores: 58 s at load 2, past 90 s at
+# load 15 (the unit was killed and its last 15 tests counted as failed).
+LONG_UNITS=" unit/hyperloglog unit/geo unit/dump unit/type/list unit/type/zset unit/type/stream unit/scripting "
 LONG_TIMEOUT=${REDIS_SUITE_LONG_TIMEOUT:-300}
 SINGLEDB=${REDIS_SUITE_SINGLEDB:-auto}
 RETRIES=${REDIS_SUITE_RETRIES:-1}

@@ -22,12 +22,10 @@ func TestEncodingThresholdReplicated(t *testing.T) {
 	}
 	f := redis.NewClient(&redis.Options{Addr: follower, MaxRetries: -1})
 	defer f.Close()
-	if err := f.ConfigSet(ctx, "hash-max-ziplist-entries", "2").Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.HSet(ctx, "h", "a", "1", "b", "2", "c", "3").Err(); err != nil {
-		t.Fatal(err)
-	}
+	// Both are idempotent: retried on the cluster's refusals (a loaded
+	// machine can cost the leader its term between two commands).
+	retry(t, "CONFIG SET through a follower", func() error { return f.ConfigSet(ctx, "hash-max-ziplist-entries", "2").Err() })
+	retry(t, "HSET through a follower", func() error { return f.HSet(ctx, "h", "a", "1", "b", "2", "c", "3").Err() })
 	for i, n := range c.nodes {
 		waitFor(t, "node applying the threshold", func() bool {
 			v, _ := n.EncodingParam("hash-max-listpack-entries")

@@ -22,6 +22,12 @@ import (
 // startRESPCluster starts n nodes, each with a RESP edge, and returns the
 // cluster and the edges' addresses.
 func startRESPCluster(t *testing.T, nodes int) (*cluster, []string) {
+	return startRESPClusterWith(t, nodes, nil, resp.Config{})
+}
+
+// startRESPClusterWith is startRESPCluster with hook applied to each node's
+// Config (after its client address is set) and edges configured by rc.
+func startRESPClusterWith(t *testing.T, nodes int, hook func(i int, cfg *Config), rc resp.Config) (*cluster, []string) {
 	lns := make([]net.Listener, nodes)
 	for i := range lns {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -34,10 +40,14 @@ func startRESPCluster(t *testing.T, nodes int) (*cluster, []string) {
 		var i int
 		fmt.Sscanf(cfg.ID, "n%d", &i)
 		cfg.ClientAddr = lns[i].Addr().String()
+		if hook != nil {
+			hook(i, cfg)
+		}
 	})
+	rc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	addrs := make([]string, nodes)
 	for i, n := range c.nodes {
-		srv := resp.New(n, resp.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		srv := resp.New(n, rc)
 		done := make(chan struct{})
 		go func(ln net.Listener) { srv.Serve(ln); close(done) }(lns[i])
 		t.Cleanup(func() { srv.Close(); <-done })

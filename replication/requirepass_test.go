@@ -3,9 +3,6 @@ package replication
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,33 +19,14 @@ import (
 // leader refuses answers a definite error naming the cause.
 func TestForwardingWithRequirePass(t *testing.T) {
 	const nodes, pass = 3, "s3cret"
-	lns := make([]net.Listener, nodes)
-	for i := range lns {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i] = ln
-	}
 	// n2 forwards with the wrong password.
-	c := startClusterWith(t, nodes, false, func(cfg *Config) {
-		var i int
-		fmt.Sscanf(cfg.ID, "n%d", &i)
-		cfg.ClientAddr = lns[i].Addr().String()
+	c, addrs := startRESPClusterWith(t, nodes, func(i int, cfg *Config) {
 		p := pass
 		if i == 2 {
 			p = "wrong"
 		}
 		cfg.ForwardPassword = func() string { return p }
-	})
-	addrs := make([]string, nodes)
-	for i, n := range c.nodes {
-		srv := resp.New(n, resp.Config{RequirePass: pass, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		done := make(chan struct{})
-		go func(ln net.Listener) { srv.Serve(ln); close(done) }(lns[i])
-		t.Cleanup(func() { srv.Close(); <-done })
-		addrs[i] = lns[i].Addr().String()
-	}
+	}, resp.Config{RequirePass: pass})
 	leader := -1
 	waitFor(t, "a leader other than n2", func() bool {
 		l := c.leader()

@@ -15,16 +15,8 @@ import (
 // it writes, and makes other clients BUSY, as in Redis; once it has
 // written, SCRIPT KILL answers UNKILLABLE.
 func TestScriptKillWriteScriptStandalone(t *testing.T) {
-	saved := kv.ScriptLimits
-	kv.ScriptLimits.Instructions = 1 << 36 // only SCRIPT KILL or the test's end stops it
-	ts := startServer(t, Config{})
-	kv.ScriptLimits = saved
+	ts, rdb := startRunawayServer(t, "10")
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
-	defer rdb.Close()
-	if err := rdb.ConfigSet(ctx, "lua-time-limit", "10").Err(); err != nil {
-		t.Fatal(err)
-	}
 	waitBusy := func() {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -83,17 +75,9 @@ func TestScriptKillWriteScriptStandalone(t *testing.T) {
 // script does not cause a false dead client" hung this way on a loaded
 // machine: its PING came a few milliseconds after the script started.)
 func TestBusyReplyForCommandArrivingBeforeThreshold(t *testing.T) {
-	saved := kv.ScriptLimits
-	kv.ScriptLimits.Instructions = 1 << 36 // only SCRIPT KILL or the test's end stops it
-	ts := startServer(t, Config{})
-	kv.ScriptLimits = saved
+	// A threshold long enough that the PING below surely arrives before it passes.
+	ts, rdb := startRunawayServer(t, "300")
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute})
-	defer rdb.Close()
-	// Long enough that the PING below surely arrives before it passes.
-	if err := rdb.ConfigSet(ctx, "lua-time-limit", "300").Err(); err != nil {
-		t.Fatal(err)
-	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -134,16 +118,8 @@ func TestBusyReplyForCommandArrivingBeforeThreshold(t *testing.T) {
 // name, command and duration and the engine's counts; FUNCTION KILL then
 // stops it, and FUNCTION STATS answers a null running_script again.
 func TestFunctionStatsWhileRunning(t *testing.T) {
-	saved := kv.ScriptLimits
-	kv.ScriptLimits.Instructions = 1 << 36 // only FUNCTION KILL or the test's end stops it
-	ts := startServer(t, Config{})
-	kv.ScriptLimits = saved
+	ts, rdb := startRunawayServer(t, "10")
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, Protocol: 2})
-	defer rdb.Close()
-	if err := rdb.ConfigSet(ctx, "busy-reply-threshold", "10").Err(); err != nil {
-		t.Fatal(err)
-	}
 	code := "#!lua name=lib\nredis.register_function('spin', function() local a = 1 while true do a = a + 1 end end)"
 	if err := rdb.FunctionLoadReplace(ctx, code).Err(); err != nil {
 		t.Fatal(err)
@@ -194,4 +170,21 @@ func TestFunctionStatsWhileRunning(t *testing.T) {
 	if v, err := rdb.Do(ctx, "FUNCTION", "STATS").Slice(); err != nil || v[1] != nil {
 		t.Errorf("FUNCTION STATS after the kill: %v, %v", v, err)
 	}
+}
+
+// startRunawayServer starts a server whose scripts have an instruction
+// budget nothing reaches (only a kill or the test's end stops them), with
+// busy-reply-threshold set to thresholdMs, and a client for it.
+func startRunawayServer(t *testing.T, thresholdMs string) (*testServer, *redis.Client) {
+	t.Helper()
+	saved := kv.ScriptLimits
+	kv.ScriptLimits.Instructions = 1 << 36
+	ts := startServer(t, Config{})
+	kv.ScriptLimits = saved
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, Protocol: 2})
+	t.Cleanup(func() { rdb.Close() })
+	if err := rdb.ConfigSet(context.Background(), "busy-reply-threshold", thresholdMs).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ts, rdb
 }

@@ -101,8 +101,10 @@ func (c *conn) cmdMonitor(args [][]byte) {
 	}
 	c.psStart()
 	c.moveOutput()
-	c.monitorA.Store(true)
+	// Registered before CLIENT LIST shows the O flag: a client that sees
+	// the flag (or the +OK) sees every command that follows.
 	c.srv.mon.add(c, []byte("+OK\r\n"))
+	c.monitorA.Store(true)
 }
 
 // stopMonitor takes the connection out of the monitors (RESET, close).

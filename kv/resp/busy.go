@@ -85,8 +85,10 @@ func scriptKind(name string) (script, function bool) {
 
 func (b *busyScripts) begin(c *conn, function bool, args [][]byte) {
 	r := busyRun{since: time.Now(), function: function, done: make(chan struct{})}
-	for _, a := range args {
-		r.args = append(r.args, string(a))
+	if function { // only FUNCTION STATS reads them
+		for _, a := range args {
+			r.args = append(r.args, string(a))
+		}
 	}
 	b.mu.Lock()
 	if b.runs == nil {

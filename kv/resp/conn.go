@@ -260,7 +260,7 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	if !c.inMulti && spec.Name == "function" && len(args) == 2 && kv.EqualFold(args[1], "STATS") && c.functionStats() {
 		return
 	}
-	if !allowedWhileBusy(spec, args) {
+	if c.srv.scripts.n.Load() != 0 && !allowedWhileBusy(spec, args) {
 		if msg := c.srv.scripts.wait(c, c.srv.ctx.Done()); msg != "" {
 			c.reject(spec, msg)
 			return

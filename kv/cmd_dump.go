@@ -41,6 +41,10 @@ func runDump(c *Ctx) {
 		c.W.Null()
 		return
 	}
+	if e.typ() == TypeStream {
+		c.W.Error(errDumpStream)
+		return
+	}
 	c.W.Bulk(dumpPayload(e))
 }
 
@@ -154,6 +158,8 @@ func objectEncoding(e *entry) string {
 			return "listpack"
 		}
 		return "hashtable"
+	case *Stream:
+		return "stream"
 	}
 	panic("kv: OBJECT of an unknown object type")
 }

@@ -142,6 +142,16 @@ func entryUsage(e *entry, samples int) int {
 			return sampled < samples
 		})
 		return robjBytes + dictBytes + 8*nextPow2(o.Len()) + scale(size, sampled, o.Len())
+	case *Stream:
+		// Redis: the stream struct, a radix tree node per listpack and
+		// the listpacks; consumer groups are not counted (as Redis's
+		// objectComputeSize samples only a few of them).
+		const streamStructBytes, raxNodeBytes = 104, 24
+		size := robjBytes + streamStructBytes
+		for _, n := range o.nodes {
+			size += raxNodeBytes + jemallocSize(int(n.lpBytes))
+		}
+		return size
 	case *Hash:
 		if o.listpack() {
 			size := 0

@@ -135,17 +135,16 @@ func runXRead(c *Ctx) {
 	xg := a.group != nil
 	n := len(a.keys)
 	streams := make([]*Stream, n)
-	entries := make([]*entry, n)
 	var groups []*streamGroup
 	if xg {
 		groups = make([]*streamGroup, n)
 	}
 	for i := 0; i < n; i++ {
-		e, s, ok := lookupStream(c, a.keys[i])
+		_, s, ok := lookupStream(c, a.keys[i])
 		if !ok {
 			return
 		}
-		streams[i], entries[i] = s, e
+		streams[i] = s
 		if xg {
 			var g *streamGroup
 			if s != nil {
@@ -184,9 +183,13 @@ func runXRead(c *Ctx) {
 	if xreadServe(c, a, streams, groups, c.W) {
 		return
 	}
-	// Nothing to serve. Blocking is not wired into the wait queues yet: a
-	// BLOCK that finds nothing answers as a timeout, as Redis does for a
+	// Nothing to serve: block when asked to and allowed to (wrapped in
+	// redraft.block); otherwise answer as a timeout, as Redis does for a
 	// client that may not block (MULTI, scripts).
+	if a.timeoutMs != -1 && c.block != nil {
+		blockXRead(c, a)
+		return
+	}
 	c.W.NullArray()
 }
 

@@ -34,9 +34,24 @@ const (
 	errDumpStream = "ERR DUMP of a stream is not supported by this server"
 )
 
-// streamTrimLimitDefault is the work bound of an approximate trim without
-// LIMIT: 100 nodes (Redis: 100 * stream-node-max-entries).
-const streamTrimLimitDefault = 100 * streamNodeMaxEntries
+// Bounds of the work of an approximate trim without LIMIT: 100 nodes
+// (100 * stream-node-max-entries), within Redis's bounds.
+const (
+	streamTrimLimitNoEntries = 10000
+	streamTrimLimitMax       = 1000000
+)
+
+// streamTrimLimitDefault is the LIMIT of an approximate trim without one.
+func streamTrimLimitDefault(l *encodingLimits) int64 {
+	n := l.raw[encStreamNodeEntries]
+	if n > streamTrimLimitMax/100 {
+		return streamTrimLimitMax
+	}
+	if n*100 <= 0 {
+		return streamTrimLimitNoEntries
+	}
+	return n * 100
+}
 
 func streamCommands() []*Spec {
 	const g = "stream"
@@ -311,7 +326,7 @@ func parseTrimArgs(c *Ctx, xadd bool) (int, xaddArgs, bool) {
 			return 0, a, false
 		}
 	} else if a.trim.approx {
-		a.trim.limit = streamTrimLimitDefault
+		a.trim.limit = streamTrimLimitDefault(c.lim())
 	} else {
 		a.trim.limit = 0
 	}
@@ -373,7 +388,8 @@ func runXAdd(c *Ctx) {
 		c.W.Error(errStreamTooLarge)
 		return
 	}
-	s.appendEntry(id, c.Args[fieldPos:])
+	maxEntries, maxBytes := streamNodeLimits(c.lim())
+	s.appendEntry(id, c.Args[fieldPos:], maxEntries, maxBytes)
 	c.W.Bulk(id.appendText(nil))
 	c.Dirty(e)
 	c.Notify(NotifyStream, "xadd", c.Args[1])

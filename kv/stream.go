@@ -12,8 +12,9 @@ import (
 // (stream_group.go).
 //
 // Entries live in nodes, the counterpart of Redis's listpacks in its radix
-// tree: a node holds up to streamNodeMaxEntries entries (live or deleted)
-// and about streamNodeMaxBytes bytes, delta-encoded against the node's
+// tree: a node holds up to stream-node-max-entries entries (live or
+// deleted) and about stream-node-max-bytes bytes (machine state, see
+// encoding.go), delta-encoded against the node's
 // master ID, with the field names of the node's first entry stored once
 // (an entry with the same field names stores only its values). Nodes are
 // split exactly where Redis splits its listpacks (lpBytes tracks the size
@@ -35,9 +36,9 @@ type Stream struct {
 }
 
 // Node limits: Redis 7.0's defaults for stream-node-max-entries and
-// stream-node-max-bytes. They decide where nodes split, which decides what
-// approximate trimming removes, so they are fixed (CONFIG SET of them is
-// stored at the edge and changes nothing here; docs/known-differences.md).
+// stream-node-max-bytes (CONFIG SET changes them through the log: they
+// decide where nodes split, which decides what approximate trimming
+// removes).
 const (
 	streamNodeMaxEntries = 100
 	streamNodeMaxBytes   = 4096
@@ -69,7 +70,24 @@ type streamNode struct {
 	entries int32 // offset of the first entry in buf
 	live    int32
 	deleted int32
-	lpBytes int32 // the size Redis's listpack for this node would have
+	// lpBytes is the size Redis's listpack for this node would have, less
+	// its live and deleted counters (whose size changes as they do).
+	lpBytes int32
+}
+
+// listpackBytes is the size of Redis's listpack for the node.
+func (n *streamNode) listpackBytes() int {
+	return int(n.lpBytes) + lpIntBytes(int64(n.live)) + lpIntBytes(int64(n.deleted))
+}
+
+// streamNodeLimits returns the node limits in effect as Redis applies
+// them: 0 entries is no limit, 0 (or too many) bytes the largest listpack.
+func streamNodeLimits(l *encodingLimits) (entries, bytes int64) {
+	entries, bytes = l.raw[encStreamNodeEntries], l.raw[encStreamNodeBytes]
+	if bytes == 0 || bytes > streamListpackMaxSize {
+		bytes = streamListpackMaxSize
+	}
+	return entries, bytes
 }
 
 // streamID is a stream entry ID, <ms>-<seq>.
@@ -161,8 +179,9 @@ func (s *Stream) nextID(nowMs int64) (streamID, bool) {
 }
 
 // appendEntry adds an entry with ID id (greater than lastID; the caller
-// checked) and the field-value pairs fv, copying their bytes.
-func (s *Stream) appendEntry(id streamID, fv [][]byte) {
+// checked) and the field-value pairs fv, copying their bytes; a new node
+// starts when the last one reached maxEntries (0: no limit) or maxBytes.
+func (s *Stream) appendEntry(id streamID, fv [][]byte, maxEntries, maxBytes int64) {
 	nfields := len(fv) / 2
 	totelelen := 0
 	for _, b := range fv {
@@ -171,7 +190,7 @@ func (s *Stream) appendEntry(id streamID, fv [][]byte) {
 	var n *streamNode
 	if k := len(s.nodes); k > 0 {
 		n = s.nodes[k-1]
-		if int(n.lpBytes)+totelelen >= streamNodeMaxBytes || n.live+n.deleted >= streamNodeMaxEntries {
+		if int64(n.listpackBytes()+totelelen) >= maxBytes || maxEntries > 0 && int64(n.live+n.deleted) >= maxEntries {
 			n.buf = slices.Clip(n.buf)
 			if cap(n.buf) != len(n.buf) {
 				n.buf = slices.Clone(n.buf)
@@ -183,7 +202,7 @@ func (s *Stream) appendEntry(id streamID, fv [][]byte) {
 	if n == nil {
 		n = &streamNode{master: id}
 		n.buf = binary.AppendUvarint(make([]byte, 0, 64), uint64(nfields))
-		lp := lpEmptyBytes + lpIntBytes(1) + lpIntBytes(0) + lpIntBytes(int64(nfields)) + lpIntBytes(0)
+		lp := lpEmptyBytes + lpIntBytes(int64(nfields)) + lpIntBytes(0)
 		for i := 0; i < nfields; i++ {
 			n.buf = binary.AppendUvarint(n.buf, uint64(len(fv[2*i])))
 			n.buf = append(n.buf, fv[2*i]...)

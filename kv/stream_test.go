@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -223,4 +224,37 @@ func TestStreamKeyCommands(t *testing.T) {
 	x.run([]step{
 		{cmd("XLEN", "r"), ":2\r\n"},
 	})
+}
+
+// stream-node-max-entries and -bytes are machine state: nodes split where
+// they say, and a snapshot written before they existed reads as defaults.
+func TestStreamNodeLimitsConfig(t *testing.T) {
+	x := newTM(t)
+	x.run([]step{
+		{cmd("redraft.config-encoding", "stream-node-max-entries", "10"), "+OK\r\n"},
+	})
+	for i := 1; i <= 35; i++ {
+		x.do("XADD", "s", fmt.Sprintf("%d-0", i), "f", "v")
+	}
+	if got := len(x.m.dbs[0].get("s").obj.(*Stream).nodes); got != 4 {
+		t.Errorf("35 entries, 10 per node: %d nodes", got)
+	}
+	x.run([]step{
+		// LIMIT bounds the entries removed; only whole nodes go.
+		{cmd("XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "25"), ":20\r\n"},
+		{cmd("XADD", "s", "MAXLEN", "~", "0", "LIMIT", "5", "36-0", "f", "v"), "$4\r\n36-0\r\n"},
+		{cmd("XLEN", "s"), ":16\r\n"},
+		{cmd("redraft.config-encoding", "stream-node-max-entries", "0", "stream-node-max-bytes", "100"), "+OK\r\n"},
+	})
+	if v, _ := x.m.EncodingParam("stream-node-max-bytes"); v != 100 {
+		t.Errorf("stream-node-max-bytes: %d", v)
+	}
+	var old []byte
+	for _, v := range defaultEncodingLimits.raw[:encodingParamsV1] {
+		old = binary.AppendUvarint(old, uint64(v+1))
+	}
+	l, err := decodeEncodingItem(old)
+	if err != nil || l.raw[encStreamNodeEntries] != streamNodeMaxEntries || l.raw[encStreamNodeBytes] != streamNodeMaxBytes {
+		t.Errorf("item without stream parameters: %v, %v", l, err)
+	}
 }

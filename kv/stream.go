@@ -384,7 +384,12 @@ type streamIter struct {
 func (s *Stream) iter(start, end streamID, rev bool) *streamIter {
 	it := &streamIter{s: s, start: start, end: end, rev: rev}
 	if rev {
+		// As Redis: from the last node whose master is <= end, or from
+		// the last node when there is none or end is 0-0.
 		it.ni = s.findNode(end)
+		if end.isZero() || len(s.nodes) > 0 && s.nodes[it.ni].master.cmp(end) > 0 {
+			it.ni = len(s.nodes) - 1
+		}
 	} else {
 		it.ni = s.findNode(start)
 	}
@@ -417,13 +422,16 @@ func (it *streamIter) next() bool {
 			for it.oi >= 0 {
 				p := it.offs[it.oi]
 				it.oi--
-				id, flags, np := n.skipAt(p, len(it.mf))
-				_ = np
-				if id.cmp(it.start) < 0 {
-					return false
-				}
+				id, flags, _ := n.skipAt(p, len(it.mf))
+				// Tombstones are skipped before the range is checked:
+				// after XSETID moved the last ID back, a node can hold
+				// a tombstone greater than an entry after it (Redis's
+				// streamIteratorGetID checks in this order too).
 				if flags&streamFlagDeleted != 0 || id.cmp(it.end) > 0 {
 					continue
+				}
+				if id.cmp(it.start) < 0 {
+					return false
 				}
 				it.id, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
 				it.atNode, it.atPos = it.ni, p
@@ -435,11 +443,11 @@ func (it *streamIter) next() bool {
 				p := it.pos
 				id, flags, np := n.skipAt(p, len(it.mf))
 				it.pos = np
-				if id.cmp(it.end) > 0 {
-					return false
-				}
 				if flags&streamFlagDeleted != 0 || id.cmp(it.start) < 0 {
 					continue
+				}
+				if id.cmp(it.end) > 0 {
+					return false
 				}
 				it.id, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
 				it.atNode, it.atPos = it.ni, p

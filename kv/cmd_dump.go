@@ -41,10 +41,6 @@ func runDump(c *Ctx) {
 		c.W.Null()
 		return
 	}
-	if e.typ() == TypeStream {
-		c.W.Error(errDumpStream)
-		return
-	}
 	c.W.Bulk(dumpPayload(e))
 }
 

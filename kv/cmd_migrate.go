@@ -36,10 +36,6 @@ func runMigrateDump(c *Ctx) {
 			c.W.NullArray()
 			continue
 		}
-		if e.typ() == TypeStream {
-			c.W.Error(errDumpStream)
-			continue
-		}
 		var ttl int64
 		if e.expireAt != 0 {
 			ttl = max(e.expireAt-c.NowMs, 1)

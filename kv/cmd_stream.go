@@ -29,9 +29,6 @@ const (
 	errXSetIDMaxDel      = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
 	errXSetIDSmall       = "ERR The ID specified in XSETID is smaller than the target stream top item"
 	errXSetIDAdded       = "ERR The entries_added specified in XSETID is smaller than the target stream length"
-	// errDumpStream: DUMP (and MIGRATE) of a stream; the RDB stream
-	// encoding is not written yet (docs/known-differences.md).
-	errDumpStream = "ERR DUMP of a stream is not supported by this server"
 )
 
 // Bounds of the work of an approximate trim without LIMIT: 100 nodes

@@ -339,6 +339,7 @@ func streamCommands() []*cmdGen {
 	})
 	add(2, "RENAME", func(g *gen) []string { return cmd("RENAME", g.key(T), g.key(T)) })
 	add(2, "TYPE", func(g *gen) []string { return cmd("TYPE", g.key(T)) })
+	add(2, "DUMP", func(g *gen) []string { return cmd("DUMP", g.key(T)) })
 	add(1, "PEXPIRE", func(g *gen) []string { return cmd("PEXPIRE", g.key(T), g.num(1, 30)) })
 	add(5, "XINFO", func(g *gen) []string {
 		switch g.r.IntN(5) {

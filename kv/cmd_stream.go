@@ -399,7 +399,7 @@ func runXAdd(c *Ctx) {
 // writeStreamEntry writes one entry: [id, [field, value, ...]].
 func writeStreamEntry(w *Writer, id streamID, kv [][]byte) {
 	w.Array(2)
-	w.Bulk(id.appendText(nil))
+	w.streamID(id)
 	w.Array(len(kv))
 	for _, b := range kv {
 		w.Bulk(b)
@@ -410,16 +410,25 @@ func writeStreamEntry(w *Writer, id streamID, kv [][]byte) {
 // rev), at most count of them when count > 0, as an array; it returns how
 // many.
 func writeStreamRange(w *Writer, s *Stream, start, end streamID, count int64, rev bool) int {
-	sub := NewWriter(nil, w.Proto)
+	// Count first (IDs only), then write: no second buffer to copy.
 	n := 0
 	it := s.iter(start, end, rev)
+	it.idsOnly = true
 	for (count <= 0 || int64(n) < count) && it.next() {
-		writeStreamEntry(sub, it.id, it.kv)
 		n++
 	}
 	w.Array(n)
-	w.Raw(sub.Bytes())
+	it = s.iter(start, end, rev)
+	for i := 0; i < n && it.next(); i++ {
+		writeStreamEntry(w, it.id, it.kv)
+	}
 	return n
+}
+
+// streamID writes id as a bulk string.
+func (w *Writer) streamID(id streamID) {
+	var buf [41]byte
+	w.Bulk(id.appendText(buf[:0]))
 }
 
 // XRANGE key start end [COUNT count] / XREVRANGE key end start [COUNT count]

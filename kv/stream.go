@@ -73,6 +73,8 @@ type streamNode struct {
 	// lpBytes is the size Redis's listpack for this node would have, less
 	// its live and deleted counters (whose size changes as they do).
 	lpBytes int32
+	// lastPos is the offset of the last entry (derived: not in snapshots).
+	lastPos int32
 }
 
 // listpackBytes is the size of Redis's listpack for the node.
@@ -217,6 +219,7 @@ func (s *Stream) appendEntry(id streamID, fv [][]byte, maxEntries, maxBytes int6
 	}
 	msDelta := id.ms - n.master.ms
 	seqDelta := id.seq - n.master.seq
+	n.lastPos = int32(len(n.buf))
 	n.buf = append(n.buf, flags)
 	n.buf = binary.AppendUvarint(n.buf, msDelta)
 	n.buf = binary.AppendVarint(n.buf, int64(seqDelta))
@@ -379,6 +382,8 @@ type streamIter struct {
 	kv [][]byte
 	// at is the node index and offset of the current entry (delete).
 	atNode, atPos int
+	// idsOnly: next sets id but not kv (counting).
+	idsOnly bool
 }
 
 func (s *Stream) iter(start, end streamID, rev bool) *streamIter {
@@ -433,7 +438,10 @@ func (it *streamIter) next() bool {
 				if id.cmp(it.start) < 0 {
 					return false
 				}
-				it.id, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
+				it.id = id
+				if !it.idsOnly {
+					_, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
+				}
 				it.atNode, it.atPos = it.ni, p
 				return true
 			}
@@ -449,7 +457,10 @@ func (it *streamIter) next() bool {
 				if id.cmp(it.end) > 0 {
 					return false
 				}
-				it.id, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
+				it.id = id
+				if !it.idsOnly {
+					_, _, it.kv, _ = n.decodeAt(p, it.mf, it.kv)
+				}
 				it.atNode, it.atPos = it.ni, p
 				return true
 			}
@@ -512,6 +523,12 @@ func (s *Stream) edge(last bool) (streamID, bool) {
 
 // lastValidID is the last live entry's ID (0-0 when empty).
 func (s *Stream) lastValidID() streamID {
+	if k := len(s.nodes); k > 0 {
+		// Usually the last entry of the last node is live.
+		if n := s.nodes[k-1]; n.buf[n.lastPos]&streamFlagDeleted == 0 {
+			return n.last
+		}
+	}
 	id, _ := s.edge(true)
 	return id
 }

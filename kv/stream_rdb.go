@@ -176,6 +176,7 @@ func streamNodeFromListpack(master streamID, lp []byte) (*streamNode, bool) {
 			return nil, false
 		}
 		i += 3
+		n.lastPos = int32(len(n.buf))
 		n.buf = append(n.buf, byte(flags))
 		n.buf = binary.AppendUvarint(n.buf, id.ms-master.ms)
 		n.buf = binary.AppendVarint(n.buf, int64(id.seq-master.seq))

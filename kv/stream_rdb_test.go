@@ -43,6 +43,7 @@ func TestStreamDumpRestore(t *testing.T) {
 		if got, want := strings.ReplaceAll(streamObserve(x, k+"-copy"), k+"-copy", k), streamObserve(x, k); got != want {
 			t.Errorf("%s restored:\n got %q\nwant %q", k, got, want)
 		}
+		sameNodes(t, x.m.dbs[0].get(k).obj.(*Stream), x.m.dbs[0].get(k+"-copy").obj.(*Stream))
 		if got := x.do("DUMP", k+"-copy"); got != payload {
 			t.Errorf("%s: DUMP of the restored stream differs", k)
 		}

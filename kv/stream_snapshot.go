@@ -266,6 +266,7 @@ func (n *streamNode) validate() (streamID, error) {
 	var prev, firstLive streamID
 	haveLive := false
 	for k := 0; len(r.b) > 0; k++ {
+		n.lastPos = int32(len(n.buf) - len(r.b))
 		flags := r.b[0]
 		r.b = r.b[1:]
 		if flags&^(streamFlagDeleted|streamFlagSameFields) != 0 {

@@ -145,6 +145,7 @@ func TestStreamSnapshotRoundTrip(t *testing.T) {
 	if b2 := snap(t, y.m); !bytes.Equal(b, b2) {
 		t.Error("snapshot of the restored machine differs")
 	}
+	sameNodes(t, x.m.dbs[0].get("s").obj.(*Stream), y.m.dbs[0].get("s").obj.(*Stream))
 	// Both go on alike.
 	for _, m := range []*tm{x, y} {
 		m.do("XADD", "s", "*", "f", "new")
@@ -168,6 +169,21 @@ func TestStreamSnapshotRoundTrip(t *testing.T) {
 	x.do("XREADGROUP", "GROUP", "g1", "c1", "STREAMS", "s2", ">")
 	if got, want := streamObserve(x, "s"), streamObserve(y, "s"); got != want {
 		t.Errorf("changing the copy changed the original")
+	}
+}
+
+// sameNodes checks that b's nodes are a's, derived fields included.
+func sameNodes(t *testing.T, a, b *Stream) {
+	t.Helper()
+	if len(a.nodes) != len(b.nodes) {
+		t.Fatalf("%d nodes, want %d", len(b.nodes), len(a.nodes))
+	}
+	for i, n := range a.nodes {
+		m := b.nodes[i]
+		if n.master != m.master || n.last != m.last || n.live != m.live || n.deleted != m.deleted ||
+			n.lpBytes != m.lpBytes || n.entries != m.entries || n.lastPos != m.lastPos || !bytes.Equal(n.buf, m.buf) {
+			t.Fatalf("node %d differs: %+v, want %+v", i, *m, *n)
+		}
 	}
 }
 

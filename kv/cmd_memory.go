@@ -93,12 +93,12 @@ func runMemoryUsage(c *Ctx) {
 		c.W.Null()
 		return
 	}
-	usage := entryUsage(e, samples) + sdsAlloc(len(e.key)) + dictEntryBytes
+	usage := entryUsage(e, samples, c.lim()) + sdsAlloc(len(e.key)) + dictEntryBytes
 	c.W.Int(int64(usage))
 }
 
 // entryUsage is objectComputeSize for e's value.
-func entryUsage(e *entry, samples int) int {
+func entryUsage(e *entry, samples int, lim *encodingLimits) int {
 	switch o := e.obj.(type) {
 	case nil:
 		s := e.str
@@ -143,15 +143,7 @@ func entryUsage(e *entry, samples int) int {
 		})
 		return robjBytes + dictBytes + 8*nextPow2(o.Len()) + scale(size, sampled, o.Len())
 	case *Stream:
-		// Redis: the stream struct, a radix tree node per listpack and
-		// the listpacks; consumer groups are not counted (as Redis's
-		// objectComputeSize samples only a few of them).
-		const streamStructBytes, raxNodeBytes = 104, 24
-		size := robjBytes + streamStructBytes
-		for _, n := range o.nodes {
-			size += raxNodeBytes + jemallocSize(int(n.lpBytes))
-		}
-		return size
+		return robjBytes + o.redisUsage(samples, lim)
 	case *Hash:
 		if o.listpack() {
 			size := 0

@@ -1,9 +1,6 @@
 package kv
 
-import (
-	"encoding/binary"
-	"strings"
-)
+import "strings"
 
 // XINFO STREAM [FULL [COUNT n]] / GROUPS / CONSUMERS / HELP, as Redis 7.0.
 
@@ -108,15 +105,11 @@ func writeGroupCounters(w *Writer, s *Stream, g *streamGroup) {
 // tree of the 16-byte big-endian master IDs, which is what Redis's tree
 // has after inserts and front removals (docs/known-differences.md).
 func (s *Stream) radixTreeNodes() int {
-	if len(s.nodes) == 0 {
-		return 1
-	}
-	keys := make([][16]byte, len(s.nodes))
+	ids := make([]streamID, len(s.nodes))
 	for i, n := range s.nodes {
-		binary.BigEndian.PutUint64(keys[i][:8], n.master.ms)
-		binary.BigEndian.PutUint64(keys[i][8:], n.master.seq)
+		ids[i] = n.master
 	}
-	return raxSubtreeNodes(keys, 0)
+	return raxNodesOfIDs(ids)
 }
 
 // raxSubtreeNodes counts the nodes of the subtree at depth d of sorted,

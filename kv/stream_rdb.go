@@ -347,3 +347,86 @@ func decodeStreamRDB(r *rdbReader, t byte) (*Stream, bool) {
 	}
 	return s, true
 }
+
+// Sizes of Redis 7.0's stream structures on 64-bit (MEMORY USAGE).
+const (
+	redisStreamBytes         = 80 // stream: rax*, length, last, first, max deleted IDs, entries added, cgroups*
+	redisRaxNodeBytes        = 4  // raxNode header
+	redisRaxNodeOverhead     = 8 * 30
+	redisStreamCGBytes       = 40 // streamCG: last ID, entries read, pel*, consumers*
+	redisStreamNACKBytes     = 24 // streamNACK: delivery time, count, consumer*
+	redisStreamConsumerBytes = 24 // streamConsumer: seen time, name, pel*
+	// redisStreamPrealloc is what Redis allocates for a new node's
+	// listpack (STREAM_LISTPACK_MAX_PRE_ALLOCATE), at most
+	// stream-node-max-bytes.
+	redisStreamPrealloc = 4096
+)
+
+// raxUsage is Redis's streamRadixTreeMemoryUsage for a tree of n keys and
+// nodes nodes.
+func raxUsage(n, nodes int) int {
+	return n*16 + nodes*redisRaxNodeBytes + nodes*redisRaxNodeOverhead
+}
+
+// raxNodesOfIDs is the node count of the canonical radix tree of ids
+// (sorted, distinct).
+func raxNodesOfIDs(ids []streamID) int {
+	if len(ids) == 0 {
+		return 1
+	}
+	keys := make([][16]byte, len(ids))
+	for i, id := range ids {
+		binary.BigEndian.PutUint64(keys[i][:8], id.ms)
+		binary.BigEndian.PutUint64(keys[i][8:], id.seq)
+	}
+	return raxSubtreeNodes(keys, 0)
+}
+
+func pelIDs(m *idMap[*streamNACK]) []streamID {
+	ids := make([]streamID, 0, m.Len())
+	m.each(streamID{}, func(id streamID, _ *streamNACK) bool {
+		ids = append(ids, id)
+		return true
+	})
+	return ids
+}
+
+// redisUsage is Redis's objectComputeSize for the stream, less the robj:
+// the struct, the radix tree, the listpacks as allocated (closed nodes
+// shrunk to their size, the last one at least the preallocation; the
+// first samples nodes averaged when there are more), and the groups'
+// structures and PELs. A stream RESTOREd by Redis has its last listpack
+// exactly sized; here it counts as preallocated.
+func (s *Stream) redisUsage(samples int, lim *encodingLimits) int {
+	size := redisStreamBytes + raxUsage(len(s.nodes), s.radixTreeNodes())
+	prealloc := redisStreamPrealloc
+	if b := lim.raw[encStreamNodeBytes]; b > 0 && b < int64(prealloc) {
+		prealloc = int(b)
+	}
+	alloc := func(i int) int {
+		n := s.nodes[i]
+		if i == len(s.nodes)-1 {
+			return jemallocSize(max(n.listpackBytes(), prealloc))
+		}
+		return jemallocSize(n.listpackBytes())
+	}
+	lp, k := 0, 0
+	for ; k < samples && k < len(s.nodes); k++ {
+		lp += alloc(k)
+	}
+	if len(s.nodes) <= k {
+		size += lp
+	} else {
+		if k > 0 {
+			lp /= k
+		}
+		size += lp*(len(s.nodes)-1) + alloc(len(s.nodes)-1)
+	}
+	for _, g := range s.groups {
+		size += redisStreamCGBytes + raxUsage(g.pel.Len(), raxNodesOfIDs(pelIDs(&g.pel))) + redisStreamNACKBytes*g.pel.Len()
+		for _, c := range g.consumers {
+			size += redisStreamConsumerBytes + len(c.name) + raxUsage(c.pel.Len(), raxNodesOfIDs(pelIDs(&c.pel)))
+		}
+	}
+	return size
+}

@@ -273,3 +273,30 @@ func TestStreamNodeLimitsConfig(t *testing.T) {
 		t.Errorf("item without stream parameters: %v, %v", l, err)
 	}
 }
+
+// MEMORY USAGE of streams, as redis-server 7.0.15 answers for the same
+// commands (checked against it).
+func TestStreamMemoryUsage(t *testing.T) {
+	x := newTM(t)
+	x.do("XADD", "a", "1-0", "f", "v")
+	for i := 1; i <= 250; i++ {
+		x.do("XADD", "b", fmt.Sprintf("%d-0", i), "f", fmt.Sprintf("v%d", i))
+	}
+	for i := 1; i < 2000; i++ {
+		x.do("XADD", "c", fmt.Sprintf("%d-%d", i, i%3), "f", fmt.Sprintf("v%d", i), "g", strings.Repeat("x", i%50))
+	}
+	x.run([]step{
+		{cmd("MEMORY", "USAGE", "a"), ":4728\r\n"},
+		{cmd("MEMORY", "USAGE", "b"), ":9296\r\n"},
+		{cmd("MEMORY", "USAGE", "c"), ":103248\r\n"},
+		{cmd("MEMORY", "USAGE", "c", "SAMPLES", "0"), ":101216\r\n"},
+		{cmd("XGROUP", "CREATE", "c", "g", "0"), "+OK\r\n"},
+		{cmd("XGROUP", "CREATECONSUMER", "c", "g", "c2"), ":1\r\n"},
+	})
+	x.do("XREADGROUP", "GROUP", "g", "c1", "COUNT", "300", "STREAMS", "c", ">")
+	x.run([]step{
+		{cmd("MEMORY", "USAGE", "c"), ":415136\r\n"},
+		{cmd("XGROUP", "CREATE", "e", "g", "0", "MKSTREAM"), "+OK\r\n"},
+		{cmd("MEMORY", "USAGE", "e"), ":656\r\n"},
+	})
+}

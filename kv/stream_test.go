@@ -300,3 +300,29 @@ func TestStreamMemoryUsage(t *testing.T) {
 		{cmd("MEMORY", "USAGE", "e"), ":656\r\n"},
 	})
 }
+
+// Keyspace events of the stream commands, as redis-server 7.0.15 publishes
+// them for the same commands (captured with notify-keyspace-events EAn).
+func TestStreamNotifyEvents(t *testing.T) {
+	x := newTM(t)
+	sink := &recordSink{flags: NotifyAll | NotifyNew | NotifyKeyevent}
+	x.m.SetEventSink(sink)
+	for _, c := range [][]string{
+		{"XADD", "s", "1-0", "f", "v"}, {"XADD", "s", "MAXLEN", "1", "2-0", "f", "v"}, {"XADD", "s", "MAXLEN", "5", "3-0", "f", "v"},
+		{"XDEL", "s", "1-0", "3-0"}, {"XDEL", "s", "9-0"}, {"XTRIM", "s", "MAXLEN", "0"}, {"XTRIM", "s", "MAXLEN", "0"},
+		{"XSETID", "s", "5-0"}, {"XGROUP", "CREATE", "s", "g", "0"}, {"XGROUP", "CREATE", "m", "g", "$", "MKSTREAM"},
+		{"XADD", "s", "6-0", "f", "v"}, {"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"},
+		{"XGROUP", "CREATECONSUMER", "s", "g", "c2"}, {"XGROUP", "CREATECONSUMER", "s", "g", "c2"},
+		{"XCLAIM", "s", "g", "c3", "0", "6-0"}, {"XAUTOCLAIM", "s", "g", "c4", "0", "0"}, {"XGROUP", "SETID", "s", "g", "0"},
+		{"XGROUP", "DELCONSUMER", "s", "g", "c1"}, {"XACK", "s", "g", "6-0"}, {"XGROUP", "DESTROY", "s", "g"}, {"DEL", "s"},
+	} {
+		x.do(c...)
+	}
+	got := keyevents(sink, 0)
+	want := []string{"new s", "xadd s", "xadd s", "xtrim s", "xadd s", "xdel s", "xtrim s", "xsetid s", "xgroup-create s",
+		"new m", "xgroup-create m", "xadd s", "xgroup-createconsumer s", "xgroup-createconsumer s", "xgroup-createconsumer s",
+		"xgroup-createconsumer s", "xgroup-setid s", "xgroup-delconsumer s", "xgroup-destroy s", "del s"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("events:\n got %q\nwant %q", got, want)
+	}
+}

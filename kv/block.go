@@ -128,7 +128,7 @@ func (c *Ctx) signalReady(key string, obj any) {
 		return
 	}
 	switch obj.(type) {
-	case *List, *ZSet:
+	case *List, *ZSet, *Stream:
 	default:
 		return
 	}
@@ -241,13 +241,19 @@ func (m *Machine) serveReady(nowMs int64, seed uint64) {
 		}
 		for _, k := range ready {
 			q := append([]*waiter(nil), b.byKey[k]...)
+			stopped := false
 			for _, w := range q {
 				if b.byRef[w.ref] != w {
 					continue // served through another key meanwhile
 				}
+				// Once the key is gone, only stream waiters still
+				// have something to learn (streams_block.go).
+				if stopped && !w.isStream() {
+					continue
+				}
 				seed += 0x9E3779B97F4A7C15
 				if m.serveWaiter(w, k.key, nowMs, seed) {
-					break
+					stopped = true
 				}
 			}
 		}
@@ -262,6 +268,13 @@ func (m *Machine) serveWaiter(w *waiter, key string, nowMs int64, seed uint64) (
 	out := NewWriter(nil, int(w.proto))
 	c := Ctx{m: m, db: m.dbs[w.db], dbIndex: w.db, W: out, Args: w.args, NowMs: nowMs, seed: seed, spec: spec}
 	e := c.Lookup([]byte(key))
+	if op.tryServe != nil {
+		if op.tryServe(&c, e, []byte(key)) {
+			m.removeWaiter(w)
+			m.deliver(w, out.Bytes())
+		}
+		return false // reading a stream consumes nothing
+	}
 	if e == nil {
 		return true
 	}

@@ -70,6 +70,10 @@ type blockOp struct {
 	parse    func(c *Ctx) (blockParsed, bool)
 	// serve answers the command from key, which holds a non-empty value of typ.
 	serve func(c *Ctx, p blockParsed, key []byte)
+	// tryServe, set for XREAD and XREADGROUP instead of serve, answers
+	// the waiter when key (e: its entry, nil when gone) has something
+	// for it and reports whether it did (cmd_stream_block.go).
+	tryServe func(c *Ctx, e *entry, key []byte) bool
 }
 
 var blockOps map[string]*blockOp
@@ -122,10 +126,12 @@ func init() {
 				}
 				return move(c, from, to, 5)
 			}},
-		"blmpop":   {typ: TypeList, parse: mpop(TypeList), serve: listPop},
-		"bzpopmin": {typ: TypeZSet, parse: pop(false, false), serve: zPop},
-		"bzpopmax": {typ: TypeZSet, parse: pop(false, true), serve: zPop},
-		"bzmpop":   {typ: TypeZSet, parse: mpop(TypeZSet), serve: zPop},
+		"blmpop":     {typ: TypeList, parse: mpop(TypeList), serve: listPop},
+		"bzpopmin":   {typ: TypeZSet, parse: pop(false, false), serve: zPop},
+		"bzpopmax":   {typ: TypeZSet, parse: pop(false, true), serve: zPop},
+		"bzmpop":     {typ: TypeZSet, parse: mpop(TypeZSet), serve: zPop},
+		"xread":      streamBlockOp,
+		"xreadgroup": streamBlockOp,
 	}
 }
 
@@ -433,3 +439,15 @@ func runUnblockNode(c *Ctx) {
 // IsBlocking reports whether s is a blocking command (the edge wraps it in
 // redraft.block outside MULTI).
 func (s *Spec) IsBlocking() bool { return blockOps[s.Name] != nil }
+
+// IsBlockingArgs reports whether s with these arguments (name first) may
+// block: IsBlocking, and for XREAD and XREADGROUP a BLOCK option.
+func (s *Spec) IsBlockingArgs(args [][]byte) bool {
+	if !s.IsBlocking() {
+		return false
+	}
+	if blockOps[s.Name].tryServe != nil {
+		return xreadHasBlock(args)
+	}
+	return true
+}

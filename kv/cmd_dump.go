@@ -154,6 +154,8 @@ func objectEncoding(e *entry) string {
 			return "listpack"
 		}
 		return "hashtable"
+	case *Stream:
+		return "stream"
 	}
 	panic("kv: OBJECT of an unknown object type")
 }

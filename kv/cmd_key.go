@@ -490,6 +490,8 @@ func cloneObject(obj any) any {
 		return v.clone()
 	case *ZSet:
 		return v.clone()
+	case *Stream:
+		return v.clone()
 	}
 	panic(fmt.Sprintf("kv: cannot clone a value of type %T", obj))
 }

@@ -93,12 +93,12 @@ func runMemoryUsage(c *Ctx) {
 		c.W.Null()
 		return
 	}
-	usage := entryUsage(e, samples) + sdsAlloc(len(e.key)) + dictEntryBytes
+	usage := entryUsage(e, samples, c.lim()) + sdsAlloc(len(e.key)) + dictEntryBytes
 	c.W.Int(int64(usage))
 }
 
 // entryUsage is objectComputeSize for e's value.
-func entryUsage(e *entry, samples int) int {
+func entryUsage(e *entry, samples int, lim *encodingLimits) int {
 	switch o := e.obj.(type) {
 	case nil:
 		s := e.str
@@ -142,6 +142,8 @@ func entryUsage(e *entry, samples int) int {
 			return sampled < samples
 		})
 		return robjBytes + dictBytes + 8*nextPow2(o.Len()) + scale(size, sampled, o.Len())
+	case *Stream:
+		return robjBytes + o.redisUsage(samples, lim)
 	case *Hash:
 		if o.listpack() {
 			size := 0

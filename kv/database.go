@@ -97,6 +97,9 @@ func (c *Ctx) InDB(db int, fn func()) {
 // FlushAll removes every key of every database.
 func (c *Ctx) FlushAll() {
 	c.mustWrite()
+	for i := range c.m.dbs {
+		c.m.signalStreamsGone(i)
+	}
 	for _, d := range c.m.dbs {
 		d.flush()
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // Encoding thresholds: hash-max-listpack-entries/-value,
-// zset-max-listpack-entries/-value and set-max-intset-entries (and their
-// old *-ziplist-* names). Redis's replies depend on them: OBJECT ENCODING
+// zset-max-listpack-entries/-value, set-max-intset-entries (and their
+// old *-ziplist-* names) and stream-node-max-entries/-bytes (where stream
+// nodes split, stream.go). Redis's replies depend on them: OBJECT ENCODING
 // names the encoding, HSCAN/SSCAN/ZSCAN return a small encoding whole in
 // one page, and the iteration order of a hash, set or sorted set follows
 // from its encoding.
@@ -50,8 +51,14 @@ const (
 	encZsetEntries
 	encZsetValue
 	encSetIntsetEntries
+	encStreamNodeEntries
+	encStreamNodeBytes
 	numEncodingParams
 )
+
+// encodingParamsV1 is the number of parameters snapshots written before
+// the stream parameters hold; the missing ones read as their defaults.
+const encodingParamsV1 = encSetIntsetEntries + 1
 
 // newEncodingLimits returns the limits for raw values.
 func newEncodingLimits(raw [numEncodingParams]int64) encodingLimits {
@@ -73,7 +80,8 @@ func newEncodingLimits(raw [numEncodingParams]int64) encodingLimits {
 var defaultEncodingLimits = newEncodingLimits([numEncodingParams]int64{
 	encHashEntries: hashListpackEntries, encHashValue: hashListpackValue,
 	encZsetEntries: zsetListpackEntries, encZsetValue: zsetListpackValue,
-	encSetIntsetEntries: setIntsetEntries,
+	encSetIntsetEntries:  setIntsetEntries,
+	encStreamNodeEntries: streamNodeMaxEntries, encStreamNodeBytes: streamNodeMaxBytes,
 })
 
 // encodingParams maps each parameter name (new and old) to its index.
@@ -82,7 +90,8 @@ var encodingParams = map[string]int{
 	"hash-max-listpack-value": encHashValue, "hash-max-ziplist-value": encHashValue,
 	"zset-max-listpack-entries": encZsetEntries, "zset-max-ziplist-entries": encZsetEntries,
 	"zset-max-listpack-value": encZsetValue, "zset-max-ziplist-value": encZsetValue,
-	"set-max-intset-entries": encSetIntsetEntries,
+	"set-max-intset-entries":  encSetIntsetEntries,
+	"stream-node-max-entries": encStreamNodeEntries, "stream-node-max-bytes": encStreamNodeBytes,
 }
 
 // IsEncodingParam reports whether name (lower case) is an encoding
@@ -168,8 +177,11 @@ func (sw *snapWriter) encodingItem(l *encodingLimits) {
 
 // decodeEncodingItem decodes the item's body.
 func decodeEncodingItem(b []byte) (*encodingLimits, error) {
-	var raw [numEncodingParams]int64
+	raw := defaultEncodingLimits.raw
 	for i := range raw {
+		if i == encodingParamsV1 && len(b) == 0 {
+			break // written before the stream parameters
+		}
 		v, n := binary.Uvarint(b)
 		if n <= 0 || v > math.MaxInt64 {
 			return nil, fmt.Errorf("%w: encoding thresholds", ErrSnapshotBadRecord)

@@ -7,7 +7,7 @@ type entry struct {
 	next     *entry // hash chain (dict)
 	key      string
 	str      []byte // string value; nil obj means the key holds a string
-	obj      any    // *Hash, *List, *Set, *ZSet
+	obj      any    // *Hash, *List, *Set, *ZSet, *Stream
 	expireAt int64  // Unix ms; 0 = no expiry
 	version  uint64 // Machine.version of the last modification (WATCH)
 }
@@ -23,9 +23,10 @@ const (
 	TypeSet
 	TypeZSet
 	TypeHash
+	TypeStream
 )
 
-var typeNames = [...]string{"none", "string", "list", "set", "zset", "hash"}
+var typeNames = [...]string{"none", "string", "list", "set", "zset", "hash", "stream"}
 
 // String returns the name TYPE replies with.
 func (t Type) String() string {
@@ -57,6 +58,8 @@ func (e *entry) typ() Type {
 		return TypeZSet
 	case *Hash:
 		return TypeHash
+	case *Stream:
+		return TypeStream
 	}
 	panic("kv: entry holds an unknown object type")
 }

@@ -285,6 +285,7 @@ func (c *Ctx) SetString(key, val []byte, keepTTL bool) *entry {
 	if e == nil {
 		return c.Add(key, val, nil)
 	}
+	c.streamGone(e)
 	e.obj = nil
 	e.str = reuseBytes(e.str, val)
 	if !keepTTL {
@@ -299,6 +300,7 @@ func (c *Ctx) SetString(key, val []byte, keepTTL bool) *entry {
 func (c *Ctx) Replace(e *entry, str []byte, obj any, keepTTL bool) {
 	c.mustWrite()
 	c.snapTouch(e)
+	c.streamGone(e)
 	e.obj = obj
 	if obj == nil {
 		e.str = reuseBytes(e.str, str)
@@ -330,6 +332,7 @@ func (c *Ctx) DeleteEntry(e *entry) {
 
 func (c *Ctx) removeEntry(e *entry) {
 	c.snapTouch(e)
+	c.streamGone(e)
 	if c.db.remove(e.key) != e {
 		panic("kv: removing an entry that is not in the keyspace")
 	}
@@ -365,6 +368,7 @@ func (c *Ctx) SetExpire(e *entry, atMs int64) {
 // Flush removes every key of the command's database (FLUSHDB).
 func (c *Ctx) Flush() {
 	c.mustWrite()
+	c.m.signalStreamsGone(c.dbIndex)
 	c.db.flush()
 	c.m.flushed(c.dbIndex)
 }

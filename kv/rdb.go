@@ -342,6 +342,8 @@ func dumpValue(dst []byte, e *entry) []byte {
 			return true
 		})
 		return dst
+	case *Stream:
+		return o.appendRDB(dst, &enc)
 	}
 	panic("kv: DUMP of an unknown object type")
 }

@@ -416,6 +416,12 @@ func decodeDumpValue(b []byte, lim *encodingLimits) (decodedValue, bool) {
 			}
 		}
 		v.obj = h
+	case rdbTypeStreamListpacks, rdbTypeStreamListpacks2:
+		s, ok := decodeStreamRDB(r, t)
+		if !ok {
+			return v, false
+		}
+		v.obj = s
 	default:
 		return v, false
 	}

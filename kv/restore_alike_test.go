@@ -57,7 +57,7 @@ func probe(r *rand.Rand, o cutOp) cutOp {
 		k = o.args[1]
 	}
 	var args []string
-	switch r.IntN(12) {
+	switch r.IntN(14) {
 	case 0:
 		args = []string{"RANDOMKEY"}
 	case 1:
@@ -80,6 +80,10 @@ func probe(r *rand.Rand, o cutOp) cutOp {
 		args = []string{"KEYS", "k0*"}
 	case 10:
 		args = []string{"SPOP", k, "2"} // a write whose reply is a random pick
+	case 11:
+		args = []string{"XINFO", "STREAM", k, "FULL"}
+	case 12:
+		args = []string{"XPENDING", k, "g0", "-", "+", "10"}
 	default:
 		args = []string{"DBSIZE"}
 	}

@@ -458,6 +458,8 @@ func (s *SnapshotCut) big(e *entry) bool {
 		n = o.Len()
 	case *Hash:
 		n = o.Len()
+	case *Stream:
+		n = o.Len()
 	}
 	return n > s.bigElements
 }
@@ -487,6 +489,8 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	case *frozenZSet:
 		b = o.appendSnapshot(b)
 	case *Hash:
+		b = o.appendSnapshot(b)
+	case *Stream:
 		b = o.appendSnapshot(b)
 	default:
 		panic("kv: entry holds an unknown object type")

@@ -48,7 +48,7 @@ func (g *cutGen) op() cutOp {
 	db := []int{0, 0, 0, 1, 2, 15}[g.r.IntN(6)]
 	k, v, n := g.key(), g.val(), fmt.Sprint(g.r.IntN(50))
 	var args []string
-	switch g.r.IntN(56) {
+	switch g.r.IntN(61) {
 	case 0, 1, 2:
 		args = []string{"SET", k, v}
 	case 3:
@@ -115,7 +115,9 @@ func (g *cutGen) op() cutOp {
 		args = []string{"HINCRBY", k, n, "3"}
 	case 33: // the big collections
 		b := g.big()
-		switch g.r.IntN(4) {
+		switch g.r.IntN(5) {
+		case 4:
+			args = []string{"XADD", b + "x", "MAXLEN", "~", "2900", "*", "f", v}
 		case 0:
 			args = []string{"HSET", b + "h", n, v}
 		case 1:
@@ -169,6 +171,36 @@ func (g *cutGen) op() cutOp {
 		args = []string{"ZPOPMIN", k, "2"}
 	case 54:
 		args = []string{"SETRANGE", g.big() + "str", fmt.Sprint(g.r.IntN(3000)), v}
+	case 55, 56: // streams
+		if g.r.IntN(4) == 0 {
+			args = []string{"XADD", k, "MAXLEN", "~", "30", "*", "f", v}
+		} else {
+			args = []string{"XADD", k, "*", "f", v, "n", n}
+		}
+	case 57:
+		switch g.r.IntN(3) {
+		case 0:
+			args = []string{"XGROUP", "CREATE", k, "g" + fmt.Sprint(g.r.IntN(2)), "0", "MKSTREAM"}
+		case 1:
+			args = []string{"XREADGROUP", "GROUP", "g" + fmt.Sprint(g.r.IntN(2)), "c" + fmt.Sprint(g.r.IntN(3)), "COUNT", "3", "STREAMS", k, ">"}
+		default:
+			g.waits++
+			args = []string{"redraft.block", "n1", "1", fmt.Sprint(g.waits), "XREADGROUP", "GROUP", "g0", "c1", "BLOCK", "0", "STREAMS", k, ">"}
+		}
+	case 58:
+		switch g.r.IntN(4) {
+		case 0:
+			args = []string{"XDEL", k, fmt.Sprintf("%d-0", g.now-int64(g.r.IntN(20)))}
+		case 1:
+			args = []string{"XAUTOCLAIM", k, "g0", "c2", "3", "0", "COUNT", "2"}
+		case 2:
+			args = []string{"XTRIM", k, "MINID", fmt.Sprint(g.now - 30)}
+		default:
+			g.waits++
+			args = []string{"redraft.block", "n1", "1", fmt.Sprint(g.waits), "XREAD", "BLOCK", "10", "STREAMS", k, "$"}
+		}
+	case 59:
+		args = []string{"XACK", k, "g0", fmt.Sprintf("%d-0", g.now-int64(g.r.IntN(20)))}
 	default:
 		args = []string{"redraft.unblock-expired", fmt.Sprint(g.now)}
 	}
@@ -183,6 +215,8 @@ func bigLoad(m *Machine) {
 		for i := 0; i < 3000; i += 100 {
 			args := [][]string{{"HSET", fmt.Sprintf("big%dh", b)}, {"ZADD", fmt.Sprintf("big%dz", b)}, {"SADD", fmt.Sprintf("big%ds", b)}, {"RPUSH", fmt.Sprintf("big%dl", b)}}
 			for j := i; j < i+100; j++ {
+				w.Reset()
+				m.Exec(cutOp{nowMs: cutTestNow, args: []string{"XADD", fmt.Sprintf("big%dx", b), "*", "f", fmt.Sprint(j)}}.cmd(0), w)
 				args[0] = append(args[0], fmt.Sprint(j), fmt.Sprint(j*7))
 				args[1] = append(args[1], fmt.Sprint(j), fmt.Sprint(j*7))
 				args[2] = append(args[2], fmt.Sprint(j))

@@ -59,6 +59,9 @@ func freezeValue(obj any) (any, int) {
 			return true
 		})
 		return f, len(f.members) * (header + 8)
+	case *Stream:
+		f := o.clone()
+		return f, f.memoryBytes()
 	}
 	panic("kv: freezing an unknown object type")
 }

@@ -487,6 +487,13 @@ func decodeSnapshotValue(t Type, b []byte) (any, int, error) {
 			return nil, 0, nilDecode(err)
 		}
 		return v, v.Len(), nil
+	case TypeStream:
+		v, err := decodeStreamSnapshot(b)
+		if err != nil || v == nil {
+			return nil, 0, nilDecode(err)
+		}
+		// An empty stream is a valid value (XGROUP CREATE MKSTREAM, XDEL).
+		return v, 1, nil
 	}
 	return nil, 0, fmt.Errorf("unknown type byte %d", t)
 }

@@ -138,6 +138,7 @@ func init() {
 		sortCommands(), geoCommands(), lcsCommands(),
 		scriptCommands(),
 		blockCommands(),
+		streamCommands(),
 	} {
 		for _, s := range family {
 			Register(s)

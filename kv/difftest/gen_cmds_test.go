@@ -628,5 +628,6 @@ func commands() []*cmdGen {
 	scriptCommands(add)                      // gen_script_test.go
 	out = append(out, blockCommands()...)    // gen_block_test.go
 	out = append(out, encodingCommands()...) // gen_encoding_test.go
+	out = append(out, streamCommands()...)   // gen_stream_test.go
 	return out
 }

@@ -39,6 +39,8 @@ var kvSubcommands = map[string][]string{
 	"memory":   {"help", "usage"},
 	"script":   {"exists", "flush", "help", "kill", "load"},
 	"function": {"delete", "dump", "flush", "help", "kill", "list", "load", "restore", "stats"},
+	"xgroup":   {"create", "createconsumer", "delconsumer", "destroy", "help", "setid"},
+	"xinfo":    {"consumers", "groups", "help", "stream"},
 }
 
 func init() {

@@ -285,7 +285,7 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		c.queue(args, spec)
 		return
 	}
-	if !isEdge && spec.IsBlocking() && c.runBlocking(args) {
+	if !isEdge && spec.IsBlockingArgs(args) && c.runBlocking(args) {
 		return
 	}
 	if !isEdge {

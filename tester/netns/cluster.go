@@ -224,8 +224,12 @@ func delIfExists(ctx context.Context, kind, name string) error {
 		if _, err := run(ctx, nil, "ip", "link", "show", name); err != nil {
 			return nil
 		}
-		_, err := run(ctx, nil, "ip", "link", "del", name)
-		return err
+		// A veth goes away by itself when its peer's namespace is deleted,
+		// possibly between the show and the del.
+		if _, err := run(ctx, nil, "ip", "link", "del", name); err != nil && !strings.Contains(err.Error(), "Cannot find device") {
+			return err
+		}
+		return nil
 	}
 }
 

@@ -1,0 +1,185 @@
+package jepsen
+
+import (
+	"sort"
+	"time"
+
+	"redraft/maelstrom/checker"
+)
+
+// Verdicts, merged with priority false > unknown > true as Jepsen's
+// checker/compose does.
+const (
+	True    = "true"
+	False   = "false"
+	Unknown = "unknown"
+)
+
+func merge(vs ...string) string {
+	out := True
+	for _, v := range vs {
+		switch v {
+		case False:
+			return False
+		case Unknown:
+			out = Unknown
+		}
+	}
+	return out
+}
+
+// FStats counts one f's outcomes (Jepsen's stats checker).
+type FStats struct {
+	Count int `json:"count"`
+	Ok    int `json:"ok-count"`
+	Fail  int `json:"fail-count"`
+	Info  int `json:"info-count"`
+}
+
+// Quantiles are latencies of ok operations.
+type Quantiles struct {
+	Count int           `json:"count"`
+	P50   time.Duration `json:"p50-ns"`
+	P95   time.Duration `json:"p95-ns"`
+	P99   time.Duration `json:"p99-ns"`
+	Max   time.Duration `json:"max-ns"`
+}
+
+// Analysis is every checker's result.
+type Analysis struct {
+	Valid string `json:"valid?"`
+
+	Stats      FStats            `json:"stats"`
+	ByF        map[string]FStats `json:"stats-by-f"`
+	StatsValid bool              `json:"stats-valid?"` // every f of the workload has an ok
+	OkFraction float64           `json:"ok-fraction"`
+	Latency    Quantiles         `json:"latency"`
+
+	// Register: porcupine per key.
+	Linearizable string            `json:"linearizable,omitempty"`
+	Keys         map[string]string `json:"keys,omitempty"`
+	Check        *checker.Result   `json:"-"`
+	// Set.
+	Set *SetCheck `json:"set,omitempty"`
+}
+
+// workloadFs are the fs the stats checker wants an ok of.
+var workloadFs = map[string][]string{
+	WorkloadRegister: {"read", "write", "cas"},
+	WorkloadSet:      {"add", "read"},
+}
+
+// Analyze checks the history. checkTimeout bounds porcupine; past it the
+// verdict is unknown.
+func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
+	a := &Analysis{ByF: map[string]FStats{}}
+	var lat []time.Duration
+	for i := range res.Ops {
+		o := &res.Ops[i]
+		s := a.ByF[o.F]
+		s.Count++
+		a.Stats.Count++
+		switch o.Type {
+		case TypeOk:
+			s.Ok++
+			a.Stats.Ok++
+			lat = append(lat, o.Latency())
+		case TypeFail:
+			s.Fail++
+			a.Stats.Fail++
+		default:
+			s.Info++
+			a.Stats.Info++
+		}
+		a.ByF[o.F] = s
+	}
+	if a.Stats.Count > 0 {
+		a.OkFraction = float64(a.Stats.Ok) / float64(a.Stats.Count)
+	}
+	a.Latency = quantiles(lat)
+	a.StatsValid = true
+	for _, f := range workloadFs[res.Config.Workload] {
+		a.StatsValid = a.StatsValid && a.ByF[f].Ok > 0
+	}
+	statsV := True
+	if !a.StatsValid {
+		statsV = False
+	}
+	switch res.Config.Workload {
+	case WorkloadSet:
+		a.Set = CheckSet(res.Ops)
+		a.Valid = merge(statsV, a.Set.Valid)
+	default:
+		a.Check = checker.Check(RegisterOps(res.Ops), checkTimeout)
+		a.Linearizable = verdict(a.Check.Verdict)
+		a.Keys = map[string]string{}
+		for k, v := range a.Check.Keys {
+			a.Keys[k] = verdict(v)
+		}
+		a.Valid = merge(statsV, a.Linearizable)
+	}
+	return a
+}
+
+// RegisterOps converts register ops for maelstrom/checker.
+func RegisterOps(ops []Op) []checker.Op {
+	out := make([]checker.Op, 0, len(ops))
+	for i := range ops {
+		o := &ops[i]
+		c := checker.Op{Process: o.Process, Key: o.Key, Call: o.Invoke, Return: o.End}
+		switch o.Type {
+		case TypeOk:
+			c.Outcome = checker.Ok
+		case TypeFail:
+			c.Outcome = checker.Fail
+		default:
+			c.Outcome = checker.Info
+		}
+		switch o.F {
+		case "read":
+			c.Kind, c.Value = checker.Read, o.Read
+		case "write":
+			v := o.Value
+			c.Kind, c.Value = checker.Write, &v
+		case "cas":
+			c.Kind, c.From, c.To = checker.CAS, o.From, o.To
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func verdict(v checker.Verdict) string {
+	switch v {
+	case checker.Valid:
+		return True
+	case checker.Invalid:
+		return False
+	}
+	return Unknown
+}
+
+func quantiles(ds []time.Duration) Quantiles {
+	q := Quantiles{Count: len(ds)}
+	if len(ds) == 0 {
+		return q
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1))] }
+	q.P50, q.P95, q.P99, q.Max = at(0.5), at(0.95), at(0.99), ds[len(ds)-1]
+	return q
+}
+
+// ExitCode is Maelstrom's: 0 valid, 1 invalid, 2 unknown; 255 (a crash) is
+// the caller's.
+func (a *Analysis) ExitCode() int {
+	switch a.Valid {
+	case True:
+		return 0
+	case False:
+		return 1
+	}
+	return 2
+}

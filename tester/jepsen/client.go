@@ -1,0 +1,146 @@
+package jepsen
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Outcome types, in Jepsen's words.
+const (
+	TypeOk   = "ok"
+	TypeFail = "fail"
+	TypeInfo = "info"
+)
+
+// dialTimeout bounds a connection attempt; a partitioned or paused node
+// does not answer SYNs, and a fast retry serves the next op sooner.
+const dialTimeout = time.Second
+
+// newClient is one thread's connection to one node: one connection, no
+// retries (a retried write could apply twice, and the history must show
+// each attempt), timeouts that turn into info.
+func newClient(addr string, timeout time.Duration) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr:            addr,
+		Protocol:        2,
+		DisableIdentity: true,
+		MaxRetries:      -1,
+		DialTimeout:     dialTimeout,
+		DialerRetries:   1, // the history shows each attempt; the next op dials again
+		ReadTimeout:     timeout,
+		WriteTimeout:    timeout,
+		PoolSize:        1,
+		PoolTimeout:     timeout,
+	})
+}
+
+// definite are the first words of Redraft's replies that say a command did
+// not run (docs/replication.md, kv's CAS).
+var definite = map[string]bool{
+	"CLUSTERDOWN": true, // no leader known or reachable
+	"NOTLEADER":   true, // leadership moved before proposal
+	"SHUTDOWN":    true, // the node is stopping
+	"MOVED":       true, // --redirect followers
+	"NOKEY":       true, // CAS of a missing key
+	"CASFAIL":     true, // CAS whose expected value differs
+	"WRONGTYPE":   true,
+}
+
+// Classify maps a command's error to an outcome type and its history text:
+// nil is ok; a Redis error reply whose first word is a definite refusal is
+// fail, and so is a connection that could not be made (the command was
+// never sent); -UNCERTAIN, any other reply error, a timeout, a dropped or refused
+// connection is info.
+func Classify(err error) (string, string) {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return TypeOk, ""
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		msg := re.Error()
+		word, _, _ := strings.Cut(msg, " ")
+		if definite[word] {
+			return TypeFail, msg
+		}
+		return TypeInfo, msg
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		// No connection: the command was never sent.
+		return TypeFail, ":conn-refused " + oe.Err.Error()
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return TypeInfo, ":timeout"
+	}
+	return TypeInfo, ":conn " + err.Error()
+}
+
+func init() {
+	// go-redis logs every failed dial; the history records them already.
+	redis.SetLogger(quietLogger{})
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// leaderQueryTimeout bounds the RAFT INFO round that finds the leader.
+const leaderQueryTimeout = 1500 * time.Millisecond
+
+// FindLeader asks every node (addrs: id -> RESP address) for RAFT INFO at
+// once and returns the node that says it is leader in the highest term, or
+// "" when none does within leaderQueryTimeout.
+func FindLeader(ctx context.Context, addrs map[string]string) string {
+	ctx, cancel := context.WithTimeout(ctx, leaderQueryTimeout)
+	defer cancel()
+	type answer struct {
+		id   string
+		term uint64
+	}
+	var mu sync.Mutex
+	var best answer
+	var wg sync.WaitGroup
+	for id, addr := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			info, err := raftInfo(ctx, addr)
+			if err != nil || info["role"] != "leader" {
+				return
+			}
+			term, _ := strconv.ParseUint(info["term"], 10, 64)
+			mu.Lock()
+			if best.id == "" || term > best.term || term == best.term && id < best.id {
+				best = answer{id, term}
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return best.id
+}
+
+// raftInfo reads RAFT INFO's name:value lines.
+func raftInfo(ctx context.Context, addr string) (map[string]string, error) {
+	c := newClient(addr, leaderQueryTimeout)
+	defer c.Close()
+	s, err := c.Do(ctx, "RAFT", "INFO").Text()
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(s, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			m[k] = v
+		}
+	}
+	return m, nil
+}

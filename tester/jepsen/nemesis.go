@@ -1,0 +1,284 @@
+package jepsen
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Cluster is what the nemesis and the clients need of a running cluster
+// (tester/netns.Cluster is the real one).
+type Cluster interface {
+	Nodes() []string
+	RESPAddr(id string) string
+	Start(id string) error
+	Kill(id string) error
+	Pause(id string) error
+	Resume(id string) error
+	Partition(ctx context.Context, grudge map[string]map[string]bool) error
+	Heal(ctx context.Context) error
+}
+
+// nemesis applies events to a cluster and records what it did.
+type nemesis struct {
+	c          Cluster
+	since      func() time.Duration
+	findLeader func(ctx context.Context, addrs map[string]string) string
+	progress   func(string)
+
+	mu      sync.Mutex // guards the fields below
+	killed  map[string]bool
+	paused  map[string]bool
+	open    map[string]*Window
+	windows []Window
+	ops     []NemesisOp
+	ended   bool
+}
+
+func newNemesis(c Cluster, since func() time.Duration) *nemesis {
+	return &nemesis{c: c, since: since, findLeader: FindLeader,
+		killed: map[string]bool{}, paused: map[string]bool{}, open: map[string]*Window{}}
+}
+
+// run applies the events at their times until ctx ends.
+func (n *nemesis) run(ctx context.Context, events []Event) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for _, e := range events {
+		if wait := e.At - n.since(); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		n.apply(ctx, e)
+	}
+}
+
+// liveAddrs are the RESP addresses of nodes neither killed nor paused.
+func (n *nemesis) liveAddrs() map[string]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := map[string]string{}
+	for _, id := range n.c.Nodes() {
+		if !n.killed[id] && !n.paused[id] {
+			m[id] = n.c.RESPAddr(id)
+		}
+	}
+	return m
+}
+
+// leader resolves a "leader" target: the node the cluster names, or the
+// drawn fallback.
+func (n *nemesis) leader(ctx context.Context, fallback string) (string, string) {
+	if l := n.findLeader(ctx, n.liveAddrs()); l != "" {
+		return l, l
+	}
+	return fallback, fallback + " (no leader found: the drawn fallback)"
+}
+
+// apply performs one event.
+func (n *nemesis) apply(ctx context.Context, e Event) {
+	op := NemesisOp{Invoke: n.since()}
+	switch {
+	case e.Fault == FaultPartition && e.Start:
+		g := e.Grudge
+		op.F, op.Value = "start-partition", ":"+e.Kind
+		kind := e.Kind
+		if e.Kind == PartLeader && len(e.Nodes) > 0 {
+			l, desc := n.leader(ctx, e.Nodes[0])
+			g = Isolate(l, n.c.Nodes())
+			kind = "leader " + desc
+		}
+		if err := n.c.Partition(ctx, g); err != nil {
+			op.Result = fmt.Sprintf("%q", err.Error())
+		} else {
+			op.Result = "[:isolated " + g.String() + "]"
+		}
+		n.openWindow(e.Fault, kind+" "+g.String(), op.Invoke)
+	case e.Fault == FaultPartition:
+		op.F, op.Value = "stop-partition", "nil"
+		op.Result = ":network-healed"
+		if err := n.c.Heal(ctx); err != nil {
+			op.Result = fmt.Sprintf("%q", err.Error())
+		}
+		n.closeWindow(e.Fault)
+	case e.Start && (e.Fault == FaultKill || e.Fault == FaultPause):
+		targets := e.Nodes
+		op.Value = ":" + e.Kind
+		if e.Kind == TargetLeader && len(e.Nodes) > 0 {
+			l, _ := n.leader(ctx, e.Nodes[0])
+			targets = []string{l}
+		}
+		affected := n.killed
+		if e.Fault == FaultKill {
+			op.F = "kill"
+			op.Result = n.each(targets, n.kill)
+		} else {
+			op.F = "pause"
+			op.Result = n.each(targets, n.pause)
+			affected = n.paused
+		}
+		n.openWindow(e.Fault, strings.Join(n.set(affected), " "), op.Invoke)
+	case e.Fault == FaultKill:
+		op.F, op.Value = "start", ":all"
+		op.Result = n.each(n.set(n.killed), n.start)
+		n.closeWindow(e.Fault)
+	case e.Fault == FaultPause:
+		op.F, op.Value = "resume", ":all"
+		op.Result = n.each(n.set(n.paused), n.resume)
+		n.closeWindow(e.Fault)
+	}
+	n.record(op)
+}
+
+func (n *nemesis) record(op NemesisOp) {
+	op.End = n.since()
+	n.mu.Lock()
+	n.ops = append(n.ops, op)
+	n.mu.Unlock()
+	if n.progress != nil {
+		n.progress(fmt.Sprintf("[%6.1f s] nemesis %s %s -> %s", op.Invoke.Seconds(), op.F, op.Value, op.Result))
+	}
+}
+
+// set lists a set's members, sorted.
+func (n *nemesis) set(m map[string]bool) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for id := range m {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// each applies f to every node and renders the results as Jepsen prints
+// nemesis results: {"n1" :killed, ...}.
+func (n *nemesis) each(ids []string, f func(string) string) string {
+	res := map[string]string{}
+	for _, id := range ids {
+		res[id] = f(id)
+	}
+	keys := make([]string, 0, len(res))
+	for k := range res {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%q %s", k, res[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func errResult(err error) string { return fmt.Sprintf("%q", err.Error()) }
+
+func (n *nemesis) kill(id string) string {
+	n.mu.Lock()
+	already := n.killed[id]
+	n.mu.Unlock()
+	if already {
+		return ":already-dead"
+	}
+	if err := n.c.Kill(id); err != nil {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	n.killed[id] = true
+	delete(n.paused, id) // a killed paused node is not paused any more
+	n.mu.Unlock()
+	return ":killed"
+}
+
+func (n *nemesis) start(id string) string {
+	if err := n.c.Start(id); err != nil {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	delete(n.killed, id)
+	n.mu.Unlock()
+	return ":started"
+}
+
+func (n *nemesis) pause(id string) string {
+	n.mu.Lock()
+	dead, already := n.killed[id], n.paused[id]
+	n.mu.Unlock()
+	switch {
+	case dead:
+		return ":dead"
+	case already:
+		return ":already-paused"
+	}
+	if err := n.c.Pause(id); err != nil {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	n.paused[id] = true
+	n.mu.Unlock()
+	return ":paused"
+}
+
+func (n *nemesis) resume(id string) string {
+	if err := n.c.Resume(id); err != nil {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	delete(n.paused, id)
+	n.mu.Unlock()
+	return ":resumed"
+}
+
+// healAll is the final phase's heal: the network, paused and killed nodes.
+// Windows still open end now.
+func (n *nemesis) healAll(ctx context.Context) {
+	n.apply(ctx, Event{Fault: FaultPartition})
+	n.apply(ctx, Event{Fault: FaultPause})
+	n.apply(ctx, Event{Fault: FaultKill})
+	n.mu.Lock()
+	n.ended = true
+	n.mu.Unlock()
+}
+
+func (n *nemesis) openWindow(fault, detail string, at time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.ended {
+		return
+	}
+	if w, ok := n.open[fault]; ok { // a restart of a fault in force: close the old window
+		w.End = at
+		n.windows = append(n.windows, *w)
+	}
+	n.open[fault] = &Window{Fault: fault, Detail: detail, Start: at}
+}
+
+func (n *nemesis) closeWindow(fault string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if w, ok := n.open[fault]; ok {
+		w.End = n.since()
+		n.windows = append(n.windows, *w)
+		delete(n.open, fault)
+	}
+}
+
+// result returns the recorded ops and windows.
+func (n *nemesis) result() ([]NemesisOp, []Window) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ws := slices.Clone(n.windows)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
+	return slices.Clone(n.ops), ws
+}

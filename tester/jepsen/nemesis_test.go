@@ -1,0 +1,152 @@
+package jepsen
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"redraft/maelstrom/netsim"
+)
+
+// fakeCluster records what the nemesis asks for.
+type fakeCluster struct {
+	nodes []string
+
+	mu      sync.Mutex
+	calls   []string
+	running map[string]bool
+	grudge  map[string]map[string]bool
+}
+
+func newFake(n int) *fakeCluster {
+	f := &fakeCluster{nodes: nodesN(n), running: map[string]bool{}}
+	for _, id := range f.nodes {
+		f.running[id] = true
+	}
+	return f
+}
+
+func (f *fakeCluster) log(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+
+func (f *fakeCluster) Nodes() []string           { return slices.Clone(f.nodes) }
+func (f *fakeCluster) RESPAddr(id string) string { return id + ":6379" }
+func (f *fakeCluster) Start(id string) error {
+	f.log("start " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.running[id] {
+		return fmt.Errorf("%s already running", id)
+	}
+	f.running[id] = true
+	return nil
+}
+func (f *fakeCluster) Kill(id string) error {
+	f.log("kill " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running[id] = false
+	return nil
+}
+func (f *fakeCluster) Pause(id string) error  { f.log("pause " + id); return nil }
+func (f *fakeCluster) Resume(id string) error { f.log("resume " + id); return nil }
+func (f *fakeCluster) Partition(_ context.Context, g map[string]map[string]bool) error {
+	f.log("partition " + netsim.Grudge(g).String())
+	f.grudge = g
+	return nil
+}
+func (f *fakeCluster) Heal(context.Context) error { f.log("heal"); f.grudge = nil; return nil }
+
+func TestNemesisAppliesAndRecords(t *testing.T) {
+	f := newFake(3)
+	var clock time.Duration
+	n := newNemesis(f, func() time.Duration { clock += time.Millisecond; return clock })
+	leader := "n2"
+	var asked map[string]string
+	n.findLeader = func(_ context.Context, addrs map[string]string) string { asked = addrs; return leader }
+	ctx := context.Background()
+
+	n.apply(ctx, Event{Fault: FaultPartition, Start: true, Kind: PartLeader, Nodes: []string{"n1"}, Grudge: Isolate("n1", f.nodes)})
+	if g := netsim.Grudge(f.grudge); len(g["n2"]) != 2 {
+		t.Fatalf("leader partition isolated the fallback, not the leader n2: %s", g)
+	}
+	n.apply(ctx, Event{Fault: FaultKill, Start: true, Kind: TargetLeader, Nodes: []string{"n3"}})
+	leader = "n1"
+	n.apply(ctx, Event{Fault: FaultPause, Start: true, Kind: TargetLeader, Nodes: []string{"n3"}})
+	if _, ok := asked["n2"]; ok || len(asked) != 2 {
+		t.Fatalf("leader asked of %v; the killed n2 must not be", asked)
+	}
+	n.apply(ctx, Event{Fault: FaultPause, Start: true, Kind: TargetAll, Nodes: []string{"n1", "n2", "n3"}})
+	n.apply(ctx, Event{Fault: FaultPause, Start: false})
+	n.apply(ctx, Event{Fault: FaultKill, Start: false})
+	n.healAll(ctx)
+
+	want := []string{
+		`partition {"n1" #{"n2"}, "n2" #{"n1" "n3"}, "n3" #{"n2"}}`,
+		"kill n2",
+		"pause n1", "pause n3",
+		"resume n1", "resume n3",
+		"start n2",
+		"heal",
+	}
+	if !slices.Equal(f.calls, want) {
+		t.Fatalf("calls\n%s\nwant\n%s", strings.Join(f.calls, "\n"), strings.Join(want, "\n"))
+	}
+	ops, windows := n.result()
+	var fs []string
+	for _, o := range ops {
+		fs = append(fs, o.F)
+	}
+	if want := []string{"start-partition", "kill", "pause", "pause", "resume", "start", "stop-partition", "resume", "start"}; !slices.Equal(fs, want) {
+		t.Fatalf("ops %v, want %v", fs, want)
+	}
+	if r := ops[3].Result; !strings.Contains(r, `"n2" :dead`) || !strings.Contains(r, `"n1" :already-paused`) || !strings.Contains(r, `"n3" :paused`) {
+		t.Fatalf("pausing all with n1 paused and n2 killed: %s", r)
+	}
+	// The second pause start replaces the first's window.
+	var details []string
+	for _, w := range windows {
+		details = append(details, w.Fault+": "+w.Detail)
+	}
+	if want := []string{`partition: leader n2 {"n1" #{"n2"}, "n2" #{"n1" "n3"}, "n3" #{"n2"}}`, "kill: n2", "pause: n1", "pause: n1 n3"}; !slices.Equal(details, want) {
+		t.Fatalf("windows %q, want %q", details, want)
+	}
+	for _, w := range windows {
+		if w.End <= w.Start {
+			t.Fatalf("window %+v never closed", w)
+		}
+	}
+}
+
+// TestNemesisFollowsTheSchedule runs a schedule against the fake cluster
+// on a fake clock: every event is applied once, in order.
+func TestNemesisFollowsTheSchedule(t *testing.T) {
+	f := newFake(5)
+	cfg := Config{Nemesis: []string{FaultPartition, FaultKill, FaultPause}, NemesisInterval: time.Second, TimeLimit: 20 * time.Second, Seed: 3}
+	events := Schedule(cfg, f.nodes)
+	var mu sync.Mutex
+	var clock time.Duration
+	n := newNemesis(f, func() time.Duration { mu.Lock(); defer mu.Unlock(); clock += time.Second; return clock })
+	n.findLeader = func(context.Context, map[string]string) string { return "" }
+	n.run(context.Background(), events)
+	ops, _ := n.result()
+	if len(ops) != len(events) {
+		t.Fatalf("%d nemesis ops for %d events", len(ops), len(events))
+	}
+	for i, e := range events {
+		prefix := map[bool]map[string]string{
+			true:  {FaultPartition: "start-partition", FaultKill: "kill", FaultPause: "pause"},
+			false: {FaultPartition: "stop-partition", FaultKill: "start", FaultPause: "resume"},
+		}[e.Start][e.Fault]
+		if ops[i].F != prefix {
+			t.Fatalf("op %d is %s for event %v", i, ops[i].F, e)
+		}
+	}
+}

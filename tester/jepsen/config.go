@@ -45,6 +45,10 @@ type Config struct {
 	RecoveryTime time.Duration
 	// CheckerTimeout bounds porcupine over all keys; past it: unknown.
 	CheckerTimeout time.Duration
+	// Schedule, when set, is the nemesis schedule instead of the one
+	// drawn from the seed (tests, and the hook for replaying a report's
+	// schedule).
+	Schedule []Event
 	// Progress, when set, receives a line at each nemesis action and
 	// every few seconds.
 	Progress func(string)

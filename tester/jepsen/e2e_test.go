@@ -97,3 +97,57 @@ func TestRegisterUnderPartitionsAndKills(t *testing.T) {
 		t.Error("history.txt lacks the nemesis's kill")
 	}
 }
+
+// TestStaleReadsAreCaught shows the checkers bite on real runs: with
+// --read-consistency stale every node serves reads from its own state, so
+// a node cut off from the others keeps answering with what the majority
+// has since overwritten (register) or added to (set); both checkers must
+// call the history invalid.
+func TestStaleReadsAreCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping two 15 s cluster runs")
+	}
+	if err := netns.Available(); err != nil {
+		t.Skipf("network namespaces unavailable, the real-network cluster test cannot run: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kv")
+	if out, err := exec.Command("go", "build", "-o", bin, "redraft/cmd/kv").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, workload := range []string{jepsen.WorkloadRegister, jepsen.WorkloadSet} {
+		t.Run(workload, func(t *testing.T) {
+			wd := filepath.Join(dir, workload)
+			c, err := netns.New(context.Background(), netns.Config{
+				Bin: bin, Nodes: 3, WorkDir: filepath.Join(wd, "data"), LogDir: filepath.Join(wd, "node-logs"),
+				Args: []string{"--read-consistency", "stale"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cfg := jepsen.Config{
+				Workload: workload, NodeCount: 3, Concurrency: 6, TimeLimit: 15 * time.Second, Rate: 60,
+				Nemesis: []string{jepsen.FaultPartition}, NemesisInterval: time.Second, Seed: 1,
+				ClientTimeout: 2 * time.Second, RecoveryTime: 30 * time.Second, CheckerTimeout: time.Minute,
+				// n3 is cut off from 1 s to the end: its readers see a frozen state.
+				Schedule: []jepsen.Event{{At: time.Second, Fault: jepsen.FaultPartition, Start: true, Kind: jepsen.PartOne, Grudge: jepsen.Isolate("n3", c.Nodes())}},
+			}
+			res, err := jepsen.Run(context.Background(), cfg, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := jepsen.Analyze(res, cfg.CheckerTimeout)
+			t.Logf("%d ops (ok %d, fail %d, info %d), valid %s", a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid)
+			if a.Valid != jepsen.False {
+				t.Fatalf("stale reads under a partition judged %s, want false", a.Valid)
+			}
+			if a.Set != nil {
+				t.Logf("set: %d stale, %d lost; first: %v", len(a.Set.Stale), len(a.Set.Lost), a.Set.Examples[:1])
+				if len(a.Set.Stale) == 0 {
+					t.Fatalf("invalid, but not for stale reads: %v", a.Set.Examples)
+				}
+			}
+		})
+	}
+}

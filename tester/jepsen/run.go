@@ -90,7 +90,10 @@ func Run(ctx context.Context, cfg Config, c Cluster) (*Result, error) {
 		return nil, fmt.Errorf("%w: cluster has %d nodes, config says %d", ErrConfig, len(nodes), cfg.NodeCount)
 	}
 	r := &run{cfg: cfg, c: c, w: newWorkload(cfg.Workload), t0: time.Now()}
-	schedule := Schedule(cfg, nodes)
+	schedule := cfg.Schedule
+	if schedule == nil {
+		schedule = Schedule(cfg, nodes)
+	}
 	for _, id := range nodes {
 		if err := c.Start(id); err != nil {
 			return nil, err

@@ -42,8 +42,9 @@ flags:
   --node-args "FLAGS"      extra flags for every kv serve (space-separated)
   --install                apt-get install iproute2 and nftables when missing
 
-exit status: 0 valid, 1 invalid, 2 unknown, 254 usage error, 255 crash (the
-cluster could not be created or become ready, or a node exited by itself)
+exit status: 0 valid, 1 invalid, 2 unknown (or interrupted), 254 usage error,
+255 crash (the cluster could not be created or become ready, or a node exited
+by itself)
 `
 
 // clusterRequested reports whether a test command names --cluster.
@@ -226,6 +227,9 @@ func testCluster(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	switch {
 	case len(meta.Crashes) > 0:
 		return &exitError{exitCrash}
+	case res.Interrupted && a.ExitCode() == exitValid:
+		fmt.Fprintln(stdout, "linkv: interrupted before the time limit: exit 2 (unknown) although the history so far is valid")
+		return &exitError{exitUnknown}
 	case a.ExitCode() == exitValid:
 		return nil
 	}

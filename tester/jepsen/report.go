@@ -184,6 +184,7 @@ func results(res *Result, a *Analysis, m Meta) map[string]any {
 			"start-time":        res.Started.UTC().Format(time.RFC3339),
 			"duration-s":        res.Duration.Seconds(),
 			"final-phase":       res.FinalPhase,
+			"interrupted":       res.Interrupted,
 		},
 		"stats":        map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
 		"availability": map[string]any{"ok-fraction": a.OkFraction},
@@ -219,6 +220,9 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	w("| threads, rate | %d, %g ops/s (client timeout %s) |\n", cfg.Concurrency, cfg.Rate, cfg.ClientTimeout)
 	w("| nemesis | %s, interval %s |\n", cfg.NemesisName(), cfg.NemesisInterval)
 	w("| final phase | %s |\n", res.FinalPhase)
+	if res.Interrupted {
+		w("| interrupted | yes: stopped before the time limit (SIGINT or SIGTERM) |\n")
+	}
 	if len(m.Crashes) > 0 {
 		w("| node crashes | %s |\n", strings.Join(m.Crashes, "; "))
 	}

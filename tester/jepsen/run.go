@@ -37,6 +37,9 @@ type Result struct {
 	// FinalPhase says how the final phase went (set: which nodes answered
 	// their final read).
 	FinalPhase string
+	// Interrupted: the caller's context ended before the time limit
+	// (SIGINT); the history is checked all the same.
+	Interrupted bool
 }
 
 // run is the state of one test.
@@ -131,6 +134,7 @@ func Run(ctx context.Context, cfg Config, c Cluster) (*Result, error) {
 	case <-time.After(cfg.TimeLimit):
 	case <-ctx.Done():
 	}
+	interrupted := ctx.Err() != nil
 	close(stopGen)
 	threads.Wait() // ops in flight complete (or time out)
 	stopNem()
@@ -141,7 +145,7 @@ func Run(ctx context.Context, cfg Config, c Cluster) (*Result, error) {
 	nem.healAll(context.WithoutCancel(ctx))
 	final := r.finalReads(ctx)
 
-	res := &Result{Config: cfg, Nodes: nodes, Started: started, Duration: r.since(), Schedule: schedule, FinalPhase: final}
+	res := &Result{Config: cfg, Nodes: nodes, Started: started, Duration: r.since(), Schedule: schedule, FinalPhase: final, Interrupted: interrupted}
 	res.Nemesis, res.Windows = nem.result()
 	r.mu.Lock()
 	res.Ops = slices.Clone(r.ops)

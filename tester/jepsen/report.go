@@ -40,7 +40,8 @@ func Verdict(a *Analysis, m Meta) string {
 }
 
 // WriteReport fills dir with results.json, summary.md, history.txt,
-// history.jsonl, schedule.txt and (register) porcupine timelines; the
+// history.jsonl, schedule.txt, latency and rate plots and (register)
+// porcupine timelines; the
 // node logs are already in dir/node-logs.
 func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 	var errs []error
@@ -76,6 +77,12 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 				return a.Check.TimelineWithWindows(k, b, checkerWindows(res.Windows))
 			})
 		}
+	}
+	if err := plotLatency(dir, res); err != nil {
+		errs = append(errs, fmt.Errorf("latency-raw.png: %w", err))
+	}
+	if err := plotRate(dir, res); err != nil {
+		errs = append(errs, fmt.Errorf("rate.png: %w", err))
 	}
 	put("summary.md", func(b *bytes.Buffer) error {
 		summary(b, dir, res, a, m)
@@ -298,7 +305,9 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 			}
 		}
 	}
+	w("- `latency-raw.png`, `rate.png`: plots (grey: partition, red: kill, blue: pause)\n")
 	w("- `node-logs/`: each node's stderr, across restarts\n")
+	w("\n![latency](latency-raw.png)\n\n![rate](rate.png)\n")
 }
 
 // errorCounts lists "count error" for fail and info ops, most frequent

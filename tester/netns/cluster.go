@@ -48,8 +48,9 @@ type Cluster struct {
 
 	faultMu sync.Mutex // one nft change at a time
 
-	mu     sync.Mutex // guards procs and closed
+	mu     sync.Mutex // guards procs, join and closed
 	procs  map[string]*proc
+	join   map[string]string // id -> the RESP address it joins through; absent: --bootstrap
 	closed bool
 }
 
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if _, err := Sweep(ctx); err != nil {
 		return nil, fmt.Errorf("netns: sweeping stale namespaces: %w", err)
 	}
-	c = &Cluster{cfg: cfg, pid: os.Getpid(), index: map[string]int{}, procs: map[string]*proc{}}
+	c = &Cluster{cfg: cfg, pid: os.Getpid(), index: map[string]int{}, procs: map[string]*proc{}, join: map[string]string{}}
 	for i := 1; i <= cfg.Nodes; i++ {
 		id := "n" + strconv.Itoa(i)
 		c.ids = append(c.ids, id)

@@ -129,6 +129,40 @@ func TestClusterPartitionKillTeardown(t *testing.T) {
 	}
 	leaderSeenBy(t, c, c.Nodes(), "")
 
+	// Membership: remove a node, wipe it, rejoin it with --join.
+	leader = leaderSeenBy(t, c, c.Nodes(), "")
+	gone := c.Nodes()[0]
+	if gone == leader {
+		gone = c.Nodes()[1]
+	}
+	if err := c.Wipe(gone); err == nil {
+		t.Fatal("Wipe of a running node succeeded")
+	}
+	rc := redis.NewClient(&redis.Options{Addr: c.RESPAddr(leader), MaxRetries: -1})
+	defer rc.Close()
+	if err := rc.Do(ctx, "RAFT", "REMOVE", gone).Err(); err != nil {
+		t.Fatalf("RAFT REMOVE %s: %v", gone, err)
+	}
+	if err := c.Kill(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Wipe(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Join(gone, c.RESPAddr(leader)); err != nil {
+		t.Fatal(err)
+	}
+	leaderSeenBy(t, c, c.Nodes(), "")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		info := raftInfo(ctx, c.RESPAddr(gone))
+		if info != nil && info["applied_index"] != "0" && info["applied_index"] != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rejoined %s never applied the log: %v", gone, info)
+		}
+	}
+
 	ns := c.Namespace("n1")
 	closed = true
 	if err := c.Close(); err != nil {

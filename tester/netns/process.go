@@ -49,14 +49,45 @@ func (p *proc) kill() {
 }
 
 // Start launches the node's `kv serve` inside its namespace, on its data
-// directory (created on first start; kept across restarts). It returns once
-// the process runs, not once it answers.
+// directory (created on first start; kept across restarts), with
+// --bootstrap listing every node, or with --join when the node last
+// joined (Join). It returns once the process runs, not once it answers.
 func (c *Cluster) Start(id string) error {
 	if err := c.check(id); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.startLocked(id)
+}
+
+// Join starts the node with `--join via` (a member's RESP address)
+// instead of --bootstrap, as an operator adds a node whose data was wiped;
+// later Starts of the node join the same way.
+func (c *Cluster) Join(id, via string) error {
+	if err := c.check(id); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.join[id] = via
+	return c.startLocked(id)
+}
+
+// Wipe deletes the node's data directory; the node must not be running.
+func (c *Cluster) Wipe(id string) error {
+	if err := c.check(id); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[id]; p != nil && p.alive() {
+		return fmt.Errorf("netns: %s is running; kill it before wiping its data", id)
+	}
+	return os.RemoveAll(filepath.Join(c.cfg.WorkDir, id))
+}
+
+func (c *Cluster) startLocked(id string) error {
 	if c.closed {
 		return errors.New("netns: cluster closed")
 	}
@@ -75,8 +106,12 @@ func (c *Cluster) Start(id string) error {
 		"--id", id,
 		"--resp", c.RESPAddr(id),
 		"--raft", c.RaftAddr(id),
-		"--data", data,
-		"--bootstrap", c.Bootstrap()}
+		"--data", data}
+	if via := c.join[id]; via != "" {
+		args = append(args, "--join", via)
+	} else {
+		args = append(args, "--bootstrap", c.Bootstrap())
+	}
 	args = append(args, c.cfg.Args...)
 	// `ip netns exec` enters the namespace and execs the binary (no fork),
 	// so the pid is the node's and signals reach it directly.

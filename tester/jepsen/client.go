@@ -3,7 +3,9 @@ package jepsen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,4 +145,32 @@ func raftInfo(ctx context.Context, addr string) (map[string]string, error) {
 		}
 	}
 	return m, nil
+}
+
+// removeTimeout bounds one RAFT REMOVE attempt; the leader answers once the
+// new configuration is committed.
+const removeTimeout = 5 * time.Second
+
+// RemoveNode sends RAFT REMOVE id to the nodes of addrs in id order until
+// one answers OK (a follower passes it on to the leader), and returns that
+// node.
+func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string, error) {
+	ids := make([]string, 0, len(addrs))
+	for other := range addrs {
+		ids = append(ids, other)
+	}
+	sort.Strings(ids)
+	var errs []string
+	for _, other := range ids {
+		c := newClient(addrs[other], removeTimeout)
+		rctx, cancel := context.WithTimeout(ctx, removeTimeout)
+		err := c.Do(rctx, "RAFT", "REMOVE", id).Err()
+		cancel()
+		c.Close()
+		if err == nil {
+			return other, nil
+		}
+		errs = append(errs, other+": "+err.Error())
+	}
+	return "", fmt.Errorf("jepsen: no node removed %s: %s", id, strings.Join(errs, "; "))
 }

@@ -3,6 +3,7 @@ package jepsen
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,16 +18,17 @@ const (
 )
 
 // Faults a --nemesis list may name. Hooks for later: clock (a test-only
-// clock offset in the node), member (RAFT REMOVE, wipe, --join), netem
-// (tc netem latency, loss, reordering).
+// clock offset in the node), netem (tc netem latency, loss, reordering).
 const (
 	FaultPartition = "partition"
 	FaultKill      = "kill"
 	FaultPause     = "pause"
+	FaultMember    = "member" // RAFT REMOVE a node, wipe it, rejoin it with --join
 )
 
-// faultOrder is the order faults are drawn in (each from its own stream).
-var faultOrder = []string{FaultPartition, FaultKill, FaultPause}
+// faultOrder is the order faults are drawn in (each from its own stream:
+// a new fault goes at the end so that older ones keep their schedules).
+var faultOrder = []string{FaultPartition, FaultKill, FaultPause, FaultMember}
 
 // Config is one test.
 type Config struct {
@@ -75,12 +77,12 @@ func ParseNemesis(s string) ([]string, error) {
 		case "", "none":
 		case "all":
 			fs = faultOrder
-		case FaultPartition, FaultKill, FaultPause:
+		case FaultPartition, FaultKill, FaultPause, FaultMember:
 			fs = []string{f}
-		case "clock", "member", "netem":
+		case "clock", "netem":
 			return nil, fmt.Errorf("%w: nemesis %q is not built yet (see docs/jepsen.md)", ErrConfig, f)
 		default:
-			return nil, fmt.Errorf("%w: unknown nemesis %q (want partition, kill, pause or all)", ErrConfig, f)
+			return nil, fmt.Errorf("%w: unknown nemesis %q (want partition, kill, pause, member or all)", ErrConfig, f)
 		}
 		for _, f := range fs {
 			if !seen[f] {
@@ -114,6 +116,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: --time-limit must be positive", ErrConfig)
 	case c.Rate <= 0:
 		return fmt.Errorf("%w: --rate must be positive", ErrConfig)
+	case slices.Contains(c.Nemesis, FaultMember) && c.NodeCount < 3:
+		return fmt.Errorf("%w: the member nemesis needs at least 3 nodes (one leaves, a majority of the rest must remain)", ErrConfig)
 	case len(c.Nemesis) > 0 && c.NemesisInterval <= 0:
 		return fmt.Errorf("%w: --nemesis-interval must be positive", ErrConfig)
 	case c.ClientTimeout <= 0 || c.RecoveryTime <= 0 || c.CheckerTimeout <= 0:

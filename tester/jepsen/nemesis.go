@@ -21,6 +21,10 @@ type Cluster interface {
 	Resume(id string) error
 	Partition(ctx context.Context, grudge map[string]map[string]bool) error
 	Heal(ctx context.Context) error
+	// Wipe deletes a stopped node's data; Join starts it with --join via a
+	// member's RESP address (and restarts it that way afterwards).
+	Wipe(id string) error
+	Join(id, via string) error
 }
 
 // nemesis applies events to a cluster and records what it did.
@@ -28,11 +32,13 @@ type nemesis struct {
 	c          Cluster
 	since      func() time.Duration
 	findLeader func(ctx context.Context, addrs map[string]string) string
+	removeNode func(ctx context.Context, addrs map[string]string, id string) (string, error)
 	progress   func(string)
 
 	mu      sync.Mutex // guards the fields below
 	killed  map[string]bool
 	paused  map[string]bool
+	removed map[string]bool // left the configuration, data wiped
 	open    map[string]*Window
 	windows []Window
 	ops     []NemesisOp
@@ -40,8 +46,8 @@ type nemesis struct {
 }
 
 func newNemesis(c Cluster, since func() time.Duration) *nemesis {
-	return &nemesis{c: c, since: since, findLeader: FindLeader,
-		killed: map[string]bool{}, paused: map[string]bool{}, open: map[string]*Window{}}
+	return &nemesis{c: c, since: since, findLeader: FindLeader, removeNode: RemoveNode,
+		killed: map[string]bool{}, paused: map[string]bool{}, removed: map[string]bool{}, open: map[string]*Window{}}
 }
 
 // run applies the events at their times until ctx ends.
@@ -64,13 +70,14 @@ func (n *nemesis) run(ctx context.Context, events []Event) {
 	}
 }
 
-// liveAddrs are the RESP addresses of nodes neither killed nor paused.
+// liveAddrs are the RESP addresses of nodes neither killed, paused nor
+// removed.
 func (n *nemesis) liveAddrs() map[string]string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	m := map[string]string{}
 	for _, id := range n.c.Nodes() {
-		if !n.killed[id] && !n.paused[id] {
+		if !n.killed[id] && !n.paused[id] && !n.removed[id] {
 			m[id] = n.c.RESPAddr(id)
 		}
 	}
@@ -137,6 +144,23 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 		op.F, op.Value = "resume", ":all"
 		op.Result = n.each(n.set(n.paused), n.resume)
 		n.closeWindow(e.Fault)
+	case e.Fault == FaultMember && e.Start:
+		op.F, op.Value = "leave", ":"+e.Kind
+		target := ""
+		if len(e.Nodes) > 0 {
+			target = e.Nodes[0]
+		}
+		if e.Kind == TargetLeader && target != "" {
+			target, _ = n.leader(ctx, target)
+		}
+		op.Result = n.each([]string{target}, func(id string) string { return n.leave(ctx, id) })
+		if gone := n.set(n.removed); len(gone) > 0 {
+			n.openWindow(e.Fault, strings.Join(gone, " "), op.Invoke)
+		}
+	case e.Fault == FaultMember:
+		op.F, op.Value = "join", ":all"
+		op.Result = n.each(n.set(n.removed), n.join)
+		n.closeWindow(e.Fault)
 	}
 	n.record(op)
 }
@@ -186,9 +210,12 @@ func errResult(err error) string { return fmt.Sprintf("%q", err.Error()) }
 
 func (n *nemesis) kill(id string) string {
 	n.mu.Lock()
-	already := n.killed[id]
+	already, removed := n.killed[id], n.removed[id]
 	n.mu.Unlock()
-	if already {
+	switch {
+	case removed:
+		return ":removed"
+	case already:
 		return ":already-dead"
 	}
 	if err := n.c.Kill(id); err != nil {
@@ -213,7 +240,7 @@ func (n *nemesis) start(id string) string {
 
 func (n *nemesis) pause(id string) string {
 	n.mu.Lock()
-	dead, already := n.killed[id], n.paused[id]
+	dead, already := n.killed[id] || n.removed[id], n.paused[id]
 	n.mu.Unlock()
 	switch {
 	case dead:
@@ -240,12 +267,73 @@ func (n *nemesis) resume(id string) string {
 	return ":resumed"
 }
 
-// healAll is the final phase's heal: the network, paused and killed nodes.
-// Windows still open end now.
+// leave removes id from the Raft configuration through another live node
+// (RAFT REMOVE), kills it and wipes its data. When no node accepts the
+// removal, the node is left as it was.
+func (n *nemesis) leave(ctx context.Context, id string) string {
+	n.mu.Lock()
+	removed := n.removed[id]
+	n.mu.Unlock()
+	if removed {
+		return ":already-removed"
+	}
+	addrs := n.liveAddrs()
+	delete(addrs, id)
+	via, err := n.removeNode(ctx, addrs, id)
+	if err != nil {
+		return errResult(err)
+	}
+	if err := n.c.Kill(id); err != nil && !strings.Contains(err.Error(), "not running") {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	delete(n.killed, id)
+	delete(n.paused, id)
+	n.removed[id] = true
+	n.mu.Unlock()
+	if err := n.c.Wipe(id); err != nil {
+		return errResult(err)
+	}
+	return ":removed-via-" + via
+}
+
+// join starts a removed node with --join through the first node that is
+// neither killed, paused nor removed (or the first node not removed).
+func (n *nemesis) join(id string) string {
+	addrs := n.liveAddrs()
+	via := ""
+	for _, other := range n.c.Nodes() {
+		if _, ok := addrs[other]; ok && other != id {
+			via = other
+			break
+		}
+	}
+	if via == "" {
+		n.mu.Lock()
+		for _, other := range n.c.Nodes() {
+			if other != id && !n.removed[other] {
+				via = other
+				break
+			}
+		}
+		n.mu.Unlock()
+	}
+	if err := n.c.Join(id, n.c.RESPAddr(via)); err != nil {
+		return errResult(err)
+	}
+	n.mu.Lock()
+	delete(n.removed, id)
+	n.mu.Unlock()
+	return ":joined-via-" + via
+}
+
+// healAll is the final phase's heal: the network, paused and killed nodes,
+// removed nodes rejoined. Windows still open end now.
 func (n *nemesis) healAll(ctx context.Context) {
 	n.apply(ctx, Event{Fault: FaultPartition})
 	n.apply(ctx, Event{Fault: FaultPause})
 	n.apply(ctx, Event{Fault: FaultKill})
+	n.apply(ctx, Event{Fault: FaultMember})
 	n.mu.Lock()
 	n.ended = true
 	n.mu.Unlock()

@@ -63,6 +63,22 @@ func (f *fakeCluster) Partition(_ context.Context, g map[string]map[string]bool)
 	return nil
 }
 func (f *fakeCluster) Heal(context.Context) error { f.log("heal"); f.grudge = nil; return nil }
+func (f *fakeCluster) Wipe(id string) error {
+	f.log("wipe " + id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.running[id] {
+		return fmt.Errorf("%s is running", id)
+	}
+	return nil
+}
+func (f *fakeCluster) Join(id, via string) error {
+	f.log("join " + id + " via " + via)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running[id] = true
+	return nil
+}
 
 func TestNemesisAppliesAndRecords(t *testing.T) {
 	f := newFake(3)
@@ -104,7 +120,7 @@ func TestNemesisAppliesAndRecords(t *testing.T) {
 	for _, o := range ops {
 		fs = append(fs, o.F)
 	}
-	if want := []string{"start-partition", "kill", "pause", "pause", "resume", "start", "stop-partition", "resume", "start"}; !slices.Equal(fs, want) {
+	if want := []string{"start-partition", "kill", "pause", "pause", "resume", "start", "stop-partition", "resume", "start", "join"}; !slices.Equal(fs, want) {
 		t.Fatalf("ops %v, want %v", fs, want)
 	}
 	if r := ops[3].Result; !strings.Contains(r, `"n2" :dead`) || !strings.Contains(r, `"n1" :already-paused`) || !strings.Contains(r, `"n3" :paused`) {
@@ -148,5 +164,46 @@ func TestNemesisFollowsTheSchedule(t *testing.T) {
 		if ops[i].F != prefix {
 			t.Fatalf("op %d is %s for event %v", i, ops[i].F, e)
 		}
+	}
+}
+
+// TestMemberNemesis: a node leaves (RAFT REMOVE through another live node,
+// kill, wipe), kill and pause leave it alone, and it rejoins with --join
+// through a live member; the final heal rejoins a node still removed.
+func TestMemberNemesis(t *testing.T) {
+	f := newFake(3)
+	var clock time.Duration
+	n := newNemesis(f, func() time.Duration { clock += time.Millisecond; return clock })
+	n.findLeader = func(context.Context, map[string]string) string { return "n1" }
+	var removedVia map[string]string
+	n.removeNode = func(_ context.Context, addrs map[string]string, id string) (string, error) {
+		removedVia = addrs
+		return "n2", nil
+	}
+	ctx := context.Background()
+	n.apply(ctx, Event{Fault: FaultMember, Start: true, Kind: TargetLeader, Nodes: []string{"n3"}})
+	if _, ok := removedVia["n1"]; ok || len(removedVia) != 2 {
+		t.Fatalf("RAFT REMOVE n1 offered to %v; want the two other nodes", removedVia)
+	}
+	n.apply(ctx, Event{Fault: FaultKill, Start: true, Kind: TargetAll, Nodes: []string{"n1", "n2", "n3"}})
+	n.apply(ctx, Event{Fault: FaultKill, Start: false})
+	n.apply(ctx, Event{Fault: FaultMember, Start: false})
+	n.apply(ctx, Event{Fault: FaultMember, Start: true, Kind: TargetOne, Nodes: []string{"n3"}})
+	n.healAll(ctx)
+	want := []string{
+		"kill n1", "wipe n1",
+		"kill n2", "kill n3",
+		"start n2", "start n3",
+		"join n1 via n2:6379",
+		"kill n3", "wipe n3",
+		"heal",
+		"join n3 via n1:6379",
+	}
+	if !slices.Equal(f.calls, want) {
+		t.Fatalf("calls\n%s\nwant\n%s", strings.Join(f.calls, "\n"), strings.Join(want, "\n"))
+	}
+	ops, _ := n.result()
+	if r := ops[1].Result; !strings.Contains(r, `"n1" :removed`) {
+		t.Fatalf("kill of a removed node: %s", r)
 	}
 }

@@ -28,6 +28,7 @@ var (
 		FaultPartition: color.NRGBA{R: 120, G: 120, B: 120, A: 50},
 		FaultKill:      color.NRGBA{R: 220, G: 40, B: 40, A: 45},
 		FaultPause:     color.NRGBA{R: 40, G: 90, B: 220, A: 45},
+		FaultMember:    color.NRGBA{R: 40, G: 170, B: 60, A: 45},
 	}
 	outcomeColors = map[string]color.Color{
 		TypeOk:   color.NRGBA{R: 40, G: 140, B: 60, A: 255},

@@ -92,7 +92,7 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 }
 
 // windowCSS are the timeline colours of the fault windows.
-var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4"}
+var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4", FaultMember: "#bfe8c0"}
 
 func checkerWindows(ws []Window) []checker.Window {
 	out := make([]checker.Window, 0, len(ws))
@@ -305,7 +305,7 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 			}
 		}
 	}
-	w("- `latency-raw.png`, `rate.png`: plots (grey: partition, red: kill, blue: pause)\n")
+	w("- `latency-raw.png`, `rate.png`: plots (grey: partition, red: kill, blue: pause, green: member)\n")
 	w("- `node-logs/`: each node's stderr, across restarts\n")
 	w("\n![latency](latency-raw.png)\n\n![rate](rate.png)\n")
 }

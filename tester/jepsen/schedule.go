@@ -43,6 +43,9 @@ const (
 // TargetKinds are the kinds a kill or pause start draws from.
 var TargetKinds = []string{TargetOne, TargetMinority, TargetMajority, TargetAll, TargetLeader}
 
+// MemberKinds are the kinds a member start draws from: which node leaves.
+var MemberKinds = []string{TargetOne, TargetLeader}
+
 // Event is one planned nemesis action.
 type Event struct {
 	At    time.Duration `json:"at-ns"`
@@ -96,7 +99,11 @@ func Schedule(cfg Config, nodes []string) []Event {
 						e.Grudge = NewGrudge(e.Kind, nodes, rng)
 					}
 				} else {
-					e.Kind = TargetKinds[rng.IntN(len(TargetKinds))]
+					kinds := TargetKinds
+					if fault == FaultMember {
+						kinds = MemberKinds
+					}
+					e.Kind = kinds[rng.IntN(len(kinds))]
 					e.Nodes = Targets(e.Kind, nodes, rng)
 				}
 			}

@@ -19,7 +19,7 @@ func nodesN(n int) []string {
 }
 
 func TestScheduleIsDrawnFromTheSeed(t *testing.T) {
-	cfg := Config{Nemesis: []string{FaultPartition, FaultKill, FaultPause}, NemesisInterval: 5 * time.Second, TimeLimit: 120 * time.Second, Seed: 7}
+	cfg := Config{Nemesis: faultOrder, NemesisInterval: 5 * time.Second, TimeLimit: 120 * time.Second, Seed: 7}
 	nodes := nodesN(5)
 	a, b := Schedule(cfg, nodes), Schedule(cfg, nodes)
 	if !reflect.DeepEqual(a, b) {

@@ -121,11 +121,30 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	return a
 }
 
-// RegisterOps converts register ops for maelstrom/checker.
+// missingValue stands for "the key does not exist" in the register model:
+// the workload writes only 0..4, so it is unambiguous.
+const missingValue = "nil"
+
+// RegisterOps converts register ops for maelstrom/checker. The workload's
+// keys are new, so every key starts missing: each key gets a synthetic ok
+// write of missingValue before the test, and a GET of a missing key reads
+// missingValue. A read of a missing key then matches only a register
+// nobody has written yet, where knossos' nil (which maelstrom/checker
+// keeps for Maelstrom) would match any state.
 func RegisterOps(ops []Op) []checker.Op {
 	out := make([]checker.Op, 0, len(ops))
+	seen := map[string]bool{}
 	for i := range ops {
 		o := &ops[i]
+		if o.F != "read" && o.F != "write" && o.F != "cas" {
+			continue
+		}
+		if !seen[o.Key] {
+			seen[o.Key] = true
+			v := missingValue
+			out = append(out, checker.Op{Process: -1, Kind: checker.Write, Key: o.Key, Value: &v, Outcome: checker.Ok,
+				Call: -2 * time.Millisecond, Return: -time.Millisecond})
+		}
 		c := checker.Op{Process: o.Process, Key: o.Key, Call: o.Invoke, Return: o.End}
 		switch o.Type {
 		case TypeOk:
@@ -138,13 +157,15 @@ func RegisterOps(ops []Op) []checker.Op {
 		switch o.F {
 		case "read":
 			c.Kind, c.Value = checker.Read, o.Read
+			if o.Read == nil {
+				v := missingValue
+				c.Value = &v
+			}
 		case "write":
 			v := o.Value
 			c.Kind, c.Value = checker.Write, &v
 		case "cas":
 			c.Kind, c.From, c.To = checker.CAS, o.From, o.To
-		default:
-			continue
 		}
 		out = append(out, c)
 	}

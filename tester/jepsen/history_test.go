@@ -67,6 +67,21 @@ func TestAnalyzeBites(t *testing.T) {
 		t.Fatalf("stale read judged %s (keys %v)", a.Valid, a.Keys)
 	}
 
+	// A GET of a missing key after an acknowledged write is a lost write;
+	// before any write it is what a new key holds.
+	res.Ops = []Op{
+		{Process: 1, F: "read", Key: "r5", Type: TypeOk, Invoke: ms1(0), End: ms1(1)},
+		{Process: 0, F: "write", Key: "r5", Value: "1", Type: TypeOk, Invoke: ms1(2), End: ms1(3)},
+		{Process: 0, F: "read", Key: "r5", Read: &one, Type: TypeOk, Invoke: ms1(4), End: ms1(5)},
+	}
+	if a := Analyze(res, time.Minute); a.Linearizable != True {
+		t.Fatalf("a missing key read before the first write judged %s", a.Linearizable)
+	}
+	res.Ops = append(res.Ops, Op{Process: 1, F: "read", Key: "r5", Type: TypeOk, Invoke: ms1(6), End: ms1(7)})
+	if a := Analyze(res, time.Minute); a.Linearizable != False {
+		t.Fatalf("a missing key read after an acknowledged write judged %s", a.Linearizable)
+	}
+
 	set := &Result{Config: Config{Workload: WorkloadSet}, Ops: []Op{
 		add(1, TypeOk, 0, 1), add(2, TypeOk, 0, 1), read(true, 5, 6, 1),
 	}}

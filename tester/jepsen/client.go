@@ -155,6 +155,9 @@ const removeTimeout = 5 * time.Second
 // one answers OK (a follower passes it on to the leader), and returns that
 // node.
 func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string, error) {
+	if len(addrs) == 0 {
+		return "", fmt.Errorf("jepsen: no live node to send RAFT REMOVE %s to", id)
+	}
 	ids := make([]string, 0, len(addrs))
 	for other := range addrs {
 		ids = append(ids, other)

@@ -221,8 +221,8 @@ func testCluster(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if closeErr != nil {
 		fmt.Fprintf(stderr, "linkv: teardown: %v\n", closeErr)
 	}
-	fmt.Fprintf(stdout, "linkv: %s: %d ops (ok %d, fail %d, info %d), ok %.1f %%\n",
-		jepsen.Verdict(a, meta), a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, 100*a.OkFraction)
+	fmt.Fprintf(stdout, "linkv: %s: %d ops (ok %d, fail %d, info %d), ok %.1f %%, answered %.1f %%, bound %.1f %%\n",
+		jepsen.Verdict(a, meta), a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, 100*a.OkFraction, 100*a.AnsweredFraction, 100*a.StructuralBound)
 	fmt.Fprintf(stdout, "linkv: %s/summary.md\n", dir)
 	switch {
 	case len(meta.Crashes) > 0:

@@ -53,7 +53,13 @@ type Analysis struct {
 	ByF        map[string]FStats `json:"stats-by-f"`
 	StatsValid bool              `json:"stats-valid?"` // every f of the workload has an ok
 	OkFraction float64           `json:"ok-fraction"`
-	Latency    Quantiles         `json:"latency"`
+	// Availability over the ops of the time limit (final reads left out):
+	// answered (ok, or CAS's NOKEY/CASFAIL) and the structural bound (the
+	// op's node could be served at all, Op.Bound).
+	AnsweredFraction  float64   `json:"answered-fraction"`
+	StructuralBound   float64   `json:"structural-bound"`
+	AnsweredOverBound float64   `json:"answered-over-bound"`
+	Latency           Quantiles `json:"latency"`
 
 	// Register: porcupine per key.
 	Linearizable string            `json:"linearizable,omitempty"`
@@ -95,6 +101,27 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	}
 	if a.Stats.Count > 0 {
 		a.OkFraction = float64(a.Stats.Ok) / float64(a.Stats.Count)
+	}
+	var timed, answered, bound int
+	for i := range res.Ops {
+		o := &res.Ops[i]
+		if o.Final {
+			continue
+		}
+		timed++
+		if o.Answered() {
+			answered++
+		}
+		if o.Bound {
+			bound++
+		}
+	}
+	if timed > 0 {
+		a.AnsweredFraction = float64(answered) / float64(timed)
+		a.StructuralBound = float64(bound) / float64(timed)
+	}
+	if a.StructuralBound > 0 {
+		a.AnsweredOverBound = a.AnsweredFraction / a.StructuralBound
 	}
 	a.Latency = quantiles(lat)
 	a.StatsValid = true

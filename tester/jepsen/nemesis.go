@@ -38,7 +38,8 @@ type nemesis struct {
 	mu      sync.Mutex // guards the fields below
 	killed  map[string]bool
 	paused  map[string]bool
-	removed map[string]bool // left the configuration, data wiped
+	removed map[string]bool            // left the configuration, data wiped
+	grudge  map[string]map[string]bool // the partition in force
 	open    map[string]*Window
 	windows []Window
 	ops     []NemesisOp
@@ -110,6 +111,9 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 			op.Result = fmt.Sprintf("%q", err.Error())
 		} else {
 			op.Result = "[:isolated " + g.String() + "]"
+			n.mu.Lock()
+			n.grudge = g
+			n.mu.Unlock()
 		}
 		n.openWindow(e.Fault, kind+" "+g.String(), op.Invoke)
 	case e.Fault == FaultPartition:
@@ -117,6 +121,10 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 		op.Result = ":network-healed"
 		if err := n.c.Heal(ctx); err != nil {
 			op.Result = fmt.Sprintf("%q", err.Error())
+		} else {
+			n.mu.Lock()
+			n.grudge = nil
+			n.mu.Unlock()
 		}
 		n.closeWindow(e.Fault)
 	case e.Start && (e.Fault == FaultKill || e.Fault == FaultPause):
@@ -325,6 +333,44 @@ func (n *nemesis) join(id string) string {
 	delete(n.removed, id)
 	n.mu.Unlock()
 	return ":joined-via-" + via
+}
+
+// bound reports whether node id could be served at all right now: it is
+// up (not killed, paused or removed) and has two-way links to a majority of
+// the members (itself included), or a two-way link to such a node.
+func (n *nemesis) bound(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	nodes := n.c.Nodes()
+	members := 0
+	for _, x := range nodes {
+		if !n.removed[x] {
+			members++
+		}
+	}
+	up := func(x string) bool { return !n.killed[x] && !n.paused[x] && !n.removed[x] }
+	two := func(a, b string) bool { return up(a) && up(b) && !n.grudge[a][b] && !n.grudge[b][a] }
+	hasMajority := func(x string) bool {
+		if !up(x) {
+			return false
+		}
+		c := 1
+		for _, y := range nodes {
+			if y != x && two(x, y) {
+				c++
+			}
+		}
+		return c >= members/2+1
+	}
+	if hasMajority(id) {
+		return true
+	}
+	for _, y := range nodes {
+		if y != id && two(id, y) && hasMajority(y) {
+			return true
+		}
+	}
+	return false
 }
 
 // healAll is the final phase's heal: the network, paused and killed nodes,

@@ -207,3 +207,49 @@ func TestMemberNemesis(t *testing.T) {
 		t.Fatalf("kill of a removed node: %s", r)
 	}
 }
+
+func TestBound(t *testing.T) {
+	f := newFake(5)
+	n := newNemesis(f, func() time.Duration { return 0 })
+	n.findLeader = func(context.Context, map[string]string) string { return "" }
+	n.removeNode = func(context.Context, map[string]string, string) (string, error) { return "n2", nil }
+	ctx := context.Background()
+	bounds := func() string {
+		var b strings.Builder
+		for _, id := range f.nodes {
+			if n.bound(id) {
+				b.WriteString("1")
+			} else {
+				b.WriteString("0")
+			}
+		}
+		return b.String()
+	}
+	for _, step := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{}, "11111"},
+		{Event{Fault: FaultPartition, Start: true, Kind: PartMajority, Grudge: Complete([][]string{{"n1", "n2"}, {"n3", "n4", "n5"}})}, "00111"},
+		// n4 and n5 are 2 of 5.
+		{Event{Fault: FaultPause, Start: true, Kind: TargetOne, Nodes: []string{"n3"}}, "00000"},
+		{Event{Fault: FaultKill, Start: true, Kind: TargetOne, Nodes: []string{"n4"}}, "00000"},
+		// Healed: n1 n2 n5 are up, 3 of 5.
+		{Event{Fault: FaultPartition}, "11001"},
+		// n1 leaves: of the members n2..n5 only n2 and n5 are up, 2 of 4.
+		{Event{Fault: FaultMember, Start: true, Kind: TargetOne, Nodes: []string{"n1"}}, "00000"},
+		// n3 resumed: n2 n3 n5, 3 of 4.
+		{Event{Fault: FaultPause}, "01101"},
+		// n2 n3 cut from n5: 2 of 4 on either side.
+		{Event{Fault: FaultPartition, Start: true, Kind: PartBridge, Grudge: Complete([][]string{{"n2", "n3"}, {"n5"}})}, "00000"},
+		// n4 restarted: n2 n3 n4 see each other, 3 of 4; n5 reaches n4, which has a majority.
+		{Event{Fault: FaultKill}, "01111"},
+	} {
+		if step.e.Fault != "" {
+			n.apply(ctx, step.e)
+		}
+		if got := bounds(); got != step.want {
+			t.Fatalf("after %v: bound %s, want %s", step.e, got, step.want)
+		}
+	}
+}

@@ -26,11 +26,21 @@ type Op struct {
 	// Elements: a set read's members, sorted.
 	Elements []int64 `json:"elements,omitempty"`
 	// Final: a read of the final phase, after every fault was healed.
-	Final  bool          `json:"final,omitempty"`
+	Final bool `json:"final,omitempty"`
+	// Bound: at invocation the node could be served at all (up, and a
+	// majority of members reachable, directly or through one up neighbour
+	// that has one); see Analysis.StructuralBound.
+	Bound  bool          `json:"bound"`
 	Type   string        `json:"type"` // ok, fail, info
 	Error  string        `json:"error,omitempty"`
 	Invoke time.Duration `json:"invoke-ns"`
 	End    time.Duration `json:"complete-ns"`
+}
+
+// Answered: ok, or a definite answer of the application (CAS's NOKEY and
+// CASFAIL): the cluster served the op.
+func (o *Op) Answered() bool {
+	return o.Type == TypeOk || o.Type == TypeFail && (strings.HasPrefix(o.Error, "NOKEY") || strings.HasPrefix(o.Error, "CASFAIL"))
 }
 
 // Latency is the op's duration.

@@ -193,8 +193,9 @@ func results(res *Result, a *Analysis, m Meta) map[string]any {
 			"final-phase":       res.FinalPhase,
 			"interrupted":       res.Interrupted,
 		},
-		"stats":        map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
-		"availability": map[string]any{"ok-fraction": a.OkFraction},
+		"stats": map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
+		"availability": map[string]any{"ok-fraction": a.OkFraction, "answered-fraction": a.AnsweredFraction,
+			"structural-bound": a.StructuralBound, "answered-over-bound": a.AnsweredOverBound},
 		"latency": map[string]any{"count": a.Latency.Count, "p50-ms": ms(a.Latency.P50), "p95-ms": ms(a.Latency.P95),
 			"p99-ms": ms(a.Latency.P99), "max-ms": ms(a.Latency.Max)},
 		"exceptions": map[string]any{"crashes": crashes},
@@ -282,6 +283,8 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	}
 	w("| all | %d | %d | %d | %d |\n", a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info)
 	q := a.Latency
+	w("\nAvailability (ops of the time limit): answered (ok, or CAS's NOKEY/CASFAIL) %.1f %%, structural bound (the node was up and reached a majority of members, directly or through one neighbour) %.1f %%, answered / bound %.3f.\n",
+		100*a.AnsweredFraction, 100*a.StructuralBound, a.AnsweredOverBound)
 	w("\nok fraction %.1f %%; latency of ok ops p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms.\n",
 		100*a.OkFraction, ms(q.P50), ms(q.P95), ms(q.P99), ms(q.Max))
 	w("\nErrors by reply (fail and info):\n\n")

@@ -47,6 +47,7 @@ type run struct {
 	cfg     Config
 	c       Cluster
 	w       workload
+	nem     *nemesis
 	t0      time.Time
 	started atomic.Int64 // ops started, all threads
 	ok      atomic.Int64
@@ -110,6 +111,7 @@ func Run(ctx context.Context, cfg Config, c Cluster) (*Result, error) {
 	r.t0 = started
 	nem := newNemesis(c, r.since)
 	nem.progress = r.progress
+	r.nem = nem
 	stopGen := make(chan struct{})
 	nemCtx, stopNem := context.WithCancel(ctx)
 	var bg sync.WaitGroup
@@ -213,6 +215,7 @@ func (r *run) thread(ctx context.Context, i int, stop <-chan struct{}) {
 		}
 		o := r.w.next(th, r.started.Add(1)-1)
 		o.Process, o.Thread, o.Node = process, i, node
+		o.Bound = r.nem.bound(node)
 		o.Invoke = r.since()
 		opCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ClientTimeout)
 		err := r.w.exec(opCtx, c, &o)

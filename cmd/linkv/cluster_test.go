@@ -3,8 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"redraft/tester/jepsen"
 )
 
 func TestClusterUsageErrors(t *testing.T) {
@@ -38,5 +43,39 @@ func TestClusterReplayRoundTrips(t *testing.T) {
 		if !strings.Contains(line, w) {
 			t.Errorf("replay %q lacks %q", line, w)
 		}
+	}
+}
+
+// TestIndexListsClusterReportsApart: linkv index puts a TCP-cluster report
+// in its own table, not in the lin-kv one.
+func TestIndexListsClusterReportsApart(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "2026-01-01-set-3n-kill-s1")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res := &jepsen.Result{
+		Config: jepsen.Config{Workload: jepsen.WorkloadSet, NodeCount: 3, Concurrency: 1, TimeLimit: time.Second, Rate: 1, Nemesis: []string{jepsen.FaultKill}, Seed: 1},
+		Nodes:  []string{"n1", "n2", "n3"},
+		Ops: []jepsen.Op{
+			{F: "add", Key: "set0", Value: "1", Type: jepsen.TypeOk, End: time.Millisecond},
+			{F: "add", Key: "set0", Value: "2", Type: jepsen.TypeOk, End: time.Millisecond},
+			{F: "read", Key: "set0", Elements: []int64{1}, Final: true, Type: jepsen.TypeOk, Invoke: 2 * time.Millisecond, End: 3 * time.Millisecond},
+		},
+	}
+	a := jepsen.Analyze(res, time.Second)
+	if err := jepsen.WriteReport(dir, res, a, jepsen.Meta{Command: "linkv test --cluster netns", Commit: "c0ffee", Cluster: "netns 10.77.1.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"index", "--results", root}, nil, &out, &errb); err != nil {
+		t.Fatalf("index: %v %s", err, errb.String())
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "README.md"))
+	doc := string(b)
+	linkv := doc[strings.Index(doc, indexStart):strings.Index(doc, indexEnd)]
+	cluster := doc[strings.Index(doc, clusterIndexStart):strings.Index(doc, clusterIndexEnd)]
+	if strings.Contains(linkv, "set-3n-kill") || !strings.Contains(cluster, "set-3n-kill-s1") || !strings.Contains(cluster, "lost 1") || !strings.Contains(cluster, "**false**") {
+		t.Fatalf("README.md:\n%s", doc)
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/netsim"
-	"redraft/maelstrom/report"
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/report"
+	"redraft/tester/linkv/runner"
+	"redraft/tester/netsim"
 )
 
 // Exit codes (Maelstrom's, and Jepsen's CLI for usage errors).

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // fakeCluster records what the nemesis asks for.

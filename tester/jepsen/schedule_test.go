@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 func nodesN(n int) []string {

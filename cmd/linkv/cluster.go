@@ -41,6 +41,8 @@ flags:
   --checker-timeout S      porcupine's budget over all keys (default 300)
   --node-args "FLAGS"      extra flags for every kv serve (space-separated)
   --install                apt-get install iproute2 and nftables when missing
+  --replay DIR             repeat a report's configuration, node flags and fault schedule
+                           (results.json, schedule.json); the other test flags are ignored
 
 exit status: 0 valid, 1 invalid, 2 unknown (or interrupted), 254 usage error,
 255 crash (the cluster could not be created or become ready, or a node exited
@@ -64,6 +66,7 @@ type clusterOptions struct {
 	results  string
 	nodeArgs []string
 	install  bool
+	replay   string // a report directory whose configuration and schedule to repeat
 }
 
 func parseCluster(args []string, stderr io.Writer) (*clusterOptions, error) {
@@ -87,6 +90,7 @@ func parseCluster(args []string, stderr io.Writer) (*clusterOptions, error) {
 	kt := fs.Float64("checker-timeout", jepsen.DefaultCheckerTime.Seconds(), "")
 	nodeArgs := fs.String("node-args", "", "")
 	fs.BoolVar(&o.install, "install", false, "")
+	fs.StringVar(&o.replay, "replay", "", "")
 	fail := func(err error) (*clusterOptions, error) {
 		fmt.Fprintf(stderr, "linkv: %v\n\n%s", err, clusterUsage)
 		return nil, &exitError{exitUsage}
@@ -104,6 +108,13 @@ func parseCluster(args []string, stderr io.Writer) (*clusterOptions, error) {
 		return fail(errors.New("--bin is required"))
 	}
 	o.nodeArgs = strings.Fields(*nodeArgs)
+	if o.replay != "" {
+		var err error
+		if o.cfg, o.nodeArgs, err = jepsen.LoadReplay(o.replay); err != nil {
+			return fail(fmt.Errorf("--replay: %w", err))
+		}
+		return o, nil
+	}
 	c := &o.cfg
 	c.Workload, c.NodeCount, c.Rate = *w, *nodes, *rate
 	c.TimeLimit, c.NemesisInterval = seconds(*limit), seconds(*interval)
@@ -144,6 +155,9 @@ func parseThreads(s string, nodes int) (int, error) {
 
 func clusterReplay(o *clusterOptions) string {
 	c := o.cfg
+	if o.replay != "" {
+		return strings.Join([]string{"linkv", "test", "--cluster", o.driver, "--bin", o.bin, "--replay", o.replay}, " ")
+	}
 	parts := []string{"linkv", "test", "--cluster", o.driver, "--bin", o.bin, "-w", c.Workload,
 		"--node-count", strconv.Itoa(c.NodeCount), "--concurrency", strconv.Itoa(c.Concurrency),
 		"--time-limit", fmtFloat(c.TimeLimit.Seconds()), "--rate", fmtFloat(c.Rate)}
@@ -213,7 +227,7 @@ func testCluster(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "linkv: %d operations in %.1f s; checking...\n", len(res.Ops), res.Duration.Seconds())
 	a := jepsen.Analyze(res, c.CheckerTimeout)
 	mu.Lock()
-	meta := jepsen.Meta{Command: cmdline, Commit: commit(), Cluster: "netns " + cl.Subnet().String(), Crashes: append([]string(nil), crashes...)}
+	meta := jepsen.Meta{Command: cmdline, Commit: commit(), Cluster: "netns " + cl.Subnet().String(), Crashes: append([]string(nil), crashes...), NodeArgs: o.nodeArgs}
 	mu.Unlock()
 	if err := jepsen.WriteReport(dir, res, a, meta); err != nil {
 		fmt.Fprintf(stderr, "linkv: %v\n", err)

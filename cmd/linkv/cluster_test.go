@@ -79,3 +79,10 @@ func TestIndexListsClusterReportsApart(t *testing.T) {
 		t.Fatalf("README.md:\n%s", doc)
 	}
 }
+
+func TestClusterReplayFlag(t *testing.T) {
+	var errb bytes.Buffer
+	if _, err := parseCluster([]string{"--cluster", "netns", "--bin", "x", "--replay", t.TempDir()}, &errb); exitCode(err) != exitUsage || !strings.Contains(errb.String(), "--replay") {
+		t.Fatalf("replay of an empty directory: exit %d, %q", exitCode(err), errb.String())
+	}
+}

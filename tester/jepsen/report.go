@@ -17,10 +17,11 @@ import (
 
 // Meta is what the report says about how the run was made.
 type Meta struct {
-	Command string   // the command line that replays the run
-	Commit  string   // git rev-parse HEAD (+ "-dirty")
-	Cluster string   // e.g. "netns 10.77.12.0/24"
-	Crashes []string // node exits nobody asked for: the run is a crash
+	Command  string   // the command line that replays the run
+	Commit   string   // git rev-parse HEAD (+ "-dirty")
+	Cluster  string   // e.g. "netns 10.77.12.0/24"
+	Crashes  []string // node exits nobody asked for: the run is a crash
+	NodeArgs []string // extra kv serve flags of every node
 }
 
 // timelineMax bounds the porcupine timelines a report carries.
@@ -60,6 +61,7 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(results(res, a, m))
 	})
+	put("schedule.json", func(b *bytes.Buffer) error { return WriteSchedule(b, res.Schedule) })
 	put("history.txt", func(b *bytes.Buffer) error { return WriteHistory(b, res.Ops, res.Nemesis) })
 	put("history.jsonl", func(b *bytes.Buffer) error { return WriteHistoryJSON(b, res.Ops) })
 	put("schedule.txt", func(b *bytes.Buffer) error {
@@ -145,6 +147,13 @@ func sortKeys(ks []string) {
 	})
 }
 
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func validValue(v string) any {
@@ -192,6 +201,7 @@ func results(res *Result, a *Analysis, m Meta) map[string]any {
 			"duration-s":        res.Duration.Seconds(),
 			"final-phase":       res.FinalPhase,
 			"interrupted":       res.Interrupted,
+			"node-args":         nonNil(m.NodeArgs),
 		},
 		"stats": map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
 		"availability": map[string]any{"ok-fraction": a.OkFraction, "answered-fraction": a.AnsweredFraction,
@@ -300,7 +310,7 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	}
 	w("\n## Files\n\n")
 	w("- `results.json`: every checker's result\n- `history.txt`: the history in Jepsen's form (seconds since start, process, type, f, value, error)\n")
-	w("- `history.jsonl`: every op with its fields\n- `schedule.txt`: the fault schedule drawn from the seed\n")
+	w("- `history.jsonl`: every op with its fields\n- `schedule.txt`, `schedule.json`: the fault schedule drawn from the seed (JSON: what `--replay` reads)\n")
 	if a.Check != nil {
 		for _, k := range timelineKeys(a) {
 			if _, err := os.Stat(filepath.Join(dir, "timeline-"+k+".html")); err == nil {

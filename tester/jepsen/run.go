@@ -95,7 +95,7 @@ func Run(ctx context.Context, cfg Config, c Cluster) (*Result, error) {
 	}
 	r := &run{cfg: cfg, c: c, w: newWorkload(cfg.Workload), t0: time.Now()}
 	schedule := cfg.Schedule
-	if schedule == nil {
+	if schedule == nil { // nil: draw; empty: no faults
 		schedule = Schedule(cfg, nodes)
 	}
 	for _, id := range nodes {

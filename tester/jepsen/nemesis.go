@@ -94,8 +94,11 @@ func (n *nemesis) leader(ctx context.Context, fallback string) (string, string) 
 	return fallback, fallback + " (no leader found: the drawn fallback)"
 }
 
-// apply performs one event.
+// apply performs one event. Once begun, an action runs to its end even if
+// ctx ends meanwhile (the time limit): a partition half installed would
+// leave the history's nemesis lines wrong.
 func (n *nemesis) apply(ctx context.Context, e Event) {
+	ctx = context.WithoutCancel(ctx)
 	op := NemesisOp{Invoke: n.since()}
 	switch {
 	case e.Fault == FaultPartition && e.Start:

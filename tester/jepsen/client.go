@@ -151,9 +151,18 @@ func raftInfo(ctx context.Context, addr string) (map[string]string, error) {
 // new configuration is committed.
 const removeTimeout = 5 * time.Second
 
+// Retries of RAFT REMOVE: a removal is refused while no leader is known
+// (an election after a fault), and one whose reply was lost or uncertain
+// is settled by asking again (removing a node that is no longer a member
+// changes nothing and answers OK).
+const (
+	removeRetryFor   = 2 * time.Second // the nemesis waits meanwhile: keep it short
+	removeRetryPause = 300 * time.Millisecond
+)
+
 // RemoveNode sends RAFT REMOVE id to the nodes of addrs in id order until
-// one answers OK (a follower passes it on to the leader), and returns that
-// node.
+// one answers OK (a follower passes it on to the leader), in rounds for up
+// to removeRetryFor, and returns that node.
 func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string, error) {
 	if len(addrs) == 0 {
 		return "", fmt.Errorf("jepsen: no live node to send RAFT REMOVE %s to", id)
@@ -163,17 +172,30 @@ func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string
 		ids = append(ids, other)
 	}
 	sort.Strings(ids)
-	var errs []string
-	for _, other := range ids {
-		c := newClient(addrs[other], removeTimeout)
-		rctx, cancel := context.WithTimeout(ctx, removeTimeout)
-		err := c.Do(rctx, "RAFT", "REMOVE", id).Err()
-		cancel()
-		c.Close()
-		if err == nil {
-			return other, nil
+	deadline := time.Now().Add(removeRetryFor)
+	var errs []string // distinct errors, first seen first
+	seen := map[string]bool{}
+	for round := 1; ; round++ {
+		for _, other := range ids {
+			c := newClient(addrs[other], removeTimeout)
+			rctx, cancel := context.WithTimeout(ctx, removeTimeout)
+			err := c.Do(rctx, "RAFT", "REMOVE", id).Err()
+			cancel()
+			c.Close()
+			if err == nil {
+				return other, nil
+			}
+			if e := other + ": " + err.Error(); !seen[e] {
+				seen[e] = true
+				errs = append(errs, e)
+			}
 		}
-		errs = append(errs, other+": "+err.Error())
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return "", fmt.Errorf("jepsen: no node removed %s in %d rounds: %s", id, round, strings.Join(errs, "; "))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(removeRetryPause):
+		}
 	}
-	return "", fmt.Errorf("jepsen: no node removed %s: %s", id, strings.Join(errs, "; "))
 }

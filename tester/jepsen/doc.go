@@ -1,8 +1,10 @@
 // Package jepsen tests a real Redraft TCP cluster the way Jepsen would: real
 // `kv serve` processes (each in its own network namespace, see
 // tester/netns), clients speaking RESP to every node, faults drawn from a
-// seed (nemeses: partitions, kill -9 and restart, SIGSTOP/SIGCONT), a
-// history of every operation in Jepsen's form, and checkers that judge it.
+// seed (nemeses: partitions, kill -9 and restart, SIGSTOP/SIGCONT,
+// membership changes), a history of every operation in Jepsen's form, and
+// checkers that judge it; the report (report.go, plot.go) and a replay of a
+// report's schedule (replay.go) come with it.
 //
 // Workloads:
 //   - register: GET, SET and Redraft's CAS on a few keys at a time, each
@@ -13,8 +15,8 @@
 //     lost, stale, phantom and vanished elements (set.go, setcheck.go).
 //
 // Outcomes: a reply is ok; a definite refusal (CLUSTERDOWN, NOTLEADER,
-// SHUTDOWN, MOVED, CAS's NOKEY and CASFAIL) is fail, the command did not
-// run; everything else (a timeout, a dropped connection, -UNCERTAIN, an
+// SHUTDOWN, MOVED, CAS's NOKEY and CASFAIL) or a connection that could not
+// be made is fail, the command did not run; everything else (a timeout, a dropped connection, -UNCERTAIN, an
 // error the classifier does not know) is info: the command may have taken
 // effect at any time after its invocation, or never. Info is never a
 // failure of the run.

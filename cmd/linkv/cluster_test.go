@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,5 +86,43 @@ func TestClusterReplayFlag(t *testing.T) {
 	var errb bytes.Buffer
 	if _, err := parseCluster([]string{"--cluster", "netns", "--bin", "x", "--replay", t.TempDir()}, &errb); exitCode(err) != exitUsage || !strings.Contains(errb.String(), "--replay") {
 		t.Fatalf("replay of an empty directory: exit %d, %q", exitCode(err), errb.String())
+	}
+}
+
+// TestClusterRefusesWithoutNamespaces runs linkv as an unprivileged user
+// (setpriv, when the test runs as root): it must exit 255 and say why,
+// never pass.
+func TestClusterRefusesWithoutNamespaces(t *testing.T) {
+	if os.Geteuid() != 0 {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), []string{"test", "--cluster", "netns", "--bin", "bin/kv", "--time-limit", "1"}, nil, &out, &errb)
+		if exitCode(err) != exitCrash || !strings.Contains(errb.String(), "must run as root") {
+			t.Fatalf("exit %d, stderr %q", exitCode(err), errb.String())
+		}
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("running as root without setpriv: cannot try an unprivileged run")
+	}
+	dir, err := os.MkdirTemp("", "linkv-refuse-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "linkv")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin,
+		"test", "--cluster", "netns", "--bin", bin, "--time-limit", "1", "--results", dir)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitCrash || !strings.Contains(string(out), "refusing to run") || !strings.Contains(string(out), "must run as root") {
+		t.Fatalf("unprivileged run: %v\n%s", err, out)
 	}
 }

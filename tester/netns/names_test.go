@@ -1,6 +1,10 @@
 package netns
 
 import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,5 +56,29 @@ func TestRules(t *testing.T) {
 				t.Errorf("rules(%v) has %q:\n%s", tc.addrs, w, got)
 			}
 		}
+	}
+}
+
+// TestAvailableNamesWhatIsMissing: with nft off the PATH, Available says
+// so and names the package.
+func TestAvailableNamesWhatIsMissing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if err := Available(); err == nil || !strings.Contains(err.Error(), "must run as root") {
+			t.Fatalf("unprivileged Available() = %v", err)
+		}
+		return
+	}
+	ip, err := exec.LookPath("ip")
+	if err != nil {
+		t.Skip("no ip on PATH")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(ip, filepath.Join(dir, "ip")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	err = Available()
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "nft (Debian package nftables)") {
+		t.Fatalf("Available() without nft = %v", err)
 	}
 }

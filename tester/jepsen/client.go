@@ -160,13 +160,20 @@ const (
 	removeRetryPause = 300 * time.Millisecond
 )
 
+// ErrRemoveUncertain wraps a failed RemoveNode in which some attempt's
+// outcome was unknown (ERR leadership lost, a timeout, a dropped
+// connection): the removal may still take effect.
+var ErrRemoveUncertain = errors.New("jepsen: the removal may have taken effect")
+
 // RemoveNode sends RAFT REMOVE id to the nodes of addrs in id order until
 // one answers OK (a follower passes it on to the leader), in rounds for up
-// to removeRetryFor, and returns that node.
+// to removeRetryFor, and returns that node. When every attempt failed and
+// one of them with an unknown outcome, the error wraps ErrRemoveUncertain.
 func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string, error) {
 	if len(addrs) == 0 {
 		return "", fmt.Errorf("jepsen: no live node to send RAFT REMOVE %s to", id)
 	}
+	uncertain := false
 	ids := make([]string, 0, len(addrs))
 	for other := range addrs {
 		ids = append(ids, other)
@@ -185,13 +192,20 @@ func RemoveNode(ctx context.Context, addrs map[string]string, id string) (string
 			if err == nil {
 				return other, nil
 			}
+			if typ, _ := Classify(err); typ == TypeInfo {
+				uncertain = true
+			}
 			if e := other + ": " + err.Error(); !seen[e] {
 				seen[e] = true
 				errs = append(errs, e)
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return "", fmt.Errorf("jepsen: no node removed %s in %d rounds: %s", id, round, strings.Join(errs, "; "))
+			err := fmt.Errorf("jepsen: no node removed %s in %d rounds: %s", id, round, strings.Join(errs, "; "))
+			if uncertain {
+				err = fmt.Errorf("%w: %w", ErrRemoveUncertain, err)
+			}
+			return "", err
 		}
 		select {
 		case <-ctx.Done():

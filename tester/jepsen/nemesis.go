@@ -2,6 +2,7 @@ package jepsen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -40,15 +41,20 @@ type nemesis struct {
 	paused  map[string]bool
 	removed map[string]bool            // left the configuration, data wiped
 	grudge  map[string]map[string]bool // the partition in force
-	open    map[string]*Window
-	windows []Window
-	ops     []NemesisOp
-	ended   bool
+	// uncertain: a removal failed with an unknown outcome; the node still
+	// runs and may or may not be a member. Each member event asks again
+	// (removal is idempotent) until it is settled.
+	uncertain map[string]bool
+	open      map[string]*Window
+	windows   []Window
+	ops       []NemesisOp
+	ended     bool
 }
 
 func newNemesis(c Cluster, since func() time.Duration) *nemesis {
 	return &nemesis{c: c, since: since, findLeader: FindLeader, removeNode: RemoveNode,
-		killed: map[string]bool{}, paused: map[string]bool{}, removed: map[string]bool{}, open: map[string]*Window{}}
+		killed: map[string]bool{}, paused: map[string]bool{}, removed: map[string]bool{}, uncertain: map[string]bool{},
+		open: map[string]*Window{}}
 }
 
 // run applies the events at their times until ctx ends.
@@ -156,6 +162,7 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 		op.Result = n.each(n.set(n.paused), n.resume)
 		n.closeWindow(e.Fault)
 	case e.Fault == FaultMember && e.Start:
+		n.settle(ctx)
 		op.F, op.Value = "leave", ":"+e.Kind
 		target := ""
 		if len(e.Nodes) > 0 {
@@ -169,6 +176,7 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 			n.openWindow(e.Fault, strings.Join(gone, " "), op.Invoke)
 		}
 	case e.Fault == FaultMember:
+		n.settle(ctx)
 		op.F, op.Value = "join", ":all"
 		op.Result = n.each(n.set(n.removed), n.join)
 		n.closeWindow(e.Fault)
@@ -292,14 +300,25 @@ func (n *nemesis) leave(ctx context.Context, id string) string {
 	delete(addrs, id)
 	via, err := n.removeNode(ctx, addrs, id)
 	if err != nil {
+		if errors.Is(err, ErrRemoveUncertain) {
+			n.mu.Lock()
+			n.uncertain[id] = true
+			n.mu.Unlock()
+		}
 		return errResult(err)
 	}
+	return n.finishRemoval(id, via)
+}
+
+// removed_ finishes a removal that took effect: kill, wipe, record.
+func (n *nemesis) finishRemoval(id, via string) string {
 	if err := n.c.Kill(id); err != nil && !strings.Contains(err.Error(), "not running") {
 		return errResult(err)
 	}
 	n.mu.Lock()
 	delete(n.killed, id)
 	delete(n.paused, id)
+	delete(n.uncertain, id)
 	n.removed[id] = true
 	n.mu.Unlock()
 	if err := n.c.Wipe(id); err != nil {
@@ -308,15 +327,46 @@ func (n *nemesis) leave(ctx context.Context, id string) string {
 	return ":removed-via-" + via
 }
 
-// join starts a removed node with --join through the first node that is
-// neither killed, paused nor removed (or the first node not removed).
+// settle asks again to remove every node whose removal had an unknown
+// outcome; once one is accepted, the node is killed and wiped like any
+// removed node (and the next join brings it back). A progress line and
+// the op's result of the member event show it.
+func (n *nemesis) settle(ctx context.Context) {
+	for _, id := range n.set(n.uncertain) {
+		addrs := n.liveAddrs()
+		delete(addrs, id)
+		via, err := n.removeNode(ctx, addrs, id)
+		res := ""
+		if err != nil {
+			res = errResult(err)
+		} else {
+			res = n.finishRemoval(id, via)
+		}
+		n.record(NemesisOp{F: "settle-leave", Value: ":" + id, Result: "{" + fmt.Sprintf("%q", id) + " " + res + "}", Invoke: n.since()})
+	}
+}
+
+// join starts a removed node with --join through the leader (asked of the
+// live nodes), else through the first live node that is neither removed
+// nor of uncertain membership, else the first node not removed.
 func (n *nemesis) join(id string) string {
 	addrs := n.liveAddrs()
-	via := ""
-	for _, other := range n.c.Nodes() {
-		if _, ok := addrs[other]; ok && other != id {
-			via = other
-			break
+	n.mu.Lock()
+	for u := range n.uncertain {
+		delete(addrs, u)
+	}
+	n.mu.Unlock()
+	delete(addrs, id)
+	via := n.findLeader(context.Background(), addrs)
+	if _, ok := addrs[via]; !ok {
+		via = ""
+	}
+	if via == "" {
+		for _, other := range n.c.Nodes() {
+			if _, ok := addrs[other]; ok && other != id {
+				via = other
+				break
+			}
 		}
 	}
 	if via == "" {
@@ -382,7 +432,7 @@ func (n *nemesis) healAll(ctx context.Context) {
 	n.apply(ctx, Event{Fault: FaultPartition})
 	n.apply(ctx, Event{Fault: FaultPause})
 	n.apply(ctx, Event{Fault: FaultKill})
-	n.apply(ctx, Event{Fault: FaultMember})
+	n.apply(ctx, Event{Fault: FaultMember}) // settles uncertain removals, then rejoins
 	n.mu.Lock()
 	n.ended = true
 	n.mu.Unlock()

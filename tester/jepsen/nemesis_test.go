@@ -253,3 +253,42 @@ func TestBound(t *testing.T) {
 		}
 	}
 }
+
+// TestUncertainRemovalIsSettled: a removal whose outcome is unknown leaves
+// the node running; the next member event asks again and, once accepted,
+// kills, wipes and rejoins it.
+func TestUncertainRemovalIsSettled(t *testing.T) {
+	f := newFake(3)
+	n := newNemesis(f, func() time.Duration { return 0 })
+	n.findLeader = func(_ context.Context, addrs map[string]string) string {
+		if _, ok := addrs["n1"]; ok {
+			return "n1"
+		}
+		return ""
+	}
+	calls := 0
+	n.removeNode = func(context.Context, map[string]string, string) (string, error) {
+		calls++
+		if calls == 1 {
+			return "", fmt.Errorf("%w: n1: ERR leadership lost while committing log", ErrRemoveUncertain)
+		}
+		return "n1", nil
+	}
+	ctx := context.Background()
+	n.apply(ctx, Event{Fault: FaultMember, Start: true, Kind: TargetOne, Nodes: []string{"n2"}})
+	if len(f.calls) != 0 {
+		t.Fatalf("an uncertain removal touched the node: %v", f.calls)
+	}
+	if !n.uncertain["n2"] {
+		t.Fatal("n2 not marked uncertain")
+	}
+	n.apply(ctx, Event{Fault: FaultMember})
+	want := []string{"kill n2", "wipe n2", "join n2 via n1:6379"}
+	if !slices.Equal(f.calls, want) {
+		t.Fatalf("calls %v, want %v", f.calls, want)
+	}
+	ops, _ := n.result()
+	if len(ops) != 3 || ops[1].F != "settle-leave" || !strings.Contains(ops[1].Result, ":removed-via-n1") {
+		t.Fatalf("ops %+v", ops)
+	}
+}

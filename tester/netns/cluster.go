@@ -84,6 +84,13 @@ func New(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		c.ids = append(c.ids, id)
 		c.index[id] = i
 	}
+	// Two runs starting at once must not pick the same /24: the pick and
+	// the bridge's address happen under a lock shared by every process.
+	unlock, err := lockSubnets()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if c.subnet, err = pickSubnet(ctx, c.pid); err != nil {
 		return nil, err
 	}
@@ -97,6 +104,29 @@ func New(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return c, nil
+}
+
+// subnetLock is the file every process locks while it picks a subnet and
+// creates its bridge.
+const subnetLock = "/run/lock/redraft-netns.lock"
+
+// lockSubnets takes subnetLock (flock, exclusive) and returns its release.
+func lockSubnets() (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(subnetLock), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(subnetLock, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("netns: subnet lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("netns: subnet lock: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // setup creates the bridge, the namespaces and the links.

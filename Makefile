@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin
 
-.PHONY: all build run test vet deps fuzz soak clean linkv bench-etcd redis-suite
+.PHONY: all build run test vet deps fuzz soak clean linkv jepsen bench-etcd redis-suite
 
 all: build
 
@@ -44,6 +44,13 @@ redis-suite: build
 LINKV_FLAGS ?= --node-count 3 --concurrency 2n --time-limit 20 --rate 100 --nemesis partition
 linkv: build
 	$(BIN)/linkv test -w lin-kv --bin $(BIN)/kv $(LINKV_FLAGS) --store store
+
+# The real TCP cluster under bin/linkv's Jepsen-style runner (docs/jepsen.md):
+# each node in its own network namespace, partitions, kill -9 and pauses.
+# Needs root; installs iproute2 and nftables when missing. Exit 0 only when valid.
+JEPSEN_FLAGS ?= -w register --node-count 3 --time-limit 60 --nemesis partition,kill,pause
+jepsen: build
+	$(BIN)/linkv test --cluster netns --install --bin $(BIN)/kv $(JEPSEN_FLAGS) --results store/jepsen
 
 # Redraft's three-node cluster against a three-member etcd cluster (installs
 # etcd-server if missing), same closed-loop load (bin/loadgen, a nested module

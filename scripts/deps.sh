@@ -8,6 +8,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
 command -v tclsh >/dev/null 2>&1 || need+=(tcl) # Redis's own test suite (scripts/redis-suite.sh)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)    # network namespaces (tester/netns, docs/jepsen.md)
+command -v nft >/dev/null 2>&1 || need+=(nftables)   # partitions in the namespaces
 if ((${#need[@]})); then
 	if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
 	echo "deps: installing ${need[*]}" >&2

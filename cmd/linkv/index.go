@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -35,25 +34,37 @@ func index(args []string, stdout, stderr io.Writer) error {
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	block := indexStart + "\n" + table + indexEnd
-	var out string
-	i, j := bytes.Index(old, []byte(indexStart)), bytes.Index(old, []byte(indexEnd))
-	if i >= 0 && j > i {
-		out = string(old[:i]) + block + string(old[j+len(indexEnd):])
-	} else {
-		out = string(old) + "\n" + block + "\n"
+	out := replaceBlock(string(old), indexStart, indexEnd, table)
+	ctable, cn, err := clusterIndexTable(*dir)
+	if err != nil {
+		return err
+	}
+	if cn > 0 {
+		out = replaceBlock(out, clusterIndexStart, clusterIndexEnd, ctable)
 	}
 	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "linkv: %d reports indexed in %s\n", n, path)
+	fmt.Fprintf(stdout, "linkv: %d lin-kv and %d TCP-cluster reports indexed in %s\n", n, cn, path)
 	return nil
+}
+
+// replaceBlock puts table between the markers in doc, or appends a new
+// marked block.
+func replaceBlock(doc, start, end, table string) string {
+	block := start + "\n" + table + end
+	i, j := strings.Index(doc, start), strings.Index(doc, end)
+	if i >= 0 && j > i {
+		return doc[:i] + block + doc[j+len(end):]
+	}
+	return doc + "\n" + block + "\n"
 }
 
 // indexRow is the part of a report's results.json the index shows.
 type indexRow struct {
 	Valid any `json:"valid?"`
 	Test  struct {
+		Cluster     string   `json:"cluster"`
 		Nodes       int      `json:"node-count"`
 		Concurrency int      `json:"concurrency"`
 		Nemesis     []string `json:"nemesis"`
@@ -134,8 +145,8 @@ func indexTable(dir string) (string, int, error) {
 			continue
 		}
 		var r indexRow
-		if err := json.Unmarshal(b, &r); err != nil {
-			continue
+		if err := json.Unmarshal(b, &r); err != nil || r.Test.Cluster != "" {
+			continue // TCP-cluster reports have their own table
 		}
 		commit := r.Test.Commit
 		if len(commit) > 10 {

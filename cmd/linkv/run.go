@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/netsim"
-	"redraft/maelstrom/report"
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/report"
+	"redraft/tester/linkv/runner"
+	"redraft/tester/netsim"
 )
 
 // Exit codes (Maelstrom's, and Jepsen's CLI for usage errors).
@@ -37,6 +37,8 @@ func (e *exitError) Error() string { return "exit " + strconv.Itoa(e.code) }
 const defaultCheckerTimeout = 5 * time.Minute
 
 const usage = `usage: linkv test -w lin-kv --bin PATH [flags]
+       linkv test --cluster netns --bin PATH -w register|set [flags]
+                                      a real TCP cluster in network namespaces (linkv test --cluster netns -h)
        linkv index [--results DIR]    rewrite the report table in DIR/README.md
 
 Runs Maelstrom's lin-kv workload against PATH (run with no arguments, one
@@ -224,6 +226,9 @@ func isTerminal(w io.Writer) bool {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "index" {
 		return index(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "test" && clusterRequested(args[1:]) {
+		return testCluster(ctx, args[1:], stdout, stderr)
 	}
 	o, err := parse(args, stderr)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestUsageErrors(t *testing.T) {
 func TestReportOfAValidRun(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "node")
-	build := exec.Command("go", "build", "-ldflags", "-X main.mode=local", "-o", bin, "../../maelstrom/runner/testdata/fixture")
+	build := exec.Command("go", "build", "-ldflags", "-X main.mode=local", "-o", bin, "../../tester/linkv/runner/testdata/fixture")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -108,7 +108,7 @@ func TestReportOfAValidRun(t *testing.T) {
 func TestStoreAndIndex(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "node")
-	build := exec.Command("go", "build", "-ldflags", "-X main.mode=local", "-o", bin, "../../maelstrom/runner/testdata/fixture")
+	build := exec.Command("go", "build", "-ldflags", "-X main.mode=local", "-o", bin, "../../tester/linkv/runner/testdata/fixture")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/runner"
 )
 
 // Plot size and binning.

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // Result is everything a run observed; Analyze turns it into verdicts and

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // Random streams derived from the seed; each concern draws from its own so

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // clientInboxMax bounds the replies waiting for a client. A client has one

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // Fixture nodes (testdata/fixture) are built once per test binary.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // Sentinel errors of configuration and runs.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 func TestConcurrencyMustBeMultipleOf2n(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/runner"
 )
 
 // Verdict is the one-word outcome for people: valid, INVALID, unknown or

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // thread is one of Jepsen's worker threads. It keeps its node and its

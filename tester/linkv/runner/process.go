@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"redraft/maelstrom/netsim"
+	"redraft/tester/netsim"
 )
 
 // lineMax bounds one line a node writes to stdout. Maelstrom itself has no

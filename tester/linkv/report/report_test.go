@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/runner"
 )
 
 // TestWriteFromSyntheticRun renders a report from a hand-made result and

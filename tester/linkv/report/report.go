@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
-	"redraft/maelstrom/runner"
+	"redraft/tester/linkv/runner"
 )
 
 // Meta is what the report says about how the run was made.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Markers delimiting the table of TCP-cluster reports (linkv test
+// --cluster) in results/README.md.
+const (
+	clusterIndexStart = "<!-- linkv-cluster-index:start -->"
+	clusterIndexEnd   = "<!-- linkv-cluster-index:end -->"
+)
+
+// clusterRow is the part of a TCP-cluster report's results.json the index
+// shows.
+type clusterRow struct {
+	Valid any `json:"valid?"`
+	Test  struct {
+		Workload string   `json:"workload"`
+		Cluster  string   `json:"cluster"`
+		Nodes    int      `json:"node-count"`
+		Nemesis  []string `json:"nemesis"`
+		Seed     string   `json:"seed"`
+		Commit   string   `json:"commit"`
+		Limit    float64  `json:"time-limit-s"`
+	} `json:"test"`
+	Stats struct {
+		All struct {
+			Count int `json:"count"`
+			Ok    int `json:"ok-count"`
+			Fail  int `json:"fail-count"`
+			Info  int `json:"info-count"`
+		} `json:"all"`
+	} `json:"stats"`
+	Avail struct {
+		Answered float64 `json:"answered-fraction"`
+		Bound    float64 `json:"structural-bound"`
+	} `json:"availability"`
+	Latency struct {
+		P50 float64 `json:"p50-ms"`
+		P99 float64 `json:"p99-ms"`
+	} `json:"latency"`
+	Workload struct {
+		Keys        map[string]any `json:"keys"`
+		Lost        []int64        `json:"lost"`
+		Stale       []int64        `json:"stale"`
+		Unexpected  []int64        `json:"unexpected"`
+		FailPresent []int64        `json:"fail-present"`
+		Vanished    []int64        `json:"vanished"`
+	} `json:"workload"`
+}
+
+// anomalies summarises the workload checker's findings.
+func (r *clusterRow) anomalies() string {
+	w := r.Workload
+	if r.Test.Workload != "set" {
+		bad := 0
+		for _, v := range w.Keys {
+			if v != true {
+				bad++
+			}
+		}
+		return fmt.Sprintf("%d of %d keys not linearizable", bad, len(w.Keys))
+	}
+	var parts []string
+	for _, a := range []struct {
+		name string
+		n    int
+	}{{"lost", len(w.Lost)}, {"stale", len(w.Stale)}, {"unexpected", len(w.Unexpected)}, {"fail-present", len(w.FailPresent)}, {"vanished", len(w.Vanished)}} {
+		if a.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", a.name, a.n))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+const clusterIndexHeader = "| report | verdict | workload | nodes | nemesis | time limit | seed | commit | ops (ok / fail / info) | answered / bound | anomalies | p50 / p99 ms |\n" +
+	"|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+
+// clusterIndexTable lists every TCP-cluster report under dir.
+func clusterIndexTable(dir string) (string, int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", 0, err
+	}
+	var rows []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "results.json"))
+		if err != nil {
+			continue
+		}
+		var r clusterRow
+		if err := json.Unmarshal(b, &r); err != nil || r.Test.Cluster == "" {
+			continue
+		}
+		commit := r.Test.Commit
+		if len(commit) > 10 {
+			commit = commit[:10]
+		}
+		s := r.Stats.All
+		rows = append(rows, fmt.Sprintf("| [%s](%s/summary.md) | **%v** | %s | %d | %s | %g s | %s | `%s` | %d (%d / %d / %d) | %.3f / %.3f | %s | %.2f / %.2f |",
+			e.Name(), e.Name(), r.Valid, r.Test.Workload, r.Test.Nodes, strings.Join(r.Test.Nemesis, ","), r.Test.Limit, r.Test.Seed, commit,
+			s.Count, s.Ok, s.Fail, s.Info, r.Avail.Answered, r.Avail.Bound, r.anomalies(), r.Latency.P50, r.Latency.P99))
+	}
+	sort.Strings(rows)
+	var b strings.Builder
+	b.WriteString(clusterIndexHeader)
+	for _, r := range rows {
+		b.WriteString(r + "\n")
+	}
+	return b.String(), len(rows), nil
+}

@@ -1,0 +1,160 @@
+package jepsen_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"redraft/tester/jepsen"
+	"redraft/tester/netns"
+)
+
+// loadTolerantArgs are Raft timeouts for the tests' nodes: the defaults
+// (150 ms heartbeat) lose their leader without any fault when the machine
+// is loaded (a 2-core CI box at load 10-30), and the tests must not depend
+// on the load. Safety does not depend on timeouts; the runs recorded in
+// results/ use the defaults.
+var loadTolerantArgs = []string{"--heartbeat-timeout", "500ms", "--election-timeout", "500ms", "--lease-timeout", "300ms"}
+
+// TestRegisterUnderPartitionsAndKills is the end-to-end test: the real
+// binary as a 3-node TCP cluster in network namespaces, 25 s of the
+// register workload with partitions and kill -9, the history checked with
+// porcupine, the report written. It is skipped only where namespaces
+// cannot be created (not root, no nftables).
+func TestRegisterUnderPartitionsAndKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping a 25 s cluster run")
+	}
+	if err := netns.Available(); err != nil {
+		t.Skipf("network namespaces unavailable, the real-network cluster test cannot run: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kv")
+	if out, err := exec.Command("go", "build", "-o", bin, "redraft/cmd/kv").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	report := filepath.Join(dir, "report")
+	var mu sync.Mutex
+	var crashes []string
+	c, err := netns.New(context.Background(), netns.Config{
+		Bin: bin, Nodes: 3, WorkDir: filepath.Join(dir, "data"), LogDir: filepath.Join(report, "node-logs"), Args: loadTolerantArgs,
+		OnExit: func(id string, err error) {
+			mu.Lock()
+			crashes = append(crashes, id+": "+err.Error())
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg := jepsen.Config{
+		Workload: jepsen.WorkloadRegister, NodeCount: 3, Concurrency: 6, TimeLimit: 25 * time.Second, Rate: 50,
+		Nemesis: []string{jepsen.FaultPartition, jepsen.FaultKill}, NemesisInterval: 4 * time.Second, Seed: 16,
+		ClientTimeout: jepsen.DefaultClientTimeout, RecoveryTime: 30 * time.Second, CheckerTimeout: time.Minute,
+		Progress: func(s string) { t.Log(s) },
+	}
+	start := time.Now()
+	res, err := jepsen.Run(context.Background(), cfg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := jepsen.Analyze(res, cfg.CheckerTimeout)
+	mu.Lock()
+	meta := jepsen.Meta{Command: "go test", Commit: "test", Cluster: "netns " + c.Subnet().String(), Crashes: crashes}
+	mu.Unlock()
+	if err := jepsen.WriteReport(report, res, a, meta); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d ops (ok %d, fail %d, info %d), valid %s, linearizable %s over %d keys, %d nemesis ops, %.1f s",
+		a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid, a.Linearizable, len(a.Keys), len(res.Nemesis), time.Since(start).Seconds())
+	if len(meta.Crashes) > 0 {
+		t.Fatalf("nodes exited by themselves: %v", meta.Crashes)
+	}
+	if a.Valid != jepsen.True {
+		summary, _ := os.ReadFile(filepath.Join(report, "summary.md"))
+		t.Fatalf("verdict %s (seed %d):\n%s", a.Valid, cfg.Seed, summary)
+	}
+	var kills, partitions int
+	for _, n := range res.Nemesis {
+		switch n.F {
+		case "kill":
+			kills++
+		case "start-partition":
+			partitions++
+		}
+	}
+	if kills == 0 || partitions == 0 {
+		t.Fatalf("the schedule of seed %d applied %d kills and %d partitions; the test wants both", cfg.Seed, kills, partitions)
+	}
+	if a.Stats.Ok < 50 {
+		t.Fatalf("only %d ok operations in 25 s", a.Stats.Ok)
+	}
+	for _, f := range []string{"results.json", "history.txt", "schedule.txt", "summary.md", "node-logs/n1.log"} {
+		if _, err := os.Stat(filepath.Join(report, f)); err != nil {
+			t.Errorf("report lacks %s: %v", f, err)
+		}
+	}
+	if h, _ := os.ReadFile(filepath.Join(report, "history.txt")); !strings.Contains(string(h), ":nemesis\t:info\t:kill") {
+		t.Error("history.txt lacks the nemesis's kill")
+	}
+}
+
+// TestStaleReadsAreCaught shows the checkers bite on real runs: with
+// --read-consistency stale every node serves reads from its own state, so
+// a node cut off from the others keeps answering with what the majority
+// has since overwritten (register) or added to (set); both checkers must
+// call the history invalid.
+func TestStaleReadsAreCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping two 15 s cluster runs")
+	}
+	if err := netns.Available(); err != nil {
+		t.Skipf("network namespaces unavailable, the real-network cluster test cannot run: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kv")
+	if out, err := exec.Command("go", "build", "-o", bin, "redraft/cmd/kv").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, workload := range []string{jepsen.WorkloadRegister, jepsen.WorkloadSet} {
+		t.Run(workload, func(t *testing.T) {
+			wd := filepath.Join(dir, workload)
+			c, err := netns.New(context.Background(), netns.Config{
+				Bin: bin, Nodes: 3, WorkDir: filepath.Join(wd, "data"), LogDir: filepath.Join(wd, "node-logs"),
+				Args: append([]string{"--read-consistency", "stale"}, loadTolerantArgs...),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cfg := jepsen.Config{
+				Workload: workload, NodeCount: 3, Concurrency: 6, TimeLimit: 15 * time.Second, Rate: 60,
+				Nemesis: []string{jepsen.FaultPartition}, NemesisInterval: time.Second, Seed: 1,
+				ClientTimeout: 2 * time.Second, RecoveryTime: 30 * time.Second, CheckerTimeout: time.Minute,
+				// n3 is cut off from 1 s to the end: its readers see a frozen state.
+				Schedule: []jepsen.Event{{At: time.Second, Fault: jepsen.FaultPartition, Start: true, Kind: jepsen.PartOne, Grudge: jepsen.Isolate("n3", c.Nodes())}},
+			}
+			res, err := jepsen.Run(context.Background(), cfg, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := jepsen.Analyze(res, cfg.CheckerTimeout)
+			t.Logf("%d ops (ok %d, fail %d, info %d), valid %s", a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid)
+			if a.Valid != jepsen.False {
+				t.Fatalf("stale reads under a partition judged %s, want false", a.Valid)
+			}
+			if a.Set != nil {
+				t.Logf("set: %d stale, %d lost; first: %v", len(a.Set.Stale), len(a.Set.Lost), a.Set.Examples[:1])
+				if len(a.Set.Stale) == 0 {
+					t.Fatalf("invalid, but not for stale reads: %v", a.Set.Examples)
+				}
+			}
+		})
+	}
+}

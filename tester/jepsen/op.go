@@ -1,0 +1,147 @@
+package jepsen
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Op is one client operation: its invocation and its completion.
+type Op struct {
+	Process int    `json:"process"` // Jepsen's process: a new one after each info
+	Thread  int    `json:"thread"`
+	Node    string `json:"node"`
+	F       string `json:"f"` // register: read, write, cas; set: add, read
+	Key     string `json:"key"`
+	// Value: the write's value or the added element; From/To: cas.
+	Value string `json:"value,omitempty"`
+	From  string `json:"from,omitempty"`
+	To    string `json:"to,omitempty"`
+	// Read: a register read's value (nil: the key was missing).
+	Read *string `json:"read,omitempty"`
+	// Elements: a set read's members, sorted.
+	Elements []int64 `json:"elements,omitempty"`
+	// Final: a read of the final phase, after every fault was healed.
+	Final bool `json:"final,omitempty"`
+	// Bound: at invocation the node could be served at all (up, and a
+	// majority of members reachable, directly or through one up neighbour
+	// that has one); see Analysis.StructuralBound.
+	Bound  bool          `json:"bound"`
+	Type   string        `json:"type"` // ok, fail, info
+	Error  string        `json:"error,omitempty"`
+	Invoke time.Duration `json:"invoke-ns"`
+	End    time.Duration `json:"complete-ns"`
+}
+
+// Answered: ok, or a definite answer of the application (CAS's NOKEY and
+// CASFAIL): the cluster served the op.
+func (o *Op) Answered() bool {
+	return o.Type == TypeOk || o.Type == TypeFail && (strings.HasPrefix(o.Error, "NOKEY") || strings.HasPrefix(o.Error, "CASFAIL"))
+}
+
+// Latency is the op's duration.
+func (o *Op) Latency() time.Duration { return o.End - o.Invoke }
+
+// NemesisOp is one nemesis action, recorded as Jepsen records it: an info
+// invocation and an info completion.
+type NemesisOp struct {
+	F      string        `json:"f"`      // start-partition, stop-partition, kill, start, pause, resume
+	Value  string        `json:"value"`  // the request
+	Result string        `json:"result"` // what was done
+	Invoke time.Duration `json:"invoke-ns"`
+	End    time.Duration `json:"complete-ns"`
+}
+
+// Window is a span during which a fault was active.
+type Window struct {
+	Fault  string        `json:"fault"`
+	Detail string        `json:"detail"`
+	Start  time.Duration `json:"start-ns"`
+	End    time.Duration `json:"end-ns"`
+}
+
+func (o *Op) invokeValue() string {
+	switch o.F {
+	case "write", "add":
+		return "[" + strconv.Quote(o.Key) + " " + o.Value + "]"
+	case "cas":
+		return "[" + strconv.Quote(o.Key) + " [" + o.From + " " + o.To + "]]"
+	}
+	return "[" + strconv.Quote(o.Key) + " nil]"
+}
+
+func (o *Op) completeValue() string {
+	if o.F != "read" || o.Type != TypeOk {
+		return o.invokeValue()
+	}
+	if o.Elements != nil || strings.HasPrefix(o.Key, "set") {
+		parts := make([]string, len(o.Elements))
+		for i, e := range o.Elements {
+			parts[i] = strconv.FormatInt(e, 10)
+		}
+		return "[" + strconv.Quote(o.Key) + " #{" + strings.Join(parts, " ") + "}]"
+	}
+	v := "nil"
+	if o.Read != nil {
+		v = *o.Read
+	}
+	return "[" + strconv.Quote(o.Key) + " " + v + "]"
+}
+
+type histLine struct {
+	at    time.Duration
+	order int // ties: invocations before completions
+	text  string
+}
+
+// WriteHistory writes history.txt in Jepsen's form: one line per event,
+// "process type f value [error]", tab-separated, in time order, with the
+// time since the start in the first column.
+func WriteHistory(w io.Writer, ops []Op, nem []NemesisOp) error {
+	lines := make([]histLine, 0, 2*len(ops)+2*len(nem))
+	for i := range ops {
+		o := &ops[i]
+		p := strconv.Itoa(o.Process)
+		f := ":" + o.F
+		if o.Final {
+			f = ":final-read"
+		}
+		lines = append(lines, histLine{o.Invoke, 0, p + "\t:invoke\t" + f + "\t" + o.invokeValue()})
+		t := p + "\t:" + o.Type + "\t" + f + "\t" + o.completeValue()
+		if o.Error != "" {
+			t += "\t" + strconv.Quote(o.Error)
+		}
+		lines = append(lines, histLine{o.End, 1, t})
+	}
+	for _, n := range nem {
+		lines = append(lines, histLine{n.Invoke, 0, ":nemesis\t:info\t:" + n.F + "\t" + n.Value})
+		lines = append(lines, histLine{n.End, 1, ":nemesis\t:info\t:" + n.F + "\t" + n.Result})
+	}
+	sort.SliceStable(lines, func(i, j int) bool {
+		if lines[i].at != lines[j].at {
+			return lines[i].at < lines[j].at
+		}
+		return lines[i].order < lines[j].order
+	})
+	for _, l := range lines {
+		if _, err := fmt.Fprintf(w, "%10.6f\t%s\n", l.at.Seconds(), l.text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteHistoryJSON writes one JSON object per op, in invocation order.
+func WriteHistoryJSON(w io.Writer, ops []Op) error {
+	enc := json.NewEncoder(w)
+	for i := range ops {
+		if err := enc.Encode(&ops[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

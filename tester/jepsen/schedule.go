@@ -1,0 +1,208 @@
+package jepsen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"redraft/tester/netsim"
+)
+
+// Random streams derived from the seed; each concern draws from its own so
+// that one does not shift another.
+const (
+	streamNemesis = 0x100   // + fault index
+	streamThread  = 0x10000 // + thread index
+)
+
+// Partition kinds (Jepsen's grudge shapes). Leader is resolved when
+// applied: the node the cluster names as leader is isolated.
+const (
+	PartOne            = netsim.One            // isolate one random node
+	PartLeader         = "leader"              // isolate the current leader
+	PartMajority       = netsim.Majority       // random halves: a minority and a majority
+	PartMajoritiesRing = netsim.MajoritiesRing // every node sees a majority, no two the same
+	PartBridge         = "bridge"              // two halves that only one node in the middle joins
+)
+
+// PartitionKinds are the kinds a partition start draws from.
+var PartitionKinds = []string{PartOne, PartLeader, PartMajority, PartMajoritiesRing, PartBridge}
+
+// Target kinds of kill and pause (jepsen.nemesis.combined's db targets);
+// leader is resolved when applied.
+const (
+	TargetOne      = "one"
+	TargetMinority = "minority"
+	TargetMajority = "majority"
+	TargetAll      = "all"
+	TargetLeader   = "leader"
+)
+
+// TargetKinds are the kinds a kill or pause start draws from.
+var TargetKinds = []string{TargetOne, TargetMinority, TargetMajority, TargetAll, TargetLeader}
+
+// MemberKinds are the kinds a member start draws from: which node leaves.
+var MemberKinds = []string{TargetOne, TargetLeader}
+
+// Event is one planned nemesis action.
+type Event struct {
+	At    time.Duration `json:"at-ns"`
+	Fault string        `json:"fault"` // partition, kill, pause
+	Start bool          `json:"start"`
+	Kind  string        `json:"kind,omitempty"` // partition kind or target kind
+	// Grudge is a partition's cut (destination -> sources it drops); for
+	// PartLeader it is the fallback, used when no leader is found.
+	Grudge netsim.Grudge `json:"-"`
+	// Nodes are kill/pause targets; for the leader kinds, the fallback.
+	Nodes []string `json:"nodes,omitempty"`
+}
+
+func (e Event) String() string {
+	if !e.Start {
+		return fmt.Sprintf("%8.3fs stop  %s", e.At.Seconds(), e.Fault)
+	}
+	detail := "[" + strings.Join(e.Nodes, " ") + "]"
+	if e.Fault == FaultPartition {
+		detail = e.Grudge.String()
+	}
+	if e.Kind == PartLeader || e.Kind == TargetLeader {
+		detail = "the leader (fallback if none: " + detail + ")"
+	}
+	return fmt.Sprintf("%8.3fs start %s %s %s", e.At.Seconds(), e.Fault, e.Kind, detail)
+}
+
+// Schedule plans every fault's start/stop events before the time limit.
+// Each fault alternates start and stop (jepsen's flip-flop) with gaps
+// uniform in [0, 2*interval], the first start at one gap after t=0; faults
+// are independent of each other, as jepsen's composed packages are. The
+// final heal (every fault stopped) is the runner's, after the time limit.
+func Schedule(cfg Config, nodes []string) []Event {
+	var events []Event
+	for fi, fault := range faultOrder {
+		if !slices.Contains(cfg.Nemesis, fault) {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, streamNemesis+uint64(fi)))
+		gap := func() time.Duration { return time.Duration(rng.Float64() * 2 * float64(cfg.NemesisInterval)) }
+		start := true
+		for t := gap(); t < cfg.TimeLimit; t += gap() {
+			e := Event{At: t, Fault: fault, Start: start}
+			if start {
+				if fault == FaultPartition {
+					e.Kind = PartitionKinds[rng.IntN(len(PartitionKinds))]
+					if e.Kind == PartLeader {
+						e.Nodes = Targets(TargetOne, nodes, rng)
+						e.Grudge = Isolate(e.Nodes[0], nodes)
+					} else {
+						e.Grudge = NewGrudge(e.Kind, nodes, rng)
+					}
+				} else {
+					kinds := TargetKinds
+					if fault == FaultMember {
+						kinds = MemberKinds
+					}
+					e.Kind = kinds[rng.IntN(len(kinds))]
+					e.Nodes = Targets(e.Kind, nodes, rng)
+				}
+			}
+			events = append(events, e)
+			start = !start
+		}
+	}
+	slices.SortStableFunc(events, func(a, b Event) int { return int(a.At - b.At) })
+	return events
+}
+
+// NewGrudge draws a partition of kind over nodes (PartLeader as PartOne).
+func NewGrudge(kind string, nodes []string, rng *rand.Rand) netsim.Grudge {
+	s := slices.Clone(nodes)
+	rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+	switch kind {
+	case PartOne, PartLeader:
+		return Isolate(s[0], nodes)
+	case PartBridge:
+		h := len(s) / 2
+		if len(s) < 3 {
+			return Complete([][]string{s[:h], s[h:]})
+		}
+		// s[h] is the bridge: it sees both halves, which do not see each other.
+		g := netsim.Grudge{}
+		for _, a := range s[:h] {
+			for _, b := range s[h+1:] {
+				cut(g, a, b)
+				cut(g, b, a)
+			}
+		}
+		return g
+	case PartMajoritiesRing:
+		g, err := netsim.NewGrudge(netsim.MajoritiesRing, s, rng)
+		if err != nil {
+			panic(err) // the kind is known
+		}
+		return g
+	default: // PartMajority: jepsen's bisect, the first half (rounded down) is the minority
+		h := len(s) / 2
+		return Complete([][]string{s[:h], s[h:]})
+	}
+}
+
+// Isolate cuts node off from every other node, both ways.
+func Isolate(node string, nodes []string) netsim.Grudge {
+	var rest []string
+	for _, n := range nodes {
+		if n != node {
+			rest = append(rest, n)
+		}
+	}
+	return Complete([][]string{{node}, rest})
+}
+
+// Complete is jepsen's complete-grudge: every node drops packets from every
+// node outside its own component.
+func Complete(components [][]string) netsim.Grudge {
+	g := netsim.Grudge{}
+	for i, c := range components {
+		for _, d := range c {
+			for j, other := range components {
+				if i != j {
+					for _, s := range other {
+						cut(g, s, d)
+					}
+				}
+			}
+		}
+	}
+	return g
+}
+
+// cut makes dest drop packets from src.
+func cut(g netsim.Grudge, src, dest string) {
+	if g[dest] == nil {
+		g[dest] = map[string]bool{}
+	}
+	g[dest][src] = true
+}
+
+// Targets draws the nodes of a kill or pause of kind. TargetLeader draws
+// its fallback (as TargetOne).
+func Targets(kind string, nodes []string, rng *rand.Rand) []string {
+	s := slices.Clone(nodes)
+	rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+	majority := len(s)/2 + 1
+	var out []string
+	switch kind {
+	case TargetOne, TargetLeader:
+		out = s[:1]
+	case TargetMinority:
+		out = s[:majority-1]
+	case TargetMajority:
+		out = s[:majority]
+	default:
+		out = s
+	}
+	out = slices.Clone(out)
+	slices.Sort(out)
+	return out
+}

@@ -42,6 +42,8 @@ func (n *Node) Info() []Field {
 		{"applied_index", strconv.FormatUint(n.fsm.AppliedIndex(), 10)},
 		{"last_log_index", strconv.FormatUint(n.raft.LastIndex(), 10)},
 		{"read_consistency", [...]string{"linearizable", "lease", "stale"}[n.cfg.ReadConsistency]},
+		{"voting", map[bool]string{true: "yes", false: "no"}[n.Voting()]},
+		{"votes_refused_joining", strconv.FormatUint(n.votesRefused.Load(), 10)},
 	}
 	f = append(f, n.prop.info()...)
 	f = append(f, n.reads.info()...)
@@ -112,11 +114,17 @@ func (n *Node) peerApplied(ctx context.Context, clientAddr string) (uint64, erro
 // applied index reached the leader's commit index at the time it was added
 // (when clientAddr is known; otherwise it is added as a voter at once).
 func (n *Node) AddMember(ctx context.Context, id, raftAddr, clientAddr string) error {
+	return n.addMember(ctx, id, raftAddr, clientAddr, "")
+}
+
+// addMember is AddMember recording the incarnation the node joins with in
+// its meta entry (rejoin.go; "" for none).
+func (n *Node) addMember(ctx context.Context, id, raftAddr, clientAddr, incarnation string) error {
 	if n.raft.State() != raft.Leader {
 		return ErrNotLeader
 	}
-	if clientAddr != "" {
-		if err := awaitFuture(n.raft.Apply(encodeMeta(id, clientAddr), n.cfg.ApplyTimeout), n.stop); err != nil {
+	if clientAddr != "" || incarnation != "" {
+		if err := awaitFuture(n.raft.Apply(encodeJoinMeta(id, clientAddr, incarnation), n.cfg.ApplyTimeout), n.stop); err != nil {
 			return err
 		}
 	}
@@ -200,10 +208,14 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 // Join asks the member at clientAddr (any member; followers pass it on to
 // the leader) to add this node: RAFT JOIN id raftAddr myClientAddr, after
 // AUTH password when password is not empty (the cluster's requirepass).
-func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, password string) error {
+func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnation, password string) error {
 	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
-	reply, err := f.call(ctx, memberAddr, []byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr))
+	args := [][]byte{[]byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr)}
+	if incarnation != "" {
+		args = append(args, []byte(incarnation))
+	}
+	reply, err := f.call(ctx, memberAddr, args...)
 	if err != nil {
 		return err
 	}
@@ -217,15 +229,4 @@ func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, password 
 func (n *Node) RaftAddr() string { return string(n.cfg.Transport.LocalAddr()) }
 
 // Member reports whether this node is in the Raft configuration it knows.
-func (n *Node) Member() bool {
-	cf := n.raft.GetConfiguration()
-	if cf.Error() != nil {
-		return false
-	}
-	for _, s := range cf.Configuration().Servers {
-		if string(s.ID) == n.cfg.ID {
-			return true
-		}
-	}
-	return false
-}
+func (n *Node) Member() bool { return n.inConfiguration(n.cfg.ID) }

@@ -28,8 +28,10 @@ var raftHelp = []string{
 	"    The configuration, with each member's applied index.",
 	"ADD <id> <raft-addr> [<client-addr>]",
 	"    Add a member: non-voter until caught up (needs client-addr), then voter.",
-	"JOIN <id> <raft-addr> <client-addr>",
-	"    What `kv serve --join` sends; same as ADD.",
+	"JOIN <id> <raft-addr> <client-addr> [<incarnation>]",
+	"    What `kv serve --join` sends: ADD, and with an incarnation (a node",
+	"    started with an empty data directory) an earlier member with the same",
+	"    id is removed first and the node votes only once it is registered.",
 	"REMOVE <id>",
 	"    Remove a member.",
 	"TRANSFER [<id>]",
@@ -62,7 +64,7 @@ func (n *Node) HandleEdge(ctx context.Context, args [][]byte, w *kv.Writer) bool
 func (n *Node) raftCommand(ctx context.Context, args [][]byte, w *kv.Writer) {
 	sub := strings.ToUpper(string(args[1]))
 	arity := map[string][2]int{ // min, max arguments after the subcommand
-		"INFO": {0, 0}, "NODES": {0, 0}, "ADD": {2, 3}, "JOIN": {3, 3}, "REMOVE": {1, 1},
+		"INFO": {0, 0}, "NODES": {0, 0}, "ADD": {2, 3}, "JOIN": {3, 4}, "REMOVE": {1, 1},
 		"TRANSFER": {0, 1}, "SNAPSHOT": {0, 0}, "HELP": {0, 0},
 	}
 	a, ok := arity[sub]
@@ -122,12 +124,18 @@ func (n *Node) raftCommand(ctx context.Context, args [][]byte, w *kv.Writer) {
 			return
 		}
 		switch sub {
-		case "ADD", "JOIN":
+		case "ADD":
 			client := ""
 			if len(args) == 5 {
 				client = string(args[4])
 			}
 			n.replyErr(w, n.AddMember(ctx, string(args[2]), string(args[3]), client))
+		case "JOIN":
+			incarnation := ""
+			if len(args) == 6 {
+				incarnation = string(args[5])
+			}
+			n.replyErr(w, n.JoinMember(ctx, string(args[2]), string(args[3]), string(args[4]), incarnation))
 		case "REMOVE":
 			n.replyErr(w, n.RemoveMember(string(args[2])))
 		case "TRANSFER":

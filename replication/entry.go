@@ -16,9 +16,10 @@ import (
 //	1 | origin (len uvarint, bytes) | count uvarint | count x kv.Cmd encoding
 //
 // Metadata entries register a node's client (RESP) address, so followers
-// know where to forward to:
+// know where to forward to, and for a joining node the incarnation it
+// presented (rejoin.go):
 //
-//	0x80 | id (len uvarint, bytes) | addr (len uvarint, bytes)
+//	0x80 | id (len uvarint, bytes) | addr (len uvarint, bytes) [| incarnation (len uvarint, bytes)]
 const (
 	entryVersion = 1
 	entryMeta    = 0x80
@@ -74,30 +75,44 @@ func decodeEntry(b []byte) (origin string, cmds []*kv.Cmd, err error) {
 	return origin, cmds, nil
 }
 
-func encodeMeta(id, addr string) []byte {
+func encodeMeta(id, addr string) []byte { return encodeJoinMeta(id, addr, "") }
+
+// encodeJoinMeta is a meta entry that also records the incarnation a
+// joining node presented (rejoin.go); "" writes the two-field form.
+func encodeJoinMeta(id, addr, incarnation string) []byte {
 	dst := []byte{entryMeta}
-	dst = binary.AppendUvarint(dst, uint64(len(id)))
-	dst = append(dst, id...)
-	dst = binary.AppendUvarint(dst, uint64(len(addr)))
-	return append(dst, addr...)
+	fields := []string{id, addr, incarnation}
+	if incarnation == "" {
+		fields = fields[:2]
+	}
+	for _, f := range fields {
+		dst = binary.AppendUvarint(dst, uint64(len(f)))
+		dst = append(dst, f...)
+	}
+	return dst
 }
 
-func decodeMeta(b []byte) (id, addr string, err error) {
+// decodeMeta decodes a meta entry of two fields (id, addr) or three (id,
+// addr, incarnation).
+func decodeMeta(b []byte) (id, addr, incarnation string, err error) {
 	if len(b) == 0 || b[0] != entryMeta {
-		return "", "", errEntryVersion
+		return "", "", "", errEntryVersion
 	}
 	b = b[1:]
-	var parts [2]string
+	var parts [3]string
 	for i := range parts {
+		if i == 2 && len(b) == 0 {
+			break
+		}
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) {
-			return "", "", errEntryCorrupt
+			return "", "", "", errEntryCorrupt
 		}
 		parts[i] = string(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
 	if len(b) != 0 {
-		return "", "", errEntryCorrupt
+		return "", "", "", errEntryCorrupt
 	}
-	return parts[0], parts[1], nil
+	return parts[0], parts[1], parts[2], nil
 }

@@ -3,11 +3,8 @@ package replication
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,8 +27,9 @@ type FSM struct {
 	// cur is m, readable without mu: SCRIPT KILL must reach the machine
 	// while a read-only script holds the read lock and a writer waits.
 	cur atomic.Pointer[kv.Machine]
-	// nodes maps node id to its client (RESP) address, from meta entries.
-	nodes map[string]string
+	// nodes is the member registry: client (RESP) address and join
+	// incarnation per node id, from meta entries (registry.go).
+	nodes map[string]memberInfo
 
 	// applied is the index of the last log entry the FSM itself processed
 	// (RAFT.md: raft's AppliedIndex means "handed to the FSM", not applied).
@@ -53,7 +51,7 @@ type FSM struct {
 var _ raft.BatchingFSM = (*FSM)(nil)
 
 func newFSM(self string) *FSM {
-	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]string{}, hub: pubsub.New(), blk: blocked.New(self)}
+	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]memberInfo{}, hub: pubsub.New(), blk: blocked.New(self)}
 	f.m.SetEventSink(f.hub)
 	f.cur.Store(f.m)
 	f.m.SetBlockSink(f.blk)
@@ -81,8 +79,8 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		}
 		if l.Type == raft.LogCommand {
 			if len(l.Data) > 0 && l.Data[0] == entryMeta {
-				if id, addr, err := decodeMeta(l.Data); err == nil {
-					f.nodes[id] = addr
+				if id, addr, inc, err := decodeMeta(l.Data); err == nil {
+					f.register(id, addr, inc)
 				}
 			} else {
 				out[i] = f.applyEntry(l.Data)
@@ -130,7 +128,7 @@ func (f *FSM) Read(fn func(m *kv.Machine)) {
 func (f *FSM) NodeAddr(id string) string {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.nodes[id]
+	return f.nodes[id].addr
 }
 
 // AppliedIndex returns the index of the last entry the FSM processed.
@@ -255,75 +253,6 @@ func (f *FSM) waitApplied(idx uint64, deadline time.Time, stop <-chan struct{}) 
 			return false
 		}
 	}
-}
-
-// The FSM snapshot is a header followed by the kv machine's snapshot:
-//
-//	"RFSM" | version u8 | applied u64 BE | nodes uvarint | per node: id, addr (len uvarint, bytes)
-const (
-	fsmSnapshotMagic   = "RFSM"
-	fsmSnapshotVersion = 1
-	// maxSnapshotNodes bounds the registry read from a snapshot header.
-	maxSnapshotNodes = 1 << 12
-)
-
-var errSnapshotHeader = errors.New("replication: bad FSM snapshot header")
-
-func encodeSnapshotHeader(applied uint64, nodes map[string]string) []byte {
-	b := append([]byte(fsmSnapshotMagic), fsmSnapshotVersion)
-	b = binary.BigEndian.AppendUint64(b, applied)
-	ids := make([]string, 0, len(nodes))
-	for id := range nodes {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	for _, id := range ids {
-		b = binary.AppendUvarint(b, uint64(len(id)))
-		b = append(b, id...)
-		b = binary.AppendUvarint(b, uint64(len(nodes[id])))
-		b = append(b, nodes[id]...)
-	}
-	return b
-}
-
-func decodeSnapshotHeader(r *bufio.Reader) (uint64, map[string]string, error) {
-	var fixed [4 + 1 + 8]byte
-	if _, err := io.ReadFull(r, fixed[:]); err != nil {
-		return 0, nil, fmt.Errorf("%w: %w", errSnapshotHeader, err)
-	}
-	if string(fixed[:4]) != fsmSnapshotMagic || fixed[4] != fsmSnapshotVersion {
-		return 0, nil, errSnapshotHeader
-	}
-	applied := binary.BigEndian.Uint64(fixed[5:])
-	n, err := binary.ReadUvarint(r)
-	if err != nil || n > maxSnapshotNodes {
-		return 0, nil, errSnapshotHeader
-	}
-	nodes := make(map[string]string, n)
-	str := func() (string, error) {
-		l, err := binary.ReadUvarint(r)
-		if err != nil || l > 1<<10 {
-			return "", errSnapshotHeader
-		}
-		b := make([]byte, l)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return "", errSnapshotHeader
-		}
-		return string(b), nil
-	}
-	for i := uint64(0); i < n; i++ {
-		id, err := str()
-		if err != nil {
-			return 0, nil, err
-		}
-		addr, err := str()
-		if err != nil {
-			return 0, nil, err
-		}
-		nodes[id] = addr
-	}
-	return applied, nodes, nil
 }
 
 // PubSub returns the hub this node's FSM publishes into: the RESP edge

@@ -47,6 +47,11 @@ type Config struct {
 	// restarted on the stores that survived a crash resumes from them). The
 	// caller owns them: Close does not close them.
 	Stores *Stores
+	// Joining: the node joins an existing cluster through RAFT JOIN (kv
+	// serve --join). Started with no Raft state, it draws an incarnation,
+	// keeps it in DataDir and refuses votes until the leader registered it
+	// (rejoin.go).
+	Joining bool
 	// Bootstrap is the initial voter set, identical on every node; empty
 	// for a node that joins an existing cluster or restarts.
 	Bootstrap []Peer
@@ -154,6 +159,11 @@ type Node struct {
 	snapRefused     chan struct{}
 	snapshotRetakes atomic.Uint64
 
+	// incarnation is what this node joins with ("": not gated);
+	// votesRefused counts the vote requests refused meanwhile (rejoin.go).
+	incarnation  string
+	votesRefused atomic.Uint64
+
 	notify chan bool
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -227,8 +237,20 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, n.watchRefusals(cfg.Transport))
+	if cfg.Joining || cfg.DataDir != "" {
+		has, err := raft.HasExistingState(n.logs, stable, snaps)
+		if err == nil {
+			n.incarnation, err = loadIncarnation(cfg.DataDir, cfg.Joining, has)
+		}
+		if err != nil {
+			n.closeStores()
+			return nil, fmt.Errorf("replication: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, n.watchRefusals(n.gateVotes(cfg.Transport)))
 	if err != nil {
+		close(n.stop)
+		n.wg.Wait()
 		n.closeStores()
 		return nil, fmt.Errorf("replication: %w", err)
 	}
@@ -423,9 +445,12 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 // lost leadership meanwhile, the replies are its definite refusals.
 func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error) {
 	if len(payload) > 0 && payload[0] == entryMeta {
-		// A member registering its client address.
-		if _, _, err := decodeMeta(payload); err != nil {
+		// A member registering its client address. Incarnations are
+		// recorded only by the leader's join handling (rejoin.go).
+		if _, _, inc, err := decodeMeta(payload); err != nil {
 			return nil, err
+		} else if inc != "" {
+			return nil, errEntryCorrupt
 		}
 		if n.raft.State() != raft.Leader {
 			return nil, ErrNotLeader

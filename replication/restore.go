@@ -525,7 +525,7 @@ func (f seedFSM) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	f.mu.Lock()
-	f.nodes = map[string]string{}
+	f.nodes = map[string]memberInfo{}
 	f.mu.Unlock()
 	return nil
 }

@@ -71,6 +71,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		TrailingLogs:      f.trailingLogs,
 
 		ForwardPassword: password,
+		Joining:         f.join != "",
 	}
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
@@ -105,14 +106,15 @@ func closeTransport(tr raft.Transport) {
 
 // joinCluster asks a member to add this node, retrying until it succeeds
 // or ctx ends. A node that already belongs to a configuration (it restarted)
-// does not ask again.
+// does not ask again, unless it is a joining node not registered yet
+// (replication/rejoin.go: it does not vote until then).
 func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr, password string, log *slog.Logger) error {
-	if n.Member() {
+	if n.Member() && n.Voting() {
 		return nil
 	}
 	raftAddr := n.RaftAddr()
 	for attempt := 1; ; attempt++ {
-		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, password)
+		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, n.Incarnation(), password)
 		if err == nil {
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil

@@ -1,0 +1,215 @@
+package replication
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/raft"
+)
+
+// Rejoining with an empty data directory.
+//
+// Raft's safety rests on every voter keeping what it promised: its vote in
+// a term and the entries it acknowledged. A node whose data directory was
+// wiped and that comes back under the same id and address has forgotten
+// both, and hashicorp/raft grants a vote to any candidate while it knows no
+// configuration. Jepsen-style tests of the real cluster found the result
+// (tester/jepsen, set workload, seed 502, docs/jepsen.md): n2 and n3 had
+// been removed and wiped and were rejoining; n2 had received an old prefix
+// of the log (entries 1-256), in which n2 and n3 were still voters; when
+// the leader went away n2 campaigned, the empty n3 voted for it, and n2
+// led a term in which it served a read from that old prefix and
+// acknowledged a write the next real leader erased.
+//
+// The rule: a node that starts to join (Config.Joining) with no Raft state
+// draws a random incarnation, keeps it in its data directory, and sends it
+// with RAFT JOIN. The leader first removes an earlier incarnation of the
+// same id still in the configuration, then commits a meta entry recording
+// (id, incarnation), and only then adds the node. Until the joining node's
+// state machine has applied that entry, it refuses RequestVote and pre-vote
+// RPCs (they fail; the candidate counts no vote). Once it has applied it,
+// its log holds everything committed before the entry, including the
+// removal of its earlier incarnation, and raft's up-to-date check means it
+// votes only for candidates whose logs hold that too: its earlier promises
+// concern configurations that no longer count it.
+//
+// A node that restarts with Raft state votes as before; one that crashed
+// while joining reads its incarnation back and stays gated until the entry
+// arrives.
+
+// incarnationFile is the name, in the data directory, of the file holding
+// a joining node's incarnation.
+const incarnationFile = "incarnation"
+
+// errJoining is a joining node's answer to a vote request.
+var errJoining = errors.New("replication: not voting: this node is joining and the leader has not registered its incarnation yet")
+
+// loadIncarnation returns the node's incarnation: the one in its data
+// directory, or (joining with no Raft state) a new one, written durably
+// before raft starts. In memory (dir "") a new one lives as long as the
+// node. "" means the node is not gated.
+func loadIncarnation(dir string, joining, hasState bool) (string, error) {
+	if dir != "" {
+		b, err := os.ReadFile(filepath.Join(dir, incarnationFile))
+		switch {
+		case err == nil:
+			return strings.TrimSpace(string(b)), nil
+		case !errors.Is(err, os.ErrNotExist):
+			return "", fmt.Errorf("replication: incarnation: %w", err)
+		}
+	}
+	if !joining || hasState {
+		return "", nil
+	}
+	var r [16]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("replication: incarnation: %w", err)
+	}
+	inc := hex.EncodeToString(r[:])
+	if dir == "" {
+		return inc, nil
+	}
+	return inc, writeFileDurably(filepath.Join(dir, incarnationFile), []byte(inc+"\n"))
+}
+
+// writeFileDurably writes path through a temporary file, fsyncs it, renames
+// it into place and fsyncs the directory.
+func writeFileDurably(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Incarnation returns the incarnation this node joins with ("" when it
+// was not started to join with an empty data directory).
+func (n *Node) Incarnation() string { return n.incarnation }
+
+// Voting reports whether this node grants votes: always, unless it is
+// joining and its state machine has not applied its registration yet.
+func (n *Node) Voting() bool {
+	return n.incarnation == "" || n.fsm.Incarnation(n.cfg.ID) == n.incarnation
+}
+
+// gateVotes returns t with vote requests refused while !n.Voting() (t
+// itself for nodes that are not gated). The filter runs on a goroutine
+// of the node that ends when it stops.
+func (n *Node) gateVotes(t raft.Transport) raft.Transport {
+	if n.incarnation == "" {
+		return t
+	}
+	g := gatedTransport{Transport: t, out: make(chan raft.RPC)}
+	in := t.Consumer()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		for {
+			select {
+			case rpc := <-in:
+				switch rpc.Command.(type) {
+				case *raft.RequestVoteRequest, *raft.RequestPreVoteRequest:
+					if !n.Voting() {
+						n.votesRefused.Add(1)
+						rpc.Respond(nil, errJoining)
+						continue
+					}
+				}
+				select {
+				case g.out <- rpc:
+				case <-n.stop:
+					return
+				}
+			case <-n.stop:
+				return
+			}
+		}
+	}()
+	if pv, ok := t.(raft.WithPreVote); ok {
+		return gatedTransportPreVote{gatedTransport: g, pv: pv}
+	}
+	return g
+}
+
+// gatedTransport is a transport whose RPCs raft consumes from out.
+type gatedTransport struct {
+	raft.Transport
+	out chan raft.RPC
+}
+
+// Consumer implements raft.Transport.
+func (g gatedTransport) Consumer() <-chan raft.RPC { return g.out }
+
+// gatedTransportPreVote keeps pre-vote for transports that have it.
+type gatedTransportPreVote struct {
+	gatedTransport
+	pv raft.WithPreVote
+}
+
+// RequestPreVote implements raft.WithPreVote.
+func (g gatedTransportPreVote) RequestPreVote(id raft.ServerID, target raft.ServerAddress, args *raft.RequestPreVoteRequest, resp *raft.RequestPreVoteResponse) error {
+	return g.pv.RequestPreVote(id, target, args, resp)
+}
+
+// JoinMember is the leader's handling of RAFT JOIN: AddMember for a node
+// that presents an incarnation. An earlier incarnation of id still in the
+// configuration is removed first (its promises died with its data); the
+// meta entry that registers the incarnation is committed before the node
+// is added. A retry by the same incarnation removes nothing.
+func (n *Node) JoinMember(ctx context.Context, id, raftAddr, clientAddr, incarnation string) error {
+	if incarnation == "" {
+		return n.AddMember(ctx, id, raftAddr, clientAddr)
+	}
+	if n.raft.State() != raft.Leader {
+		return ErrNotLeader
+	}
+	if id == n.cfg.ID {
+		return fmt.Errorf("replication: %s is the leader's own id; a joining node needs an id of its own", id)
+	}
+	if n.fsm.Incarnation(id) != incarnation && n.inConfiguration(id) {
+		if err := n.RemoveMember(id); err != nil {
+			return err
+		}
+	}
+	return n.addMember(ctx, id, raftAddr, clientAddr, incarnation)
+}
+
+// inConfiguration reports whether id is in this node's latest configuration.
+func (n *Node) inConfiguration(id string) bool {
+	cf := n.raft.GetConfiguration()
+	if cf.Error() != nil {
+		return false
+	}
+	for _, s := range cf.Configuration().Servers {
+		if string(s.ID) == id {
+			return true
+		}
+	}
+	return false
+}

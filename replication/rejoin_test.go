@@ -1,0 +1,171 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"redraft/kv"
+)
+
+// slowTimers gives a test cluster timers that a loaded test machine keeps.
+func slowTimers(cfg *Config) {
+	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = time.Second, time.Second, 500*time.Millisecond
+}
+
+// startJoining restarts node i on an empty data directory as a joining
+// node (kv serve --join), without bootstrap.
+func (c *cluster) startJoining(i int) {
+	c.t.Helper()
+	c.dirs[i] = c.t.TempDir()
+	tr, err := NewTCPTransport(c.addrs[i], 100*time.Millisecond, io.Discard)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cfg := Config{ID: fmt.Sprint("n", i), Transport: tr, DataDir: c.dirs[i], LogOutput: io.Discard, Joining: true}
+	slowTimers(&cfg)
+	nd, err := New(cfg)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.nodes[i] = nd
+	c.mu.Unlock()
+}
+
+func (c *cluster) stop(i int) {
+	c.nodes[i].Close()
+	c.mu.Lock()
+	c.nodes[i] = nil
+	c.mu.Unlock()
+}
+
+// The seed-502 shape (rejoin.go): a node with an old prefix of the log, in
+// which removed and wiped nodes are still voters, must not be elected with
+// their votes while the up-to-date voters are down. Five nodes: the stale
+// one misses a write and the removal of two others, which then come back
+// wiped; with the two up-to-date voters down, the stale node and the two
+// wiped ones are a majority of the configuration in the stale node's log.
+func TestWipedNodesDoNotVoteForStaleCandidate(t *testing.T) {
+	c := startClusterWith(t, 5, true, slowTimers)
+	c.set("a", "1")
+	ld := c.leader()
+	var rest []int
+	for i, nd := range c.nodes {
+		if nd != ld {
+			rest = append(rest, i)
+		}
+	}
+	stale, wiped, upToDate := rest[0], rest[1:3], rest[3]
+
+	c.stop(stale)
+	c.set("b", "2")
+	for _, i := range wiped {
+		if err := ld.RemoveMember(fmt.Sprint("n", i)); err != nil {
+			t.Fatalf("remove n%d: %v", i, err)
+		}
+	}
+	for _, i := range wiped {
+		c.stop(i)
+		c.startJoining(i)
+		if nd := c.nodes[i]; nd.Voting() || nd.Incarnation() == "" {
+			t.Fatalf("a node joining with no state votes (voting=%v incarnation=%q)", nd.Voting(), nd.Incarnation())
+		}
+	}
+	li := -1
+	for i, nd := range c.nodes {
+		if nd == ld {
+			li = i
+		}
+	}
+	c.stop(li)
+	c.stop(upToDate)
+	c.start(stale, nil, true)
+	st := c.nodes[stale]
+	refused := func() uint64 {
+		return c.nodes[wiped[0]].votesRefused.Load() + c.nodes[wiped[1]].votesRefused.Load()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for refused() < 4 {
+		if st.raft.State() == raft.Leader {
+			t.Fatalf("n%d, whose log lacks b, was elected (GET b: %q)", stale, do(st, "GET", "b"))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stale node never asked the joining nodes for votes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := do(st, "GET", "b"); !strings.HasPrefix(got, "-") {
+		t.Fatalf("GET b on the stale node: %q, want a refusal", got)
+	}
+
+	// The up-to-date voters return: the cluster serves b again, and a
+	// wiped node joins, is registered and votes.
+	c.start(li, nil, true)
+	c.start(upToDate, nil, true)
+	if got := c.doLeader("GET", "b"); got != "$1\r\n2\r\n" {
+		t.Fatalf("GET b after the voters' return: %q", got)
+	}
+	w := c.nodes[wiped[0]]
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.leader().JoinMember(ctx, fmt.Sprint("n", wiped[0]), c.addrs[wiped[0]], "", w.Incarnation()); err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	waitFor(t, "the joined node to vote", w.Voting)
+	waitFor(t, "the joined node to apply b", func() bool {
+		var got string
+		w.fsm.Read(func(m *kv.Machine) { got = execOn(m, "GET", "b") })
+		return got == "$1\r\n2\r\n"
+	})
+}
+
+// A node that comes back wiped under the id of a current voter is removed
+// and added again: its vote counts only once it holds the log up to its
+// registration.
+func TestJoinReplacesEarlierIncarnation(t *testing.T) {
+	c := startClusterWith(t, 3, true, slowTimers)
+	c.set("a", "1")
+	ld := c.leader()
+	wi := -1
+	for i, nd := range c.nodes {
+		if nd != ld {
+			wi = i
+			break
+		}
+	}
+	c.stop(wi)
+	c.startJoining(wi)
+	w := c.nodes[wi]
+	if c.voters(ld)[fmt.Sprint("n", wi)] != true {
+		t.Fatalf("n%d should still be a voter before it rejoins", wi)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation()); err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	waitFor(t, "the rejoined node to vote", w.Voting)
+	if got := ld.fsm.Incarnation(fmt.Sprint("n", wi)); got != w.Incarnation() {
+		t.Fatalf("registered incarnation %q, want %q", got, w.Incarnation())
+	}
+	// A retry of the same join changes nothing and succeeds.
+	if err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation()); err != nil {
+		t.Fatalf("join retry: %v", err)
+	}
+	if !c.voters(ld)[fmt.Sprint("n", wi)] {
+		t.Fatalf("n%d is not a voter after its join", wi)
+	}
+	// The incarnation survives a restart: the node reads it back.
+	c.stop(wi)
+	c.start(wi, nil, true)
+	if got := c.nodes[wi].Incarnation(); got != w.Incarnation() {
+		t.Fatalf("incarnation after restart %q, want %q", got, w.Incarnation())
+	}
+	waitFor(t, "the restarted node to vote", c.nodes[wi].Voting)
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// restarted on the stores that survived a crash resumes from them). The
 	// caller owns them: Close does not close them.
 	Stores *Stores
+	// RaftLogLevel is hashicorp/raft's log level ("debug", "info", "warn",
+	// "error"); "" or unknown: warn.
+	RaftLogLevel string
 	// Joining: the node joins an existing cluster through RAFT JOIN (kv
 	// serve --join). Started with no Raft state, it draws an incarnation,
 	// keeps it in DataDir and refuses votes until the leader registered it
@@ -218,7 +221,7 @@ func New(cfg Config) (*Node, error) {
 	if cfg.TrailingLogs != 0 {
 		rc.TrailingLogs = cfg.TrailingLogs
 	}
-	rc.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft", Output: cfg.LogOutput, Level: hclog.Warn})
+	rc.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft", Output: cfg.LogOutput, Level: raftLogLevel(cfg.RaftLogLevel)})
 
 	if len(cfg.Bootstrap) > 0 {
 		has, err := raft.HasExistingState(n.logs, stable, snaps)
@@ -263,6 +266,14 @@ func New(cfg Config) (*Node, error) {
 	go n.blockingLoop()
 	go n.snapshotOnRefusal()
 	return n, nil
+}
+
+// raftLogLevel parses Config.RaftLogLevel.
+func raftLogLevel(s string) hclog.Level {
+	if l := hclog.LevelFromString(s); l != hclog.NoLevel {
+		return l
+	}
+	return hclog.Warn
 }
 
 // watchLeadership commits a barrier each time this node becomes leader, so

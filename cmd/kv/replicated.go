@@ -32,6 +32,16 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 // (RAFT.md), and docs/replication.md explains why read barriers rely on it.
 func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
+// raftLogLevel: raft logs at warn unless --log-level is debug, which turns
+// on raft's debug log too (elections, votes, appends: what a Jepsen
+// report's node logs need to name each term's leader).
+func raftLogLevel(ctx context.Context, log *slog.Logger) string {
+	if log.Enabled(ctx, slog.LevelDebug) {
+		return "debug"
+	}
+	return "warn"
+}
+
 // startNode opens the data directory and starts the Raft node.
 func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
 	raftAddr, err := f.raftAddr(respAddr)
@@ -72,6 +82,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 
 		ForwardPassword: password,
 		Joining:         f.join != "",
+		RaftLogLevel:    raftLogLevel(ctx, log),
 	}
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default

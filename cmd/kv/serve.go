@@ -190,7 +190,7 @@ func (f *nodeFlags) raftAddr(respAddr string) (string, error) {
 func (f *diagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addrFile, "addr-file", "", "write the RESP listener's address to this `file` once listening (useful with port 0)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this `file` until shutdown")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr; debug also turns on raft's debug log)")
 }
 
 func (f *diagFlags) logger(stderr io.Writer) (*slog.Logger, error) {

@@ -240,15 +240,13 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
-	if cfg.Joining || cfg.DataDir != "" {
-		has, err := raft.HasExistingState(n.logs, stable, snaps)
-		if err == nil {
-			n.incarnation, err = loadIncarnation(cfg.DataDir, cfg.Joining, has)
-		}
-		if err != nil {
-			n.closeStores()
-			return nil, fmt.Errorf("replication: %w", err)
-		}
+	has, err := raft.HasExistingState(n.logs, stable, snaps)
+	if err == nil {
+		n.incarnation, err = loadIncarnation(stable, cfg.Joining, has)
+	}
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("replication: %w", err)
 	}
 	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, n.watchRefusals(n.gateVotes(cfg.Transport)))
 	if err != nil {

@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/raft"
 )
@@ -28,7 +25,7 @@ import (
 // acknowledged a write the next real leader erased.
 //
 // The rule: a node that starts to join (Config.Joining) with no Raft state
-// draws a random incarnation, keeps it in its data directory, and sends it
+// draws a random incarnation, keeps it in its stable store, and sends it
 // with RAFT JOIN. The leader first removes an earlier incarnation of the
 // same id still in the configuration, then commits a meta entry recording
 // (id, incarnation), and only then adds the node. Until the joining node's
@@ -39,30 +36,28 @@ import (
 // votes only for candidates whose logs hold that too: its earlier promises
 // concern configurations that no longer count it.
 //
-// A node that restarts with Raft state votes as before; one that crashed
-// while joining reads its incarnation back and stays gated until the entry
-// arrives.
+// A node that restarts with Raft state and no incarnation votes as before;
+// one that crashed while joining reads its incarnation back and stays
+// gated until the entry arrives.
 
-// incarnationFile is the name, in the data directory, of the file holding
-// a joining node's incarnation.
-const incarnationFile = "incarnation"
+// incarnationKey is the stable-store key of a joining node's incarnation.
+// raft's own keys (CurrentTerm, LastVoteTerm, LastVoteCand) live beside it;
+// HasExistingState does not look at it.
+var incarnationKey = []byte("RedraftIncarnation")
 
 // errJoining is a joining node's answer to a vote request.
 var errJoining = errors.New("replication: not voting: this node is joining and the leader has not registered its incarnation yet")
 
-// loadIncarnation returns the node's incarnation: the one in its data
-// directory, or (joining with no Raft state) a new one, written durably
-// before raft starts. In memory (dir "") a new one lives as long as the
-// node. "" means the node is not gated.
-func loadIncarnation(dir string, joining, hasState bool) (string, error) {
-	if dir != "" {
-		b, err := os.ReadFile(filepath.Join(dir, incarnationFile))
-		switch {
-		case err == nil:
-			return strings.TrimSpace(string(b)), nil
-		case !errors.Is(err, os.ErrNotExist):
-			return "", fmt.Errorf("replication: incarnation: %w", err)
-		}
+// loadIncarnation returns the node's incarnation: the one in its stable
+// store, or (joining with no Raft state) a new one, stored durably before
+// raft starts. "" means the node is not gated.
+func loadIncarnation(stable raft.StableStore, joining, hasState bool) (string, error) {
+	b, err := stable.Get(incarnationKey)
+	switch {
+	case err == nil && len(b) > 0:
+		return string(b), nil
+	case err != nil && err.Error() != "not found": // raft's own test for a missing key
+		return "", fmt.Errorf("replication: incarnation: %w", err)
 	}
 	if !joining || hasState {
 		return "", nil
@@ -72,40 +67,10 @@ func loadIncarnation(dir string, joining, hasState bool) (string, error) {
 		return "", fmt.Errorf("replication: incarnation: %w", err)
 	}
 	inc := hex.EncodeToString(r[:])
-	if dir == "" {
-		return inc, nil
+	if err := stable.Set(incarnationKey, []byte(inc)); err != nil {
+		return "", fmt.Errorf("replication: incarnation: %w", err)
 	}
-	return inc, writeFileDurably(filepath.Join(dir, incarnationFile), []byte(inc+"\n"))
-}
-
-// writeFileDurably writes path through a temporary file, fsyncs it, renames
-// it into place and fsyncs the directory.
-func writeFileDurably(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return inc, nil
 }
 
 // Incarnation returns the incarnation this node joins with ("" when it

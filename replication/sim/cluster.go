@@ -86,6 +86,9 @@ type simNode struct {
 	store raft.SnapshotStore
 	// closed is closed when the previous incarnation finished shutting down.
 	closed chan struct{}
+	// joining: started blank by Readd, so every later start is a joining
+	// node (replication Config.Joining: no vote until registered).
+	joining bool
 }
 
 // incarnation is a handle on one running incarnation of a node.
@@ -187,6 +190,7 @@ func (c *Cluster) startOnce(i int, bootstrap bool) error {
 		TrailingLogs:          c.opts.TrailingLogs,
 		ReadConsistency:       c.opts.ReadConsistency,
 		UnsafeSkipReadBarrier: c.opts.UnsafeSkipReadBarrier,
+		Joining:               sn.joining,
 	}
 	if bootstrap {
 		cfg.Bootstrap = c.peers()
@@ -371,8 +375,10 @@ func (c *Cluster) state(i int) nodeState {
 	return sn.state
 }
 
-// Readd starts a removed node blank and adds it as a voter through the
-// leader, once every member caught up. A blank node left running outside
+// Readd starts a removed node blank, as a joining node, and adds it as a
+// voter through the leader (JoinMember with its incarnation, as RAFT JOIN
+// does), once every member caught up. Since replication/rejoin.go a blank
+// joining node refuses votes until registered; before it, a blank node left running outside
 // the configuration is a hazard (raft grants any vote while its
 // configuration is empty, taking it for a cluster being bootstrapped): a
 // lagging member holding a stale configuration (one installed with an old
@@ -391,13 +397,18 @@ func (c *Cluster) Readd(ctx context.Context, i int) error {
 	}
 	c.life.Lock()
 	if c.nodes[i].state == stateRemoved {
+		c.nodes[i].joining = true
 		if err := c.startLocked(i, false); err != nil {
 			c.life.Unlock()
 			return err
 		}
 	}
+	in, up := c.nodes[i].current()
 	c.life.Unlock()
-	err := ld.node.AddMember(ctx, c.nodes[i].id, string(c.addrs[i]), "")
+	if !up {
+		return fmt.Errorf("%s is not running", c.nodes[i].id)
+	}
+	err := ld.node.JoinMember(ctx, c.nodes[i].id, string(c.addrs[i]), "", in.node.Incarnation())
 	if err == nil {
 		return nil
 	}

@@ -60,7 +60,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestAddAndRemoveMemberUnderLoad(t *testing.T) {
-	c := startCluster(t, 3, true)
+	// 1 s timers: at load 16-23 the default 150 ms ones changed leaders in
+	// the middle of AddMember ("leadership lost while committing log").
+	c := startClusterWith(t, 3, true, slowTimers)
 	l := c.leader()
 	stop := make(chan struct{})
 	done := make(chan int)

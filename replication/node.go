@@ -165,7 +165,9 @@ type Node struct {
 	// incarnation is what this node joins with ("": not gated);
 	// votesRefused counts the vote requests refused meanwhile (rejoin.go).
 	incarnation  string
+	registered   atomic.Bool
 	votesRefused atomic.Uint64
+	stable       raft.StableStore
 
 	notify chan bool
 	stop   chan struct{}
@@ -240,15 +242,23 @@ func New(cfg Config) (*Node, error) {
 			}
 		}
 	}
+	n.stable = stable
 	has, err := raft.HasExistingState(n.logs, stable, snaps)
 	if err == nil {
 		n.incarnation, err = loadIncarnation(stable, cfg.Joining, has)
+	}
+	if err == nil {
+		err = n.initRegistration()
 	}
 	if err != nil {
 		n.closeStores()
 		return nil, fmt.Errorf("replication: %w", err)
 	}
-	r, err := raft.NewRaft(rc, n.fsm, n.logs, stable, snaps, n.watchRefusals(n.gateVotes(cfg.Transport)))
+	raftLogs := n.logs
+	if n.incarnation != "" && !n.registered.Load() {
+		raftLogs = regWatch{LogStore: n.logs, n: n}
+	}
+	r, err := raft.NewRaft(rc, n.fsm, raftLogs, stable, snaps, n.watchRefusals(n.gateVotes(cfg.Transport)))
 	if err != nil {
 		close(n.stop)
 		n.wg.Wait()

@@ -28,13 +28,14 @@ import (
 // draws a random incarnation, keeps it in its stable store, and sends it
 // with RAFT JOIN. The leader first removes an earlier incarnation of the
 // same id still in the configuration, then commits a meta entry recording
-// (id, incarnation), and only then adds the node. Until the joining node's
-// state machine has applied that entry, it refuses RequestVote and pre-vote
-// RPCs (they fail; the candidate counts no vote). Once it has applied it,
-// its log holds everything committed before the entry, including the
-// removal of its earlier incarnation, and raft's up-to-date check means it
-// votes only for candidates whose logs hold that too: its earlier promises
-// concern configurations that no longer count it.
+// (id, incarnation), and only then adds the node. Until that entry is in
+// the joining node's log (or its state machine), the node refuses
+// RequestVote and pre-vote RPCs (they fail; the candidate counts no vote).
+// From then on its log holds everything committed before the entry,
+// including the removal of its earlier incarnation, and raft's up-to-date
+// check means it votes only for candidates whose logs hold that too: its
+// earlier promises concern configurations that no longer count it. It
+// records the registration in its stable store (markRegistered).
 //
 // A node that restarts with Raft state and no incarnation votes as before;
 // one that crashed while joining reads its incarnation back and stays
@@ -78,9 +79,109 @@ func loadIncarnation(stable raft.StableStore, joining, hasState bool) (string, e
 func (n *Node) Incarnation() string { return n.incarnation }
 
 // Voting reports whether this node grants votes: always, unless it is
-// joining and its state machine has not applied its registration yet.
+// joining and not registered yet (see markRegistered).
 func (n *Node) Voting() bool {
-	return n.incarnation == "" || n.fsm.Incarnation(n.cfg.ID) == n.incarnation
+	if n.incarnation == "" || n.registered.Load() {
+		return true
+	}
+	if n.fsm.Incarnation(n.cfg.ID) == n.incarnation { // a snapshot brought it
+		n.markRegistered()
+		return true
+	}
+	return false
+}
+
+// registeredKey is the stable-store key recording that the incarnation was
+// registered: its value is the incarnation.
+var registeredKey = []byte("RedraftRegistered")
+
+// markRegistered opens the vote gate for good and records it, so that a
+// restart does not close it again (two registered nodes restarting at once
+// would otherwise wait for each other's vote for ever). It is called once
+// the registration entry is in this node's log (regWatch) or its state
+// machine (Voting). Either way the log holds every entry committed before
+// the registration: JoinMember commits the removal of an earlier
+// incarnation, and a barrier, before it proposes the entry, and a follower
+// stores entries in the leader's order; committed entries are never
+// truncated, so a later truncation of an uncommitted registration leaves
+// them in place.
+func (n *Node) markRegistered() {
+	if !n.registered.CompareAndSwap(false, true) {
+		return
+	}
+	if err := n.stable.Set(registeredKey, []byte(n.incarnation)); err != nil {
+		// The gate stays open in this process; after a restart it opens
+		// again once the entry is found in the log or applied.
+		fmt.Fprintf(n.cfg.LogOutput, "replication: recording the registration: %v\n", err)
+	}
+}
+
+// initRegistration sets n.registered for a node with an incarnation: from
+// the stable store, else from the registration entry in the log (the node
+// stopped after storing it, before recording it).
+func (n *Node) initRegistration() error {
+	if n.incarnation == "" {
+		return nil
+	}
+	b, err := n.stable.Get(registeredKey)
+	if err == nil && string(b) == n.incarnation {
+		n.registered.Store(true)
+		return nil
+	}
+	if err != nil && err.Error() != "not found" {
+		return fmt.Errorf("replication: registration: %w", err)
+	}
+	first, err := n.logs.FirstIndex()
+	if err != nil {
+		return fmt.Errorf("replication: registration: %w", err)
+	}
+	last, err := n.logs.LastIndex()
+	if err != nil {
+		return fmt.Errorf("replication: registration: %w", err)
+	}
+	var l raft.Log
+	for i := last; i >= first && i > 0; i-- {
+		if n.logs.GetLog(i, &l) == nil && n.isRegistration(&l) {
+			n.markRegistered()
+			break
+		}
+	}
+	return nil
+}
+
+// isRegistration reports whether l is the meta entry registering this
+// node's incarnation.
+func (n *Node) isRegistration(l *raft.Log) bool {
+	if l.Type != raft.LogCommand || len(l.Data) == 0 || l.Data[0] != entryMeta {
+		return false
+	}
+	id, _, inc, err := decodeMeta(l.Data)
+	return err == nil && id == n.cfg.ID && inc == n.incarnation
+}
+
+// regWatch is the log store raft gets while the node is not registered:
+// storing the registration entry opens the vote gate.
+type regWatch struct {
+	raft.LogStore
+	n *Node
+}
+
+// StoreLog implements raft.LogStore.
+func (w regWatch) StoreLog(l *raft.Log) error { return w.StoreLogs([]*raft.Log{l}) }
+
+// StoreLogs implements raft.LogStore.
+func (w regWatch) StoreLogs(logs []*raft.Log) error {
+	if err := w.LogStore.StoreLogs(logs); err != nil {
+		return err
+	}
+	if !w.n.registered.Load() {
+		for _, l := range logs {
+			if w.n.isRegistration(l) {
+				w.n.markRegistered()
+			}
+		}
+	}
+	return nil
 }
 
 // gateVotes returns t with vote requests refused while !n.Voting() (t
@@ -155,12 +256,26 @@ func (n *Node) JoinMember(ctx context.Context, id, raftAddr, clientAddr, incarna
 		return ErrNotLeader
 	}
 	if id == n.cfg.ID {
-		return fmt.Errorf("replication: %s is the leader's own id; a joining node needs an id of its own", id)
+		if incarnation != n.incarnation {
+			return fmt.Errorf("replication: %s is the leader's own id; a joining node needs an id of its own", id)
+		}
+		// This node's own join, passed on to it after it was elected
+		// (a candidate needs no vote of its own gate): register it.
+		if n.fsm.Incarnation(id) == incarnation {
+			return nil
+		}
+		return awaitFuture(n.raft.Apply(encodeJoinMeta(id, clientAddr, incarnation), n.cfg.ApplyTimeout), n.stop)
 	}
 	if n.fsm.Incarnation(id) != incarnation && n.inConfiguration(id) {
 		if err := n.RemoveMember(id); err != nil {
 			return err
 		}
+	}
+	// Everything before the registration, the removal of an earlier
+	// incarnation included (it may be in the log uncommitted, from an
+	// earlier RAFT REMOVE), must be committed first (markRegistered).
+	if err := awaitFuture(n.raft.Barrier(n.cfg.ApplyTimeout), n.stop); err != nil {
+		return err
 	}
 	return n.addMember(ctx, id, raftAddr, clientAddr, incarnation)
 }

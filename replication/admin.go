@@ -208,7 +208,7 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 // Join asks the member at clientAddr (any member; followers pass it on to
 // the leader) to add this node: RAFT JOIN id raftAddr myClientAddr, after
 // AUTH password when password is not empty (the cluster's requirepass).
-func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnation, password string) error {
+func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnation, password string) (index, term uint64, err error) {
 	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
 	args := [][]byte{[]byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr)}
@@ -217,12 +217,18 @@ func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnati
 	}
 	reply, err := f.call(ctx, memberAddr, args...)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	if len(reply) > 0 && reply[0] == '-' {
-		return fmt.Errorf("replication: join refused: %s", strings.TrimSpace(string(reply[1:])))
+		return 0, 0, fmt.Errorf("replication: join refused: %s", strings.TrimSpace(string(reply[1:])))
 	}
-	return nil
+	// "+OK" or, for an incarnation, "+OK <index> <term>" (joinedReply).
+	if incarnation != "" {
+		if _, err := fmt.Sscanf(strings.TrimSpace(string(reply)), "+OK %d %d", &index, &term); err != nil {
+			return 0, 0, fmt.Errorf("replication: join: unexpected reply %q", reply)
+		}
+	}
+	return index, term, nil
 }
 
 // RaftAddr returns this node's Raft transport address.

@@ -3,6 +3,7 @@ package replication
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"redraft/kv"
@@ -31,7 +32,8 @@ var raftHelp = []string{
 	"JOIN <id> <raft-addr> <client-addr> [<incarnation>]",
 	"    What `kv serve --join` sends: ADD, and with an incarnation (a node",
 	"    started with an empty data directory) an earlier member with the same",
-	"    id is removed first and the node votes only once it is registered.",
+	"    id is removed first and the node votes only once it is registered;",
+	"    the reply is then +OK <index> <term> of the registering entry.",
 	"REMOVE <id>",
 	"    Remove a member.",
 	"TRANSFER [<id>]",
@@ -114,6 +116,13 @@ func (n *Node) raftCommand(ctx context.Context, args [][]byte, w *kv.Writer) {
 	case "SNAPSHOT":
 		n.replyErr(w, n.TakeSnapshot())
 	default: // ADD, JOIN, REMOVE, TRANSFER: leader only; a follower passes them on.
+		if sub == "JOIN" && len(args) == 6 {
+			// A retried join answered from committed state (rejoin.go).
+			if idx, term, ok := n.JoinedAnswer(string(args[2]), string(args[5])); ok {
+				w.Simple(joinedReply(idx, term))
+				return
+			}
+		}
 		if !n.IsLeader() {
 			reply, err := n.ForwardToLeader(ctx, args)
 			if err != nil {
@@ -135,7 +144,12 @@ func (n *Node) raftCommand(ctx context.Context, args [][]byte, w *kv.Writer) {
 			if len(args) == 6 {
 				incarnation = string(args[5])
 			}
-			n.replyErr(w, n.JoinMember(ctx, string(args[2]), string(args[3]), string(args[4]), incarnation))
+			idx, term, err := n.JoinMember(ctx, string(args[2]), string(args[3]), string(args[4]), incarnation)
+			if err != nil || incarnation == "" {
+				n.replyErr(w, err)
+				return
+			}
+			w.Simple(joinedReply(idx, term))
 		case "REMOVE":
 			n.replyErr(w, n.RemoveMember(string(args[2])))
 		case "TRANSFER":
@@ -146,6 +160,12 @@ func (n *Node) raftCommand(ctx context.Context, args [][]byte, w *kv.Writer) {
 			n.replyErr(w, n.TransferLeadership(id))
 		}
 	}
+}
+
+// joinedReply is RAFT JOIN's reply to a node that presented an
+// incarnation: where its registration entry is (Join parses it).
+func joinedReply(index, term uint64) string {
+	return "OK " + strconv.FormatUint(index, 10) + " " + strconv.FormatUint(term, 10)
 }
 
 func (n *Node) replyErr(w *kv.Writer, err error) {

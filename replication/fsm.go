@@ -80,7 +80,7 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 		if l.Type == raft.LogCommand {
 			if len(l.Data) > 0 && l.Data[0] == entryMeta {
 				if id, addr, inc, err := decodeMeta(l.Data); err == nil {
-					f.register(id, addr, inc)
+					f.register(id, addr, inc, l.Index, l.Term)
 				}
 			} else {
 				out[i] = f.applyEntry(l.Data)

@@ -166,6 +166,8 @@ type Node struct {
 	// votesRefused counts the vote requests refused meanwhile (rejoin.go).
 	incarnation  string
 	registered   atomic.Bool
+	regIndex     atomic.Uint64 // where the leader said it registered the incarnation (SetRegistration)
+	regTerm      atomic.Uint64
 	votesRefused atomic.Uint64
 	stable       raft.StableStore
 

@@ -17,35 +17,49 @@ import (
 type memberInfo struct {
 	addr        string
 	incarnation string
+	// regIndex and regTerm locate the meta entry that registered the
+	// incarnation (rejoin.go: a joining node votes for candidates whose
+	// logs reach it).
+	regIndex, regTerm uint64
 }
 
 // register applies a meta entry. An entry without an incarnation (a node
 // registering its address) keeps the one recorded before, and one without
 // an address (a join through RAFT ADD's path, tests) keeps the address.
-func (f *FSM) register(id, addr, incarnation string) {
+func (f *FSM) register(id, addr, incarnation string, index, term uint64) {
 	m := f.nodes[id]
 	if addr != "" {
 		m.addr = addr
 	}
-	if incarnation != "" {
-		m.incarnation = incarnation
+	if incarnation != "" && incarnation != m.incarnation {
+		m.incarnation, m.regIndex, m.regTerm = incarnation, index, term
 	}
 	f.nodes[id] = m
 }
 
 // Incarnation returns the incarnation registered for node id ("" if none).
 func (f *FSM) Incarnation(id string) string {
+	inc, _, _ := f.Registration(id)
+	return inc
+}
+
+// Registration returns the incarnation registered for node id and the
+// index and term of the entry that registered it.
+func (f *FSM) Registration(id string) (incarnation string, index, term uint64) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.nodes[id].incarnation
+	m := f.nodes[id]
+	return m.incarnation, m.regIndex, m.regTerm
 }
 
 // The FSM snapshot is a header followed by the kv machine's snapshot:
 //
 //	"RFSM" | version u8 | applied u64 BE | nodes uvarint | per node (sorted by id):
-//	  id, addr (len uvarint, bytes) [, incarnation (len uvarint, bytes): version 2]
+//	  id, addr (len uvarint, bytes)
+//	  [version 2: incarnation (len uvarint, bytes), registration index uvarint, registration term uvarint]
 //
-// Version 2 adds the incarnation; version 1 headers are still read.
+// Version 2 adds the incarnation and where it was registered; version 1
+// headers are still read.
 const (
 	fsmSnapshotMagic   = "RFSM"
 	fsmSnapshotVersion = 2
@@ -71,9 +85,12 @@ func encodeSnapshotHeader(applied uint64, nodes map[string]memberInfo) []byte {
 		b = append(b, s...)
 	}
 	for _, id := range ids {
+		m := nodes[id]
 		str(id)
-		str(nodes[id].addr)
-		str(nodes[id].incarnation)
+		str(m.addr)
+		str(m.incarnation)
+		b = binary.AppendUvarint(b, m.regIndex)
+		b = binary.AppendUvarint(b, m.regTerm)
 	}
 	return b
 }
@@ -115,7 +132,16 @@ func decodeSnapshotHeader(r *bufio.Reader) (uint64, map[string]memberInfo, error
 				return 0, nil, err
 			}
 		}
-		nodes[f[0]] = memberInfo{addr: f[1], incarnation: f[2]}
+		m := memberInfo{addr: f[1], incarnation: f[2]}
+		if version >= 2 {
+			if m.regIndex, err = binary.ReadUvarint(r); err != nil {
+				return 0, nil, errSnapshotHeader
+			}
+			if m.regTerm, err = binary.ReadUvarint(r); err != nil {
+				return 0, nil, errSnapshotHeader
+			}
+		}
+		nodes[f[0]] = m
 	}
 	return applied, nodes, nil
 }

@@ -91,6 +91,57 @@ func (n *Node) Voting() bool {
 	return false
 }
 
+// mayVoteFor reports whether this node may grant its vote to a candidate
+// whose log ends at (lastIndex, lastTerm): when it is registered, or when
+// it knows where it was registered (the leader's JOIN reply) and the
+// candidate's log reaches that entry. The second case keeps a cluster
+// live whose voters include a joining node that has not received its
+// registration yet (replication/sim seed 134: the leader that added it
+// stepped down before sending it anything, and waited for its vote for
+// ever). A candidate whose last entry is at or after the registration in
+// raft's log order holds the registration: it was committed before the
+// reply was sent, so every leader of a later term has it, and entries of
+// a term are appended by one leader.
+func (n *Node) mayVoteFor(lastIndex, lastTerm uint64) bool {
+	if n.Voting() {
+		return true
+	}
+	idx, term := n.regIndex.Load(), n.regTerm.Load()
+	return idx > 0 && (lastTerm > term || lastTerm == term && lastIndex >= idx)
+}
+
+// registrationPointKey is the stable-store key of "index term" of the
+// entry that registered this node's incarnation, as the JOIN reply gave it.
+var registrationPointKey = []byte("RedraftRegistrationPoint")
+
+// SetRegistration records where this node's incarnation was registered
+// (the leader's reply to RAFT JOIN), durably, so that it may vote for
+// candidates whose logs reach that entry before its own log does.
+func (n *Node) SetRegistration(index, term uint64) error {
+	if n.incarnation == "" || index == 0 {
+		return nil
+	}
+	if err := n.stable.Set(registrationPointKey, []byte(fmt.Sprintf("%d %d", index, term))); err != nil {
+		return fmt.Errorf("replication: registration point: %w", err)
+	}
+	n.regTerm.Store(term)
+	n.regIndex.Store(index)
+	return nil
+}
+
+// loadRegistrationPoint reads what SetRegistration stored.
+func (n *Node) loadRegistrationPoint() {
+	b, err := n.stable.Get(registrationPointKey)
+	if err != nil {
+		return
+	}
+	var idx, term uint64
+	if _, err := fmt.Sscanf(string(b), "%d %d", &idx, &term); err == nil {
+		n.regTerm.Store(term)
+		n.regIndex.Store(idx)
+	}
+}
+
 // registeredKey is the stable-store key recording that the incarnation was
 // registered: its value is the incarnation.
 var registeredKey = []byte("RedraftRegistered")
@@ -123,6 +174,7 @@ func (n *Node) initRegistration() error {
 	if n.incarnation == "" {
 		return nil
 	}
+	n.loadRegistrationPoint()
 	b, err := n.stable.Get(registeredKey)
 	if err == nil && string(b) == n.incarnation {
 		n.registered.Store(true)
@@ -199,13 +251,18 @@ func (n *Node) gateVotes(t raft.Transport) raft.Transport {
 		for {
 			select {
 			case rpc := <-in:
-				switch rpc.Command.(type) {
-				case *raft.RequestVoteRequest, *raft.RequestPreVoteRequest:
-					if !n.Voting() {
-						n.votesRefused.Add(1)
-						rpc.Respond(nil, errJoining)
-						continue
-					}
+				var lastIndex, lastTerm uint64
+				vote := false
+				switch req := rpc.Command.(type) {
+				case *raft.RequestVoteRequest:
+					vote, lastIndex, lastTerm = true, req.LastLogIndex, req.LastLogTerm
+				case *raft.RequestPreVoteRequest:
+					vote, lastIndex, lastTerm = true, req.LastLogIndex, req.LastLogTerm
+				}
+				if vote && !n.mayVoteFor(lastIndex, lastTerm) {
+					n.votesRefused.Add(1)
+					rpc.Respond(nil, errJoining)
+					continue
 				}
 				select {
 				case g.out <- rpc:
@@ -247,37 +304,66 @@ func (g gatedTransportPreVote) RequestPreVote(id raft.ServerID, target raft.Serv
 // that presents an incarnation. An earlier incarnation of id still in the
 // configuration is removed first (its promises died with its data); the
 // meta entry that registers the incarnation is committed before the node
-// is added. A retry by the same incarnation removes nothing.
-func (n *Node) JoinMember(ctx context.Context, id, raftAddr, clientAddr, incarnation string) error {
+// is added. A retry by the same incarnation removes nothing. It returns the
+// index and term of the registering entry (0 without an incarnation), for
+// the joining node's SetRegistration.
+func (n *Node) JoinMember(ctx context.Context, id, raftAddr, clientAddr, incarnation string) (index, term uint64, err error) {
 	if incarnation == "" {
-		return n.AddMember(ctx, id, raftAddr, clientAddr)
+		return 0, 0, n.AddMember(ctx, id, raftAddr, clientAddr)
 	}
 	if n.raft.State() != raft.Leader {
-		return ErrNotLeader
+		return 0, 0, ErrNotLeader
 	}
 	if id == n.cfg.ID {
 		if incarnation != n.incarnation {
-			return fmt.Errorf("replication: %s is the leader's own id; a joining node needs an id of its own", id)
+			return 0, 0, fmt.Errorf("replication: %s is the leader's own id; a joining node needs an id of its own", id)
 		}
 		// This node's own join, passed on to it after it was elected
 		// (a candidate needs no vote of its own gate): register it.
-		if n.fsm.Incarnation(id) == incarnation {
-			return nil
+		if n.fsm.Incarnation(id) != incarnation {
+			if err := awaitFuture(n.raft.Apply(encodeJoinMeta(id, clientAddr, incarnation), n.cfg.ApplyTimeout), n.stop); err != nil {
+				return 0, 0, err
+			}
 		}
-		return awaitFuture(n.raft.Apply(encodeJoinMeta(id, clientAddr, incarnation), n.cfg.ApplyTimeout), n.stop)
+		return n.registrationOf(id, incarnation)
 	}
 	if n.fsm.Incarnation(id) != incarnation && n.inConfiguration(id) {
 		if err := n.RemoveMember(id); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
 	// Everything before the registration, the removal of an earlier
 	// incarnation included (it may be in the log uncommitted, from an
 	// earlier RAFT REMOVE), must be committed first (markRegistered).
 	if err := awaitFuture(n.raft.Barrier(n.cfg.ApplyTimeout), n.stop); err != nil {
-		return err
+		return 0, 0, err
 	}
-	return n.addMember(ctx, id, raftAddr, clientAddr, incarnation)
+	if err := n.addMember(ctx, id, raftAddr, clientAddr, incarnation); err != nil {
+		return 0, 0, err
+	}
+	return n.registrationOf(id, incarnation)
+}
+
+// registrationOf returns where this node's state machine saw incarnation
+// registered for id (an applied, so committed, entry).
+func (n *Node) registrationOf(id, incarnation string) (uint64, uint64, error) {
+	inc, idx, term := n.fsm.Registration(id)
+	if inc != incarnation || idx == 0 {
+		return 0, 0, fmt.Errorf("replication: the registration of %s is not applied here", id)
+	}
+	return idx, term, nil
+}
+
+// JoinedAnswer answers a RAFT JOIN on any node when this node's state
+// machine already holds the registration of (id, incarnation) and id is
+// in its configuration: a retry whose first reply was lost, which needs
+// no leader (the registration is committed state).
+func (n *Node) JoinedAnswer(id, incarnation string) (index, term uint64, ok bool) {
+	if incarnation == "" || !n.inConfiguration(id) {
+		return 0, 0, false
+	}
+	inc, idx, t := n.fsm.Registration(id)
+	return idx, t, inc == incarnation && idx > 0
 }
 
 // inConfiguration reports whether id is in this node's latest configuration.

@@ -2,10 +2,12 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,7 +117,7 @@ func TestWipedNodesDoNotVoteForStaleCandidate(t *testing.T) {
 	w := c.nodes[wiped[0]]
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := c.leader().JoinMember(ctx, fmt.Sprint("n", wiped[0]), c.addrs[wiped[0]], "", w.Incarnation()); err != nil {
+	if _, _, err := c.leader().JoinMember(ctx, fmt.Sprint("n", wiped[0]), c.addrs[wiped[0]], "", w.Incarnation()); err != nil {
 		t.Fatalf("join: %v", err)
 	}
 	waitFor(t, "the joined node to vote", w.Voting)
@@ -148,16 +150,17 @@ func TestJoinReplacesEarlierIncarnation(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation()); err != nil {
-		t.Fatalf("join: %v", err)
+	idx, term, err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation())
+	if err != nil || idx == 0 || term == 0 {
+		t.Fatalf("join: index %d term %d, %v", idx, term, err)
 	}
 	waitFor(t, "the rejoined node to vote", w.Voting)
 	if got := ld.fsm.Incarnation(fmt.Sprint("n", wi)); got != w.Incarnation() {
 		t.Fatalf("registered incarnation %q, want %q", got, w.Incarnation())
 	}
 	// A retry of the same join changes nothing and succeeds.
-	if err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation()); err != nil {
-		t.Fatalf("join retry: %v", err)
+	if i2, t2, err := ld.JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", w.Incarnation()); err != nil || i2 != idx || t2 != term {
+		t.Fatalf("join retry: index %d term %d (first %d %d), %v", i2, t2, idx, term, err)
 	}
 	if !c.voters(ld)[fmt.Sprint("n", wi)] {
 		t.Fatalf("n%d is not a voter after its join", wi)
@@ -191,7 +194,7 @@ func TestRejoinedNodesElectAfterRestart(t *testing.T) {
 		c.stop(wi)
 		c.startJoining(wi)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		err := c.leader().JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", c.nodes[wi].Incarnation())
+		_, _, err := c.leader().JoinMember(ctx, fmt.Sprint("n", wi), c.addrs[wi], "", c.nodes[wi].Incarnation())
 		cancel()
 		if err != nil {
 			t.Fatalf("join n%d: %v", wi, err)
@@ -212,4 +215,79 @@ func TestRejoinedNodesElectAfterRestart(t *testing.T) {
 	if got := c.doLeader("GET", "b"); got != "$1\r\n2\r\n" {
 		t.Fatalf("GET b on the two rejoined nodes: %q", got)
 	}
+}
+
+// cutAppends makes AppendEntries and InstallSnapshot to the node named
+// victim fail, leaving votes through.
+type cutAppends struct {
+	*rejectedBy
+}
+
+func (c cutAppends) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) error {
+	if v, _ := c.victim.Load().(raft.ServerID); v == id {
+		return errors.New("test: appends to this node are cut")
+	}
+	return c.rejectedBy.Transport.AppendEntries(id, target, args, resp)
+}
+
+func (c cutAppends) InstallSnapshot(id raft.ServerID, target raft.ServerAddress, args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
+	if v, _ := c.victim.Load().(raft.ServerID); v == id {
+		return errors.New("test: snapshots to this node are cut")
+	}
+	return c.rejectedBy.Transport.InstallSnapshot(id, target, args, resp, data)
+}
+
+// replication/sim seed 134: a single voter adds a joining node (raft
+// commits that change with the old configuration's quorum, the leader
+// alone), then loses the leadership before the node received anything.
+// The leader needs the new node's vote, and the node has not seen its
+// registration. Knowing where it was registered (the JOIN reply), it may
+// vote for a candidate whose log reaches that entry; without that the
+// cluster waited for ever.
+func TestJoiningVoterVotesForRegisteredLog(t *testing.T) {
+	victim := &atomic.Value{}
+	victim.Store(raft.ServerID(""))
+	c := startClusterWith(t, 1, true, func(cfg *Config) {
+		slowTimers(cfg)
+		cfg.Transport = cutAppends{&rejectedBy{Transport: cfg.Transport, victim: victim}}
+	})
+	c.set("a", "1")
+	ld := c.nodes[0]
+	tr, err := NewTCPTransport("127.0.0.1:0", 100*time.Millisecond, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.nodes, c.addrs, c.dirs = append(c.nodes, nil), append(c.addrs, string(tr.LocalAddr())), append(c.dirs, t.TempDir())
+	tr.(raft.WithClose).Close()
+	c.startJoining(1)
+	j := c.nodes[1]
+	victim.Store(raft.ServerID("n1"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	idx, term, err := ld.JoinMember(ctx, "n1", c.addrs[1], "", j.Incarnation())
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	// n0 cannot reach n1 with appends: it steps down and campaigns; n1
+	// does not know its registration and refuses.
+	waitFor(t, "the joining node to refuse votes", func() bool { return j.votesRefused.Load() >= 2 })
+	if ld.IsLeader() {
+		t.Fatal("n0 leads without n1's vote")
+	}
+	if err := j.SetRegistration(idx, term); err != nil {
+		t.Fatal(err)
+	}
+	// Elected with n1's vote (appends are still cut, so n1 still has not
+	// seen its registration, and n0 cannot commit in its term yet).
+	waitFor(t, "n0 to be elected with n1's vote", func() bool { return ld.raft.State() == raft.Leader })
+	if j.Voting() {
+		t.Fatal("n1 saw its registration although appends to it were cut")
+	}
+	victim.Store(raft.ServerID(""))
+	c.set("b", "2")
+	waitFor(t, "n1 to apply b and vote on its own", func() bool {
+		var got string
+		j.fsm.Read(func(m *kv.Machine) { got = execOn(m, "GET", "b") })
+		return got == "$1\r\n2\r\n" && j.Voting()
+	})
 }

@@ -125,7 +125,10 @@ func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAdd
 	}
 	raftAddr := n.RaftAddr()
 	for attempt := 1; ; attempt++ {
-		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, n.Incarnation(), password)
+		idx, term, err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, n.Incarnation(), password)
+		if err == nil {
+			err = n.SetRegistration(idx, term)
+		}
 		if err == nil {
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil

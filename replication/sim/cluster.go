@@ -408,8 +408,12 @@ func (c *Cluster) Readd(ctx context.Context, i int) error {
 	if !up {
 		return fmt.Errorf("%s is not running", c.nodes[i].id)
 	}
-	err := ld.node.JoinMember(ctx, c.nodes[i].id, string(c.addrs[i]), "", in.node.Incarnation())
+	idx, term, err := ld.node.JoinMember(ctx, c.nodes[i].id, string(c.addrs[i]), "", in.node.Incarnation())
 	if err == nil {
+		// What kv serve --join does with the leader's reply.
+		if err := in.node.SetRegistration(idx, term); err != nil {
+			c.trace.Eventf("%s: recording its registration: %v", c.nodes[i].id, err)
+		}
 		return nil
 	}
 	if removed, known := c.confirmMembership(i); known && !removed {

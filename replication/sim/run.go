@@ -30,6 +30,8 @@ type Options struct {
 	// ScriptClients are the workload's processes (default 4 and 2, and
 	// per seed either 2 queue clients, a publisher or 2 script clients).
 	RegisterClients, RedisClients, QueueClients, PubClients, ScriptClients int
+	// StreamClients run the stream workload (stream.go).
+	StreamClients int
 	// RPCTimeout bounds a Raft RPC (default 100ms, below the heartbeat timeout).
 	RPCTimeout time.Duration
 	// SnapshotThreshold and TrailingLogs go to replication.Config (default:
@@ -85,7 +87,7 @@ func (o *Options) defaults() {
 	if o.Duration == 0 {
 		o.Duration = 30 * time.Second
 	}
-	defaultClients := o.RegisterClients == 0 && o.RedisClients == 0 && o.QueueClients == 0 && o.PubClients == 0 && o.ScriptClients == 0
+	defaultClients := o.RegisterClients == 0 && o.RedisClients == 0 && o.QueueClients == 0 && o.PubClients == 0 && o.ScriptClients == 0 && o.StreamClients == 0
 	if defaultClients {
 		o.RegisterClients, o.RedisClients = 4, 2
 	}
@@ -127,6 +129,11 @@ func (o *Options) defaults() {
 			o.PubClients = 1
 		default:
 			o.ScriptClients = 2
+		}
+		// Stream clients (issue 17) in one seed of four, on top: a
+		// stream of draws of its own again.
+		if rand.New(rand.NewPCG(o.Seed, 0x57e)).IntN(4) == 0 {
+			o.StreamClients = 2
 		}
 	}
 }
@@ -191,6 +198,7 @@ type Result struct {
 type finalState struct {
 	counters map[string]int64    // counters and accounts
 	lists    map[string][]string // RPUSH lists, queues and the ledger
+	stream   []string            // XRANGE of streamKey: id, value, ... (nil: no stream client)
 }
 
 // Run runs one simulation. It must be called inside a synctest bubble
@@ -219,11 +227,11 @@ func Run(opts Options) *Result {
 	h := newHistory()
 	var clients []*client
 	// Clients by kind, in this order: registers, Redis types, queues,
-	// publishers, scripts.
-	for kind, n := range []int{opts.RegisterClients, opts.RedisClients, opts.QueueClients, opts.PubClients, opts.ScriptClients} {
+	// publishers, scripts, streams.
+	for kind, n := range []int{opts.RegisterClients, opts.RedisClients, opts.QueueClients, opts.PubClients, opts.ScriptClients, opts.StreamClients} {
 		for j := 0; j < n; j++ {
 			i := len(clients)
-			clients = append(clients, &client{id: i, redis: kind == 1, queue: kind == 2, pub: kind == 3, scr: kind == 4,
+			clients = append(clients, &client{id: i, redis: kind == 1, queue: kind == 2, pub: kind == 3, scr: kind == 4, strm: kind == 5,
 				rng: rand.New(rand.NewPCG(opts.Seed, uint64(1000+i))), h: h, last: map[string]string{}})
 		}
 	}
@@ -508,6 +516,12 @@ func (c *Cluster) finalReads(h *History) finalState {
 			fs.lists[k] = op.List
 		}
 	}
+	if c.opts.StreamClients > 0 {
+		op := &Op{Kind: XRange, Key: streamKey}
+		if read(op, "XRANGE", streamKey, "-", "+") {
+			fs.stream = append([]string{}, op.List...)
+		}
+	}
 	return fs
 }
 
@@ -618,6 +632,7 @@ func (r *Result) Check() (fails, notes []string, vis map[string]func(io.Writer) 
 	fails = append(fails, checkQueues(r.History, r.final.lists)...)
 	fails = append(fails, checkPubSub(r.History, r.subs)...)
 	fails = append(fails, checkScripts(r.History, r.final.counters, r.final.lists[ledgerKey])...)
+	fails = append(fails, checkStreams(r.History, r.final.stream)...)
 	return fails, notes, vis
 }
 

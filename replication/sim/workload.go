@@ -31,11 +31,13 @@ const (
 )
 
 func (k Kind) String() string {
-	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn", "queue-push", "queue-pop", "queue-move", "publish", "transfer", "audit"}[k]
+	return [...]string{"get", "set", "cas", "incr", "read-counter", "push", "read-list", "churn", "queue-push", "queue-pop", "queue-move", "publish", "transfer", "audit",
+		"xgroup-create", "xadd", "xreadgroup", "xack", "xautoclaim", "xrange"}[k]
 }
 
 func (k Kind) write() bool {
-	return k == Set || k == CAS || k == Incr || k == Push || k == Churn || k == QPush || k == QPop || k == QMove || k == Publish || k == Transfer
+	return k == Set || k == CAS || k == Incr || k == Push || k == Churn || k == QPush || k == QPop || k == QMove || k == Publish || k == Transfer ||
+		k == XCreate || k == XAdd || k == XGroupRead || k == XAck || k == XClaim
 }
 
 // Outcome is how an operation ended, in Jepsen's terms.
@@ -182,11 +184,16 @@ type client struct {
 	queue bool // a queue client (queue.go)
 	pub   bool // a publisher (pubsub.go)
 	scr   bool // a script client (script.go)
-	rng   *rand.Rand
-	c     *Cluster
-	h     *History
-	seq   int
-	last  map[string]string // register: last value seen or written, per key
+	strm  bool // a stream client (stream.go)
+	// strmReady: the consumer group exists; strmPending: IDs delivered to
+	// this client's consumer and not yet acknowledged.
+	strmReady   bool
+	strmPending []string
+	rng         *rand.Rand
+	c           *Cluster
+	h           *History
+	seq         int
+	last        map[string]string // register: last value seen or written, per key
 }
 
 // req is one command of a request and what the client expects of it.
@@ -252,7 +259,7 @@ func (cl *client) next() []req {
 func (cl *client) run(stop <-chan struct{}) {
 	for {
 		think := thinkMin + time.Duration(cl.rng.Int64N(int64(thinkMax-thinkMin)))
-		if cl.queue || cl.pub || cl.scr {
+		if cl.queue || cl.pub || cl.scr || cl.strm {
 			think *= extraThink
 		}
 		t := time.NewTimer(think)
@@ -271,6 +278,8 @@ func (cl *client) run(stop <-chan struct{}) {
 			reqs = []req{cl.nextPublish()}
 		case cl.scr:
 			reqs = []req{cl.nextScript()}
+		case cl.strm:
+			reqs = []req{cl.nextStream()}
 		default:
 			reqs = cl.next()
 		}
@@ -388,6 +397,9 @@ func (cl *client) interpret(op *Op, rep []byte, pureRead bool) {
 			op.Outcome, op.Refused = Ok, word
 		case op.Kind == Transfer && op.Sha && word == "NOSCRIPT":
 			op.Outcome, op.Refused = Fail, word
+		case op.Kind == XCreate && word == "BUSYGROUP":
+			op.Outcome, op.Refused = Ok, word
+			cl.strmReady = true
 		default:
 			op.Outcome = Fail
 			cl.c.mon.violation("client %d: unexpected error reply to %s %s: %s", cl.id, op.Kind, op.Key, op.Reply)
@@ -420,6 +432,10 @@ func (cl *client) interpret(op *Op, rep []byte, pureRead bool) {
 		}
 	case Audit:
 		if !cl.interpretAudit(op, rep) {
+			bad()
+		}
+	case XCreate, XAdd, XGroupRead, XAck, XClaim, XRange:
+		if !cl.interpretStream(op, rep) {
 			bad()
 		}
 	case Incr, Push, QPush, Publish, Transfer:
@@ -526,6 +542,12 @@ func (o *Op) detail() string {
 		return fmt.Sprintf("%s %s %s->%s %d", how, o.Value, o.Keys[0], o.Keys[1], o.Amount)
 	case Audit:
 		return "balances"
+	case XAdd:
+		return fmt.Sprintf("%s %s", o.Key, o.Value)
+	case XGroupRead, XClaim:
+		return fmt.Sprintf("%s as %s: %v", o.Key, o.Value, o.List)
+	case XAck:
+		return fmt.Sprintf("%s %v", o.Key, o.Keys)
 	}
 	return strings.Join(o.Keys, ",")
 }

@@ -53,6 +53,7 @@ var definite = map[string]bool{
 	"NOKEY":       true, // CAS of a missing key
 	"CASFAIL":     true, // CAS whose expected value differs
 	"WRONGTYPE":   true,
+	"EXECABORT":   true, // a command of the MULTI was refused while queuing: nothing ran
 }
 
 // Classify maps a command's error to an outcome type and its history text:

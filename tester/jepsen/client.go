@@ -40,6 +40,10 @@ func newClient(addr string, timeout time.Duration) *redis.Client {
 		WriteTimeout:    timeout,
 		PoolSize:        1,
 		PoolTimeout:     timeout,
+		// The op's context carries the client timeout; without this a
+		// blocking command (BRPOP, BLMOVE) would wait its block time
+		// plus go-redis's 10 s allowance instead.
+		ContextTimeoutEnabled: true,
 	})
 }
 

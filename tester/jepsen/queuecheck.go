@@ -35,7 +35,8 @@ type QueueCheck struct {
 	FinalReads    int    `json:"final-read-count"`
 	FinalQueued   int    `json:"final-queued-count"`
 	FinalMoved    int    `json:"final-moved-count"`
-	// UnknownTakers: dequeues and moves of unknown outcome, per list.
+	// UnknownTakers: consumers of unknown outcome, by what they are
+	// ("dequeue queue0", "move queue0", "dequeue queue0-moved").
 	UnknownTakers map[string]int `json:"unknown-takers"`
 
 	Lost        []int64  `json:"lost"`
@@ -76,7 +77,7 @@ func CheckQueue(ops []Op) *QueueCheck {
 			}
 		case o.F == "dequeue" || o.F == "move":
 			if o.Type == TypeInfo {
-				qc.UnknownTakers[o.Key]++
+				qc.UnknownTakers[o.F+" "+o.Key]++
 			}
 			if o.Type != TypeOk || o.Read == nil {
 				continue
@@ -192,28 +193,27 @@ func CheckQueue(ops []Op) *QueueCheck {
 		slices.Sort(missingQ)
 		slices.Sort(missingM)
 	}
-	// Consumers of unknown outcome may account for missing elements: an
-	// unknown dequeue or move on the queue for one missing from it (a move
-	// would have put it in the moved list, where an unknown dequeue of
-	// that list may have taken it), an unknown dequeue of the moved list
-	// for one missing from there.
-	coverQ := qc.UnknownTakers[queueKey] + qc.UnknownTakers[queueMovedKey]
-	coverM := qc.UnknownTakers[queueMovedKey]
-	if len(missingM) > coverM {
+	// Consumers of unknown outcome may account for missing elements, one
+	// each: an element moved and then missing needs an unknown dequeue of
+	// the moved list; one enqueued and then missing needs an unknown
+	// dequeue of the queue, or an unknown move followed by an unknown
+	// dequeue of the moved list (a move alone leaves it in the moved list).
+	dq, mv, dm := qc.UnknownTakers["dequeue "+queueKey], qc.UnknownTakers["move "+queueKey], qc.UnknownTakers["dequeue "+queueMovedKey]
+	if len(missingM) > dm {
 		qc.LostMoved = missingM
 		for _, e := range missingM {
-			example("lost-moved: element %d was moved to %s (%s) but is neither there at the end nor dequeued from it", e, queueMovedKey, describeOps(takenQ[e]))
+			example("lost-moved: element %d was moved to %s (%s) but is neither there at the end nor dequeued from it (%d dequeues of it of unknown outcome)", e, queueMovedKey, describeOps(takenQ[e]), dm)
 		}
-		coverQ -= coverM
+		dm = 0
 	} else {
 		qc.Missing = append(qc.Missing, missingM...)
-		coverQ -= len(missingM)
+		dm -= len(missingM)
 	}
-	if len(missingQ) > coverQ {
+	if capacity := dq + min(mv, dm); len(missingQ) > capacity {
 		qc.Lost = missingQ
 		for _, e := range missingQ {
 			a := enq[e]
-			example("lost: enqueue %d acknowledged on %s at %.3f s; never delivered and in neither list at the end (%d consumers of unknown outcome could cover %d)", e, a.Node, a.End.Seconds(), qc.UnknownTakers[queueKey]+qc.UnknownTakers[queueMovedKey], max(coverQ, 0))
+			example("lost: enqueue %d acknowledged on %s at %.3f s; never delivered and in neither list at the end (%d elements missing; consumers of unknown outcome could take %d: %d dequeues of %s, %d moves then dequeues of %s)", e, a.Node, a.End.Seconds(), len(missingQ), capacity, dq, queueKey, min(mv, dm), queueMovedKey)
 		}
 	} else {
 		qc.Missing = append(qc.Missing, missingQ...)

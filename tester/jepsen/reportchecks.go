@@ -48,7 +48,8 @@ func summaryQueue(w func(string, ...any), a *Analysis) {
 	w("| enqueues attempted / acknowledged | %d / %d |\n", q.Attempts, q.Acked)
 	w("| dequeued from %s / moved to %s / dequeued from %s | %d / %d / %d |\n", queueKey, queueMovedKey, queueMovedKey, q.Dequeued, q.Moved, q.MovedDequeued)
 	w("| final reads answered; left in %s / %s | %d; %d / %d |\n", queueKey, queueMovedKey, q.FinalReads, q.FinalQueued, q.FinalMoved)
-	w("| consumers of unknown outcome (%s / %s) | %d / %d |\n", queueKey, queueMovedKey, q.UnknownTakers[queueKey], q.UnknownTakers[queueMovedKey])
+	w("| consumers of unknown outcome (dequeue %s / move / dequeue %s) | %d / %d / %d |\n", queueKey, queueMovedKey,
+		q.UnknownTakers["dequeue "+queueKey], q.UnknownTakers["move "+queueKey], q.UnknownTakers["dequeue "+queueMovedKey])
 	w("| lost | %d %s |\n", len(q.Lost), clipInts(q.Lost))
 	w("| lost-moved | %d %s |\n", len(q.LostMoved), clipInts(q.LostMoved))
 	w("| duplicated | %d %s |\n", len(q.Duplicated), clipInts(q.Duplicated))

@@ -57,7 +57,7 @@ func serialHistory(rng *rand.Rand, n int) []Txn {
 	return append(txns, fin)
 }
 
-const randomSeeds = 200
+const randomSeeds = 100
 
 func TestRandomSerialHistoriesAreValid(t *testing.T) {
 	for seed := uint64(1); seed <= randomSeeds; seed++ {

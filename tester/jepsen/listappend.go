@@ -31,7 +31,9 @@ type listWorkload struct {
 	maxGen atomic.Int64
 }
 
-func listKey(i int64) string { return "list" + strconv.FormatInt(i, 10) }
+const listKeyPrefix = "list"
+
+func listKey(i int64) string { return listKeyPrefix + strconv.FormatInt(i, 10) }
 
 func (w *listWorkload) next(th *thread, started int64) Op {
 	gen := started / listTxnsPerGen

@@ -75,6 +75,10 @@ func (o *Op) invokeValue() string {
 	switch o.F {
 	case "txn":
 		return txnValue(o.Txn, false)
+	case "read":
+		if strings.HasPrefix(o.Key, listKeyPrefix) { // a list-append final read
+			return txnValue([]elle.Mop{{F: elle.Read, Key: o.Key}}, false)
+		}
 	case "move":
 		return "[" + strconv.Quote(o.Key) + " " + strconv.Quote(o.To) + " nil]"
 	case "write", "add", "enqueue":

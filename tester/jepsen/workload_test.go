@@ -113,6 +113,7 @@ func TestWriteHistoryListAppendAndQueue(t *testing.T) {
 		{Process: 1, F: "txn", Txn: []elle.Mop{{F: elle.Read, Key: "list1"}}, Type: TypeInfo, Error: "UNCERTAIN", Invoke: ms1(3), End: ms1(4)},
 		{Process: 2, F: "move", Key: queueKey, To: queueMovedKey, Read: &two, Type: TypeOk, Invoke: ms1(5), End: ms1(6)},
 		{Process: 3, F: "read", Key: queueKey, Elements: []int64{3, 4}, Final: true, Type: TypeOk, Invoke: ms1(7), End: ms1(8)},
+		{Process: 4, F: "read", Key: "list2", Txn: []elle.Mop{{F: elle.Read, Key: "list2", List: []int64{5}}}, Final: true, Type: TypeOk, Invoke: ms1(9), End: ms1(10)},
 	}
 	var b strings.Builder
 	if err := WriteHistory(&b, ops, nil); err != nil {
@@ -125,6 +126,8 @@ func TestWriteHistoryListAppendAndQueue(t *testing.T) {
 		"2\t:invoke\t:move\t[\"queue0\" \"queue0-moved\" nil]",
 		"2\t:ok\t:move\t[\"queue0\" \"queue0-moved\" 2]",
 		"3\t:ok\t:final-read\t[\"queue0\" [3 4]]",
+		"4\t:invoke\t:final-read\t[[:r \"list2\" nil]]",
+		"4\t:ok\t:final-read\t[[:r \"list2\" [5]]]",
 	} {
 		if !strings.Contains(b.String(), "\t"+want+"\n") {
 			t.Errorf("history lacks %q:\n%s", want, b.String())

@@ -14,7 +14,9 @@ import (
 //     once, and then not in it at the end; never both dequeued from the
 //     queue and found in the moved list;
 //   - nothing delivered or left that was never enqueued (unexpected), or
-//     whose enqueue definitely failed (fail-present);
+//     whose enqueue definitely failed (fail-present); nothing in the moved
+//     list that no move returned, beyond the moves of unknown outcome
+//     (unexpected too);
 //   - an acknowledged enqueue's element is delivered, moved, or in one of
 //     the lists at the end (lost otherwise), and an acknowledged move's
 //     element is in the moved list at the end or dequeued from it
@@ -173,6 +175,23 @@ func CheckQueue(ops []Op) *QueueCheck {
 		case dequeuedQ(e) && (finalM[e] || m > 0):
 			dup[e] = true
 			example("duplicated: element %d was dequeued from %s (%s) and yet reached %s", e, queueKey, describeOps(takenQ[e]), queueMovedKey)
+		}
+	}
+
+	// Only a move puts an element in the moved list: those found there
+	// (at the end, or dequeued from it) that no acknowledged move
+	// returned are at most the moves of unknown outcome.
+	var unmoved []int64
+	for _, e := range keys(seen) {
+		moved := slices.ContainsFunc(takenQ[e], func(o *Op) bool { return o.F == "move" })
+		if !moved && (finalM[e] || len(takenM[e]) > 0) {
+			unmoved = append(unmoved, e)
+		}
+	}
+	if unknownMoves := qc.UnknownTakers["move "+queueKey]; len(unmoved) > unknownMoves {
+		for _, e := range unmoved {
+			unexpected[e] = true
+			example("unexpected: element %d reached %s, but no acknowledged move returned it (%d such elements, %d moves of unknown outcome)", e, queueMovedKey, len(unmoved), unknownMoves)
 		}
 	}
 

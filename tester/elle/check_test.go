@@ -167,7 +167,7 @@ func TestNonUniqueAppendIsUnknown(t *testing.T) {
 func TestRealtimeFrontierKeepsPaths(t *testing.T) {
 	// A completes, then B runs, then C: A -> C is dropped but implied.
 	s := &state{txns: []Txn{tx(1, Ok, 0, 10), tx(2, Ok, 20, 30), tx(3, Ok, 40, 50), tx(4, Ok, 5, 45)}}
-	g := &graph{in: map[int]bool{0: true, 1: true, 2: true, 3: true}, out: map[int]map[int]uint8{}, why: map[edgeKey]string{}, nodes: []int{0, 1, 2, 3}}
+	g := &graph{in: map[int]bool{0: true, 1: true, 2: true, 3: true}, out: map[int]map[int]uint8{}, why: map[edgeKey]func() string{}, nodes: []int{0, 1, 2, 3}}
 	s.realtime(g)
 	for _, e := range []struct {
 		from, to int
@@ -175,6 +175,48 @@ func TestRealtimeFrontierKeepsPaths(t *testing.T) {
 	}{{0, 1, true}, {1, 2, true}, {0, 2, false}, {3, 2, false}, {0, 3, false}} {
 		if got := g.out[e.from][e.to]&rt != 0; got != e.want {
 			t.Errorf("edge T%d -> T%d: %v, want %v", e.from+1, e.to+1, got, e.want)
+		}
+	}
+}
+
+func TestCycleExplanationNamesEdges(t *testing.T) {
+	res := Check([]Txn{
+		tx(1, Ok, 0, 10, ap("x", 1)),
+		tx(2, Ok, 20, 30, rd("x")),
+		tx(3, Ok, 40, 50, rd("x", 1)),
+		final(4, 60, rd("x", 1)),
+	})
+	as := res.Anomalies[GSingleRealtime]
+	if len(as) != 1 {
+		t.Fatalf("anomalies %v", res.AnomalyTypes)
+	}
+	steps := strings.Join(as[0].Steps, "\n")
+	for _, want := range []string{
+		`T2 -rw-> T1: T2 read "x" as [], without 1, the next element, which T1 appended`,
+		`T1 -realtime-> T2: T1 completed at 0.010 s, before T2 was invoked at 0.020 s`,
+	} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps lack %q:\n%s", want, steps)
+		}
+	}
+}
+
+func TestBriefList(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{
+		{0, "[]"},
+		{3, "[1 2 3]"},
+		{briefListMax, "[1 2 3 4 5 6 7 8]"},
+		{20, "[... 17 18 19 20] (20 elements)"},
+	} {
+		l := make([]int64, tc.n)
+		for i := range l {
+			l[i] = int64(i + 1)
+		}
+		if got := briefList(l); got != tc.want {
+			t.Errorf("briefList(%d elements) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }

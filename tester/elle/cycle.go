@@ -194,7 +194,7 @@ func (s *state) explainCycle(g *graph, cyc []step) Anomaly {
 	var lines []string
 	for _, st := range cyc {
 		a.Txns = append(a.Txns, s.t(st.from).ID)
-		a.Steps = append(a.Steps, fmt.Sprintf("T%d -%s-> T%d: %s", s.t(st.from).ID, edgeNames[st.kind], s.t(st.to).ID, g.why[edgeKey{st.from, st.to, st.kind}]))
+		a.Steps = append(a.Steps, fmt.Sprintf("T%d -%s-> T%d: %s", s.t(st.from).ID, edgeNames[st.kind], s.t(st.to).ID, g.why[edgeKey{st.from, st.to, st.kind}]()))
 		lines = append(lines, "  "+s.t(st.from).String())
 	}
 	a.Explanation = fmt.Sprintf("%s cycle of %d transactions:\n%s\n%s", a.Type, len(cyc), strings.Join(lines, "\n"), "  "+strings.Join(a.Steps, "\n  "))

@@ -23,8 +23,9 @@ type graph struct {
 	nodes []int
 	in    map[int]bool
 	out   map[int]map[int]uint8
-	// why: the first reason recorded for each edge and kind.
-	why map[edgeKey]string
+	// why: the first reason recorded for each edge and kind, formatted
+	// only when a cycle is explained.
+	why map[edgeKey]func() string
 }
 
 type edgeKey struct {
@@ -45,7 +46,7 @@ func (g *graph) link(from, to int, kind uint8, why func() string) {
 		return
 	}
 	m[to] |= kind
-	g.why[edgeKey{from, to, kind}] = why()
+	g.why[edgeKey{from, to, kind}] = why
 }
 
 func (g *graph) edgeCount() int {
@@ -72,7 +73,7 @@ func (g *graph) successors(from int, mask uint8) []int {
 // buildGraph: nodes are ok transactions and info ones whose appends a
 // read observed; edges as the package doc says.
 func (s *state) buildGraph() *graph {
-	g := &graph{in: map[int]bool{}, out: map[int]map[int]uint8{}, why: map[edgeKey]string{}}
+	g := &graph{in: map[int]bool{}, out: map[int]map[int]uint8{}, why: map[edgeKey]func() string{}}
 	for i := range s.txns {
 		t := s.t(i)
 		switch t.Type {
@@ -127,12 +128,25 @@ func (s *state) buildGraph() *graph {
 		next := l[n]
 		if w, ok := s.writes[m.Key][next]; ok {
 			g.link(i, w.txn, rw, func() string {
-				return fmt.Sprintf("T%d read %q as %s, without %d, the next element, which T%d appended", s.t(i).ID, m.Key, FormatList(m.List), next, s.t(w.txn).ID)
+				return fmt.Sprintf("T%d read %q as %s, without %d, the next element, which T%d appended", s.t(i).ID, m.Key, briefList(m.List), next, s.t(w.txn).ID)
 			})
 		}
 	})
 	s.realtime(g)
 	return g
+}
+
+// briefListMax: lists longer than this are shown by their tail in cycle
+// explanations (the edge is about the end of the list).
+const briefListMax = 8
+
+// briefList is a list, or its last elements and its length when long.
+func briefList(l []int64) string {
+	if len(l) <= briefListMax {
+		return FormatList(l)
+	}
+	tail := FormatList(l[len(l)-briefListMax/2:])
+	return fmt.Sprintf("[... %s (%d elements)", tail[1:], len(l))
 }
 
 // observed: some read saw one of t's appends.

@@ -69,14 +69,20 @@ type Txn struct {
 }
 
 // String names a transaction for reports: its ID, process, node, outcome,
-// times and micro-operations.
+// times and micro-operations (long lists by their tail: history.txt has
+// them whole).
 func (t *Txn) String() string {
 	mops := make([]string, len(t.Mops))
 	for i, m := range t.Mops {
-		if t.Type != Ok && m.F == Read {
+		switch {
+		case m.F != Read:
+			mops[i] = m.String()
+		case t.Type != Ok:
 			m.List = nil
+			mops[i] = m.String()
+		default:
+			mops[i] = "[:r " + strconv.Quote(m.Key) + " " + briefList(m.List) + "]"
 		}
-		mops[i] = m.String()
 	}
 	end := fmt.Sprintf("%.3f", t.Complete.Seconds())
 	if t.Type == Info {

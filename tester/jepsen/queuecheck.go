@@ -13,7 +13,8 @@ import (
 //     (duplicated otherwise); likewise taken from the moved list at most
 //     once, and then not in it at the end; never both dequeued from the
 //     queue and found in the moved list;
-//   - nothing delivered or left that was never enqueued (unexpected), or
+//   - nothing delivered or left that was never enqueued, or delivered
+//     before its enqueue was invoked (unexpected), or
 //     whose enqueue definitely failed (fail-present); nothing in the moved
 //     list that no move returned, beyond the moves of unknown outcome
 //     (unexpected too);
@@ -154,6 +155,15 @@ func CheckQueue(ops []Op) *QueueCheck {
 		case a.Type == TypeFail:
 			failPresent[e] = true
 			example("fail-present: enqueue %d failed definitely (%s, %s, %.3f-%.3f s) yet it was delivered or left in a list", e, a.Error, a.Node, a.Invoke.Seconds(), a.End.Seconds())
+		default:
+			// Delivered before anyone asked to enqueue it.
+			for _, o := range append(slices.Clone(takenQ[e]), takenM[e]...) {
+				if o.End < a.Invoke {
+					unexpected[e] = true
+					example("unexpected: element %d was delivered (%s) before its enqueue was invoked at %.3f s", e, describeOps([]*Op{o}), a.Invoke.Seconds())
+					break
+				}
+			}
 		}
 		q, m := len(takenQ[e]), len(takenM[e])
 		switch {

@@ -73,6 +73,8 @@ func TestCheckQueue(t *testing.T) {
 			True, nil, nil},
 		{"dequeued from the moved list through an unknown move", append([]Op{enqueue(1, TypeOk), take("move", queueKey, -1, TypeInfo), take("dequeue", queueMovedKey, 1, TypeOk)}, finals(nil, nil)...),
 			True, nil, nil},
+		{"delivered before it was enqueued", append([]Op{func() Op { o := enqueue(1, TypeOk); o.Invoke, o.End = msT(70), msT(71); return o }(), take("dequeue", queueKey, 1, TypeOk)}, finals(nil, nil)...),
+			False, func(q *QueueCheck) []int64 { return q.Unexpected }, []int64{1}},
 		{"unexpected", append([]Op{take("dequeue", queueKey, 7, TypeOk)}, finals(nil, nil)...),
 			False, func(q *QueueCheck) []int64 { return q.Unexpected }, []int64{7}},
 		{"failed enqueue delivered", append([]Op{enqueue(1, TypeFail), take("dequeue", queueKey, 1, TypeOk)}, finals(nil, nil)...),

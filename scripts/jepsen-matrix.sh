@@ -5,7 +5,8 @@
 # of every report in OUT/README.md (bin/linkv index).
 #
 #   scripts/jepsen-matrix.sh [-n SEEDS] [-f FIRST] [-t SECONDS] [-o OUT]
-#                            [-N "3 5"] [-w "register set"] [-m "partition kill pause member all"]
+#                            [-N "3 5"] [-w "register set list-append queue"]
+#                            [-m "partition kill pause member all"]
 #
 #   -n SEEDS    seeds per cell (default 3); -f FIRST first seed (default 1)
 #   -t SECONDS  --time-limit of each run (default 120)
@@ -20,12 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seeds=3 first=1 limit=120 out=results/jepsen-matrix
-nodes="3 5" workloads="register set" nemeses="partition kill pause member all"
+nodes="3 5" workloads="register set list-append queue" nemeses="partition kill pause member all"
 while getopts "n:f:t:o:N:w:m:" opt; do
 	case $opt in
 	n) seeds=$OPTARG ;; f) first=$OPTARG ;; t) limit=$OPTARG ;; o) out=$OPTARG ;;
 	N) nodes=$OPTARG ;; w) workloads=$OPTARG ;; m) nemeses=$OPTARG ;;
-	*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 [[ -x bin/kv && -x bin/linkv ]] || make build

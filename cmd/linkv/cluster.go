@@ -18,7 +18,7 @@ import (
 	"redraft/tester/netns"
 )
 
-const clusterUsage = `usage: linkv test --cluster netns --bin PATH -w register|set [flags]
+const clusterUsage = `usage: linkv test --cluster netns --bin PATH -w register|set|list-append|queue [flags]
 
 Runs a Jepsen-style test of a real TCP cluster: N "kv serve" nodes, each in
 its own network namespace, RESP clients on every node, faults from a seed
@@ -27,7 +27,7 @@ its own network namespace, RESP clients on every node, faults from a seed
 flags:
   --cluster netns          the cluster driver (required; only netns exists)
   --bin PATH               node binary (required)
-  -w, --workload W         register or set (default register)
+  -w, --workload W         register, set, list-append or queue (default register)
   --node-count N           nodes n1..nN (default 3)
   --concurrency K|Kn       client threads; thread i talks to node i mod N (default 2n)
   --time-limit S           seconds of workload and faults (default 60)

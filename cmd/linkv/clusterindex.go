@@ -52,13 +52,35 @@ type clusterRow struct {
 		Unexpected  []int64        `json:"unexpected"`
 		FailPresent []int64        `json:"fail-present"`
 		Vanished    []int64        `json:"vanished"`
+		// list-append (Elle): anomalies by kind.
+		AnomalyCounts map[string]int `json:"anomaly-counts"`
+		// queue.
+		LostMoved  []int64  `json:"lost-moved"`
+		Duplicated []int64  `json:"duplicated"`
+		Divergent  []string `json:"divergent"`
 	} `json:"workload"`
 }
 
 // anomalies summarises the workload checker's findings.
 func (r *clusterRow) anomalies() string {
 	w := r.Workload
-	if r.Test.Workload != "set" {
+	switch r.Test.Workload {
+	case "list-append":
+		kinds := make([]string, 0, len(w.AnomalyCounts))
+		for k := range w.AnomalyCounts {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		var parts []string
+		for _, k := range kinds {
+			parts = append(parts, fmt.Sprintf("%s %d", k, w.AnomalyCounts[k]))
+		}
+		if len(parts) == 0 {
+			return "none"
+		}
+		return strings.Join(parts, ", ")
+	case "queue", "set":
+	default:
 		bad := 0
 		for _, v := range w.Keys {
 			if v != true {
@@ -71,7 +93,7 @@ func (r *clusterRow) anomalies() string {
 	for _, a := range []struct {
 		name string
 		n    int
-	}{{"lost", len(w.Lost)}, {"stale", len(w.Stale)}, {"unexpected", len(w.Unexpected)}, {"fail-present", len(w.FailPresent)}, {"vanished", len(w.Vanished)}} {
+	}{{"lost", len(w.Lost)}, {"lost-moved", len(w.LostMoved)}, {"duplicated", len(w.Duplicated)}, {"divergent", len(w.Divergent)}, {"stale", len(w.Stale)}, {"unexpected", len(w.Unexpected)}, {"fail-present", len(w.FailPresent)}, {"vanished", len(w.Vanished)}} {
 		if a.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", a.name, a.n))
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
+	"redraft/tester/elle"
 )
 
 // Verdicts, merged with priority false > unknown > true as Jepsen's
@@ -67,12 +68,20 @@ type Analysis struct {
 	Check        *checker.Result   `json:"-"`
 	// Set.
 	Set *SetCheck `json:"set,omitempty"`
+	// List-append: Elle's checker.
+	Elle *elle.Result `json:"elle,omitempty"`
+	// Queue.
+	Queue *QueueCheck `json:"queue,omitempty"`
 }
 
 // workloadFs are the fs the stats checker wants an ok of.
 var workloadFs = map[string][]string{
 	WorkloadRegister: {"read", "write", "cas"},
 	WorkloadSet:      {"add", "read"},
+	// list-append: txn (a final read of every key is required by Elle's
+	// lost-append check, which says unknown without one).
+	WorkloadListAppend: {"txn"},
+	WorkloadQueue:      {"enqueue", "dequeue", "move"},
 }
 
 // Analyze checks the history. checkTimeout bounds porcupine; past it the
@@ -136,6 +145,12 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	case WorkloadSet:
 		a.Set = CheckSet(res.Ops)
 		a.Valid = merge(statsV, a.Set.Valid)
+	case WorkloadListAppend:
+		a.Elle = elle.Check(ElleTxns(res.Ops))
+		a.Valid = merge(statsV, a.Elle.Valid)
+	case WorkloadQueue:
+		a.Queue = CheckQueue(res.Ops)
+		a.Valid = merge(statsV, a.Queue.Valid)
 	default:
 		a.Check = checker.Check(RegisterOps(res.Ops), checkTimeout)
 		a.Linearizable = verdict(a.Check.Verdict)

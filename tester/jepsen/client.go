@@ -40,6 +40,10 @@ func newClient(addr string, timeout time.Duration) *redis.Client {
 		WriteTimeout:    timeout,
 		PoolSize:        1,
 		PoolTimeout:     timeout,
+		// The op's context carries the client timeout; without this a
+		// blocking command (BRPOP, BLMOVE) would wait its block time
+		// plus go-redis's 10 s allowance instead.
+		ContextTimeoutEnabled: true,
 	})
 }
 
@@ -53,6 +57,7 @@ var definite = map[string]bool{
 	"NOKEY":       true, // CAS of a missing key
 	"CASFAIL":     true, // CAS whose expected value differs
 	"WRONGTYPE":   true,
+	"EXECABORT":   true, // a command of the MULTI was refused while queuing: nothing ran
 }
 
 // Classify maps a command's error to an outcome type and its history text:

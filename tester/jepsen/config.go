@@ -13,9 +13,14 @@ var ErrConfig = errors.New("jepsen: invalid configuration")
 
 // Workloads.
 const (
-	WorkloadRegister = "register"
-	WorkloadSet      = "set"
+	WorkloadRegister   = "register"
+	WorkloadSet        = "set"
+	WorkloadListAppend = "list-append"
+	WorkloadQueue      = "queue"
 )
+
+// Workloads lists every workload, for usage and validation.
+var Workloads = []string{WorkloadRegister, WorkloadSet, WorkloadListAppend, WorkloadQueue}
 
 // Faults a --nemesis list may name. Hooks for later: clock (a test-only
 // clock offset in the node), netem (tc netem latency, loss, reordering).
@@ -106,8 +111,8 @@ func (c Config) NemesisName() string {
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	switch {
-	case c.Workload != WorkloadRegister && c.Workload != WorkloadSet:
-		return fmt.Errorf("%w: workload %q (want register or set)", ErrConfig, c.Workload)
+	case !slices.Contains(Workloads, c.Workload):
+		return fmt.Errorf("%w: workload %q (want %s)", ErrConfig, c.Workload, strings.Join(Workloads, ", "))
 	case c.NodeCount < 1:
 		return fmt.Errorf("%w: --node-count must be at least 1", ErrConfig)
 	case c.Concurrency < 1:

@@ -12,11 +12,18 @@
 //     (maelstrom/checker);
 //   - set: SADD of unique elements to one set, SMEMBERS reads during the
 //     run and final reads from every node after the faults are healed;
-//     lost, stale, phantom and vanished elements (set.go, setcheck.go).
+//     lost, stale, phantom and vanished elements (set.go, setcheck.go);
+//   - list-append: MULTI/EXEC transactions of RPUSH and LRANGE over a few
+//     keys at a time, checked for strict serializability by Elle's method
+//     (tester/elle; listappend.go);
+//   - queue: LPUSH of unique elements, BRPOP and BLMOVE consumers, final
+//     reads of both lists; lost, duplicated and unexpected elements
+//     (queue.go, queuecheck.go).
 //
 // Outcomes: a reply is ok; a definite refusal (CLUSTERDOWN, NOTLEADER,
 // SHUTDOWN, MOVED, CAS's NOKEY and CASFAIL) or a connection that could not
-// be made is fail, the command did not run; everything else (a timeout, a dropped connection, -UNCERTAIN, an
+// be made is fail, the command did not run (and EXECABORT: a MULTI whose
+// command was refused while queuing); everything else (a timeout, a dropped connection, -UNCERTAIN, an
 // error the classifier does not know) is info: the command may have taken
 // effect at any time after its invocation, or never. Info is never a
 // failure of the run.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"redraft/tester/elle"
 	"redraft/tester/jepsen"
 	"redraft/tester/netns"
 )
@@ -27,8 +28,25 @@ var loadTolerantArgs = []string{"--heartbeat-timeout", "500ms", "--election-time
 // porcupine, the report written. It is skipped only where namespaces
 // cannot be created (not root, no nftables).
 func TestRegisterUnderPartitionsAndKills(t *testing.T) {
+	runUnderPartitionsAndKills(t, jepsen.WorkloadRegister, 25*time.Second)
+}
+
+// TestListAppendUnderPartitionsAndKills: the same for the list-append
+// workload (MULTI/EXEC of RPUSH and LRANGE) checked by Elle's checker
+// (tester/elle) for strict serializability, for 60 s (issue 16's CI run).
+func TestListAppendUnderPartitionsAndKills(t *testing.T) {
+	runUnderPartitionsAndKills(t, jepsen.WorkloadListAppend, 60*time.Second)
+}
+
+// TestQueueUnderPartitionsAndKills: the same for the queue workload (LPUSH,
+// BRPOP, BLMOVE): no element lost or delivered twice.
+func TestQueueUnderPartitionsAndKills(t *testing.T) {
+	runUnderPartitionsAndKills(t, jepsen.WorkloadQueue, 25*time.Second)
+}
+
+func runUnderPartitionsAndKills(t *testing.T, workload string, limit time.Duration) {
 	if testing.Short() {
-		t.Skip("-short: skipping a 25 s cluster run")
+		t.Skipf("-short: skipping a %s cluster run", limit)
 	}
 	if err := netns.Available(); err != nil {
 		t.Skipf("network namespaces unavailable, the real-network cluster test cannot run: %v", err)
@@ -54,7 +72,7 @@ func TestRegisterUnderPartitionsAndKills(t *testing.T) {
 	}
 	defer c.Close()
 	cfg := jepsen.Config{
-		Workload: jepsen.WorkloadRegister, NodeCount: 3, Concurrency: 6, TimeLimit: 25 * time.Second, Rate: 50,
+		Workload: workload, NodeCount: 3, Concurrency: 6, TimeLimit: limit, Rate: 50,
 		Nemesis: []string{jepsen.FaultPartition, jepsen.FaultKill}, NemesisInterval: 4 * time.Second, Seed: 16,
 		ClientTimeout: jepsen.DefaultClientTimeout, RecoveryTime: 30 * time.Second, CheckerTimeout: time.Minute,
 		Progress: func(s string) { t.Log(s) },
@@ -71,8 +89,8 @@ func TestRegisterUnderPartitionsAndKills(t *testing.T) {
 	if err := jepsen.WriteReport(report, res, a, meta); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d ops (ok %d, fail %d, info %d), valid %s, linearizable %s over %d keys, %d nemesis ops, %.1f s",
-		a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid, a.Linearizable, len(a.Keys), len(res.Nemesis), time.Since(start).Seconds())
+	t.Logf("%s: %d ops (ok %d, fail %d, info %d), valid %s, %d nemesis ops, %.1f s",
+		workload, a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid, len(res.Nemesis), time.Since(start).Seconds())
 	if len(meta.Crashes) > 0 {
 		t.Fatalf("nodes exited by themselves: %v", meta.Crashes)
 	}
@@ -93,7 +111,7 @@ func TestRegisterUnderPartitionsAndKills(t *testing.T) {
 		t.Fatalf("the schedule of seed %d applied %d kills and %d partitions; the test wants both", cfg.Seed, kills, partitions)
 	}
 	if a.Stats.Ok < 50 {
-		t.Fatalf("only %d ok operations in 25 s", a.Stats.Ok)
+		t.Fatalf("only %d ok operations in %s", a.Stats.Ok, limit)
 	}
 	for _, f := range []string{"results.json", "history.txt", "schedule.txt", "summary.md", "node-logs/n1.log"} {
 		if _, err := os.Stat(filepath.Join(report, f)); err != nil {
@@ -108,7 +126,8 @@ func TestRegisterUnderPartitionsAndKills(t *testing.T) {
 // TestStaleReadsAreCaught shows the checkers bite on real runs: with
 // --read-consistency stale every node serves reads from its own state, so
 // a node cut off from the others keeps answering with what the majority
-// has since overwritten (register) or added to (set); both checkers must
+// has since overwritten (register) or appended or added to (list-append,
+// set); every checker must
 // call the history invalid.
 func TestStaleReadsAreCaught(t *testing.T) {
 	if testing.Short() {
@@ -122,7 +141,7 @@ func TestStaleReadsAreCaught(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "redraft/cmd/kv").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	for _, workload := range []string{jepsen.WorkloadRegister, jepsen.WorkloadSet} {
+	for _, workload := range []string{jepsen.WorkloadRegister, jepsen.WorkloadSet, jepsen.WorkloadListAppend} {
 		t.Run(workload, func(t *testing.T) {
 			wd := filepath.Join(dir, workload)
 			c, err := netns.New(context.Background(), netns.Config{
@@ -148,6 +167,12 @@ func TestStaleReadsAreCaught(t *testing.T) {
 			t.Logf("%d ops (ok %d, fail %d, info %d), valid %s", a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, a.Valid)
 			if a.Valid != jepsen.False {
 				t.Fatalf("stale reads under a partition judged %s, want false", a.Valid)
+			}
+			if a.Elle != nil {
+				t.Logf("elle: %v", a.Elle.Counts)
+				if a.Elle.Counts[elle.GSingleRealtime]+a.Elle.Counts[elle.G2Realtime]+a.Elle.Counts[elle.GSingle]+a.Elle.Counts[elle.G2] == 0 {
+					t.Fatalf("invalid, but without an anti-dependency cycle (a stale read): %v", a.Elle.AnomalyTypes)
+				}
 			}
 			if a.Set != nil {
 				t.Logf("set: %d stale, %d lost; first: %v", len(a.Set.Stale), len(a.Set.Lost), a.Set.Examples[:1])

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"redraft/tester/elle"
 )
 
 // Op is one client operation: its invocation and its completion.
@@ -15,16 +17,21 @@ type Op struct {
 	Process int    `json:"process"` // Jepsen's process: a new one after each info
 	Thread  int    `json:"thread"`
 	Node    string `json:"node"`
-	F       string `json:"f"` // register: read, write, cas; set: add, read
+	F       string `json:"f"` // register: read, write, cas; set: add, read; list-append: txn; queue: enqueue, dequeue, move
 	Key     string `json:"key"`
-	// Value: the write's value or the added element; From/To: cas.
+	// Value: the write's value, the added or enqueued element; From/To:
+	// cas; To: a queue move's destination list.
 	Value string `json:"value,omitempty"`
 	From  string `json:"from,omitempty"`
 	To    string `json:"to,omitempty"`
 	// Read: a register read's value (nil: the key was missing).
 	Read *string `json:"read,omitempty"`
-	// Elements: a set read's members, sorted.
+	// Elements: a set read's members, sorted; a queue's final read of a
+	// list, in list order.
 	Elements []int64 `json:"elements,omitempty"`
+	// Txn: a list-append transaction's micro-operations, with what its
+	// reads returned (a final read is one read).
+	Txn []elle.Mop `json:"txn,omitempty"`
 	// Final: a read of the final phase, after every fault was healed.
 	Final bool `json:"final,omitempty"`
 	// Bound: at invocation the node could be served at all (up, and a
@@ -66,7 +73,15 @@ type Window struct {
 
 func (o *Op) invokeValue() string {
 	switch o.F {
-	case "write", "add":
+	case "txn":
+		return txnValue(o.Txn, false)
+	case "read":
+		if strings.HasPrefix(o.Key, listKeyPrefix) { // a list-append final read
+			return txnValue([]elle.Mop{{F: elle.Read, Key: o.Key}}, false)
+		}
+	case "move":
+		return "[" + strconv.Quote(o.Key) + " " + strconv.Quote(o.To) + " nil]"
+	case "write", "add", "enqueue":
 		return "[" + strconv.Quote(o.Key) + " " + o.Value + "]"
 	case "cas":
 		return "[" + strconv.Quote(o.Key) + " [" + o.From + " " + o.To + "]]"
@@ -75,8 +90,24 @@ func (o *Op) invokeValue() string {
 }
 
 func (o *Op) completeValue() string {
-	if o.F != "read" || o.Type != TypeOk {
+	switch {
+	case o.Type != TypeOk:
 		return o.invokeValue()
+	case o.Txn != nil:
+		return txnValue(o.Txn, true)
+	case o.F == "dequeue" || o.F == "move":
+		v := "nil"
+		if o.Read != nil {
+			v = *o.Read
+		}
+		if o.F == "move" {
+			return "[" + strconv.Quote(o.Key) + " " + strconv.Quote(o.To) + " " + v + "]"
+		}
+		return "[" + strconv.Quote(o.Key) + " " + v + "]"
+	case o.F != "read":
+		return o.invokeValue()
+	case strings.HasPrefix(o.Key, queueKey):
+		return "[" + strconv.Quote(o.Key) + " " + elle.FormatList(o.Elements) + "]"
 	}
 	if o.Elements != nil || strings.HasPrefix(o.Key, "set") {
 		parts := make([]string, len(o.Elements))

@@ -211,9 +211,14 @@ func results(res *Result, a *Analysis, m Meta) map[string]any {
 		"exceptions": map[string]any{"crashes": crashes},
 		"nemesis":    map[string]any{"schedule": sched, "ops": res.Nemesis, "windows": res.Windows},
 	}
-	if a.Set != nil {
+	switch {
+	case a.Set != nil:
 		out["workload"] = a.Set
-	} else {
+	case a.Elle != nil:
+		out["workload"] = a.Elle
+	case a.Queue != nil:
+		out["workload"] = a.Queue
+	default:
 		keys := map[string]any{}
 		for k, v := range a.Keys {
 			keys[k] = validValue(v)
@@ -246,7 +251,12 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	}
 
 	w("\n## Checkers\n\n")
-	if a.Set != nil {
+	switch {
+	case a.Elle != nil:
+		summaryListAppend(w, a)
+	case a.Queue != nil:
+		summaryQueue(w, a)
+	case a.Set != nil:
 		s := a.Set
 		w("| checker | result |\n|---|---|\n")
 		w("| set (lost, stale, unexpected, fail-present, vanished) | %v |\n", validValue(s.Valid))
@@ -265,7 +275,7 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 				w("- %s\n", e)
 			}
 		}
-	} else {
+	default:
 		w("| checker | result |\n|---|---|\n")
 		w("| linearizable (porcupine, CAS register per key) | %v over %d keys |\n", validValue(a.Linearizable), len(a.Keys))
 		w("| stats (every f has an ok) | %v |\n", a.StatsValid)

@@ -121,8 +121,13 @@ func (setWorkload) finalKeys() []string { return []string{setKey} }
 const malformedElement = -1
 
 func newWorkload(name string) workload {
-	if name == WorkloadSet {
+	switch name {
+	case WorkloadSet:
 		return setWorkload{}
+	case WorkloadListAppend:
+		return &listWorkload{}
+	case WorkloadQueue:
+		return queueWorkload{}
 	}
 	return registerWorkload{}
 }

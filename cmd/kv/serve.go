@@ -61,9 +61,10 @@ type nodeFlags struct {
 }
 
 type diagFlags struct {
-	addrFile   string
-	cpuProfile string
-	logLevel   string
+	addrFile    string
+	metricsAddr string
+	cpuProfile  string
+	logLevel    string
 }
 
 func (f *edgeFlags) register(fs *flag.FlagSet) {
@@ -191,6 +192,7 @@ func (f *diagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addrFile, "addr-file", "", "write the RESP listener's address to this `file` once listening (useful with port 0)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this `file` until shutdown")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`/metrics (docs/operations.md); empty: none")
 }
 
 func (f *diagFlags) logger(stderr io.Writer) (*slog.Logger, error) {
@@ -328,6 +330,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				log.Warn("kv: raft shutdown", "err", err)
 			}
 		}
+	}
+	if f.diag.metricsAddr != "" {
+		_, stopMetrics, err := startMetrics(f.diag.metricsAddr, srv, node, log) // metrics.go
+		if err != nil {
+			stop()
+			return err
+		}
+		defer stopMetrics()
 	}
 	if f.diag.addrFile != "" {
 		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {

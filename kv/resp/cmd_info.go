@@ -20,11 +20,12 @@ var defaultInfoSections = []string{
 	"modules", "errorstats", "cluster", "keyspace",
 }
 
-// allInfoSections is the order of INFO all: the default sections and
-// commandstats, which only all, everything or its name select.
+// allInfoSections is the order of INFO all: the default sections,
+// commandstats and latencystats, which only all, everything or their
+// names select.
 var allInfoSections = []string{
 	"server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-	"modules", "commandstats", "errorstats", "cluster", "keyspace",
+	"modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
 }
 
 func (c *conn) cmdInfo(args [][]byte) {
@@ -229,6 +230,11 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		return "Commandstats", s.cmdStats.commandFields()
 	case "errorstats":
 		return "Errorstats", s.cmdStats.errorFields()
+	case "latencystats":
+		if !s.latencyTracking() {
+			return "Latencystats", nil
+		}
+		return "Latencystats", s.cmdStats.latencyFields() // latency.go
 	case "cluster":
 		return "Cluster", [][2]string{{"cluster_enabled", "0"}}
 	case "keyspace":

@@ -311,7 +311,7 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 		if out := c.w.Bytes(); len(out) >= before {
 			reply = out[before:]
 		}
-		c.countRan(statName(spec, args), reply, time.Since(start).Microseconds())
+		c.countEdge(spec, args, reply, time.Since(start).Microseconds())
 		if c.srv.mon.active() {
 			c.monitorCmd(spec, args, c.db)
 		}

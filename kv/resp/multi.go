@@ -117,7 +117,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	queued, specs, watches := c.queued, c.queuedSpecs, c.watches
 	c.discardTx()
-	c.countQueued(specs)
+	c.countQueued(specs, queued)
 
 	tx := &kv.Tx{Watches: watches, Cmds: make([][][]byte, 0, len(queued))}
 	edge := false

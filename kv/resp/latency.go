@@ -1,0 +1,140 @@
+package resp
+
+import (
+	"math/bits"
+	"strconv"
+	"sync/atomic"
+)
+
+// Per-command latency distributions for INFO latencystats, kept as Redis
+// 7.0 keeps them: a histogram of nanoseconds from 1 ns to 1 s with two
+// significant digits (HdrHistogram's layout: 256 sub-buckets per power of
+// two, half of them shared with the power below), percentiles reported
+// as the highest value equivalent to the bucket they fall in, in
+// microseconds with three decimals. Commands are timed in microseconds, as
+// Redis times them, so a command of 1 us reports p50=1.003.
+
+const (
+	// latencyMinNs and latencyMaxNs clamp recorded values (Redis's
+	// LATENCY_HISTOGRAM_MIN_VALUE and LATENCY_HISTOGRAM_MAX_VALUE).
+	latencyMinNs = 1
+	latencyMaxNs = 1_000_000_000
+	// latencySubBucketBits: 2 significant digits need 2*10^2 = 200 distinct
+	// values per bucket, rounded up to a power of two (256).
+	latencySubBucketBits = 8
+	latencySubBucketHalf = 1 << (latencySubBucketBits - 1)
+	// latencyBuckets: powers of two until 256<<(n-1) passes latencyMaxNs.
+	latencyBuckets = 23
+	latencyCounts  = (latencyBuckets + 1) * latencySubBucketHalf
+)
+
+func init() {
+	// latency-tracking replaces the stored parameter of config_stored.go:
+	// every command reads it.
+	for i := range configParams {
+		if p := &configParams[i]; p.name == "latency-tracking" {
+			p.get = func(s *Server) string {
+				if s.latencyTracking() {
+					return "yes"
+				}
+				return "no"
+			}
+			p.parse = func(s *Server, v string) (func(), string) {
+				norm, errText := boolParam(v)
+				return func() { s.cmdStats.latencyOff.Store(norm == "no") }, errText
+			}
+		}
+	}
+}
+
+// latencyTracking reports whether commands' latencies are recorded
+// (CONFIG SET latency-tracking).
+func (s *Server) latencyTracking() bool { return !s.cmdStats.latencyOff.Load() }
+
+// latencyPercentiles are Redis's default latency-tracking-info-percentiles.
+var latencyPercentiles = []struct {
+	name string
+	p    float64
+}{{"p50", 50}, {"p99", 99}, {"p99.9", 99.9}}
+
+// latencyHist is one command's histogram. Safe for concurrent use.
+type latencyHist struct {
+	counts [latencyCounts]atomic.Int64
+	total  atomic.Int64
+}
+
+// latencyIndex returns the counts index of v (in [latencyMinNs, latencyMaxNs]).
+func latencyIndex(v int64) int {
+	bucket := bits.Len64(uint64(v)|(1<<latencySubBucketBits-1)) - latencySubBucketBits
+	sub := int(v >> bucket)
+	return (bucket+1)<<(latencySubBucketBits-1) + sub - latencySubBucketHalf
+}
+
+// latencyHighest returns the highest value equivalent to counts index i.
+func latencyHighest(i int) int64 {
+	bucket := i>>(latencySubBucketBits-1) - 1
+	sub := int64(i&(latencySubBucketHalf-1)) + latencySubBucketHalf
+	if bucket < 0 {
+		sub -= latencySubBucketHalf
+		bucket = 0
+	}
+	return sub<<bucket + 1<<bucket - 1
+}
+
+// record adds one command that took usec microseconds.
+func (h *latencyHist) record(usec int64) {
+	ns := min(max(usec*1000, latencyMinNs), latencyMaxNs)
+	h.counts[latencyIndex(ns)].Add(1)
+	h.total.Add(1)
+}
+
+func (h *latencyHist) reset() {
+	for i := range h.counts {
+		h.counts[i].Store(0)
+	}
+	h.total.Store(0)
+}
+
+// valueAt returns the value (ns) at percentile p, as hdr_value_at_percentile.
+func (h *latencyHist) valueAt(p float64) int64 {
+	want := int64(p/100*float64(h.total.Load()) + 0.5)
+	want = max(want, 1)
+	var seen int64
+	for i := range h.counts {
+		seen += h.counts[i].Load()
+		if seen >= want {
+			return latencyHighest(i)
+		}
+	}
+	return 0
+}
+
+// field renders the histogram as INFO latencystats' value:
+// "p50=1.003,p99=2.007,p99.9=3.007". It reports false for an empty one.
+func (h *latencyHist) field() (string, bool) {
+	if h.total.Load() == 0 {
+		return "", false
+	}
+	var b []byte
+	for i, lp := range latencyPercentiles {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, lp.name...)
+		b = append(b, '=')
+		b = strconv.AppendFloat(b, float64(h.valueAt(lp.p))/1000, 'f', 3, 64)
+	}
+	return string(b), true
+}
+
+// latencyFields renders INFO latencystats, sorted by command name.
+func (s *cmdStats) latencyFields() [][2]string {
+	names, stats := s.sorted()
+	var out [][2]string
+	for i, n := range names {
+		if v, ok := stats[i].lat.field(); ok {
+			out = append(out, [2]string{"latency_percentiles_usec_" + n, v})
+		}
+	}
+	return out
+}

@@ -29,6 +29,7 @@ type serveFlags struct {
 	edge edgeFlags
 	node nodeFlags
 	diag diagFlags
+	conf confFlags // --config (config_file.go)
 }
 
 type edgeFlags struct {
@@ -223,6 +224,7 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	f.edge.register(fs)
 	f.node.register(fs)
 	f.diag.register(fs)
+	f.conf.register(fs)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -234,6 +236,9 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("kv serve: unexpected argument %q (see kv serve -h)", fs.Arg(0))}
+	}
+	if err := f.conf.load(fs); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
@@ -319,6 +324,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := resp.New(exec, cfg)
 	srvRef.Store(srv)
+	if err := f.conf.applyRuntime(srv, node != nil, log); err != nil {
+		srv.Close()
+		ln.Close()
+		if node != nil {
+			node.Close()
+		}
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)

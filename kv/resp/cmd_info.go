@@ -131,7 +131,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"hz", "10"},
 			{"configured_hz", "10"},
 			{"executable", exe},
-			{"config_file", ""},
+			{"config_file", s.configFilePath()},
 			{"io_threads_active", "0"},
 		}
 	case "clients":

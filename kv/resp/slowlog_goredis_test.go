@@ -1,7 +1,9 @@
 package resp
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -103,7 +105,9 @@ func TestSlowlogGoRedis(t *testing.T) {
 	}{
 		{[]interface{}{"slowlog", "get", "-2"}, "ERR count should be greater than or equal to -1"},
 		{[]interface{}{"slowlog", "get", "x"}, "ERR count should be greater than or equal to -1"},
-		{[]interface{}{"slowlog", "nosuch"}, "ERR unknown subcommand or wrong number of arguments for 'nosuch'. Try SLOWLOG HELP."},
+		{[]interface{}{"slowlog", "nosuch"}, "ERR unknown subcommand 'nosuch'. Try SLOWLOG HELP."},
+		{[]interface{}{"slowlog", "get", "1", "2"}, "ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP."},
+		{[]interface{}{"slowlog", "len", "x"}, "ERR wrong number of arguments for 'slowlog|len' command"},
 		{[]interface{}{"slowlog"}, "ERR wrong number of arguments for 'slowlog' command"},
 		{[]interface{}{"config", "set", "slowlog-log-slower-than", "-2"}, "ERR CONFIG SET failed (possibly related to argument 'slowlog-log-slower-than') - argument must be between -1 and 9223372036854775807 inclusive"},
 	} {
@@ -238,5 +242,19 @@ func TestClientListMemory(t *testing.T) {
 	v, _, _ = parseValue([]byte(a.do(respCmd("CLIENT", "LIST"))))
 	if got := field(strings.Split(v.str, "\n")[1], "multi-mem"); got != 0 {
 		t.Errorf("multi-mem after DISCARD = %d", got)
+	}
+}
+
+// TestCaptureSlowlog regenerates slowlog.resp (SLOWLOG's COMMAND INFO and
+// COMMAND DOCS) from a redis-server 7.0.15:
+//
+//	go test ./kv/resp -run TestCaptureSlowlog -capture-redis 127.0.0.1:7106
+func TestCaptureSlowlog(t *testing.T) {
+	if *captureRedis == "" {
+		t.Skip("needs -capture-redis")
+	}
+	replies := captureReplies(t, "COMMAND INFO slowlog\r\nCOMMAND DOCS slowlog\r\n", 2)
+	if err := os.WriteFile("slowlog.resp", bytes.Join(replies, nil), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

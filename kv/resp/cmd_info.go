@@ -234,7 +234,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		if !s.latencyTracking() {
 			return "Latencystats", nil
 		}
-		return "Latencystats", s.cmdStats.latencyFields() // latency.go
+		return "Latencystats", s.cmdStats.latencyFields(s.latencyPercentiles()) // latency.go
 	case "cluster":
 		return "Cluster", [][2]string{{"cluster_enabled", "0"}}
 	case "keyspace":

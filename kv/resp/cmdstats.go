@@ -45,8 +45,10 @@ type cmdStats struct {
 	// classes are the Prometheus latency histograms per command class
 	// (metrics.go), created with the first command.
 	classes *prometheus.HistogramVec
-	// latencyOff is CONFIG SET latency-tracking no (latency.go).
-	latencyOff atomic.Bool
+	// latencyOff is CONFIG SET latency-tracking no, percentiles
+	// latency-tracking-info-percentiles (nil: the default) (latency.go).
+	latencyOff  atomic.Bool
+	percentiles atomic.Pointer[[]float64]
 	// slow is the slow log (slowlog.go).
 	slow struct {
 		initOnce sync.Once

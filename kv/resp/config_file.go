@@ -164,11 +164,11 @@ func isHex(c byte) bool {
 // multiArgParams are written as several arguments (save 900 1); every
 // other value is one argument.
 var multiArgParams = map[string]bool{"save": true, "client-output-buffer-limit": true,
-	"shutdown-on-sigint": true, "shutdown-on-sigterm": true}
+	"shutdown-on-sigint": true, "shutdown-on-sigterm": true, "latency-tracking-info-percentiles": true}
 
 // formatConfigValue renders a parameter's value for the file.
 func formatConfigValue(name, v string) string {
-	if multiArgParams[name] {
+	if multiArgParams[name] && v != "" {
 		if args, err := SplitArgs(v); err == nil && strings.Join(args, " ") == v {
 			return v
 		}

@@ -1,8 +1,11 @@
 package resp
 
 import (
+	"math"
 	"math/bits"
+	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
@@ -31,6 +34,8 @@ const (
 func init() {
 	// latency-tracking replaces the stored parameter of config_stored.go:
 	// every command reads it.
+	configParams = append(configParams, configParam{name: "latency-tracking-info-percentiles", get: getPercentiles, parse: parsePercentiles})
+	sort.Slice(configParams, func(i, j int) bool { return configParams[i].name < configParams[j].name })
 	for i := range configParams {
 		if p := &configParams[i]; p.name == "latency-tracking" {
 			p.get = func(s *Server) string {
@@ -51,11 +56,50 @@ func init() {
 // (CONFIG SET latency-tracking).
 func (s *Server) latencyTracking() bool { return !s.cmdStats.latencyOff.Load() }
 
-// latencyPercentiles are Redis's default latency-tracking-info-percentiles.
-var latencyPercentiles = []struct {
-	name string
-	p    float64
-}{{"p50", 50}, {"p99", 99}, {"p99.9", 99.9}}
+// defaultLatencyPercentiles are Redis's default
+// latency-tracking-info-percentiles.
+var defaultLatencyPercentiles = []float64{50, 99, 99.9}
+
+// latencyPercentiles returns the percentiles INFO latencystats reports.
+func (s *Server) latencyPercentiles() []float64 {
+	if p := s.cmdStats.percentiles.Load(); p != nil {
+		return *p
+	}
+	return defaultLatencyPercentiles
+}
+
+// formatPercentile renders a percentile as Redis does ("%f", trailing
+// zeros and point trimmed): 50, 99.9.
+func formatPercentile(p float64) string {
+	s := strconv.FormatFloat(p, 'f', 6, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// parsePercentiles is latency-tracking-info-percentiles' CONFIG SET: a
+// space-separated list of doubles in [0, 100], "" for none.
+func parsePercentiles(s *Server, v string) (func(), string) {
+	var ps []float64
+	for _, f := range strings.Fields(v) {
+		p, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsNaN(p) {
+			return nil, "Invalid latency-tracking-info-percentiles parameters"
+		}
+		if p > 100 || p < 0 {
+			return nil, "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+		}
+		ps = append(ps, p)
+	}
+	return func() { s.cmdStats.percentiles.Store(&ps) }, ""
+}
+
+func getPercentiles(s *Server) string {
+	var out []string
+	for _, p := range s.latencyPercentiles() {
+		out = append(out, formatPercentile(p))
+	}
+	return strings.Join(out, " ")
+}
 
 // latencyHist is one command's histogram. Safe for concurrent use.
 type latencyHist struct {
@@ -109,30 +153,45 @@ func (h *latencyHist) valueAt(p float64) int64 {
 	return 0
 }
 
-// field renders the histogram as INFO latencystats' value:
-// "p50=1.003,p99=2.007,p99.9=3.007". It reports false for an empty one.
-func (h *latencyHist) field() (string, bool) {
+// field renders the histogram as INFO latencystats' value at the
+// percentiles ps: "p50=1.003,p99=2.007,p99.9=3.007". It reports false for
+// an empty one.
+func (h *latencyHist) field(ps []float64) (string, bool) {
 	if h.total.Load() == 0 {
 		return "", false
 	}
 	var b []byte
-	for i, lp := range latencyPercentiles {
+	for i, p := range ps {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, lp.name...)
+		b = append(b, 'p')
+		b = append(b, formatPercentile(p)...)
 		b = append(b, '=')
-		b = strconv.AppendFloat(b, float64(h.valueAt(lp.p))/1000, 'f', 3, 64)
+		v := h.valueAt(p)
+		if p == 0 {
+			v = h.lowestAt(p)
+		}
+		b = strconv.AppendFloat(b, float64(v)/1000, 'f', 3, 64)
 	}
 	return string(b), true
 }
 
+// lowestAt is valueAt for percentile 0: hdr_value_at_percentile reports
+// the lowest value of the first non-empty bucket.
+func (h *latencyHist) lowestAt(p float64) int64 {
+	hi := h.valueAt(p)
+	i := latencyIndex(hi)
+	bucket := max(i>>(latencySubBucketBits-1)-1, 0)
+	return hi - (1<<bucket - 1)
+}
+
 // latencyFields renders INFO latencystats, sorted by command name.
-func (s *cmdStats) latencyFields() [][2]string {
+func (s *cmdStats) latencyFields(ps []float64) [][2]string {
 	names, stats := s.sorted()
 	var out [][2]string
 	for i, n := range names {
-		if v, ok := stats[i].lat.field(); ok {
+		if v, ok := stats[i].lat.field(ps); ok {
 			out = append(out, [2]string{"latency_percentiles_usec_" + n, v})
 		}
 	}

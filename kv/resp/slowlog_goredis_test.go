@@ -149,6 +149,32 @@ func TestLatencyStatsGoRedis(t *testing.T) {
 	if all, _ := rdb.Info(ctx, "all").Result(); !strings.Contains(all, "latency_percentiles_usec_set:") {
 		t.Errorf("INFO all lacks latencystats")
 	}
+	// latency-tracking-info-percentiles, as unit/info (external:skip) tests it.
+	if v, _ := rdb.ConfigGet(ctx, "latency-tracking-info-percentiles").Result(); v["latency-tracking-info-percentiles"] != "50 99 99.9" {
+		t.Errorf("default percentiles %q", v)
+	}
+	if err := rdb.ConfigSet(ctx, "latency-tracking-info-percentiles", "0.0 50.0 100.0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := rdb.ConfigGet(ctx, "latency-tracking-info-percentiles").Result(); v["latency-tracking-info-percentiles"] != "0 50 100" {
+		t.Errorf("percentiles %q", v)
+	}
+	info, _ = rdb.Info(ctx, "latencystats").Result()
+	if !regexp.MustCompile(`latency_percentiles_usec_set:p0=\d+\.\d{3},p50=\d+\.\d{3},p100=\d+\.\d{3}\r\n`).MatchString(info) {
+		t.Errorf("INFO latencystats with percentiles 0 50 100:\n%s", info)
+	}
+	for _, bad := range []struct{ v, want string }{
+		{"10.0 50.0 a", "Invalid latency-tracking-info-percentiles parameters"},
+		{"10.0 50.0 101.0", "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"},
+	} {
+		err := rdb.ConfigSet(ctx, "latency-tracking-info-percentiles", bad.v).Err()
+		if want := "ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles') - " + bad.want; err == nil || err.Error() != want {
+			t.Errorf("CONFIG SET percentiles %q: %v, want %q", bad.v, err, want)
+		}
+	}
+	if err := rdb.ConfigSet(ctx, "latency-tracking-info-percentiles", "50 99 99.9").Err(); err != nil {
+		t.Fatal(err)
+	}
 	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +212,7 @@ func TestLatencyHistogram(t *testing.T) {
 		for _, u := range tc.usec {
 			h.record(u)
 		}
-		if got, _ := h.field(); got != tc.want {
+		if got, _ := h.field(defaultLatencyPercentiles); got != tc.want {
 			t.Errorf("%v: got %s, want %s", tc.usec, got, tc.want)
 		}
 	}
@@ -256,5 +282,47 @@ func TestCaptureSlowlog(t *testing.T) {
 	replies := captureReplies(t, "COMMAND INFO slowlog\r\nCOMMAND DOCS slowlog\r\n", 2)
 	if err := os.WriteFile("slowlog.resp", bytes.Join(replies, nil), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A blocking command is counted in latencystats and logged in the slow
+// log once it is answered, with its arguments as the client sent them
+// (unit/slowlog's "blocked BLPOP" case, unit/info's blocking latencystats).
+func TestSlowlogBlocking(t *testing.T) {
+	ts := startServer(t, Config{})
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2})
+	defer rdb.Close()
+	blk := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, ReadTimeout: -1})
+	defer blk.Close()
+	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []string, 1)
+	go func() {
+		v, _ := blk.BLPop(ctx, 0, "bl").Result()
+		got <- v
+	}()
+	waitFor(t, "a blocked client", func() bool {
+		info, _ := rdb.Info(ctx, "clients").Result()
+		return strings.Contains(info, "blocked_clients:1\r\n")
+	})
+	if err := rdb.LPush(ctx, "bl", "x").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; strings.Join(v, " ") != "bl x" {
+		t.Fatalf("BLPOP got %q", v)
+	}
+	waitFor(t, "BLPOP in the slow log", func() bool {
+		entries, _ := rdb.SlowLogGet(ctx, -1).Result()
+		for _, e := range entries {
+			if strings.Join(e.Args, " ") == "blpop bl 0" {
+				return true
+			}
+		}
+		return false
+	})
+	if info, _ := rdb.Info(ctx, "latencystats").Result(); !strings.Contains(info, "latency_percentiles_usec_blpop:p50=") {
+		t.Errorf("INFO latencystats lacks blpop:\n%s", info)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,7 +173,8 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 
 	suffrage := map[string]int{"voter": 0, "nonvoter": 0, "staging": 0}
 	var followers []raft.ServerID
-	if cf := n.raft.GetConfiguration(); cf.Error() == nil {
+	cf := n.raft.GetConfiguration()
+	if cf.Error() == nil {
 		for _, s := range cf.Configuration().Servers {
 			suffrage[strings.ToLower(s.Suffrage.String())]++
 			if s.ID != raft.ServerID(n.cfg.ID) {
@@ -183,6 +185,13 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, k := range []string{"voter", "nonvoter", "staging"} {
 		gauge(descPeers, float64(suffrage[k]), k)
 	}
+	m.peerMu.Lock()
+	for id := range m.peers { // forget servers removed from the configuration
+		if cf.Error() == nil && !slices.Contains(followers, id) {
+			delete(m.peers, id)
+		}
+	}
+	m.peerMu.Unlock()
 	if state == raft.Leader {
 		now := time.Now()
 		m.peerMu.Lock()

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"redraft/kv"
 )
 
@@ -25,11 +23,11 @@ import (
 // cmdStat is one command's counters.
 type cmdStat struct {
 	calls, usec, rejected, failed atomic.Int64
-	// lat is the command's latency distribution (INFO latencystats).
+	// lat is the command's latency distribution (INFO latencystats, and
+	// the Prometheus histograms per class, metrics.go).
 	lat latencyHist
-	// class is the Prometheus latency histogram of the command's class
-	// (metrics.go).
-	class prometheus.Observer
+	// class is the command's class for Prometheus (metrics.go).
+	class string
 }
 
 // errStatsMax bounds the distinct error codes counted (Redis's
@@ -42,9 +40,6 @@ type cmdStats struct {
 	cmds   map[string]*cmdStat
 	errs   map[string]int64
 	errTot atomic.Int64
-	// classes are the Prometheus latency histograms per command class
-	// (metrics.go), created with the first command.
-	classes *prometheus.HistogramVec
 	// latencyOff is CONFIG SET latency-tracking no, percentiles
 	// latency-tracking-info-percentiles (nil: the default) (latency.go).
 	latencyOff  atomic.Bool
@@ -65,10 +60,7 @@ func (s *cmdStats) get(name string) *cmdStat {
 		if s.cmds == nil {
 			s.cmds = map[string]*cmdStat{}
 		}
-		if s.classes == nil {
-			s.classes = newClassHistograms()
-		}
-		st = &cmdStat{class: s.classes.WithLabelValues(commandClass(name))}
+		st = &cmdStat{class: commandClass(name)}
 		s.cmds[name] = st
 	}
 	return st
@@ -219,7 +211,6 @@ func (c *conn) trackLatency(st *cmdStat, spec *kv.Spec, args [][]byte, usec int6
 func (c *conn) countStat(st *cmdStat, reply []byte, usec int64) {
 	st.calls.Add(1)
 	st.usec.Add(usec)
-	st.class.Observe(float64(usec) / 1e6)
 	if len(reply) > 0 && reply[0] == '-' {
 		st.failed.Add(1)
 		c.srv.cmdStats.countError(reply[1:])

@@ -104,7 +104,6 @@ func getPercentiles(s *Server) string {
 // latencyHist is one command's histogram. Safe for concurrent use.
 type latencyHist struct {
 	counts [latencyCounts]atomic.Int64
-	total  atomic.Int64
 }
 
 // latencyIndex returns the counts index of v (in [latencyMinNs, latencyMaxNs]).
@@ -129,35 +128,60 @@ func latencyHighest(i int) int64 {
 func (h *latencyHist) record(usec int64) {
 	ns := min(max(usec*1000, latencyMinNs), latencyMaxNs)
 	h.counts[latencyIndex(ns)].Add(1)
-	h.total.Add(1)
 }
 
 func (h *latencyHist) reset() {
 	for i := range h.counts {
 		h.counts[i].Store(0)
 	}
-	h.total.Store(0)
 }
 
-// valueAt returns the value (ns) at percentile p, as hdr_value_at_percentile.
-func (h *latencyHist) valueAt(p float64) int64 {
-	want := int64(p/100*float64(h.total.Load()) + 0.5)
+// snapshot copies the counts and returns their total.
+func (h *latencyHist) snapshot(out *[latencyCounts]int64) int64 {
+	var total int64
+	for i := range h.counts {
+		out[i] = h.counts[i].Load()
+		total += out[i]
+	}
+	return total
+}
+
+// valueAt returns the value (ns) at percentile p of counts, as
+// hdr_value_at_percentile (the lowest equivalent value for p = 0).
+func valueAt(counts *[latencyCounts]int64, total int64, p float64) int64 {
+	want := int64(p/100*float64(total) + 0.5)
 	want = max(want, 1)
 	var seen int64
-	for i := range h.counts {
-		seen += h.counts[i].Load()
+	for i := range counts {
+		seen += counts[i]
 		if seen >= want {
+			if p == 0 {
+				return latencyLowest(i)
+			}
 			return latencyHighest(i)
 		}
 	}
 	return 0
 }
 
+// latencyLowest returns the lowest value equivalent to counts index i.
+func latencyLowest(i int) int64 {
+	bucket := i>>(latencySubBucketBits-1) - 1
+	sub := int64(i&(latencySubBucketHalf-1)) + latencySubBucketHalf
+	if bucket < 0 {
+		sub -= latencySubBucketHalf
+		bucket = 0
+	}
+	return sub << bucket
+}
+
 // field renders the histogram as INFO latencystats' value at the
 // percentiles ps: "p50=1.003,p99=2.007,p99.9=3.007". It reports false for
 // an empty one.
 func (h *latencyHist) field(ps []float64) (string, bool) {
-	if h.total.Load() == 0 {
+	var counts [latencyCounts]int64
+	total := h.snapshot(&counts)
+	if total == 0 {
 		return "", false
 	}
 	var b []byte
@@ -168,22 +192,9 @@ func (h *latencyHist) field(ps []float64) (string, bool) {
 		b = append(b, 'p')
 		b = append(b, formatPercentile(p)...)
 		b = append(b, '=')
-		v := h.valueAt(p)
-		if p == 0 {
-			v = h.lowestAt(p)
-		}
-		b = strconv.AppendFloat(b, float64(v)/1000, 'f', 3, 64)
+		b = strconv.AppendFloat(b, float64(valueAt(&counts, total, p))/1000, 'f', 3, 64)
 	}
 	return string(b), true
-}
-
-// lowestAt is valueAt for percentile 0: hdr_value_at_percentile reports
-// the lowest value of the first non-empty bucket.
-func (h *latencyHist) lowestAt(p float64) int64 {
-	hi := h.valueAt(p)
-	i := latencyIndex(hi)
-	bucket := max(i>>(latencySubBucketBits-1)-1, 0)
-	return hi - (1<<bucket - 1)
 }
 
 // latencyFields renders INFO latencystats, sorted by command name.

@@ -19,16 +19,9 @@ import (
 // commandClass tries them.
 var commandClasses = []string{"script", "blocking", "pubsub", "admin", "transaction", "connection", "write", "read", "other"}
 
-// latencyBuckets of redraft_command_duration_seconds: 10 us .. ~5 s.
-var commandLatencyBuckets = prometheus.ExponentialBuckets(10e-6, 2.5, 15)
-
-func newClassHistograms() *prometheus.HistogramVec {
-	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "redraft_command_duration_seconds",
-		Help:    "Time from a command's dispatch to its reply, by command class (a pipelined group's time is shared by its commands; a blocking command's includes its wait).",
-		Buckets: commandLatencyBuckets,
-	}, []string{"class"})
-}
+// commandLatencyBuckets are redraft_command_duration_seconds' upper
+// bounds: 10 us .. ~0.6 s (the histograms they come from stop at 1 s).
+var commandLatencyBuckets = prometheus.ExponentialBuckets(10e-6, 2.5, 13)
 
 // commandClass returns the class of a command by its statistics name
 // ("get", "config|set").
@@ -75,8 +68,8 @@ var (
 	descPubsubPatterns  = prometheus.NewDesc("redraft_pubsub_patterns", "Patterns with subscribers on this node.", nil, nil)
 	descSlowlogLen      = prometheus.NewDesc("redraft_slowlog_length", "Entries in the slow log.", nil, nil)
 	descSlowlogEntries  = prometheus.NewDesc("redraft_slowlog_entries_total", "Commands ever logged in the slow log (its last id + 1).", nil, nil)
-	edgeDescs           = []*prometheus.Desc{descCommands, descErrorReplies, descConnected, descBlocked, descTracking, descMaxClients, descConnsReceived, descConnsRejected, descProcessed, descNetIn, descNetOut, descPubsubChannels, descPubsubPatterns, descSlowlogLen, descSlowlogEntries}
-	edgeClassHistograms = newClassHistograms() // describes the family before any command ran
+	descCommandDuration = prometheus.NewDesc("redraft_command_duration_seconds", "Time from a command's dispatch to its reply, by command class (the latencystats histograms of the class's commands; a pipelined group's time is shared by its commands; a blocking command's is its first attempt, not its wait).", []string{"class"}, nil)
+	edgeDescs           = []*prometheus.Desc{descCommands, descErrorReplies, descConnected, descBlocked, descTracking, descMaxClients, descConnsReceived, descConnsRejected, descProcessed, descNetIn, descNetOut, descPubsubChannels, descPubsubPatterns, descSlowlogLen, descSlowlogEntries, descCommandDuration}
 )
 
 // edgeCollector is the prometheus.Collector of a Server.
@@ -91,7 +84,6 @@ func (c edgeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range edgeDescs {
 		ch <- d
 	}
-	edgeClassHistograms.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -119,7 +111,6 @@ func (c edgeCollector) Collect(ch chan<- prometheus.Metric) {
 	for code, n := range s.cmdStats.errs {
 		codes[code] = n
 	}
-	classes := s.cmdStats.classes
 	s.cmdStats.mu.Unlock()
 	for code, n := range codes {
 		counter(descErrorReplies, n, code)
@@ -143,7 +134,57 @@ func (c edgeCollector) Collect(ch chan<- prometheus.Metric) {
 	l.mu.Unlock()
 	gauge(descSlowlogLen, float64(n))
 	counter(descSlowlogEntries, next)
-	if classes != nil {
-		classes.Collect(ch)
+	collectClassHistograms(ch, stats)
+}
+
+// classHistogram accumulates one class's latency histogram.
+type classHistogram struct {
+	count   uint64
+	sum     float64
+	buckets map[float64]uint64 // cumulative, by upper bound
+}
+
+// collectClassHistograms sends redraft_command_duration_seconds: per
+// class, the sum of its commands' latencystats histograms, each bucket of
+// those counted under the first upper bound at or above its highest value.
+func collectClassHistograms(ch chan<- prometheus.Metric, stats []*cmdStat) {
+	classes := map[string]*classHistogram{}
+	var counts [latencyCounts]int64
+	for _, st := range stats {
+		if st.lat.snapshot(&counts) == 0 {
+			continue
+		}
+		h := classes[st.class]
+		if h == nil {
+			h = &classHistogram{buckets: make(map[float64]uint64, len(commandLatencyBuckets))}
+			classes[st.class] = h
+		}
+		b := 0
+		for i, n := range counts {
+			if n == 0 {
+				continue
+			}
+			hi := float64(latencyHighest(i)) / 1e9
+			for b < len(commandLatencyBuckets) && commandLatencyBuckets[b] < hi {
+				b++
+			}
+			h.count += uint64(n)
+			h.sum += float64(n) * float64(latencyLowest(i)+latencyHighest(i)) / 2 / 1e9
+			if b < len(commandLatencyBuckets) {
+				h.buckets[commandLatencyBuckets[b]] += uint64(n)
+			}
+		}
+	}
+	for _, class := range commandClasses {
+		h := classes[class]
+		if h == nil {
+			continue
+		}
+		var cum uint64
+		for _, ub := range commandLatencyBuckets {
+			cum += h.buckets[ub]
+			h.buckets[ub] = cum
+		}
+		ch <- prometheus.MustNewConstHistogram(descCommandDuration, h.count, h.sum, h.buckets, class)
 	}
 }

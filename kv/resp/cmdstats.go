@@ -250,9 +250,10 @@ func (c *conn) countGroup(cmds []*kv.Cmd, out []byte, elapsed time.Duration) {
 func (c *conn) countQueued(specs []*kv.Spec, queued [][][]byte) {
 	for i, spec := range specs {
 		if spec.Flags&kv.FlagEdge == 0 {
-			st := c.statFor(spec)
-			c.countStat(st, nil, 0)
-			c.trackLatency(st, spec, queued[i], 0)
+			c.countStat(c.statFor(spec), nil, 0)
+			// Their time is not known apart from the transaction's: the
+			// slow log shows them (with 0 us), latencystats does not.
+			c.slowlogCommand(spec, queued[i], 0)
 		}
 	}
 }

@@ -197,4 +197,26 @@ func TestServeConfigFileClusterWide(t *testing.T) {
 	if !strings.Contains(stderr.String(), "cluster-wide parameter in the configuration file ignored") {
 		t.Errorf("no warning; stderr: %s", stderr.String())
 	}
+	// CONFIG REWRITE leaves cluster-wide parameters to the log: the file's
+	// line stays as written and a value set through the log is not added.
+	ctx := context.Background()
+	for _, kv := range [][2]string{{"hash-max-listpack-entries", "100"}, {"slowlog-max-len", "11"}} {
+		if err := rdb.ConfigSet(ctx, kv[0], kv[1]).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _ := rdb.ConfigGet(ctx, "hash-max-listpack-entries").Result(); v["hash-max-listpack-entries"] != "100" {
+		t.Fatalf("CONFIG SET hash-max-listpack-entries through the log: %v", v)
+	}
+	if err := rdb.ConfigRewrite(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(text, "slowlog-max-len 9", "slowlog-max-len 11", 1)
+	if string(b) != want {
+		t.Errorf("rewritten file:\n%s\nwant:\n%s", b, want)
+	}
 }

@@ -19,9 +19,16 @@ import (
 // metricsShutdownTimeout bounds the wait for scrapes in progress at shutdown.
 const metricsShutdownTimeout = 2 * time.Second
 
-// metricsReadHeaderTimeout bounds a scraper's request headers, so that a
-// client that opens a connection and sends nothing holds no goroutine long.
-const metricsReadHeaderTimeout = 5 * time.Second
+// Bounds of the metrics endpoint, so that scrapers (or anyone who reaches
+// the address) cannot hold goroutines or memory: the time to send request
+// headers, the time to answer, an idle keep-alive connection's life, and
+// scrapes served at once (further ones get 503).
+const (
+	metricsReadHeaderTimeout = 5 * time.Second
+	metricsScrapeTimeout     = 10 * time.Second
+	metricsIdleTimeout       = 60 * time.Second
+	metricsMaxInFlight       = 4
+)
 
 // startMetrics serves Prometheus metrics (text format) on addr at /metrics:
 // the RESP edge's, the Raft node's when node is not nil, and the Go
@@ -44,8 +51,13 @@ func startMetrics(addr string, srv *resp.Server, node *replication.Node, log *sl
 		return "", nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: metricsReadHeaderTimeout}
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		MaxRequestsInFlight: metricsMaxInFlight,
+		Timeout:             metricsScrapeTimeout,
+	}))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: metricsReadHeaderTimeout,
+		WriteTimeout: metricsScrapeTimeout + time.Second, IdleTimeout: metricsIdleTimeout}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -19,4 +19,9 @@
 // Each workaround of a hashicorp/raft trap names the trap where it is
 // coded; docs/replication.md describes the ones users can see (the
 // snapshot boundary, applied_index).
+//
+// Node.Collector exports Prometheus metrics (metrics.go): thin wrappers
+// around what raft is given (log store, FSM, snapshot store, transport)
+// and around the snapshot store's object store time and count what passes
+// through them; the FSM and the machine stay free of clocks.
 package replication

@@ -156,6 +156,8 @@ type Node struct {
 	reads  *reader
 	fwd    *forwarder
 	stall  stallState
+	// metrics are the node's Prometheus metrics (metrics.go).
+	metrics *nodeMetrics
 
 	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
 	// snapshotRetakes counts the snapshots taken for it.
@@ -198,8 +200,8 @@ func New(cfg Config) (*Node, error) {
 		return nil, errors.New("replication: Config.ID and Config.Transport are required")
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
-		snapRefused: make(chan struct{}, 1),
-		fwd:         newForwarder(cfg.ApplyTimeout+time.Second, cfg.ForwardPassword)}
+		snapRefused: make(chan struct{}, 1), metrics: newNodeMetrics(),
+		fwd: newForwarder(cfg.ApplyTimeout+time.Second, cfg.ForwardPassword)}
 
 	stable, snaps, err := n.openStores()
 	if err != nil {
@@ -260,7 +262,8 @@ func New(cfg Config) (*Node, error) {
 	if n.incarnation != "" && !n.registered.Load() {
 		raftLogs = regWatch{LogStore: n.logs, n: n}
 	}
-	r, err := raft.NewRaft(rc, n.fsm, raftLogs, stable, snaps, n.watchRefusals(n.gateVotes(cfg.Transport)))
+	m := n.metrics
+	r, err := raft.NewRaft(rc, timedFSM{n.fsm, m}, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
 	if err != nil {
 		close(n.stop)
 		n.wg.Wait()
@@ -268,7 +271,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("replication: %w", err)
 	}
 	n.raft = r
+	m.observe(r)
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
+	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	n.wg.Add(4)
 	go n.watchLeadership()

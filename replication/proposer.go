@@ -41,6 +41,9 @@ type proposer struct {
 	entries  atomic.Uint64 // entries proposed
 	commands atomic.Uint64 // commands carried by them
 	lingers  atomic.Uint64 // entries that waited for expected commands
+	// onEntry, when set, observes each proposed entry's commands and bytes
+	// (the node's metrics).
+	onEntry func(cmds, bytes int)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -246,6 +249,9 @@ func (p *proposer) submit(batch []*proposal) {
 	data := encodeEntry(nil, p.self, cmds)
 	p.entries.Add(1)
 	p.commands.Add(uint64(len(cmds)))
+	if p.onEntry != nil {
+		p.onEntry(len(cmds), len(data))
+	}
 	f := p.r.Apply(data, p.applyTimeout)
 	p.wg.Add(1)
 	go func() {

@@ -85,6 +85,7 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 		}
 	}
 	log := slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	obj = countedObjects{obj, n.metrics} // metrics.go
 	snaps, err := snapshot.New(obj, snapshot.Options{
 		Prefix: SnapshotPrefix(cfg.ID),
 		Retain: snapshotsRetained,

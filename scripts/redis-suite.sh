@@ -82,7 +82,7 @@ set_dbmode() {
 DEFAULT_UNITS=(
 	unit/dump unit/protocol unit/keyspace unit/info-command
 	unit/type/string unit/type/incr unit/type/list unit/type/set unit/type/zset unit/type/hash
-	unit/type/stream unit/type/stream-cgroups unit/sort unit/expire unit/other unit/multi unit/pubsub
+	unit/type/stream unit/type/stream-cgroups unit/sort unit/expire unit/other unit/multi unit/pubsub unit/slowlog
 	unit/scripting unit/functions unit/introspection unit/introspection-2
 	unit/bitops unit/geo unit/hyperloglog unit/scan
 )

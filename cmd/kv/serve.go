@@ -29,6 +29,7 @@ type serveFlags struct {
 	edge edgeFlags
 	node nodeFlags
 	diag diagFlags
+	conf confFlags // --config (config_file.go)
 }
 
 type edgeFlags struct {
@@ -61,9 +62,10 @@ type nodeFlags struct {
 }
 
 type diagFlags struct {
-	addrFile   string
-	cpuProfile string
-	logLevel   string
+	addrFile    string
+	metricsAddr string
+	cpuProfile  string
+	logLevel    string
 }
 
 func (f *edgeFlags) register(fs *flag.FlagSet) {
@@ -191,6 +193,7 @@ func (f *diagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addrFile, "addr-file", "", "write the RESP listener's address to this `file` once listening (useful with port 0)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this `file` until shutdown")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr; debug also turns on raft's debug log)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`HOST:PORT`/metrics (docs/operations.md); empty: none")
 }
 
 func (f *diagFlags) logger(stderr io.Writer) (*slog.Logger, error) {
@@ -221,6 +224,7 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	f.edge.register(fs)
 	f.node.register(fs)
 	f.diag.register(fs)
+	f.conf.register(fs)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -232,6 +236,9 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("kv serve: unexpected argument %q (see kv serve -h)", fs.Arg(0))}
+	}
+	if err := f.conf.load(fs); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
@@ -317,6 +324,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := resp.New(exec, cfg)
 	srvRef.Store(srv)
+	if err := f.conf.applyRuntime(srv, node != nil, log); err != nil {
+		srv.Close()
+		ln.Close()
+		if node != nil {
+			node.Close()
+		}
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
@@ -328,6 +343,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				log.Warn("kv: raft shutdown", "err", err)
 			}
 		}
+	}
+	if f.diag.metricsAddr != "" {
+		_, stopMetrics, err := startMetrics(f.diag.metricsAddr, srv, node, log) // metrics.go
+		if err != nil {
+			stop()
+			return err
+		}
+		defer stopMetrics()
 	}
 	if f.diag.addrFile != "" {
 		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {

@@ -63,12 +63,15 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	// Counted in commandstats and shown to monitors once it ran (blocked
 	// or not), as Redis does; its time is the time to its reply.
 	spec, start, mark := kv.Lookup(args[0]), time.Now(), c.w.Len()
+	var firstUs int64
 	defer func() {
 		var reply []byte
 		if out := c.w.Bytes(); len(out) >= mark {
 			reply = out[mark:]
 		}
-		c.countRan(spec.Name, reply, time.Since(start).Microseconds())
+		st := c.srv.cmdStats.get(spec.Name)
+		c.countStat(st, reply, time.Since(start).Microseconds())
+		c.trackLatency(st, spec, args, firstUs)
 	}()
 	id, ch := reg.Begin(c.id)
 	full := make([][]byte, 0, len(args)+4)
@@ -77,6 +80,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	full = append(full, args...)
 	w := kv.NewWriter(nil, int(c.proto))
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
+	firstUs = time.Since(start).Microseconds() // the slow log's time (slowlog.go)
 	reply := w.Bytes()
 	if c.srv.mon.active() {
 		c.monitorCmd(spec, args, c.db)

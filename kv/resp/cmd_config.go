@@ -236,7 +236,11 @@ func (c *conn) cmdConfigResetStat(args [][]byte) {
 }
 
 func (c *conn) cmdConfigRewrite(args [][]byte) {
-	c.w.Error("ERR The server is running without a config file")
+	if msg := c.srv.rewriteConfig(); msg != "" { // config_file.go
+		c.w.Error(msg)
+		return
+	}
+	c.w.OK()
 }
 
 func (c *conn) cmdConfigHelp(args [][]byte) {

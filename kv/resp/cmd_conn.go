@@ -207,7 +207,7 @@ func (c *conn) cmdClientGetName(args [][]byte) {
 
 func (c *conn) cmdClientInfo(args [][]byte) {
 	c.lastCmd.Store(c.last)
-	c.w.Verbatim(c.infoString() + "\n")
+	c.w.Verbatim(c.infoString(c) + "\n")
 }
 
 func (c *conn) cmdClientList(args [][]byte) {
@@ -222,7 +222,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 				if (o.subsA.Load() > 0) != pubsubOnly {
 					continue
 				}
-				sb.WriteString(o.infoString())
+				sb.WriteString(o.infoString(c))
 				sb.WriteByte('\n')
 			}
 		case "slave", "replica", "master":
@@ -242,7 +242,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 				return
 			}
 			if o := byID[id]; o != nil {
-				sb.WriteString(o.infoString())
+				sb.WriteString(o.infoString(c))
 				sb.WriteByte('\n')
 			}
 		}
@@ -251,7 +251,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 		return
 	default:
 		for _, o := range c.srv.snapshotConns() {
-			sb.WriteString(o.infoString())
+			sb.WriteString(o.infoString(c))
 			sb.WriteByte('\n')
 		}
 	}
@@ -259,8 +259,8 @@ func (c *conn) cmdClientList(args [][]byte) {
 }
 
 // infoString is one client's line of CLIENT LIST, in Redis 7.0's format.
-// Buffer sizes the edge does not track the way Redis does are reported as 0.
-func (c *conn) infoString() string {
+// self is the connection asking (clientmem.go).
+func (c *conn) infoString(self *conn) string {
 	now := c.srv.now.Load()
 	name := ""
 	if n := c.name.Load(); n != nil {
@@ -316,7 +316,8 @@ func (c *conn) infoString() string {
 	b = strconv.AppendInt(b, int64(multi), 10)
 	b = append(b, " qbuf="...)
 	b = strconv.AppendInt(b, c.qbufA.Load(), 10)
-	b = append(b, " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
+	b = c.appendMemFields(b, self)
+	b = append(b, " events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)
 	return string(b)
 }

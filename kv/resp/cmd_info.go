@@ -20,11 +20,12 @@ var defaultInfoSections = []string{
 	"modules", "errorstats", "cluster", "keyspace",
 }
 
-// allInfoSections is the order of INFO all: the default sections and
-// commandstats, which only all, everything or its name select.
+// allInfoSections is the order of INFO all: the default sections,
+// commandstats and latencystats, which only all, everything or their
+// names select.
 var allInfoSections = []string{
 	"server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-	"modules", "commandstats", "errorstats", "cluster", "keyspace",
+	"modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
 }
 
 func (c *conn) cmdInfo(args [][]byte) {
@@ -130,7 +131,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"hz", "10"},
 			{"configured_hz", "10"},
 			{"executable", exe},
-			{"config_file", ""},
+			{"config_file", s.configFilePath()},
 			{"io_threads_active", "0"},
 		}
 	case "clients":
@@ -229,6 +230,11 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		return "Commandstats", s.cmdStats.commandFields()
 	case "errorstats":
 		return "Errorstats", s.cmdStats.errorFields()
+	case "latencystats":
+		if !s.latencyTracking() {
+			return "Latencystats", nil
+		}
+		return "Latencystats", s.cmdStats.latencyFields(s.latencyPercentiles()) // latency.go
 	case "cluster":
 		return "Cluster", [][2]string{{"cluster_enabled", "0"}}
 	case "keyspace":

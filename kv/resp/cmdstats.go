@@ -23,6 +23,11 @@ import (
 // cmdStat is one command's counters.
 type cmdStat struct {
 	calls, usec, rejected, failed atomic.Int64
+	// lat is the command's latency distribution (INFO latencystats, and
+	// the Prometheus histograms per class, metrics.go).
+	lat latencyHist
+	// class is the command's class for Prometheus (metrics.go).
+	class string
 }
 
 // errStatsMax bounds the distinct error codes counted (Redis's
@@ -35,6 +40,15 @@ type cmdStats struct {
 	cmds   map[string]*cmdStat
 	errs   map[string]int64
 	errTot atomic.Int64
+	// latencyOff is CONFIG SET latency-tracking no, percentiles
+	// latency-tracking-info-percentiles (nil: the default) (latency.go).
+	latencyOff  atomic.Bool
+	percentiles atomic.Pointer[[]float64]
+	// slow is the slow log (slowlog.go).
+	slow struct {
+		initOnce sync.Once
+		slowlog
+	}
 }
 
 // get returns name's counters, creating them.
@@ -46,7 +60,7 @@ func (s *cmdStats) get(name string) *cmdStat {
 		if s.cmds == nil {
 			s.cmds = map[string]*cmdStat{}
 		}
-		st = &cmdStat{}
+		st = &cmdStat{class: commandClass(name)}
 		s.cmds[name] = st
 	}
 	return st
@@ -79,6 +93,7 @@ func (s *cmdStats) reset() {
 		st.usec.Store(0)
 		st.rejected.Store(0)
 		st.failed.Store(0)
+		st.lat.reset()
 	}
 	s.errs = nil
 	s.errTot.Store(0)
@@ -98,19 +113,26 @@ func (c *conn) statFor(spec *kv.Spec) *cmdStat {
 	return st
 }
 
-// commandFields renders INFO commandstats, sorted by command name.
-func (s *cmdStats) commandFields() [][2]string {
+// sorted returns the commands with counters and their counters, sorted
+// by name.
+func (s *cmdStats) sorted() ([]string, []*cmdStat) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	names := make([]string, 0, len(s.cmds))
 	for n := range s.cmds {
 		names = append(names, n)
 	}
-	stats := make([]*cmdStat, len(names))
 	sort.Strings(names)
+	stats := make([]*cmdStat, len(names))
 	for i, n := range names {
 		stats[i] = s.cmds[n]
 	}
-	s.mu.Unlock()
+	return names, stats
+}
+
+// commandFields renders INFO commandstats, sorted by command name.
+func (s *cmdStats) commandFields() [][2]string {
+	names, stats := s.sorted()
 	var out [][2]string
 	for i, n := range names {
 		st := stats[i]
@@ -170,6 +192,22 @@ func (c *conn) countRan(name string, reply []byte, usec int64) {
 	c.countStat(c.srv.cmdStats.get(name), reply, usec)
 }
 
+// countEdge counts an edge command that ran.
+func (c *conn) countEdge(spec *kv.Spec, args [][]byte, reply []byte, usec int64) {
+	st := c.srv.cmdStats.get(statName(spec, args))
+	c.countStat(st, reply, usec)
+	c.trackLatency(st, spec, args, usec)
+}
+
+// trackLatency records a command's time in its latency distribution
+// (unless latency-tracking is off) and in the slow log.
+func (c *conn) trackLatency(st *cmdStat, spec *kv.Spec, args [][]byte, usec int64) {
+	if c.srv.latencyTracking() {
+		st.lat.record(usec)
+	}
+	c.slowlogCommand(spec, args, usec)
+}
+
 func (c *conn) countStat(st *cmdStat, reply []byte, usec int64) {
 	st.calls.Add(1)
 	st.usec.Add(usec)
@@ -200,17 +238,22 @@ func (c *conn) countGroup(cmds []*kv.Cmd, out []byte, elapsed time.Duration) {
 				reply, out = out[:n], out[n:]
 			}
 		}
-		c.countStat(c.statFor(spec), reply, usec)
+		st := c.statFor(spec)
+		c.countStat(st, reply, usec)
+		c.trackLatency(st, spec, cmd.Args, usec)
 	}
 }
 
 // countQueued counts the keyspace commands of a transaction EXEC ran (the
 // edge's own are counted as they run); their errors, inside EXEC's reply,
 // are not counted.
-func (c *conn) countQueued(specs []*kv.Spec) {
-	for _, spec := range specs {
+func (c *conn) countQueued(specs []*kv.Spec, queued [][][]byte) {
+	for i, spec := range specs {
 		if spec.Flags&kv.FlagEdge == 0 {
 			c.countStat(c.statFor(spec), nil, 0)
+			// Their time is not known apart from the transaction's: the
+			// slow log shows them (with 0 us), latencystats does not.
+			c.slowlogCommand(spec, queued[i], 0)
 		}
 	}
 }

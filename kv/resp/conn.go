@@ -87,6 +87,7 @@ type conn struct {
 	cmdsDone atomic.Int64
 	netIn    atomic.Int64
 	netOut   atomic.Int64
+	mem      clientMem // CLIENT LIST's memory fields (clientmem.go)
 }
 
 func newConn(s *Server, nc net.Conn, id int64) *conn {
@@ -113,6 +114,7 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 	c.protoA.Store(2)
 	c.multiA.Store(-1)
 	c.lastActive.Store(c.createdNs)
+	c.noteBuffers()
 	return c
 }
 
@@ -154,6 +156,7 @@ func (c *conn) received(n int) bool {
 			"id", c.id, "addr", c.addr, "pending_bytes", c.p.pending())
 		return false
 	}
+	c.noteBuffers()
 	c.lastActive.Store(c.srv.now.Load())
 	return true
 }
@@ -311,7 +314,7 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 		if out := c.w.Bytes(); len(out) >= before {
 			reply = out[before:]
 		}
-		c.countRan(statName(spec, args), reply, time.Since(start).Microseconds())
+		c.countEdge(spec, args, reply, time.Since(start).Microseconds())
 		if c.srv.mon.active() {
 			c.monitorCmd(spec, args, c.db)
 		}

@@ -56,6 +56,15 @@
 // timeout) and clients that stopped reading their replies
 // (Config.OutputStallTimeout).
 //
+// # Statistics
+//
+// Commands are counted where they are dispatched (cmdstats.go: INFO
+// commandstats and errorstats; latency.go: latencystats; slowlog.go:
+// SLOWLOG), with atomics on the hot path; Server.Collector exposes them
+// and the client counts to Prometheus (metrics.go). The configuration
+// file's syntax and CONFIG REWRITE are in config_file.go
+// (docs/operations.md).
+//
 // # Concurrency
 //
 // Server methods are safe for concurrent use. Close closes listeners and

@@ -119,7 +119,7 @@ func TestHelloAuth(t *testing.T) {
 }
 
 var clientLine = regexp.MustCompile(`^id=(\d+) addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:\d+ fd=\d+ name=(\S*) age=\d+ idle=\d+ flags=(\w+) db=0 sub=0 psub=0 ssub=0 ` +
-	`multi=(-?\d+) qbuf=\d+ qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=rw? cmd=(\S+) user=default redir=-1 resp=(\d)$`)
+	`multi=(-?\d+) qbuf=\d+ qbuf-free=\d+ argv-mem=\d+ multi-mem=\d+ rbs=\d+ rbp=\d+ obl=0 oll=0 omem=0 tot-mem=\d+ events=rw? cmd=(\S+) user=default redir=-1 resp=(\d)$`)
 
 func TestClientListAndInfo(t *testing.T) {
 	ts := startServer(t, Config{})

@@ -29,6 +29,7 @@ func (c *conn) queue(args [][]byte, spec *kv.Spec) {
 		return
 	}
 	c.queued = append(c.queued, copyArgs(args))
+	c.mem.multiMem.Add(argsBytes(args))
 	c.queuedSpecs = append(c.queuedSpecs, spec)
 	c.multiA.Store(int32(min(len(c.queued), 1<<30)))
 	c.w.Simple("QUEUED")
@@ -78,6 +79,7 @@ func (c *conn) discardTx() {
 	c.queuedSpecs = nil
 	c.watches = nil
 	c.multiA.Store(-1)
+	c.mem.multiMem.Store(0)
 }
 
 func (c *conn) cmdWatch(args [][]byte) {
@@ -117,7 +119,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	queued, specs, watches := c.queued, c.queuedSpecs, c.watches
 	c.discardTx()
-	c.countQueued(specs)
+	c.countQueued(specs, queued)
 
 	tx := &kv.Tx{Watches: watches, Cmds: make([][][]byte, 0, len(queued))}
 	edge := false

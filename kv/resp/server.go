@@ -42,6 +42,7 @@ type Server struct {
 	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
 	scripts         busyScripts                             // running script commands, busy-reply-threshold (busy.go)
 	stored          storedConfig                            // parameters CONFIG SET only stores (config_stored.go)
+	confFile        atomic.Pointer[configFile]              // the file CONFIG REWRITE writes (config_file.go)
 
 	ctx    context.Context // cancelled by Close; parent of every Execute
 	cancel context.CancelFunc

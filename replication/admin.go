@@ -43,6 +43,7 @@ func (n *Node) Info() []Field {
 		{"last_log_index", strconv.FormatUint(n.raft.LastIndex(), 10)},
 		{"read_consistency", [...]string{"linearizable", "lease", "stale"}[n.cfg.ReadConsistency]},
 	}
+	f = append(f, n.clusterAuthFields()...)
 	f = append(f, n.prop.info()...)
 	f = append(f, n.reads.info()...)
 	f = append(f, n.stallFields()...)
@@ -203,6 +204,10 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, password string) error {
 	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
+	return join(ctx, f, memberAddr, id, raftAddr, myClientAddr)
+}
+
+func join(ctx context.Context, f *forwarder, memberAddr, id, raftAddr, myClientAddr string) error {
 	reply, err := f.call(ctx, memberAddr, []byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr))
 	if err != nil {
 		return err

@@ -1,0 +1,156 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// authStream is the raft.StreamLayer of a Raft port guarded by a
+// ClusterAuth: it accepts TCP connections, runs the handshake on each (off
+// the accept loop, at most pendingHandshakesMax at once), hands raft-channel
+// connections to raft's NetworkTransport through Accept and peer-channel
+// ones to the node (ClusterAuth.servePeer). A connection that fails the
+// handshake is closed and counted; raft never sees it.
+type authStream struct {
+	ln   net.Listener
+	auth *ClusterAuth
+
+	raftConns chan net.Conn // authenticated raft-channel connections
+	closed    chan struct{}
+	closeOnce sync.Once
+	sem       chan struct{} // handshakes in progress
+
+	mu      sync.Mutex
+	pending map[net.Conn]struct{} // in handshake: closed by Close
+	wg      sync.WaitGroup        // accept loop and handshakes
+}
+
+var _ raft.StreamLayer = (*authStream)(nil)
+
+// NewAuthTransport is NewTCPTransport with every connection authenticated
+// by auth (and, with mutual TLS, encrypted).
+func NewAuthTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer, auth *ClusterAuth) (raft.Transport, error) {
+	ln, err := net.Listen("tcp", bind)
+	if err != nil {
+		return nil, err
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || a.IP.IsUnspecified() {
+		ln.Close()
+		return nil, errNotAdvertisable
+	}
+	s := &authStream{ln: ln, auth: auth, raftConns: make(chan net.Conn), closed: make(chan struct{}),
+		sem: make(chan struct{}, pendingHandshakesMax), pending: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	nt := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  s,
+		MaxPool: 8,
+		Timeout: rpcTimeout,
+		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
+	})
+	return tcpTransport{nt}, nil
+}
+
+// errNotAdvertisable: as raft's TCP transport, a Raft port bound to an
+// unspecified address (0.0.0.0, ::) is refused: peers could not dial back.
+var errNotAdvertisable = errors.New("replication: the Raft bind address is not advertisable (give a specific IP)")
+
+func (s *authStream) acceptLoop() {
+	defer s.wg.Done()
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			select {
+			case <-s.closed:
+				return
+			default:
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(backoff):
+			case <-s.closed:
+				return
+			}
+			continue
+		}
+		backoff = 0
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			s.auth.failures.Add(1)
+			s.auth.log.Warn("replication: too many cluster handshakes in progress; connection closed", "remote", nc.RemoteAddr().String())
+			nc.Close()
+			continue
+		}
+		s.mu.Lock()
+		s.pending[nc] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.handshake(nc)
+	}
+}
+
+func (s *authStream) handshake(nc net.Conn) {
+	defer s.wg.Done()
+	c, ch, err := s.auth.serverHandshake(nc)
+	s.mu.Lock()
+	delete(s.pending, nc)
+	s.mu.Unlock()
+	<-s.sem
+	if err != nil {
+		s.auth.failures.Add(1)
+		s.auth.log.Warn("replication: cluster authentication failed; connection closed", "remote", nc.RemoteAddr().String(), "err", err)
+		nc.Close()
+		return
+	}
+	if ch == chanPeer {
+		s.auth.servePeer(c)
+		return
+	}
+	select {
+	case s.raftConns <- c:
+	case <-s.closed:
+		c.Close()
+	}
+}
+
+// Accept implements net.Listener for raft: the next authenticated raft connection.
+func (s *authStream) Accept() (net.Conn, error) {
+	select {
+	case c := <-s.raftConns:
+		return c, nil
+	case <-s.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close stops accepting, closes connections still in their handshake and
+// waits for the accept loop and handshakes to end.
+func (s *authStream) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.ln.Close()
+		s.mu.Lock()
+		for c := range s.pending {
+			c.Close()
+		}
+		s.mu.Unlock()
+	})
+	return nil
+}
+
+// Addr implements net.Listener.
+func (s *authStream) Addr() net.Addr { return s.ln.Addr() }
+
+// Dial implements raft.StreamLayer: a raft-channel connection.
+func (s *authStream) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	return s.auth.dial(context.Background(), string(address), chanRaft, timeout)
+}

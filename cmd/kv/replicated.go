@@ -33,9 +33,12 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
 // startNode opens the data directory and starts the Raft node.
-func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
+func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *replication.ClusterAuth, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
 	raftAddr, err := f.raftAddr(respAddr)
 	if err != nil {
+		return nil, err
+	}
+	if err := sec.checkClusterExposure(raftAddr, auth); err != nil {
 		return nil, err
 	}
 	dir := f.data
@@ -47,7 +50,12 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
-	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
+	var tr raft.Transport
+	if auth != nil {
+		tr, err = replication.NewAuthTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr, auth)
+	} else {
+		tr, err = replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
 	}
@@ -71,6 +79,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		TrailingLogs:      f.trailingLogs,
 
 		ForwardPassword: password,
+		ClusterAuth:     auth,
 	}
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
@@ -92,8 +101,12 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		closeTransport(tr)
 		return nil, err
 	}
+	mode := "none"
+	if auth != nil {
+		mode = auth.Mode()
+	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"read_consistency", f.readConsistency, "redirect", f.redirect)
+		"read_consistency", f.readConsistency, "redirect", f.redirect, "cluster_auth", mode)
 	return n, nil
 }
 
@@ -105,14 +118,20 @@ func closeTransport(tr raft.Transport) {
 
 // joinCluster asks a member to add this node, retrying until it succeeds
 // or ctx ends. A node that already belongs to a configuration (it restarted)
-// does not ask again.
-func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr, password string, log *slog.Logger) error {
+// does not ask again. With cluster authentication --join names the
+// member's Raft port, asked over its authenticated peer channel.
+func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, auth *replication.ClusterAuth, respAddr, password string, log *slog.Logger) error {
 	if n.Member() {
 		return nil
 	}
 	raftAddr := n.RaftAddr()
 	for attempt := 1; ; attempt++ {
-		err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, password)
+		var err error
+		if auth != nil {
+			err = replication.JoinAuth(ctx, auth, f.join, f.id, raftAddr, respAddr)
+		} else {
+			err = replication.Join(ctx, f.join, f.id, raftAddr, respAddr, password)
+		}
 		if err == nil {
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil

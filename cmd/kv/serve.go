@@ -29,6 +29,7 @@ type serveFlags struct {
 	edge edgeFlags
 	node nodeFlags
 	diag diagFlags
+	sec  securityFlags // TLS and cluster authentication (tlsflags.go)
 }
 
 type edgeFlags struct {
@@ -75,9 +76,6 @@ func (f *edgeFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *edgeFlags) config() (resp.Config, error) {
-	if f.resp == "" {
-		return resp.Config{}, usageError{"kv serve: --resp HOST:PORT is required"}
-	}
 	bulk, ok := resp.ParseMemory(f.protoMaxBulkLen)
 	if !ok || bulk < resp.MinProtoMaxBulkLen {
 		return resp.Config{}, usageError{fmt.Sprintf("kv serve: --proto-max-bulk-len %q: want a memory value of at least 1mb", f.protoMaxBulkLen)}
@@ -221,6 +219,7 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	f.edge.register(fs)
 	f.node.register(fs)
 	f.diag.register(fs)
+	f.sec.register(fs)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -261,6 +260,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := f.node.validate(); err != nil {
 		return err
 	}
+	if err := f.sec.validate(&f.edge, &f.node); err != nil {
+		return err
+	}
 	cfg, err := f.edge.config()
 	if err != nil {
 		return err
@@ -283,8 +285,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	ln, err := net.Listen("tcp", f.edge.resp)
+	ln, tlsLn, clientAddr, err := f.sec.listen(f.edge.resp)
 	if err != nil {
+		return err
+	}
+	closeListeners := func() {
+		for _, l := range []net.Listener{ln, tlsLn} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
+	auth, err := f.sec.clusterAuth(log)
+	if err != nil {
+		closeListeners()
 		return err
 	}
 	var exec resp.Executor
@@ -303,26 +317,49 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mode = "replicated"
 		// Forwarding to the leader's client port authenticates with
 		// this node's requirepass, as CONFIG SET leaves it.
-		node, err = startNode(ctx, &f.node, ln.Addr().String(), func() string {
+		node, err = startNode(ctx, &f.node, &f.sec, auth, clientAddr, func() string {
 			if s := srvRef.Load(); s != nil {
 				return s.RequirePass()
 			}
 			return cfg.RequirePass
 		}, log)
 		if err != nil {
-			ln.Close()
+			closeListeners()
 			return err
 		}
 		exec = replicatedExecutor{node}
 	}
 	srv := resp.New(exec, cfg)
 	srvRef.Store(srv)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	if tlsLn != nil {
+		if err := srv.EnableTLS(f.sec.tls); err != nil {
+			closeListeners()
+			srv.Close()
+			if node != nil {
+				node.Close()
+			}
+			return usageError{"kv serve: TLS: " + err.Error()}
+		}
+	}
+	errc := make(chan error, 2)
+	serving := 0
+	if ln != nil {
+		serving++
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	}
+	if tlsLn != nil {
+		serving++
+		go func() { errc <- srv.ServeTLS(tlsLn) }()
+		log.Info("kv: serving RESP over TLS", "addr", tlsLn.Addr().String(), "mode", mode)
+	}
+	stopReload := reloadOnSIGHUP(ctx, log, srv, auth)
+	defer stopReload()
 	stop := func() {
 		srv.Close()
-		<-errc
+		for i := 0; i < serving; i++ {
+			<-errc
+		}
 		if node != nil {
 			if err := node.Close(); err != nil {
 				log.Warn("kv: raft shutdown", "err", err)
@@ -330,13 +367,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if f.diag.addrFile != "" {
-		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {
+		if err := writeFileAtomic(f.diag.addrFile, clientAddr+"\n"); err != nil {
 			stop()
 			return err
 		}
 	}
 	if node != nil && f.node.join != "" {
-		if err := joinCluster(ctx, node, &f.node, ln.Addr().String(), srv.RequirePass(), log); err != nil {
+		if err := joinCluster(ctx, node, &f.node, auth, clientAddr, srv.RequirePass(), log); err != nil {
 			stop()
 			return err
 		}

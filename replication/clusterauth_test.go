@@ -20,7 +20,7 @@ import (
 
 // clusterAuths returns n ClusterAuths of one kind: "tls" (certificates from
 // one CA, one per node) or "secret" (one shared secret).
-func clusterAuths(t *testing.T, kind string, n int) []*ClusterAuth {
+func clusterAuths(t testing.TB, kind string, n int) []*ClusterAuth {
 	t.Helper()
 	out := make([]*ClusterAuth, n)
 	var ca *tlstest.CA
@@ -45,7 +45,7 @@ func clusterAuths(t *testing.T, kind string, n int) []*ClusterAuth {
 
 // startAuthRESPCluster starts len(auths) nodes whose Raft ports use auths,
 // each with a RESP edge; it returns the cluster and the RESP addresses.
-func startAuthRESPCluster(t *testing.T, auths []*ClusterAuth, hooks ...func(*Config)) (*cluster, []string) {
+func startAuthRESPCluster(t testing.TB, auths []*ClusterAuth, hooks ...func(*Config)) (*cluster, []string) {
 	t.Helper()
 	n := len(auths)
 	c := &cluster{t: t, nodes: make([]*Node, n), addrs: make([]string, n), dirs: make([]string, n)}

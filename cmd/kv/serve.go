@@ -100,7 +100,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.raft, "raft", "", "`HOST:PORT` for Raft traffic between nodes (default: the --resp host, port + 10000)")
 	fs.StringVar(&f.data, "data", "", "`DIR` for the Raft log, stable store and snapshots (default data/<id>)")
 	fs.StringVar(&f.bootstrap, "bootstrap", "", "initial voters `ID=RAFTADDR,...`, the same list on every node; used only when --data holds no Raft state (without --bootstrap or --join, a new node bootstraps a one-node cluster)")
-	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (added as non-voter, promoted once caught up)")
+	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (with cluster authentication: its Raft address); added as non-voter, promoted once caught up")
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")

@@ -50,6 +50,12 @@ type ClusterAuth struct {
 	failures atomic.Uint64
 	log      *slog.Logger
 
+	// verifyIDs (mutual TLS, VerifyNodeIDs) checks the node IDs named by
+	// certificates against the Raft configuration, which members reports
+	// (set by the node: ID by Raft address).
+	verifyIDs bool
+	members   atomic.Pointer[func() map[string]string]
+
 	// peers serves authenticated peer-channel connections (the node's
 	// servePeer); set when the node starts.
 	peerMu    sync.Mutex
@@ -125,6 +131,40 @@ func newClusterAuth(mode string, log *slog.Logger) *ClusterAuth {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &ClusterAuth{mode: mode, log: log, peerConns: map[net.Conn]struct{}{}, peerCtx: ctx, peerStop: cancel}
+}
+
+// VerifyNodeIDs makes mutual TLS also check node IDs: a member's
+// certificate must name its node ID as its common name or a DNS name. A
+// dialer checks that the certificate of the member it reaches names the ID
+// the Raft configuration gives that address (a join target, not yet known,
+// is only checked against the CA); an acceptor checks that a Raft
+// connection comes from a certificate naming a member of its configuration
+// (while it has none, as a node that is joining, any member certificate).
+// Call it before the node starts.
+func (a *ClusterAuth) VerifyNodeIDs() { a.verifyIDs = true }
+
+// setMembers installs the node's view of the configuration (ID by address).
+func (a *ClusterAuth) setMembers(f func() map[string]string) { a.members.Store(&f) }
+
+// memberIDs returns the configuration's IDs by Raft address (nil: unknown).
+func (a *ClusterAuth) memberIDs() map[string]string {
+	if f := a.members.Load(); f != nil {
+		return (*f)()
+	}
+	return nil
+}
+
+// certNames reports whether the certificate names id (CN or DNS SAN).
+func certNames(c *x509.Certificate, id string) bool {
+	if c.Subject.CommonName == id {
+		return true
+	}
+	for _, n := range c.DNSNames {
+		if n == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Mode is "tls" or "secret".
@@ -206,7 +246,7 @@ func (a *ClusterAuth) dial(ctx context.Context, addr string, ch byte, timeout ti
 		deadline = d
 	}
 	nc.SetDeadline(deadline)
-	c, err := a.clientHandshake(nc, ch)
+	c, err := a.clientHandshake(nc, addr, ch)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("%w: %s: %w", ErrClusterAuth, addr, err)
@@ -215,9 +255,22 @@ func (a *ClusterAuth) dial(ctx context.Context, addr string, ch byte, timeout ti
 	return c, nil
 }
 
-func (a *ClusterAuth) clientHandshake(nc net.Conn, ch byte) (net.Conn, error) {
+func (a *ClusterAuth) clientHandshake(nc net.Conn, addr string, ch byte) (net.Conn, error) {
 	if a.mode == "tls" {
 		_, client := a.tlsConfigs()
+		if want := a.memberIDs()[addr]; a.verifyIDs && want != "" {
+			client = client.Clone()
+			verifyChain := client.VerifyConnection
+			client.VerifyConnection = func(cs tls.ConnectionState) error {
+				if err := verifyChain(cs); err != nil {
+					return err
+				}
+				if !certNames(cs.PeerCertificates[0], want) {
+					return fmt.Errorf("the certificate at %s does not name node %q", addr, want)
+				}
+				return nil
+			}
+		}
 		tc := tls.Client(nc, client)
 		if err := tc.Handshake(); err != nil {
 			return nil, err
@@ -296,6 +349,11 @@ func (a *ClusterAuth) serverHandshake(nc net.Conn) (net.Conn, byte, error) {
 		}
 		if b[0] != chanRaft && b[0] != chanPeer {
 			return nil, 0, fmt.Errorf("unknown channel %q", b[0])
+		}
+		if a.verifyIDs && b[0] == chanRaft {
+			if err := checkMemberCert(tc.ConnectionState().PeerCertificates[0], a.memberIDs()); err != nil {
+				return nil, 0, err
+			}
 		}
 		if _, err := tc.Write([]byte{chanAck}); err != nil {
 			return nil, 0, err
@@ -385,4 +443,18 @@ func socketOf(c net.Conn) net.Conn {
 		return tc.NetConn()
 	}
 	return c
+}
+
+// checkMemberCert checks that a Raft connection's certificate names a
+// member of the configuration (any, while the configuration is empty).
+func checkMemberCert(c *x509.Certificate, members map[string]string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	for _, id := range members {
+		if certNames(c, id) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the certificate of %q names no member of the configuration", c.Subject.CommonName)
 }

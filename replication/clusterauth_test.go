@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -376,4 +377,59 @@ func TestClusterAuthReload(t *testing.T) {
 	if got := serial(); got != next.Serial().String() {
 		t.Fatalf("a failed Reload changed the certificate to %s", got)
 	}
+}
+
+// With VerifyNodeIDs, a cluster whose certificates name their nodes works;
+// a certificate from the cluster CA that names no member is refused on the
+// Raft channel (and counted), and a dialer refuses a member whose
+// certificate does not name the ID the configuration gives its address.
+func TestClusterAuthVerifyNodeIDs(t *testing.T) {
+	ca := tlstest.NewCA(t, "cluster")
+	auth := func(file, cn string) *ClusterAuth {
+		p := ca.Issue(file, cn)
+		a, err := NewTLSClusterAuth(p.CertFile, p.KeyFile, ca.CertFile, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.VerifyNodeIDs()
+		return a
+	}
+	auths := []*ClusterAuth{auth("n0", "n0"), auth("n1", "n1"), auth("n2", "n2")}
+	c, addrs := startAuthRESPCluster(t, auths)
+	rdb := redis.NewClient(&redis.Options{Addr: addrs[0], MaxRetries: -1})
+	defer rdb.Close()
+	ctx := context.Background()
+	retryDefinite(t, "SET through n0", func() error { return rdb.Set(ctx, "k", "v", 0).Err() })
+
+	l := c.leader()
+	mallory := auth("mallory", "mallory")
+	fails := l.cfg.ClusterAuth.Failures()
+	if conn, err := mallory.dial(ctx, l.RaftAddr(), chanRaft, time.Second); err == nil {
+		conn.Close()
+		t.Fatal("a certificate naming no member was accepted on the Raft channel")
+	}
+	waitFor(t, "the refusal counted", func() bool { return l.cfg.ClusterAuth.Failures() > fails })
+
+	// A dialer that expects n0 at l's address when l is another node.
+	li := -1
+	for i, n := range c.nodes {
+		if n == l {
+			li = i
+		}
+	}
+	other := fmt.Sprint("n", (li+1)%3)
+	checker := auth("checker", "checker")
+	checker.setMembers(func() map[string]string { return map[string]string{l.RaftAddr(): other} })
+	if conn, err := checker.dial(ctx, l.RaftAddr(), chanPeer, time.Second); err == nil {
+		conn.Close()
+		t.Fatalf("dialing %s expecting %s succeeded", l.RaftAddr(), other)
+	} else if !strings.Contains(err.Error(), "does not name node") {
+		t.Fatalf("dial: %v", err)
+	}
+	checker.setMembers(func() map[string]string { return map[string]string{l.RaftAddr(): fmt.Sprint("n", li)} })
+	conn, err := checker.dial(ctx, l.RaftAddr(), chanPeer, time.Second)
+	if err != nil {
+		t.Fatalf("dialing the right node: %v", err)
+	}
+	conn.Close()
 }

@@ -38,6 +38,17 @@ const (
 // attachClusterAuth routes member-to-member requests over the peer channel.
 func (n *Node) attachClusterAuth(a *ClusterAuth) {
 	a.setPeerHandler(n.servePeer)
+	a.setMembers(func() map[string]string {
+		cf := n.raft.GetConfiguration()
+		if cf.Error() != nil {
+			return nil
+		}
+		out := map[string]string{}
+		for _, s := range cf.Configuration().Servers {
+			out[string(s.Address)] = string(s.ID)
+		}
+		return out
+	})
 	n.fwd.dial = func(ctx context.Context, clientAddr string) (net.Conn, error) {
 		raftAddr, ok := n.raftAddrOfClient(clientAddr)
 		if !ok {

@@ -131,8 +131,8 @@ func TestServeClusterTLSJoin(t *testing.T) {
 			"--cluster-tls-cert-file", m.CertFile, "--cluster-tls-key-file", m.KeyFile, "--cluster-tls-ca-cert-file", members.CertFile}
 		return startServe(t, append(args, extra...)...)
 	}
-	n1 := node("n1")
-	n2 := node("n2", "--join", raftAddrOf(t, n1))
+	n1 := node("n1", "--cluster-tls-verify-node-id")
+	n2 := node("n2", "--cluster-tls-verify-node-id", "--join", raftAddrOf(t, n1))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dial := func(p *serveProc) *redis.Client {
@@ -196,6 +196,7 @@ func TestServeRefusesExposedRaftPort(t *testing.T) {
 		{[]string{"--raft", "0.0.0.0:0", "--insecure-cluster"}, 1, "advertisable"},
 		{[]string{"--cluster-secret-file", secret, "--cluster-tls-ca-cert-file", secret}, 2, "go together"},
 		{[]string{"--resp", ""}, 2, "--resp HOST:PORT is required"},
+		{[]string{"--cluster-tls-verify-node-id"}, 2, "needs --cluster-tls-*"},
 		{[]string{"--resp", "", "--tls-port", "0", "--tls-cert-file", secret, "--tls-key-file", secret}, 2, "needs cluster authentication"},
 		{[]string{"--tls-port", "0"}, 2, "--tls-port needs --tls-cert-file"},
 		{[]string{"--tls-port", "0", "--tls-cert-file", secret, "--tls-key-file", secret}, 2, "kv serve: TLS:"},

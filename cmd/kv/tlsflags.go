@@ -26,6 +26,7 @@ type securityFlags struct {
 
 	clusterCert, clusterKey, clusterCA string
 	clusterSecretFile                  string
+	clusterVerifyID                    bool
 	insecureCluster                    bool
 }
 
@@ -41,6 +42,7 @@ func (f *securityFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.clusterCert, "cluster-tls-cert-file", "", "this node's PEM certificate `file` for mutual TLS between members (Raft, forwarding, joins); needs --cluster-tls-key-file and --cluster-tls-ca-cert-file")
 	fs.StringVar(&f.clusterKey, "cluster-tls-key-file", "", "PEM private key `file` of --cluster-tls-cert-file")
 	fs.StringVar(&f.clusterCA, "cluster-tls-ca-cert-file", "", "PEM `file` of the cluster CA every member's certificate must chain to")
+	fs.BoolVar(&f.clusterVerifyID, "cluster-tls-verify-node-id", false, "with --cluster-tls-*: a member's certificate must also name its node ID (common name or DNS name), checked against the Raft configuration")
 	fs.StringVar(&f.clusterSecretFile, "cluster-secret-file", "", "`file` holding a secret shared by all members (at least 16 bytes): authenticates member connections without encrypting them (loopback and test clusters)")
 	fs.BoolVar(&f.insecureCluster, "insecure-cluster", false, "allow a Raft port on a non-loopback address without cluster authentication (anyone who reaches it can rewrite the data)")
 }
@@ -56,6 +58,9 @@ func (f *securityFlags) validate(edge *edgeFlags, node *nodeFlags) error {
 	tlsSet := f.clusterCert != "" || f.clusterKey != "" || f.clusterCA != ""
 	if tlsSet && (f.clusterCert == "" || f.clusterKey == "" || f.clusterCA == "") {
 		return usageError{"kv serve: --cluster-tls-cert-file, --cluster-tls-key-file and --cluster-tls-ca-cert-file go together"}
+	}
+	if f.clusterVerifyID && !tlsSet {
+		return usageError{"kv serve: --cluster-tls-verify-node-id needs --cluster-tls-*"}
 	}
 	if tlsSet && f.clusterSecretFile != "" {
 		return usageError{"kv serve: use either --cluster-tls-* or --cluster-secret-file, not both"}
@@ -75,7 +80,11 @@ func (f *securityFlags) validate(edge *edgeFlags, node *nodeFlags) error {
 func (f *securityFlags) clusterAuth(log *slog.Logger) (*replication.ClusterAuth, error) {
 	switch {
 	case f.clusterCert != "":
-		return replication.NewTLSClusterAuth(f.clusterCert, f.clusterKey, f.clusterCA, log)
+		a, err := replication.NewTLSClusterAuth(f.clusterCert, f.clusterKey, f.clusterCA, log)
+		if err == nil && f.clusterVerifyID {
+			a.VerifyNodeIDs()
+		}
+		return a, err
 	case f.clusterSecretFile != "":
 		secret, err := os.ReadFile(f.clusterSecretFile)
 		if err != nil {

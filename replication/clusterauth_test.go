@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -432,4 +433,117 @@ func TestClusterAuthVerifyNodeIDs(t *testing.T) {
 		t.Fatalf("dialing the right node: %v", err)
 	}
 	conn.Close()
+}
+
+// recordingProxy forwards one connection to target and records what the
+// dialer sent.
+type recordingProxy struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	sent []byte
+	done chan struct{}
+}
+
+func startRecordingProxy(t *testing.T, target string) *recordingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &recordingProxy{ln: ln, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		in, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer in.Close()
+		out, err := net.Dial("tcp", target)
+		if err != nil {
+			return
+		}
+		defer out.Close()
+		go io.Copy(in, out)
+		buf := make([]byte, 4096)
+		for {
+			n, err := in.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				p.sent = append(p.sent, buf[:n]...)
+				p.mu.Unlock()
+				out.Write(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-p.done })
+	return p
+}
+
+func (p *recordingProxy) recorded() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]byte(nil), p.sent...)
+}
+
+// A captured, authenticated Raft connection (the shared-secret handshake
+// and a forged AppendEntries of a much higher term after it) replayed
+// byte for byte at a member: the handshake fails (the member's challenge
+// is fresh), the connection is closed and counted, and the member's term
+// and log are unchanged.
+func TestClusterAuthReplayRefused(t *testing.T) {
+	auths := clusterAuths(t, "secret", 4) // the fourth records the capture
+	c, _ := startAuthRESPCluster(t, auths[:3])
+	c.set("k", "v")
+	l := c.leader()
+	var f *Node
+	var fi int
+	for i, n := range c.nodes {
+		if n != l {
+			f, fi = n, i
+			break
+		}
+	}
+	term := f.raft.CurrentTerm()
+
+	// Capture: a member's connection to a lone Raft port (no node behind
+	// it: nothing consumes the RPC), through a recording proxy.
+	lone, err := NewAuthTransport("127.0.0.1:0", 100*time.Millisecond, io.Discard, auths[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lone.(interface{ Close() error }).Close()
+	proxy := startRecordingProxy(t, string(lone.LocalAddr()))
+	conn, err := auths[3].dial(context.Background(), proxy.ln.Addr().String(), chanRaft, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := raft.AppendEntriesRequest{
+		RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("n0"), Addr: []byte(c.addrs[0])},
+		Term:      term + 1000,
+	}
+	conn.Write([]byte{0})
+	codec.NewEncoder(conn, &codec.MsgpackHandle{}).Encode(&req)
+	want := len(secretMagic) + nonceLen + 1 + macLen + 10
+	waitFor(t, "the capture", func() bool { return len(proxy.recorded()) >= want })
+	conn.Close()
+	captured := proxy.recorded()
+
+	fails := f.cfg.ClusterAuth.Failures()
+	nc, err := net.Dial("tcp", c.addrs[fi])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc.Write(captured)
+	// The member sends its challenge, then closes the connection.
+	io.Copy(io.Discard, nc)
+	waitFor(t, "the replay counted", func() bool { return f.cfg.ClusterAuth.Failures() > fails })
+	if got := f.raft.CurrentTerm(); got != term {
+		t.Fatalf("term %d after the replay, was %d", got, term)
+	}
+	c.set("k2", "v2") // the cluster is unharmed
 }

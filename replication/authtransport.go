@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -106,9 +107,15 @@ func (s *authStream) handshake(nc net.Conn) {
 	s.mu.Unlock()
 	<-s.sem
 	if err != nil {
+		nc.Close()
+		if abandoned(err) {
+			// The dialer gave up (its own handshake timeout, a node
+			// shutting down): not an authentication failure.
+			s.auth.log.Debug("replication: cluster handshake abandoned by the dialer", "remote", nc.RemoteAddr().String(), "err", err)
+			return
+		}
 		s.auth.failures.Add(1)
 		s.auth.log.Warn("replication: cluster authentication failed; connection closed", "remote", nc.RemoteAddr().String(), "err", err)
-		nc.Close()
 		return
 	}
 	if ch == chanPeer {
@@ -153,4 +160,11 @@ func (s *authStream) Addr() net.Addr { return s.ln.Addr() }
 // Dial implements raft.StreamLayer: a raft-channel connection.
 func (s *authStream) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	return s.auth.dial(context.Background(), string(address), chanRaft, timeout)
+}
+
+// abandoned reports a handshake that ended because the dialer closed the
+// connection (or this side is closing), as opposed to a refusal.
+func abandoned(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

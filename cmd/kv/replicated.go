@@ -136,7 +136,11 @@ func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, auth *r
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil
 		}
-		log.Warn("kv: join failed; retrying", "via", f.join, "attempt", attempt, "err", err)
+		if auth != nil {
+			log.Warn("kv: join failed; retrying (with cluster authentication --join names a member's Raft address)", "via", f.join, "attempt", attempt, "err", err)
+		} else {
+			log.Warn("kv: join failed; retrying", "via", f.join, "attempt", attempt, "err", err)
+		}
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():

@@ -28,9 +28,9 @@ type authStream struct {
 	closeOnce sync.Once
 	sem       chan struct{} // handshakes in progress
 
-	mu      sync.Mutex
-	pending map[net.Conn]struct{} // in handshake: closed by Close
-	wg      sync.WaitGroup        // accept loop and handshakes
+	mu       sync.Mutex
+	pending  map[net.Conn]struct{} // in handshake: closed by Close
+	accepted chan struct{}         // closed when the accept loop returns
 }
 
 var _ raft.StreamLayer = (*authStream)(nil)
@@ -47,8 +47,7 @@ func NewAuthTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer
 		return nil, errNotAdvertisable
 	}
 	s := &authStream{ln: ln, auth: auth, raftConns: make(chan net.Conn), closed: make(chan struct{}),
-		sem: make(chan struct{}, pendingHandshakesMax), pending: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
+		sem: make(chan struct{}, pendingHandshakesMax), pending: map[net.Conn]struct{}{}, accepted: make(chan struct{})}
 	go s.acceptLoop()
 	nt := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  s,
@@ -64,7 +63,7 @@ func NewAuthTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer
 var errNotAdvertisable = errors.New("replication: the Raft bind address is not advertisable (give a specific IP)")
 
 func (s *authStream) acceptLoop() {
-	defer s.wg.Done()
+	defer close(s.accepted)
 	var backoff time.Duration
 	for {
 		nc, err := s.ln.Accept()
@@ -93,14 +92,16 @@ func (s *authStream) acceptLoop() {
 		}
 		s.mu.Lock()
 		s.pending[nc] = struct{}{}
-		s.wg.Add(1)
 		s.mu.Unlock()
 		go s.handshake(nc)
 	}
 }
 
+// handshake authenticates one connection and hands it on. It is not
+// waited for by Close: a peer-channel connection is served until the node
+// closes it (ClusterAuth.closePeers), and the others end within
+// acceptHandshakeTimeout or at once when Close closes them.
 func (s *authStream) handshake(nc net.Conn) {
-	defer s.wg.Done()
 	c, ch, err := s.auth.serverHandshake(nc)
 	s.mu.Lock()
 	delete(s.pending, nc)
@@ -140,7 +141,7 @@ func (s *authStream) Accept() (net.Conn, error) {
 }
 
 // Close stops accepting, closes connections still in their handshake and
-// waits for the accept loop and handshakes to end.
+// waits for the accept loop to end.
 func (s *authStream) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
@@ -151,6 +152,7 @@ func (s *authStream) Close() error {
 		}
 		s.mu.Unlock()
 	})
+	<-s.accepted
 	return nil
 }
 

@@ -43,10 +43,10 @@ func (n *Node) Info() []Field {
 		{"last_log_index", strconv.FormatUint(n.raft.LastIndex(), 10)},
 		{"read_consistency", [...]string{"linearizable", "lease", "stale"}[n.cfg.ReadConsistency]},
 	}
-	f = append(f, n.clusterAuthFields()...)
 	f = append(f, n.prop.info()...)
 	f = append(f, n.reads.info()...)
 	f = append(f, n.stallFields()...)
+	f = append(f, n.clusterAuthFields()...)
 	st := n.raft.Stats()
 	for _, k := range []string{"last_snapshot_index", "last_snapshot_term", "num_peers", "last_contact"} {
 		f = append(f, Field{k, st[k]})
@@ -204,10 +204,6 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, password string) error {
 	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
-	return join(ctx, f, memberAddr, id, raftAddr, myClientAddr)
-}
-
-func join(ctx context.Context, f *forwarder, memberAddr, id, raftAddr, myClientAddr string) error {
 	reply, err := f.call(ctx, memberAddr, []byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr))
 	if err != nil {
 		return err

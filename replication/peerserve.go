@@ -160,14 +160,26 @@ func readPeerHeader(r *bufio.Reader, kind byte) (int, error) {
 }
 
 // JoinAuth is Join for a cluster with cluster authentication: it asks the
-// member whose Raft port is memberRaftAddr, over the peer channel.
-func JoinAuth(ctx context.Context, auth *ClusterAuth, memberRaftAddr, id, raftAddr, myClientAddr string) error {
+// member whose Raft port is memberRaftAddr, over the peer channel, with
+// RAFT JOIN id raftAddr myClientAddr [extra...].
+func JoinAuth(ctx context.Context, auth *ClusterAuth, memberRaftAddr, id, raftAddr, myClientAddr string, extra ...string) error {
 	f := newForwarder(catchUpMax+10*time.Second, nil)
 	f.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 		return auth.dial(ctx, addr, chanPeer, f.timeout)
 	}
 	defer f.close()
-	return join(ctx, f, memberRaftAddr, id, raftAddr, myClientAddr)
+	args := [][]byte{[]byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr)}
+	for _, e := range extra {
+		args = append(args, []byte(e))
+	}
+	reply, err := f.call(ctx, memberRaftAddr, args...)
+	if err != nil {
+		return err
+	}
+	if len(reply) > 0 && reply[0] == '-' {
+		return fmt.Errorf("replication: join refused: %s", strings.TrimSpace(string(reply[1:])))
+	}
+	return nil
 }
 
 // clusterAuthFields are INFO raft's cluster_auth (none, tls or secret) and

@@ -79,11 +79,11 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		TrailingLogs:      f.trailingLogs,
 
 		ForwardPassword: password,
-		ClusterAuth:     auth,
 	}
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
+	cfg.ClusterAuth = auth // nil: none (tlsflags.go)
 	if f.snapshotStore != "" {
 		obj, err := openObjects(ctx, f.snapshotStore)
 		if err != nil {

@@ -159,6 +159,7 @@ func (f *securityFlags) listen(respAddr string) (plain, tlsLn net.Listener, clie
 
 // reloadOnSIGHUP rereads the client and cluster certificates on each SIGHUP
 // until ctx ends; a failed reload keeps the files in force and is logged.
+// SIGHUP never stops the node (redis-server ignores it too).
 func reloadOnSIGHUP(ctx context.Context, log *slog.Logger, srv *resp.Server, auth *replication.ClusterAuth) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -169,9 +170,15 @@ func reloadOnSIGHUP(ctx context.Context, log *slog.Logger, srv *resp.Server, aut
 		for {
 			select {
 			case <-hup:
+				certs := srv.TLSEnabled() || auth != nil && auth.Mode() == "tls"
 				err := srv.ReloadTLS()
 				if auth != nil {
 					err = errors.Join(err, auth.Reload())
+				}
+				if !certs {
+					// As redis-server, which ignores SIGHUP.
+					log.Info("kv: SIGHUP: no certificates to reload")
+					continue
 				}
 				if err != nil {
 					log.Warn("kv: SIGHUP: certificate reload failed; the previous ones stay in force", "err", err)

@@ -245,6 +245,13 @@ func (s *Server) ReloadTLS() error {
 	return nil
 }
 
+// TLSEnabled reports whether EnableTLS was called.
+func (s *Server) TLSEnabled() bool {
+	s.tls.mu.Lock()
+	defer s.tls.mu.Unlock()
+	return s.tls.enabled
+}
+
 func (s *Server) currentTLS() *tls.Config {
 	s.tls.mu.Lock()
 	defer s.tls.mu.Unlock()

@@ -49,6 +49,10 @@ type TLSSettings struct {
 // does not complete it in time is closed instead of holding a client slot.
 const tlsHandshakeTimeout = 10 * time.Second
 
+// tlsRefuseHandshakeTimeout bounds the handshake the accept loop runs to
+// send "max number of clients reached" to a TLS client.
+const tlsRefuseHandshakeTimeout = time.Second
+
 // errTextTLSUpdate is Redis's CONFIG SET error when the new TLS
 // configuration cannot be built.
 const errTextTLSUpdate = "Unable to update TLS configuration. Check server logs."
@@ -296,9 +300,9 @@ type tlsConn struct {
 	err  error
 }
 
-func (c *tlsConn) handshake() error {
+func (c *tlsConn) handshake(timeout time.Duration) error {
 	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), tlsHandshakeTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		c.err = c.Conn.HandshakeContext(ctx)
 	})
@@ -306,14 +310,17 @@ func (c *tlsConn) handshake() error {
 }
 
 func (c *tlsConn) Read(b []byte) (int, error) {
-	if err := c.handshake(); err != nil {
+	if err := c.handshake(tlsHandshakeTimeout); err != nil {
 		return 0, err
 	}
 	return c.Conn.Read(b)
 }
 
+// Write before any Read happens only when the accept loop refuses a client
+// beyond maxclients: the handshake gets a second at most there, so that a
+// silent client cannot stall the accept loop.
 func (c *tlsConn) Write(b []byte) (int, error) {
-	if err := c.handshake(); err != nil {
+	if err := c.handshake(tlsRefuseHandshakeTimeout); err != nil {
 		return 0, err
 	}
 	return c.Conn.Write(b)

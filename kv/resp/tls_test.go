@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -277,5 +279,28 @@ func TestTLSRedisCLI(t *testing.T) {
 	}
 	if out, _ := run(false, "get", "k"); strings.Contains(out, "over tls") {
 		t.Fatalf("without a client certificate: %q", out)
+	}
+}
+
+// TestTLSMaxClients: a TLS client beyond maxclients gets Redis's refusal
+// over TLS, then the connection closes.
+func TestTLSMaxClients(t *testing.T) {
+	ts := startTLSServer(t, "no")
+	ctx := context.Background()
+	first := redis.NewClient(&redis.Options{Addr: ts.addr, PoolSize: 1,
+		TLSConfig: &tls.Config{RootCAs: ts.ca.Pool(), ServerName: "localhost"}})
+	defer first.Close()
+	if err := first.ConfigSet(ctx, "maxclients", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.Pool(), ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(c)
+	if string(got) != errMaxClients {
+		t.Fatalf("second client read %q, want %q", got, errMaxClients)
 	}
 }

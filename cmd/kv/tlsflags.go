@@ -36,7 +36,7 @@ func (f *securityFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tls.KeyFile, "tls-key-file", "", "PEM private key `file` of --tls-cert-file")
 	fs.StringVar(&f.tls.CAFile, "tls-ca-cert-file", "", "PEM `file` of the CAs client certificates must chain to")
 	fs.StringVar(&f.tls.AuthClients, "tls-auth-clients", "yes", "client certificates: `yes` (required), optional (checked when given) or no")
-	fs.StringVar(&f.tls.Protocols, "tls-protocols", "TLSv1.2 TLSv1.3", "TLS `versions` accepted from clients, e.g. \"TLSv1.3\"")
+	fs.StringVar(&f.tls.Protocols, "tls-protocols", "", "TLS `versions` accepted from clients, e.g. \"TLSv1.3\" (default: \"TLSv1.2 TLSv1.3\")")
 	fs.StringVar(&f.tls.Ciphers, "tls-ciphers", "", "TLS 1.2 cipher `suites`, OpenSSL names separated by ':' (default: Go's)")
 	fs.StringVar(&f.tls.CipherSuites, "tls-ciphersuites", "", "TLS 1.3 `suites` separated by ':' (checked; Go always offers all three)")
 	fs.StringVar(&f.clusterCert, "cluster-tls-cert-file", "", "this node's PEM certificate `file` for mutual TLS between members (Raft, forwarding, joins); needs --cluster-tls-key-file and --cluster-tls-ca-cert-file")

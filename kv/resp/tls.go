@@ -32,7 +32,8 @@ type TLSSettings struct {
 	// AuthClients is tls-auth-clients: "yes" (default: a client certificate
 	// is required), "optional" (checked when given) or "no".
 	AuthClients string
-	// Protocols is tls-protocols, e.g. "TLSv1.2 TLSv1.3" (the default).
+	// Protocols is tls-protocols, e.g. "TLSv1.3"; "" (the default, as
+	// Redis shows it) means TLSv1.2 and TLSv1.3.
 	Protocols string
 	// Ciphers is tls-ciphers: TLS 1.2 cipher suites, OpenSSL names
 	// separated by ':' ("" : Go's defaults).
@@ -343,7 +344,7 @@ var tlsFields = []tlsField{
 	{"tls-ciphers", "", func(t *TLSSettings) *string { return &t.Ciphers }},
 	{"tls-ciphersuites", "", func(t *TLSSettings) *string { return &t.CipherSuites }},
 	{"tls-key-file", "", func(t *TLSSettings) *string { return &t.KeyFile }},
-	{"tls-protocols", "TLSv1.2 TLSv1.3", func(t *TLSSettings) *string { return &t.Protocols }},
+	{"tls-protocols", "", func(t *TLSSettings) *string { return &t.Protocols }},
 }
 
 // tlsSetting finds a tls-* parameter's settings field by name.

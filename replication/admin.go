@@ -48,6 +48,7 @@ func (n *Node) Info() []Field {
 	f = append(f, n.prop.info()...)
 	f = append(f, n.reads.info()...)
 	f = append(f, n.stallFields()...)
+	f = append(f, n.clusterAuthFields()...)
 	st := n.raft.Stats()
 	for _, k := range []string{"last_snapshot_index", "last_snapshot_term", "num_peers", "last_contact"} {
 		f = append(f, Field{k, st[k]})
@@ -219,10 +220,15 @@ func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnati
 	if err != nil {
 		return 0, 0, err
 	}
+	return parseJoinReply(reply, incarnation)
+}
+
+// parseJoinReply reads RAFT JOIN's reply: an error, "+OK" or, for an
+// incarnation, "+OK <index> <term>" (joinedReply).
+func parseJoinReply(reply []byte, incarnation string) (index, term uint64, err error) {
 	if len(reply) > 0 && reply[0] == '-' {
 		return 0, 0, fmt.Errorf("replication: join refused: %s", strings.TrimSpace(string(reply[1:])))
 	}
-	// "+OK" or, for an incarnation, "+OK <index> <term>" (joinedReply).
 	if incarnation != "" {
 		if _, err := fmt.Sscanf(strings.TrimSpace(string(reply)), "+OK %d %d", &index, &term); err != nil {
 			return 0, 0, fmt.Errorf("replication: join: unexpected reply %q", reply)

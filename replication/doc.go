@@ -16,6 +16,16 @@
 //   - Every background worker is an actor: one goroutine owns its state, a
 //     bounded channel feeds it, and Close stops it.
 //
+// # Cluster authentication
+//
+// A Raft port made by NewAuthTransport admits a connection only after a
+// handshake (ClusterAuth: mutual TLS against the cluster CA, or an HMAC
+// challenge-response on a shared secret); a failed one is closed and
+// counted, never handed to raft. Members then also send each other their
+// requests (forwarded batches, RAFT INFO, RAFT JOIN) over that port's peer
+// channel (peerserve.go) instead of the client port, which refuses
+// REDRAFT.FORWARD. docs/security.md describes it for operators.
+//
 // Each workaround of a hashicorp/raft trap names the trap where it is
 // coded; docs/replication.md describes the ones users can see (the
 // snapshot boundary, applied_index).

@@ -49,6 +49,10 @@ var raftHelp = []string{
 func (n *Node) HandleEdge(ctx context.Context, args [][]byte, w *kv.Writer) bool {
 	switch {
 	case kv.EqualFold(args[0], "REDRAFT.FORWARD"):
+		if n.cfg.ClusterAuth != nil {
+			w.Error(ErrTextForwardRefused)
+			return true
+		}
 		reply, err := n.HandleForward(ctx, args[1])
 		if err != nil {
 			w.Error("ERR forward: " + err.Error())

@@ -34,6 +34,11 @@ type forwarder struct {
 	// member's client port demands of the connections that forward to it.
 	password func() string
 
+	// dial, when set, opens connections instead of plain TCP to the
+	// address (cluster authentication: the member's Raft port, peer
+	// channel); those connections need no AUTH.
+	dial func(ctx context.Context, addr string) (net.Conn, error)
+
 	mu   sync.Mutex
 	idle map[string][]*fwdConn // by address, bounded by forwardIdleMax
 }
@@ -100,6 +105,13 @@ func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
 		}
 		c.c.Close()
 	}
+	if f.dial != nil {
+		c, err := f.dial(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
+	}
 	d := net.Dialer{Timeout: f.timeout}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -151,7 +163,7 @@ func (c *fwdConn) alive() bool {
 	if c.r.Buffered() > 0 {
 		return false // unsolicited bytes: the stream is out of step
 	}
-	return connOpen(c.c)
+	return connOpen(socketOf(c.c))
 }
 
 func (f *forwarder) put(addr string, c *fwdConn) {

@@ -95,6 +95,11 @@ type Config struct {
 	// "": no AUTH). It is read at each new connection, so a CONFIG SET
 	// requirepass applied on every member takes effect.
 	ForwardPassword func() string
+	// ClusterAuth, when set, is the authentication of the Raft port
+	// Transport was made with (NewAuthTransport): member-to-member
+	// requests (forwarding, RAFT INFO, RAFT JOIN) then go over it and the
+	// client port refuses REDRAFT.FORWARD (peerserve.go).
+	ClusterAuth *ClusterAuth
 	// LeaderWait bounds how long a follower waits for a leader to be known
 	// before refusing a command (default 1s).
 	LeaderWait time.Duration
@@ -275,6 +280,9 @@ func New(cfg Config) (*Node, error) {
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
+	if cfg.ClusterAuth != nil {
+		n.attachClusterAuth(cfg.ClusterAuth)
+	}
 	n.wg.Add(4)
 	go n.watchLeadership()
 	go n.expiryLoop()
@@ -657,6 +665,9 @@ func (n *Node) Close() error {
 			c.CloseStreams()
 		}
 		n.prop.close()
+		if n.cfg.ClusterAuth != nil {
+			n.cfg.ClusterAuth.closePeers()
+		}
 		n.wg.Wait()
 		n.fwd.close()
 		n.closeStores()

@@ -43,9 +43,12 @@ func raftLogLevel(ctx context.Context, log *slog.Logger) string {
 }
 
 // startNode opens the data directory and starts the Raft node.
-func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
+func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *replication.ClusterAuth, respAddr string, password func() string, log *slog.Logger) (*replication.Node, error) {
 	raftAddr, err := f.raftAddr(respAddr)
 	if err != nil {
+		return nil, err
+	}
+	if err := sec.checkClusterExposure(raftAddr, auth); err != nil {
 		return nil, err
 	}
 	dir := f.data
@@ -57,7 +60,12 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
-	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
+	var tr raft.Transport
+	if auth != nil {
+		tr, err = replication.NewAuthTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr, auth)
+	} else {
+		tr, err = replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
 	}
@@ -87,6 +95,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 	if f.batchLinger == 0 {
 		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
+	cfg.ClusterAuth = auth // nil: none (tlsflags.go)
 	if f.snapshotStore != "" {
 		obj, err := openObjects(ctx, f.snapshotStore)
 		if err != nil {
@@ -104,8 +113,12 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		closeTransport(tr)
 		return nil, err
 	}
+	mode := "none"
+	if auth != nil {
+		mode = auth.Mode()
+	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"read_consistency", f.readConsistency, "redirect", f.redirect)
+		"read_consistency", f.readConsistency, "redirect", f.redirect, "cluster_auth", mode)
 	return n, nil
 }
 
@@ -118,14 +131,22 @@ func closeTransport(tr raft.Transport) {
 // joinCluster asks a member to add this node, retrying until it succeeds
 // or ctx ends. A node that already belongs to a configuration (it restarted)
 // does not ask again, unless it is a joining node not registered yet
-// (replication/rejoin.go: it does not vote until then).
-func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAddr, password string, log *slog.Logger) error {
+// (replication/rejoin.go: it does not vote until then). With cluster
+// authentication --join names the member's Raft port, asked over its
+// authenticated peer channel.
+func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, auth *replication.ClusterAuth, respAddr, password string, log *slog.Logger) error {
 	if n.Member() && n.Voting() {
 		return nil
 	}
 	raftAddr := n.RaftAddr()
 	for attempt := 1; ; attempt++ {
-		idx, term, err := replication.Join(ctx, f.join, f.id, raftAddr, respAddr, n.Incarnation(), password)
+		var idx, term uint64
+		var err error
+		if auth != nil {
+			idx, term, err = replication.JoinAuth(ctx, auth, f.join, f.id, raftAddr, respAddr, n.Incarnation())
+		} else {
+			idx, term, err = replication.Join(ctx, f.join, f.id, raftAddr, respAddr, n.Incarnation(), password)
+		}
 		if err == nil {
 			err = n.SetRegistration(idx, term)
 		}
@@ -133,7 +154,11 @@ func joinCluster(ctx context.Context, n *replication.Node, f *nodeFlags, respAdd
 			log.Info("kv: joined the cluster", "via", f.join)
 			return nil
 		}
-		log.Warn("kv: join failed; retrying", "via", f.join, "attempt", attempt, "err", err)
+		if auth != nil {
+			log.Warn("kv: join failed; retrying (with cluster authentication --join names a member's Raft address)", "via", f.join, "attempt", attempt, "err", err)
+		} else {
+			log.Warn("kv: join failed; retrying", "via", f.join, "attempt", attempt, "err", err)
+		}
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():

@@ -29,7 +29,8 @@ type serveFlags struct {
 	edge edgeFlags
 	node nodeFlags
 	diag diagFlags
-	conf confFlags // --config (config_file.go)
+	conf confFlags     // --config (config_file.go)
+	sec  securityFlags // TLS and cluster authentication (tlsflags.go)
 }
 
 type edgeFlags struct {
@@ -77,9 +78,6 @@ func (f *edgeFlags) register(fs *flag.FlagSet) {
 }
 
 func (f *edgeFlags) config() (resp.Config, error) {
-	if f.resp == "" {
-		return resp.Config{}, usageError{"kv serve: --resp HOST:PORT is required"}
-	}
 	bulk, ok := resp.ParseMemory(f.protoMaxBulkLen)
 	if !ok || bulk < resp.MinProtoMaxBulkLen {
 		return resp.Config{}, usageError{fmt.Sprintf("kv serve: --proto-max-bulk-len %q: want a memory value of at least 1mb", f.protoMaxBulkLen)}
@@ -104,7 +102,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.raft, "raft", "", "`HOST:PORT` for Raft traffic between nodes (default: the --resp host, port + 10000)")
 	fs.StringVar(&f.data, "data", "", "`DIR` for the Raft log, stable store and snapshots (default data/<id>)")
 	fs.StringVar(&f.bootstrap, "bootstrap", "", "initial voters `ID=RAFTADDR,...`, the same list on every node; used only when --data holds no Raft state (without --bootstrap or --join, a new node bootstraps a one-node cluster)")
-	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (added as non-voter, promoted once caught up)")
+	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (with cluster authentication: its Raft address); added as non-voter, promoted once caught up")
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
@@ -225,6 +223,7 @@ func parseServeFlags(args []string, stdout io.Writer) (*serveFlags, error) {
 	f.node.register(fs)
 	f.diag.register(fs)
 	f.conf.register(fs)
+	f.sec.register(fs)
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -268,6 +267,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := f.node.validate(); err != nil {
 		return err
 	}
+	if err := f.sec.validate(&f.edge, &f.node); err != nil {
+		return err
+	}
 	cfg, err := f.edge.config()
 	if err != nil {
 		return err
@@ -290,8 +292,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	ln, err := net.Listen("tcp", f.edge.resp)
+	ln, tlsLn, clientAddr, err := f.sec.listen(f.edge.resp)
 	if err != nil {
+		return err
+	}
+	closeListeners := func() {
+		for _, l := range []net.Listener{ln, tlsLn} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
+	auth, err := f.sec.clusterAuth(log)
+	if err != nil {
+		closeListeners()
 		return err
 	}
 	var exec resp.Executor
@@ -310,14 +324,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		mode = "replicated"
 		// Forwarding to the leader's client port authenticates with
 		// this node's requirepass, as CONFIG SET leaves it.
-		node, err = startNode(ctx, &f.node, ln.Addr().String(), func() string {
+		node, err = startNode(ctx, &f.node, &f.sec, auth, clientAddr, func() string {
 			if s := srvRef.Load(); s != nil {
 				return s.RequirePass()
 			}
 			return cfg.RequirePass
 		}, log)
 		if err != nil {
-			ln.Close()
+			closeListeners()
 			return err
 		}
 		exec = replicatedExecutor{node}
@@ -325,19 +339,42 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := resp.New(exec, cfg)
 	srvRef.Store(srv)
 	if err := f.conf.applyRuntime(srv, node != nil, log); err != nil {
+		closeListeners()
 		srv.Close()
-		ln.Close()
 		if node != nil {
 			node.Close()
 		}
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	if tlsLn != nil {
+		if err := srv.EnableTLS(f.sec.tls); err != nil {
+			closeListeners()
+			srv.Close()
+			if node != nil {
+				node.Close()
+			}
+			return usageError{"kv serve: TLS: " + err.Error()}
+		}
+	}
+	errc := make(chan error, 2)
+	serving := 0
+	if ln != nil {
+		serving++
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	}
+	if tlsLn != nil {
+		serving++
+		go func() { errc <- srv.ServeTLS(tlsLn) }()
+		log.Info("kv: serving RESP over TLS", "addr", tlsLn.Addr().String(), "mode", mode)
+	}
+	stopReload := reloadOnSIGHUP(ctx, log, srv, auth)
+	defer stopReload()
 	stop := func() {
 		srv.Close()
-		<-errc
+		for i := 0; i < serving; i++ {
+			<-errc
+		}
 		if node != nil {
 			if err := node.Close(); err != nil {
 				log.Warn("kv: raft shutdown", "err", err)
@@ -353,13 +390,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopMetrics()
 	}
 	if f.diag.addrFile != "" {
-		if err := writeFileAtomic(f.diag.addrFile, ln.Addr().String()+"\n"); err != nil {
+		if err := writeFileAtomic(f.diag.addrFile, clientAddr+"\n"); err != nil {
 			stop()
 			return err
 		}
 	}
 	if node != nil && f.node.join != "" {
-		if err := joinCluster(ctx, node, &f.node, ln.Addr().String(), srv.RequirePass(), log); err != nil {
+		if err := joinCluster(ctx, node, &f.node, auth, clientAddr, srv.RequirePass(), log); err != nil {
 			stop()
 			return err
 		}

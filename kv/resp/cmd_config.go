@@ -207,10 +207,16 @@ func (c *conn) cmdConfigSet(args [][]byte) {
 			applies = append(applies, apply)
 		}
 		if errText == "" {
+			commitTLS, msg := c.configTLS(params, args)
+			if msg != "" {
+				c.w.Error(msg)
+				return
+			}
 			if msg := c.configEncoding(params, args); msg != "" {
 				c.w.Error(msg)
 				return
 			}
+			commitTLS()
 			for _, apply := range applies {
 				apply()
 			}

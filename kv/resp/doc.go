@@ -65,6 +65,13 @@
 // file's syntax and CONFIG REWRITE are in config_file.go
 // (docs/operations.md).
 //
+// # TLS
+//
+// ServeTLS serves a listener over TLS (tls.go) with the configuration
+// EnableTLS set from Redis's tls-* parameters; CONFIG SET tls-* and
+// ReloadTLS swap in a configuration rebuilt from the files, used by the
+// connections accepted after it.
+//
 // # Concurrency
 //
 // Server methods are safe for concurrent use. Close closes listeners and

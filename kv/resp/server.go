@@ -69,6 +69,7 @@ type Server struct {
 	cmdStats cmdStats
 	mon      monitors     // MONITOR connections (monitor.go)
 	trk      tracking     // CLIENT TRACKING (tracking.go)
+	tls      tlsState     // client TLS (tls.go)
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
 	migrate  migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)

@@ -33,9 +33,11 @@ type Config struct {
 	ID string
 	// Transport carries Raft RPCs (NewTCPTransport, or Maelstrom's).
 	Transport raft.Transport
-	// DataDir holds raft.db (log and stable store) and snapshots; "" keeps
-	// everything in memory (tests, throwaway clusters).
+	// DataDir holds the log and stable store (LogStore) and snapshots; ""
+	// keeps everything in memory (tests, throwaway clusters).
 	DataDir string
+	// LogStore is the kind of log store under DataDir ("": DefaultLogStore).
+	LogStore LogStoreKind
 	// SnapshotObjects is the object store the segment/manifest snapshot
 	// store (replication/snapshot) writes to; nil: a directory store under
 	// DataDir/objects, or memory when DataDir is "". Several nodes may share
@@ -126,6 +128,9 @@ func (c *Config) defaults() {
 	def(&c.ApplyTimeout, 2*time.Second)
 	def(&c.LeaderWait, time.Second)
 	def(&c.BatchLinger, defaultBatchLinger)
+	if c.LogStore == "" {
+		c.LogStore = DefaultLogStore
+	}
 	if c.MaxInflight == 0 {
 		c.MaxInflight = 1
 	}

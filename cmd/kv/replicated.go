@@ -47,6 +47,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
+	ls, _ := replication.ParseLogStore(f.logStore)
 	tr, err := replication.NewTCPTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr)
 	if err != nil {
 		return nil, fmt.Errorf("raft transport on %s: %w", raftAddr, err)
@@ -55,6 +56,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		ID:              f.id,
 		Transport:       tr,
 		DataDir:         dir,
+		LogStore:        ls,
 		Bootstrap:       peers,
 		ReadConsistency: rc,
 		ClientAddr:      respAddr,
@@ -93,7 +95,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		return nil, err
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"read_consistency", f.readConsistency, "redirect", f.redirect)
+		"log_store", ls, "read_consistency", f.readConsistency, "redirect", f.redirect)
 	return n, nil
 }
 

@@ -1,0 +1,203 @@
+package replication
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	wal "github.com/hashicorp/raft-wal"
+	walfs "github.com/hashicorp/raft-wal/fs"
+	"github.com/hashicorp/raft-wal/segment"
+	"github.com/hashicorp/raft-wal/types"
+	"go.etcd.io/bbolt"
+)
+
+// LogStoreKind names the implementation of raft's log and stable store in a
+// data directory. Both keep the log and the stable store (term, vote)
+// together; they differ in layout and in the cost of an append:
+//
+//   - LogStoreBolt: raft-boltdb, one B+tree file DataDir/raft.db. Every
+//     StoreLogs is a bolt transaction: two fdatasyncs (data pages, then
+//     the meta page). The file never shrinks; compaction frees pages
+//     inside it.
+//   - LogStoreWAL: raft-wal, DataDir/wal/: append-only segment files of
+//     64 MiB plus a small bolt file (wal-meta.db) for the stable store and
+//     the segment list. Every StoreLogs appends its entries and a commit
+//     frame (a CRC of the batch) and fsyncs once; compaction deletes whole
+//     segments. On recovery a torn last batch (its CRC fails) is dropped:
+//     it was never acknowledged, since its fsync did not return.
+//
+// A data directory is written by one kind for its whole life: opening it
+// with the other is refused (ErrLogStoreMismatch), never started empty.
+type LogStoreKind string
+
+// The log store kinds; DefaultLogStore is the one used when none is named.
+const (
+	LogStoreBolt    LogStoreKind = "bolt"
+	LogStoreWAL     LogStoreKind = "wal"
+	DefaultLogStore              = LogStoreBolt
+)
+
+// ParseLogStore parses a --log-store value ("" is the default).
+func ParseLogStore(s string) (LogStoreKind, bool) {
+	switch LogStoreKind(s) {
+	case "":
+		return DefaultLogStore, true
+	case LogStoreBolt, LogStoreWAL:
+		return LogStoreKind(s), true
+	}
+	return "", false
+}
+
+// Where each kind keeps its files inside a data directory.
+const (
+	boltFile = "raft.db"
+	walDir   = "wal"
+	// walLockFile is the lock of a raft-wal directory: raft-wal opens its
+	// meta file with bolt's default options, whose file lock waits forever,
+	// so a second process on the same directory would hang instead of
+	// failing with ErrDataLocked.
+	walLockFile = "LOCK"
+)
+
+// ErrLogStoreMismatch: the data directory holds a log written by the other
+// kind of log store (or by both).
+var ErrLogStoreMismatch = errors.New("replication: the data directory holds a log store of another kind")
+
+// detectLogStore reports which kinds of log store hold files in dir.
+func detectLogStore(dir string) (bolt, walFound bool, err error) {
+	if _, err := os.Stat(filepath.Join(dir, boltFile)); err == nil {
+		bolt = true
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, false, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, walDir, "wal-meta.db")); err == nil {
+		walFound = true
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, false, err
+	}
+	return bolt, walFound, nil
+}
+
+// checkLogStoreKind refuses a data directory that holds another kind's log.
+func checkLogStoreKind(dir string, kind LogStoreKind) error {
+	bolt, walFound, err := detectLogStore(dir)
+	if err != nil {
+		return fmt.Errorf("replication: %w", err)
+	}
+	switch {
+	case bolt && walFound:
+		return fmt.Errorf("%w: %s holds both %s (bolt) and %s/ (wal); remove the one that is not in use",
+			ErrLogStoreMismatch, dir, boltFile, walDir)
+	case kind == LogStoreWAL && bolt:
+		return fmt.Errorf("%w: %s holds a bolt log (%s); start with --log-store bolt", ErrLogStoreMismatch, dir, boltFile)
+	case kind == LogStoreBolt && walFound:
+		return fmt.Errorf("%w: %s holds a wal log (%s/); start with --log-store wal", ErrLogStoreMismatch, dir, walDir)
+	}
+	return nil
+}
+
+// logStoreOptions says how openLogStore opens a store.
+type logStoreOptions struct {
+	kind   LogStoreKind
+	noSync bool      // skip fsync of appends (unsafe; benchmarks only)
+	logOut io.Writer // raft-wal's warnings
+}
+
+// openLogStore opens (creating it if needed) the log and stable store of
+// kind in dir, after refusing a directory written by the other kind. The
+// closer closes the store (and releases its lock).
+func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStore, io.Closer, error) {
+	if o.kind == "" {
+		o.kind = DefaultLogStore
+	}
+	if err := checkLogStoreKind(dir, o.kind); err != nil {
+		return nil, nil, nil, err
+	}
+	switch o.kind {
+	case LogStoreBolt:
+		bs, err := raftboltdb.New(raftboltdb.Options{
+			Path:        filepath.Join(dir, boltFile),
+			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
+			NoSync:      o.noSync,
+		})
+		if err != nil {
+			if errors.Is(err, bbolt.ErrTimeout) {
+				return nil, nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, dir)
+			}
+			return nil, nil, nil, fmt.Errorf("replication: open log store: %w", err)
+		}
+		return bs, bs, bs, nil
+	case LogStoreWAL:
+		wdir := filepath.Join(dir, walDir)
+		if err := os.MkdirAll(wdir, 0o755); err != nil {
+			return nil, nil, nil, fmt.Errorf("replication: %w", err)
+		}
+		unlock, err := lockDir(filepath.Join(wdir, walLockFile), dataLockTimeout)
+		if err != nil {
+			if errors.Is(err, errLocked) {
+				return nil, nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, dir)
+			}
+			return nil, nil, nil, fmt.Errorf("replication: lock log store: %w", err)
+		}
+		out := o.logOut
+		if out == nil {
+			out = os.Stderr
+		}
+		logger := wal.WithLogger(hclog.New(&hclog.LoggerOptions{Name: "wal", Output: out, Level: hclog.Warn}))
+		var w *wal.WAL
+		if o.noSync {
+			w, err = wal.Open(wdir, logger, wal.WithSegmentFiler(segment.NewFiler(wdir, noSyncVFS{walfs.New()})))
+		} else {
+			w, err = wal.Open(wdir, logger)
+		}
+		if err != nil {
+			unlock()
+			return nil, nil, nil, fmt.Errorf("replication: open log store: %w", err)
+		}
+		return w, w, walCloser{w, unlock}, nil
+	}
+	return nil, nil, nil, fmt.Errorf("replication: unknown log store %q", o.kind)
+}
+
+// walCloser closes a raft-wal store, then releases its directory lock.
+type walCloser struct {
+	w      *wal.WAL
+	unlock func()
+}
+
+func (c walCloser) Close() error {
+	err := c.w.Close()
+	c.unlock()
+	return err
+}
+
+// noSyncVFS is raft-wal's file system without fsync of segment files
+// (--no-fsync: benchmarks only). Its meta file still syncs, but it is
+// written only when a segment is created, sealed or deleted.
+type noSyncVFS struct{ types.VFS }
+
+func (v noSyncVFS) Create(dir, name string, size uint64) (types.WritableFile, error) {
+	f, err := v.VFS.Create(dir, name, size)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+func (v noSyncVFS) OpenWriter(dir, name string) (types.WritableFile, error) {
+	f, err := v.VFS.OpenWriter(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+type noSyncFile struct{ types.WritableFile }
+
+func (noSyncFile) Sync() error { return nil }

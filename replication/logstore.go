@@ -150,12 +150,12 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 			out = os.Stderr
 		}
 		logger := wal.WithLogger(hclog.New(&hclog.LoggerOptions{Name: "wal", Output: out, Level: hclog.Warn}))
-		var w *wal.WAL
+		var vfs types.VFS = walfs.New()
 		if o.noSync {
-			w, err = wal.Open(wdir, logger, wal.WithSegmentFiler(segment.NewFiler(wdir, noSyncVFS{walfs.New()})))
-		} else {
-			w, err = wal.Open(wdir, logger)
+			vfs = noSyncVFS{vfs}
 		}
+		filer := sealRepairFiler{SegmentFiler: segment.NewFiler(wdir, vfs), dir: wdir}
+		w, err := wal.Open(wdir, logger, wal.WithSegmentFiler(filer))
 		if err != nil {
 			unlock()
 			return nil, nil, nil, fmt.Errorf("replication: open log store: %w", err)

@@ -34,20 +34,25 @@ import (
 //
 // A data directory is written by one kind for its whole life: opening it
 // with the other is refused (ErrLogStoreMismatch), never started empty.
+// LogStoreAuto (no kind named) opens whatever kind the directory holds, and
+// creates DefaultLogStore in a new one, so that a node upgraded across a
+// change of the default keeps its log.
 type LogStoreKind string
 
-// The log store kinds; DefaultLogStore is the one used when none is named.
+// The log store kinds; DefaultLogStore is the one a new data directory gets
+// when none is named (results/log-store.md says why).
 const (
+	LogStoreAuto    LogStoreKind = ""
 	LogStoreBolt    LogStoreKind = "bolt"
 	LogStoreWAL     LogStoreKind = "wal"
 	DefaultLogStore              = LogStoreBolt
 )
 
-// ParseLogStore parses a --log-store value ("" is the default).
+// ParseLogStore parses a --log-store value ("" or "auto": LogStoreAuto).
 func ParseLogStore(s string) (LogStoreKind, bool) {
 	switch LogStoreKind(s) {
-	case "":
-		return DefaultLogStore, true
+	case "", "auto":
+		return LogStoreAuto, true
 	case LogStoreBolt, LogStoreWAL:
 		return LogStoreKind(s), true
 	}
@@ -84,22 +89,33 @@ func detectLogStore(dir string) (bolt, walFound bool, err error) {
 	return bolt, walFound, nil
 }
 
-// checkLogStoreKind refuses a data directory that holds another kind's log.
-func checkLogStoreKind(dir string, kind LogStoreKind) error {
+// checkLogStoreKind refuses a data directory that holds another kind's log
+// and returns the kind to open (kind, or for LogStoreAuto the kind dir
+// holds, else DefaultLogStore).
+func checkLogStoreKind(dir string, kind LogStoreKind) (LogStoreKind, error) {
 	bolt, walFound, err := detectLogStore(dir)
 	if err != nil {
-		return fmt.Errorf("replication: %w", err)
+		return "", fmt.Errorf("replication: %w", err)
+	}
+	if kind == LogStoreAuto && bolt != walFound {
+		if bolt {
+			return LogStoreBolt, nil
+		}
+		return LogStoreWAL, nil
+	}
+	if kind == LogStoreAuto && !bolt {
+		return DefaultLogStore, nil
 	}
 	switch {
 	case bolt && walFound:
-		return fmt.Errorf("%w: %s holds both %s (bolt) and %s/ (wal); remove the one that is not in use",
+		return "", fmt.Errorf("%w: %s holds both %s (bolt) and %s/ (wal); remove the one that is not in use",
 			ErrLogStoreMismatch, dir, boltFile, walDir)
 	case kind == LogStoreWAL && bolt:
-		return fmt.Errorf("%w: %s holds a bolt log (%s); start with --log-store bolt", ErrLogStoreMismatch, dir, boltFile)
+		return "", fmt.Errorf("%w: %s holds a bolt log (%s); start with --log-store bolt", ErrLogStoreMismatch, dir, boltFile)
 	case kind == LogStoreBolt && walFound:
-		return fmt.Errorf("%w: %s holds a wal log (%s/); start with --log-store wal", ErrLogStoreMismatch, dir, walDir)
+		return "", fmt.Errorf("%w: %s holds a wal log (%s/); start with --log-store wal", ErrLogStoreMismatch, dir, walDir)
 	}
-	return nil
+	return kind, nil
 }
 
 // logStoreOptions says how openLogStore opens a store.
@@ -111,15 +127,13 @@ type logStoreOptions struct {
 
 // openLogStore opens (creating it if needed) the log and stable store of
 // kind in dir, after refusing a directory written by the other kind. The
-// closer closes the store (and releases its lock).
-func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStore, io.Closer, error) {
-	if o.kind == "" {
-		o.kind = DefaultLogStore
+// closer closes the store (and releases its lock); kind is what it opened.
+func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStore, io.Closer, LogStoreKind, error) {
+	kind, err := checkLogStoreKind(dir, o.kind)
+	if err != nil {
+		return nil, nil, nil, "", err
 	}
-	if err := checkLogStoreKind(dir, o.kind); err != nil {
-		return nil, nil, nil, err
-	}
-	switch o.kind {
+	switch kind {
 	case LogStoreBolt:
 		bs, err := raftboltdb.New(raftboltdb.Options{
 			Path:        filepath.Join(dir, boltFile),
@@ -128,22 +142,22 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 		})
 		if err != nil {
 			if errors.Is(err, bbolt.ErrTimeout) {
-				return nil, nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, dir)
+				return nil, nil, nil, "", fmt.Errorf("%w: %s", ErrDataLocked, dir)
 			}
-			return nil, nil, nil, fmt.Errorf("replication: open log store: %w", err)
+			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)
 		}
-		return bs, bs, bs, nil
+		return bs, bs, bs, kind, nil
 	case LogStoreWAL:
 		wdir := filepath.Join(dir, walDir)
 		if err := os.MkdirAll(wdir, 0o755); err != nil {
-			return nil, nil, nil, fmt.Errorf("replication: %w", err)
+			return nil, nil, nil, "", fmt.Errorf("replication: %w", err)
 		}
 		unlock, err := lockDir(filepath.Join(wdir, walLockFile), dataLockTimeout)
 		if err != nil {
 			if errors.Is(err, errLocked) {
-				return nil, nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, dir)
+				return nil, nil, nil, "", fmt.Errorf("%w: %s", ErrDataLocked, dir)
 			}
-			return nil, nil, nil, fmt.Errorf("replication: lock log store: %w", err)
+			return nil, nil, nil, "", fmt.Errorf("replication: lock log store: %w", err)
 		}
 		out := o.logOut
 		if out == nil {
@@ -158,11 +172,11 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 		w, err := wal.Open(wdir, logger, wal.WithSegmentFiler(filer))
 		if err != nil {
 			unlock()
-			return nil, nil, nil, fmt.Errorf("replication: open log store: %w", err)
+			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)
 		}
-		return w, w, walCloser{w, unlock}, nil
+		return w, w, walCloser{w, unlock}, kind, nil
 	}
-	return nil, nil, nil, fmt.Errorf("replication: unknown log store %q", o.kind)
+	return nil, nil, nil, "", fmt.Errorf("replication: unknown log store %q", kind)
 }
 
 // walCloser closes a raft-wal store, then releases its directory lock.
@@ -201,3 +215,7 @@ func (v noSyncVFS) OpenWriter(dir, name string) (types.WritableFile, error) {
 type noSyncFile struct{ types.WritableFile }
 
 func (noSyncFile) Sync() error { return nil }
+
+// LogStoreKind returns the kind of log store the node opened in its data
+// directory ("" for a node without one).
+func (n *Node) LogStoreKind() LogStoreKind { return n.logKind }

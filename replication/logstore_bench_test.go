@@ -34,7 +34,7 @@ func BenchmarkLogStoreStoreLogs(b *testing.B) {
 	for _, kind := range []LogStoreKind{LogStoreBolt, LogStoreWAL} {
 		for _, batch := range []int{1, 64} {
 			b.Run(fmt.Sprintf("%s/batch=%d", kind, batch), func(b *testing.B) {
-				logs, _, c, err := openLogStore(b.TempDir(), logStoreOptions{kind: kind, logOut: os.Stderr})
+				logs, _, c, _, err := openLogStore(b.TempDir(), logStoreOptions{kind: kind, logOut: os.Stderr})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -68,7 +68,7 @@ func BenchmarkLogStoreRecover(b *testing.B) {
 		for _, n := range []int{100_000, 1_000_000} {
 			b.Run(fmt.Sprintf("%s/entries=%d", kind, n), func(b *testing.B) {
 				dir := b.TempDir()
-				logs, _, c, err := openLogStore(dir, logStoreOptions{kind: kind, noSync: true, logOut: os.Stderr})
+				logs, _, c, _, err := openLogStore(dir, logStoreOptions{kind: kind, noSync: true, logOut: os.Stderr})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -80,7 +80,7 @@ func BenchmarkLogStoreRecover(b *testing.B) {
 				c.Close()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					logs, _, c, err := openLogStore(dir, logStoreOptions{kind: kind, logOut: os.Stderr})
+					logs, _, c, _, err := openLogStore(dir, logStoreOptions{kind: kind, logOut: os.Stderr})
 					if err != nil {
 						b.Fatal(err)
 					}

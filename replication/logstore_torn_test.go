@@ -78,7 +78,7 @@ func tornTrial(t *testing.T, rng *rand.Rand, mode string) bool {
 	}
 	open := func() (raft.LogStore, func()) {
 		t.Helper()
-		logs, _, c, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
+		logs, _, c, _, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -235,7 +235,7 @@ func TestWALSealRepair(t *testing.T) {
 	for _, repair := range []bool{false, true} {
 		t.Run(fmt.Sprintf("repair=%v", repair), func(t *testing.T) {
 			dir := t.TempDir()
-			logs, _, c, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
+			logs, _, c, _, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -266,7 +266,7 @@ func TestWALSealRepair(t *testing.T) {
 			var logs2 raft.LogStore
 			var closer func() error
 			if repair {
-				l, _, c, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
+				l, _, c, _, err := openLogStore(dir, logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -36,7 +36,8 @@ type Config struct {
 	// DataDir holds the log and stable store (LogStore) and snapshots; ""
 	// keeps everything in memory (tests, throwaway clusters).
 	DataDir string
-	// LogStore is the kind of log store under DataDir ("": DefaultLogStore).
+	// LogStore is the kind of log store under DataDir (LogStoreAuto: the
+	// kind DataDir holds, DefaultLogStore in a new one).
 	LogStore LogStoreKind
 	// SnapshotObjects is the object store the segment/manifest snapshot
 	// store (replication/snapshot) writes to; nil: a directory store under
@@ -128,9 +129,6 @@ func (c *Config) defaults() {
 	def(&c.ApplyTimeout, 2*time.Second)
 	def(&c.LeaderWait, time.Second)
 	def(&c.BatchLinger, defaultBatchLinger)
-	if c.LogStore == "" {
-		c.LogStore = DefaultLogStore
-	}
 	if c.MaxInflight == 0 {
 		c.MaxInflight = 1
 	}
@@ -144,15 +142,17 @@ func (c *Config) defaults() {
 
 // Node is one replica: raft, its stores, the FSM and the write and read actors.
 type Node struct {
-	cfg    Config
-	raft   *raft.Raft
-	fsm    *FSM
-	logs   raft.LogStore
-	closer []io.Closer // stores, closed after raft shut down
-	prop   *proposer
-	reads  *reader
-	fwd    *forwarder
-	stall  stallState
+	cfg  Config
+	raft *raft.Raft
+	fsm  *FSM
+	logs raft.LogStore
+	// logKind is the kind of log store opened under DataDir ("" otherwise).
+	logKind LogStoreKind
+	closer  []io.Closer // stores, closed after raft shut down
+	prop    *proposer
+	reads   *reader
+	fwd     *forwarder
+	stall   stallState
 
 	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
 	// snapshotRetakes counts the snapshots taken for it.

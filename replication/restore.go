@@ -59,8 +59,8 @@ type SeedConfig struct {
 	// DataDir is the new node's data directory. It must not exist or be
 	// empty; it appears, whole, only when the seed succeeded.
 	DataDir string
-	// LogStore is the kind of log store written there ("": DefaultLogStore);
-	// the node must be started with the same kind.
+	// LogStore is the kind of log store written there (LogStoreAuto:
+	// DefaultLogStore); a node started on it must not name the other kind.
 	LogStore LogStoreKind
 	// SnapshotObjects is where the new node keeps its snapshots (its
 	// Config.SnapshotObjects); nil: DataDir/objects. It must hold no object
@@ -189,7 +189,7 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 		}()
 	}
 
-	logs, stable, bs, err := openLogStore(tmp, logStoreOptions{kind: cfg.LogStore, logOut: cfg.LogOutput})
+	logs, stable, bs, _, err := openLogStore(tmp, logStoreOptions{kind: cfg.LogStore, logOut: cfg.LogOutput})
 	if err != nil {
 		return nil, fmt.Errorf("replication: restore: %w", err)
 	}

@@ -60,11 +60,11 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("replication: %w", err)
 		}
-		logs, st, c, err := openLogStore(cfg.DataDir, logStoreOptions{kind: cfg.LogStore, noSync: cfg.NoSync, logOut: cfg.LogOutput})
+		logs, st, c, kind, err := openLogStore(cfg.DataDir, logStoreOptions{kind: cfg.LogStore, noSync: cfg.NoSync, logOut: cfg.LogOutput})
 		if err != nil {
 			return nil, nil, err
 		}
-		n.logs, stable = logs, st
+		n.logs, stable, n.logKind = logs, st, kind
 		n.closer = append(n.closer, c)
 		if obj == nil {
 			dir, err := objstore.OpenDir(filepath.Join(cfg.DataDir, "objects"))

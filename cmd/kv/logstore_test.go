@@ -14,7 +14,8 @@ var logStores = []string{"bolt", "wal"}
 // TestServeRefusesOtherLogStore: a data directory written by one log store
 // is refused, with a message naming the right flag, when a node starts on
 // it with the other; it is not started empty. The refusal leaves the
-// directory as it was, and the right flag opens it with its data.
+// directory as it was; without --log-store (auto) the node opens the kind
+// the directory holds, with its data.
 func TestServeRefusesOtherLogStore(t *testing.T) {
 	for _, c := range []struct{ wrote, other, file string }{
 		{"bolt", "wal", "raft.db"},
@@ -35,8 +36,12 @@ func TestServeRefusesOtherLogStore(t *testing.T) {
 			if after := listDir(t, data); after != before {
 				t.Errorf("the refused start changed the directory:\nbefore %s\nafter  %s", before, after)
 			}
-			p = startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data, "--log-store", c.wrote)
+			p = startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data)
 			send(t, p.addr, "GET k\r\n", "$1\r\nv\r\n")
+			p.stop()
+			if !strings.Contains(p.stderr.String(), "log_store="+c.wrote) {
+				t.Errorf("auto did not open the %s store: %s", c.wrote, p.stderr.String())
+			}
 		})
 	}
 }
@@ -66,7 +71,7 @@ func TestLogStoreFlagErrors(t *testing.T) {
 	} {
 		var stdout, stderr syncBuffer
 		err := run(context.Background(), args, nil, &stdout, &stderr)
-		if code := exitCode(err, &stderr); code != 2 || !strings.Contains(stderr.String(), `--log-store "rocks": want bolt or wal`) {
+		if code := exitCode(err, &stderr); code != 2 || !strings.Contains(stderr.String(), `--log-store "rocks": want bolt, wal or auto`) {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr.String())
 		}
 	}

@@ -95,7 +95,7 @@ func startNode(ctx context.Context, f *nodeFlags, respAddr string, password func
 		return nil, err
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"log_store", ls, "read_consistency", f.readConsistency, "redirect", f.redirect)
+		"log_store", n.LogStoreKind(), "read_consistency", f.readConsistency, "redirect", f.redirect)
 	return n, nil
 }
 

@@ -118,6 +118,9 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ID: f.id, DataDir: f.data, Voters: peers, LogOutput: stderr,
 	}
 	cfg.LogStore, _ = replication.ParseLogStore(f.logStore)
+	if cfg.LogStore == replication.LogStoreAuto {
+		cfg.LogStore = replication.DefaultLogStore // a new directory
+	}
 	if f.snapshotStore != "" {
 		to, err := openObjects(ctx, f.snapshotStore)
 		if err != nil {

@@ -123,6 +123,9 @@ type logStoreOptions struct {
 	kind   LogStoreKind
 	noSync bool      // skip fsync of appends (unsafe; benchmarks only)
 	logOut io.Writer // raft-wal's warnings
+	// walSegmentBytes overrides raft-wal's segment size (64 MiB); tests
+	// lower it to make segments rotate.
+	walSegmentBytes int
 }
 
 // openLogStore opens (creating it if needed) the log and stable store of
@@ -169,7 +172,11 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 			vfs = noSyncVFS{vfs}
 		}
 		filer := sealRepairFiler{SegmentFiler: segment.NewFiler(wdir, vfs), dir: wdir}
-		w, err := wal.Open(wdir, logger, wal.WithSegmentFiler(filer))
+		size := wal.DefaultSegmentSize
+		if o.walSegmentBytes > 0 {
+			size = o.walSegmentBytes
+		}
+		w, err := wal.Open(wdir, logger, wal.WithSegmentFiler(filer), wal.WithSegmentSize(size))
 		if err != nil {
 			unlock()
 			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)

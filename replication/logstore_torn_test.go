@@ -248,10 +248,11 @@ func TestWALSealRepair(t *testing.T) {
 			if len(segs) != 1 {
 				t.Fatalf("segments %v", segs)
 			}
-			end, indexAt, err := walTailEnd(segs[0])
-			if err != nil || indexAt != -1 {
-				t.Fatalf("walTailEnd: %d %d %v", end, indexAt, err)
+			sc, err := walTailScan(segs[0])
+			if err != nil || sc.indexAt != -1 {
+				t.Fatalf("walTailScan: %+v %v", sc, err)
 			}
+			end := sc.end
 			// The torn batch: an index frame header of 8 bytes, then garbage.
 			torn := []byte{walFrameIndex, 0, 0, 0, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xfe}
 			img := make([]byte, end)
@@ -293,4 +294,72 @@ func TestWALSealRepair(t *testing.T) {
 			checkLog(t, logs2, benchLogs(1, 11), "after the repair and an append")
 		})
 	}
+}
+
+// TestWALCrashDuringRotation: a crash after raft-wal sealed the tail
+// segment (its last batch, an index frame and a commit frame are durable:
+// StoreLogs returned) but before its background rotation recorded the seal
+// in wal-meta.db. Every acknowledged entry must be there after the restart,
+// and the store must take appends again: raft-wal v0.4.2 alone refuses
+// them for ever (segment is sealed); sealRepairFiler unseals the tail.
+func TestWALCrashDuringRotation(t *testing.T) {
+	dir := t.TempDir()
+	const segBytes = 64 << 10
+	opts := logStoreOptions{kind: LogStoreWAL, logOut: os.Stderr, walSegmentBytes: segBytes}
+	logs, _, c, _, err := openLogStore(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := filepath.Join(dir, walDir, "wal-meta.db")
+	next := uint64(1)
+	var metaBefore []byte
+	for {
+		// The meta file as it is before this append: if the append seals
+		// the segment, restoring it is the crash before the rotation.
+		c.Close()
+		if metaBefore, err = os.ReadFile(meta); err != nil {
+			t.Fatal(err)
+		}
+		if logs, _, c, _, err = openLogStore(dir, opts); err != nil {
+			t.Fatal(err)
+		}
+		segs, _ := filepath.Glob(filepath.Join(dir, walDir, "*.wal"))
+		if err := logs.StoreLogs(benchLogs(next, 32)); err != nil {
+			t.Fatal(err)
+		}
+		next += 32
+		c.Close()
+		after, _ := filepath.Glob(filepath.Join(dir, walDir, "*.wal"))
+		if len(after) > len(segs) {
+			// The append sealed the tail and the rotation made a new one.
+			// Undo the rotation: the old meta, the new segment gone.
+			if err := os.WriteFile(meta, metaBefore, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range after[len(segs):] {
+				os.Remove(p)
+			}
+			break
+		}
+		if next > 100_000 {
+			t.Fatal("no rotation")
+		}
+		if logs, _, c, _, err = openLogStore(dir, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repairs := walSealRepairs.Load()
+	logs, _, c, _, err = openLogStore(dir, opts)
+	if err != nil {
+		t.Fatalf("reopen after the crash: %v", err)
+	}
+	if walSealRepairs.Load() == repairs {
+		t.Errorf("the sealed tail was not repaired")
+	}
+	defer c.Close()
+	checkLog(t, logs, benchLogs(1, int(next-1)), "after the crash during rotation")
+	if err := logs.StoreLogs(benchLogs(next, 1)); err != nil {
+		t.Fatalf("append after the crash during rotation: %v", err)
+	}
+	checkLog(t, logs, benchLogs(1, int(next)), "after an append")
 }

@@ -45,7 +45,7 @@ const (
 	LogStoreAuto    LogStoreKind = ""
 	LogStoreBolt    LogStoreKind = "bolt"
 	LogStoreWAL     LogStoreKind = "wal"
-	DefaultLogStore              = LogStoreBolt
+	DefaultLogStore              = LogStoreWAL
 )
 
 // ParseLogStore parses a --log-store value ("" or "auto": LogStoreAuto).

@@ -181,9 +181,31 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 			unlock()
 			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)
 		}
-		return w, w, walCloser{w, unlock}, kind, nil
+		return walStore{w}, w, walCloser{w, unlock}, kind, nil
 	}
 	return nil, nil, nil, "", fmt.Errorf("replication: unknown log store %q", kind)
+}
+
+// walStore is raft-wal with GetLog refusing the entries below FirstIndex.
+// raft-wal's head truncation (raft's compaction after a snapshot) only
+// moves FirstIndex until the whole segment holding them goes, and GetLog
+// still returns them; raft then keeps replicating a lagging follower from
+// entries it compacted instead of sending it the snapshot, so TrailingLogs
+// means nothing for up to 64 MiB of log. With raft-boltdb they are gone.
+type walStore struct{ *wal.WAL }
+
+var _ raft.MonotonicLogStore = walStore{}
+
+// GetLog implements raft.LogStore.
+func (s walStore) GetLog(index uint64, log *raft.Log) error {
+	first, err := s.WAL.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if index < first {
+		return raft.ErrLogNotFound
+	}
+	return s.WAL.GetLog(index, log)
 }
 
 // walCloser closes a raft-wal store, then releases its directory lock.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hashicorp/raft"
 )
 
 // TestCheckLogStoreKind: which kind a data directory opens as, by what it
@@ -53,5 +55,39 @@ func TestCheckLogStoreKind(t *testing.T) {
 	}
 	if _, ok := ParseLogStore("rocks"); ok {
 		t.Errorf("ParseLogStore(rocks) accepted")
+	}
+}
+
+// TestLogStoreCompaction: after raft's compaction (DeleteRange of a prefix)
+// neither store serves the entries it removed, so that raft sends a lagging
+// follower the snapshot, as TrailingLogs says (raft-wal alone still serves
+// them from the segment that holds them: walStore).
+func TestLogStoreCompaction(t *testing.T) {
+	for _, kind := range []LogStoreKind{LogStoreBolt, LogStoreWAL} {
+		t.Run(string(kind), func(t *testing.T) {
+			logs, _, c, _, err := openLogStore(t.TempDir(), logStoreOptions{kind: kind, logOut: os.Stderr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := logs.StoreLogs(benchLogs(1, 300)); err != nil {
+				t.Fatal(err)
+			}
+			if err := logs.DeleteRange(1, 200); err != nil {
+				t.Fatal(err)
+			}
+			first, _ := logs.FirstIndex()
+			last, _ := logs.LastIndex()
+			if first != 201 || last != 300 {
+				t.Errorf("log %d-%d after compaction, want 201-300", first, last)
+			}
+			var e raft.Log
+			if err := logs.GetLog(100, &e); !errors.Is(err, raft.ErrLogNotFound) {
+				t.Errorf("GetLog(100) after compaction: %v, want %v", err, raft.ErrLogNotFound)
+			}
+			if err := logs.GetLog(201, &e); err != nil || e.Index != 201 {
+				t.Errorf("GetLog(201): %v, index %d", err, e.Index)
+			}
+		})
 	}
 }

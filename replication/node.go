@@ -142,17 +142,18 @@ func (c *Config) defaults() {
 
 // Node is one replica: raft, its stores, the FSM and the write and read actors.
 type Node struct {
-	cfg  Config
-	raft *raft.Raft
-	fsm  *FSM
-	logs raft.LogStore
+	cfg    Config
+	raft   *raft.Raft
+	fsm    *FSM
+	logs   raft.LogStore
+	closer []io.Closer // stores, closed after raft shut down
+	prop   *proposer
+	reads  *reader
+	fwd    *forwarder
+	stall  stallState
+
 	// logKind is the kind of log store opened under DataDir ("" otherwise).
 	logKind LogStoreKind
-	closer  []io.Closer // stores, closed after raft shut down
-	prop    *proposer
-	reads   *reader
-	fwd     *forwarder
-	stall   stallState
 
 	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
 	// snapshotRetakes counts the snapshots taken for it.

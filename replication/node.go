@@ -33,9 +33,12 @@ type Config struct {
 	ID string
 	// Transport carries Raft RPCs (NewTCPTransport, or Maelstrom's).
 	Transport raft.Transport
-	// DataDir holds raft.db (log and stable store) and snapshots; "" keeps
-	// everything in memory (tests, throwaway clusters).
+	// DataDir holds the log and stable store (LogStore) and snapshots; ""
+	// keeps everything in memory (tests, throwaway clusters).
 	DataDir string
+	// LogStore is the kind of log store under DataDir (LogStoreAuto: the
+	// kind DataDir holds, DefaultLogStore in a new one).
+	LogStore LogStoreKind
 	// SnapshotObjects is the object store the segment/manifest snapshot
 	// store (replication/snapshot) writes to; nil: a directory store under
 	// DataDir/objects, or memory when DataDir is "". Several nodes may share
@@ -163,6 +166,9 @@ type Node struct {
 	stall  stallState
 	// metrics are the node's Prometheus metrics (metrics.go).
 	metrics *nodeMetrics
+
+	// logKind is the kind of log store opened under DataDir ("" otherwise).
+	logKind LogStoreKind
 
 	// snapRefused asks snapshotOnRefusal for a snapshot (olderstate.go);
 	// snapshotRetakes counts the snapshots taken for it.

@@ -19,8 +19,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"redraft/replication/snapshot"
 	"redraft/replication/snapshot/manifest"
@@ -61,6 +59,9 @@ type SeedConfig struct {
 	// DataDir is the new node's data directory. It must not exist or be
 	// empty; it appears, whole, only when the seed succeeded.
 	DataDir string
+	// LogStore is the kind of log store written there (LogStoreAuto:
+	// DefaultLogStore); a node started on it must not name the other kind.
+	LogStore LogStoreKind
 	// SnapshotObjects is where the new node keeps its snapshots (its
 	// Config.SnapshotObjects); nil: DataDir/objects. It must hold no object
 	// under the new node's prefix. The caller closes it.
@@ -113,7 +114,7 @@ const copyBufferBytes = 1 << 20
 //     every segment verified on the way) into the new node's snapshot
 //     store under its own prefix, then read the copy back and compare its
 //     SHA-256 with the source's.
-//  4. raft.RecoverCluster on that store, a new bolt log and the FSM: it
+//  4. raft.RecoverCluster on that store, a new log (cfg.LogStore) and the FSM: it
 //     restores the snapshot and writes a new one holding the new
 //     configuration (as if committed at index 1). The FSM's registry of
 //     client addresses is cleared (they are the old cluster's); the nodes
@@ -188,12 +189,9 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 		}()
 	}
 
-	bs, err := raftboltdb.New(raftboltdb.Options{
-		Path:        filepath.Join(tmp, "raft.db"),
-		BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
-	})
+	logs, stable, bs, _, err := openLogStore(tmp, logStoreOptions{kind: cfg.LogStore, logOut: cfg.LogOutput})
 	if err != nil {
-		return nil, fmt.Errorf("replication: restore: open log store: %w", err)
+		return nil, fmt.Errorf("replication: restore: %w", err)
 	}
 	bsOpen := true
 	defer func() {
@@ -201,7 +199,7 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 			bs.Close()
 		}
 	}()
-	seeded, err := SeedStores(ctx, cfg, bs, bs)
+	seeded, err := SeedStores(ctx, cfg, logs, stable)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +218,7 @@ func SeedFromSnapshot(ctx context.Context, cfg SeedConfig) (_ *Seeded, err error
 // of step 6) on stores the caller opened: logs and stable are the new
 // node's Raft log and stable store, empty; cfg.SnapshotObjects (required)
 // receives the snapshot under the new node's prefix; cfg.DataDir is not
-// used. SeedFromSnapshot runs it on a new bolt store in its temporary
+// used. SeedFromSnapshot runs it on a new log store (cfg.LogStore) in its temporary
 // directory, the cluster simulation (replication/sim) on simulated disks.
 // On error the stores may hold part of the seed: the caller discards them.
 func SeedStores(ctx context.Context, cfg SeedConfig, logs raft.LogStore, stable raft.StableStore) (*Seeded, error) {

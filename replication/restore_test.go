@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 
 	"redraft/kv"
 	"redraft/replication/snapshot"
@@ -114,12 +113,12 @@ func seededState(t *testing.T, dir, id string) (*raft.SnapshotMeta, *FSM, uint64
 	if err := f.Restore(rc); err != nil {
 		t.Fatal(err)
 	}
-	bs, err := raftboltdb.NewBoltStore(filepath.Join(dir, "raft.db"))
+	bs, stable, c, _, err := openLogStore(dir, logStoreOptions{logOut: io.Discard}) // the kind it holds
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer bs.Close()
-	term, err := bs.GetUint64(keyCurrentTerm)
+	defer c.Close()
+	term, err := stable.GetUint64(keyCurrentTerm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package replication
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"redraft/replication/snapshot"
 	"redraft/replication/snapshot/objstore"
@@ -30,8 +27,9 @@ const recoverTimeout = 5 * time.Minute
 //   - cfg.Stores: the caller's (the simulation's), not closed by the node;
 //   - DataDir "": in memory (raft's InmemStore, segment/manifest snapshots
 //     on an in-memory object store);
-//   - otherwise raft-boltdb at DataDir/raft.db (fsync unless NoSync, bolt's
-//     lock with a timeout) and segment/manifest snapshots on
+//   - otherwise the log store cfg.LogStore names (logstore.go: raft-boltdb
+//     at DataDir/raft.db or raft-wal under DataDir/wal; fsync unless
+//     NoSync; a lock with a timeout) and segment/manifest snapshots on
 //     cfg.SnapshotObjects or a directory store at DataDir/objects.
 //
 // Before raft starts, the snapshot store's Recover checks that the newest
@@ -62,19 +60,12 @@ func (n *Node) openStores() (_ raft.StableStore, _ raft.SnapshotStore, err error
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("replication: %w", err)
 		}
-		bs, err := raftboltdb.New(raftboltdb.Options{
-			Path:        filepath.Join(cfg.DataDir, "raft.db"),
-			BoltOptions: &bbolt.Options{Timeout: dataLockTimeout, NoFreelistSync: true},
-			NoSync:      cfg.NoSync,
-		})
+		logs, st, c, kind, err := openLogStore(cfg.DataDir, logStoreOptions{kind: cfg.LogStore, noSync: cfg.NoSync, logOut: cfg.LogOutput})
 		if err != nil {
-			if errors.Is(err, bbolt.ErrTimeout) {
-				return nil, nil, fmt.Errorf("%w: %s", ErrDataLocked, cfg.DataDir)
-			}
-			return nil, nil, fmt.Errorf("replication: open log store: %w", err)
+			return nil, nil, err
 		}
-		n.logs, stable = bs, bs
-		n.closer = append(n.closer, bs)
+		n.logs, stable, n.logKind = logs, st, kind
+		n.closer = append(n.closer, c)
 		if obj == nil {
 			dir, err := objstore.OpenDir(filepath.Join(cfg.DataDir, "objects"))
 			if err != nil {

@@ -60,6 +60,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
+	ls, _ := replication.ParseLogStore(f.logStore)
 	var tr raft.Transport
 	if auth != nil {
 		tr, err = replication.NewAuthTransport(raftAddr, raftRPCTimeout(f.heartbeat), os.Stderr, auth)
@@ -73,6 +74,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		ID:              f.id,
 		Transport:       tr,
 		DataDir:         dir,
+		LogStore:        ls,
 		Bootstrap:       peers,
 		ReadConsistency: rc,
 		ClientAddr:      respAddr,
@@ -118,7 +120,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		mode = auth.Mode()
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"read_consistency", f.readConsistency, "redirect", f.redirect, "cluster_auth", mode)
+		"log_store", n.LogStoreKind(), "read_consistency", f.readConsistency, "redirect", f.redirect, "cluster_auth", mode)
 	return n, nil
 }
 

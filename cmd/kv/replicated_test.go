@@ -80,8 +80,14 @@ func send(t *testing.T, addr, req, want string) {
 }
 
 func TestServeOneNodeClusterIsDurable(t *testing.T) {
+	for _, store := range logStores {
+		t.Run(store, func(t *testing.T) { testServeOneNodeClusterIsDurable(t, store) })
+	}
+}
+
+func testServeOneNodeClusterIsDurable(t *testing.T, store string) {
 	data := t.TempDir()
-	p := startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data)
+	p := startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data, "--log-store", store)
 	send(t, p.addr, "SET k v\r\nINCR n\r\nGET k\r\n", "+OK\r\n:1\r\n$1\r\nv\r\n")
 	send(t, p.addr, "RAFT INFO\r\n", "$")
 	nc, _ := net.Dial("tcp", p.addr)
@@ -96,24 +102,28 @@ func TestServeOneNodeClusterIsDurable(t *testing.T) {
 		}
 	}
 	p.stop()
-	if !strings.Contains(p.stderr.String(), "raft node started") {
+	if !strings.Contains(p.stderr.String(), "raft node started") || !strings.Contains(p.stderr.String(), "log_store="+store) {
 		t.Errorf("logs: %s", p.stderr.String())
 	}
 	// Restart on the same data: the acknowledged writes are there.
-	p = startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data)
+	p = startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "solo", "--data", data, "--log-store", store)
 	send(t, p.addr, "GET k\r\nGET n\r\n", "$1\r\nv\r\n$1\r\n1\r\n")
 }
 
 func TestServeSecondProcessOnSameDataFailsFast(t *testing.T) {
-	data := t.TempDir()
-	startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--data", data)
-	var stdout, stderr syncBuffer
-	start := time.Now()
-	err := run(context.Background(), []string{"serve", "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--data", data}, nil, &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
-		t.Fatalf("second process: %v", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v to fail", d)
+	for _, store := range logStores {
+		t.Run(store, func(t *testing.T) {
+			data := t.TempDir()
+			startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--data", data, "--log-store", store)
+			var stdout, stderr syncBuffer
+			start := time.Now()
+			err := run(context.Background(), []string{"serve", "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--data", data, "--log-store", store}, nil, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+				t.Fatalf("second process: %v", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v to fail", d)
+			}
+		})
 	}
 }

@@ -38,6 +38,7 @@ type restoreFlags struct {
 	from, fromNode, snapshotID string
 	id, data, bootstrap        string
 	snapshotStore              string
+	logStore                   string
 }
 
 func (f *restoreFlags) register(fs *flag.FlagSet) {
@@ -48,6 +49,7 @@ func (f *restoreFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", "", "the new node's data `DIR`, absent or empty (default data/<id>)")
 	fs.StringVar(&f.bootstrap, "bootstrap", "", "the new cluster's voters `ID=RAFTADDR,...`, the same list for every node; must list --id")
 	fs.StringVar(&f.snapshotStore, "snapshot-store", "", "where the new node keeps its snapshots, as its kv serve --snapshot-store `URL`; default DATA/objects")
+	registerLogStore(fs, &f.logStore)
 }
 
 // parseRestoreFlags parses and checks the arguments of "kv restore".
@@ -73,6 +75,9 @@ func parseRestoreFlags(args []string, stdout io.Writer) (*restoreFlags, []replic
 		if req.val == "" {
 			return nil, nil, usageError{fmt.Sprintf("kv restore: %s is required (see kv restore -h)", req.name)}
 		}
+	}
+	if _, err := parseLogStore("restore", f.logStore); err != nil {
+		return nil, nil, err
 	}
 	// The same rules as kv serve --bootstrap.
 	nf := nodeFlags{id: f.id, bootstrap: f.bootstrap}
@@ -112,6 +117,10 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		From: from, FromNode: f.fromNode, SnapshotID: f.snapshotID,
 		ID: f.id, DataDir: f.data, Voters: peers, LogOutput: stderr,
 	}
+	cfg.LogStore, _ = replication.ParseLogStore(f.logStore)
+	if cfg.LogStore == replication.LogStoreAuto {
+		cfg.LogStore = replication.DefaultLogStore // a new directory
+	}
 	if f.snapshotStore != "" {
 		to, err := openObjects(ctx, f.snapshotStore)
 		if err != nil {
@@ -135,7 +144,7 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			raftAddr = p.Addr
 		}
 	}
-	serveArgs := fmt.Sprintf("kv serve --id %s --raft %s --data %s --resp HOST:PORT", f.id, raftAddr, f.data)
+	serveArgs := fmt.Sprintf("kv serve --id %s --raft %s --data %s --log-store %s --resp HOST:PORT", f.id, raftAddr, f.data, cfg.LogStore)
 	if f.snapshotStore != "" {
 		serveArgs += " --snapshot-store '" + f.snapshotStore + "'"
 	}

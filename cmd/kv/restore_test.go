@@ -49,7 +49,7 @@ func TestRestoreHelpDocumentsEveryFlag(t *testing.T) {
 	if code := exitCode(err, &stderr); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, f := range []string{"--from URL", "--from-node ID", "--snapshot ID", "--id ID", "--data DIR", "--bootstrap ID=RAFTADDR", "--snapshot-store URL"} {
+	for _, f := range []string{"--from URL", "--from-node ID", "--snapshot ID", "--id ID", "--data DIR", "--bootstrap ID=RAFTADDR", "--snapshot-store URL", "--log-store KIND"} {
 		if !strings.Contains(stdout.String(), f) {
 			t.Errorf("help lacks %s:\n%s", f, stdout.String())
 		}
@@ -59,10 +59,16 @@ func TestRestoreHelpDocumentsEveryFlag(t *testing.T) {
 // TestRestoreOneNode: a one-node cluster keeping its snapshots in a
 // directory store writes and snapshots; a new node seeded from that store
 // with kv restore starts without --bootstrap, under another ID and Raft
-// address, with the data and accepting writes.
+// address, with the data and accepting writes. On each log store.
 func TestRestoreOneNode(t *testing.T) {
+	for _, store := range logStores {
+		t.Run(store, func(t *testing.T) { testRestoreOneNode(t, store) })
+	}
+}
+
+func testRestoreOneNode(t *testing.T, store string) {
 	snaps := filepath.Join(t.TempDir(), "snaps")
-	p := startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "old", "--data", t.TempDir(), "--snapshot-store", snaps)
+	p := startServe(t, "--resp", "127.0.0.1:0", "--raft", "127.0.0.1:0", "--id", "old", "--data", t.TempDir(), "--snapshot-store", snaps, "--log-store", store)
 	send(t, p.addr, "SET k v\r\nRPUSH l a b\r\nRAFT SNAPSHOT\r\n", "+OK\r\n:2\r\n+OK\r\n")
 	p.stop()
 
@@ -74,16 +80,16 @@ func TestRestoreOneNode(t *testing.T) {
 	l.Close()
 	data := filepath.Join(t.TempDir(), "new")
 	var stdout, stderr syncBuffer
-	err = run(context.Background(), []string{"restore", "--from", "file://" + snaps, "--id", "new", "--bootstrap", "new=" + raftAddr, "--data", data}, nil, &stdout, &stderr)
+	err = run(context.Background(), []string{"restore", "--from", "file://" + snaps, "--id", "new", "--bootstrap", "new=" + raftAddr, "--data", data, "--log-store", store}, nil, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("restore: %v; stderr %s", err, stderr.String())
 	}
-	for _, want := range []string{"seeded " + data + " for node new", "of node old", "kv serve --id new --raft " + raftAddr} {
+	for _, want := range []string{"seeded " + data + " for node new", "of node old", "kv serve --id new --raft " + raftAddr + " --data " + data + " --log-store " + store} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("restore output lacks %q: %s", want, stdout.String())
 		}
 	}
-	p = startServe(t, "--resp", "127.0.0.1:0", "--raft", raftAddr, "--id", "new", "--data", data)
+	p = startServe(t, "--resp", "127.0.0.1:0", "--raft", raftAddr, "--id", "new", "--data", data, "--log-store", store)
 	send(t, p.addr, "GET k\r\nLRANGE l 0 -1\r\nSET k2 v2\r\nGET k2\r\n", "$1\r\nv\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n+OK\r\n$2\r\nv2\r\n")
 
 	// A second restore into the same directory is refused.

@@ -54,6 +54,7 @@ type nodeFlags struct {
 	maxInflight     int
 	batchLinger     time.Duration
 	snapshotStore   string
+	logStore        string
 	// Raft timing (see replication.Config).
 	heartbeat, election, lease time.Duration
 	// snapshotThreshold and trailingLogs tune raft's log compaction (0: raft's
@@ -111,6 +112,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.election, "election-timeout", 150*time.Millisecond, "how long a candidate waits for votes before it tries again (>= --heartbeat-timeout)")
 	fs.DurationVar(&f.lease, "lease-timeout", 100*time.Millisecond, "a leader that has not heard from a quorum for this long steps down; also the lease of --read-consistency lease (<= --heartbeat-timeout)")
 	fs.StringVar(&f.snapshotStore, "snapshot-store", "", "where Raft snapshots go (segments and manifests, object names prefixed with the node ID): a directory, file:///DIR, or s3://BUCKET?endpoint=URL&region=R&use_path_style=true[&prefix=P] (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); default DATA/objects")
+	registerLogStore(fs, &f.logStore)
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "snapshot after this many new log `entries` (0: raft's default, 8192; tuning and tests)")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log `entries` kept after a snapshot for slow followers (0: raft's default, 10240; tuning and tests)")
@@ -122,6 +124,9 @@ func (f *nodeFlags) validate() error {
 	}
 	if f.bootstrap != "" && f.join != "" {
 		return usageError{"kv serve: use either --bootstrap or --join, not both"}
+	}
+	if _, err := parseLogStore("serve", f.logStore); err != nil {
+		return err
 	}
 	if _, ok := replication.ParseReadConsistency(f.readConsistency); !ok {
 		return usageError{fmt.Sprintf("kv serve: --read-consistency %q: want linearizable, lease or stale", f.readConsistency)}

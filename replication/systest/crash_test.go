@@ -116,10 +116,23 @@ func runWriteLoad(c *cluster, clients int, round string, rng *rand.Rand, wl *wri
 // load from 16 clients, restart them, and check that every acknowledged
 // write is present, that no definitely refused write is, and that no list
 // element appears twice. Two rounds: the second crashes a cluster that
-// recovered from the first, just after every node took a snapshot.
+// recovered from the first, just after every node took a snapshot. It runs
+// on each log store (--log-store).
 func TestKillAllUnderLoad(t *testing.T) {
+	for _, store := range logStores {
+		t.Run(store, func(t *testing.T) { killAllUnderLoad(t, store, nil) })
+	}
+}
+
+// logStores are the kinds of --log-store.
+var logStores = []string{"bolt", "wal"}
+
+// killAllUnderLoad is TestKillAllUnderLoad on store; afterKill, when set,
+// runs on every node's data directory while the cluster is down (the torn
+// tail test damages the logs there).
+func killAllUnderLoad(t *testing.T, store string, afterKill func(t *testing.T, rng *rand.Rand, n *node)) {
 	rng := newRand(t)
-	c := newCluster(t, 3, "--trailing-logs", "64")
+	c := newCluster(t, 3, "--trailing-logs", "64", "--log-store", store)
 	const clients = 16
 	wl := newWriteLog()
 	for round := 1; round <= 2; round++ {
@@ -148,6 +161,11 @@ func TestKillAllUnderLoad(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // clients see refused connections
 		close(stop)
 		wg.Wait()
+		if afterKill != nil {
+			for _, nd := range c.nodes {
+				afterKill(t, rng, nd)
+			}
+		}
 		for i := range c.nodes {
 			c.restart(i)
 		}
@@ -172,6 +190,13 @@ func TestKillAllUnderLoad(t *testing.T) {
 			t.Logf("restarted from snapshots %v", snaps)
 		}
 		checkWrites(t, c, l, wl, "after crash "+name)
+		// Every node appends again after its recovery: a new write reaches
+		// all three.
+		c.mustSet(l, "after-"+name, "x")
+		target := c.catchUpTarget(l)
+		for i := range c.nodes {
+			c.waitCaughtUp(i, target)
+		}
 	}
 	wl.mu.Lock()
 	defer wl.mu.Unlock()

@@ -23,6 +23,9 @@
 //	REDRAFT_SYSTEST_LIN_FLAGS="--read-consistency stale"
 //	                          extra serve flags for the linearizability test
 //	                          (stale reads must make it fail: a check of the check)
+//	REDRAFT_SYSTEST_LOG_STORE=wal|bolt
+//	                          every node's --log-store (TestKillAllUnderLoad and
+//	                          TestTornWALTail choose their own)
 //	REDRAFT_SYSTEST_KV=path   use this bin/kv instead of building one (e.g. built with -race)
 //	REDRAFT_SYSTEST_RACE=1    build bin/kv with -race
 package systest

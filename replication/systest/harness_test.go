@@ -125,6 +125,15 @@ func newRand(t *testing.T) *rand.Rand {
 
 func long() bool { return os.Getenv("REDRAFT_SYSTEST_LONG") == "1" }
 
+// logStoreArgs is --log-store $REDRAFT_SYSTEST_LOG_STORE, when it is set:
+// every node (and kv restore) of every test uses that log store.
+func logStoreArgs() []string {
+	if s := os.Getenv("REDRAFT_SYSTEST_LOG_STORE"); s != "" {
+		return []string{"--log-store", s}
+	}
+	return nil
+}
+
 // freePorts returns n distinct ports that were free a moment ago: the
 // listeners are all held open until every port is chosen.
 func freePorts(t *testing.T, n int) []int {
@@ -203,7 +212,8 @@ func (n *node) start(bin string, extra ...string) error {
 	os.Remove(addrFile)
 	args := []string{"serve", "--id", n.id, "--resp", n.resp, "--raft", n.raft, "--data", n.dir,
 		"--addr-file", addrFile}
-	args = append(append(args, n.args...), extra...)
+	// The environment's log store first: a test's own --log-store wins.
+	args = append(append(append(args, logStoreArgs()...), n.args...), extra...)
 	lf, err := os.OpenFile(n.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err

@@ -215,6 +215,7 @@ func restoreCluster(t *testing.T, bin, store, from, endpoint string, index uint6
 		var term uint64
 		for i, nd := range r.nodes {
 			args := []string{"restore", "--from", store, "--from-node", from, "--id", nd.id, "--data", nd.dir, "--bootstrap", strings.Join(boot, ",")}
+			args = append(args, logStoreArgs()...)
 			if i == 2 {
 				args = append(args, "--snapshot-store", newStore)
 				nd.args = append(nd.args, "--snapshot-store", newStore)

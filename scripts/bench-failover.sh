@@ -20,8 +20,8 @@
 #   growth of the largest term over the window (pre-vote is on, so a term
 #   only grows when an election starts for real).
 # Env: KILLS=10 ROUNDS=3 WINDOW=60 KEYS=300000 SNAP_EVERY=20 THRESHOLD=1024
-# KV_FLAGS (extra flags for every node). Prints markdown; node logs are
-# kept in data/bench-failover/.
+# KV_FLAGS (extra flags for every node). Prints markdown; node logs and
+# loadgen's error texts are kept in data/bench-failover/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${KILLS:-10} ROUNDS=${ROUNDS:-3} WINDOW=${WINDOW:-60} KEYS=${KEYS:-300000}
@@ -112,7 +112,8 @@ for j in "${!settings[@]}"; do
 	echo "- preload ${settings[$j]}: $KEYS SETs in $(ms_since "$t0") ms, $(redis-cli -p "${resp[$j,$l]}" dbsize) keys"
 done
 
-declare -A fo
+declare -A fo term0 kills
+for j in "${!settings[@]}"; do term0[$j]=$(max_term "$j"); kills[$j]=0; done
 echo
 echo "### Failover after kill -9 of the leader"
 echo
@@ -122,7 +123,7 @@ for k in $(seq "$KILLS"); do
 	for j in "${!settings[@]}"; do
 		la=$(load)
 		bin/loadgen -target "redis://$(addrs "$j")" -nodes all -op write -clients 8 -keys "$KEYS" \
-			-duration 1h -warmup 0s -timeout 2s >/dev/null 2>&1 &
+			-duration 1h -warmup 0s -timeout 2s >/dev/null 2>>"$DIR/loadgen.err" &
 		bg+=($!)
 		sleep 2
 		l=$(leader "$j") || { stop_bg; continue; }
@@ -143,6 +144,7 @@ for k in $(seq "$KILLS"); do
 		cu=$(ms_since "$t0")
 		echo "| $k | ${settings[$j]} | $la | $tb -> $(max_term "$j") | ${ms:-$out} | $cu |"
 		fo[$j]+="${ms:-99999} "
+		[[ -n $ms ]] && kills[$j]=$((${kills[$j]} + 1))
 	done
 done
 echo
@@ -164,10 +166,10 @@ for r in $(seq "$ROUNDS"); do
 		la=$(load)
 		tb=$(max_term "$j")
 		bin/loadgen -target "redis://$(addrs "$j")" -nodes all -op write -clients 8 -keys "$KEYS" \
-			-duration "${WINDOW}s" -warmup 0s -timeout 2s >"$DIR/w.out" 2>/dev/null &
+			-duration "${WINDOW}s" -warmup 0s -timeout 2s >"$DIR/w.out" 2>>"$DIR/loadgen.err" &
 		w=$!
 		bin/loadgen -target "redis://$(addrs "$j")" -nodes all -op read -clients 8 -keys 10000 \
-			-duration "${WINDOW}s" -warmup 0s -timeout 2s >"$DIR/r.out" 2>/dev/null &
+			-duration "${WINDOW}s" -warmup 0s -timeout 2s >"$DIR/r.out" 2>>"$DIR/loadgen.err" &
 		rd=$!
 		echo 0 >"$DIR/snapmax"
 		(
@@ -196,5 +198,15 @@ echo
 echo "| setting | fault-free seconds | elections |"
 echo "|---|---:|---:|"
 for j in "${!settings[@]}"; do echo "| ${settings[$j]} | $((ROUNDS * WINDOW)) | ${el[$j]} |"; done
+echo
+echo "Every cluster ran for the whole session, idle while another one was measured. Elections over"
+echo "the session that no kill explains (largest term at the end minus after the preload minus kills):"
+echo
+echo "| setting | term after preload -> end | kills | elections without a fault |"
+echo "|---|---|---:|---:|"
+for j in "${!settings[@]}"; do
+	te=$(max_term "$j")
+	echo "| ${settings[$j]} | ${term0[$j]} -> $te | ${kills[$j]} | $((te - ${term0[$j]} - ${kills[$j]})) |"
+done
 echo
 echo "- end: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"

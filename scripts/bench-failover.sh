@@ -163,6 +163,7 @@ echo "| round | setting | load start / end | term before -> after | elections | 
 echo "|---|---|---|---|---:|---|---|---:|"
 for r in $(seq "$ROUNDS"); do
 	for j in "${!settings[@]}"; do
+		leader "$j" >/dev/null || true # loadgen cannot start without a leader
 		la=$(load)
 		tb=$(max_term "$j")
 		bin/loadgen -target "redis://$(addrs "$j")" -nodes all -op write -clients 8 -keys "$KEYS" \

@@ -100,7 +100,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--bootstrap", "n2=127.0.0.1:1"}, 2, "does not list this node"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--standalone", "--join", "127.0.0.1:1"}, 2, "cannot be combined"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--read-consistency", "eventual"}, 2, "want linearizable, lease or stale"},
-		{[]string{"serve", "--resp", "127.0.0.1:0", "--lease-timeout", "200ms"}, 2, "<= --heartbeat-timeout"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--lease-timeout", "500ms"}, 2, "<= --heartbeat-timeout"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--heartbeat-timeout", "1s", "--election-timeout", "500ms"}, 2, "<= --election-timeout"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--batch-linger", "1s"}, 2, "--batch-linger must be between"},
 		{[]string{"serve", "--standalone"}, 2, "--resp HOST:PORT is required"},

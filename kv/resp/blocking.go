@@ -76,7 +76,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10))
 	full = append(full, args...)
 	w := kv.NewWriter(nil, int(c.proto))
-	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
+	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db, User: c.user}}, w)
 	reply := w.Bytes()
 	if c.srv.mon.active() {
 		c.monitorCmd(spec, args, c.db)

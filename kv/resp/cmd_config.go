@@ -211,6 +211,10 @@ func (c *conn) cmdConfigSet(args [][]byte) {
 				c.w.Error(msg)
 				return
 			}
+			if msg := c.configRequirePass(params, args); msg != "" {
+				c.w.Error(msg)
+				return
+			}
 			for _, apply := range applies {
 				apply()
 			}

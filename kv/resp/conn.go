@@ -87,6 +87,11 @@ type conn struct {
 	cmdsDone atomic.Int64
 	netIn    atomic.Int64
 	netOut   atomic.Int64
+
+	// The ACL user (acl.go): every kv.Cmd carries it; userA is its copy
+	// for CLIENT LIST.
+	user  string
+	userA atomic.Pointer[string]
 }
 
 func newConn(s *Server, nc net.Conn, id int64) *conn {
@@ -102,7 +107,8 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 		p:         newReqParser(readBufferSize),
 		proto:     2,
 		groupMax:  initialGroupCmds,
-		authed:    s.getRequirePass() == "",
+		authed:    s.aclState().DefaultNoPass(s.getRequirePass()),
+		user:      "default",
 	}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -206,7 +212,9 @@ func (c *conn) process() (stop bool) {
 
 // authRequired is Redis's authRequired: a password is set and the client
 // has not authenticated.
-func (c *conn) authRequired() bool { return !c.authed && c.srv.getRequirePass() != "" }
+func (c *conn) authRequired() bool {
+	return !c.authed && !c.srv.aclState().DefaultNoPass(c.srv.getRequirePass())
+}
 
 // dispatch validates one command as Redis's processCommand does (existence,
 // subcommand, arity, authentication, MULTI queueing) and then queues it,
@@ -250,6 +258,12 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		c.reject(spec, kv.ErrArity(spec.Name))
 		return
 	}
+	if spec.Name == "acl" {
+		if msg := aclArity(args); msg != "" {
+			c.reject(spec, msg)
+			return
+		}
+	}
 	if c.authRequired() && spec.Flags&kv.FlagNoAuth == 0 {
 		c.reject(spec, kv.ErrNoAuth)
 		return
@@ -268,6 +282,15 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	}
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
+		return
+	}
+	if msg, closed := c.aclCheck(args); closed {
+		return
+	} else if msg != "" {
+		c.reject(spec, msg)
+		return
+	}
+	if !c.inMulti && spec.Name == "acl" && c.aclAtEdge(args) {
 		return
 	}
 	if c.subscribedRESP2() {
@@ -289,7 +312,7 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		return
 	}
 	if !isEdge {
-		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db})
+		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db, User: c.user})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])
 		return
 	}

@@ -21,10 +21,10 @@ func (k aclKeyPattern) String() string {
 }
 
 // countCategory counts the commands of a category the selector allows (on)
-// and denies (off).
+// and denies (off), Redis's own only (see aclCommand.extra).
 func (s *aclSelector) countCategory(bit uint32) (on, off int) {
 	for _, c := range aclCommands().all {
-		if c.cats&bit != 0 {
+		if c.cats&bit != 0 && !c.extra {
 			if s.bit(c.id) {
 				on++
 			} else {

@@ -16,8 +16,8 @@ import (
 // rules such as +debug are accepted and ACL GETUSER and ACL LIST describe
 // users exactly as Redis does (the description depends on how many commands
 // each category holds). Commands of this build that Redis does not have
-// (CAS, RAFT, REDRAFT.FORWARD, ...) are added with categories derived from
-// their flags and group, as COMMAND INFO derives them.
+// (CAS, ...) are added with categories derived from their flags and group,
+// as COMMAND INFO derives them; internal ones (RAFT, REDRAFT.*) with none.
 //
 // IDs are assigned in table order: top-level commands by name, each followed
 // by its subcommands by name. The order is the same on every replica of a
@@ -41,6 +41,10 @@ type aclCommand struct {
 	cats   uint32 // bit i: aclCategoryNames[i]
 	noAuth bool   // Redis's no_auth flag: never refused by the command bitmap
 	arity  int    // Redis's convention (ACL DRYRUN checks it)
+	// extra: a command of this build that Redis does not have. Its
+	// categories grant it, but describing a user does not count it, so
+	// that descriptions pick the categories Redis picks.
+	extra  bool
 	parent *aclCommand
 	subs   map[string]*aclCommand // by lower-case subcommand name
 	subsBy []*aclCommand          // sorted by name
@@ -145,7 +149,13 @@ func buildACLTable() *aclTable {
 	}
 	for _, s := range Commands() {
 		if t.byName[s.Name] == nil {
-			t.byName[s.Name] = &aclCommand{name: s.Name, arity: s.Arity, cats: derivedCategories(s), noAuth: s.Flags&FlagNoAuth != 0}
+			c := &aclCommand{name: s.Name, arity: s.Arity, noAuth: s.Flags&FlagNoAuth != 0, extra: true}
+			// Internal commands (REDRAFT.*, RAFT) are in no category:
+			// only +@all, allcommands or their own name grant them.
+			if !strings.HasPrefix(s.Name, "redraft.") && s.Name != "raft" {
+				c.cats = derivedCategories(s)
+			}
+			t.byName[s.Name] = c
 		}
 	}
 	for _, c := range t.byName {

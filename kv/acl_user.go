@@ -188,6 +188,9 @@ func hasSpaceOrNul(s string) bool { return strings.ContainsAny(s, " \x00") }
 
 // apply is ACLSetSelector: one rule about commands, keys or channels.
 func (s *aclSelector) apply(op string) error {
+	if op == "" {
+		return errACLSyntax // Redis: an empty rule in a selector is no known rule
+	}
 	lop := strings.ToLower(op)
 	t := aclCommands()
 	switch {
@@ -287,6 +290,11 @@ func (s *aclSelector) apply(op string) error {
 		}
 		sub := name[i+1:]
 		if sub == "" {
+			return errACLSyntax
+		}
+		if c.subs == nil && hasSpaceOrNul(sub) {
+			// Redis accepts it but cannot describe it so that it reads
+			// back (ACL LIST, the ACL file); neither could a snapshot.
 			return errACLSyntax
 		}
 		if c.subs != nil {

@@ -124,6 +124,15 @@ func TestACLMachineChecks(t *testing.T) {
 			t.Fatalf("%v: got %q, want %q", tc.args, got, tc.want)
 		}
 	}
+	for _, tc := range []struct{ script, want string }{
+		{"return redis.acl_check_cmd('get', 'app:1')", ":1\r\n"},
+		{"return redis.acl_check_cmd('get', 'zz')", "$-1\r\n"},
+		{"return redis.acl_check_cmd('del', 'app:1')", "$-1\r\n"},
+	} {
+		if got := aclExec(m, "u", "EVAL", tc.script, "0"); got != tc.want {
+			t.Fatalf("%s: got %q, want %q", tc.script, got, tc.want)
+		}
+	}
 	if got := aclExec(m, "nobody", "GET", "app:1"); got != "-NOPERM this user has no permissions to run the 'get' command\r\n" {
 		t.Fatalf("unknown user: %q", got)
 	}

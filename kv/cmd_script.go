@@ -283,6 +283,16 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 	return h.w.Bytes()
 }
 
+// ACLAllowed reports whether the script's caller may run args
+// (redis.acl_check_cmd).
+func (h *scriptHost) ACLAllowed(args [][]byte) bool {
+	if h.user == nil || h.user.unrestricted {
+		return true
+	}
+	r, _, _ := h.user.check(args)
+	return r == ACLOK
+}
+
 // aclRefused checks a redis.call against the caller's ACL rules and
 // writes Redis's error when they refuse it.
 func (h *scriptHost) aclRefused(args [][]byte) bool {

@@ -138,6 +138,12 @@ func TestACLGoRedis(t *testing.T) {
 	wantErr(admin, "ERR "+aclFile+":1: Error in applying operation '+nosuch': Unknown command or category name in ACL. WARNING: ACL errors detected, no change to the previously active ACL rules was performed", "ACL", "LOAD")
 	wantErr(admin, "ERR wrong number of arguments for 'acl|load' command", "ACL", "LOAD", "x", "y")
 
+	// CLIENT KILL USER picks the user's connections.
+	if n := must(admin, "CLIENT", "KILL", "USER", "ro", "SKIPME", "yes"); n != int64(1) {
+		t.Fatalf("CLIENT KILL USER ro: %v", n)
+	}
+	wantErr(admin, "ERR No such user 'nosuch'", "CLIENT", "KILL", "USER", "nosuch")
+
 	// Deleting a user closes its connections.
 	must(admin, "ACL", "DELUSER", "alice")
 	if err := alice.Do(ctx, "PING").Err(); err == nil {

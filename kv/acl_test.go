@@ -202,6 +202,11 @@ func TestCmdEncodingUser(t *testing.T) {
 	if err != nil || len(rest) != 0 || d.User != "alice" || d.DB != 2 || string(d.Args[1]) != "k" {
 		t.Fatalf("decoded %+v, %v", d, err)
 	}
+	c.User = "default"
+	b = c.AppendEncode(nil)
+	if d, _, err := DecodeCmd(b); err != nil || d.User != "default" || len(b) != len((&Cmd{Args: c.Args, Proto: 3, DB: 2, NowMs: 5, Seed: 9}).AppendEncode(nil))+1 {
+		t.Fatalf("the default user: %+v %v, %d bytes", d, err, len(b))
+	}
 	c.User = ""
 	if b := c.AppendEncode(nil); b[0] != cmdEncodingVersion {
 		t.Fatalf("without a user: version %d", b[0])

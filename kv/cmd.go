@@ -87,7 +87,8 @@ var (
 //	        cmds uvarint, per cmd: args
 //
 // Version 1 (still decoded) has neither db field: everything is database 0.
-// Version 3 adds, after the db, the user: len uvarint, bytes.
+// Version 3 adds, after the db, the user: len uvarint, bytes (length 0:
+// "default").
 func (c *Cmd) AppendEncode(dst []byte) []byte {
 	var flags byte
 	if c.Tx != nil {
@@ -100,8 +101,13 @@ func (c *Cmd) AppendEncode(dst []byte) []byte {
 	dst = append(dst, v, c.Proto, flags)
 	dst = binary.AppendUvarint(dst, uint64(c.DB))
 	if c.User != "" {
-		dst = binary.AppendUvarint(dst, uint64(len(c.User)))
-		dst = append(dst, c.User...)
+		// The default user, the common case, costs one byte.
+		u := c.User
+		if u == "default" {
+			u = ""
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(u)))
+		dst = append(dst, u...)
 	}
 	dst = binary.AppendVarint(dst, c.NowMs)
 	dst = binary.AppendUvarint(dst, c.Seed)
@@ -149,12 +155,13 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 	}
 	if v == cmdEncodingUser {
 		u := d.bytes()
-		if len(u) == 0 || len(u) > maxUserBytes {
-			if d.err == nil {
-				d.err = ErrCmdTooLarge
-			}
+		if len(u) > maxUserBytes && d.err == nil {
+			d.err = ErrCmdTooLarge
 		}
 		c.User = string(u)
+		if c.User == "" {
+			c.User = "default"
+		}
 	}
 	c.NowMs = d.varint()
 	c.Seed = d.uvarint()

@@ -107,13 +107,19 @@ func (c *conn) userName() string {
 	return "default"
 }
 
-// logACL records a refusal in the node's ACL log.
-func (c *conn) logACL(reason int, object, user string) {
+// logACL records a refusal in the node's ACL log; full is the refused
+// command's full name ("config|set") its client-info shows, "" for the
+// command being dispatched.
+func (c *conn) logACL(reason int, object, user, full string) {
 	ctx := "toplevel"
 	if c.inMulti {
 		ctx = "multi"
 	}
-	c.lastCmd.Store(c.last)
+	if full != "" {
+		c.lastCmd.Store(&full)
+	} else {
+		c.lastCmd.Store(c.last)
+	}
 	c.srv.aclLog().add(&aclLogEntry{count: 1, reason: reason, context: ctx, object: object,
 		username: user, created: time.Now(), cinfo: c.infoString()})
 }
@@ -138,7 +144,7 @@ func (c *conn) aclCheck(args [][]byte) (msg string, closed bool) {
 	if d.Reason != kv.ACLDeniedCommand {
 		object = string(args[d.Pos])
 	}
-	c.logACL(d.Reason, object, c.user)
+	c.logACL(d.Reason, object, c.user, d.Command)
 	return d.Error(), false
 }
 

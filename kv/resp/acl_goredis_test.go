@@ -107,7 +107,8 @@ func TestACLGoRedis(t *testing.T) {
 		t.Fatal("ACL LOG is empty")
 	}
 	first := logs[0].(map[any]any)
-	if first["count"] != int64(1) || first["username"] != "alice" || first["context"] != "multi" || first["object"] != "del" || first["reason"] != "command" {
+	if first["count"] != int64(1) || first["username"] != "alice" || first["context"] != "multi" || first["object"] != "del" || first["reason"] != "command" ||
+		!strings.Contains(first["client-info"].(string), " cmd=del user=alice ") {
 		t.Fatalf("ACL LOG entry: %v", first)
 	}
 	must(admin, "ACL", "LOG", "RESET")

@@ -27,7 +27,7 @@ const (
 // user; a failure goes to the ACL log.
 func (c *conn) authenticate(user, pass []byte) bool {
 	if !c.srv.aclState().Authenticate(user, pass, c.srv.getRequirePass()) {
-		c.logACL(kv.ACLDeniedAuth, string(c.curArgs[0]), string(user))
+		c.logACL(kv.ACLDeniedAuth, string(c.curArgs[0]), string(user), "")
 		return false
 	}
 	c.authed = true

@@ -65,6 +65,26 @@ type aclLogEntry struct {
 type aclLog struct {
 	mu      sync.Mutex
 	entries []*aclLogEntry
+	// seen is the users the cron goroutine last looked at (aclCron);
+	// only that goroutine touches it.
+	seen *kv.ACLState
+}
+
+// aclCron closes the connections of users that no longer exist, once per
+// change of the users (the cron goroutine calls it every cronInterval), as
+// Redis closes them on ACL DELUSER. A connection also finds out at its next
+// command (aclCheck).
+func (s *Server) aclCron() {
+	st := s.aclState()
+	if st == s.acls.seen {
+		return
+	}
+	s.acls.seen = st
+	for _, c := range s.snapshotConns() {
+		if !st.HasUser(c.userName()) {
+			c.kill()
+		}
+	}
 }
 
 func (l *aclLog) add(e *aclLogEntry) {

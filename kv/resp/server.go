@@ -349,6 +349,7 @@ func (s *Server) cron() {
 			s.sampleOps(now)
 			s.closeStuckClients(now.UnixNano())
 			s.migrate.closeIdle(now)
+			s.aclCron()
 		}
 	}
 }

@@ -290,6 +290,21 @@ func (d ACLDenial) scriptError() string {
 	return "The user executing the script " + msg
 }
 
+// ChannelAllowed reports whether user may use channel ch (pattern: a
+// PSUBSCRIBE pattern, matched literally), Redis's ACLUserCheckChannelPerm.
+func (st *ACLState) ChannelAllowed(user string, ch []byte, pattern bool) bool {
+	u := st.users[user]
+	if u == nil {
+		return false
+	}
+	for _, s := range u.selectors {
+		if s.checkChannel(ch, pattern) {
+			return true
+		}
+	}
+	return false
+}
+
 // HasUser reports whether the user exists.
 func (st *ACLState) HasUser(name string) bool { return st.users[name] != nil }
 

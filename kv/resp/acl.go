@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"redraft/kv"
+	"redraft/kv/pubsub"
 )
 
 // ACL at the edge (docs/acl.md). The users are machine state
@@ -70,10 +71,12 @@ type aclLog struct {
 	seen *kv.ACLState
 }
 
-// aclCron closes the connections of users that no longer exist, once per
-// change of the users (the cron goroutine calls it every cronInterval), as
-// Redis closes them on ACL DELUSER. A connection also finds out at its next
-// command (aclCheck).
+// aclCron closes, once per change of the users (the cron goroutine calls
+// it every cronInterval), the connections of users that no longer exist,
+// as Redis closes them on ACL DELUSER, and the subscribed connections
+// holding a subscription their user may no longer have, as Redis's ACL
+// SETUSER does (ACLKillPubsubClientsIfNeeded). A connection of a deleted
+// user also finds out at its next command (aclCheck).
 func (s *Server) aclCron() {
 	st := s.aclState()
 	if st == s.acls.seen {
@@ -81,10 +84,27 @@ func (s *Server) aclCron() {
 	}
 	s.acls.seen = st
 	for _, c := range s.snapshotConns() {
-		if !st.HasUser(c.userName()) {
+		user := c.userName()
+		if !st.HasUser(user) || c.subsA.Load() > 0 && s.hub != nil && !c.subscriptionsAllowed(st, user) {
 			c.kill()
 		}
 	}
+}
+
+// subscriptionsAllowed reports whether user may hold every subscription
+// of c.
+func (c *conn) subscriptionsAllowed(st *kv.ACLState, user string) bool {
+	if st.Unrestricted(user) {
+		return true
+	}
+	for _, k := range []pubsub.Kind{pubsub.Channel, pubsub.Shard, pubsub.Pattern} {
+		for _, name := range c.srv.hub.Subscriptions(c, k) {
+			if !st.ChannelAllowed(user, []byte(name), k == pubsub.Pattern) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (l *aclLog) add(e *aclLogEntry) {

@@ -69,6 +69,16 @@ func TestACLGoRedis(t *testing.T) {
 		t.Fatalf("SUBSCRIBE sports: %v", err)
 	}
 	sub.Close()
+	// Revoking a channel closes a subscriber holding it, as Redis does.
+	must(admin, "ACL", "SETUSER", "alice", "&news.2")
+	raw := ts.dial()
+	raw.send(respCmd("AUTH", "alice", "alicepw") + respCmd("SUBSCRIBE", "news.2"))
+	raw.expect("+OK\r\n*3\r\n$9\r\nsubscribe\r\n$6\r\nnews.2\r\n:1\r\n")
+	must(admin, "ACL", "SETUSER", "alice", "resetchannels", "&news.*")
+	raw.send(respCmd("SUBSCRIBE", "news.3"))
+	raw.expect("*3\r\n$9\r\nsubscribe\r\n$6\r\nnews.3\r\n:2\r\n")
+	must(admin, "ACL", "SETUSER", "alice", "resetchannels", "&other")
+	raw.expectClosed()
 
 	// Read-only key patterns: %R~* lets GET through, not SET.
 	ro := redis.NewClient(&redis.Options{Addr: ts.addr, Username: "ro", Password: "x", MaxRetries: -1})
@@ -147,7 +157,7 @@ func TestACLGoRedis(t *testing.T) {
 
 	// Deleting a user closes its connections: at once (the server's
 	// housekeeping) for an idle one, seen here as EOF on a raw socket.
-	raw := ts.dial()
+	raw = ts.dial()
 	raw.send(respCmd("AUTH", "alice", "alicepw"))
 	raw.expect("+OK\r\n")
 	must(admin, "ACL", "DELUSER", "alice")

@@ -195,8 +195,19 @@ func (u *aclUser) check(args [][]byte) (reason, pos int, c *aclCommand) {
 	}
 	c = aclCommands().lookupArgs(args)
 	if c == nil {
-		// Unknown commands are refused as unknown, not by ACL rules.
-		return ACLOK, 0, nil
+		if Lookup(args[0]) == nil {
+			// Unknown commands are refused as unknown, not by ACL rules.
+			return ACLOK, 0, nil
+		}
+		// Registered after the table was built (a broken init order):
+		// only a selector allowing every command may run it.
+		c = &aclCommand{id: -1, name: strings.ToLower(string(args[0]))}
+		for _, s := range u.selectors {
+			if s.allCommands {
+				return ACLOK, 0, c
+			}
+		}
+		return ACLDeniedCommand, 0, c
 	}
 	if u.unrestricted {
 		return ACLOK, 0, c

@@ -175,6 +175,9 @@ func buildACLTable() *aclTable {
 		}
 	}
 	t.words = (len(t.all) + 63) / 64
+	if t.words > aclBitWords {
+		panic("kv: the ACL command table outgrew its bitmaps (aclBitWords)")
+	}
 	return t
 }
 

@@ -82,9 +82,14 @@ var (
 	errACLDuplicateUser = errors.New("Duplicate user found. A user can only be defined once in config files")
 )
 
+// aclBitWords sizes every command bitmap. It does not depend on the table
+// (aclCommands), so a machine can be made before every package registered
+// its commands (at init); buildACLTable checks the table fits.
+const aclBitWords = 1024 / 64 // Redis's USER_COMMAND_BITS_COUNT
+
 func newACLSelector(root bool) *aclSelector {
 	// acl-pubsub-default is resetchannels in Redis 7.0: no channels.
-	return &aclSelector{root: root, bits: make([]uint64, aclCommands().words)}
+	return &aclSelector{root: root, bits: make([]uint64, aclBitWords)}
 }
 
 // newACLUser is Redis's ACLCreateUser: off, no passwords, a root selector
@@ -192,7 +197,6 @@ func (s *aclSelector) apply(op string) error {
 		return errACLSyntax // Redis: an empty rule in a selector is no known rule
 	}
 	lop := strings.ToLower(op)
-	t := aclCommands()
 	switch {
 	case lop == "allkeys" || op == "~*":
 		s.allKeys, s.keys = true, nil
@@ -271,6 +275,7 @@ func (s *aclSelector) apply(op string) error {
 		}
 		s.allChannels = false
 	case op[0] == '+' && (len(op) < 2 || op[1] != '@'):
+		t := aclCommands()
 		name := op[1:]
 		i := strings.LastIndexByte(name, '|')
 		if i < 0 {
@@ -315,7 +320,7 @@ func (s *aclSelector) apply(op string) error {
 		}
 		s.firstArgs[c.id] = append(s.firstArgs[c.id], sub)
 	case op[0] == '-' && (len(op) < 2 || op[1] != '@'):
-		c := t.lookupName(op[1:])
+		c := aclCommands().lookupName(op[1:])
 		if c == nil {
 			return errACLUnknown
 		}

@@ -70,6 +70,8 @@ func TestACLReplicated(t *testing.T) {
 		{[]any{"DEL", "app:1"}, "NOPERM this user has no permissions to run the 'del' command"},
 		{[]any{"SET", "other", "v"}, "NOPERM this user has no permissions to access one of the keys used as arguments"},
 		{[]any{"GET", "other"}, "NOPERM this user has no permissions to access one of the keys used as arguments"},
+		{[]any{"RAFT", "INFO"}, "NOPERM this user has no permissions to run the 'raft' command"},
+		{[]any{ForwardCommand, "x"}, "NOPERM this user has no permissions to run the 'redraft.forward' command"},
 	} {
 		if _, err := alice.Do(ctx, tc.args...).Result(); err == nil || err.Error() != tc.want {
 			t.Fatalf("%v as alice on a follower: %v, want %q", tc.args, err, tc.want)

@@ -33,13 +33,17 @@ type ACLSource interface {
 	ACL() *kv.ACLState
 }
 
-var initialACL = kv.NewMachine().ACL()
+var (
+	initialACLOnce sync.Once
+	initialACL     *kv.ACLState
+)
 
 // aclState returns the users the edge checks against.
 func (s *Server) aclState() *kv.ACLState {
 	if src, ok := s.exec.(ACLSource); ok {
 		return src.ACL()
 	}
+	initialACLOnce.Do(func() { initialACL = kv.NewMachine().ACL() })
 	return initialACL
 }
 

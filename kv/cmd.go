@@ -24,6 +24,10 @@ type Cmd struct {
 	DB int
 	// Tx, set for EXEC, holds the queued commands and the WATCHed key versions.
 	Tx *Tx
+	// User is the ACL user the command runs as (the client's): the machine
+	// checks it against the user's rules on the node that runs it. Empty:
+	// an internal command, not checked.
+	User string
 }
 
 // Tx is a MULTI/EXEC transaction: it runs atomically as one command.
@@ -46,11 +50,18 @@ type Watch struct {
 // Encoding limits: a decoder refuses anything beyond them instead of
 // allocating what a corrupt or hostile length asks for.
 const (
-	// cmdEncodingVersion is the version written. Version 2 added the
-	// database index (of the command and of each watch); version 1, which
-	// DecodeCmd still reads, is the same without them, for database 0.
+	// cmdEncodingVersion is the version written for a command without a
+	// user. Version 2 added the database index (of the command and of each
+	// watch); version 1, which DecodeCmd still reads, is the same without
+	// them, for database 0. Version 3 (cmdEncodingUser) is version 2 plus
+	// the user, written only for commands that carry one, so commands
+	// without a user encode as before.
 	cmdEncodingVersion = 2
 	cmdEncodingV1      = 1
+	cmdEncodingUser    = 3
+	// maxUserBytes bounds a decoded user name (names are short; this only
+	// keeps a corrupt length from allocating).
+	maxUserBytes = 1 << 16
 	// maxDBIndex bounds a decoded database index (the machine answers an
 	// error for any index beyond Databases; this only keeps it an int).
 	maxDBIndex = 1<<31 - 1
@@ -76,13 +87,28 @@ var (
 //	        cmds uvarint, per cmd: args
 //
 // Version 1 (still decoded) has neither db field: everything is database 0.
+// Version 3 adds, after the db, the user: len uvarint, bytes (length 0:
+// "default").
 func (c *Cmd) AppendEncode(dst []byte) []byte {
 	var flags byte
 	if c.Tx != nil {
 		flags |= 1
 	}
-	dst = append(dst, cmdEncodingVersion, c.Proto, flags)
+	v := byte(cmdEncodingVersion)
+	if c.User != "" {
+		v = cmdEncodingUser
+	}
+	dst = append(dst, v, c.Proto, flags)
 	dst = binary.AppendUvarint(dst, uint64(c.DB))
+	if c.User != "" {
+		// The default user, the common case, costs one byte.
+		u := c.User
+		if u == "default" {
+			u = ""
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(u)))
+		dst = append(dst, u...)
+	}
 	dst = binary.AppendVarint(dst, c.NowMs)
 	dst = binary.AppendUvarint(dst, c.Seed)
 	dst = appendArgs(dst, c.Args)
@@ -118,7 +144,7 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 		return nil, nil, ErrCmdTruncated
 	}
 	v := b[0]
-	if v != cmdEncodingVersion && v != cmdEncodingV1 {
+	if v != cmdEncodingVersion && v != cmdEncodingV1 && v != cmdEncodingUser {
 		return nil, nil, fmt.Errorf("%w: %d", ErrCmdVersion, v)
 	}
 	c := &Cmd{Proto: b[1]}
@@ -126,6 +152,16 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 	d := decoder{b: b[3:]}
 	if v >= 2 {
 		c.DB = d.db()
+	}
+	if v == cmdEncodingUser {
+		u := d.bytes()
+		if len(u) > maxUserBytes && d.err == nil {
+			d.err = ErrCmdTooLarge
+		}
+		c.User = string(u)
+		if c.User == "" {
+			c.User = "default"
+		}
 	}
 	c.NowMs = d.varint()
 	c.Seed = d.uvarint()

@@ -215,7 +215,7 @@ func runEval(c *Ctx, bySha, ro bool) {
 	} else {
 		e = st.writeEngine()
 	}
-	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly, wrote: new(atomic.Bool)}
+	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly, wrote: new(atomic.Bool), user: c.user}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: s.Sha, Keys: keys, Args: argv}
 	c.m.running.add(e, runKind{write: !c.readOnly, wrote: host.wrote})
 	defer c.m.running.remove(e)
@@ -236,6 +236,9 @@ type scriptHost struct {
 	readOnly bool
 	n        uint64
 	w        Writer
+	// user is the script caller's ACL user: redis.call checks commands
+	// against it (nil: unchecked).
+	user *aclUser
 	// wrote is set once the script ran a write command (SCRIPT KILL can
 	// no longer stop it, scriptkill.go); nil when nobody asks.
 	wrote *atomic.Bool
@@ -261,12 +264,13 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		h.w.Error("ERR Wrong number of args calling Redis command from script")
 	case spec.Flags&FlagNoScript != 0 || spec.Run == nil:
 		h.w.Error("ERR This Redis command is not allowed from script")
+	case h.user != nil && !h.user.unrestricted && h.aclRefused(args):
 	case h.readOnly && spec.IsWriteArgs(args):
 		h.w.Error("ERR Write commands are not allowed from read-only scripts.")
 	default:
 		h.n++
 		seed := h.seed + h.n*0x9E3779B97F4A7C15
-		ctx := Ctx{m: h.m, db: h.m.dbs[h.db], dbIndex: h.db, W: &h.w, Args: args, NowMs: h.nowMs, seed: seed, spec: spec, readOnly: h.readOnly || !spec.IsWriteArgs(args), inScript: true}
+		ctx := Ctx{m: h.m, db: h.m.dbs[h.db], dbIndex: h.db, W: &h.w, Args: args, NowMs: h.nowMs, seed: seed, spec: spec, readOnly: h.readOnly || !spec.IsWriteArgs(args), inScript: true, user: h.user}
 		if !ctx.readOnly {
 			h.m.version++
 			if h.wrote != nil {
@@ -277,6 +281,27 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		h.m.observeScriptCommand(h.db, args)
 	}
 	return h.w.Bytes()
+}
+
+// ACLAllowed reports whether the script's caller may run args
+// (redis.acl_check_cmd).
+func (h *scriptHost) ACLAllowed(args [][]byte) bool {
+	if h.user == nil || h.user.unrestricted {
+		return true
+	}
+	r, _, _ := h.user.check(args)
+	return r == ACLOK
+}
+
+// aclRefused checks a redis.call against the caller's ACL rules and
+// writes Redis's error when they refuse it.
+func (h *scriptHost) aclRefused(args [][]byte) bool {
+	r, p, ac := h.user.check(args)
+	if r == ACLOK {
+		return false
+	}
+	h.w.Error("ERR " + ACLDenial{Reason: r, Pos: p, Command: ac.name}.scriptError())
+	return true
 }
 
 func runScript(c *Ctx) {

@@ -152,6 +152,7 @@ func FuzzDecodeCmd(f *testing.F) {
 		Cmds:    [][][]byte{{[]byte("SELECT"), []byte("4")}, {[]byte("SET"), []byte("k"), []byte("v")}},
 	}}).AppendEncode(nil))
 	f.Add([]byte{1, 2, 0, 0, 0, 2, 3, 'G', 'E', 'T', 1, 'k'}) // version 1
+	f.Add((&Cmd{Args: [][]byte{[]byte("ACL"), []byte("SETUSER"), []byte("u"), []byte("(~a +get)")}, User: "u"}).AppendEncode(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, _, err := DecodeCmd(b)
 		if err != nil {

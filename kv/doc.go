@@ -62,6 +62,17 @@
 // state, so the enabled classes are node-local configuration, not part of
 // the state. See docs/pubsub.md.
 //
+// # ACL users
+//
+// Redis 7.0's ACL users are machine state (acl_*.go, cmd_acl.go): ACL
+// SETUSER, DELUSER and the internal ACL LOAD change them through the log,
+// snapshots hold them ('A' items). A Cmd that carries a user (Cmd.User) is
+// checked against that user's rules before it runs — each queued command
+// of a transaction at EXEC, each redis.call against the script's caller —
+// so the node that runs a command checks it, the leader included for
+// commands a follower forwards. Machine.ACL hands the edge the current
+// users as an immutable value. See docs/acl.md.
+//
 // # Validation
 //
 // The edge (kv/resp, maelstrom) validates what Redis validates before queueing

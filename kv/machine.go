@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -41,11 +42,15 @@ type Machine struct {
 	// and functions (low 32 bits) for FunctionCounts, which the edge calls
 	// while a function holds the machine (FUNCTION STATS). Never state.
 	fnCounts atomic.Uint64
+	// acl holds the ACL users (acl_state.go): state. An immutable value
+	// replaced on every change, so the edge may read it any time.
+	acl atomic.Pointer[ACLState]
 }
 
 // NewMachine returns an empty machine.
 func NewMachine() *Machine {
 	m := &Machine{scripts: newScriptState(), running: &runningScripts{}}
+	m.acl.Store(newACLState())
 	for i := range m.dbs {
 		m.dbs[i] = newDatabase()
 	}
@@ -67,10 +72,25 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 		w.Error(ErrDBIndex)
 		return
 	}
+	// A command that carries a user is checked against that user's ACL
+	// rules here, on the node that runs it (acl_state.go); one without
+	// (internal commands, the Maelstrom edge) runs unchecked.
+	var u *aclUser
+	if cmd.User != "" {
+		if u = m.ACL().users[cmd.User]; u == nil {
+			name := ""
+			if len(cmd.Args) > 0 {
+				name = strings.ToLower(string(cmd.Args[0]))
+			}
+			w.Error(ACLDenial{Reason: ACLDeniedCommand, Command: name}.Error())
+			m.commandDone()
+			return
+		}
+	}
 	if cmd.Tx != nil {
-		m.execTx(cmd, w)
+		m.execTx(cmd, u, w)
 	} else {
-		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, w)
+		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, u, false, w)
 	}
 	// Serve the clients blocked on keys the command made ready, after it
 	// (after the whole transaction for EXEC), as Redis does.
@@ -78,7 +98,7 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	m.commandDone()
 }
 
-func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Writer) {
+func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUser, inTx bool, w *Writer) {
 	if len(args) == 0 {
 		w.Error("ERR empty command")
 		return
@@ -96,7 +116,18 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Write
 		w.Error("ERR command '" + spec.Name + "' is not allowed here")
 		return
 	}
-	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args)}
+	if u != nil && !u.unrestricted {
+		if r, p, ac := u.check(args); r != ACLOK {
+			d := ACLDenial{Reason: r, Pos: p, Command: ac.name}
+			if inTx {
+				w.Error(d.txError())
+			} else {
+				w.Error(d.Error())
+			}
+			return
+		}
+	}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args), user: u}
 	if !c.readOnly {
 		m.version++
 	}
@@ -108,7 +139,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, w *Write
 // runs in order, each with its own reply inside one array. The transaction
 // starts in database cmd.DB; a queued SELECT changes the database of the
 // commands after it, as in Redis (the edge follows it for the connection).
-func (m *Machine) execTx(cmd *Cmd, w *Writer) {
+func (m *Machine) execTx(cmd *Cmd, u *aclUser, w *Writer) {
 	for _, wt := range cmd.Tx.Watches {
 		if m.KeyVersion(wt.DB, wt.Key, cmd.NowMs) != wt.Version {
 			w.NullArray()
@@ -123,7 +154,7 @@ func (m *Machine) execTx(cmd *Cmd, w *Writer) {
 			continue
 		}
 		// Each queued command gets its own seed so two SPOPs differ.
-		m.exec(db, args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, w)
+		m.exec(db, args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, u, true, w)
 	}
 }
 
@@ -177,6 +208,8 @@ type Ctx struct {
 	readOnly bool
 	// inScript: called by a script (redis.call), Redis's CLIENT_SCRIPT.
 	inScript bool
+	// user is the ACL user the command runs as; nil: unchecked.
+	user *aclUser
 	// block names the waiter a blocking command registers when its keys
 	// are empty (redraft.block); nil: it answers as timed out (MULTI,
 	// scripts, a bare command in the log).

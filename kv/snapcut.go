@@ -77,6 +77,7 @@ type SnapshotCut struct {
 	scripts [][]byte         // cached script bodies in load order (immutable)
 	libs    [][]byte         // library codes by name (immutable)
 	waiters []byte           // the waiters section body; nil when none
+	acl     [][]byte         // the ACL items (acl_snap.go); nil when none
 	enc     *encodingLimits  // the encoding thresholds (replaced, never changed in place)
 	live    bool             // registered with the write path (BeginSnapshot)
 	// Chunk sizes (the constants; tests make them small to interleave more).
@@ -141,6 +142,7 @@ func (m *Machine) newCut() *SnapshotCut {
 		s.waiters = m.appendWaiters(nil)
 	}
 	s.enc = m.enc
+	s.acl = aclSnapshotItems(m.ACL())
 	return s
 }
 
@@ -269,6 +271,9 @@ func (s *SnapshotCut) WriteTo(w io.Writer, lock sync.Locker) error {
 	}
 	for _, b := range s.libs {
 		sw.blob(snapshotKindLibrary, b)
+	}
+	for _, b := range s.acl {
+		sw.blob(snapshotKindACLUser, b)
 	}
 	sw.encodingItem(s.enc)
 	if s.waiters != nil {

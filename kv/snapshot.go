@@ -205,6 +205,7 @@ func (m *Machine) Restore(r io.Reader) error {
 	}
 	var prev *entry
 	var scripts, libs [][]byte // script items ('S', 'L'), not counted as records
+	var aclItems [][]byte      // ACL items ('A'), not counted either
 	var blk blockState
 	sawWaiters := false
 	var enc *encodingLimits
@@ -261,6 +262,14 @@ func (m *Machine) Restore(r io.Reader) error {
 			if err != nil {
 				return fmt.Errorf("encoding item after record %d: %w", n, err)
 			}
+			continue
+		}
+		if kind == snapshotKindACLUser {
+			b, err := sr.readBlob(kind)
+			if err != nil {
+				return fmt.Errorf("ACL item after record %d: %w", n, err)
+			}
+			aclItems = append(aclItems, b)
 			continue
 		}
 		if kind == snapshotKindScript || kind == snapshotKindLibrary {
@@ -327,6 +336,11 @@ func (m *Machine) Restore(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	acl, err := restoreACL(aclItems)
+	if err != nil {
+		return err
+	}
+	m.acl.Store(acl)
 	m.dbs, m.version, m.scripts = dbs, version, st
 	m.blk = blk
 	m.enc = enc

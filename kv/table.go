@@ -139,6 +139,7 @@ func init() {
 		scriptCommands(),
 		blockCommands(),
 		streamCommands(),
+		aclCommandsSpecs(),
 	} {
 		for _, s := range family {
 			Register(s)

@@ -1,5 +1,7 @@
 package replication
 
+import "redraft/kv"
+
 // ScriptRunning implements resp.ScriptRunner: whether this node's machine
 // runs a script now (a read-only one outside the log, or a write script in
 // an entry being applied). Safe while it does, like KillScript.
@@ -10,3 +12,7 @@ func (n *Node) ScriptRunning() bool { return n.fsm.cur.Load().ScriptRunning() }
 func (n *Node) FunctionCounts() (libraries, functions int) {
 	return n.fsm.cur.Load().FunctionCounts()
 }
+
+// ACL implements resp.ACLSource: the ACL users of this node's machine as
+// last applied. Safe any time (the state is an immutable value).
+func (n *Node) ACL() *kv.ACLState { return n.fsm.cur.Load().ACL() }

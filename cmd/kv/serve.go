@@ -39,6 +39,7 @@ type edgeFlags struct {
 	maxClients      int
 	protoMaxBulkLen string
 	timeoutSec      int
+	aclFile         string
 }
 
 type nodeFlags struct {
@@ -76,6 +77,7 @@ func (f *edgeFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxClients, "maxclients", resp.DefaultMaxClients, "most client connections at once (Redis's maxclients)")
 	fs.StringVar(&f.protoMaxBulkLen, "proto-max-bulk-len", "512mb", "longest bulk string a client may send, in `bytes` (units k, kb, m, mb, g, gb; at least 1mb)")
 	fs.IntVar(&f.timeoutSec, "timeout", 0, "close clients idle for this many `seconds`; 0: never (Redis's timeout)")
+	fs.StringVar(&f.aclFile, "aclfile", "", "`file` ACL SAVE writes and ACL LOAD reads (Redis's aclfile; users are replicated, LOAD proposes the file's users through the log: docs/acl.md)")
 }
 
 func (f *edgeFlags) config() (resp.Config, error) {
@@ -94,6 +96,7 @@ func (f *edgeFlags) config() (resp.Config, error) {
 		MaxClients:      f.maxClients,
 		ProtoMaxBulkLen: bulk,
 		IdleTimeout:     time.Duration(f.timeoutSec) * time.Second,
+		ACLFile:         f.aclFile,
 	}, nil
 }
 

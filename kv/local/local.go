@@ -133,3 +133,7 @@ func (x *Executor) ScriptRunning() bool { return x.m.ScriptRunning() }
 // FunctionCounts implements resp.FunctionCounter without the lock the
 // running script holds (kv.Machine.FunctionCounts is safe concurrently).
 func (x *Executor) FunctionCounts() (libraries, functions int) { return x.m.FunctionCounts() }
+
+// ACL implements resp.ACLSource: the machine's ACL users as last changed.
+// Safe without the lock (the state is an immutable value).
+func (x *Executor) ACL() *kv.ACLState { return x.m.ACL() }

@@ -79,7 +79,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10))
 	full = append(full, args...)
 	w := kv.NewWriter(nil, int(c.proto))
-	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db}}, w)
+	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{{Args: full, Proto: c.proto, DB: c.db, User: c.user}}, w)
 	firstUs = time.Since(start).Microseconds() // the slow log's time (slowlog.go)
 	reply := w.Bytes()
 	if c.srv.mon.active() {

@@ -51,7 +51,7 @@ func (c *conn) cmdClientKill(args [][]byte) {
 				laddr, haveLaddr = string(args[i+1]), true
 			case kv.EqualFold(args[i], "USER") && more:
 				user, haveUser = string(args[i+1]), true
-				if user != "default" {
+				if !c.srv.aclState().HasUser(user) {
 					c.w.Error("ERR No such user '" + user + "'")
 					return
 				}
@@ -77,10 +77,10 @@ func (c *conn) cmdClientKill(args [][]byte) {
 	killed := 0
 	for _, o := range c.srv.snapshotConns() {
 		if haveAddr && o.addr != addr || haveLaddr && o.laddr != laddr ||
-			haveType && typ != "normal" || id != 0 && o.id != id || o == c && skipme {
+			haveType && typ != "normal" || id != 0 && o.id != id || o == c && skipme ||
+			haveUser && o.userName() != user {
 			continue
 		}
-		_ = haveUser // every client is the default user
 		if o == c {
 			c.quit = true // after this reply
 		} else {

@@ -216,6 +216,10 @@ func (c *conn) cmdConfigSet(args [][]byte) {
 				c.w.Error(msg)
 				return
 			}
+			if msg := c.configRequirePass(params, args); msg != "" {
+				c.w.Error(msg)
+				return
+			}
 			commitTLS()
 			for _, apply := range applies {
 				apply()

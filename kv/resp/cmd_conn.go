@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"crypto/subtle"
 	"strconv"
 	"strings"
 
@@ -24,17 +23,16 @@ const (
 	errDBIndex        = "ERR DB index is out of range"
 )
 
-// checkCredentials is ACLCheckUserCredentials for the only user, "default":
-// without requirepass it accepts any password (nopass).
-func (c *conn) checkCredentials(user, pass []byte) bool {
-	if string(user) != "default" {
+// authenticate is ACLAuthenticateUser: on success the connection runs as
+// user; a failure goes to the ACL log.
+func (c *conn) authenticate(user, pass []byte) bool {
+	if !c.srv.aclState().Authenticate(user, pass, c.srv.getRequirePass()) {
+		c.logACL(kv.ACLDeniedAuth, string(c.curArgs[0]), string(user), "")
 		return false
 	}
-	want := c.srv.getRequirePass()
-	if want == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
+	c.authed = true
+	c.setUser(string(user))
+	return true
 }
 
 func (c *conn) cmdAuth(args [][]byte) {
@@ -44,18 +42,17 @@ func (c *conn) cmdAuth(args [][]byte) {
 	}
 	user, pass := []byte("default"), args[1]
 	if len(args) == 2 {
-		if c.srv.getRequirePass() == "" {
+		if c.srv.aclState().DefaultNoPass(c.srv.getRequirePass()) {
 			c.w.Error(errAuthNoPassword)
 			return
 		}
 	} else {
 		user, pass = args[1], args[2]
 	}
-	if !c.checkCredentials(user, pass) {
+	if !c.authenticate(user, pass) {
 		c.w.Error(kv.ErrWrongPass)
 		return
 	}
-	c.authed = true
 	c.w.OK()
 }
 
@@ -94,11 +91,10 @@ func (c *conn) cmdHello(args [][]byte) {
 		}
 	}
 	if user != nil {
-		if !c.checkCredentials(user, pass) {
+		if !c.authenticate(user, pass) {
 			c.w.Error(kv.ErrWrongPass)
 			return
 		}
-		c.authed = true
 	}
 	if !c.authed {
 		c.w.Error(errHelloNoAuth)
@@ -181,7 +177,8 @@ func (c *conn) cmdReset(args [][]byte) {
 	c.name.Store(nil)
 	c.noEvict = false
 	c.noEvictA.Store(false)
-	c.authed = c.srv.getRequirePass() == ""
+	c.authed = c.srv.aclState().DefaultNoPass(c.srv.getRequirePass())
+	c.setUser("default")
 	c.w.Proto = 2
 	c.w.Simple("RESET")
 }
@@ -317,7 +314,7 @@ func (c *conn) infoString(self *conn) string {
 	b = append(b, " qbuf="...)
 	b = strconv.AppendInt(b, c.qbufA.Load(), 10)
 	b = c.appendMemFields(b, self)
-	b = append(b, " events="+events+" cmd="+cmd+" user=default redir=-1 resp="...)
+	b = append(b, " events="+events+" cmd="+cmd+" user="+c.userName()+" redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(c.protoA.Load()), 10)
 	return string(b)
 }

@@ -35,6 +35,7 @@ var kvMetaBySpec = map[*kv.Spec]*kvMeta{}
 // keyspace container command; COMMAND shows only these (a test checks
 // each against the machine).
 var kvSubcommands = map[string][]string{
+	"acl":      {"cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "load", "log", "save", "setuser", "users", "whoami"},
 	"object":   {"encoding", "freq", "help", "idletime", "refcount"},
 	"memory":   {"help", "usage"},
 	"script":   {"exists", "flush", "help", "kill", "load"},

@@ -82,6 +82,9 @@ type Config struct {
 	// (Redis's requirepass): clients must AUTH before anything but AUTH,
 	// HELLO ... AUTH, QUIT and RESET.
 	RequirePass string
+	// ACLFile is the file ACL SAVE writes and ACL LOAD reads (Redis's
+	// aclfile; docs/acl.md); empty: both answer Redis's error.
+	ACLFile string
 	// MaxClients is the most connections served at once (Redis's maxclients);
 	// further clients get "-ERR max number of clients reached".
 	MaxClients int

@@ -88,6 +88,11 @@ type conn struct {
 	netIn    atomic.Int64
 	netOut   atomic.Int64
 	mem      clientMem // CLIENT LIST's memory fields (clientmem.go)
+
+	// The ACL user (acl.go): every kv.Cmd carries it; userA is its copy
+	// for CLIENT LIST.
+	user  string
+	userA atomic.Pointer[string]
 }
 
 func newConn(s *Server, nc net.Conn, id int64) *conn {
@@ -103,7 +108,8 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 		p:         newReqParser(readBufferSize),
 		proto:     2,
 		groupMax:  initialGroupCmds,
-		authed:    s.getRequirePass() == "",
+		authed:    s.aclState().DefaultNoPass(s.getRequirePass()),
+		user:      "default",
 	}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -209,7 +215,9 @@ func (c *conn) process() (stop bool) {
 
 // authRequired is Redis's authRequired: a password is set and the client
 // has not authenticated.
-func (c *conn) authRequired() bool { return !c.authed && c.srv.getRequirePass() != "" }
+func (c *conn) authRequired() bool {
+	return !c.authed && !c.srv.aclState().DefaultNoPass(c.srv.getRequirePass())
+}
 
 // dispatch validates one command as Redis's processCommand does (existence,
 // subcommand, arity, authentication, MULTI queueing) and then queues it,
@@ -253,6 +261,12 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		c.reject(spec, kv.ErrArity(spec.Name))
 		return
 	}
+	if spec.Name == "acl" {
+		if msg := aclArity(args); msg != "" {
+			c.reject(spec, msg)
+			return
+		}
+	}
 	if c.authRequired() && spec.Flags&kv.FlagNoAuth == 0 {
 		c.reject(spec, kv.ErrNoAuth)
 		return
@@ -271,6 +285,15 @@ func (c *conn) dispatchCmd(args [][]byte) {
 	}
 	if c.inMulti && spec.Flags&kv.FlagNoMulti != 0 {
 		c.reject(spec, "ERR Command not allowed inside a transaction")
+		return
+	}
+	if msg, closed := c.aclCheck(args); closed {
+		return
+	} else if msg != "" {
+		c.reject(spec, msg)
+		return
+	}
+	if !c.inMulti && spec.Name == "acl" && c.aclAtEdge(args) {
 		return
 	}
 	if c.subscribedRESP2() {
@@ -292,7 +315,7 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		return
 	}
 	if !isEdge {
-		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db})
+		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db, User: c.user})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])
 		return
 	}

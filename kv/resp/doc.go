@@ -14,8 +14,9 @@
 //
 // Every command is validated at the edge as Redis's processCommand does:
 // it must exist (kv.Lookup), have the right arity (subcommands of the edge's
-// container commands too), and the client must be authenticated when a
-// password is set. Keyspace commands (those with a kv Run function) are
+// container commands too), the client must be authenticated when the
+// default user needs a password, and the connection's ACL user must be
+// allowed to run it (acl.go, docs/acl.md). Keyspace commands (those with a kv Run function) are
 // collected into groups — the run of keyspace commands between two edge
 // commands in one batch — and each group goes to Executor.Execute at once.
 // Edge commands (AUTH, HELLO, SELECT, QUIT, RESET, CLIENT, COMMAND, INFO,

@@ -138,7 +138,7 @@ func (c *conn) cmdExec(args [][]byte) {
 		tx.Cmds = append(tx.Cmds, q)
 	}
 	c.rememberReads(tx.Cmds, true) // CLIENT TRACKING (tracking.go)
-	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx}
+	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx, User: c.user}
 	if c.ps != nil {
 		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
 	}

@@ -73,6 +73,7 @@ type Server struct {
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
 	bgsave   atomic.Bool  // a BGSAVE is running
 	migrate  migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)
+	acls     aclLog       // the node's ACL LOG (acl.go)
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut
@@ -350,6 +351,7 @@ func (s *Server) cron() {
 			s.sampleOps(now)
 			s.closeStuckClients(now.UnixNano())
 			s.migrate.closeIdle(now)
+			s.aclCron()
 		}
 	}
 }

@@ -222,8 +222,15 @@ func (e *Engine) aclCheckCmd(L *lua.LState) int {
 	if c, ok := e.host.(interface{ Known(name string) bool }); ok && !c.Known(name) {
 		L.RaiseError("Invalid command passed to redis.acl_check_cmd()")
 	}
-	// No ACL users yet: the default user may run everything.
-	L.Push(lua.LTrue)
+	allowed := true
+	if c, ok := e.host.(interface{ ACLAllowed(args [][]byte) bool }); ok {
+		args := make([][]byte, L.GetTop())
+		for i := range args {
+			args[i] = []byte(L.CheckString(i + 1))
+		}
+		allowed = c.ACLAllowed(args)
+	}
+	L.Push(lua.LBool(allowed))
 	return 1
 }
 

@@ -9,6 +9,7 @@
 #
 #   redis-benchmark -q -c 50 -n REQUESTS -P {1,16} <command>
 set -euo pipefail
+set -f # the commands below hold a literal *
 cd "$(dirname "$0")/.."
 N=${1:-50000}
 ROUNDS=${2:-2}
@@ -45,7 +46,7 @@ echo "|---|---|---|---:|---:|---:|---:|"
 rps() { # port P command...
 	local port=$1 p=$2
 	shift 2
-	redis-benchmark -p "$port" -q -c 50 -n "$N" -P "$p" "$@" 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ {print $(NF-3); exit}'
+	redis-benchmark -p "$port" -q -c 50 -n "$N" -P "$p" "$@" 2>/dev/null | tr '\r' '\n' | awk 'match($0, /[0-9.]+ requests per second/) {split(substr($0, RSTART, RLENGTH), a, " "); print a[1]; exit}'
 }
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do

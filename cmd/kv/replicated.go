@@ -98,6 +98,9 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
 	cfg.ClusterAuth = auth // nil: none (tlsflags.go)
+	if f.testClockFile != "" {
+		cfg.Clock = offsetClock(ctx, f.testClockFile)
+	}
 	if f.snapshotStore != "" {
 		obj, err := openObjects(ctx, f.snapshotStore)
 		if err != nil {

@@ -62,6 +62,8 @@ type nodeFlags struct {
 	// defaults); tests lower them to exercise InstallSnapshot.
 	snapshotThreshold uint64
 	trailingLogs      uint64
+	// testClockFile: the test-only clock offset (testclock.go).
+	testClockFile string
 }
 
 type diagFlags struct {
@@ -105,6 +107,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.id, "id", "n1", "this node's `ID` in the Raft cluster")
 	fs.StringVar(&f.raft, "raft", "", "`HOST:PORT` for Raft traffic between nodes (default: the --resp host, port + 10000)")
 	fs.StringVar(&f.data, "data", "", "`DIR` for the Raft log, stable store and snapshots (default data/<id>)")
+	fs.StringVar(&f.testClockFile, "test-clock-offset-file", "", "TEST ONLY: poll this `file` for a clock offset in ms added to the node's wall clock (the Jepsen tester's clock nemesis; off when empty)")
 	fs.StringVar(&f.bootstrap, "bootstrap", "", "initial voters `ID=RAFTADDR,...`, the same list on every node; used only when --data holds no Raft state (without --bootstrap or --join, a new node bootstraps a one-node cluster)")
 	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (with cluster authentication: its Raft address); added as non-voter, promoted once caught up")
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,7 @@ flags:
   --concurrency K|Kn       client threads; thread i talks to node i mod N (default 2n)
   --time-limit S           seconds of workload and faults (default 60)
   --rate R                 operations per second, all threads together (default 50)
-  --nemesis LIST           partition,kill,pause,member or all (default none)
+  --nemesis LIST           partition,kill,pause,member,clock or all (default none)
   --nemesis-interval S     mean seconds between a fault's start and stop (default 10)
   --seed N                 seed of the schedule and the op streams (default random; printed)
   --results DIR            report root (default results)
@@ -204,6 +205,7 @@ func testCluster(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var crashes []string
 	cl, err := netns.New(ctx, netns.Config{
 		Bin: o.bin, Nodes: c.NodeCount, WorkDir: work, LogDir: filepath.Join(dir, "node-logs"), Args: o.nodeArgs,
+		ClockHook: slices.Contains(c.Nemesis, jepsen.FaultClock),
 		OnExit: func(id string, err error) {
 			mu.Lock()
 			crashes = append(crashes, fmt.Sprintf("%s exited by itself: %v", id, err))

@@ -22,7 +22,7 @@ func TestClusterUsageErrors(t *testing.T) {
 		{[]string{"test", "--cluster", "docker", "--bin", "x"}, "only netns"},
 		{[]string{"test", "--cluster", "netns"}, "--bin is required"},
 		{[]string{"test", "--cluster", "netns", "--bin", "x", "-w", "lin-kv"}, "workload"},
-		{[]string{"test", "--cluster=netns", "--bin", "x", "--nemesis", "clock"}, "not built yet"},
+		{[]string{"test", "--cluster=netns", "--bin", "x", "--nemesis", "netem"}, "not built yet"},
 		{[]string{"test", "--cluster", "netns", "--bin", "x", "--concurrency", "0"}, "--concurrency"},
 		{[]string{"test", "--cluster", "netns", "--bin", "x", "--seed", "-1"}, "--seed"},
 	} {

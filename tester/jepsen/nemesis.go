@@ -26,6 +26,8 @@ type Cluster interface {
 	// member's RESP address (and restarts it that way afterwards).
 	Wipe(id string) error
 	Join(id, via string) error
+	// SetClockOffset moves node id's clock (the node's test-only hook).
+	SetClockOffset(id string, offset time.Duration) error
 }
 
 // nemesis applies events to a cluster and records what it did.
@@ -49,12 +51,17 @@ type nemesis struct {
 	windows   []Window
 	ops       []NemesisOp
 	ended     bool
+	// clocked: nodes whose clock offset is not 0; strobeStop ends the
+	// strobe in progress (clock.go).
+	clocked    map[string]bool
+	strobeStop chan struct{}
+	strobeDone chan struct{}
 }
 
 func newNemesis(c Cluster, since func() time.Duration) *nemesis {
 	return &nemesis{c: c, since: since, findLeader: FindLeader, removeNode: RemoveNode,
 		killed: map[string]bool{}, paused: map[string]bool{}, removed: map[string]bool{}, uncertain: map[string]bool{},
-		open: map[string]*Window{}}
+		open: map[string]*Window{}, clocked: map[string]bool{}}
 }
 
 // run applies the events at their times until ctx ends.
@@ -179,6 +186,14 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 		n.settle(ctx)
 		op.F, op.Value = "join", ":all"
 		op.Result = n.each(n.set(n.removed), n.join)
+		n.closeWindow(e.Fault)
+	case e.Fault == FaultClock && e.Start:
+		op.F, op.Value = e.Kind, fmt.Sprintf("{:nodes %v :offset-ms %d}", e.Nodes, e.OffsetMs)
+		op.Result = n.startClock(e)
+		n.openWindow(e.Fault, fmt.Sprintf("%s %s %dms", e.Kind, strings.Join(e.Nodes, " "), e.OffsetMs), op.Invoke)
+	case e.Fault == FaultClock:
+		op.F, op.Value = "reset-clocks", ":all"
+		op.Result = n.resetClocks()
 		n.closeWindow(e.Fault)
 	}
 	n.record(op)
@@ -433,6 +448,12 @@ func (n *nemesis) healAll(ctx context.Context) {
 	n.apply(ctx, Event{Fault: FaultPause})
 	n.apply(ctx, Event{Fault: FaultKill})
 	n.apply(ctx, Event{Fault: FaultMember}) // settles uncertain removals, then rejoins
+	n.mu.Lock()
+	clocked := len(n.clocked) > 0 || n.strobeStop != nil
+	n.mu.Unlock()
+	if clocked {
+		n.apply(ctx, Event{Fault: FaultClock})
+	}
 	n.mu.Lock()
 	n.ended = true
 	n.mu.Unlock()

@@ -36,6 +36,11 @@ func (f *fakeCluster) log(s string) {
 	f.mu.Unlock()
 }
 
+func (f *fakeCluster) SetClockOffset(id string, off time.Duration) error {
+	f.log(fmt.Sprintf("clock %s %dms", id, off.Milliseconds()))
+	return nil
+}
+
 func (f *fakeCluster) Nodes() []string           { return slices.Clone(f.nodes) }
 func (f *fakeCluster) RESPAddr(id string) string { return id + ":6379" }
 func (f *fakeCluster) Start(id string) error {
@@ -290,5 +295,74 @@ func TestUncertainRemovalIsSettled(t *testing.T) {
 	ops, _ := n.result()
 	if len(ops) != 3 || ops[1].F != "settle-leave" || !strings.Contains(ops[1].Result, ":removed-via-n1") {
 		t.Fatalf("ops %+v", ops)
+	}
+}
+
+// The clock nemesis: a bump sets the targets' offsets, a strobe flips them
+// between 0 and the offset until its stop, and the stop (or the final
+// heal) sets every moved clock back to 0.
+func TestNemesisClock(t *testing.T) {
+	f := newFake(3)
+	n := newNemesis(f, func() time.Duration { return 0 })
+	ctx := context.Background()
+	n.apply(ctx, Event{Fault: FaultClock, Start: true, Kind: ClockBump, Nodes: []string{"n1", "n3"}, OffsetMs: -90000})
+	n.apply(ctx, Event{Fault: FaultClock})
+	n.apply(ctx, Event{Fault: FaultClock, Start: true, Kind: ClockStrobe, Nodes: []string{"n2"}, OffsetMs: 700, PeriodMs: 10})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mu.Lock()
+		flips := 0
+		for _, c := range f.calls {
+			if c == "clock n2 0ms" {
+				flips++
+			}
+		}
+		f.mu.Unlock()
+		if flips >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the strobe did not flip n2's clock: %v", f.calls)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	n.healAll(ctx) // stops the strobe and resets n2
+	f.mu.Lock()
+	calls := slices.Clone(f.calls)
+	f.mu.Unlock()
+	if !slices.Equal(calls[:4], []string{"clock n1 -90000ms", "clock n3 -90000ms", "clock n1 0ms", "clock n3 0ms"}) {
+		t.Fatalf("bump and reset: %v", calls)
+	}
+	if calls[4] != "clock n2 700ms" || calls[len(calls)-1] != "clock n2 0ms" {
+		t.Fatalf("strobe: %v", calls)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.clocked) != 0 || n.strobeStop != nil {
+		t.Fatalf("after the heal: clocked %v, strobe running %v", n.clocked, n.strobeStop != nil)
+	}
+}
+
+func TestScheduleClock(t *testing.T) {
+	cfg := Config{Nemesis: []string{FaultClock}, NemesisInterval: time.Second, TimeLimit: time.Minute, Seed: 7}
+	evs := Schedule(cfg, nodesN(3))
+	starts := 0
+	for _, e := range evs {
+		if e.Fault != FaultClock || !e.Start {
+			continue
+		}
+		starts++
+		if e.Kind != ClockBump && e.Kind != ClockStrobe || len(e.Nodes) == 0 || e.OffsetMs == 0 && e.Kind == ClockStrobe {
+			t.Fatalf("bad clock event %+v", e)
+		}
+		if e.Kind == ClockStrobe && (e.PeriodMs < 10 || e.PeriodMs > 100 || e.OffsetMs > clockStrobeMax.Milliseconds() || -e.OffsetMs > clockStrobeMax.Milliseconds()) {
+			t.Fatalf("bad strobe %+v", e)
+		}
+		if e.Kind == ClockBump && (e.OffsetMs > clockBumpMax.Milliseconds() || -e.OffsetMs > clockBumpMax.Milliseconds()) {
+			t.Fatalf("bad bump %+v", e)
+		}
+	}
+	if starts < 5 {
+		t.Fatalf("%d clock starts in a minute at a 1 s interval", starts)
 	}
 }

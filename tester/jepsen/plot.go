@@ -29,6 +29,7 @@ var (
 		FaultKill:      color.NRGBA{R: 220, G: 40, B: 40, A: 45},
 		FaultPause:     color.NRGBA{R: 40, G: 90, B: 220, A: 45},
 		FaultMember:    color.NRGBA{R: 40, G: 170, B: 60, A: 45},
+		FaultClock:     color.NRGBA{R: 230, G: 170, B: 30, A: 45},
 	}
 	outcomeColors = map[string]color.Color{
 		TypeOk:   color.NRGBA{R: 40, G: 140, B: 60, A: 255},

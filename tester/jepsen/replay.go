@@ -22,13 +22,16 @@ type eventJSON struct {
 	Kind   string              `json:"kind,omitempty"`
 	Grudge map[string][]string `json:"grudge,omitempty"`
 	Nodes  []string            `json:"nodes,omitempty"`
+	// A clock start's offset and strobe period.
+	OffsetMs int64 `json:"offset-ms,omitempty"`
+	PeriodMs int64 `json:"period-ms,omitempty"`
 }
 
 // WriteSchedule writes events as schedule.json's JSON array.
 func WriteSchedule(w io.Writer, events []Event) error {
 	out := make([]eventJSON, len(events))
 	for i, e := range events {
-		j := eventJSON{At: e.At, Fault: e.Fault, Start: e.Start, Kind: e.Kind, Nodes: e.Nodes}
+		j := eventJSON{At: e.At, Fault: e.Fault, Start: e.Start, Kind: e.Kind, Nodes: e.Nodes, OffsetMs: e.OffsetMs, PeriodMs: e.PeriodMs}
 		if len(e.Grudge) > 0 {
 			j.Grudge = map[string][]string{}
 			for d, srcs := range e.Grudge {
@@ -55,7 +58,7 @@ func ReadSchedule(r io.Reader) ([]Event, error) {
 	}
 	out := make([]Event, len(in))
 	for i, j := range in {
-		e := Event{At: j.At, Fault: j.Fault, Start: j.Start, Kind: j.Kind, Nodes: j.Nodes}
+		e := Event{At: j.At, Fault: j.Fault, Start: j.Start, Kind: j.Kind, Nodes: j.Nodes, OffsetMs: j.OffsetMs, PeriodMs: j.PeriodMs}
 		if len(j.Grudge) > 0 {
 			e.Grudge = netsim.Grudge{}
 			for d, srcs := range j.Grudge {

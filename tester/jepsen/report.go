@@ -94,7 +94,7 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 }
 
 // windowCSS are the timeline colours of the fault windows.
-var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4", FaultMember: "#bfe8c0"}
+var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4", FaultMember: "#bfe8c0", FaultClock: "#f4e0a6"}
 
 func checkerWindows(ws []Window) []checker.Window {
 	out := make([]checker.Window, 0, len(ws))

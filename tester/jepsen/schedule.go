@@ -46,6 +46,26 @@ var TargetKinds = []string{TargetOne, TargetMinority, TargetMajority, TargetAll,
 // MemberKinds are the kinds a member start draws from: which node leaves.
 var MemberKinds = []string{TargetOne, TargetLeader}
 
+// Clock kinds (Jepsen's clock nemesis): bump moves the targets' clocks by
+// OffsetMs and leaves them there until the stop; strobe flips them between
+// 0 and OffsetMs every PeriodMs until the stop. The stop resets every
+// clock to 0.
+const (
+	ClockBump   = "bump"
+	ClockStrobe = "strobe"
+)
+
+// ClockKinds are the kinds a clock start draws from.
+var ClockKinds = []string{ClockBump, ClockStrobe}
+
+// Clock offsets drawn by a clock start: a bump of up to clockBumpMax either
+// way (Jepsen bumps by up to 2^18 ms; a quarter hour keeps TTL-free
+// workloads meaningful), a strobe of up to clockStrobeMax every 10-100 ms.
+const (
+	clockBumpMax   = 15 * time.Minute
+	clockStrobeMax = 2 * time.Second
+)
+
 // Event is one planned nemesis action.
 type Event struct {
 	At    time.Duration `json:"at-ns"`
@@ -55,8 +75,11 @@ type Event struct {
 	// Grudge is a partition's cut (destination -> sources it drops); for
 	// PartLeader it is the fallback, used when no leader is found.
 	Grudge netsim.Grudge `json:"-"`
-	// Nodes are kill/pause targets; for the leader kinds, the fallback.
+	// Nodes are kill/pause/clock targets; for the leader kinds, the fallback.
 	Nodes []string `json:"nodes,omitempty"`
+	// OffsetMs and PeriodMs are a clock start's offset and strobe period.
+	OffsetMs int64 `json:"offset-ms,omitempty"`
+	PeriodMs int64 `json:"period-ms,omitempty"`
 }
 
 func (e Event) String() string {
@@ -69,6 +92,12 @@ func (e Event) String() string {
 	}
 	if e.Kind == PartLeader || e.Kind == TargetLeader {
 		detail = "the leader (fallback if none: " + detail + ")"
+	}
+	if e.Fault == FaultClock {
+		detail += fmt.Sprintf(" by %dms", e.OffsetMs)
+		if e.Kind == ClockStrobe {
+			detail += fmt.Sprintf(" every %dms", e.PeriodMs)
+		}
 	}
 	return fmt.Sprintf("%8.3fs start %s %s %s", e.At.Seconds(), e.Fault, e.Kind, detail)
 }
@@ -98,6 +127,15 @@ func Schedule(cfg Config, nodes []string) []Event {
 					} else {
 						e.Grudge = NewGrudge(e.Kind, nodes, rng)
 					}
+				} else if fault == FaultClock {
+					e.Kind = ClockKinds[rng.IntN(len(ClockKinds))]
+					e.Nodes = Targets([]string{TargetOne, TargetMinority, TargetAll}[rng.IntN(3)], nodes, rng)
+					max := clockBumpMax
+					if e.Kind == ClockStrobe {
+						max = clockStrobeMax
+						e.PeriodMs = 10 + rng.Int64N(91)
+					}
+					e.OffsetMs = rng.Int64N(2*max.Milliseconds()+1) - max.Milliseconds()
 				} else {
 					kinds := TargetKinds
 					if fault == FaultMember {

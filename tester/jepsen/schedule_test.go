@@ -49,7 +49,10 @@ func TestScheduleIsDrawnFromTheSeed(t *testing.T) {
 			if e.Start && e.Fault == FaultPartition && !slices.Contains(PartitionKinds, e.Kind) {
 				t.Fatalf("unknown partition kind %q", e.Kind)
 			}
-			if e.Start && e.Fault != FaultPartition && (!slices.Contains(TargetKinds, e.Kind) || len(e.Nodes) == 0) {
+			if e.Start && e.Fault == FaultClock && (!slices.Contains(ClockKinds, e.Kind) || len(e.Nodes) == 0) {
+				t.Fatalf("bad clock event %v", e)
+			}
+			if e.Start && e.Fault != FaultPartition && e.Fault != FaultClock && (!slices.Contains(TargetKinds, e.Kind) || len(e.Nodes) == 0) {
 				t.Fatalf("bad target %v", e)
 			}
 			if e.Start && e.Kind == PartLeader && len(e.Nodes) != 1 {
@@ -177,7 +180,8 @@ func TestParseNemesis(t *testing.T) {
 		{"partition,kill", []string{FaultPartition, FaultKill}, true},
 		{"all", faultOrder, true},
 		{"pause,pause", []string{FaultPause}, true},
-		{"clock", nil, false},
+		{"clock", []string{FaultClock}, true},
+		{"netem", nil, false},
 		{"bogus", nil, false},
 	} {
 		got, err := ParseNemesis(tc.in)

@@ -33,6 +33,9 @@ type Config struct {
 	LogDir string
 	// Args are extra flags for every `kv serve`.
 	Args []string
+	// ClockHook starts every node with --test-clock-offset-file (the
+	// clock nemesis; SetClockOffset writes it).
+	ClockHook bool
 	// OnExit, when set, is called (from its own goroutine) when a node
 	// process exits without Kill or Close asking it to.
 	OnExit func(id string, err error)

@@ -115,6 +115,9 @@ func (c *Cluster) startLocked(id string) error {
 	} else {
 		args = append(args, "--bootstrap", c.Bootstrap())
 	}
+	if c.cfg.ClockHook {
+		args = append(args, "--test-clock-offset-file", c.clockFile(id))
+	}
 	args = append(args, c.cfg.Args...)
 	// `ip netns exec` enters the namespace and execs the binary (no fork),
 	// so the pid is the node's and signals reach it directly.

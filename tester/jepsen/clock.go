@@ -21,7 +21,7 @@ func (n *nemesis) startClock(e Event) string {
 		n.mu.Lock()
 		n.clocked[id] = true
 		n.mu.Unlock()
-		return fmt.Sprintf(":offset-%dms", e.OffsetMs)
+		return fmt.Sprintf(":offset %+dms", e.OffsetMs)
 	})
 	if e.Kind == ClockStrobe && e.PeriodMs > 0 {
 		stop, done := make(chan struct{}), make(chan struct{})

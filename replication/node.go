@@ -244,28 +244,24 @@ func New(cfg Config) (*Node, error) {
 	}
 	rc.Logger = hclog.New(&hclog.LoggerOptions{Name: "raft", Output: cfg.LogOutput, Level: raftLogLevel(cfg.RaftLogLevel)})
 
-	if len(cfg.Bootstrap) > 0 {
-		has, err := raft.HasExistingState(n.logs, stable, snaps)
-		if err != nil {
+	has, err := raft.HasExistingState(n.logs, stable, snaps)
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("replication: %w", err)
+	}
+	if len(cfg.Bootstrap) > 0 && !has {
+		var conf raft.Configuration
+		for _, p := range cfg.Bootstrap {
+			conf.Servers = append(conf.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+		}
+		if err := raft.BootstrapCluster(rc, n.logs, stable, snaps, cfg.Transport, conf); err != nil {
 			n.closeStores()
-			return nil, fmt.Errorf("replication: %w", err)
+			return nil, fmt.Errorf("replication: bootstrap: %w", err)
 		}
-		if !has {
-			var conf raft.Configuration
-			for _, p := range cfg.Bootstrap {
-				conf.Servers = append(conf.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
-			}
-			if err := raft.BootstrapCluster(rc, n.logs, stable, snaps, cfg.Transport, conf); err != nil {
-				n.closeStores()
-				return nil, fmt.Errorf("replication: bootstrap: %w", err)
-			}
-		}
+		has = true
 	}
 	n.stable = stable
-	has, err := raft.HasExistingState(n.logs, stable, snaps)
-	if err == nil {
-		n.incarnation, err = loadIncarnation(stable, cfg.Joining, has)
-	}
+	n.incarnation, err = loadIncarnation(stable, cfg.Joining, has)
 	if err == nil {
 		err = n.initRegistration()
 	}

@@ -236,12 +236,13 @@ func (w regWatch) StoreLogs(logs []*raft.Log) error {
 	return nil
 }
 
-// gateVotes returns t with vote requests refused while !n.Voting() (t
-// itself for nodes that are not gated). The filter runs on a goroutine
-// of the node that ends when it stops.
+// gateVotes returns t with vote requests refused while the node may not
+// vote (mayVoteFor); t itself for nodes that are not gated or were
+// already registered when they started. Every RPC of a gated node passes
+// through the filter, a goroutine of the node that ends when it stops.
 func (n *Node) gateVotes(t raft.Transport) raft.Transport {
-	if n.incarnation == "" {
-		return t
+	if n.incarnation == "" || n.registered.Load() {
+		return t // registration is permanent: no hop for every RPC
 	}
 	g := gatedTransport{Transport: t, out: make(chan raft.RPC)}
 	in := t.Consumer()

@@ -1,8 +1,6 @@
 package replication
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"redraft/wire"
 )
 
 // Cluster management. The RESP edge exposes these as the RAFT command
@@ -99,7 +99,7 @@ func (n *Node) peerApplied(ctx context.Context, clientAddr string) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
-	body, err := readBulk(bufio.NewReader(bytes.NewReader(reply)))
+	body, err := wire.BulkBody(reply)
 	if err != nil {
 		return 0, err
 	}

@@ -6,22 +6,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"strconv"
 	"sync"
 	"time"
 
 	"redraft/kv"
-	"redraft/kv/resp"
+	"redraft/wire"
 )
 
 // ForwardCommand is the RESP command a follower sends to the leader's client
-// port to run a batch of commands there: REDRAFT.FORWARD <entry>, where
-// <entry> is a version-1 log entry encoding of the batch. The leader replies
-// with one bulk string holding the concatenated replies. The edge routes it
-// to Node.HandleForward.
-const ForwardCommand = "redraft.forward"
+// port (or, with cluster authentication, its peer channel) to run a batch of
+// commands there: REDRAFT.FORWARD <entry>, where <entry> is a version-1 log
+// entry encoding of the batch. The leader replies with one bulk string
+// holding the concatenated replies. The edge routes it to
+// Node.HandleForward. Package wire owns the format.
+const ForwardCommand = wire.ForwardCommand
 
 // forwarder keeps pooled connections from a follower to leaders' client
 // ports. A batch is sent on one connection and its reply read back; any
@@ -45,9 +44,6 @@ type forwarder struct {
 
 // forwardIdleMax bounds idle connections kept per leader address.
 const forwardIdleMax = 64
-
-// forwardReplyMax bounds a forwarded reply (a batch's replies together).
-const forwardReplyMax = 1 << 30
 
 type fwdConn struct {
 	c net.Conn
@@ -131,11 +127,11 @@ func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
 func (c *fwdConn) auth(pass string, timeout time.Duration) error {
 	c.c.SetDeadline(time.Now().Add(timeout))
 	defer c.c.SetDeadline(time.Time{})
-	c.writeCommand([]byte("AUTH"), []byte(pass))
+	wire.WriteCommand(c.w, []byte("AUTH"), []byte(pass))
 	if err := c.w.Flush(); err != nil {
 		return err
 	}
-	reply, err := resp.ReadReply(c.r)
+	reply, err := wire.ReadReply(c.r, wire.ReplyBytesMax)
 	if err != nil {
 		return err
 	}
@@ -143,16 +139,6 @@ func (c *fwdConn) auth(pass string, timeout time.Duration) error {
 		return fmt.Errorf("%w: %s", ErrForwardAuth, bytes.TrimSpace(reply[1:]))
 	}
 	return nil
-}
-
-// writeCommand buffers one RESP command.
-func (c *fwdConn) writeCommand(args ...[]byte) {
-	fmt.Fprintf(c.w, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(c.w, "$%d\r\n", len(a))
-		c.w.Write(a)
-		c.w.WriteString("\r\n")
-	}
 }
 
 // alive reports whether an idle pooled connection is still open: the peer
@@ -182,9 +168,9 @@ func (f *forwarder) forward(ctx context.Context, addr string, payload []byte) ([
 	if err != nil {
 		return nil, err
 	}
-	body, err := readBulk(bufio.NewReader(bytes.NewReader(reply)))
+	body, err := wire.BulkBody(reply)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+		return nil, fmt.Errorf("%w: leader: %w", errForwardUnknown, err)
 	}
 	return body, nil
 }
@@ -201,12 +187,12 @@ func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]by
 		deadline = d
 	}
 	c.c.SetDeadline(deadline)
-	c.writeCommand(args...)
+	wire.WriteCommand(c.w, args...)
 	if err := c.w.Flush(); err != nil {
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
 	}
-	reply, err := resp.ReadReply(c.r)
+	reply, err := wire.ReadReply(c.r, wire.ReplyBytesMax)
 	if err != nil {
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
@@ -214,33 +200,6 @@ func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]by
 	c.c.SetDeadline(time.Time{})
 	f.put(addr, c)
 	return reply, nil
-}
-
-// readBulk reads one RESP bulk string reply; an error reply becomes an error.
-func readBulk(r *bufio.Reader) ([]byte, error) {
-	line, err := r.ReadSlice('\n')
-	if err != nil {
-		return nil, err
-	}
-	if len(line) < 3 || line[len(line)-2] != '\r' {
-		return nil, errors.New("malformed reply")
-	}
-	body := line[1 : len(line)-2]
-	switch line[0] {
-	case '-':
-		return nil, fmt.Errorf("leader replied: %s", body)
-	case '$':
-		n, err := strconv.Atoi(string(body))
-		if err != nil || n < 0 || n > forwardReplyMax {
-			return nil, errors.New("malformed bulk length")
-		}
-		buf := make([]byte, n+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, err
-		}
-		return buf[:n], nil
-	}
-	return nil, fmt.Errorf("unexpected reply type %q", line[0])
 }
 
 func (f *forwarder) close() {

@@ -3,15 +3,14 @@ package replication
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"redraft/kv"
+	"redraft/wire"
 )
 
 // With cluster authentication (Config.ClusterAuth) the requests members
@@ -25,12 +24,11 @@ import (
 // cluster authentication is configured.
 const ErrTextForwardRefused = "ERR REDRAFT.FORWARD is accepted only from authenticated cluster members (on the Raft port)"
 
-// Limits of a peer-channel request: one command of a few arguments, the
-// largest a forwarded batch (forwardReplyMax, like its reply).
+// Limits of a peer-channel request: one command of a few arguments (RAFT
+// JOIN has the most, six) whose lengths add up to at most
+// wire.RequestBytesMax (a forwarded batch is the largest).
 const (
 	peerArgsMax    = 8
-	peerBulkMax    = forwardReplyMax
-	peerLineMax    = 64
 	peerIdleMax    = 10 * time.Minute // an idle peer connection is closed
 	peerWriteLimit = 30 * time.Second // bound on writing one reply
 )
@@ -112,51 +110,10 @@ func (n *Node) servePeer(ctx context.Context, c net.Conn) {
 	}
 }
 
-var errPeerProtocol = errors.New("replication: malformed peer request")
-
-// readPeerCommand reads one RESP array of bulk strings, within the limits above.
+// readPeerCommand reads one request of a member (wire.ReadCommand), within
+// the limits above.
 func readPeerCommand(r *bufio.Reader) ([][]byte, error) {
-	n, err := readPeerHeader(r, '*')
-	if err != nil {
-		return nil, err
-	}
-	if n < 1 || n > peerArgsMax {
-		return nil, errPeerProtocol
-	}
-	args := make([][]byte, n)
-	for i := range args {
-		l, err := readPeerHeader(r, '$')
-		if err != nil {
-			return nil, err
-		}
-		if l < 0 || l > peerBulkMax {
-			return nil, errPeerProtocol
-		}
-		buf := make([]byte, l+2)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, err
-		}
-		if buf[l] != '\r' || buf[l+1] != '\n' {
-			return nil, errPeerProtocol
-		}
-		args[i] = buf[:l]
-	}
-	return args, nil
-}
-
-func readPeerHeader(r *bufio.Reader, kind byte) (int, error) {
-	line, err := r.ReadSlice('\n')
-	if err != nil {
-		return 0, err
-	}
-	if len(line) < 4 || len(line) > peerLineMax || line[0] != kind || line[len(line)-2] != '\r' {
-		return 0, errPeerProtocol
-	}
-	v, err := strconv.Atoi(string(line[1 : len(line)-2]))
-	if err != nil {
-		return 0, errPeerProtocol
-	}
-	return v, nil
+	return wire.ReadCommand(r, peerArgsMax, wire.RequestBytesMax)
 }
 
 // JoinAuth is Join for a cluster with cluster authentication: it asks the

@@ -1,12 +1,10 @@
 package replication
 
 import (
-	"bufio"
-	"bytes"
 	"strconv"
 
 	"redraft/kv"
-	"redraft/kv/resp"
+	"redraft/wire"
 )
 
 // PUBLISH and SPUBLISH answer the number of this node's subscriptions that
@@ -36,14 +34,14 @@ func (n *Node) localPublishCounts(cmds []*kv.Cmd, replies []byte) []byte {
 	if !publishes {
 		return replies
 	}
+	split, err := wire.SplitReplies(replies, len(cmds))
+	if err != nil {
+		return replies
+	}
 	hub := n.fsm.PubSub()
-	r := bufio.NewReader(bytes.NewReader(replies))
 	out := make([]byte, 0, len(replies))
-	for _, c := range cmds {
-		one, err := resp.ReadReply(r)
-		if err != nil {
-			return replies
-		}
+	for i, c := range cmds {
+		one := split[i]
 		if c.Tx == nil && isPublish(c.Args) && len(one) > 0 && one[0] == ':' {
 			shard := len(c.Args[0]) == len("spublish")
 			out = append(out, ':')
@@ -52,9 +50,6 @@ func (n *Node) localPublishCounts(cmds []*kv.Cmd, replies []byte) []byte {
 			continue
 		}
 		out = append(out, one...)
-	}
-	if r.Buffered() > 0 {
-		return replies
 	}
 	return out
 }

@@ -24,6 +24,7 @@ func serverCommands() []*Spec {
 			Group: "server", Since: "1.0.0", Summary: "Remove all keys from all databases", Run: runFlushAll},
 		redraftExpireSpec(),
 		redraftKeyVersionsSpec(),
+		redraftAppliedIndexSpec(),
 	}
 }
 

@@ -26,6 +26,13 @@
 // channel (peerserve.go) instead of the client port, which refuses
 // REDRAFT.FORWARD. docs/security.md describes it for operators.
 //
+// # Forwarding
+//
+// A follower runs its clients' batches on the leader with REDRAFT.FORWARD
+// (forward.go) and reads the replies with package wire, which owns the
+// bytes of that request and its reply (docs/replication.md); this package
+// does not depend on the client edge, kv/resp.
+//
 // Each workaround of a hashicorp/raft trap names the trap where it is
 // coded; docs/replication.md describes the ones users can see (the
 // snapshot boundary, applied_index).

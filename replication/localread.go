@@ -14,10 +14,20 @@ import (
 // call as in Redis. (A forwarded batch arrives with the seed its follower
 // left at zero; without a fresh one every call drew the same member.) Only
 // commands that change state take their time and seed from the log entry.
-func execReads(m *kv.Machine, cmds []*kv.Cmd, nowMs int64, w *kv.Writer) {
+//
+// applied is the index of the last entry m has applied, the reply of
+// redraft.appliedindex (kv/appliedindex.go).
+func execReads(m *kv.Machine, applied uint64, cmds []*kv.Cmd, nowMs int64, w *kv.Writer) {
 	for _, c := range cmds {
+		if len(c.Args) == 1 && kv.EqualFold(c.Args[0], appliedIndexCommand) {
+			w.Int(int64(applied))
+			continue
+		}
 		c.NowMs = nowMs
 		c.Seed = rand.Uint64()
 		m.Exec(c, w)
 	}
 }
+
+// appliedIndexCommand is the read SyncLocal forwards to the leader.
+const appliedIndexCommand = "REDRAFT.APPLIEDINDEX"

@@ -124,6 +124,9 @@ type Config struct {
 	// stale. Test-only: it exists so that replication/sim can show it
 	// detects the non-linearizable reads this allows. Never set it otherwise.
 	UnsafeSkipReadBarrier bool
+	// TestFaults break the consistency contract on purpose (testfaults.go);
+	// test-only, like UnsafeSkipReadBarrier.
+	TestFaults TestFaults
 }
 
 // Stores are the raft storage of a node that does not use DataDir.
@@ -522,15 +525,13 @@ func (n *Node) executeLocal(ctx context.Context, cmds []*kv.Cmd, write bool, w *
 			}
 		}
 		now := n.cfg.Clock()
-		n.fsm.Read(func(m *kv.Machine) { execReads(m, cmds, now, w) })
+		n.fsm.Read(func(m *kv.Machine) { execReads(m, n.fsm.AppliedIndex(), cmds, now, w) })
 		return
 	}
-	res := n.prop.propose(ctx, cmds)
-	if res.err != nil {
-		n.writeErr(w, cmds, res.err)
+	if n.cfg.TestFaults.Any() && n.executeFaulty(ctx, cmds, w) {
 		return
 	}
-	w.Raw(res.buf)
+	n.proposeInto(ctx, cmds, w)
 }
 
 // anyWrite reports whether a group holds a command that may change the

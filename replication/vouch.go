@@ -49,7 +49,7 @@ func (n *Node) HandleForwardVouched(ctx context.Context, payload []byte, from st
 		return w.Bytes(), nil
 	}
 	now := n.cfg.Clock()
-	n.fsm.Read(func(m *kv.Machine) { execReads(m, cmds, now, w) })
+	n.fsm.Read(func(m *kv.Machine) { execReads(m, n.fsm.AppliedIndex(), cmds, now, w) })
 	return w.Bytes(), nil
 }
 

@@ -98,6 +98,8 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		cfg.BatchLinger = -1 // Config's zero value means the default
 	}
 	cfg.ClusterAuth = auth // nil: none (tlsflags.go)
+
+	cfg.TestFaults, _ = replication.ParseTestFaults(f.testFaults) // validated by nodeFlags.validate
 	if f.testClockFile != "" {
 		cfg.Clock = offsetClock(ctx, f.testClockFile)
 	}

@@ -33,7 +33,7 @@ flags:
   --concurrency K|Kn       client threads; thread i talks to node i mod N (default 2n)
   --time-limit S           seconds of workload and faults (default 60)
   --rate R                 operations per second, all threads together (default 50)
-  --nemesis LIST           partition,kill,pause,member,clock or all (default none)
+  --nemesis LIST           partition,kill,pause,member,clock,loss or all (default none)
   --nemesis-interval S     mean seconds between a fault's start and stop (default 10)
   --seed N                 seed of the schedule and the op streams (default random; printed)
   --results DIR            report root (default results)

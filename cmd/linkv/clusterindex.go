@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -109,37 +107,14 @@ const clusterIndexHeader = "| report | verdict | workload | nodes | nemesis | ti
 
 // clusterIndexTable lists every TCP-cluster report under dir.
 func clusterIndexTable(dir string) (string, int, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", 0, err
-	}
-	var rows []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "results.json"))
-		if err != nil {
-			continue
-		}
+	return reportTable(dir, clusterIndexHeader, func(name string, b []byte, read bool) (string, bool) {
 		var r clusterRow
-		if err := json.Unmarshal(b, &r); err != nil || r.Test.Cluster == "" {
-			continue
-		}
-		commit := r.Test.Commit
-		if len(commit) > 10 {
-			commit = commit[:10]
+		if !read || json.Unmarshal(b, &r) != nil || r.Test.Cluster == "" {
+			return "", false
 		}
 		s := r.Stats.All
-		rows = append(rows, fmt.Sprintf("| [%s](%s/summary.md) | **%v** | %s | %d | %s | %g s | %s | `%s` | %d (%d / %d / %d) | %.3f / %.3f | %s | %.2f / %.2f |",
-			e.Name(), e.Name(), r.Valid, r.Test.Workload, r.Test.Nodes, strings.Join(r.Test.Nemesis, ","), r.Test.Limit, r.Test.Seed, commit,
-			s.Count, s.Ok, s.Fail, s.Info, r.Avail.Answered, r.Avail.Bound, r.anomalies(), r.Latency.P50, r.Latency.P99))
-	}
-	sort.Strings(rows)
-	var b strings.Builder
-	b.WriteString(clusterIndexHeader)
-	for _, r := range rows {
-		b.WriteString(r + "\n")
-	}
-	return b.String(), len(rows), nil
+		return fmt.Sprintf("| [%s](%s/summary.md) | **%v** | %s | %d | %s | %g s | %s | `%s` | %d (%d / %d / %d) | %.3f / %.3f | %s | %.2f / %.2f |",
+			name, name, r.Valid, r.Test.Workload, r.Test.Nodes, strings.Join(r.Test.Nemesis, ","), r.Test.Limit, r.Test.Seed, shortCommit(r.Test.Commit),
+			s.Count, s.Ok, s.Fail, s.Info, r.Avail.Answered, r.Avail.Bound, r.anomalies(), r.Latency.P50, r.Latency.P99), true
+	})
 }

@@ -127,6 +127,29 @@ const indexHeader = "| report | verdict | flags | seed | commit | ops | ok-fract
 
 // indexTable lists every report directory under dir.
 func indexTable(dir string) (string, int, error) {
+	return reportTable(dir, indexHeader, func(name string, b []byte, read bool) (string, bool) {
+		if !read {
+			if _, err := os.Stat(filepath.Join(dir, name, "results.edn")); err == nil {
+				return fmt.Sprintf("| [%s](%s/) | real Maelstrom: see results.edn | | | | | | | | |", name, name), true
+			}
+			return "", false
+		}
+		var r indexRow
+		if err := json.Unmarshal(b, &r); err != nil || r.Test.Cluster != "" {
+			return "", false // TCP-cluster reports have their own table
+		}
+		return fmt.Sprintf("| [%s](%s/summary.md) | **%v** | `%s` | %s | `%s` | %d | %.3f | %.3f / %.3f = %.3f | %.2f (%.2f) | %.2f / %.2f |",
+			name, name, r.Valid, r.flags(), r.Test.Seed, shortCommit(r.Test.Commit), r.Stats.Count,
+			r.Avail.Ok, r.Avail.Answered, r.Avail.Bound, r.Avail.AnsweredBound,
+			r.Net.All.PerOp, r.Net.Servers.PerOp, r.Latency.All.P50, r.Latency.All.P99), true
+	})
+}
+
+// reportTable is header and a row per report directory under dir, rows
+// sorted. row gets the directory's name and its results.json (read false:
+// there is none, or it could not be read) and says whether the directory
+// belongs in this table.
+func reportTable(dir, header string, row func(name string, results []byte, read bool) (string, bool)) (string, int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", 0, err
@@ -136,32 +159,24 @@ func indexTable(dir string) (string, int, error) {
 		if !e.IsDir() {
 			continue
 		}
-		name := e.Name()
-		b, err := os.ReadFile(filepath.Join(dir, name, "results.json"))
-		if err != nil {
-			if _, err := os.Stat(filepath.Join(dir, name, "results.edn")); err == nil {
-				rows = append(rows, fmt.Sprintf("| [%s](%s/) | real Maelstrom: see results.edn | | | | | | | | |", name, name))
-			}
-			continue
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "results.json"))
+		if r, ok := row(e.Name(), b, err == nil); ok {
+			rows = append(rows, r)
 		}
-		var r indexRow
-		if err := json.Unmarshal(b, &r); err != nil || r.Test.Cluster != "" {
-			continue // TCP-cluster reports have their own table
-		}
-		commit := r.Test.Commit
-		if len(commit) > 10 {
-			commit = commit[:10]
-		}
-		rows = append(rows, fmt.Sprintf("| [%s](%s/summary.md) | **%v** | `%s` | %s | `%s` | %d | %.3f | %.3f / %.3f = %.3f | %.2f (%.2f) | %.2f / %.2f |",
-			name, name, r.Valid, r.flags(), r.Test.Seed, commit, r.Stats.Count,
-			r.Avail.Ok, r.Avail.Answered, r.Avail.Bound, r.Avail.AnsweredBound,
-			r.Net.All.PerOp, r.Net.Servers.PerOp, r.Latency.All.P50, r.Latency.All.P99))
 	}
 	sort.Strings(rows)
 	var b strings.Builder
-	b.WriteString(indexHeader)
+	b.WriteString(header)
 	for _, r := range rows {
 		b.WriteString(r + "\n")
 	}
 	return b.String(), len(rows), nil
+}
+
+// shortCommit is a commit hash cut to 10 characters.
+func shortCommit(c string) string {
+	if len(c) > 10 {
+		return c[:10]
+	}
+	return c
 }

@@ -278,7 +278,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	fmt.Fprintf(stdout, "linkv: %s: %d ops (ok %d, fail %d, info %d), ok %.1f %%, answered %.1f %%, bound %.1f %%; linearizable %s over %d keys\n",
-		report.Verdict(a, crashed), a.Stats.Count, a.Stats.OkCount, a.Stats.FailCount, a.Stats.InfoCount,
+		report.Verdict(a, crashed), a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info,
 		100*a.OkFraction, 100*a.AnsweredFraction, 100*a.StructuralBound, a.Linearizable, len(a.Keys))
 	fmt.Fprintf(stdout, "linkv: %s/summary.md\n", dir)
 	switch {

@@ -26,6 +26,10 @@ const (
 // authenticate is ACLAuthenticateUser: on success the connection runs as
 // user; a failure goes to the ACL log.
 func (c *conn) authenticate(user, pass []byte) bool {
+	// The users are replicated state: a follower first catches up with
+	// the leader, so that a user created, changed or disabled through it
+	// a moment ago is what AUTH checks (cmd_info.go's LocalSyncer).
+	c.syncLocal()
 	if !c.srv.aclState().Authenticate(user, pass, c.srv.getRequirePass()) {
 		c.logACL(kv.ACLDeniedAuth, string(c.curArgs[0]), string(user), "")
 		return false

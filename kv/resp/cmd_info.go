@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -29,7 +30,23 @@ var allInfoSections = []string{
 }
 
 func (c *conn) cmdInfo(args [][]byte) {
+	c.syncLocal()
 	c.w.Verbatim(c.srv.infoText(args[1:]))
+}
+
+// LocalSyncer is implemented by executors whose local state can lag the
+// writes their clients made (a follower): SyncLocal waits, bounded, until
+// it includes them, so INFO and AUTH see a client's own writes.
+type LocalSyncer interface {
+	SyncLocal(ctx context.Context) error
+}
+
+// syncLocal catches the executor's local state up with its clients'
+// writes, best effort: the command answers from the local state anyway.
+func (c *conn) syncLocal() {
+	if ls, ok := c.srv.exec.(LocalSyncer); ok {
+		ls.SyncLocal(c.srv.ctx)
+	}
 }
 
 // infoText renders the sections asked for ("default" when none).

@@ -68,6 +68,13 @@ func TestCatchesReadsWithoutBarrier(t *testing.T) {
 	catches(t, Options{UnsafeSkipReadBarrier: true}, catchBudget, staleRead)
 }
 
+// TestCatchesAckBeforeCommit: a leader that answers SET and SADD before
+// they commit is caught losing an acknowledged write (a leader cut off
+// from the majority, or killed, acknowledges writes that never commit).
+func TestCatchesAckBeforeCommit(t *testing.T) {
+	catches(t, Options{AckBeforeCommit: true}, catchBudget, lostWrite)
+}
+
 // TestCatchesLyingLogStore: a log store that acknowledges writes before
 // they are durable is caught losing an acknowledged write across a crash.
 func TestCatchesLyingLogStore(t *testing.T) {

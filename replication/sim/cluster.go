@@ -190,6 +190,7 @@ func (c *Cluster) startOnce(i int, bootstrap bool) error {
 		TrailingLogs:          c.opts.TrailingLogs,
 		ReadConsistency:       c.opts.ReadConsistency,
 		UnsafeSkipReadBarrier: c.opts.UnsafeSkipReadBarrier,
+		TestFaults:            replication.TestFaults{AckBeforeCommit: c.opts.AckBeforeCommit},
 		Joining:               sn.joining,
 	}
 	if bootstrap {

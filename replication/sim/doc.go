@@ -127,9 +127,10 @@
 //	go test ./replication/sim                         # CI: 200 seeds x 30 virtual seconds, 16 restore seeds x 10
 //	go test ./replication/sim -run 'TestSimulation$' -count=1 -timeout 0 -sim.seeds=10000 -sim.trace=store/sim   # soak
 //
-// TestCatchesReadsWithoutBarrier, TestCatchesLyingLogStore and
-// TestCatchesRestoreWedge plant a bug (Options.UnsafeSkipReadBarrier,
-// Options.LyingLogStore, Options.RestoreWithoutBoundaryEntry) and assert
+// TestCatchesReadsWithoutBarrier, TestCatchesLyingLogStore,
+// TestCatchesAckBeforeCommit and TestCatchesRestoreWedge plant a bug
+// (Options.UnsafeSkipReadBarrier, Options.LyingLogStore,
+// Options.AckBeforeCommit, Options.RestoreWithoutBoundaryEntry) and assert
 // that the checks catch it within the CI seed budget. TestRegressions replays
 // the seeds that found bugs in replication, next to targeted tests.
 //

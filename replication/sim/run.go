@@ -66,6 +66,9 @@ type Options struct {
 	UnsafeSkipReadBarrier bool
 	// LyingLogStore makes every disk acknowledge log writes before they are durable.
 	LyingLogStore bool
+	// AckBeforeCommit sets replication.Config.TestFaults.AckBeforeCommit:
+	// leaders answer SET and SADD before Raft commits them.
+	AckBeforeCommit bool
 	// RestoreWithoutBoundaryEntry seeds the restored cluster (Restore)
 	// with replication.SeedConfig.UnsafeOmitBoundaryEntry: as kv restore
 	// did before issue 11's fix.
@@ -218,8 +221,8 @@ func Run(opts Options) *Result {
 	default:
 		res.Schedule = Schedule(opts.Seed, opts.Nodes, opts.Duration)
 	}
-	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v, restore %v (without boundary entry %v)",
-		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier,
+	tr.Eventf("seed %d: %d nodes, %s, trailing logs %d, snapshot threshold %d, object faults %+v, vouched forwarding %v, lying log store %v, skip read barrier %v, ack before commit %v, restore %v (without boundary entry %v)",
+		opts.Seed, opts.Nodes, opts.Duration, opts.TrailingLogs, opts.SnapshotThreshold, opts.ObjectFaults, opts.VouchedForwarding, opts.LyingLogStore, opts.UnsafeSkipReadBarrier, opts.AckBeforeCommit,
 		opts.Restore, opts.RestoreWithoutBoundaryEntry)
 	for _, f := range res.Schedule {
 		tr.Eventf("schedule %s", f)

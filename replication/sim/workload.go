@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -13,7 +11,7 @@ import (
 	"time"
 
 	"redraft/kv"
-	"redraft/kv/resp"
+	"redraft/wire"
 )
 
 // Kind is what an operation did.
@@ -321,7 +319,7 @@ func (cl *client) do(in incarnation, reqs []req) {
 	// A node that crashed while the request was in flight never answered:
 	// the connection broke.
 	broken := !in.alive()
-	replies, err := splitReplies(w.Bytes(), len(reqs))
+	replies, err := wire.SplitReplies(w.Bytes(), len(reqs))
 	if err != nil && !broken {
 		cl.c.mon.violation("client %d: %d commands to %s, malformed replies %q: %v", cl.id, len(reqs), in.sn.id, w.Bytes(), err)
 	}
@@ -351,23 +349,6 @@ func (cl *client) do(in incarnation, reqs []req) {
 		}
 		cl.h.add(op)
 	}
-}
-
-// splitReplies cuts the concatenated replies of a request.
-func splitReplies(b []byte, n int) ([][]byte, error) {
-	r := bufio.NewReader(bytes.NewReader(b))
-	out := make([][]byte, n)
-	for i := range out {
-		rep, err := resp.ReadReply(r)
-		if err != nil {
-			return nil, fmt.Errorf("reply %d of %d: %w", i+1, n, err)
-		}
-		out[i] = rep
-	}
-	if r.Buffered() > 0 {
-		return nil, fmt.Errorf("%d bytes after %d replies", r.Buffered(), n)
-	}
-	return out, nil
 }
 
 // Error replies by what they say about the command (docs/replication.md).

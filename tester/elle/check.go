@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"redraft/tester/verdict"
 )
 
 // Anomaly kinds.
@@ -23,13 +25,6 @@ const (
 	Duplicate         = "duplicate-elements" // a value twice in one list
 	Garbage           = "garbage"            // a value nobody appended
 	Lost              = "lost-append"        // acknowledged, missing from a final read
-)
-
-// Verdicts, as the runner spells them.
-const (
-	True    = "true"
-	False   = "false"
-	Unknown = "unknown"
 )
 
 // examplesMax bounds the anomalies of one kind a Result explains; the
@@ -369,14 +364,14 @@ func (s *state) verdict() {
 	sort.Strings(s.res.AnomalyTypes)
 	switch {
 	case len(s.res.AnomalyTypes) > 0:
-		s.res.Valid = False
+		s.res.Valid = verdict.False
 	case len(s.res.Notes) > 0:
-		s.res.Valid = Unknown
+		s.res.Valid = verdict.Unknown
 	case s.res.FinalReads == 0 && s.hasAckedAppend():
-		s.res.Valid = Unknown
+		s.res.Valid = verdict.Unknown
 		s.res.Notes = append(s.res.Notes, "no final read answered: lost appends cannot be ruled out")
 	default:
-		s.res.Valid = True
+		s.res.Valid = verdict.True
 	}
 }
 

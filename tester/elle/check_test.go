@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"redraft/tester/verdict"
 )
 
 func ap(k string, v int64) Mop { return Mop{F: Append, Key: k, Value: v} }
@@ -124,12 +126,12 @@ func TestCheckAnomalies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Check(tc.txns)
 			if tc.want == "" {
-				if res.Valid != True {
+				if res.Valid != verdict.True {
 					t.Fatalf("valid? %s, anomalies %v %+v", res.Valid, res.AnomalyTypes, res.Anomalies)
 				}
 				return
 			}
-			if res.Valid != False {
+			if res.Valid != verdict.False {
 				t.Fatalf("valid? %s, want false (%s)", res.Valid, tc.want)
 			}
 			as := res.Anomalies[tc.want]
@@ -152,14 +154,14 @@ func TestCheckAnomalies(t *testing.T) {
 
 func TestNoFinalReadIsUnknown(t *testing.T) {
 	res := Check([]Txn{tx(1, Ok, 0, 10, ap("x", 1)), tx(2, Ok, 20, 30, rd("x", 1))})
-	if res.Valid != Unknown {
+	if res.Valid != verdict.Unknown {
 		t.Fatalf("valid? %s, want unknown", res.Valid)
 	}
 }
 
 func TestNonUniqueAppendIsUnknown(t *testing.T) {
 	res := Check([]Txn{tx(1, Ok, 0, 10, ap("x", 1)), tx(2, Ok, 0, 10, ap("x", 1)), final(3, 20, rd("x", 1))})
-	if res.Valid != Unknown || len(res.Notes) == 0 {
+	if res.Valid != verdict.Unknown || len(res.Notes) == 0 {
 		t.Fatalf("valid? %s notes %v, want unknown with a note", res.Valid, res.Notes)
 	}
 }

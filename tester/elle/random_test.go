@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"redraft/tester/verdict"
 )
 
 // serialHistory draws a history from a serial execution: transaction i
@@ -62,7 +64,7 @@ const randomSeeds = 100
 func TestRandomSerialHistoriesAreValid(t *testing.T) {
 	for seed := uint64(1); seed <= randomSeeds; seed++ {
 		h := serialHistory(rand.New(rand.NewPCG(seed, 0)), 60)
-		if res := Check(h); res.Valid != True {
+		if res := Check(h); res.Valid != verdict.True {
 			t.Fatalf("seed %d: valid? %s, anomalies %v\n%+v", seed, res.Valid, res.AnomalyTypes, res.Anomalies)
 		}
 	}
@@ -214,7 +216,7 @@ func TestRandomInjectedAnomaliesAreFlagged(t *testing.T) {
 				}
 				applied++
 				res := Check(h)
-				if res.Valid != False || !slices.ContainsFunc(inj.kinds, func(k string) bool { return res.Counts[k] > 0 }) {
+				if res.Valid != verdict.False || !slices.ContainsFunc(inj.kinds, func(k string) bool { return res.Counts[k] > 0 }) {
 					t.Fatalf("seed %d: valid? %s, anomalies %v, want one of %v", seed, res.Valid, res.AnomalyTypes, inj.kinds)
 				}
 			}

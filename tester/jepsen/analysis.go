@@ -1,66 +1,30 @@
 package jepsen
 
 import (
-	"sort"
 	"time"
 
 	"redraft/maelstrom/checker"
 	"redraft/tester/elle"
+	"redraft/tester/latency"
+	"redraft/tester/stats"
+	"redraft/tester/verdict"
 )
-
-// Verdicts, merged with priority false > unknown > true as Jepsen's
-// checker/compose does.
-const (
-	True    = "true"
-	False   = "false"
-	Unknown = "unknown"
-)
-
-func merge(vs ...string) string {
-	out := True
-	for _, v := range vs {
-		switch v {
-		case False:
-			return False
-		case Unknown:
-			out = Unknown
-		}
-	}
-	return out
-}
-
-// FStats counts one f's outcomes (Jepsen's stats checker).
-type FStats struct {
-	Count int `json:"count"`
-	Ok    int `json:"ok-count"`
-	Fail  int `json:"fail-count"`
-	Info  int `json:"info-count"`
-}
-
-// Quantiles are latencies of ok operations.
-type Quantiles struct {
-	Count int           `json:"count"`
-	P50   time.Duration `json:"p50-ns"`
-	P95   time.Duration `json:"p95-ns"`
-	P99   time.Duration `json:"p99-ns"`
-	Max   time.Duration `json:"max-ns"`
-}
 
 // Analysis is every checker's result.
 type Analysis struct {
 	Valid string `json:"valid?"`
 
-	Stats      FStats            `json:"stats"`
-	ByF        map[string]FStats `json:"stats-by-f"`
-	StatsValid bool              `json:"stats-valid?"` // every f of the workload has an ok
-	OkFraction float64           `json:"ok-fraction"`
+	Stats      stats.Counts            `json:"stats"` // Jepsen's stats checker (tester/stats)
+	ByF        map[string]stats.Counts `json:"stats-by-f"`
+	StatsValid bool                    `json:"stats-valid?"` // every f of the workload has an ok
+	OkFraction float64                 `json:"ok-fraction"`
 	// Availability over the ops of the time limit (final reads left out):
 	// answered (ok, or CAS's NOKEY/CASFAIL) and the structural bound (the
 	// op's node could be served at all, Op.Bound).
-	AnsweredFraction  float64   `json:"answered-fraction"`
-	StructuralBound   float64   `json:"structural-bound"`
-	AnsweredOverBound float64   `json:"answered-over-bound"`
-	Latency           Quantiles `json:"latency"`
+	AnsweredFraction  float64           `json:"answered-fraction"`
+	StructuralBound   float64           `json:"structural-bound"`
+	AnsweredOverBound float64           `json:"answered-over-bound"`
+	Latency           latency.Quantiles `json:"latency"`
 
 	// Register: porcupine per key.
 	Linearizable string            `json:"linearizable,omitempty"`
@@ -87,26 +51,17 @@ var workloadFs = map[string][]string{
 // Analyze checks the history. checkTimeout bounds porcupine; past it the
 // verdict is unknown.
 func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
-	a := &Analysis{ByF: map[string]FStats{}}
+	a := &Analysis{ByF: map[string]stats.Counts{}}
 	var lat []time.Duration
 	for i := range res.Ops {
 		o := &res.Ops[i]
 		s := a.ByF[o.F]
-		s.Count++
-		a.Stats.Count++
-		switch o.Type {
-		case TypeOk:
-			s.Ok++
-			a.Stats.Ok++
-			lat = append(lat, o.Latency())
-		case TypeFail:
-			s.Fail++
-			a.Stats.Fail++
-		default:
-			s.Info++
-			a.Stats.Info++
-		}
+		s.Add(o.Type)
 		a.ByF[o.F] = s
+		a.Stats.Add(o.Type)
+		if o.Type == TypeOk {
+			lat = append(lat, o.Latency())
+		}
 	}
 	if a.Stats.Count > 0 {
 		a.OkFraction = float64(a.Stats.Ok) / float64(a.Stats.Count)
@@ -132,33 +87,30 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	if a.StructuralBound > 0 {
 		a.AnsweredOverBound = a.AnsweredFraction / a.StructuralBound
 	}
-	a.Latency = quantiles(lat)
+	a.Latency = latency.Of(lat)
 	a.StatsValid = true
 	for _, f := range workloadFs[res.Config.Workload] {
 		a.StatsValid = a.StatsValid && a.ByF[f].Ok > 0
 	}
-	statsV := True
-	if !a.StatsValid {
-		statsV = False
-	}
+	statsV := verdict.Of(a.StatsValid)
 	switch res.Config.Workload {
 	case WorkloadSet:
 		a.Set = CheckSet(res.Ops)
-		a.Valid = merge(statsV, a.Set.Valid)
+		a.Valid = verdict.Merge(statsV, a.Set.Valid)
 	case WorkloadListAppend:
 		a.Elle = elle.Check(ElleTxns(res.Ops))
-		a.Valid = merge(statsV, a.Elle.Valid)
+		a.Valid = verdict.Merge(statsV, a.Elle.Valid)
 	case WorkloadQueue:
 		a.Queue = CheckQueue(res.Ops)
-		a.Valid = merge(statsV, a.Queue.Valid)
+		a.Valid = verdict.Merge(statsV, a.Queue.Valid)
 	default:
 		a.Check = checker.Check(RegisterOps(res.Ops), checkTimeout)
-		a.Linearizable = verdict(a.Check.Verdict)
+		a.Linearizable = verdict.FromChecker(a.Check.Verdict)
 		a.Keys = map[string]string{}
 		for k, v := range a.Check.Keys {
-			a.Keys[k] = verdict(v)
+			a.Keys[k] = verdict.FromChecker(v)
 		}
-		a.Valid = merge(statsV, a.Linearizable)
+		a.Valid = verdict.Merge(statsV, a.Linearizable)
 	}
 	return a
 }
@@ -214,35 +166,6 @@ func RegisterOps(ops []Op) []checker.Op {
 	return out
 }
 
-func verdict(v checker.Verdict) string {
-	switch v {
-	case checker.Valid:
-		return True
-	case checker.Invalid:
-		return False
-	}
-	return Unknown
-}
-
-func quantiles(ds []time.Duration) Quantiles {
-	q := Quantiles{Count: len(ds)}
-	if len(ds) == 0 {
-		return q
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	at := func(p float64) time.Duration { return ds[int(p*float64(len(ds)-1))] }
-	q.P50, q.P95, q.P99, q.Max = at(0.5), at(0.95), at(0.99), ds[len(ds)-1]
-	return q
-}
-
 // ExitCode is Maelstrom's: 0 valid, 1 invalid, 2 unknown; 255 (a crash) is
 // the caller's.
-func (a *Analysis) ExitCode() int {
-	switch a.Valid {
-	case True:
-		return 0
-	case False:
-		return 1
-	}
-	return 2
-}
+func (a *Analysis) ExitCode() int { return verdict.ExitCode(a.Valid) }

@@ -23,18 +23,20 @@ const (
 var Workloads = []string{WorkloadRegister, WorkloadSet, WorkloadListAppend, WorkloadQueue}
 
 // Faults a --nemesis list may name. Not built: netem (tc netem latency,
-// loss, reordering; this machine's kernel has no sch_netem).
+// jitter, reordering; this machine's kernel has no sch_netem). Packet loss
+// is built without it, from nftables (FaultLoss).
 const (
 	FaultPartition = "partition"
 	FaultKill      = "kill"
 	FaultPause     = "pause"
 	FaultMember    = "member" // RAFT REMOVE a node, wipe it, rejoin it with --join
 	FaultClock     = "clock"  // bump or strobe nodes' clocks (the node's test-only clock offset)
+	FaultLoss      = "loss"   // drop a share of the packets between nodes (nftables, random per packet)
 )
 
 // faultOrder is the order faults are drawn in (each from its own stream:
 // a new fault goes at the end so that older ones keep their schedules).
-var faultOrder = []string{FaultPartition, FaultKill, FaultPause, FaultMember, FaultClock}
+var faultOrder = []string{FaultPartition, FaultKill, FaultPause, FaultMember, FaultClock, FaultLoss}
 
 // Config is one test.
 type Config struct {
@@ -83,12 +85,12 @@ func ParseNemesis(s string) ([]string, error) {
 		case "", "none":
 		case "all":
 			fs = faultOrder
-		case FaultPartition, FaultKill, FaultPause, FaultMember, FaultClock:
+		case FaultPartition, FaultKill, FaultPause, FaultMember, FaultClock, FaultLoss:
 			fs = []string{f}
 		case "netem":
 			return nil, fmt.Errorf("%w: nemesis %q is not built yet (see docs/jepsen.md)", ErrConfig, f)
 		default:
-			return nil, fmt.Errorf("%w: unknown nemesis %q (want partition, kill, pause, member, clock or all)", ErrConfig, f)
+			return nil, fmt.Errorf("%w: unknown nemesis %q (want partition, kill, pause, member, clock, loss or all)", ErrConfig, f)
 		}
 		for _, f := range fs {
 			if !seen[f] {

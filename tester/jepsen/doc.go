@@ -35,6 +35,12 @@
 // the rest, so two runs with one seed share their schedule, not their
 // history.
 //
+// Shared with the lin-kv runner (tester/linkv): verdicts (tester/verdict),
+// op counts (tester/stats), latency quantiles (tester/latency), the fault
+// plan and its loop (tester/schedule), fault windows (tester/window),
+// history.txt's op form (tester/history), the plots (tester/plots) and
+// results.json's common parts (tester/resultsjson).
+//
 // Concurrency: Run owns every goroutine it starts (one per client thread,
 // one for the nemesis, one for progress) and returns only after they ended.
 // The Cluster it drives is the caller's to create and close.

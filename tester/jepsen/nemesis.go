@@ -9,6 +9,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"redraft/tester/history"
+	"redraft/tester/schedule"
+	"redraft/tester/window"
 )
 
 // Cluster is what the nemesis and the clients need of a running cluster
@@ -28,6 +32,9 @@ type Cluster interface {
 	Join(id, via string) error
 	// SetClockOffset moves node id's clock (the node's test-only hook).
 	SetClockOffset(id string, offset time.Duration) error
+	// SetLoss makes node id drop percent of its packets to and from the
+	// other nodes (0: none).
+	SetLoss(ctx context.Context, id string, percent int) error
 }
 
 // nemesis applies events to a cluster and records what it did.
@@ -47,13 +54,12 @@ type nemesis struct {
 	// runs and may or may not be a member. Each member event asks again
 	// (removal is idempotent) until it is settled.
 	uncertain map[string]bool
-	open      map[string]*Window
-	windows   []Window
-	ops       []NemesisOp
-	ended     bool
+	windows   window.Tracker // has its own lock; a restart of a fault in force closes its window first
+	ops       []history.NemesisOp
 	// clocked: nodes whose clock offset is not 0; strobeStop ends the
 	// strobe in progress (clock.go).
 	clocked    map[string]bool
+	lossy      map[string]bool // nodes with packet loss (loss.go)
 	strobeStop chan struct{}
 	strobeDone chan struct{}
 }
@@ -61,27 +67,12 @@ type nemesis struct {
 func newNemesis(c Cluster, since func() time.Duration) *nemesis {
 	return &nemesis{c: c, since: since, findLeader: FindLeader, removeNode: RemoveNode,
 		killed: map[string]bool{}, paused: map[string]bool{}, removed: map[string]bool{}, uncertain: map[string]bool{},
-		open: map[string]*Window{}, clocked: map[string]bool{}}
+		clocked: map[string]bool{}, lossy: map[string]bool{}}
 }
 
 // run applies the events at their times until ctx ends.
 func (n *nemesis) run(ctx context.Context, events []Event) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for _, e := range events {
-		if wait := e.At - n.since(); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		n.apply(ctx, e)
-	}
+	schedule.Play(ctx, events, func(e Event) time.Duration { return e.At }, n.since, n.apply)
 }
 
 // liveAddrs are the RESP addresses of nodes neither killed, paused nor
@@ -112,7 +103,7 @@ func (n *nemesis) leader(ctx context.Context, fallback string) (string, string) 
 // leave the history's nemesis lines wrong.
 func (n *nemesis) apply(ctx context.Context, e Event) {
 	ctx = context.WithoutCancel(ctx)
-	op := NemesisOp{Invoke: n.since()}
+	op := history.NemesisOp{Invoke: n.since()}
 	switch {
 	case e.Fault == FaultPartition && e.Start:
 		g := e.Grudge
@@ -131,7 +122,7 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 			n.grudge = g
 			n.mu.Unlock()
 		}
-		n.openWindow(e.Fault, kind+" "+g.String(), op.Invoke)
+		n.windows.Open(e.Fault, kind+" "+g.String(), op.Invoke)
 	case e.Fault == FaultPartition:
 		op.F, op.Value = "stop-partition", "nil"
 		op.Result = ":network-healed"
@@ -142,7 +133,7 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 			n.grudge = nil
 			n.mu.Unlock()
 		}
-		n.closeWindow(e.Fault)
+		n.windows.Close(e.Fault, n.since())
 	case e.Start && (e.Fault == FaultKill || e.Fault == FaultPause):
 		targets := e.Nodes
 		op.Value = ":" + e.Kind
@@ -159,15 +150,15 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 			op.Result = n.each(targets, n.pause)
 			affected = n.paused
 		}
-		n.openWindow(e.Fault, strings.Join(n.set(affected), " "), op.Invoke)
+		n.windows.Open(e.Fault, strings.Join(n.set(affected), " "), op.Invoke)
 	case e.Fault == FaultKill:
 		op.F, op.Value = "start", ":all"
 		op.Result = n.each(n.set(n.killed), n.start)
-		n.closeWindow(e.Fault)
+		n.windows.Close(e.Fault, n.since())
 	case e.Fault == FaultPause:
 		op.F, op.Value = "resume", ":all"
 		op.Result = n.each(n.set(n.paused), n.resume)
-		n.closeWindow(e.Fault)
+		n.windows.Close(e.Fault, n.since())
 	case e.Fault == FaultMember && e.Start:
 		n.settle(ctx)
 		op.F, op.Value = "leave", ":"+e.Kind
@@ -180,26 +171,34 @@ func (n *nemesis) apply(ctx context.Context, e Event) {
 		}
 		op.Result = n.each([]string{target}, func(id string) string { return n.leave(ctx, id) })
 		if gone := n.set(n.removed); len(gone) > 0 {
-			n.openWindow(e.Fault, strings.Join(gone, " "), op.Invoke)
+			n.windows.Open(e.Fault, strings.Join(gone, " "), op.Invoke)
 		}
 	case e.Fault == FaultMember:
 		n.settle(ctx)
 		op.F, op.Value = "join", ":all"
 		op.Result = n.each(n.set(n.removed), n.join)
-		n.closeWindow(e.Fault)
+		n.windows.Close(e.Fault, n.since())
 	case e.Fault == FaultClock && e.Start:
 		op.F, op.Value = e.Kind, fmt.Sprintf("{:nodes %v :offset-ms %d}", e.Nodes, e.OffsetMs)
 		op.Result = n.startClock(e)
-		n.openWindow(e.Fault, fmt.Sprintf("%s %s %dms", e.Kind, strings.Join(e.Nodes, " "), e.OffsetMs), op.Invoke)
+		n.windows.Open(e.Fault, fmt.Sprintf("%s %s %dms", e.Kind, strings.Join(e.Nodes, " "), e.OffsetMs), op.Invoke)
 	case e.Fault == FaultClock:
 		op.F, op.Value = "reset-clocks", ":all"
 		op.Result = n.resetClocks()
-		n.closeWindow(e.Fault)
+		n.windows.Close(e.Fault, n.since())
+	case e.Fault == FaultLoss && e.Start:
+		op.F, op.Value = "start-loss", fmt.Sprintf("{:nodes %v :percent %d}", e.Nodes, e.Percent)
+		op.Result = n.startLoss(ctx, e)
+		n.windows.Open(e.Fault, fmt.Sprintf("%s %d%%", strings.Join(e.Nodes, " "), e.Percent), op.Invoke)
+	case e.Fault == FaultLoss:
+		op.F, op.Value = "stop-loss", ":all"
+		op.Result = n.stopLoss(ctx)
+		n.windows.Close(e.Fault, n.since())
 	}
 	n.record(op)
 }
 
-func (n *nemesis) record(op NemesisOp) {
+func (n *nemesis) record(op history.NemesisOp) {
 	op.End = n.since()
 	n.mu.Lock()
 	n.ops = append(n.ops, op)
@@ -228,16 +227,7 @@ func (n *nemesis) each(ids []string, f func(string) string) string {
 	for _, id := range ids {
 		res[id] = f(id)
 	}
-	keys := make([]string, 0, len(res))
-	for k := range res {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q %s", k, res[k])
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	return history.ResultMap(res)
 }
 
 func errResult(err error) string { return fmt.Sprintf("%q", err.Error()) }
@@ -357,7 +347,7 @@ func (n *nemesis) settle(ctx context.Context) {
 		} else {
 			res = n.finishRemoval(id, via)
 		}
-		n.record(NemesisOp{F: "settle-leave", Value: ":" + id, Result: "{" + fmt.Sprintf("%q", id) + " " + res + "}", Invoke: n.since()})
+		n.record(history.NemesisOp{F: "settle-leave", Value: ":" + id, Result: "{" + fmt.Sprintf("%q", id) + " " + res + "}", Invoke: n.since()})
 	}
 }
 
@@ -454,39 +444,15 @@ func (n *nemesis) healAll(ctx context.Context) {
 	if clocked {
 		n.apply(ctx, Event{Fault: FaultClock})
 	}
-	n.mu.Lock()
-	n.ended = true
-	n.mu.Unlock()
-}
-
-func (n *nemesis) openWindow(fault, detail string, at time.Duration) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.ended {
-		return
+	if len(n.set(n.lossy)) > 0 {
+		n.apply(ctx, Event{Fault: FaultLoss})
 	}
-	if w, ok := n.open[fault]; ok { // a restart of a fault in force: close the old window
-		w.End = at
-		n.windows = append(n.windows, *w)
-	}
-	n.open[fault] = &Window{Fault: fault, Detail: detail, Start: at}
-}
-
-func (n *nemesis) closeWindow(fault string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if w, ok := n.open[fault]; ok {
-		w.End = n.since()
-		n.windows = append(n.windows, *w)
-		delete(n.open, fault)
-	}
+	n.windows.Freeze() // a window still open (a fault whose stop did nothing) stays out
 }
 
 // result returns the recorded ops and windows.
-func (n *nemesis) result() ([]NemesisOp, []Window) {
+func (n *nemesis) result() ([]history.NemesisOp, []window.Window) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	ws := slices.Clone(n.windows)
-	sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
-	return slices.Clone(n.ops), ws
+	return slices.Clone(n.ops), n.windows.Windows()
 }

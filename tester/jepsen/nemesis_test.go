@@ -41,6 +41,11 @@ func (f *fakeCluster) SetClockOffset(id string, off time.Duration) error {
 	return nil
 }
 
+func (f *fakeCluster) SetLoss(_ context.Context, id string, percent int) error {
+	f.log(fmt.Sprintf("loss %s %d%%", id, percent))
+	return nil
+}
+
 func (f *fakeCluster) Nodes() []string           { return slices.Clone(f.nodes) }
 func (f *fakeCluster) RESPAddr(id string) string { return id + ":6379" }
 func (f *fakeCluster) Start(id string) error {

@@ -2,14 +2,13 @@ package jepsen
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"redraft/tester/elle"
+	"redraft/tester/history"
 )
 
 // Op is one client operation: its invocation and its completion.
@@ -52,24 +51,6 @@ func (o *Op) Answered() bool {
 
 // Latency is the op's duration.
 func (o *Op) Latency() time.Duration { return o.End - o.Invoke }
-
-// NemesisOp is one nemesis action, recorded as Jepsen records it: an info
-// invocation and an info completion.
-type NemesisOp struct {
-	F      string        `json:"f"`      // start-partition, stop-partition, kill, start, pause, resume
-	Value  string        `json:"value"`  // the request
-	Result string        `json:"result"` // what was done
-	Invoke time.Duration `json:"invoke-ns"`
-	End    time.Duration `json:"complete-ns"`
-}
-
-// Window is a span during which a fault was active.
-type Window struct {
-	Fault  string        `json:"fault"`
-	Detail string        `json:"detail"`
-	Start  time.Duration `json:"start-ns"`
-	End    time.Duration `json:"end-ns"`
-}
 
 func (o *Op) invokeValue() string {
 	switch o.F {
@@ -123,47 +104,26 @@ func (o *Op) completeValue() string {
 	return "[" + strconv.Quote(o.Key) + " " + v + "]"
 }
 
-type histLine struct {
-	at    time.Duration
-	order int // ties: invocations before completions
-	text  string
-}
-
-// WriteHistory writes history.txt in Jepsen's form: one line per event,
-// "process type f value [error]", tab-separated, in time order, with the
-// time since the start in the first column.
-func WriteHistory(w io.Writer, ops []Op, nem []NemesisOp) error {
-	lines := make([]histLine, 0, 2*len(ops)+2*len(nem))
+// WriteHistory writes history.txt in Jepsen's form (tester/history), with
+// the time since the start in the first column.
+func WriteHistory(w io.Writer, ops []Op, nem []history.NemesisOp) error {
+	var h history.Lines
 	for i := range ops {
 		o := &ops[i]
 		p := strconv.Itoa(o.Process)
-		f := ":" + o.F
+		f := o.F
 		if o.Final {
-			f = ":final-read"
+			f = "final-read"
 		}
-		lines = append(lines, histLine{o.Invoke, 0, p + "\t:invoke\t" + f + "\t" + o.invokeValue()})
-		t := p + "\t:" + o.Type + "\t" + f + "\t" + o.completeValue()
+		h.Invoke(o.Invoke, history.Event(p, "invoke", f, o.invokeValue()))
+		t := history.Event(p, o.Type, f, o.completeValue())
 		if o.Error != "" {
 			t += "\t" + strconv.Quote(o.Error)
 		}
-		lines = append(lines, histLine{o.End, 1, t})
+		h.Complete(o.End, t)
 	}
-	for _, n := range nem {
-		lines = append(lines, histLine{n.Invoke, 0, ":nemesis\t:info\t:" + n.F + "\t" + n.Value})
-		lines = append(lines, histLine{n.End, 1, ":nemesis\t:info\t:" + n.F + "\t" + n.Result})
-	}
-	sort.SliceStable(lines, func(i, j int) bool {
-		if lines[i].at != lines[j].at {
-			return lines[i].at < lines[j].at
-		}
-		return lines[i].order < lines[j].order
-	})
-	for _, l := range lines {
-		if _, err := fmt.Fprintf(w, "%10.6f\t%s\n", l.at.Seconds(), l.text); err != nil {
-			return err
-		}
-	}
-	return nil
+	h.Nemesis(nem)
+	return h.WriteTimed(w)
 }
 
 // WriteHistoryJSON writes one JSON object per op, in invocation order.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"redraft/tester/verdict"
 )
 
 // QueueCheck is the queue workload's verdict. Every enqueued element is
@@ -251,12 +253,12 @@ func CheckQueue(ops []Op) *QueueCheck {
 	qc.Duplicated, qc.Unexpected, qc.FailPresent = keys(dup), keys(unexpected), keys(failPresent)
 	switch {
 	case len(qc.Lost)+len(qc.LostMoved)+len(qc.Duplicated)+len(qc.Unexpected)+len(qc.FailPresent)+len(qc.Divergent) > 0:
-		qc.Valid = False
+		qc.Valid = verdict.False
 	case len(finals[queueKey]) == 0 || len(finals[queueMovedKey]) == 0:
-		qc.Valid = Unknown
+		qc.Valid = verdict.Unknown
 		example("no final read of both lists answered: lost elements cannot be ruled out")
 	default:
-		qc.Valid = True
+		qc.Valid = verdict.True
 	}
 	return qc
 }

@@ -25,13 +25,15 @@ type eventJSON struct {
 	// A clock start's offset and strobe period.
 	OffsetMs int64 `json:"offset-ms,omitempty"`
 	PeriodMs int64 `json:"period-ms,omitempty"`
+	// A loss start's share of packets dropped.
+	Percent int `json:"percent,omitempty"`
 }
 
 // WriteSchedule writes events as schedule.json's JSON array.
 func WriteSchedule(w io.Writer, events []Event) error {
 	out := make([]eventJSON, len(events))
 	for i, e := range events {
-		j := eventJSON{At: e.At, Fault: e.Fault, Start: e.Start, Kind: e.Kind, Nodes: e.Nodes, OffsetMs: e.OffsetMs, PeriodMs: e.PeriodMs}
+		j := eventJSON{At: e.At, Fault: e.Fault, Start: e.Start, Kind: e.Kind, Nodes: e.Nodes, OffsetMs: e.OffsetMs, PeriodMs: e.PeriodMs, Percent: e.Percent}
 		if len(e.Grudge) > 0 {
 			j.Grudge = map[string][]string{}
 			for d, srcs := range e.Grudge {
@@ -58,7 +60,7 @@ func ReadSchedule(r io.Reader) ([]Event, error) {
 	}
 	out := make([]Event, len(in))
 	for i, j := range in {
-		e := Event{At: j.At, Fault: j.Fault, Start: j.Start, Kind: j.Kind, Nodes: j.Nodes, OffsetMs: j.OffsetMs, PeriodMs: j.PeriodMs}
+		e := Event{At: j.At, Fault: j.Fault, Start: j.Start, Kind: j.Kind, Nodes: j.Nodes, OffsetMs: j.OffsetMs, PeriodMs: j.PeriodMs, Percent: j.Percent}
 		if len(j.Grudge) > 0 {
 			e.Grudge = netsim.Grudge{}
 			for d, srcs := range j.Grudge {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/checker"
+	"redraft/tester/resultsjson"
+	"redraft/tester/verdict"
+	"redraft/tester/window"
 )
 
 // Meta is what the report says about how the run was made.
@@ -28,17 +30,7 @@ type Meta struct {
 const timelineMax = 10
 
 // Verdict is the one-word outcome for people.
-func Verdict(a *Analysis, m Meta) string {
-	switch {
-	case len(m.Crashes) > 0:
-		return "CRASHED"
-	case a.Valid == True:
-		return "valid"
-	case a.Valid == False:
-		return "INVALID"
-	}
-	return "unknown"
-}
+func Verdict(a *Analysis, m Meta) string { return verdict.Word(a.Valid, len(m.Crashes) > 0) }
 
 // WriteReport fills dir with results.json, summary.md, history.txt,
 // history.jsonl, schedule.txt, latency and rate plots and (register)
@@ -76,15 +68,16 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 	if a.Check != nil {
 		for _, k := range timelineKeys(a) {
 			put("timeline-"+k+".html", func(b *bytes.Buffer) error {
-				return a.Check.TimelineWithWindows(k, b, checkerWindows(res.Windows))
+				return a.Check.TimelineWithWindows(k, b, window.Timeline(res.Windows, windowCSS))
 			})
 		}
 	}
-	if err := plotLatency(dir, res); err != nil {
-		errs = append(errs, fmt.Errorf("latency-raw.png: %w", err))
+	latencyErr, rateErr := writePlots(dir, res)
+	if latencyErr != nil {
+		errs = append(errs, fmt.Errorf("latency-raw.png: %w", latencyErr))
 	}
-	if err := plotRate(dir, res); err != nil {
-		errs = append(errs, fmt.Errorf("rate.png: %w", err))
+	if rateErr != nil {
+		errs = append(errs, fmt.Errorf("rate.png: %w", rateErr))
 	}
 	put("summary.md", func(b *bytes.Buffer) error {
 		summary(b, dir, res, a, m)
@@ -94,21 +87,13 @@ func WriteReport(dir string, res *Result, a *Analysis, m Meta) error {
 }
 
 // windowCSS are the timeline colours of the fault windows.
-var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4", FaultMember: "#bfe8c0", FaultClock: "#f4e0a6"}
-
-func checkerWindows(ws []Window) []checker.Window {
-	out := make([]checker.Window, 0, len(ws))
-	for _, w := range ws {
-		out = append(out, checker.Window{Tag: "nemesis " + w.Fault, Start: w.Start, End: w.End, Description: w.Fault, Details: w.Detail, Color: windowCSS[w.Fault]})
-	}
-	return out
-}
+var windowCSS = map[string]string{FaultPartition: "#d9d9d9", FaultKill: "#f4b6b6", FaultPause: "#b6c8f4", FaultMember: "#bfe8c0", FaultClock: "#f4e0a6", FaultLoss: "#dcc0ee"}
 
 // timelineKeys: every key that is not valid, else the busiest key.
 func timelineKeys(a *Analysis) []string {
 	var bad []string
 	for k, v := range a.Keys {
-		if v != True {
+		if v != verdict.True {
 			bad = append(bad, k)
 		}
 	}
@@ -154,62 +139,35 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func validValue(v string) any {
-	switch v {
-	case True:
-		return true
-	case False:
-		return false
-	}
-	return "unknown"
-}
+func ms(d time.Duration) float64 { return resultsjson.Ms(d) }
 
 // results is results.json.
 func results(res *Result, a *Analysis, m Meta) map[string]any {
 	cfg := res.Config
-	valid := validValue(a.Valid)
-	if len(m.Crashes) > 0 {
-		valid = "crashed"
-	}
-	sched := make([]string, len(res.Schedule))
-	for i, e := range res.Schedule {
-		sched[i] = strings.TrimSpace(e.String())
-	}
 	crashes := m.Crashes
 	if crashes == nil {
 		crashes = []string{}
 	}
+	test := resultsjson.Test{
+		Workload: cfg.Workload, Command: m.Command, Commit: m.Commit, Seed: cfg.Seed,
+		NodeCount: cfg.NodeCount, Nodes: res.Nodes, Concurrency: cfg.Concurrency, TimeLimit: cfg.TimeLimit, Rate: cfg.Rate,
+		Nemesis: cfg.Nemesis, NemesisInterval: cfg.NemesisInterval, ClientTimeout: cfg.ClientTimeout,
+		Started: res.Started, Duration: res.Duration,
+	}.Map()
+	test["cluster"] = m.Cluster
+	test["final-phase"] = res.FinalPhase
+	test["interrupted"] = res.Interrupted
+	test["node-args"] = nonNil(m.NodeArgs)
 	out := map[string]any{
-		"valid?": valid,
-		"test": map[string]any{
-			"workload":          cfg.Workload,
-			"cluster":           m.Cluster,
-			"command":           m.Command,
-			"commit":            m.Commit,
-			"seed":              strconv.FormatUint(cfg.Seed, 10),
-			"node-count":        cfg.NodeCount,
-			"nodes":             res.Nodes,
-			"concurrency":       cfg.Concurrency,
-			"time-limit-s":      cfg.TimeLimit.Seconds(),
-			"rate":              cfg.Rate,
-			"nemesis":           cfg.Nemesis,
-			"nemesis-interval":  cfg.NemesisInterval.Seconds(),
-			"client-timeout-ms": ms(cfg.ClientTimeout),
-			"start-time":        res.Started.UTC().Format(time.RFC3339),
-			"duration-s":        res.Duration.Seconds(),
-			"final-phase":       res.FinalPhase,
-			"interrupted":       res.Interrupted,
-			"node-args":         nonNil(m.NodeArgs),
-		},
-		"stats": map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
+		"valid?": resultsjson.Valid(a.Valid, len(m.Crashes) > 0),
+		"test":   test,
+		"stats":  map[string]any{"valid?": a.StatsValid, "all": a.Stats, "by-f": a.ByF},
 		"availability": map[string]any{"ok-fraction": a.OkFraction, "answered-fraction": a.AnsweredFraction,
 			"structural-bound": a.StructuralBound, "answered-over-bound": a.AnsweredOverBound},
 		"latency": map[string]any{"count": a.Latency.Count, "p50-ms": ms(a.Latency.P50), "p95-ms": ms(a.Latency.P95),
 			"p99-ms": ms(a.Latency.P99), "max-ms": ms(a.Latency.Max)},
 		"exceptions": map[string]any{"crashes": crashes},
-		"nemesis":    map[string]any{"schedule": sched, "ops": res.Nemesis, "windows": res.Windows},
+		"nemesis":    map[string]any{"schedule": resultsjson.Schedule(res.Schedule), "ops": res.Nemesis, "windows": res.Windows},
 	}
 	switch {
 	case a.Set != nil:
@@ -221,9 +179,9 @@ func results(res *Result, a *Analysis, m Meta) map[string]any {
 	default:
 		keys := map[string]any{}
 		for k, v := range a.Keys {
-			keys[k] = validValue(v)
+			keys[k] = verdict.JSON(v)
 		}
-		out["workload"] = map[string]any{"valid?": validValue(a.Linearizable), "checker": "porcupine cas-register per key", "keys": keys}
+		out["workload"] = map[string]any{"valid?": verdict.JSON(a.Linearizable), "checker": "porcupine cas-register per key", "keys": keys}
 	}
 	return out
 }
@@ -233,7 +191,7 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	w("# %s on a %d-node TCP cluster: %s\n\n", cfg.Workload, cfg.NodeCount, Verdict(a, m))
 	w("| | |\n|---|---|\n")
-	w("| verdict | **%s** (valid? %v) |\n", Verdict(a, m), validValue(a.Valid))
+	w("| verdict | **%s** (valid? %v) |\n", Verdict(a, m), verdict.JSON(a.Valid))
 	w("| command | `%s` |\n", m.Command)
 	w("| commit | `%s` |\n", m.Commit)
 	w("| seed | %d |\n", cfg.Seed)
@@ -259,7 +217,7 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 	case a.Set != nil:
 		s := a.Set
 		w("| checker | result |\n|---|---|\n")
-		w("| set (lost, stale, unexpected, fail-present, vanished) | %v |\n", validValue(s.Valid))
+		w("| set (lost, stale, unexpected, fail-present, vanished) | %v |\n", verdict.JSON(s.Valid))
 		w("| adds attempted / acknowledged | %d / %d |\n", s.Attempts, s.Acked)
 		w("| final reads answered | %d (%d elements) |\n", s.FinalReads, len(s.Final))
 		w("| lost | %d %s |\n", len(s.Lost), clipInts(s.Lost))
@@ -277,11 +235,11 @@ func summary(b *bytes.Buffer, dir string, res *Result, a *Analysis, m Meta) {
 		}
 	default:
 		w("| checker | result |\n|---|---|\n")
-		w("| linearizable (porcupine, CAS register per key) | %v over %d keys |\n", validValue(a.Linearizable), len(a.Keys))
+		w("| linearizable (porcupine, CAS register per key) | %v over %d keys |\n", verdict.JSON(a.Linearizable), len(a.Keys))
 		w("| stats (every f has an ok) | %v |\n", a.StatsValid)
 		var bad []string
 		for k, v := range a.Keys {
-			if v != True {
+			if v != verdict.True {
 				bad = append(bad, k)
 			}
 		}

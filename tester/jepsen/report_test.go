@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"redraft/tester/history"
+	"redraft/tester/window"
 )
 
 // TestWriteReport writes the report of a synthetic register run with a
@@ -24,8 +27,8 @@ func TestWriteReport(t *testing.T) {
 			{Process: 1, F: "read", Key: "r0", Read: &two, Type: TypeOk, Invoke: ms1(60), End: ms1(70), Node: "n2"},
 			{Process: 1, F: "cas", Key: "r0", From: "2", To: "3", Type: TypeFail, Error: "CLUSTERDOWN no leader", Invoke: ms1(80), End: ms1(90), Node: "n2"},
 		},
-		Nemesis:  []NemesisOp{{F: "start-partition", Value: ":one", Result: "[:isolated {}]", Invoke: ms1(35), End: ms1(36)}},
-		Windows:  []Window{{Fault: FaultPartition, Detail: "one", Start: ms1(35), End: ms1(100)}},
+		Nemesis:  []history.NemesisOp{{F: "start-partition", Value: ":one", Result: "[:isolated {}]", Invoke: ms1(35), End: ms1(36)}},
+		Windows:  []window.Window{{Fault: FaultPartition, Detail: "one", Start: ms1(35), End: ms1(100)}},
 		Schedule: []Event{{At: ms1(35), Fault: FaultPartition, Start: true, Kind: PartOne, Grudge: Isolate("n3", nodesN(3))}},
 	}
 	a := Analyze(res, time.Minute)

@@ -3,6 +3,8 @@ package jepsen
 import (
 	"strconv"
 	"strings"
+
+	"redraft/tester/verdict"
 )
 
 // summaryListAppend is the list-append part of summary.md: Elle's
@@ -10,7 +12,7 @@ import (
 func summaryListAppend(w func(string, ...any), a *Analysis) {
 	e := a.Elle
 	w("| checker | result |\n|---|---|\n")
-	w("| elle list-append (strict serializable: G0, G1a, G1b, G1c, G-single, G2 and -realtime, internal, incompatible-order, duplicates, garbage, lost appends) | %v |\n", validValue(e.Valid))
+	w("| elle list-append (strict serializable: G0, G1a, G1b, G1c, G-single, G2 and -realtime, internal, incompatible-order, duplicates, garbage, lost appends) | %v |\n", verdict.JSON(e.Valid))
 	w("| transactions (ok) | %d (%d) |\n", e.TxnCount, e.OkCount)
 	w("| keys, final reads answered | %d, %d |\n", e.Keys, e.FinalReads)
 	w("| dependency graph | %d transactions, %d edges (ww, wr, rw, real-time) |\n", e.GraphNodes, e.GraphEdges)
@@ -44,7 +46,7 @@ func summaryListAppend(w func(string, ...any), a *Analysis) {
 func summaryQueue(w func(string, ...any), a *Analysis) {
 	q := a.Queue
 	w("| checker | result |\n|---|---|\n")
-	w("| queue (lost, lost-moved, duplicated, unexpected, fail-present, divergent final reads) | %v |\n", validValue(q.Valid))
+	w("| queue (lost, lost-moved, duplicated, unexpected, fail-present, divergent final reads) | %v |\n", verdict.JSON(q.Valid))
 	w("| enqueues attempted / acknowledged | %d / %d |\n", q.Attempts, q.Acked)
 	w("| dequeued from %s / moved to %s / dequeued from %s | %d / %d / %d |\n", queueKey, queueMovedKey, queueMovedKey, q.Dequeued, q.Moved, q.MovedDequeued)
 	w("| final reads answered; left in %s / %s | %d; %d / %d |\n", queueKey, queueMovedKey, q.FinalReads, q.FinalQueued, q.FinalMoved)

@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"redraft/tester/history"
+	"redraft/tester/schedule"
+	"redraft/tester/window"
 )
 
 // ErrNotReady: the cluster never elected a leader every node answers for.
@@ -31,8 +35,8 @@ type Result struct {
 	Started  time.Time
 	Duration time.Duration // from the start of the workload to the end of the final phase
 	Ops      []Op
-	Nemesis  []NemesisOp
-	Windows  []Window
+	Nemesis  []history.NemesisOp
+	Windows  []window.Window
 	Schedule []Event
 	// FinalPhase says how the final phase went (set: which nodes answered
 	// their final read).
@@ -199,7 +203,7 @@ func (r *run) thread(ctx context.Context, i int, stop <-chan struct{}) {
 	node := nodes[i%len(nodes)]
 	c := newClient(r.c.RESPAddr(node), cfg.ClientTimeout)
 	defer c.Close()
-	th := &thread{index: i, count: cfg.Concurrency, rng: rand.New(rand.NewPCG(cfg.Seed, streamThread+uint64(i)))}
+	th := &thread{index: i, count: cfg.Concurrency, rng: rand.New(rand.NewPCG(cfg.Seed, schedule.StreamThread+uint64(i)))}
 	process := i
 	maxGap := 2 * float64(cfg.Concurrency) / cfg.Rate * float64(time.Second)
 	timer := time.NewTimer(time.Hour)

@@ -8,13 +8,7 @@ import (
 	"time"
 
 	"redraft/tester/netsim"
-)
-
-// Random streams derived from the seed; each concern draws from its own so
-// that one does not shift another.
-const (
-	streamNemesis = 0x100   // + fault index
-	streamThread  = 0x10000 // + thread index
+	"redraft/tester/schedule"
 )
 
 // Partition kinds (Jepsen's grudge shapes). Leader is resolved when
@@ -33,10 +27,10 @@ var PartitionKinds = []string{PartOne, PartLeader, PartMajority, PartMajoritiesR
 // Target kinds of kill and pause (jepsen.nemesis.combined's db targets);
 // leader is resolved when applied.
 const (
-	TargetOne      = "one"
-	TargetMinority = "minority"
-	TargetMajority = "majority"
-	TargetAll      = "all"
+	TargetOne      = schedule.One
+	TargetMinority = schedule.Minority
+	TargetMajority = schedule.Majority
+	TargetAll      = schedule.All
 	TargetLeader   = "leader"
 )
 
@@ -80,6 +74,8 @@ type Event struct {
 	// OffsetMs and PeriodMs are a clock start's offset and strobe period.
 	OffsetMs int64 `json:"offset-ms,omitempty"`
 	PeriodMs int64 `json:"period-ms,omitempty"`
+	// Percent is a loss start's share of packets dropped.
+	Percent int `json:"percent,omitempty"`
 }
 
 func (e Event) String() string {
@@ -93,6 +89,9 @@ func (e Event) String() string {
 	if e.Kind == PartLeader || e.Kind == TargetLeader {
 		detail = "the leader (fallback if none: " + detail + ")"
 	}
+	if e.Fault == FaultLoss {
+		detail += fmt.Sprintf(" %d%%", e.Percent)
+	}
 	if e.Fault == FaultClock {
 		detail += fmt.Sprintf(" by %dms", e.OffsetMs)
 		if e.Kind == ClockStrobe {
@@ -102,55 +101,59 @@ func (e Event) String() string {
 	return fmt.Sprintf("%8.3fs start %s %s %s", e.At.Seconds(), e.Fault, e.Kind, detail)
 }
 
-// Schedule plans every fault's start/stop events before the time limit.
-// Each fault alternates start and stop (jepsen's flip-flop) with gaps
-// uniform in [0, 2*interval], the first start at one gap after t=0; faults
-// are independent of each other, as jepsen's composed packages are. The
-// final heal (every fault stopped) is the runner's, after the time limit.
+// Schedule plans every fault's start/stop events before the time limit
+// (tester/schedule): each fault alternates start and stop, the first start
+// one gap after t=0; faults are independent of each other, as jepsen's
+// composed packages are. The final heal (every fault stopped) is the
+// runner's, after the time limit.
 func Schedule(cfg Config, nodes []string) []Event {
-	var events []Event
-	for fi, fault := range faultOrder {
-		if !slices.Contains(cfg.Nemesis, fault) {
-			continue
-		}
-		rng := rand.New(rand.NewPCG(cfg.Seed, streamNemesis+uint64(fi)))
-		gap := func() time.Duration { return time.Duration(rng.Float64() * 2 * float64(cfg.NemesisInterval)) }
-		start := true
-		for t := gap(); t < cfg.TimeLimit; t += gap() {
-			e := Event{At: t, Fault: fault, Start: start}
+	flip := schedule.Flip{Interval: cfg.NemesisInterval, Limit: cfg.TimeLimit, Delayed: true}
+	events, err := schedule.Plan(cfg.Seed, faultOrder, cfg.Nemesis, flip, func(e Event) time.Duration { return e.At },
+		func(rng *rand.Rand, fault string, at time.Duration, start bool) (Event, error) {
+			e := Event{At: at, Fault: fault, Start: start}
 			if start {
-				if fault == FaultPartition {
-					e.Kind = PartitionKinds[rng.IntN(len(PartitionKinds))]
-					if e.Kind == PartLeader {
-						e.Nodes = Targets(TargetOne, nodes, rng)
-						e.Grudge = Isolate(e.Nodes[0], nodes)
-					} else {
-						e.Grudge = NewGrudge(e.Kind, nodes, rng)
-					}
-				} else if fault == FaultClock {
-					e.Kind = ClockKinds[rng.IntN(len(ClockKinds))]
-					e.Nodes = Targets([]string{TargetOne, TargetMinority, TargetAll}[rng.IntN(3)], nodes, rng)
-					max := clockBumpMax
-					if e.Kind == ClockStrobe {
-						max = clockStrobeMax
-						e.PeriodMs = 10 + rng.Int64N(91)
-					}
-					e.OffsetMs = rng.Int64N(2*max.Milliseconds()+1) - max.Milliseconds()
-				} else {
-					kinds := TargetKinds
-					if fault == FaultMember {
-						kinds = MemberKinds
-					}
-					e.Kind = kinds[rng.IntN(len(kinds))]
-					e.Nodes = Targets(e.Kind, nodes, rng)
-				}
+				drawStart(&e, rng, nodes)
 			}
-			events = append(events, e)
-			start = !start
-		}
+			return e, nil
+		})
+	if err != nil {
+		panic(err) // drawStart cannot fail
 	}
-	slices.SortStableFunc(events, func(a, b Event) int { return int(a.At - b.At) })
 	return events
+}
+
+// drawStart draws what a start of e.Fault does.
+func drawStart(e *Event, rng *rand.Rand, nodes []string) {
+	switch e.Fault {
+	case FaultPartition:
+		e.Kind = PartitionKinds[rng.IntN(len(PartitionKinds))]
+		if e.Kind == PartLeader {
+			e.Nodes = Targets(TargetOne, nodes, rng)
+			e.Grudge = Isolate(e.Nodes[0], nodes)
+		} else {
+			e.Grudge = NewGrudge(e.Kind, nodes, rng)
+		}
+	case FaultClock:
+		e.Kind = ClockKinds[rng.IntN(len(ClockKinds))]
+		e.Nodes = Targets([]string{TargetOne, TargetMinority, TargetAll}[rng.IntN(3)], nodes, rng)
+		max := clockBumpMax
+		if e.Kind == ClockStrobe {
+			max = clockStrobeMax
+			e.PeriodMs = 10 + rng.Int64N(91)
+		}
+		e.OffsetMs = rng.Int64N(2*max.Milliseconds()+1) - max.Milliseconds()
+	case FaultLoss:
+		e.Kind = LossKinds[rng.IntN(len(LossKinds))]
+		e.Nodes = Targets(e.Kind, nodes, rng)
+		e.Percent = lossPercentMin + rng.IntN(lossPercentMax-lossPercentMin+1)
+	default:
+		kinds := TargetKinds
+		if e.Fault == FaultMember {
+			kinds = MemberKinds
+		}
+		e.Kind = kinds[rng.IntN(len(kinds))]
+		e.Nodes = Targets(e.Kind, nodes, rng)
+	}
 }
 
 // NewGrudge draws a partition of kind over nodes (PartLeader as PartOne).
@@ -223,24 +226,11 @@ func cut(g netsim.Grudge, src, dest string) {
 	g[dest][src] = true
 }
 
-// Targets draws the nodes of a kill or pause of kind. TargetLeader draws
-// its fallback (as TargetOne).
+// Targets draws the nodes of a kill or pause of kind (tester/schedule).
+// TargetLeader draws its fallback (as TargetOne).
 func Targets(kind string, nodes []string, rng *rand.Rand) []string {
-	s := slices.Clone(nodes)
-	rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
-	majority := len(s)/2 + 1
-	var out []string
-	switch kind {
-	case TargetOne, TargetLeader:
-		out = s[:1]
-	case TargetMinority:
-		out = s[:majority-1]
-	case TargetMajority:
-		out = s[:majority]
-	default:
-		out = s
+	if kind == TargetLeader {
+		kind = TargetOne
 	}
-	out = slices.Clone(out)
-	slices.Sort(out)
-	return out
+	return schedule.Targets(kind, nodes, rng)
 }

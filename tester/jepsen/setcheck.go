@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"redraft/tester/verdict"
 )
 
 // SetCheck is the set workload's verdict. Elements are only ever added,
@@ -154,12 +156,12 @@ func CheckSet(ops []Op) *SetCheck {
 	sc.Final = keys(final)
 	switch {
 	case len(lost)+len(stale)+len(unexpected)+len(failPresent)+len(vanished) > 0:
-		sc.Valid = "false"
+		sc.Valid = verdict.False
 	case sc.FinalReads == 0:
-		sc.Valid = "unknown"
+		sc.Valid = verdict.Unknown
 		example("no final read answered: lost adds cannot be ruled out")
 	default:
-		sc.Valid = "true"
+		sc.Valid = verdict.True
 	}
 	return sc
 }

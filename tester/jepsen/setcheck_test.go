@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"redraft/tester/verdict"
 )
 
 func msT(n int) time.Duration { return time.Duration(n) * time.Millisecond }
@@ -25,17 +27,17 @@ func TestCheckSet(t *testing.T) {
 		field func(*SetCheck) []int64
 		want  []int64
 	}{
-		{"all present", []Op{add(1, TypeOk, 0, 1), add(2, TypeOk, 0, 2), read(true, 10, 11, 1, 2)}, True, nil, nil},
-		{"lost", []Op{add(1, TypeOk, 0, 1), add(2, TypeOk, 0, 2), read(true, 10, 11, 1)}, False, func(s *SetCheck) []int64 { return s.Lost }, []int64{2}},
-		{"concurrent add may be missing", []Op{add(1, TypeOk, 0, 20), read(false, 10, 11), read(true, 30, 31, 1)}, True, nil, nil},
-		{"stale mid-run read", []Op{add(1, TypeOk, 0, 1), read(false, 5, 6), read(true, 30, 31, 1)}, False, func(s *SetCheck) []int64 { return s.Stale }, []int64{1}},
-		{"unexpected", []Op{add(1, TypeOk, 0, 1), read(true, 10, 11, 1, 7)}, False, func(s *SetCheck) []int64 { return s.Unexpected }, []int64{7}},
-		{"malformed member", []Op{read(true, 10, 11, malformedElement)}, False, func(s *SetCheck) []int64 { return s.Unexpected }, []int64{malformedElement}},
-		{"failed add present", []Op{add(1, TypeFail, 0, 1), read(true, 10, 11, 1)}, False, func(s *SetCheck) []int64 { return s.FailPresent }, []int64{1}},
-		{"unknown add may appear", []Op{add(1, TypeInfo, 0, 1), read(true, 10, 11, 1)}, True, nil, nil},
-		{"unknown add may not", []Op{add(1, TypeInfo, 0, 1), read(true, 10, 11)}, True, nil, nil},
-		{"vanished", []Op{add(1, TypeInfo, 0, 1), read(false, 5, 6, 1), read(true, 10, 11)}, False, func(s *SetCheck) []int64 { return s.Vanished }, []int64{1}},
-		{"no final read", []Op{add(1, TypeOk, 0, 1), read(false, 5, 6, 1)}, Unknown, nil, nil},
+		{"all present", []Op{add(1, TypeOk, 0, 1), add(2, TypeOk, 0, 2), read(true, 10, 11, 1, 2)}, verdict.True, nil, nil},
+		{"lost", []Op{add(1, TypeOk, 0, 1), add(2, TypeOk, 0, 2), read(true, 10, 11, 1)}, verdict.False, func(s *SetCheck) []int64 { return s.Lost }, []int64{2}},
+		{"concurrent add may be missing", []Op{add(1, TypeOk, 0, 20), read(false, 10, 11), read(true, 30, 31, 1)}, verdict.True, nil, nil},
+		{"stale mid-run read", []Op{add(1, TypeOk, 0, 1), read(false, 5, 6), read(true, 30, 31, 1)}, verdict.False, func(s *SetCheck) []int64 { return s.Stale }, []int64{1}},
+		{"unexpected", []Op{add(1, TypeOk, 0, 1), read(true, 10, 11, 1, 7)}, verdict.False, func(s *SetCheck) []int64 { return s.Unexpected }, []int64{7}},
+		{"malformed member", []Op{read(true, 10, 11, malformedElement)}, verdict.False, func(s *SetCheck) []int64 { return s.Unexpected }, []int64{malformedElement}},
+		{"failed add present", []Op{add(1, TypeFail, 0, 1), read(true, 10, 11, 1)}, verdict.False, func(s *SetCheck) []int64 { return s.FailPresent }, []int64{1}},
+		{"unknown add may appear", []Op{add(1, TypeInfo, 0, 1), read(true, 10, 11, 1)}, verdict.True, nil, nil},
+		{"unknown add may not", []Op{add(1, TypeInfo, 0, 1), read(true, 10, 11)}, verdict.True, nil, nil},
+		{"vanished", []Op{add(1, TypeInfo, 0, 1), read(false, 5, 6, 1), read(true, 10, 11)}, verdict.False, func(s *SetCheck) []int64 { return s.Vanished }, []int64{1}},
+		{"no final read", []Op{add(1, TypeOk, 0, 1), read(false, 5, 6, 1)}, verdict.Unknown, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := CheckSet(tc.ops)
@@ -45,7 +47,7 @@ func TestCheckSet(t *testing.T) {
 			if tc.field != nil && !slices.Equal(tc.field(got), tc.want) {
 				t.Fatalf("got %v, want %v; examples %q", tc.field(got), tc.want, got.Examples)
 			}
-			if got.Valid == False && len(got.Examples) == 0 {
+			if got.Valid == verdict.False && len(got.Examples) == 0 {
 				t.Fatal("an invalid set history without an explained anomaly")
 			}
 		})

@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"redraft/maelstrom/checker"
+	"redraft/tester/latency"
 	"redraft/tester/linkv/runner"
+	"redraft/tester/resultsjson"
+	"redraft/tester/verdict"
+	"redraft/tester/window"
 )
 
 // Meta is what the report says about how the run was made.
@@ -56,7 +59,7 @@ func Write(dir string, res *runner.Result, a *runner.Analysis, m Meta) error {
 func timelineKeys(a *runner.Analysis) []string {
 	var keys []string
 	for k, v := range a.Keys {
-		if v != runner.True {
+		if v != verdict.True {
 			keys = append(keys, k)
 		}
 	}
@@ -92,10 +95,7 @@ var windowCSS = map[string]string{
 }
 
 func timelines(dir string, res *runner.Result, a *runner.Analysis) error {
-	var wins []checker.Window
-	for _, w := range res.Windows {
-		wins = append(wins, checker.Window{Tag: "nemesis " + w.Fault, Start: w.Start, End: w.End, Description: w.Fault, Details: w.Detail, Color: windowCSS[w.Fault]})
-	}
+	wins := window.Timeline(res.Windows, windowCSS)
 	keys := timelineKeys(a)
 	if len(keys) > timelineMax {
 		keys = keys[:timelineMax]
@@ -128,21 +128,9 @@ func writeJSON(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// validValue renders a verdict as results.edn does: true, false or
-// "unknown".
-func validValue(v string) any {
-	switch v {
-	case runner.True:
-		return true
-	case runner.False:
-		return false
-	}
-	return "unknown"
-}
+func msf(d time.Duration) float64 { return resultsjson.Ms(d) }
 
-func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func quantilesJSON(q runner.Quantiles) map[string]any {
+func quantilesJSON(q latency.Quantiles) map[string]any {
 	return map[string]any{"count": q.Count, "p50-ms": msf(q.P50), "p90-ms": msf(q.P90), "p95-ms": msf(q.P95), "p99-ms": msf(q.P99), "max-ms": msf(q.Max)}
 }
 
@@ -163,10 +151,10 @@ func Results(res *runner.Result, a *runner.Analysis, m Meta) map[string]any {
 	var failures []string
 	for k, v := range a.Keys {
 		keyResults[k] = map[string]any{
-			"valid?":       validValue(v),
-			"linearizable": map[string]any{"valid?": validValue(v), "analyzer": "porcupine", "model": "cas-register"},
+			"valid?":       verdict.JSON(v),
+			"linearizable": map[string]any{"valid?": verdict.JSON(v), "analyzer": "porcupine", "model": "cas-register"},
 		}
-		if v == runner.False {
+		if v == verdict.False {
 			failures = append(failures, k)
 		}
 	}
@@ -182,35 +170,22 @@ func Results(res *runner.Result, a *runner.Analysis, m Meta) map[string]any {
 	if crashes == nil {
 		crashes = []string{}
 	}
-	valid := validValue(a.Valid)
-	if m.Crashed {
-		valid = "crashed"
-	}
 	lat := map[string]any{"all": quantilesJSON(a.Latency)}
 	for f, q := range a.LatencyByF {
 		lat[f] = quantilesJSON(q)
 	}
+	test := resultsjson.Test{
+		Workload: "lin-kv", Command: m.Command, Commit: m.Commit, Seed: cfg.Seed,
+		NodeCount: cfg.NodeCount, Nodes: res.Nodes, Concurrency: cfg.Concurrency, TimeLimit: cfg.TimeLimit, Rate: cfg.Rate,
+		Nemesis: cfg.Nemesis, NemesisInterval: cfg.NemesisInterval, ClientTimeout: cfg.ClientTimeout(),
+		Started: res.Started, Duration: res.Duration,
+	}.Map()
+	test["bin"] = cfg.Bin
+	test["latency-ms"] = msf(cfg.Latency.Mean)
+	test["latency-dist"] = string(cfg.Latency.Dist)
 	return map[string]any{
-		"valid?": valid,
-		"test": map[string]any{
-			"workload":          "lin-kv",
-			"command":           m.Command,
-			"commit":            m.Commit,
-			"seed":              strconv.FormatUint(cfg.Seed, 10),
-			"bin":               cfg.Bin,
-			"node-count":        cfg.NodeCount,
-			"nodes":             res.Nodes,
-			"concurrency":       cfg.Concurrency,
-			"time-limit-s":      cfg.TimeLimit.Seconds(),
-			"rate":              cfg.Rate,
-			"latency-ms":        msf(cfg.Latency.Mean),
-			"latency-dist":      string(cfg.Latency.Dist),
-			"nemesis":           cfg.Nemesis,
-			"nemesis-interval":  cfg.NemesisInterval.Seconds(),
-			"client-timeout-ms": msf(cfg.ClientTimeout()),
-			"start-time":        res.Started.UTC().Format(time.RFC3339),
-			"duration-s":        res.Duration.Seconds(),
-		},
+		"valid?":   resultsjson.Valid(a.Valid, m.Crashed),
+		"test":     test,
 		"perf":     map[string]any{"valid?": true, "latency-graph": map[string]any{"valid?": true}, "rate-graph": map[string]any{"valid?": true}},
 		"timeline": map[string]any{"valid?": true},
 		"exceptions": map[string]any{
@@ -221,9 +196,9 @@ func Results(res *runner.Result, a *runner.Analysis, m Meta) map[string]any {
 		"stats": map[string]any{
 			"valid?":     a.Stats.Valid,
 			"count":      a.Stats.Count,
-			"ok-count":   a.Stats.OkCount,
-			"fail-count": a.Stats.FailCount,
-			"info-count": a.Stats.InfoCount,
+			"ok-count":   a.Stats.Ok,
+			"fail-count": a.Stats.Fail,
+			"info-count": a.Stats.Info,
 			"by-f":       byF,
 		},
 		"availability": map[string]any{
@@ -246,27 +221,19 @@ func Results(res *runner.Result, a *runner.Analysis, m Meta) map[string]any {
 			},
 		},
 		"workload": map[string]any{
-			"valid?":   validValue(a.Linearizable),
+			"valid?":   verdict.JSON(a.Linearizable),
 			"results":  keyResults,
 			"failures": failures,
 		},
 		"latency": lat,
 		"nemesis": map[string]any{
-			"schedule": scheduleJSON(res.Schedule),
+			"schedule": resultsjson.Schedule(res.Schedule),
 			"windows":  windowsJSON(res.Windows),
 		},
 	}
 }
 
-func scheduleJSON(events []runner.NemesisEvent) []string {
-	out := make([]string, len(events))
-	for i, e := range events {
-		out[i] = strings.TrimSpace(e.String())
-	}
-	return out
-}
-
-func windowsJSON(ws []runner.Window) []map[string]any {
+func windowsJSON(ws []window.Window) []map[string]any {
 	out := make([]map[string]any, 0, len(ws))
 	for _, w := range ws {
 		out = append(out, map[string]any{"fault": w.Fault, "detail": w.Detail, "start-s": w.Start.Seconds(), "end-s": w.End.Seconds()})

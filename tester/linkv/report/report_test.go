@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
+	"redraft/tester/history"
 	"redraft/tester/linkv/runner"
+	"redraft/tester/window"
 )
 
 // TestWriteFromSyntheticRun renders a report from a hand-made result and
@@ -35,8 +37,8 @@ func TestWriteFromSyntheticRun(t *testing.T) {
 		Started:  time.Unix(0, 0),
 		Duration: 3 * time.Second,
 		Ops:      ops,
-		Windows:  []runner.Window{{Fault: runner.FaultPartition, Detail: "one", Start: time.Second, End: 2 * time.Second}},
-		Nemesis:  []runner.NemesisOp{{F: "start-partition", Value: ":one", Result: "[:isolated {}]", Invoke: time.Second, End: time.Second}},
+		Windows:  []window.Window{{Fault: runner.FaultPartition, Detail: "one", Start: time.Second, End: 2 * time.Second}},
+		Nemesis:  []history.NemesisOp{{F: "start-partition", Value: ":one", Result: "[:isolated {}]", Invoke: time.Second, End: time.Second}},
 	}
 	a := runner.Analyze(res, time.Minute)
 	dir := t.TempDir()

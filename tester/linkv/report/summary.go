@@ -10,21 +10,12 @@ import (
 	"time"
 
 	"redraft/tester/linkv/runner"
+	"redraft/tester/verdict"
 )
 
 // Verdict is the one-word outcome for people: valid, INVALID, unknown or
 // CRASHED.
-func Verdict(a *runner.Analysis, crashed bool) string {
-	switch {
-	case crashed:
-		return "CRASHED"
-	case a.Valid == runner.True:
-		return "valid"
-	case a.Valid == runner.False:
-		return "INVALID"
-	}
-	return "unknown"
-}
+func Verdict(a *runner.Analysis, crashed bool) string { return verdict.Word(a.Valid, crashed) }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
 
@@ -71,7 +62,7 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	w("# lin-kv: %s\n\n", Verdict(a, m.Crashed))
 	w("| | |\n|---|---|\n")
-	w("| verdict | **%s** (valid? %v) |\n", Verdict(a, m.Crashed), validValue(a.Valid))
+	w("| verdict | **%s** (valid? %v) |\n", Verdict(a, m.Crashed), verdict.JSON(a.Valid))
 	w("| command | `%s` |\n", m.Command)
 	w("| commit | `%s` |\n", m.Commit)
 	w("| seed | %d |\n", cfg.Seed)
@@ -84,9 +75,9 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	w("| nemesis | %s, interval %s |\n", cfg.NemesisName(), cfg.NemesisInterval)
 
 	w("\n## Checkers\n\n| checker | result |\n|---|---|\n")
-	w("| linearizable (porcupine, per key CAS register) | %v over %d keys |\n", validValue(a.Linearizable), len(a.Keys))
+	w("| linearizable (porcupine, per key CAS register) | %v over %d keys |\n", verdict.JSON(a.Linearizable), len(a.Keys))
 	w("| stats (read, write and cas each have an ok) | %v |\n", a.StatsValid)
-	w("| valid? (false > unknown > true) | %v |\n", validValue(a.Valid))
+	w("| valid? (false > unknown > true) | %v |\n", verdict.JSON(a.Valid))
 	if len(res.Crashes) > 0 {
 		w("| node crashes | %s |\n", strings.Join(res.Crashes, "; "))
 	}
@@ -95,8 +86,8 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	}
 	var bad []string
 	for k, v := range a.Keys {
-		if v != runner.True {
-			bad = append(bad, k+"="+fmt.Sprint(validValue(v)))
+		if v != verdict.True {
+			bad = append(bad, k+"="+fmt.Sprint(verdict.JSON(v)))
 		}
 	}
 	sortKeys(bad)
@@ -107,10 +98,10 @@ func summary(b *bytes.Buffer, dir string, res *runner.Result, a *runner.Analysis
 	w("\n## Operations\n\n| f | count | ok | fail | info | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range []string{"read", "write", "cas"} {
 		s, q := a.ByF[f], a.LatencyByF[f]
-		w("| %s | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, s.Count, s.OkCount, s.FailCount, s.InfoCount, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
+		w("| %s | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, s.Count, s.Ok, s.Fail, s.Info, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
 	}
 	q := a.Latency
-	w("| all | %d | %d | %d | %d | %s | %s | %s | %s |\n", a.Stats.Count, a.Stats.OkCount, a.Stats.FailCount, a.Stats.InfoCount, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
+	w("| all | %d | %d | %d | %d | %s | %s | %s | %s |\n", a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info, dur(q.P50), dur(q.P95), dur(q.P99), dur(q.Max))
 	w("\nLatencies are of ok operations.\n")
 
 	w("\n## Availability\n\n| figure | value |\n|---|---|\n")

@@ -1,50 +1,19 @@
 package runner
 
 import (
-	"sort"
 	"time"
 
 	"redraft/maelstrom/checker"
+	"redraft/tester/latency"
+	"redraft/tester/stats"
+	"redraft/tester/verdict"
 )
 
-// Verdicts, merged with priority false > unknown > true as Jepsen's
-// checker/compose does.
-const (
-	True    = "true"
-	False   = "false"
-	Unknown = "unknown"
-)
-
-func merge(vs ...string) string {
-	out := True
-	for _, v := range vs {
-		switch {
-		case v == False:
-			return False
-		case v == Unknown:
-			out = Unknown
-		}
-	}
-	return out
-}
-
-// FStats is jepsen.checker/stats for one f (or all).
+// FStats is jepsen.checker/stats for one f (or all): the counts
+// (tester/stats) and whether there is an ok.
 type FStats struct {
-	Valid     bool `json:"valid?"`
-	Count     int  `json:"count"`
-	OkCount   int  `json:"ok-count"`
-	FailCount int  `json:"fail-count"`
-	InfoCount int  `json:"info-count"`
-}
-
-// Quantiles are latencies of ok operations.
-type Quantiles struct {
-	Count int           `json:"count"`
-	P50   time.Duration `json:"p50-ns"`
-	P90   time.Duration `json:"p90-ns"`
-	P95   time.Duration `json:"p95-ns"`
-	P99   time.Duration `json:"p99-ns"`
-	Max   time.Duration `json:"max-ns"`
+	Valid bool `json:"valid?"`
+	stats.Counts
 }
 
 // NetStats is Maelstrom's net checker output.
@@ -73,35 +42,26 @@ type Analysis struct {
 
 	NetAll, NetClients, NetServers NetStats
 
-	Latency    Quantiles
-	LatencyByF map[string]Quantiles
+	Latency    latency.Quantiles
+	LatencyByF map[string]latency.Quantiles
 }
 
 // Analyze checks the history and computes the statistics. checkTimeout
 // bounds porcupine; a timeout makes the verdict unknown.
 func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
-	a := &Analysis{ByF: map[string]FStats{}, LatencyByF: map[string]Quantiles{}, Keys: map[string]string{}}
+	a := &Analysis{ByF: map[string]FStats{}, LatencyByF: map[string]latency.Quantiles{}, Keys: map[string]string{}}
 	var answered, bound int
 	lat := map[string][]time.Duration{}
 	for i := range res.Ops {
 		o := &res.Ops[i]
 		s := a.ByF[o.F]
-		s.Count++
-		a.Stats.Count++
-		switch o.Outcome {
-		case checker.Ok:
-			s.OkCount++
-			a.Stats.OkCount++
+		s.Add(o.Outcome.String())
+		a.ByF[o.F] = s
+		a.Stats.Add(o.Outcome.String())
+		if o.Outcome == checker.Ok {
 			lat[o.F] = append(lat[o.F], o.Latency())
 			lat[""] = append(lat[""], o.Latency())
-		case checker.Fail:
-			s.FailCount++
-			a.Stats.FailCount++
-		default:
-			s.InfoCount++
-			a.Stats.InfoCount++
 		}
-		a.ByF[o.F] = s
 		if o.Answered() {
 			answered++
 		}
@@ -112,15 +72,15 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	a.StatsValid = true
 	for _, f := range []string{"read", "write", "cas"} {
 		s := a.ByF[f]
-		s.Valid = s.OkCount > 0
+		s.Valid = s.Ok > 0
 		a.ByF[f] = s
 		a.StatsValid = a.StatsValid && s.Valid
-		a.LatencyByF[f] = quantiles(lat[f])
+		a.LatencyByF[f] = latency.Of(lat[f])
 	}
 	a.Stats.Valid = a.StatsValid
-	a.Latency = quantiles(lat[""])
+	a.Latency = latency.Of(lat[""])
 	if n := len(res.Ops); n > 0 {
-		a.OkFraction = float64(a.Stats.OkCount) / float64(n)
+		a.OkFraction = float64(a.Stats.Ok) / float64(n)
 		a.AnsweredFraction = float64(answered) / float64(n)
 		a.StructuralBound = float64(bound) / float64(n)
 	}
@@ -141,50 +101,14 @@ func Analyze(res *Result, checkTimeout time.Duration) *Analysis {
 	a.NetServers = NetStats{n.Servers.Sends, n.Servers.Recvs, n.Servers.Unique, per(n.Servers.Unique)}
 
 	a.Check = checker.Check(CheckerOps(res.Ops), checkTimeout)
-	a.Linearizable = verdict(a.Check.Verdict)
+	a.Linearizable = verdict.FromChecker(a.Check.Verdict)
 	for k, v := range a.Check.Keys {
-		a.Keys[k] = verdict(v)
+		a.Keys[k] = verdict.FromChecker(v)
 	}
-	statsV := True
-	if !a.StatsValid {
-		statsV = False
-	}
-	a.Valid = merge(statsV, a.Linearizable)
+	a.Valid = verdict.Merge(verdict.Of(a.StatsValid), a.Linearizable)
 	return a
-}
-
-func verdict(v checker.Verdict) string {
-	switch v {
-	case checker.Valid:
-		return True
-	case checker.Invalid:
-		return False
-	}
-	return Unknown
-}
-
-func quantiles(ds []time.Duration) Quantiles {
-	q := Quantiles{Count: len(ds)}
-	if len(ds) == 0 {
-		return q
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	at := func(p float64) time.Duration {
-		i := int(p * float64(len(ds)-1))
-		return ds[i]
-	}
-	q.P50, q.P90, q.P95, q.P99, q.Max = at(0.5), at(0.9), at(0.95), at(0.99), ds[len(ds)-1]
-	return q
 }
 
 // ExitCode is Maelstrom's: 0 valid, 1 invalid, 2 unknown; 255 (a crash) is
 // decided by the caller.
-func (a *Analysis) ExitCode() int {
-	switch a.Valid {
-	case True:
-		return 0
-	case False:
-		return 1
-	}
-	return 2
-}
+func (a *Analysis) ExitCode() int { return verdict.ExitCode(a.Valid) }

@@ -9,6 +9,12 @@
 // MAELSTROM.md lists is reproduced; docs/linkv.md lists each with the code
 // that implements it and the few deliberate deviations.
 //
+// Shared with the TCP-cluster runner (tester/jepsen): verdicts
+// (tester/verdict), op counts (tester/stats), latency quantiles
+// (tester/latency), the fault plan and its loop (tester/schedule), fault
+// windows (tester/window) and history.txt's op form (tester/history);
+// the report shares the plots and results.json's common parts.
+//
 // Concurrency: Run owns every goroutine it starts (one per worker thread,
 // one for the nemesis, three per node process, one per network endpoint)
 // and returns only after all of them ended and every node process was

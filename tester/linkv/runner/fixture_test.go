@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"redraft/tester/netsim"
+	"redraft/tester/verdict"
 )
 
 // Fixture nodes (testdata/fixture) are built once per test binary.
@@ -80,13 +81,13 @@ func runAndAnalyze(t *testing.T, cfg Config) (*Result, *Analysis) {
 
 func describe(a *Analysis) string {
 	return fmt.Sprintf("valid %s (linearizable %s, stats %v), %d ops ok %d fail %d info %d",
-		a.Valid, a.Linearizable, a.StatsValid, a.Stats.Count, a.Stats.OkCount, a.Stats.FailCount, a.Stats.InfoCount)
+		a.Valid, a.Linearizable, a.StatsValid, a.Stats.Count, a.Stats.Ok, a.Stats.Fail, a.Stats.Info)
 }
 
 func TestSingleNodeIsValid(t *testing.T) {
 	cfg := quick(t, fixture(t, "local"), 1)
 	res, a := runAndAnalyze(t, cfg)
-	if a.Valid != True {
+	if a.Valid != verdict.True {
 		t.Fatalf("correct single node: %s", describe(a))
 	}
 	// The stream keeps the rate whenever a thread is free; on a loaded
@@ -108,7 +109,7 @@ func TestSingleNodeIsValid(t *testing.T) {
 func TestLocalMapsAreInvalid(t *testing.T) {
 	cfg := quick(t, fixture(t, "local"), 3)
 	_, a := runAndAnalyze(t, cfg)
-	if a.Valid != False || a.Linearizable != False {
+	if a.Valid != verdict.False || a.Linearizable != verdict.False {
 		t.Fatalf("unreplicated nodes: %s", describe(a))
 	}
 }
@@ -118,7 +119,7 @@ func TestAsyncReplicationIsInvalid(t *testing.T) {
 	cfg.Latency = netsim.Latency{Mean: 10 * time.Millisecond, Dist: netsim.Exponential}
 	cfg.Nemesis = []string{FaultPartition}
 	res, a := runAndAnalyze(t, cfg)
-	if a.Linearizable != False {
+	if a.Linearizable != verdict.False {
 		t.Fatalf("asynchronous replication: %s", describe(a))
 	}
 	if res.Net.Servers.Sends == 0 || len(res.Windows) == 0 {
@@ -134,8 +135,8 @@ func TestStdoutLogIsAProtocolError(t *testing.T) {
 		t.Fatalf("protocol errors %+v", res.ProtocolErrors)
 	}
 	// The link is broken from then on: no reply reaches a client.
-	if a.Stats.OkCount != 0 {
-		t.Fatalf("%d ok ops after the link broke", a.Stats.OkCount)
+	if a.Stats.Ok != 0 {
+		t.Fatalf("%d ok ops after the link broke", a.Stats.Ok)
 	}
 }
 
@@ -143,7 +144,7 @@ func TestExtraKeysAreMalformed(t *testing.T) {
 	cfg := quick(t, fixture(t, "extrakeys"), 1)
 	cfg.TimeLimit = time.Second
 	_, a := runAndAnalyze(t, cfg)
-	if r := a.ByF["read"]; r.OkCount != 0 || r.InfoCount == 0 {
+	if r := a.ByF["read"]; r.Ok != 0 || r.Info == 0 {
 		t.Fatalf("read_ok with an extra key must be info: %+v", r)
 	}
 	if a.StatsValid {

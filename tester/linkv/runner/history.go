@@ -3,12 +3,11 @@ package runner
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"redraft/maelstrom/checker"
+	"redraft/tester/history"
 )
 
 // NoCode marks a completion that carried no error code.
@@ -48,24 +47,6 @@ func (o *ClientOp) Answered() bool {
 	return o.Outcome == checker.Ok || (o.Outcome == checker.Fail && (o.Code == 20 || o.Code == 22))
 }
 
-// NemesisOp is one nemesis action, recorded as Jepsen records it: an info
-// invocation and an info completion.
-type NemesisOp struct {
-	F      string        `json:"f"`
-	Value  string        `json:"value"`  // the request (e.g. the partition kind)
-	Result string        `json:"result"` // what was done (e.g. the grudge)
-	Invoke time.Duration `json:"invoke-ns"`
-	End    time.Duration `json:"complete-ns"`
-}
-
-// Window is a span during which a fault was active, for plots and reports.
-type Window struct {
-	Fault  string        `json:"fault"`
-	Detail string        `json:"detail"`
-	Start  time.Duration `json:"start-ns"`
-	End    time.Duration `json:"end-ns"`
-}
-
 func kindOf(f string) checker.Kind {
 	switch f {
 	case "write":
@@ -102,49 +83,22 @@ func (o *ClientOp) completeValue() string {
 	return o.invokeValue()
 }
 
-type line struct {
-	at    time.Duration
-	order int // ties: invocations before completions, then by index
-	text  string
-}
-
-// WriteHistory writes history.txt in Jepsen's format: one line per event,
-// "process type f value [error]", tab-separated, in time order.
-func WriteHistory(w io.Writer, ops []ClientOp, nem []NemesisOp) error {
-	lines := make([]line, 0, 2*len(ops)+2*len(nem))
+// WriteHistory writes history.txt in Jepsen's form (tester/history),
+// without times.
+func WriteHistory(w io.Writer, ops []ClientOp, nem []history.NemesisOp) error {
+	var h history.Lines
 	for i := range ops {
 		o := &ops[i]
 		p := strconv.Itoa(o.Process)
-		lines = append(lines, line{o.Invoke, 0, p + "\t:invoke\t:" + o.F + "\t" + o.invokeValue()})
-		t := p + "\t:" + o.Type + "\t:" + o.F + "\t" + o.completeValue()
+		h.Invoke(o.Invoke, history.Event(p, "invoke", o.F, o.invokeValue()))
+		t := history.Event(p, o.Type, o.F, o.completeValue())
 		if o.Error != "" {
 			t += "\t" + o.Error
 		}
-		lines = append(lines, line{o.End, 1, t})
+		h.Complete(o.End, t)
 	}
-	for _, n := range nem {
-		lines = append(lines, line{n.Invoke, 0, ":nemesis\t:info\t:" + n.F + "\t" + n.Value})
-		lines = append(lines, line{n.End, 1, ":nemesis\t:info\t:" + n.F + "\t" + n.Result})
-	}
-	sort.SliceStable(lines, func(i, j int) bool {
-		if lines[i].at != lines[j].at {
-			return lines[i].at < lines[j].at
-		}
-		return lines[i].order < lines[j].order
-	})
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(l.text)
-		b.WriteByte('\n')
-		if b.Len() > 1<<16 {
-			if _, err := io.WriteString(w, b.String()); err != nil {
-				return err
-			}
-			b.Reset()
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	h.Nemesis(nem)
+	return h.Write(w)
 }
 
 // CheckerOps converts the client ops for maelstrom/checker.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"redraft/tester/window"
 )
 
 // Missed breaks down the operations that were within the structural bound
@@ -84,7 +86,7 @@ func missed(res *Result) Missed {
 }
 
 // faultsAt names the faults active at t.
-func faultsAt(windows []Window, t time.Duration) string {
+func faultsAt(windows []window.Window, t time.Duration) string {
 	var active []string
 	for _, w := range windows {
 		if w.Start <= t && t < w.End {

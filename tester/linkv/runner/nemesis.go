@@ -3,46 +3,33 @@ package runner
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"redraft/tester/history"
+	"redraft/tester/schedule"
 )
 
 // runNemesis applies the planned events at their times until the test
 // ends. Maelstrom has no final heal: faults in force at the end stay.
 func (r *run) runNemesis(ctx context.Context, events []NemesisEvent) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for _, e := range events {
-		if wait := e.At - r.since(); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
-				return
-			case <-timer.C:
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		r.apply(ctx, e)
-	}
+	schedule.Play(ctx, events, func(e NemesisEvent) time.Duration { return e.At }, r.since, r.apply)
 }
 
 func (r *run) apply(ctx context.Context, e NemesisEvent) {
-	op := NemesisOp{Invoke: r.since()}
+	op := history.NemesisOp{Invoke: r.since()}
 	switch {
 	case e.Fault == FaultPartition && e.Start:
 		op.F, op.Value = "start-partition", ":"+e.Kind
 		r.net.SetGrudge(e.Grudge)
 		op.Result = "[:isolated " + e.Grudge.String() + "]"
-		r.openWindow(e.Fault, e.Kind+" "+e.Grudge.String(), op.Invoke)
+		r.windows.Open(e.Fault, e.Kind+" "+e.Grudge.String(), op.Invoke)
 	case e.Fault == FaultPartition:
 		op.F, op.Value = "stop-partition", "nil"
 		r.net.SetGrudge(nil)
 		op.Result = ":network-healed"
-		r.closeWindow(e.Fault)
+		r.windows.Close(e.Fault, r.since())
 	case e.Fault == FaultKill && e.Start:
 		op.F, op.Value = "kill", ":"+e.Kind
 		r.mu.Lock()
@@ -54,11 +41,11 @@ func (r *run) apply(ctx context.Context, e NemesisEvent) {
 			r.byID[id].kill()
 		}
 		op.Result = nodeMap(e.Nodes, ":killed")
-		r.openWindow(e.Fault, strings.Join(e.Nodes, " "), op.Invoke)
+		r.windows.Open(e.Fault, strings.Join(e.Nodes, " "), op.Invoke)
 	case e.Fault == FaultKill:
 		op.F, op.Value = "start", ":all"
 		op.Result = r.restartKilled(ctx)
-		r.closeWindow(e.Fault)
+		r.windows.Close(e.Fault, r.since())
 	case e.Fault == FaultPause && e.Start:
 		op.F, op.Value = "pause", ":"+e.Kind
 		res := map[string]string{}
@@ -72,8 +59,8 @@ func (r *run) apply(ctx context.Context, e NemesisEvent) {
 			r.paused[id] = true
 			r.mu.Unlock()
 		}
-		op.Result = renderMap(res)
-		r.openWindow(e.Fault, strings.Join(e.Nodes, " "), op.Invoke)
+		op.Result = history.ResultMap(res)
+		r.windows.Open(e.Fault, strings.Join(e.Nodes, " "), op.Invoke)
 	case e.Fault == FaultPause:
 		op.F, op.Value = "resume", ":all"
 		r.mu.Lock()
@@ -88,7 +75,7 @@ func (r *run) apply(ctx context.Context, e NemesisEvent) {
 			_ = r.byID[id].signal(resumeSignal)
 		}
 		op.Result = nodeMap(ids, ":resumed")
-		r.closeWindow(e.Fault)
+		r.windows.Close(e.Fault, r.since())
 	}
 	op.End = r.since()
 	r.mu.Lock()
@@ -127,46 +114,15 @@ func (r *run) restartKilled(ctx context.Context) string {
 		delete(r.killed, id)
 		r.mu.Unlock()
 	}
-	return renderMap(res)
+	return history.ResultMap(res)
 }
 
-func (r *run) openWindow(fault, detail string, at time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
-	r.open[fault] = &Window{Fault: fault, Detail: detail, Start: at}
-}
-
-func (r *run) closeWindow(fault string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if w, ok := r.open[fault]; ok {
-		w.End = r.since()
-		r.windows = append(r.windows, *w)
-		delete(r.open, fault)
-	}
-}
-
+// nodeMap renders the same result v for every node, as Jepsen prints
+// nemesis results.
 func nodeMap(ids []string, v string) string {
 	m := map[string]string{}
 	for _, id := range ids {
 		m[id] = v
 	}
-	return renderMap(m)
-}
-
-// renderMap renders {"n0" :killed, ...} as Jepsen prints nemesis results.
-func renderMap(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%q %s", k, m[k])
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	return history.ResultMap(m)
 }

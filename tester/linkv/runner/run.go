@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"redraft/tester/history"
 	"redraft/tester/netsim"
+	"redraft/tester/window"
 )
 
 // Result is everything a run observed; Analyze turns it into verdicts and
@@ -26,8 +28,8 @@ type Result struct {
 	Started  time.Time
 	Duration time.Duration // from the first op's schedule to the last completion
 	Ops      []ClientOp
-	Nemesis  []NemesisOp
-	Windows  []Window
+	Nemesis  []history.NemesisOp
+	Windows  []window.Window
 	Schedule []NemesisEvent
 	Net      netsim.Stats
 	// Late is the schedule time the op stream lost because no thread was
@@ -53,9 +55,8 @@ type run struct {
 	mu       sync.Mutex // guards the fields below
 	killed   map[string]bool
 	paused   map[string]bool
-	open     map[string]*Window
-	windows  []Window
-	nemOps   []NemesisOp
+	windows  window.Tracker // has its own lock; the schedule alternates a fault's start and stop: no restarts
+	nemOps   []history.NemesisOp
 	protoErr []ProtocolError
 	crashes  []string
 	ended    bool
@@ -99,7 +100,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		byID:   map[string]*node{},
 		killed: map[string]bool{},
 		paused: map[string]bool{},
-		open:   map[string]*Window{},
 	}
 	r.resetClock()
 	for i := 0; i < cfg.NodeCount; i++ {
@@ -168,11 +168,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	duration := r.since()
 	r.mu.Lock()
 	r.ended = true
-	for _, win := range r.open {
-		win.End = duration
-		r.windows = append(r.windows, *win)
-	}
-	r.open = map[string]*Window{}
+	r.windows.End(duration) // Maelstrom has no final heal: faults in force end with the test
 	r.mu.Unlock()
 	cancel()
 	bg.Wait()
@@ -190,11 +186,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r.mu.Lock()
 	res.Nemesis = slices.Clone(r.nemOps)
-	res.Windows = slices.Clone(r.windows)
+	res.Windows = r.windows.Windows()
 	res.ProtocolErrors = slices.Clone(r.protoErr)
 	res.Crashes = slices.Clone(r.crashes)
 	r.mu.Unlock()
-	sort.Slice(res.Windows, func(i, j int) bool { return res.Windows[i].Start < res.Windows[j].Start })
 	return res, nil
 }
 
@@ -455,8 +450,8 @@ func (r *run) nemesisState() string {
 	defer r.mu.Unlock()
 	var parts []string
 	for _, f := range []string{FaultPartition, FaultKill, FaultPause} {
-		if w, ok := r.open[f]; ok {
-			parts = append(parts, f+" "+w.Detail)
+		if d, ok := r.windows.InForce(f); ok {
+			parts = append(parts, f+" "+d)
 		}
 	}
 	if len(parts) == 0 {

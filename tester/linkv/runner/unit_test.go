@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"redraft/maelstrom/checker"
+	"redraft/tester/history"
 	"redraft/tester/netsim"
+	"redraft/tester/verdict"
+	"redraft/tester/window"
 )
 
 func TestConcurrencyMustBeMultipleOf2n(t *testing.T) {
@@ -283,7 +286,7 @@ func TestHistoryFormat(t *testing.T) {
 		{Process: 4, F: "cas", Key: 0, From: "1", To: "2", Type: "fail", Outcome: checker.Fail, Error: `[22 "mismatch"]`, Invoke: 15, End: 30},
 		{Process: 3, F: "write", Key: 1, Value: "4", Type: "info", Outcome: checker.Info, Error: ":net-timeout", Invoke: 16, End: 40},
 	}
-	nem := []NemesisOp{{F: "start-partition", Value: ":one", Result: `[:isolated {"n0" #{"n1"}}]`, Invoke: 0, End: 1}}
+	nem := []history.NemesisOp{{F: "start-partition", Value: ":one", Result: `[:isolated {"n0" #{"n1"}}]`, Invoke: 0, End: 1}}
 	var b strings.Builder
 	if err := WriteHistory(&b, ops, nem); err != nil {
 		t.Fatal(err)
@@ -310,16 +313,16 @@ func TestCheckerTimeoutIsUnknownNeverValid(t *testing.T) {
 		{F: "read", Read: &one, Type: "ok", Outcome: checker.Ok, Code: NoCode, Invoke: 3, End: 4},
 		{F: "cas", From: "1", To: "2", Type: "ok", Outcome: checker.Ok, Code: NoCode, Invoke: 5, End: 6},
 	}}
-	if a := Analyze(res, time.Minute); a.Valid != True || a.ExitCode() != 0 {
+	if a := Analyze(res, time.Minute); a.Valid != verdict.True || a.ExitCode() != 0 {
 		t.Fatalf("valid history: %s", describe(a))
 	}
 	a := Analyze(res, 0)
-	if a.Valid != Unknown || a.ExitCode() != 2 {
+	if a.Valid != verdict.Unknown || a.ExitCode() != 2 {
 		t.Fatalf("timed-out checker: %s, exit %d", describe(a), a.ExitCode())
 	}
 	// false wins over unknown; a missing ok for cas makes stats false.
 	res.Ops = res.Ops[:2]
-	if a := Analyze(res, 0); a.Valid != False || a.ExitCode() != 1 {
+	if a := Analyze(res, 0); a.Valid != verdict.False || a.ExitCode() != 1 {
 		t.Fatalf("no ok cas: %s", describe(a))
 	}
 }
@@ -330,7 +333,7 @@ func TestCheckerTimeoutIsUnknownNeverValid(t *testing.T) {
 func TestMissedInBound(t *testing.T) {
 	s := time.Second
 	res := &Result{
-		Windows: []Window{{Fault: "partition", Detail: `majorities-ring {"n0" #{"n1"}}`, Start: 10 * s, End: 20 * s}, {Fault: "kill", Detail: `{"n2" :killed}`, Start: 9 * s, End: 11 * s}},
+		Windows: []window.Window{{Fault: "partition", Detail: `majorities-ring {"n0" #{"n1"}}`, Start: 10 * s, End: 20 * s}, {Fault: "kill", Detail: `{"n2" :killed}`, Start: 9 * s, End: 11 * s}},
 		Ops: []ClientOp{
 			{Node: "n0", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "CLUSTERDOWN no leader"), Invoke: 5 * s},
 			{Node: "n1", Bound: true, Outcome: checker.Fail, Type: "fail", Code: 11, Error: errText(11, "NOTLEADER x"), Invoke: 10*s + 200*time.Millisecond},

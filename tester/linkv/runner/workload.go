@@ -14,6 +14,7 @@ import (
 
 	"redraft/maelstrom/checker"
 	"redraft/tester/netsim"
+	"redraft/tester/schedule"
 )
 
 // thread is one of Jepsen's worker threads. It keeps its node and its
@@ -63,7 +64,7 @@ func newWorkload(cfg Config, nodes []string, clients []*client) *workload {
 			reader:  i%per < n,
 			process: i,
 			cl:      clients[i],
-			rng:     rand.New(rand.NewPCG(cfg.Seed, streamThread+uint64(i))),
+			rng:     rand.New(rand.NewPCG(cfg.Seed, schedule.StreamThread+uint64(i))),
 		}
 		w.threads = append(w.threads, t)
 		g := w.groups[t.group]

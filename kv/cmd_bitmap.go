@@ -80,6 +80,7 @@ func growBitmap(c *Ctx, e *entry, maxBit uint64) (*entry, bool) {
 	}
 	if need <= cap(e.str) {
 		old := len(e.str)
+		c.snapBytes(e.str, old, need-old)
 		e.str = e.str[:need]
 		clear(e.str[old:])
 	} else {
@@ -109,6 +110,7 @@ func runSetBit(c *Ctx) {
 	byteAt, shift := off>>3, 7-(off&7)
 	old := e.str[byteAt] >> shift & 1
 	if grown || int64(old) != on {
+		c.snapBytes(e.str, int(byteAt), 1)
 		e.str[byteAt] = e.str[byteAt]&^(1<<shift) | byte(on)<<shift
 		c.Dirty(e)
 		c.Notify(NotifyString, "setbit", c.Args[1])
@@ -620,6 +622,8 @@ func bitfieldGeneric(c *Ctx, roCmd bool) {
 			continue
 		}
 		c.W.Int(reply)
+		first := int(op.offset >> 3)
+		c.snapBytes(e.str, first, int((op.offset+uint64(op.width)-1)>>3)-first+1)
 		setBits(e.str, op.offset, op.width, newRaw)
 		if grown || newRaw&widthMask(op.width) != oldRaw {
 			changed = true

@@ -40,6 +40,9 @@ func lookupHLL(c *Ctx, key []byte) (*entry, bool) {
 		c.W.Error(errHLLInvalid)
 		return nil, false
 	}
+	// The HyperLogLog commands change a valid one (a few KiB) in place,
+	// also past its length (a sparse one grows by append).
+	c.snapBytes(e.str, 0, cap(e.str))
 	return e, true
 }
 

@@ -340,6 +340,7 @@ func runAppend(c *Ctx) {
 	if !checkStringLength(c, int64(len(e.str)), int64(len(val))) {
 		return
 	}
+	c.snapBytes(e.str, len(e.str), len(val)) // within the capacity, append writes the array
 	e.str = append(e.str, val...)
 	c.Dirty(e)
 	c.Notify(NotifyString, "append", c.Args[1])
@@ -529,6 +530,7 @@ func runSetRange(c *Ctx) {
 	if !checkStringLength(c, offset, int64(len(val))) {
 		return
 	}
+	c.snapBytes(e.str, min(int(offset), len(e.str)), int(offset)+len(val)-min(int(offset), len(e.str)))
 	if need := int(offset) + len(val); need > len(e.str) {
 		if need <= cap(e.str) {
 			old := len(e.str)

@@ -584,7 +584,7 @@ func zremrangeGeneric(c *Ctx, rtype zrangeType) {
 		c.W.Int(0)
 		return
 	}
-	gone := func(x *zslNode) { z.index.remove(x) }
+	gone := z.forget // a tracked set keeps what leaves (snaptrack_zset.go)
 	deleted := 0
 	switch rtype {
 	case zrangeRank:

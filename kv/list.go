@@ -34,6 +34,12 @@ import (
 type List struct {
 	head, tail *listChunk
 	n          int
+	// track is set while a snapshot encodes the list in pieces
+	// (snaptrack_list.go); own hands it a chunk of the cut before the chunk
+	// changes. epoch numbers the trackings: a chunk born in the current one
+	// is not of the cut.
+	track *listTrack
+	epoch uint64
 }
 
 // Chunk sizing. 128 string headers are 2 KiB, the order of Redis's default
@@ -55,6 +61,7 @@ type listChunk struct {
 	prev, next *listChunk
 	buf        []string
 	lo, hi     int
+	born       uint64 // the list's epoch when created, kept or encoded (snaptrack_list.go)
 }
 
 func (k *listChunk) len() int { return k.hi - k.lo }
@@ -110,6 +117,7 @@ func (l *List) Len() int { return l.n }
 
 // linkAfter inserts chunk k after at (at nil: as the new head).
 func (l *List) linkAfter(at, k *listChunk) {
+	l.own(at)
 	if at == nil {
 		k.prev, k.next = nil, l.head
 		if l.head != nil {
@@ -132,6 +140,8 @@ func (l *List) linkAfter(at, k *listChunk) {
 // unlink removes chunk k from the sequence (its elements are not counted
 // here: callers adjust n).
 func (l *List) unlink(k *listChunk) {
+	l.own(k)
+	l.own(k.prev)
 	if k.prev != nil {
 		k.prev.next = k.next
 	} else {
@@ -161,9 +171,9 @@ func (l *List) PushFront(s string) {
 	h := l.head
 	if h == nil || h.len() == listChunkMax {
 		size := listNewChunkSize(h)
-		h = &listChunk{buf: make([]string, size), lo: size, hi: size}
+		h = &listChunk{buf: make([]string, size), lo: size, hi: size, born: l.epoch}
 		l.linkAfter(nil, h)
-	} else if h.lo == 0 {
+	} else if l.own(h); h.lo == 0 {
 		h.makeRoom(true)
 	}
 	h.lo--
@@ -175,9 +185,9 @@ func (l *List) PushFront(s string) {
 func (l *List) PushBack(s string) {
 	t := l.tail
 	if t == nil || t.len() == listChunkMax {
-		t = &listChunk{buf: make([]string, listNewChunkSize(t))}
+		t = &listChunk{buf: make([]string, listNewChunkSize(t)), born: l.epoch}
 		l.linkAfter(l.tail, t)
-	} else if t.hi == len(t.buf) {
+	} else if l.own(t); t.hi == len(t.buf) {
 		t.makeRoom(false)
 	}
 	t.buf[t.hi] = s
@@ -191,6 +201,7 @@ func (l *List) PopFront() (s string, ok bool) {
 	if h == nil {
 		return "", false
 	}
+	l.own(h)
 	s = h.buf[h.lo]
 	h.buf[h.lo] = ""
 	h.lo++
@@ -207,6 +218,7 @@ func (l *List) PopBack() (s string, ok bool) {
 	if t == nil {
 		return "", false
 	}
+	l.own(t)
 	t.hi--
 	s = t.buf[t.hi]
 	t.buf[t.hi] = ""
@@ -249,6 +261,7 @@ func (l *List) Index(i int) string {
 // Set replaces element i, 0 <= i < Len().
 func (l *List) Set(i int, s string) {
 	k, j := l.locate(i)
+	l.own(k)
 	k.buf[j] = s
 }
 
@@ -283,7 +296,8 @@ func (l *List) insertAt(k *listChunk, off int, s string) {
 		default:
 			// Split: the second half moves to a new chunk after k.
 			half := listChunkMax / 2
-			d := &listChunk{buf: make([]string, listChunkMax)}
+			l.own(k)
+			d := &listChunk{buf: make([]string, listChunkMax), born: l.epoch}
 			d.hi = copy(d.buf, k.buf[k.lo+half:k.hi])
 			clear(k.buf[k.lo+half : k.hi])
 			k.hi = k.lo + half
@@ -294,6 +308,7 @@ func (l *List) insertAt(k *listChunk, off int, s string) {
 		}
 	}
 	// k has room for one more element; shift the shorter side.
+	l.own(k)
 	n := k.len()
 	back := k.hi < len(k.buf)
 	front := k.lo > 0
@@ -326,6 +341,7 @@ func (l *List) TrimFront(m int) {
 			m -= c
 			continue
 		}
+		l.own(h)
 		clear(h.buf[h.lo : h.lo+m])
 		h.lo += m
 		l.n -= m
@@ -346,6 +362,7 @@ func (l *List) TrimBack(m int) {
 			m -= c
 			continue
 		}
+		l.own(t)
 		clear(t.buf[t.hi-m : t.hi])
 		t.hi -= m
 		l.n -= m
@@ -367,6 +384,7 @@ func (l *List) Remove(val string, fromTail bool, limit int) int {
 			for r := k.lo; r < k.hi; r++ {
 				x := k.buf[r]
 				if x == val && !done() {
+					l.own(k) // before the first change: the writes before it rewrote what was there
 					removed++
 					continue
 				}
@@ -389,6 +407,7 @@ func (l *List) Remove(val string, fromTail bool, limit int) int {
 		for r := k.hi - 1; r >= k.lo; r-- {
 			x := k.buf[r]
 			if x == val && !done() {
+				l.own(k)
 				removed++
 				continue
 			}
@@ -424,6 +443,7 @@ func (l *List) afterRemove(k *listChunk, fromTail bool) {
 
 // merge moves b's elements to the end of a (b follows a) and unlinks b.
 func (l *List) merge(a, b *listChunk) {
+	l.own(a)
 	n := a.len() + b.len()
 	if len(a.buf)-a.lo < n {
 		nb := make([]string, listChunkSize(n))

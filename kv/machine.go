@@ -320,6 +320,7 @@ func (c *Ctx) SetString(key, val []byte, keepTTL bool) *entry {
 	}
 	c.streamGone(e)
 	e.obj = nil
+	c.snapBytes(e.str, 0, len(val)) // reuseBytes may overwrite them
 	e.str = reuseBytes(e.str, val)
 	if !keepTTL {
 		c.SetExpire(e, 0)
@@ -336,6 +337,7 @@ func (c *Ctx) Replace(e *entry, str []byte, obj any, keepTTL bool) {
 	c.streamGone(e)
 	e.obj = obj
 	if obj == nil {
+		c.snapBytes(e.str, 0, len(str))
 		e.str = reuseBytes(e.str, str)
 	} else {
 		e.str = nil

@@ -38,6 +38,10 @@ type omap[V any] struct {
 	vals []V      // slot -> value (zero in a tombstone)
 	live int      // elements (slots minus tombstones)
 	ix   *omapIndex
+	// track is set while a snapshot encodes this omap in pieces
+	// (snaptrack.go): setAt and removeAt hand it an element of the cut
+	// before changing it. nil otherwise.
+	track *omapTrack[V]
 }
 
 // omapIndex is the indexed-mode state of an omap.
@@ -121,7 +125,7 @@ func (m *omap[V]) get(key string) (V, bool) {
 // was added.
 func (m *omap[V]) put(key string, v V) bool {
 	if i := m.find(key); i >= 0 {
-		m.vals[i] = v
+		m.setAt(i, v)
 		return false
 	}
 	m.add(key, v)
@@ -162,7 +166,12 @@ func (m *omap[V]) add(key string, v V) {
 }
 
 // setAt replaces the value in slot i (a live slot found with find).
-func (m *omap[V]) setAt(i int, v V) { m.vals[i] = v }
+func (m *omap[V]) setAt(i int, v V) {
+	if m.track != nil {
+		m.track.keep(m, i)
+	}
+	m.vals[i] = v
+}
 
 // remove deletes key and reports whether it was present.
 func (m *omap[V]) remove(key string) bool {
@@ -176,6 +185,9 @@ func (m *omap[V]) remove(key string) bool {
 
 // removeAt deletes the live element in slot i.
 func (m *omap[V]) removeAt(i int) {
+	if m.track != nil {
+		m.track.keep(m, i)
+	}
 	var zero V
 	m.live--
 	if m.ix == nil {

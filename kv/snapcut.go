@@ -32,8 +32,10 @@ import (
 // the keyspace (LookupWrite, removeEntry, Dirty, SetExpire, Replace: every
 // write reaches an entry through one of them). If the streamer has not
 // written that entry yet, touch encodes its record as it is now, which is
-// its state at the cut (a big value is frozen instead, snapfreeze.go, and
-// encoded by the streamer), and keeps it for the streamer: memory grows with
+// its state at the cut, and keeps it for the streamer (a big hash, set,
+// sorted set, list or string is not encoded: it is tracked in O(1),
+// snaptrack.go, and keeps the parts writes change until the streamer
+// encodes it in pieces; a big stream is frozen, snapfreeze.go): memory grows with
 // what is written during the snapshot, not with the dataset. FLUSHDB and
 // FLUSHALL replace a database's table instead of clearing it, so a cut
 // table is never emptied under the streamer; SWAPDB swaps database objects,
@@ -45,7 +47,9 @@ import (
 // takes the lock it is given (a shared one is enough: it excludes the
 // writer, and readers change nothing) per chunk and does every sort and
 // every write to w outside it. The hook never changes a reply or the state:
-// the records it keeps only ever reach the snapshot.
+// the records it keeps only ever reach the snapshot. The streamer changes
+// the trackers' own fields (and a list chunk's born) under the shared lock;
+// read-only commands, which may hold it too, never read those.
 
 // Chunk sizes of the streamer: how long it holds the owner's lock at a time.
 const (
@@ -53,15 +57,22 @@ const (
 	// key per bucket on this hardware).
 	snapScanBuckets = 4096
 	// snapChunkRecords and snapChunkBytes: records encoded per lock hold
-	// (a single larger record is encoded alone).
+	// (a single larger record is encoded alone); snapChunkBytes is also the
+	// piece of a big string copied per hold (snaptrack_string.go).
 	snapChunkRecords = 1024
 	snapChunkBytes   = 256 << 10
 	// snapBigElements and snapBigStringBytes: a collection of more elements,
-	// or a string of more bytes, is encoded without the owner's lock (see
-	// writeClaimed), and the write path freezes it rather than encoding it
-	// (snapfreeze.go): encoding it takes longer than a chunk.
+	// or a string of more bytes, takes longer than a chunk to encode. A
+	// hash, set, sorted set, list or string is then encoded in pieces
+	// (snaptrack.go); a stream (or a hash or set in a compact encoding) is
+	// encoded without the owner's lock (writeClaimed), and the write path
+	// freezes it rather than encoding it (snapfreeze.go).
 	snapBigElements    = 4096
 	snapBigStringBytes = 1 << 20
+	// snapChunkElements: elements of a big hash, set, sorted set or list
+	// encoded per lock hold (snaptrack*.go): 0.1-0.3 ms on this hardware,
+	// like a chunk of records.
+	snapChunkElements = 1024
 )
 
 // ErrSnapshotReleased is returned by WriteTo on a cut already released.
@@ -81,7 +92,7 @@ type SnapshotCut struct {
 	enc     *encodingLimits  // the encoding thresholds (replaced, never changed in place)
 	live    bool             // registered with the write path (BeginSnapshot)
 	// Chunk sizes (the constants; tests make them small to interleave more).
-	scanBuckets, chunkRecords, chunkBytes, bigElements, bigStringBytes int
+	scanBuckets, chunkRecords, chunkBytes, bigElements, bigStringBytes, chunkElements int
 
 	// Under the owner's lock (written by touch and by the streamer):
 	preserved map[*entry]savedRecord
@@ -97,6 +108,11 @@ type SnapshotCut struct {
 	// change claimed.
 	claimed *entry
 	claimMu sync.Mutex
+	// tracking lists the collections encoded in pieces (snaptrack.go),
+	// untracked by Release in case WriteTo did not finish them.
+	tracking []tracker
+	// strs finds a tracked string by its array (snaptrack_string.go).
+	strs map[*byte]*strTrack
 }
 
 // savedRecord is a cut entry's record, encoded before the write path changed it.
@@ -105,7 +121,9 @@ type savedRecord struct {
 	rec    []byte // the whole record (kind, length, body, crc)
 	err    error  // encoding error (record too large)
 	frozen *entry // instead of rec, for a big value: a copy to encode (snapfreeze.go)
-	size   int    // bytes held
+	// tracked: instead of rec, a big value encoded in pieces (snaptrack.go)
+	tracked *trackedRecord
+	size    int // bytes held
 }
 
 // BeginSnapshot cuts the machine's state for a snapshot streamed by the
@@ -128,7 +146,7 @@ func (m *Machine) SnapshotInProgress() bool { return m.snap != nil }
 func (m *Machine) newCut() *SnapshotCut {
 	s := &SnapshotCut{m: m, version: m.version, preserved: map[*entry]savedRecord{},
 		scanBuckets: snapScanBuckets, chunkRecords: snapChunkRecords, chunkBytes: snapChunkBytes,
-		bigElements: snapBigElements, bigStringBytes: snapBigStringBytes}
+		bigElements: snapBigElements, bigStringBytes: snapBigStringBytes, chunkElements: snapChunkElements}
 	for i, d := range m.dbs {
 		s.dicts[i], s.sizes[i] = d.dict, d.dict.size()
 	}
@@ -152,6 +170,10 @@ func (s *SnapshotCut) Release() {
 	if s.live && s.m.snap == s {
 		s.m.snap = nil
 	}
+	for _, t := range s.tracking {
+		t.untrack() // no-op for those the streamer finished
+	}
+	s.tracking = nil
 	s.released = true
 	s.preserved = nil
 	s.savedNow = 0
@@ -189,7 +211,9 @@ func (s *SnapshotCut) touch(d *dict, e *entry) {
 		return
 	}
 	var r savedRecord
-	if s.big(e) {
+	if s.trackable(e) {
+		r.tracked = s.startTracking(e) // O(1): the collection keeps what writes change
+	} else if s.big(e) {
 		r.frozen, r.size = frozenEntry(e)
 	} else {
 		r.rec, r.err = appendRecord(nil, e)
@@ -380,11 +404,21 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 			if ok && r.db != db {
 				panic("kv: snapshot: a preserved entry listed in another database")
 			}
-			if !ok && s.big(e) || ok && r.frozen != nil {
+			if !ok && s.big(e) || ok && (r.frozen != nil || r.tracked != nil) {
 				if n > start {
 					break // on its own, next
 				}
-				if ok {
+				if !ok && s.trackable(e) || ok && r.tracked != nil {
+					if ok {
+						delete(s.preserved, e)
+					} else {
+						r.tracked = s.startTracking(e)
+					}
+					// From here writes to e reach the collection's tracker,
+					// not the entry's hook.
+					s.doneAny, s.doneKey = true, e.key
+					buf, err = s.writeTracked(r.tracked, buf, sw, lock)
+				} else if ok {
 					buf, err = s.writeFrozen(e, r, buf, lock)
 				} else {
 					buf, err = s.writeClaimed(e, buf, lock)
@@ -421,10 +455,11 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 	return n, nil
 }
 
-// writeClaimed encodes the big entry e, not preserved, into buf without
-// the owner's lock, which it releases and takes back: writes to other
-// entries go on meanwhile, and a write to e waits in touch until it is
-// encoded. e counts as written from the claim on.
+// writeClaimed encodes the big entry e, not preserved and not trackable (a
+// stream, a compact hash or set), into buf without the owner's lock, which
+// it releases and takes back: writes to other entries go on meanwhile, and
+// a write to e waits in touch until it is encoded. e counts as written from
+// the claim on.
 func (s *SnapshotCut) writeClaimed(e *entry, buf []byte, lock sync.Locker) ([]byte, error) {
 	s.claimed = e
 	s.claimMu.Lock()
@@ -477,11 +512,7 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	if _, frozen := e.obj.(*frozenZSet); !frozen {
 		typ = e.typ()
 	}
-	b := append(dst, snapshotKindRecord, 0, 0, 0, 0, byte(typ))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
-	b = binary.BigEndian.AppendUint64(b, e.version)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
-	b = append(b, e.key...)
+	b := appendRecordHead(dst, e, typ)
 	switch o := e.obj.(type) {
 	case nil:
 		b = append(b, e.str...)
@@ -500,6 +531,22 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	default:
 		panic("kv: entry holds an unknown object type")
 	}
+	return finishRecord(b, start)
+}
+
+// appendRecordHead appends a record's kind, length placeholder, type,
+// expiry, version and key (e's value is not read).
+func appendRecordHead(dst []byte, e *entry, typ Type) []byte {
+	b := append(dst, snapshotKindRecord, 0, 0, 0, 0, byte(typ))
+	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
+	b = binary.BigEndian.AppendUint64(b, e.version)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
+	return append(b, e.key...)
+}
+
+// finishRecord fills in the length of the record b[start:] (head and body)
+// and appends its crc; over the size limit it returns b[:start] and an error.
+func finishRecord(b []byte, start int) ([]byte, error) {
 	body := uint64(len(b) - start - snapshotRecordPrefixBytes)
 	if body > snapshotRecordBytesMax {
 		return b[:start], fmt.Errorf("%w: %d bytes, limit %d", ErrSnapshotTooLarge, body, snapshotRecordBytesMax)

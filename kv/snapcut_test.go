@@ -326,6 +326,7 @@ func TestSnapshotCutInterleaved(t *testing.T) {
 					t.Fatal("a second BeginSnapshot while one is in progress")
 				}
 				c.scanBuckets, c.chunkRecords, c.chunkBytes, c.bigElements, c.bigStringBytes = 1+int(seed%3), 1+int(seed%5), 64, 100*int(seed%4), 20*int(seed%3)
+				c.chunkElements = 1 + 97*int(seed%5)
 				l := &stepLock{m: m, ops: ops[cut:], base: cut, per: per}
 				var got bytes.Buffer
 				if err := c.WriteTo(&got, l); err != nil {
@@ -359,6 +360,7 @@ func TestSnapshotCutConcurrent(t *testing.T) {
 			c := m.BeginSnapshot()
 			mu.Unlock()
 			c.scanBuckets, c.chunkRecords, c.bigElements, c.bigStringBytes = 8, 4, 500, 30
+			c.chunkElements = 1 + int(seed%4)*60
 			replies := make([]string, 0, len(ops)-cut)
 			done := make(chan struct{})
 			go func() {

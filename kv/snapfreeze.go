@@ -6,8 +6,11 @@ import (
 	"slices"
 )
 
-// Freezing big values for a snapshot (docs/snapshot-cow.md). When a write
-// is about to change a big value of the cut that the streamer has not
+// Freezing big values for a snapshot (docs/snapshot-cow.md). Big hashes,
+// sets, sorted sets, lists and strings are encoded in pieces instead
+// (snaptrack*.go); what is left here serves a big stream, and a big hash or
+// set in a compact encoding (raised encoding limits). When a write is
+// about to change such a value of the cut that the streamer has not
 // written yet, the hook does not encode it (a million elements take a few
 // hundred milliseconds): it copies the value's element headers, which is a
 // memory copy (Go strings are immutable, so sharing their bytes is safe),

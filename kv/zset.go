@@ -35,6 +35,9 @@ type ZSet struct {
 	// inserts counts node creations; mixed with the member's hash it gives
 	// a new node its height.
 	inserts uint64
+	// track is set while a snapshot encodes the set in pieces
+	// (snaptrack_zset.go); every change hands it the member first.
+	track *zsetTrack
 }
 
 // newZSet returns an empty sorted set in the given encoding.
@@ -73,6 +76,9 @@ func (z *ZSet) newNode(member string, score float64) *zslNode {
 
 // insert adds member, which must not be present, with score as given.
 func (z *ZSet) insert(member string, score float64) {
+	if z.track != nil {
+		z.track.keep(member, 0, false)
+	}
 	x := z.newNode(member, score)
 	z.zsl.insertNode(x)
 	z.index.add(x)
@@ -134,6 +140,7 @@ func (z *ZSet) addLim(member []byte, score float64, flags int, lim *encodingLimi
 			return zaddNop, 0, true
 		}
 		if score != cur {
+			z.keepNode(x)
 			z.zsl.updateScore(x, z.stored(score))
 			out = zaddUpdated
 		}
@@ -160,6 +167,7 @@ func (z *ZSet) remove(member []byte) bool {
 }
 
 func (z *ZSet) removeNode(x *zslNode) {
+	z.keepNode(x)
 	z.zsl.remove(x)
 	z.index.remove(x)
 }
@@ -274,8 +282,7 @@ func (z *ZSet) deleteRangeByLex(r *zlexRangeSpec) int {
 	if x == nil {
 		return 0
 	}
-	return z.zsl.deleteRunFrom(x, func(x *zslNode) bool { return r.lteMax(x.member) },
-		func(x *zslNode) { z.index.remove(x) })
+	return z.zsl.deleteRunFrom(x, func(x *zslNode) bool { return r.lteMax(x.member) }, z.forget)
 }
 
 // countBetween returns the number of nodes from first to last inclusive

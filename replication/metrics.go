@@ -49,6 +49,9 @@ type nodeMetrics struct {
 	objErrors     *prometheus.CounterVec
 
 	leaderChanges atomic.Uint64
+	// snapOpen counts snapshot sinks created and not yet closed or
+	// cancelled: a snapshot being written (taken here or installed).
+	snapOpen atomic.Int64
 
 	// peers is what the leader learnt from its AppendEntries replies.
 	peerMu sync.Mutex
@@ -108,6 +111,7 @@ var (
 	descProposedCmds  = prometheus.NewDesc("redraft_proposer_commands_total", "Commands carried by the entries this node proposed.", nil, nil)
 	descLingers       = prometheus.NewDesc("redraft_proposer_lingers_total", "Entries that waited (batch linger) for the commands expected next.", nil, nil)
 	descRetakes       = prometheus.NewDesc("redraft_snapshot_retakes_total", "Snapshots the leader took because a follower refused its snapshot.", nil, nil)
+	descSnapOpen      = prometheus.NewDesc("redraft_snapshot_in_progress", "Snapshots being written now (taken here or installed from the leader).", nil, nil)
 )
 
 // nodeCollector is the prometheus.Collector of one node.
@@ -127,7 +131,7 @@ func (c nodeCollector) histograms() []prometheus.Collector {
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTerm, descState, descCommit, descApplied, descLastLog, descLastSnap,
 		descLeaderChanges, descHasLeader, descLastContact, descStalled, descApplyLag, descPeerContact, descPeerLag,
-		descPeers, descReadRounds, descReadServed, descProposed, descProposedCmds, descLingers, descRetakes} {
+		descPeers, descReadRounds, descReadServed, descProposed, descProposedCmds, descLingers, descRetakes, descSnapOpen} {
 		ch <- d
 	}
 	for _, h := range c.histograms() {
@@ -160,6 +164,7 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	snapIdx, _ := strconv.ParseUint(n.raft.Stats()["last_snapshot_index"], 10, 64)
 	gauge(descLastSnap, float64(snapIdx))
 	counter(descLeaderChanges, m.leaderChanges.Load())
+	gauge(descSnapOpen, float64(m.snapOpen.Load()))
 	_, leader := n.raft.LeaderWithID()
 	gauge(descHasLeader, boolGauge(leader != ""))
 	age := n.contactAge()
@@ -343,6 +348,7 @@ func (t timedSnapshots) Create(version raft.SnapshotVersion, index, term uint64,
 		t.m.snapshots.WithLabelValues("error").Inc()
 		return nil, err
 	}
+	t.m.snapOpen.Add(1)
 	return &timedSink{SnapshotSink: sink, m: t.m, start: time.Now()}, nil
 }
 
@@ -363,6 +369,7 @@ func (s *timedSink) Write(p []byte) (int, error) {
 func (s *timedSink) Close() error {
 	err := s.SnapshotSink.Close()
 	if s.done.CompareAndSwap(false, true) {
+		s.m.snapOpen.Add(-1)
 		if err != nil {
 			s.m.snapshots.WithLabelValues("error").Inc()
 		} else {
@@ -376,6 +383,7 @@ func (s *timedSink) Close() error {
 
 func (s *timedSink) Cancel() error {
 	if s.done.CompareAndSwap(false, true) {
+		s.m.snapOpen.Add(-1)
 		s.m.snapshots.WithLabelValues("error").Inc()
 	}
 	return s.SnapshotSink.Cancel()

@@ -281,6 +281,9 @@ func TestMetricsCluster(t *testing.T) {
 		t.Errorf("after a snapshot: snapshots %v, size count %v sum %v", sm[`redraft_snapshots_total{result="ok"}`],
 			sm["redraft_snapshot_size_bytes_count"], sm["redraft_snapshot_size_bytes_sum"])
 	}
+	if v, ok := sm["redraft_snapshot_in_progress"]; !ok || v != 0 {
+		t.Errorf("redraft_snapshot_in_progress = %v (exported %v) after the snapshot ended", v, ok)
+	}
 	if sm["redraft_raft_last_snapshot_index"] < 1 {
 		t.Errorf("redraft_raft_last_snapshot_index = %v after a snapshot", sm["redraft_raft_last_snapshot_index"])
 	}
@@ -386,3 +389,31 @@ type commitTrackingStore struct{ *raft.InmemStore }
 
 func (commitTrackingStore) StageCommitIndex(uint64) error   { return nil }
 func (commitTrackingStore) GetCommitIndex() (uint64, error) { return 0, nil }
+
+// TestSnapshotInProgressGauge: a snapshot sink counts as in progress from
+// Create to Close or Cancel, once.
+func TestSnapshotInProgressGauge(t *testing.T) {
+	m := newNodeMetrics()
+	store := timedSnapshots{SnapshotStore: raft.NewInmemSnapshotStore(), m: m}
+	a, err := store.Create(raft.SnapshotVersionMax, 1, 1, raft.Configuration{}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := store.Create(raft.SnapshotVersionMax, 2, 1, raft.Configuration{}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.snapOpen.Load(); got != 2 {
+		t.Fatalf("two sinks open: in progress %d", got)
+	}
+	a.Write([]byte("x"))
+	a.Close()
+	a.Close()
+	if got := m.snapOpen.Load(); got != 1 {
+		t.Fatalf("one closed (twice): in progress %d", got)
+	}
+	b.Cancel()
+	if got := m.snapOpen.Load(); got != 0 {
+		t.Fatalf("both done: in progress %d", got)
+	}
+}

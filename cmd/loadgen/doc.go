@@ -51,6 +51,15 @@
 // leader, ReadIndex, before answering). Redraft's GET is linearizable by
 // default (--read-consistency linearizable).
 //
+// Phases (-watch-metric NAME -watch-urls URL,...): a goroutine scrapes the
+// Prometheus endpoints every 100 ms and notes whether NAME is above zero on
+// any of them (for Redraft, redraft_snapshot_in_progress: some node is
+// writing a snapshot). An operation during which it was seen on, at its
+// start or at its end, is measured in the "during" part, the others in
+// "outside" (p50/p99/p99.9/max each, and the errors during); the JSON
+// line's "watch" object holds both and the share of scrapes that found
+// the metric on. scripts/bench-scale.sh uses it.
+//
 // Output: one human-readable line and one JSON line on stdout (latencies in
 // microseconds in JSON); error texts with their counts on stderr.
 package main

@@ -40,6 +40,35 @@ type report struct {
 	LatencyP90Us  float64  `json:"latency_p90_us"`
 	LatencyP99Us  float64  `json:"latency_p99_us"`
 	LatencyMaxUs  float64  `json:"latency_max_us"`
+	// With -watch-metric: the successful operations while the metric was
+	// on (at their start or end) and while it was off, and the share of
+	// scrapes that found it on.
+	LatencyP999Us float64      `json:"latency_p999_us"`
+	Watch         *watchReport `json:"watch,omitempty"`
+}
+
+// watchReport splits the latencies by the watched metric.
+type watchReport struct {
+	Metric        string      `json:"metric"`
+	Scrapes       uint64      `json:"scrapes"`
+	OnFraction    float64     `json:"on_fraction"`
+	FailedScrapes uint64      `json:"failed_scrapes"`
+	During        latencyPart `json:"during"`
+	Outside       latencyPart `json:"outside"`
+	ErrorsDuring  uint64      `json:"errors_during"`
+}
+
+// latencyPart is one part of the operations (microseconds).
+type latencyPart struct {
+	Ops   uint64  `json:"ops"`
+	P50   float64 `json:"p50_us"`
+	P99   float64 `json:"p99_us"`
+	P999  float64 `json:"p999_us"`
+	MaxUs float64 `json:"max_us"`
+}
+
+func part(h *histogram) latencyPart {
+	return latencyPart{Ops: h.total, P50: us(h.quantile(0.50)), P99: us(h.quantile(0.99)), P999: us(h.quantile(0.999)), MaxUs: us(h.max)}
 }
 
 func mainErr(args []string, stdout, stderr io.Writer) int {
@@ -58,6 +87,8 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	etcdConns := fs.Int("etcd-conns", 0, "clientv3 clients shared by the workers (0: one per -etcd-workers-per-conn workers)")
 	etcdPer := fs.Int("etcd-workers-per-conn", etcdWorkersPerConnDefault, "workers per clientv3 client when -etcd-conns is 0")
 	seed := fs.Uint64("seed", 1, "seed of the key choice and values")
+	watchMetric := fs.String("watch-metric", "", "Prometheus metric (e.g. redraft_snapshot_in_progress) scraped from -watch-urls every 100 ms: operations while it is above zero on any URL are measured apart")
+	watchURLs := fs.String("watch-urls", "", "comma-separated metrics URLs (http://host:port/metrics) for -watch-metric")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -81,6 +112,18 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	defer s.Close()
 	cfg := runConfig{op: *op, workers: *clients, warmup: *warmup, duration: *duration,
 		keys: *keys, valueBytes: *valueBytes, timeout: *timeout, seed: *seed}
+	var wt *watcher
+	if (*watchMetric == "") != (*watchURLs == "") {
+		fmt.Fprintln(stderr, "loadgen: -watch-metric and -watch-urls go together")
+		return 2
+	}
+	if *watchMetric != "" {
+		wt = newWatcher(*watchMetric, strings.Split(*watchURLs, ","))
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go wt.run(wctx)
+		cfg.phase = wt.on.Load
+	}
 	res, err := run(ctx, s, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -93,7 +136,15 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		Ops: res.ops, Errors: res.errors, OpsPerS: float64(res.ops) / res.window.Seconds(),
 		LatencyMeanUs: us(res.hist.mean()), LatencyP50Us: us(res.hist.quantile(0.50)),
 		LatencyP90Us: us(res.hist.quantile(0.90)), LatencyP99Us: us(res.hist.quantile(0.99)),
-		LatencyMaxUs: us(res.hist.max),
+		LatencyMaxUs: us(res.hist.max), LatencyP999Us: us(res.hist.quantile(0.999)),
+	}
+	if wt != nil {
+		sc := wt.scrapes.Load()
+		rep.Watch = &watchReport{Metric: wt.name, Scrapes: sc, FailedScrapes: wt.failed.Load(),
+			During: part(&res.during), Outside: part(&res.outside), ErrorsDuring: res.errorsDuring}
+		if sc > 0 {
+			rep.Watch.OnFraction = float64(wt.onScrapes.Load()) / float64(sc)
+		}
 	}
 	fmt.Fprintln(stdout, humanLine(rep))
 	js, err := json.Marshal(rep)

@@ -36,6 +36,9 @@ type runConfig struct {
 	valueBytes int
 	timeout    time.Duration // per operation
 	seed       uint64
+	// phase, when set, tells whether the watched metric is on now (-watch-metric):
+	// operations it was on for at their start or end are measured apart.
+	phase func() bool
 }
 
 // result is what a run measured.
@@ -45,13 +48,19 @@ type result struct {
 	window time.Duration
 	hist   histogram         // latencies of successful operations
 	errs   map[string]uint64 // error text -> count (bounded)
+	// With a phase: the successful operations during it and outside it,
+	// and the failed ones during it.
+	during, outside histogram
+	errorsDuring    uint64
 }
 
 // worker state, owned by one goroutine until the run ends.
 type workerResult struct {
-	ops, errors uint64
-	hist        histogram
-	errs        map[string]uint64
+	ops, errors     uint64
+	hist            histogram
+	errs            map[string]uint64
+	during, outside histogram
+	errorsDuring    uint64
 }
 
 func keyName(i int) string { return fmt.Sprintf("key:%012d", i) }
@@ -142,6 +151,9 @@ func run(ctx context.Context, s store, cfg runConfig) (result, error) {
 		res.ops += r.ops
 		res.errors += r.errors
 		res.hist.merge(&r.hist)
+		res.during.merge(&r.during)
+		res.outside.merge(&r.outside)
+		res.errorsDuring += r.errorsDuring
 		for t, c := range r.errs {
 			res.errs[t] += c
 		}
@@ -163,6 +175,7 @@ func drive(ctx context.Context, c kvClient, cfg runConfig, keys []string, w int,
 			break
 		}
 		key := keys[r.IntN(len(keys))]
+		during := cfg.phase != nil && cfg.phase()
 		octx, cancel := context.WithTimeout(ctx, cfg.timeout)
 		var err error
 		if cfg.op == opWrite {
@@ -175,8 +188,12 @@ func drive(ctx context.Context, c kvClient, cfg runConfig, keys []string, w int,
 		if t1.Before(windowStart) || !t1.Before(windowEnd) {
 			continue
 		}
+		during = during || cfg.phase != nil && cfg.phase()
 		if err != nil {
 			res.errors++
+			if during {
+				res.errorsDuring++
+			}
 			if t := err.Error(); res.errs[t] > 0 || len(res.errs) < errorTextMax {
 				res.errs[t]++
 			}
@@ -184,6 +201,13 @@ func drive(ctx context.Context, c kvClient, cfg runConfig, keys []string, w int,
 		}
 		res.ops++
 		res.hist.record(t1.Sub(t0))
+		if cfg.phase != nil {
+			if during {
+				res.during.record(t1.Sub(t0))
+			} else {
+				res.outside.record(t1.Sub(t0))
+			}
+		}
 	}
 	return res
 }

@@ -134,3 +134,27 @@ func TestRunRejectsUnknownOp(t *testing.T) {
 		t.Errorf("error = %v, want %v", err, errOp)
 	}
 }
+
+// TestRunSplitsByPhase: with a phase, every successful operation is
+// measured either during it or outside it, and operations that ran while
+// it was on (here: while a slow "snapshot" ran) land in the during part.
+func TestRunSplitsByPhase(t *testing.T) {
+	s := newFake(time.Millisecond, 0)
+	start := time.Now()
+	on := func() bool { // on from 100 ms to 200 ms after the start
+		d := time.Since(start)
+		return d >= 100*time.Millisecond && d < 200*time.Millisecond
+	}
+	cfg := runConfig{op: opWrite, workers: 2, duration: 300 * time.Millisecond, keys: 10, valueBytes: 8,
+		timeout: time.Second, seed: 4, phase: on}
+	res, err := run(context.Background(), s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.during.total == 0 || res.outside.total == 0 || res.during.total+res.outside.total != res.ops {
+		t.Fatalf("during %d + outside %d, want both > 0 and summing to ops %d", res.during.total, res.outside.total, res.ops)
+	}
+	if res.outside.total < res.during.total {
+		t.Errorf("during %d > outside %d, but the phase covered a third of the window", res.during.total, res.outside.total)
+	}
+}

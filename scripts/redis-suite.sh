@@ -532,9 +532,12 @@ table() {
 # check_all [--update]: check standalone and check cluster at once (each
 # its own process, servers and ports; the units mostly wait on replies, so
 # two runs share the machine well), their output shown when both ended.
+# The suite is fetched first, once: two fetches at once on a fresh machine
+# ran apt-get update together and one failed on apt's lock.
 check_all() {
 	local pids=() t rc=0
 	mkdir -p "$OUT"
+	fetch
 	for t in standalone cluster; do
 		"$ROOT/scripts/redis-suite.sh" check "$t" "$@" >"$OUT/$t.log" 2>&1 &
 		pids+=($!)

@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -49,13 +48,7 @@ func NewAuthTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer
 	s := &authStream{ln: ln, auth: auth, raftConns: make(chan net.Conn), closed: make(chan struct{}),
 		sem: make(chan struct{}, pendingHandshakesMax), pending: map[net.Conn]struct{}{}, accepted: make(chan struct{})}
 	go s.acceptLoop()
-	nt := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream:  s,
-		MaxPool: 8,
-		Timeout: rpcTimeout,
-		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
-	})
-	return tcpTransport{nt}, nil
+	return newNetTransport(s, rpcTimeout, logOutput), nil
 }
 
 // errNotAdvertisable: as raft's TCP transport, a Raft port bound to an

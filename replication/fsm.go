@@ -46,6 +46,8 @@ type FSM struct {
 	// blk receives the replies the machine computes for blocked clients'
 	// waiters and hands those of this node's connections to them.
 	blk *blocked.Registry
+	// frag is the big entry whose parts are being applied (fragment.go).
+	frag *gathering
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
@@ -78,6 +80,12 @@ func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 			continue // already applied: raft never re-sends these now that Restore refuses older snapshots, but an index applied twice would be a divergence
 		}
 		if l.Type == raft.LogCommand {
+			if len(l.Data) > 0 && l.Data[0] == entryFragment {
+				out[i] = f.applyFragment(l)
+				f.applied.Store(l.Index)
+				continue
+			}
+			f.dropStaleGathering(l.Term)
 			if len(l.Data) > 0 && l.Data[0] == entryMeta {
 				if id, addr, inc, err := decodeMeta(l.Data); err == nil {
 					f.register(id, addr, inc, l.Index, l.Term)
@@ -145,6 +153,9 @@ func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.frag != nil {
+		return nil, errSnapshotFragment
+	}
 	hdr := encodeSnapshotHeader(f.applied.Load(), f.nodes)
 	if cut := f.m.BeginSnapshot(); cut != nil {
 		return &fsmSnapshot{f: f, hdr: hdr, cut: cut}, nil
@@ -183,6 +194,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.m = m
 	f.cur.Store(m)
 	f.nodes = nodes
+	f.frag = nil // snapshots are taken with no parts pending (fragment.go)
 	f.applied.Store(applied)
 	f.mu.Unlock()
 	// The whole keyspace was replaced: clients tracking keys (CLIENT

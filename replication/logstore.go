@@ -63,6 +63,9 @@ func ParseLogStore(s string) (LogStoreKind, bool) {
 const (
 	boltFile = "raft.db"
 	walDir   = "wal"
+	// walBlobDir holds the raft-wal entries too big for its segments
+	// (logstore_walblob.go), beside walDir: raft-wal owns walDir.
+	walBlobDir = "wal-blobs"
 	// walLockFile is the lock of a raft-wal directory: raft-wal opens its
 	// meta file with bolt's default options, whose file lock waits forever,
 	// so a second process on the same directory would hang instead of
@@ -126,6 +129,9 @@ type logStoreOptions struct {
 	// walSegmentBytes overrides raft-wal's segment size (64 MiB); tests
 	// lower it to make segments rotate.
 	walSegmentBytes int
+	// walBlobBytes overrides the entry size from which raft-wal entries go
+	// to blob files (logstore_walblob.go); tests lower it.
+	walBlobBytes int
 }
 
 // openLogStore opens (creating it if needed) the log and stable store of
@@ -181,18 +187,35 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 			unlock()
 			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)
 		}
-		return walStore{w}, w, walCloser{w, unlock}, kind, nil
+		ws := walStore{WAL: w, blobDir: filepath.Join(dir, walBlobDir), blobBytes: walBlobBytes}
+		if o.walBlobBytes > 0 {
+			ws.blobBytes = o.walBlobBytes
+		}
+		if err := ws.removeOrphanBlobs(); err != nil {
+			w.Close()
+			unlock()
+			return nil, nil, nil, "", err
+		}
+		return ws, w, walCloser{w, unlock}, kind, nil
 	}
 	return nil, nil, nil, "", fmt.Errorf("replication: unknown log store %q", kind)
 }
 
-// walStore is raft-wal with GetLog refusing the entries below FirstIndex.
+// walStore is raft-wal with GetLog refusing the entries below FirstIndex,
+// and the data of entries over blobBytes in blob files of their own
+// (logstore_walblob.go).
+//
+// GetLog refuses the entries below FirstIndex.
 // raft-wal's head truncation (raft's compaction after a snapshot) only
 // moves FirstIndex until the whole segment holding them goes, and GetLog
 // still returns them; raft then keeps replicating a lagging follower from
 // entries it compacted instead of sending it the snapshot, so TrailingLogs
 // means nothing for up to 64 MiB of log. With raft-boltdb they are gone.
-type walStore struct{ *wal.WAL }
+type walStore struct {
+	*wal.WAL
+	blobDir   string // DataDir/wal-blobs
+	blobBytes int    // walBlobBytes but in tests
+}
 
 var _ raft.MonotonicLogStore = walStore{}
 
@@ -205,7 +228,13 @@ func (s walStore) GetLog(index uint64, log *raft.Log) error {
 	if index < first {
 		return raft.ErrLogNotFound
 	}
-	return s.WAL.GetLog(index, log)
+	if err := s.WAL.GetLog(index, log); err != nil {
+		return err
+	}
+	if isBlobPointer(log) {
+		return s.fromBlob(log)
+	}
+	return nil
 }
 
 // walCloser closes a raft-wal store, then releases its directory lock.

@@ -41,6 +41,10 @@ type proposer struct {
 	entries  atomic.Uint64 // entries proposed
 	commands atomic.Uint64 // commands carried by them
 	lingers  atomic.Uint64 // entries that waited for expected commands
+	parts    atomic.Uint64 // parts of big entries proposed (fragment.go)
+	// partsMu lets one big entry's parts go at a time; partsID numbers them.
+	partsMu sync.Mutex
+	partsID uint64
 	// onEntry, when set, observes each proposed entry's commands and bytes
 	// (the node's metrics).
 	onEntry func(cmds, bytes int)
@@ -252,6 +256,15 @@ func (p *proposer) submit(batch []*proposal) {
 	if p.onEntry != nil {
 		p.onEntry(len(cmds), len(data))
 	}
+	if len(data) > fragmentAbove {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer func() { <-p.inflight }()
+			p.proposeParts(batch, data)
+		}()
+		return
+	}
 	f := p.r.Apply(data, p.applyTimeout)
 	p.wg.Add(1)
 	go func() {
@@ -262,29 +275,37 @@ func (p *proposer) submit(batch []*proposal) {
 	}()
 }
 
-func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
-	// Apply's timeout bounds only the enqueue (RAFT.md); bound the commit
-	// wait ourselves. Either way, once enqueued the outcome is unknown.
-	errc := make(chan error, 1)
-	go func() { errc <- awaitFuture(f, p.stop) }()
-	var err error
-	select {
-	case err = <-errc:
-	case <-time.After(p.applyTimeout):
-		p.fail(batch, errUnknown)
-		return
-	case <-p.stop:
-		p.fail(batch, errUnknown)
-		return
+// proposeParts proposes a big entry in parts (fragment.go), one big entry
+// at a time, each part committed before the next; the last part's result
+// resolves the batch. A part that fails stops the sequence: its command
+// then never runs (the state machine drops the gathering), and the batch
+// gets the error that says why the leader gave up.
+func (p *proposer) proposeParts(batch []*proposal, data []byte) {
+	p.partsMu.Lock()
+	defer p.partsMu.Unlock()
+	p.partsID++
+	parts := encodeFragments(data, p.r.CurrentTerm()<<32|p.partsID&0xffffffff)
+	p.parts.Add(uint64(len(parts)))
+	for i, part := range parts[:len(parts)-1] {
+		f := p.r.Apply(part, p.applyTimeout)
+		err := p.await(f)
+		if res, _ := f.Response().(*applyResult); err == nil && res != nil && res.err != nil {
+			err = errUnknown
+		}
+		if err != nil {
+			if i > 0 || err == errUnknown {
+				p.r.Apply(fragmentAbort, p.applyTimeout) // best effort: the gathering must not wait for a next term
+			}
+			p.fail(batch, err)
+			return
+		}
 	}
-	switch {
-	case err == nil:
-	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout),
-		errors.Is(err, raft.ErrLeadershipTransferInProgress): // refused by the leader loop
-		p.fail(batch, errNotLeader) // never entered the log
-		return
-	default: // ErrLeadershipLost, ErrRaftShutdown, ...: may have committed
-		p.fail(batch, errUnknown)
+	p.resolve(batch, p.r.Apply(parts[len(parts)-1], p.applyTimeout))
+}
+
+func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
+	if err := p.await(f); err != nil {
+		p.fail(batch, err)
 		return
 	}
 	res, _ := f.Response().(*applyResult)
@@ -303,6 +324,33 @@ func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
 		pr.done <- proposalResult{buf: res.buf[start:end], ends: ends}
 		start = end
 		i += n
+	}
+}
+
+// await waits for a proposed entry: nil once it applied, errNotLeader when
+// the leader refused it (it never entered the log), errUnknown otherwise
+// (it may have committed).
+func (p *proposer) await(f raft.ApplyFuture) error {
+	// Apply's timeout bounds only the enqueue; bound the commit wait
+	// ourselves. Either way, once enqueued the outcome is unknown.
+	errc := make(chan error, 1)
+	go func() { errc <- awaitFuture(f, p.stop) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-time.After(p.applyTimeout):
+		return errUnknown
+	case <-p.stop:
+		return errUnknown
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout),
+		errors.Is(err, raft.ErrLeadershipTransferInProgress): // refused by the leader loop
+		return errNotLeader
+	default: // ErrLeadershipLost, ErrRaftShutdown, ...: may have committed
+		return errUnknown
 	}
 }
 
@@ -325,5 +373,6 @@ func (p *proposer) info() []Field {
 		{"proposed_entries", u(p.entries.Load())},
 		{"proposed_commands", u(p.commands.Load())},
 		{"proposal_lingers", u(p.lingers.Load())},
+		{"proposed_parts", u(p.parts.Load())},
 	}
 }

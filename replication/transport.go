@@ -2,6 +2,7 @@ package replication
 
 import (
 	"io"
+	"net"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -28,15 +29,27 @@ var (
 // NewTCPTransport listens on bind (host:port; port 0 picks a free one) for
 // Raft RPCs. rpcTimeout bounds each RPC's I/O and must stay below the
 // heartbeat timeout so a partitioned peer cannot stall replication or a
-// read barrier (RAFT.md).
+// read barrier (docs/replication.md); an RPC that writes a big entry gets
+// more, by its size (rpcdeadline.go).
 func NewTCPTransport(bind string, rpcTimeout time.Duration, logOutput io.Writer) (raft.Transport, error) {
-	nt, err := raft.NewTCPTransportWithConfig(bind, nil, &raft.NetworkTransportConfig{
-		MaxPool: 8,
-		Timeout: rpcTimeout,
-		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
-	})
+	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return nil, err
 	}
-	return tcpTransport{nt}, nil
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || a.IP.IsUnspecified() {
+		ln.Close()
+		return nil, errNotAdvertisable
+	}
+	return newNetTransport(tcpStream{ln}, rpcTimeout, logOutput), nil
+}
+
+// newNetTransport is raft's NetworkTransport on stream, with big RPCs given
+// time by their size (rpcdeadline.go).
+func newNetTransport(stream raft.StreamLayer, rpcTimeout time.Duration, logOutput io.Writer) raft.Transport {
+	return tcpTransport{raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  sizedStream{StreamLayer: stream, rate: minRPCRate},
+		MaxPool: 8,
+		Timeout: rpcTimeout,
+		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
+	})}
 }

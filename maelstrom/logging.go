@@ -8,7 +8,7 @@ import (
 )
 
 // Log rate limits. During a partition raft logs an error for every failed
-// heartbeat and vote (RAFT.md): thousands of lines. Lines beyond the budget
+// heartbeat and vote (docs/hashicorp-raft.md): thousands of lines. Lines beyond the budget
 // are counted and reported in one line when the budget refills.
 const (
 	raftLogLinesPerSec = 10

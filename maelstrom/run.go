@@ -38,7 +38,7 @@ type Timing struct {
 	// Maelstrom's client timeout (1 s), so that a node answers before the
 	// client gives up.
 	Op time.Duration
-	// RPC is the deadline of one raft RPC; below Heartbeat (RAFT.md).
+	// RPC is the deadline of one raft RPC; below Heartbeat (docs/hashicorp-raft.md).
 	RPC time.Duration
 	// Snapshot is the deadline of one InstallSnapshot.
 	Snapshot time.Duration
@@ -75,7 +75,7 @@ type Timing struct {
 //     With REDRAFT_READS=lease, where the lease serves reads, it defaults
 //     to 3/4 of the heartbeat timeout instead, below a follower's 200 ms.
 //   - Commit 50 ms: commit-index news at most twice per 100 ms per follower
-//     when idle (RAFT.md measured 5 ms -> 50 ms: 9.6 -> 5.9 messages/op).
+//     when idle (docs/hashicorp-raft.md measured 5 ms -> 50 ms: 9.6 -> 5.9 messages/op).
 //
 // Measured in the simulated network (TestMeasureTiming: 3 nodes, ~100
 // ops/s, no faults, latency 0; linearizable reads, forwarded reads vouched
@@ -86,7 +86,7 @@ type Timing struct {
 //   - RPC 100 ms: half a heartbeat timeout, ~5 round trips at 10 ms latency.
 //     Below the heartbeat timeout, so that a reply raft counts for a
 //     VerifyLeader comes from a follower that could not have voted for
-//     another leader since it sent it (RAFT.md).
+//     another leader since it sent it (docs/hashicorp-raft.md).
 //   - LeaderWait 500 ms and Op 800 ms: a request on a node that cannot
 //     reach a leader gets 11 (or, for a write whose fate is unknown, 13)
 //     before the client's 1 s timeout, with 200 ms to spare for a busy

@@ -10,7 +10,7 @@ import "github.com/hashicorp/raft"
 // reading one fails, falls back to the next. An older snapshot the log no
 // longer continues from (compacted against a newer one) restores fine, and
 // raft then panics applying entries the log does not have ("log not
-// found", RAFT.md: issue #85). Recover checks the newest snapshot before
+// found", docs/hashicorp-raft.md: issue #85). Recover checks the newest snapshot before
 // raft starts, but a read can still fail transiently while raft restores
 // it (found by replication/sim, seed 260 with object-store faults). With
 // the older ones unlisted, raft instead refuses to start ("failed to load

@@ -32,7 +32,7 @@ type FSM struct {
 	nodes map[string]memberInfo
 
 	// applied is the index of the last log entry the FSM itself processed
-	// (RAFT.md: raft's AppliedIndex means "handed to the FSM", not applied).
+	// (docs/hashicorp-raft.md: raft's AppliedIndex means "handed to the FSM", not applied).
 	applied atomic.Uint64
 	// appliedCh is closed and replaced after every ApplyBatch/Restore: a
 	// broadcast for readers waiting for the applied index to advance.

@@ -235,7 +235,7 @@ func New(cfg Config) (*Node, error) {
 	rc.MaxAppendEntries = 256
 	// BatchApplyCh stays off: with a buffered apply channel a future still
 	// queued when raft shuts down is never resolved (Close would hang on it)
-	// and Apply's timeout no longer bounds the enqueue (RAFT.md). The
+	// and Apply's timeout no longer bounds the enqueue (docs/hashicorp-raft.md). The
 	// proposer batches commands into entries itself.
 	rc.BatchApplyCh = false
 	rc.NotifyCh = n.notify
@@ -339,7 +339,7 @@ const termCommitPoll = 2 * time.Millisecond
 
 // awaitTermCommit waits until this leader's commit index points at an entry
 // of its own term (raft appends a no-op when a term starts), which proves
-// the commit index covers everything earlier leaders committed (RAFT.md: a
+// the commit index covers everything earlier leaders committed (docs/hashicorp-raft.md: a
 // new leader's commit index can lag until then). It reports the term, or
 // false when leadership was lost, the node is stopping or ApplyTimeout
 // passed. It polls instead of waiting on a raft.Barrier future, which never
@@ -647,7 +647,7 @@ func (n *Node) IsLeader() bool {
 // Close shuts the node down: the read actor while raft still runs, then
 // the transport, then raft (which resolves every pending apply future, so
 // the other actors stop promptly), then the actors, then the stores
-// (RAFT.md: closing stores before raft.Shutdown panics).
+// (docs/hashicorp-raft.md: closing stores before raft.Shutdown panics).
 //
 // The read actor goes first because raft never resolves a VerifyLeader
 // future still queued in its (buffered) verify channel when it shuts down:

@@ -38,7 +38,7 @@ func ParseReadConsistency(s string) (ReadConsistency, bool) {
 }
 
 // reader is the read-barrier actor. Callers queue on reqs; each round the
-// goroutine takes every waiting request, runs one barrier (RAFT.md's recipe:
+// goroutine takes every waiting request, runs one barrier (docs/hashicorp-raft.md's recipe:
 // leader in the current term, that term's barrier done, record CommitIndex,
 // VerifyLeader, term unchanged, FSM applied the last command entry at or
 // below the recorded index), and releases them all. A round only serves
@@ -250,7 +250,7 @@ func (rd *reader) awaitReady() (uint64, bool) {
 
 // lastFSMIndex returns the highest index <= idx of an entry that reaches
 // the FSM (command or configuration). No-op and barrier entries never reach
-// it, so waiting for them would hang (RAFT.md). An index that was compacted
+// it, so waiting for them would hang (docs/hashicorp-raft.md). An index that was compacted
 // away is covered by the snapshot the FSM already holds: 0.
 func (rd *reader) lastFSMIndex(idx uint64) uint64 {
 	// Rounds ask again and again for the same commit index while no write

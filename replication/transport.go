@@ -11,7 +11,7 @@ import (
 
 // tcpTransport is raft's NetworkTransport with the heartbeat fast path
 // disabled: hashicorp/raft#695 shows log divergence after a partition heals
-// when heartbeats are processed off the main goroutine (RAFT.md). Embedding
+// when heartbeats are processed off the main goroutine (docs/hashicorp-raft.md). Embedding
 // keeps RequestPreVote (pre-vote) and Close.
 type tcpTransport struct {
 	*raft.NetworkTransport

@@ -29,7 +29,7 @@ func (x replicatedExecutor) InfoSections() []resp.InfoSection {
 
 // raftRPCTimeout bounds every Raft RPC: two thirds of the heartbeat timeout
 // (266 ms at the default 400 ms). It must stay below the heartbeat timeout
-// (RAFT.md), and docs/replication.md explains why read barriers rely on it.
+// (docs/hashicorp-raft.md), and docs/replication.md explains why read barriers rely on it.
 func raftRPCTimeout(heartbeat time.Duration) time.Duration { return heartbeat * 2 / 3 }
 
 // raftLogLevel: raft logs at warn unless --log-level is debug, which turns

@@ -312,7 +312,7 @@ type StableStore struct {
 
 var _ raft.StableStore = (*StableStore)(nil)
 
-// errNotFound: raft relies on this exact text from a StableStore (RAFT.md).
+// errNotFound: raft relies on this exact text from a StableStore (docs/hashicorp-raft.md).
 var errNotFound = errors.New("not found")
 
 // Set implements raft.StableStore.

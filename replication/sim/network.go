@@ -93,7 +93,7 @@ const (
 )
 
 // NewNetwork returns a healthy network. rpcTimeout bounds every Raft RPC
-// (RAFT.md: below the heartbeat timeout); InstallSnapshot gets ten times it.
+// (docs/hashicorp-raft.md: below the heartbeat timeout); InstallSnapshot gets ten times it.
 func NewNetwork(seed uint64, rpcTimeout time.Duration) *Network {
 	return &Network{
 		rng:        rand.New(rand.NewPCG(seed, 0x5eed)),

@@ -91,7 +91,7 @@ func (t *Transport) EncodePeer(_ raft.ServerID, a raft.ServerAddress) []byte { r
 // DecodePeer implements raft.Transport.
 func (t *Transport) DecodePeer(b []byte) raft.ServerAddress { return raft.ServerAddress(b) }
 
-// SetHeartbeatHandler ignores the fast path (RAFT.md, hashicorp/raft#695):
+// SetHeartbeatHandler ignores the fast path (docs/hashicorp-raft.md, hashicorp/raft#695):
 // heartbeats take the normal RPC path.
 func (t *Transport) SetHeartbeatHandler(func(raft.RPC)) {}
 
@@ -136,7 +136,7 @@ func (t *Transport) roundTrip(target raft.ServerAddress, cmd any, snap []byte, t
 	if drop || ep == nil {
 		return nil, t.lost(deadline)
 	}
-	respCh := make(chan raft.RPCResponse, 1) // buffered: raft never waits on it (RAFT.md)
+	respCh := make(chan raft.RPCResponse, 1) // buffered: raft never waits on it (docs/hashicorp-raft.md)
 	rpc := raft.RPC{Command: cmd, RespChan: respCh}
 	if snap != nil {
 		rpc.Reader = bytes.NewReader(snap)
@@ -227,7 +227,7 @@ func (t *Transport) RequestPreVote(_ raft.ServerID, target raft.ServerAddress, a
 const snapshotTimeoutFactor = 10
 
 // InstallSnapshot implements raft.Transport. The stream is read whole
-// before sending (RAFT.md: the follower copies exactly Size bytes).
+// before sending (docs/hashicorp-raft.md: the follower copies exactly Size bytes).
 func (t *Transport) InstallSnapshot(_ raft.ServerID, target raft.ServerAddress, args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
 	t.net.count(&t.net.stats.InstallSnapshots)
 	if f := t.net.onSnapshot; f != nil {

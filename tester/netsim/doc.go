@@ -3,7 +3,7 @@
 // by delivery time, and a goroutine that hands each message to the endpoint
 // when its time comes.
 //
-// Rules it reproduces from Maelstrom (see shared MAELSTROM.md):
+// Rules it reproduces from Maelstrom (docs/linkv.md lists them all):
 //
 //   - links that touch a client have zero latency and are never cut;
 //   - links between servers get a latency drawn from Latency (constant,

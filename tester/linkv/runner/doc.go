@@ -5,9 +5,9 @@
 // history, and analyses it (porcupine through maelstrom/checker, Maelstrom's
 // stats, availability and net statistics, and the structural bound).
 //
-// Faithfulness: every rule of Maelstrom's lin-kv test that shared
-// MAELSTROM.md lists is reproduced; docs/linkv.md lists each with the code
-// that implements it and the few deliberate deviations.
+// Faithfulness: every rule of Maelstrom's lin-kv test that docs/linkv.md
+// lists is reproduced; it names the code that implements each and the few
+// deliberate deviations.
 //
 // Shared with the TCP-cluster runner (tester/jepsen): verdicts
 // (tester/verdict), op counts (tester/stats), latency quantiles

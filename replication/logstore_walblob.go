@@ -219,12 +219,7 @@ func writeFileSync(name string, body []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("replication: write %s: %w", name, err)
 	}
-	d, err := os.Open(filepath.Dir(name))
-	if err != nil {
-		return fmt.Errorf("replication: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := syncDir(filepath.Dir(name)); err != nil {
 		return fmt.Errorf("replication: sync %s: %w", filepath.Dir(name), err)
 	}
 	return nil

@@ -563,12 +563,7 @@ func replaceDir(tmp, dir string) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		return fmt.Errorf("replication: restore: %w", err)
 	}
-	d, err := os.Open(filepath.Dir(dir))
-	if err != nil {
-		return fmt.Errorf("replication: restore: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := syncDir(filepath.Dir(dir)); err != nil {
 		return fmt.Errorf("replication: restore: sync %s: %w", filepath.Dir(dir), err)
 	}
 	return nil

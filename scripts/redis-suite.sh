@@ -174,6 +174,7 @@ parse() {
 run_unit() {
 	local host=$1 port=$2 unit=$3 dir=$4 logf rc=0 args=() limit=$UNIT_TIMEOUT
 	[[ $LONG_UNITS == *" $unit "* ]] && limit=$LONG_TIMEOUT
+	mkdir -p "$dir"
 	logf=$dir/$(echo "$unit" | tr / _).log
 	args=(--host "$host" --port "$port" --single "$unit" --durable --ignore-encoding --ignore-digest
 		--tags "$DENY_TAGS" --timeout "$limit" --clients 1)
@@ -270,6 +271,11 @@ cleanup() {
 		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	# The servers' logs outlive their directories (check sets NODE_LOGS).
+	if [[ -n ${NODE_LOGS:-} ]]; then
+		mkdir -p "$NODE_LOGS"
+		for p in "${TMPDIRS[@]}"; do cp "$p"/*log "$NODE_LOGS"/ 2>/dev/null || true; done
+	fi
 	for p in "${TMPDIRS[@]}"; do rm -rf "$p"; done
 }
 trap cleanup EXIT
@@ -401,6 +407,8 @@ check() {
 	fi
 	[[ -x $KV ]] || make build
 	fetch
+	NODE_LOGS=$OUT/$target.node-logs
+	rm -rf "$NODE_LOGS"
 	case $target in
 	standalone) start_standalone ;;
 	cluster) start_cluster ;;
@@ -424,7 +432,8 @@ check() {
 			for ((n = 0; n < RETRIES && ${#bad[@]} > 0; n++)); do
 				log "re-running ${bad[*]}"
 				for unit in "${bad[@]}"; do
-					run_unit 127.0.0.1 "$PORT" "$unit" "$out.logs" | awk -F'\t' '$2 == "PASS"' >>"$out"
+					# Logs of a retry go beside the first run's, which keep the failure.
+					run_unit 127.0.0.1 "$PORT" "$unit" "$out.retry$n.logs" | awk -F'\t' '$2 == "PASS"' >>"$out"
 				done
 				mapfile -t bad < <(compare "$expected" "$out" | sed -n 's/^FAILED (expected to pass): \([^:]*\): .*/\1/p' | sort -u)
 			done

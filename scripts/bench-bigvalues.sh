@@ -214,6 +214,7 @@ t1=$(now)
 res=$(check "$f") || res+=" (FAILED)"
 echo "| read back through follower n$f | $(secs_since "$t1") | $res | $(max_term) | $(rss_line) | |"
 
+l=$(leader) # leadership may have moved during the writes
 peak_during snapshot "$l"
 size=$(du -sm "$DIR/n$l/objects" | cut -f1)
 echo "| RAFT SNAPSHOT on n$l | $SECS | $(tr -d '\r\n' <"$DIR/snap.out"); objects dir $size MiB | $(max_term) | $(rss_line) | $PEAK |"

@@ -201,14 +201,11 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 	return nil, nil, nil, "", fmt.Errorf("replication: unknown log store %q", kind)
 }
 
-// walStore is raft-wal with GetLog refusing the entries below FirstIndex,
-// and the data of entries over blobBytes in blob files of their own
-// (logstore_walblob.go).
-//
-// GetLog refuses the entries below FirstIndex.
-// raft-wal's head truncation (raft's compaction after a snapshot) only
-// moves FirstIndex until the whole segment holding them goes, and GetLog
-// still returns them; raft then keeps replicating a lagging follower from
+// walStore is raft-wal with the data of entries over blobBytes in blob
+// files of their own (logstore_walblob.go), and GetLog refusing the entries
+// below FirstIndex: raft-wal's head truncation (raft's compaction after a
+// snapshot) only moves FirstIndex until the whole segment holding them
+// goes, and GetLog still returns them; raft then keeps replicating a lagging follower from
 // entries it compacted instead of sending it the snapshot, so TrailingLogs
 // means nothing for up to 64 MiB of log. With raft-boltdb they are gone.
 type walStore struct {

@@ -44,21 +44,8 @@ mkdir -p "$DIR"
 
 declare -A pid resp raft met
 bg=()
-cleanup() {
-	local p
-	for p in "${bg[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pid[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b-a}'; }
-rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
-field() { # node name: one RAFT INFO field ("" when the node does not answer)
-	timeout 2 redis-cli -p "${resp[$1]}" RAFT INFO 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p" || true
-}
+# shellcheck source=scripts/lib/bench-cluster.sh
+source scripts/lib/bench-cluster.sh
 metric() { # node name: a metric's value ("" when the node does not answer)
 	curl -s --max-time 2 "http://127.0.0.1:${met[$1]}/metrics" 2>/dev/null | awk -v n="$2" '$1 == n {print $2; exit}' || true
 }
@@ -71,23 +58,6 @@ start_node() {
 		2>>"$DIR/n$i.log" &
 	pid[$i]=$!
 }
-leader() { # the leader's node number, once it says so itself
-	local i _
-	for _ in $(seq 600); do
-		for i in 1 2 3; do
-			[[ $(field "$i" role) == leader ]] && { echo "$i"; return 0; }
-		done
-		sleep 0.1
-	done
-	echo "bench-scale: no leader after 60 s" >&2
-	return 1
-}
-max_term() {
-	local i t m=0
-	for i in 1 2 3; do t=$(field "$i" term); [[ -n $t && $t -gt $m ]] && m=$t; done
-	echo "$m"
-}
-
 for i in 1 2 3; do resp[$i]=$(free_port); raft[$i]=$(free_port); met[$i]=$(free_port); done
 echo "## bench-scale: $KEYS keys, ${LOAD_S}s of load"
 echo

@@ -447,6 +447,7 @@ func (s *server) init(env *envelope, b *body) error {
 		LeaderLeaseTimeout: t.LeaderLease,
 		CommitTimeout:      t.Commit,
 		ApplyTimeout:       t.Apply,
+		CommitWait:         t.Apply,
 		LeaderWait:         t.LeaderWait,
 		ReadConsistency:    s.opts.ReadConsistency,
 		Forwarder:          fw,

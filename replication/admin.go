@@ -210,7 +210,7 @@ func (n *Node) ForwardToLeader(ctx context.Context, args [][]byte) ([]byte, erro
 // the leader) to add this node: RAFT JOIN id raftAddr myClientAddr, after
 // AUTH password when password is not empty (the cluster's requirepass).
 func Join(ctx context.Context, memberAddr, id, raftAddr, myClientAddr, incarnation, password string) (index, term uint64, err error) {
-	f := newForwarder(catchUpMax+10*time.Second, func() string { return password })
+	f := newForwarder(catchUpMax+10*time.Second, catchUpMax+10*time.Second, func() string { return password })
 	defer f.close()
 	args := [][]byte{[]byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr)}
 	if incarnation != "" {

@@ -27,7 +27,8 @@ const ForwardCommand = wire.ForwardCommand
 // failure after the request was (possibly) delivered makes the outcome of
 // writes unknown, and the connection is discarded.
 type forwarder struct {
-	timeout time.Duration // bound on one forwarded batch (dial + request + reply)
+	dialTimeout time.Duration // bound on opening (and authenticating) a connection
+	timeout     time.Duration // bound on one forwarded batch (request + reply)
 	// password returns what a new connection sends with AUTH before its
 	// first command ("": no AUTH): the cluster's requirepass, which every
 	// member's client port demands of the connections that forward to it.
@@ -76,13 +77,16 @@ var (
 // EncodeForward encodes a batch for Forwarder.Forward / Node.HandleForward.
 func EncodeForward(cmds []*kv.Cmd) []byte { return encodeEntry(nil, "", cmds) }
 
-// newForwarder returns a forwarder whose connections authenticate with
-// password() (nil: never).
-func newForwarder(timeout time.Duration, password func() string) *forwarder {
+// newForwarder returns a forwarder whose connections are opened within
+// dialTimeout, authenticate with password() (nil: never), and wait up to
+// timeout for a batch's reply. The reply bound is the leader's commit wait
+// plus a margin: a leader that keeps its quorum answers within it, and a
+// dial to a partitioned leader gives up on its own, shorter, bound.
+func newForwarder(dialTimeout, timeout time.Duration, password func() string) *forwarder {
 	if password == nil {
 		password = func() string { return "" }
 	}
-	return &forwarder{timeout: timeout, password: password, idle: map[string][]*fwdConn{}}
+	return &forwarder{dialTimeout: dialTimeout, timeout: timeout, password: password, idle: map[string][]*fwdConn{}}
 }
 
 func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
@@ -108,14 +112,14 @@ func (f *forwarder) get(ctx context.Context, addr string) (*fwdConn, error) {
 		}
 		return &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}, nil
 	}
-	d := net.Dialer{Timeout: f.timeout}
+	d := net.Dialer{Timeout: f.dialTimeout}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	fc := &fwdConn{c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}
 	if pass := f.password(); pass != "" {
-		if err := fc.auth(pass, f.timeout); err != nil {
+		if err := fc.auth(pass, f.dialTimeout); err != nil {
 			c.Close()
 			return nil, err
 		}

@@ -98,7 +98,7 @@ func TestForwardWireMatchesGolden(t *testing.T) {
 			}
 		}
 	}()
-	f := newForwarder(5e9, func() string { return "s3cret pass" })
+	f := newForwarder(5e9, 5e9, func() string { return "s3cret pass" })
 	defer f.close()
 	ctx := context.Background()
 	addr := ln.Addr().String()

@@ -40,7 +40,7 @@ func TestForwarderSkipsConnectionsThePeerClosed(t *testing.T) {
 			}(c)
 		}
 	}()
-	f := newForwarder(5e9, nil)
+	f := newForwarder(5e9, 5e9, nil)
 	defer f.close()
 	for i := 0; i < 3; i++ {
 		reply, err := f.call(context.Background(), ln.Addr().String(), []byte("PING"))

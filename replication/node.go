@@ -70,9 +70,19 @@ type Config struct {
 	ElectionTimeout    time.Duration // default 400ms
 	LeaderLeaseTimeout time.Duration // default 300ms
 	CommitTimeout      time.Duration // default 50ms
-	// ApplyTimeout bounds a proposal's enqueue and its wait for commit;
-	// past it the outcome is reported unknown. Default 2s.
+	// ApplyTimeout bounds a proposal's enqueue into raft (past it the
+	// command is refused: it never entered the log) and the dial of a
+	// forwarding connection. Default 2s.
 	ApplyTimeout time.Duration
+	// CommitWait bounds how long an entry this node proposed may take to
+	// apply while the node stays leader; past it the outcome is reported
+	// unknown (-UNCERTAIN). Raft itself ends the wait sooner, with an
+	// error, when leadership is lost or the node stops, so this bound only
+	// matters for a leader that keeps its quorum but commits slowly (a
+	// flood of pipelined writes, a slow disk): the client then waits,
+	// which is the back-pressure, instead of being told UNCERTAIN about a
+	// command that will commit. Default 10s.
+	CommitWait time.Duration
 	// MaxInflight bounds log entries proposed and not yet applied (the
 	// group-commit window). Default 1: while one entry is in flight every
 	// new command waits for the next entry, which then carries them all.
@@ -129,6 +139,11 @@ type Config struct {
 	TestFaults TestFaults
 }
 
+// DefaultCommitWait is Config.CommitWait's default: long enough for a
+// leader committing a flood of pipelined writes on a loaded disk, short
+// enough that a stuck one answers before most clients give up on it.
+const DefaultCommitWait = 10 * time.Second
+
 // Stores are the raft storage of a node that does not use DataDir.
 type Stores struct {
 	Log       raft.LogStore
@@ -147,6 +162,7 @@ func (c *Config) defaults() {
 	def(&c.LeaderLeaseTimeout, 300*time.Millisecond)
 	def(&c.CommitTimeout, 50*time.Millisecond)
 	def(&c.ApplyTimeout, 2*time.Second)
+	def(&c.CommitWait, DefaultCommitWait)
 	def(&c.LeaderWait, time.Second)
 	def(&c.BatchLinger, defaultBatchLinger)
 	if c.MaxInflight == 0 {
@@ -219,7 +235,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
 		snapRefused: make(chan struct{}, 1), metrics: newNodeMetrics(),
-		fwd: newForwarder(cfg.ApplyTimeout+time.Second, cfg.ForwardPassword)}
+		fwd: newForwarder(cfg.ApplyTimeout+time.Second, cfg.CommitWait+time.Second, cfg.ForwardPassword)}
 
 	stable, snaps, err := n.openStores()
 	if err != nil {
@@ -286,7 +302,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.raft = r
 	m.observe(r)
-	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
+	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.CommitWait, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	if cfg.ClusterAuth != nil {

@@ -52,7 +52,7 @@ func (n *Node) attachClusterAuth(a *ClusterAuth) {
 		if !ok {
 			return nil, fmt.Errorf("replication: no member with client address %s", clientAddr)
 		}
-		return a.dial(ctx, raftAddr, chanPeer, n.fwd.timeout)
+		return a.dial(ctx, raftAddr, chanPeer, n.fwd.dialTimeout)
 	}
 }
 
@@ -120,9 +120,9 @@ func readPeerCommand(r *bufio.Reader) ([][]byte, error) {
 // member whose Raft port is memberRaftAddr, over the peer channel, with
 // RAFT JOIN id raftAddr myClientAddr [extra...].
 func JoinAuth(ctx context.Context, auth *ClusterAuth, memberRaftAddr, id, raftAddr, myClientAddr, incarnation string) (index, term uint64, err error) {
-	f := newForwarder(catchUpMax+10*time.Second, nil)
+	f := newForwarder(catchUpMax+10*time.Second, catchUpMax+10*time.Second, nil)
 	f.dial = func(ctx context.Context, addr string) (net.Conn, error) {
-		return auth.dial(ctx, addr, chanPeer, f.timeout)
+		return auth.dial(ctx, addr, chanPeer, f.dialTimeout)
 	}
 	defer f.close()
 	args := [][]byte{[]byte("RAFT"), []byte("JOIN"), []byte(id), []byte(raftAddr), []byte(myClientAddr)}

@@ -29,7 +29,8 @@ type proposer struct {
 	clock    func() int64
 	seed     uint64
 
-	applyTimeout time.Duration // bounds enqueue and commit wait
+	applyTimeout time.Duration // bounds raft.Apply's enqueue
+	commitWait   time.Duration // bounds the wait for an enqueued entry to apply
 	// linger bounds how long a new entry waits for the commands the last
 	// entry's clients are expected to send next (see gather); 0 disables.
 	linger time.Duration
@@ -82,7 +83,7 @@ var (
 	errShutdown  = errors.New("node shutting down")
 )
 
-func newProposer(r *raft.Raft, self string, maxInflight int, applyTimeout, linger time.Duration, clock func() int64, seed uint64) *proposer {
+func newProposer(r *raft.Raft, self string, maxInflight int, applyTimeout, commitWait, linger time.Duration, clock func() int64, seed uint64) *proposer {
 	p := &proposer{
 		r: r, self: self, linger: linger,
 		reqs:         make(chan *proposal, proposalQueueMax),
@@ -90,6 +91,7 @@ func newProposer(r *raft.Raft, self string, maxInflight int, applyTimeout, linge
 		clock:        clock,
 		seed:         seed,
 		applyTimeout: applyTimeout,
+		commitWait:   commitWait,
 		stop:         make(chan struct{}),
 	}
 	p.wg.Add(1)
@@ -330,15 +332,23 @@ func (p *proposer) resolve(batch []*proposal, f raft.ApplyFuture) {
 // await waits for a proposed entry: nil once it applied, errNotLeader when
 // the leader refused it (it never entered the log), errUnknown otherwise
 // (it may have committed).
+//
+// Apply's timeout bounds only the enqueue. Once enqueued, raft answers the
+// future when the entry applies, or with an error when this node stops
+// leading (an entry in flight then may still commit under the next
+// leader) or shuts down; commitWait bounds the rest, a leader that keeps
+// its quorum but commits slowly. Until then the client's connection waits
+// for its reply and sends nothing more: that wait is the back-pressure on
+// a client that writes faster than the cluster commits.
 func (p *proposer) await(f raft.ApplyFuture) error {
-	// Apply's timeout bounds only the enqueue; bound the commit wait
-	// ourselves. Either way, once enqueued the outcome is unknown.
 	errc := make(chan error, 1)
 	go func() { errc <- awaitFuture(f, p.stop) }()
 	var err error
+	t := time.NewTimer(p.commitWait)
+	defer t.Stop()
 	select {
 	case err = <-errc:
-	case <-time.After(p.applyTimeout):
+	case <-t.C:
 		return errUnknown
 	case <-p.stop:
 		return errUnknown

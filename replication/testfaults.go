@@ -77,7 +77,7 @@ func (n *Node) executeFaulty(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) 
 				}
 				own[i] = &cc
 			}
-			// Bounded by the proposer's own timeout (applyTimeout).
+			// Bounded by the proposer's own bounds (applyTimeout, commitWait).
 			go n.prop.propose(context.Background(), own)
 			w.Raw(replies)
 			return true

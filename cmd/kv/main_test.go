@@ -103,6 +103,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--lease-timeout", "500ms"}, 2, "<= --heartbeat-timeout"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--heartbeat-timeout", "1s", "--election-timeout", "500ms"}, 2, "<= --election-timeout"},
 		{[]string{"serve", "--resp", "127.0.0.1:0", "--batch-linger", "1s"}, 2, "--batch-linger must be between"},
+		{[]string{"serve", "--resp", "127.0.0.1:0", "--commit-wait", "100ms"}, 2, "--commit-wait must be between"},
 		{[]string{"serve", "--standalone"}, 2, "--resp HOST:PORT is required"},
 		{[]string{"serve", "--standalone", "--resp", "127.0.0.1:0", "--proto-max-bulk-len", "1k"}, 2, "at least 1mb"},
 		{[]string{"serve", "--standalone", "--resp", "127.0.0.1:0", "--maxclients", "0"}, 2, "--maxclients"},

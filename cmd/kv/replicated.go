@@ -82,6 +82,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		NoSync:          f.noFsync,
 		MaxInflight:     f.maxInflight,
 		BatchLinger:     f.batchLinger,
+		CommitWait:      f.commitWait,
 
 		HeartbeatTimeout:   f.heartbeat,
 		ElectionTimeout:    f.election,

@@ -54,6 +54,7 @@ type nodeFlags struct {
 	noFsync         bool
 	maxInflight     int
 	batchLinger     time.Duration
+	commitWait      time.Duration
 	snapshotStore   string
 	logStore        string
 	// Raft timing (see replication.Config).
@@ -117,6 +118,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
 	fs.DurationVar(&f.batchLinger, "batch-linger", 300*time.Microsecond, "longest wait of a new log entry for the commands the clients answered by the previous entry are expected to send next (group commit; 0 disables)")
+	fs.DurationVar(&f.commitWait, "commit-wait", replication.DefaultCommitWait, "how long the leader keeps a write's client waiting for its commit while it stays leader (the back-pressure on a client that writes faster than the cluster commits); past it the reply is -UNCERTAIN")
 	fs.DurationVar(&f.heartbeat, "heartbeat-timeout", 400*time.Millisecond, "a follower that hears nothing from the leader for this long (randomised up to twice it) starts an election; the leader sends heartbeats ten times as often, and every Raft RPC must answer within two thirds of it")
 	fs.DurationVar(&f.election, "election-timeout", 400*time.Millisecond, "how long a candidate waits for votes before it tries again (>= --heartbeat-timeout)")
 	fs.DurationVar(&f.lease, "lease-timeout", 300*time.Millisecond, "a leader that has not heard from a quorum for this long steps down; also the lease of --read-consistency lease (<= --heartbeat-timeout)")
@@ -151,6 +153,9 @@ func (f *nodeFlags) validate() error {
 	}
 	if f.batchLinger < 0 || f.batchLinger > maxBatchLinger {
 		return usageError{fmt.Sprintf("kv serve: --batch-linger must be between 0 and %s", maxBatchLinger)}
+	}
+	if f.commitWait < minCommitWait || f.commitWait > maxCommitWait {
+		return usageError{fmt.Sprintf("kv serve: --commit-wait must be between %s and %s", minCommitWait, maxCommitWait)}
 	}
 	if _, err := f.peers(); err != nil {
 		return err
@@ -455,6 +460,14 @@ func writeFileAtomic(path, data string) error {
 
 // maxBatchLinger bounds --batch-linger: longer waits only add latency.
 const maxBatchLinger = 10 * time.Millisecond
+
+// minCommitWait and maxCommitWait bound --commit-wait: below a second
+// ordinary fsync hiccups turn into -UNCERTAIN; past ten minutes a client
+// is better told.
+const (
+	minCommitWait = time.Second
+	maxCommitWait = 10 * time.Minute
+)
 
 // minRaftTimeout is raft's lower bound on its timeouts (ValidateConfig).
 const minRaftTimeout = 5 * time.Millisecond

@@ -387,8 +387,8 @@ const (
 	// to fail (refused, or no route): nothing was sent.
 	connectTimeout = 50 * time.Millisecond
 	// forwardTimeout bounds one forwarded batch, like replication's TCP
-	// forwarder (ApplyTimeout + 1s).
-	forwardTimeout = 3 * time.Second
+	// forwarder (the leader's commit wait + 1s).
+	forwardTimeout = replication.DefaultCommitWait + time.Second
 )
 
 // Forward implements replication.Forwarder: node IDs are addresses.

@@ -19,8 +19,9 @@ import (
 )
 
 // clientOptions: no retries (a retried write would blur its outcome), short
-// dials, replies bounded above the node's own ApplyTimeout (2 s) plus a
-// forwarding hop.
+// dials, replies bounded at 4 s (a slower reply, like -UNCERTAIN, leaves
+// the outcome unknown; a leader commits within its commit wait, 10 s, and
+// gives up sooner only when it loses leadership).
 func clientOptions(addr string, pool int) *redis.Options {
 	return &redis.Options{
 		Addr:                     addr,

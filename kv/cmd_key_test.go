@@ -389,7 +389,7 @@ func TestScanBoundsBucketsPerCall(t *testing.T) {
 	for i := 205; i < 2000; i++ {
 		x.do("DEL", fmt.Sprint("k", i))
 	}
-	if n := len(x.m.dbs[0].buckets); n != 2048 {
+	if n := x.m.dbs[0].buckets.len(); n != 2048 {
 		t.Fatalf("table has %d buckets, want 2048", n)
 	}
 	cursor := uint64(0)

@@ -21,9 +21,12 @@ import (
 // table is resized between calls.
 //
 // Resizing rehashes the whole table at once (Redis does it incrementally);
-// at 1M keys that is a pause of a few tens of milliseconds.
+// at 1M keys that is a pause of a few tens of milliseconds of the caller
+// (the apply loop), at 10M about a second. The bucket array is paged
+// (paged.go), so a resize never allocates it in one piece: the pause is
+// the caller's alone, not the whole process's.
 type dict struct {
-	buckets []*entry
+	buckets paged[*entry]
 	mask    uint64
 	count   int
 }
@@ -35,7 +38,7 @@ const (
 )
 
 func newDict() *dict {
-	return &dict{buckets: make([]*entry, dictMinSize), mask: dictMinSize - 1}
+	return &dict{buckets: newPaged[*entry](dictMinSize), mask: dictMinSize - 1}
 }
 
 // hashString is a fixed 64-bit hash (multiply-xorshift over 8-byte words and
@@ -69,7 +72,7 @@ func hashString(s string) uint64 {
 func (d *dict) len() int { return d.count }
 
 // size returns the number of buckets (a power of two, at least dictMinSize).
-func (d *dict) size() int { return len(d.buckets) }
+func (d *dict) size() int { return d.buckets.len() }
 
 // validDictSize reports whether a table of size buckets can hold count keys
 // in a state a dict reaches: a power of two, at least dictMinSize, no
@@ -87,7 +90,7 @@ func validDictSize(size uint64, count int) bool {
 // about one key per bucket), so this costs next to nothing.
 func (d *dict) sortedBucket(i uint64, buf []*entry) []*entry {
 	es := buf[:0]
-	for e := d.buckets[i]; e != nil; e = e.next {
+	for e := d.buckets.at(int(i)); e != nil; e = e.next {
 		es = append(es, e)
 	}
 	if len(es) > 1 {
@@ -97,7 +100,7 @@ func (d *dict) sortedBucket(i uint64, buf []*entry) []*entry {
 }
 
 func (d *dict) get(key string) *entry {
-	for e := d.buckets[hashString(key)&d.mask]; e != nil; e = e.next {
+	for e := d.buckets.at(int(hashString(key) & d.mask)); e != nil; e = e.next {
 		if e.key == key {
 			return e
 		}
@@ -107,29 +110,29 @@ func (d *dict) get(key string) *entry {
 
 // add inserts e, whose key must not be present.
 func (d *dict) add(e *entry) {
-	if d.count >= len(d.buckets) {
-		d.resize(len(d.buckets) * 2)
+	if d.count >= d.buckets.len() {
+		d.resize(d.buckets.len() * 2)
 	}
-	i := hashString(e.key) & d.mask
-	e.next = d.buckets[i]
-	d.buckets[i] = e
+	i := int(hashString(e.key) & d.mask)
+	e.next = d.buckets.at(i)
+	d.buckets.set(i, e)
 	d.count++
 }
 
 // remove unlinks and returns the entry for key, or nil.
 func (d *dict) remove(key string) *entry {
-	i := hashString(key) & d.mask
+	i := int(hashString(key) & d.mask)
 	var prev *entry
-	for e := d.buckets[i]; e != nil; prev, e = e, e.next {
+	for e := d.buckets.at(i); e != nil; prev, e = e, e.next {
 		if e.key == key {
 			if prev == nil {
-				d.buckets[i] = e.next
+				d.buckets.set(i, e.next)
 			} else {
 				prev.next = e.next
 			}
 			e.next = nil
 			d.count--
-			if len(d.buckets) > dictMinSize && d.count*dictShrinkFill < len(d.buckets) {
+			if d.buckets.len() > dictMinSize && d.count*dictShrinkFill < d.buckets.len() {
 				d.resize(d.count)
 			}
 			return e
@@ -144,28 +147,29 @@ func (d *dict) resize(n int) {
 	for size < n {
 		size *= 2
 	}
-	if size == len(d.buckets) {
+	if size == d.buckets.len() {
 		return
 	}
-	nb := make([]*entry, size)
+	nb := newPaged[*entry](size)
 	mask := uint64(size - 1)
 	// Walk old buckets in index order and chains front to back, appending at
 	// chain tails, so the new layout is a pure function of the old one.
-	tails := make([]*entry, size)
-	for _, e := range d.buckets {
+	tails := newPaged[*entry](size)
+	d.buckets.each(func(_ int, e *entry) bool {
 		for e != nil {
 			next := e.next
 			e.next = nil
-			i := hashString(e.key) & mask
-			if tails[i] == nil {
-				nb[i] = e
+			i := int(hashString(e.key) & mask)
+			if t := tails.at(i); t == nil {
+				nb.set(i, e)
 			} else {
-				tails[i].next = e
+				t.next = e
 			}
-			tails[i] = e
+			tails.set(i, e)
 			e = next
 		}
-	}
+		return true
+	})
 	d.buckets, d.mask = nb, mask
 }
 
@@ -189,8 +193,8 @@ func (d *dict) scan(cursor uint64, fn func(e *entry)) uint64 {
 // keys sorted, until fn returns false. fn may remove the entry it is given.
 func (d *dict) each(fn func(e *entry) bool) {
 	var buf [8]*entry
-	for i := range d.buckets {
-		if d.buckets[i] == nil {
+	for i := range d.buckets.len() {
+		if d.buckets.at(i) == nil {
 			continue
 		}
 		for _, e := range d.sortedBucket(uint64(i), buf[:]) {
@@ -211,7 +215,7 @@ func (d *dict) random(r *Rand) *entry {
 	var head uint64
 	for {
 		head = r.Uint64() & d.mask
-		if d.buckets[head] != nil {
+		if d.buckets.at(int(head)) != nil {
 			break
 		}
 	}

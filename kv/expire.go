@@ -61,7 +61,7 @@ func (m *Machine) SampleExpired(db int, nowMs int64, seed uint64, max int) [][]b
 	var out [][]byte
 	for i := uint64(0); i <= d.mask && bucketsLeft > 0 && entriesLeft > 0; i++ {
 		bucketsLeft--
-		for e := d.buckets[(start+i)&d.mask]; e != nil && entriesLeft > 0; e = e.next {
+		for e := d.buckets.at(int((start + i) & d.mask)); e != nil && entriesLeft > 0; e = e.next {
 			entriesLeft--
 			if e.expired(nowMs) {
 				out = append(out, []byte(e.key))

@@ -70,7 +70,7 @@ func (h *Hash) each(fn func(field, value string) bool) { h.m.each(fn) }
 // at returns the field and value of rank r (0 <= r < Len) in iteration order.
 func (h *Hash) at(r int) (field, value string) {
 	i := h.m.at(r)
-	return h.m.keys[i], h.m.vals[i]
+	return h.m.keys.at(i), h.m.vals.at(i)
 }
 
 // clone returns a deep copy (COPY, snapshots).

@@ -73,7 +73,7 @@ func TestMemoryPerKey(t *testing.T) {
 	// each allocation up to its size class; these sizes are exact classes).
 	entryBytes := unsafe.Sizeof(entry{})
 	key, val := appendTestKey(nil, nil, 0)
-	bucketBytes := float64(len(r.dbs[0].buckets)) * float64(unsafe.Sizeof((*entry)(nil))) / float64(n)
+	bucketBytes := float64(r.dbs[0].buckets.len()) * float64(unsafe.Sizeof((*entry)(nil))) / float64(n)
 	fmt.Printf("kv_breakdown entry_struct=%d key=%d value=%d buckets_per_key=%.1f sum=%.1f\n",
 		entryBytes, len(key), len(val), bucketBytes,
 		float64(entryBytes)+float64(len(key))+float64(len(val))+bucketBytes)

@@ -34,9 +34,11 @@ import (
 // to lie. So a collection rebuilt from a snapshot answers exactly like the
 // original.
 type omap[V any] struct {
-	keys []string // slot -> key ("" in a tombstone)
-	vals []V      // slot -> value (zero in a tombstone)
-	live int      // elements (slots minus tombstones)
+	// keys and vals are paged (paged.go): growing a big collection never
+	// allocates or copies its arrays of strings in one piece.
+	keys paged[string] // slot -> key ("" in a tombstone)
+	vals paged[V]      // slot -> value (zero in a tombstone)
+	live int           // elements (slots minus tombstones)
 	ix   *omapIndex
 	// track is set while a snapshot encodes this omap in pieces
 	// (snaptrack.go): setAt and removeAt hand it an element of the cut
@@ -90,8 +92,13 @@ func (m *omap[V]) dead(i int) bool { return m.ix != nil && m.ix.seqs[i]&omapDead
 // find returns the slot holding key, or -1.
 func (m *omap[V]) find(key string) int {
 	if m.ix == nil {
-		for i, k := range m.keys {
+		for i, k := range m.keys.head { // a compact omap is small: one page
 			if k == key {
+				return i
+			}
+		}
+		for i := len(m.keys.head); i < m.keys.len(); i++ {
+			if m.keys.at(i) == key {
 				return i
 			}
 		}
@@ -104,7 +111,7 @@ func (m *omap[V]) find(key string) int {
 		if s == 0 {
 			return -1
 		}
-		if m.keys[s-1] == key {
+		if m.keys.at(int(s-1)) == key {
 			return int(s - 1)
 		}
 	}
@@ -113,7 +120,7 @@ func (m *omap[V]) find(key string) int {
 // get returns the value of key.
 func (m *omap[V]) get(key string) (V, bool) {
 	if i := m.find(key); i >= 0 {
-		return m.vals[i], true
+		return m.vals.at(i), true
 	}
 	var zero V
 	return zero, false
@@ -134,12 +141,12 @@ func (m *omap[V]) put(key string, v V) bool {
 
 // add appends key, which must not be present.
 func (m *omap[V]) add(key string, v V) {
-	slot := len(m.keys)
+	slot := m.keys.len()
 	if slot >= omapSlotsMax {
 		panic("kv: omap exceeds its slot limit")
 	}
-	m.keys = append(m.keys, key)
-	m.vals = append(m.vals, v)
+	m.keys.push(key)
+	m.vals.push(v)
 	m.live++
 	if m.ix == nil {
 		return
@@ -170,7 +177,7 @@ func (m *omap[V]) setAt(i int, v V) {
 	if m.track != nil {
 		m.track.keep(m, i)
 	}
-	m.vals[i] = v
+	m.vals.set(i, v)
 }
 
 // remove deletes key and reports whether it was present.
@@ -191,38 +198,28 @@ func (m *omap[V]) removeAt(i int) {
 	var zero V
 	m.live--
 	if m.ix == nil {
-		copy(m.keys[i:], m.keys[i+1:])
-		copy(m.vals[i:], m.vals[i+1:])
-		n := len(m.keys) - 1
-		m.keys[n] = ""
-		m.vals[n] = zero
-		m.keys = m.keys[:n]
-		m.vals = m.vals[:n]
+		m.keys.deleteAt(i)
+		m.vals.deleteAt(i)
 		return
 	}
 	ix := m.ix
 	m.tableDelete(i)
-	m.keys[i] = ""
-	m.vals[i] = zero
+	m.keys.set(i, "")
+	m.vals.set(i, zero)
 	ix.seqs[i] |= omapDead
 	for j := i + 1; j <= len(ix.fen); j += fenLowbit(j) {
 		ix.fen[j-1]--
 	}
-	if dead := len(m.keys) - m.live; dead >= omapCompactMin && dead > m.live {
+	if dead := m.keys.len() - m.live; dead >= omapCompactMin && dead > m.live {
 		m.compact()
 	}
 }
 
 // each calls fn for every element in order until fn returns false.
 func (m *omap[V]) each(fn func(k string, v V) bool) {
-	for i, k := range m.keys {
-		if m.dead(i) {
-			continue
-		}
-		if !fn(k, m.vals[i]) {
-			return
-		}
-	}
+	m.keys.each(func(i int, k string) bool {
+		return m.dead(i) || fn(k, m.vals.at(i))
+	})
 }
 
 // at returns the slot of the element of rank r (0 <= r < Len) in iteration order.
@@ -230,7 +227,7 @@ func (m *omap[V]) at(r int) int {
 	if r < 0 || r >= m.live {
 		panic("kv: omap rank out of range")
 	}
-	if m.ix == nil || len(m.keys) == m.live {
+	if m.ix == nil || m.keys.len() == m.live {
 		return r
 	}
 	// Descend the Fenwick tree: pos ends as the longest prefix of slots
@@ -255,7 +252,7 @@ func (m *omap[V]) makeIndexed() {
 	if m.ix != nil {
 		return
 	}
-	ix := &omapIndex{seqs: make([]uint64, len(m.keys)), nextSeq: uint64(len(m.keys)) + 1}
+	ix := &omapIndex{seqs: make([]uint64, m.keys.len()), nextSeq: uint64(m.keys.len()) + 1}
 	for i := range ix.seqs {
 		ix.seqs[i] = uint64(i) + 1
 	}
@@ -268,16 +265,17 @@ func (m *omap[V]) makeIndexed() {
 // exactly sized slices (releasing the memory of a collection that shrank).
 func (m *omap[V]) compact() {
 	ix := m.ix
-	keys := make([]string, 0, m.live)
-	vals := make([]V, 0, m.live)
+	var keys paged[string]
+	var vals paged[V]
 	seqs := make([]uint64, 0, m.live)
-	for i, k := range m.keys {
+	m.keys.each(func(i int, k string) bool {
 		if ix.seqs[i]&omapDead == 0 {
-			keys = append(keys, k)
-			vals = append(vals, m.vals[i])
+			keys.push(k)
+			vals.push(m.vals.at(i))
 			seqs = append(seqs, ix.seqs[i])
 		}
-	}
+		return true
+	})
 	m.keys, m.vals, ix.seqs = keys, vals, seqs
 	m.rebuildFenwick()
 	m.rebuildTable()
@@ -309,7 +307,7 @@ func (m *omap[V]) rebuildTable() {
 		size *= 2
 	}
 	m.ix.table = make([]int32, size)
-	for i := range m.keys {
+	for i := range m.keys.len() {
 		if !m.dead(i) {
 			m.tableInsert(i)
 		}
@@ -319,7 +317,7 @@ func (m *omap[V]) rebuildTable() {
 func (m *omap[V]) tableInsert(slot int) {
 	t := m.ix.table
 	mask := uint64(len(t) - 1)
-	c := hashString(m.keys[slot]) & mask
+	c := hashString(m.keys.at(slot)) & mask
 	for t[c] != 0 {
 		c = (c + 1) & mask
 	}
@@ -331,7 +329,7 @@ func (m *omap[V]) tableInsert(slot int) {
 func (m *omap[V]) tableDelete(slot int) {
 	t := m.ix.table
 	mask := uint64(len(t) - 1)
-	c := hashString(m.keys[slot]) & mask
+	c := hashString(m.keys.at(slot)) & mask
 	for int(t[c]) != slot+1 {
 		if t[c] == 0 {
 			panic("kv: omap index lost a slot")
@@ -340,7 +338,7 @@ func (m *omap[V]) tableDelete(slot int) {
 	}
 	hole := c
 	for j := (hole + 1) & mask; t[j] != 0; j = (j + 1) & mask {
-		home := hashString(m.keys[t[j]-1]) & mask
+		home := hashString(m.keys.at(int(t[j]-1))) & mask
 		// The entry at j may move into the hole unless its home lies
 		// cyclically in (hole, j].
 		if (j-home)&mask >= (j-hole)&mask {
@@ -369,7 +367,7 @@ func (m *omap[V]) scan(cursor uint64, count, visitMax int, fn func(k string, v V
 		if seqs[i]&omapDead != 0 {
 			continue
 		}
-		fn(m.keys[i], m.vals[i])
+		fn(m.keys.at(i), m.vals.at(i))
 		n++
 	}
 	if i == len(seqs) {
@@ -408,8 +406,8 @@ func (m *omap[V]) finishRestore(next uint64) { m.ix.nextSeq = next }
 // clone returns a deep copy (strings are immutable and shared).
 func (m *omap[V]) clone() omap[V] {
 	c := omap[V]{
-		keys: append([]string(nil), m.keys...),
-		vals: append([]V(nil), m.vals...),
+		keys: m.keys.clone(),
+		vals: m.vals.clone(),
 		live: m.live,
 	}
 	if m.ix != nil {
@@ -426,17 +424,17 @@ func (m *omap[V]) clone() omap[V] {
 // checkInvariants panics when the internal structure is inconsistent
 // (tests and fuzzing call it).
 func (m *omap[V]) checkInvariants() {
-	if len(m.keys) != len(m.vals) {
+	if m.keys.len() != m.vals.len() {
 		panic("kv: omap keys/vals length mismatch")
 	}
 	if m.ix == nil {
-		if m.live != len(m.keys) {
+		if m.live != m.keys.len() {
 			panic("kv: compact omap live count wrong")
 		}
 		return
 	}
 	ix := m.ix
-	if len(ix.seqs) != len(m.keys) {
+	if len(ix.seqs) != m.keys.len() {
 		panic("kv: omap seqs length mismatch")
 	}
 	live := 0
@@ -448,7 +446,7 @@ func (m *omap[V]) checkInvariants() {
 		prev = s &^ omapDead
 		if s&omapDead == 0 {
 			live++
-			if m.find(m.keys[i]) != i {
+			if m.find(m.keys.at(i)) != i {
 				panic("kv: omap index does not find a live slot")
 			}
 		}
@@ -596,15 +594,15 @@ func (m *omap[V]) appendIndexedSnapshot(dst []byte, appendVal func([]byte, V) []
 		seq := m.ix.seqs[i]
 		dst = binary.AppendUvarint(dst, seq-prev)
 		prev = seq
-		dst = appendCollString(dst, m.keys[i])
-		dst = appendVal(dst, m.vals[i])
+		dst = appendCollString(dst, m.keys.at(i))
+		dst = appendVal(dst, m.vals.at(i))
 	})
 	return binary.AppendUvarint(dst, m.ix.nextSeq-prev)
 }
 
 // eachSlot calls fn with every live slot in order.
 func (m *omap[V]) eachSlot(fn func(i int)) {
-	for i := range m.keys {
+	for i := range m.keys.len() {
 		if !m.dead(i) {
 			fn(i)
 		}

@@ -41,8 +41,8 @@ func checkOmapAgainstModel(t *testing.T, m *omap[int], want *omapModel) {
 	})
 	for r := range want.keys {
 		s := m.at(r)
-		if m.keys[s] != want.keys[r] {
-			t.Fatalf("at(%d): got %q, want %q", r, m.keys[s], want.keys[r])
+		if m.keys.at(s) != want.keys[r] {
+			t.Fatalf("at(%d): got %q, want %q", r, m.keys.at(s), want.keys[r])
 		}
 		if m.indexed() && m.seqOf(s) != want.seqs[r] {
 			t.Fatalf("seq of %q: got %d, want %d", want.keys[r], m.seqOf(s), want.seqs[r])
@@ -81,6 +81,13 @@ func TestOmapCompactModeKeepsInsertionOrder(t *testing.T) {
 // deletes to trigger compaction and enough inserts to grow the hash index)
 // and compares the omap with the model after each of them.
 func TestOmapIndexedAgainstModel(t *testing.T) {
+	// The second size spans several pages of keys and values (paged.go).
+	for _, size := range []struct{ keys, ops, every int }{{400, 3000, 50}, {3 * pagedLen, 8 * pagedLen, 2000}} {
+		testOmapIndexedAgainstModel(t, size.keys, size.ops, size.every)
+	}
+}
+
+func testOmapIndexedAgainstModel(t *testing.T, keys, ops, every int) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		rnd := NewRand(seed)
 		var m omap[int]
@@ -97,8 +104,8 @@ func TestOmapIndexedAgainstModel(t *testing.T) {
 		}
 		want.next = uint64(len(want.keys)) + 1
 		checkOmapAgainstModel(t, &m, want)
-		for op := 0; op < 3000; op++ {
-			k := fmt.Sprint("k", rnd.Intn(400))
+		for op := 0; op < ops; op++ {
+			k := fmt.Sprint("k", rnd.Intn(keys))
 			switch rnd.Intn(3) {
 			case 0, 1:
 				created := m.put(k, op)
@@ -128,7 +135,7 @@ func TestOmapIndexedAgainstModel(t *testing.T) {
 					want.seqs = append(want.seqs[:i], want.seqs[i+1:]...)
 				}
 			}
-			if op%50 == 0 {
+			if op%every == 0 {
 				checkOmapAgainstModel(t, &m, want)
 			}
 		}
@@ -138,8 +145,8 @@ func TestOmapIndexedAgainstModel(t *testing.T) {
 			want.keys, want.vals, want.seqs = want.keys[1:], want.vals[1:], want.seqs[1:]
 		}
 		checkOmapAgainstModel(t, &m, want)
-		if len(m.keys) > 2*omapCompactMin {
-			t.Fatalf("slots after deleting all but 3: got %d, want <= %d", len(m.keys), 2*omapCompactMin)
+		if m.keys.len() > 2*omapCompactMin {
+			t.Fatalf("slots after deleting all but 3: got %d, want <= %d", m.keys.len(), 2*omapCompactMin)
 		}
 	}
 }
@@ -226,16 +233,16 @@ func TestOmapObservablesIgnoreTombstones(t *testing.T) {
 	for i := 0; i < 600; i += 3 {
 		a.remove(fmt.Sprint("k", i))
 	}
-	if len(a.keys) == a.Len() {
+	if a.keys.len() == a.Len() {
 		t.Fatal("test setup: want tombstones in a")
 	}
 	b := a.clone()
 	b.compact()
-	if len(b.keys) != b.Len() {
+	if b.keys.len() != b.Len() {
 		t.Fatal("compact left tombstones")
 	}
 	for r := 0; r < a.Len(); r++ {
-		if ka, kb := a.keys[a.at(r)], b.keys[b.at(r)]; ka != kb {
+		if ka, kb := a.keys.at(a.at(r)), b.keys.at(b.at(r)); ka != kb {
 			t.Fatalf("at(%d): got %q and %q", r, ka, kb)
 		}
 	}

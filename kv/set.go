@@ -94,13 +94,10 @@ func (s *Set) add(member []byte, lim *encodingLimits) bool {
 // convert turns an intset into a hashtable, inserting the members in
 // ascending order (as Redis's setTypeConvert does).
 func (s *Set) convert() {
-	m := &omap[struct{}]{
-		keys: make([]string, len(s.ints)),
-		vals: make([]struct{}, len(s.ints)),
-		live: len(s.ints),
-	}
-	for i, v := range s.ints {
-		m.keys[i] = strconv.FormatInt(v, 10)
+	m := &omap[struct{}]{live: len(s.ints)}
+	for _, v := range s.ints {
+		m.keys.push(strconv.FormatInt(v, 10))
+		m.vals.push(struct{}{})
 	}
 	m.makeIndexed()
 	s.m, s.ints = m, nil
@@ -144,7 +141,7 @@ func (s *Set) each(fn func(member []byte) bool) {
 // formatted into buf for an intset (the result must not be modified).
 func (s *Set) at(r int, buf []byte) []byte {
 	if s.m != nil {
-		return collBytes(s.m.keys[s.m.at(r)])
+		return collBytes(s.m.keys.at(s.m.at(r)))
 	}
 	return strconv.AppendInt(buf[:0], s.ints[r], 10)
 }

@@ -494,9 +494,10 @@ func (b *zslBuilder) finish() {
 
 // zmemberIndex maps members to their nodes: a chained hash table with
 // power-of-two sizes, like Redis's dict (and kv's dict), with Redis's
-// reverse-binary SCAN cursor.
+// reverse-binary SCAN cursor. The bucket array is paged (paged.go): a
+// resize of a big set's index never allocates it in one piece.
 type zmemberIndex struct {
-	buckets []*zslNode
+	buckets paged[*zslNode]
 	count   int
 }
 
@@ -512,7 +513,7 @@ func (d *zmemberIndex) find(member string) *zslNode {
 	if d.count == 0 {
 		return nil
 	}
-	for x := d.buckets[hashString(member)&uint64(len(d.buckets)-1)]; x != nil; x = x.hnext {
+	for x := d.buckets.at(int(hashString(member) & uint64(d.buckets.len()-1))); x != nil; x = x.hnext {
 		if x.member == member {
 			return x
 		}
@@ -522,18 +523,18 @@ func (d *zmemberIndex) find(member string) *zslNode {
 
 // add inserts x, whose member must not be present.
 func (d *zmemberIndex) add(x *zslNode) {
-	if d.count >= len(d.buckets) {
+	if d.count >= d.buckets.len() {
 		d.resize(d.count + 1)
 	}
-	i := hashString(x.member) & uint64(len(d.buckets)-1)
-	x.hnext = d.buckets[i]
-	d.buckets[i] = x
+	i := int(hashString(x.member) & uint64(d.buckets.len()-1))
+	x.hnext = d.buckets.at(i)
+	d.buckets.set(i, x)
 	d.count++
 }
 
 // remove unlinks x, which must be present.
 func (d *zmemberIndex) remove(x *zslNode) {
-	p := &d.buckets[hashString(x.member)&uint64(len(d.buckets)-1)]
+	p := d.buckets.ref(int(hashString(x.member) & uint64(d.buckets.len()-1)))
 	for *p != x {
 		if *p == nil {
 			panic("kv: zset member missing from its index")
@@ -543,7 +544,7 @@ func (d *zmemberIndex) remove(x *zslNode) {
 	*p = x.hnext
 	x.hnext = nil
 	d.count--
-	if len(d.buckets) > zindexMinSize && d.count*zindexShrinkFill < len(d.buckets) {
+	if d.buckets.len() > zindexMinSize && d.count*zindexShrinkFill < d.buckets.len() {
 		d.resize(d.count)
 	}
 }
@@ -556,26 +557,27 @@ func (d *zmemberIndex) resize(n int) {
 	for size < n {
 		size *= 2
 	}
-	if size == len(d.buckets) {
+	if size == d.buckets.len() {
 		return
 	}
-	nb := make([]*zslNode, size)
-	tails := make([]*zslNode, size)
+	nb := newPaged[*zslNode](size)
+	tails := newPaged[*zslNode](size)
 	mask := uint64(size - 1)
-	for _, x := range d.buckets {
+	d.buckets.each(func(_ int, x *zslNode) bool {
 		for x != nil {
 			next := x.hnext
 			x.hnext = nil
-			i := hashString(x.member) & mask
-			if tails[i] == nil {
-				nb[i] = x
+			i := int(hashString(x.member) & mask)
+			if t := tails.at(i); t == nil {
+				nb.set(i, x)
 			} else {
-				tails[i].hnext = x
+				t.hnext = x
 			}
-			tails[i] = x
+			tails.set(i, x)
 			x = next
 		}
-	}
+		return true
+	})
 	d.buckets = nb
 }
 
@@ -593,19 +595,19 @@ func (d *zmemberIndex) resize(n int) {
 // members only, the same on a replica that restored a snapshot (a script
 // may write what ZSCAN returned).
 func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
-	if len(d.buckets) == 0 {
+	if d.buckets.len() == 0 {
 		return 0
 	}
 	size := zindexMinSize
 	for size < d.count {
 		size *= 2
 	}
-	size = min(size, len(d.buckets))
+	size = min(size, d.buckets.len())
 	mask := uint64(size - 1)
 	var buf [16]*zslNode
 	nodes := buf[:0]
-	for b := cursor & mask; b < uint64(len(d.buckets)); b += uint64(size) {
-		for x := d.buckets[b]; x != nil; x = x.hnext {
+	for b := cursor & mask; b < uint64(d.buckets.len()); b += uint64(size) {
+		for x := d.buckets.at(int(b)); x != nil; x = x.hnext {
 			nodes = append(nodes, x)
 		}
 	}

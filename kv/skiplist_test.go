@@ -249,7 +249,7 @@ func TestSkiplistLayoutIsAFunctionOfHistory(t *testing.T) {
 	shape := func(z *ZSet) string {
 		s := ""
 		z.each(func(x *zslNode) bool { s += fmt.Sprint(x.member, len(x.level), " "); return true })
-		for i, x := range z.index.buckets {
+		for i, x := range z.index.buckets.slice() {
 			for ; x != nil; x = x.hnext {
 				s += fmt.Sprint(i, x.member, ";")
 			}

@@ -37,14 +37,14 @@ func freezeValue(obj any) (any, int) {
 	switch o := obj.(type) {
 	case *Hash:
 		m := o.m.frozen()
-		return &Hash{m: m}, (len(m.keys) + len(m.vals)) * header
+		return &Hash{m: m}, (m.keys.len() + m.vals.len()) * header
 	case *Set:
 		f := &Set{ints: slices.Clone(o.ints)}
 		size := 8 * len(f.ints)
 		if o.m != nil {
 			m := o.m.frozen()
 			f.m = &m
-			size += len(m.keys) * header
+			size += m.keys.len() * header
 		}
 		return f, size
 	case *List:
@@ -72,7 +72,7 @@ func freezeValue(obj any) (any, int) {
 // frozen returns a copy of m holding what appendIndexedSnapshot and each
 // read (no hash index: the copy is never searched).
 func (m *omap[V]) frozen() omap[V] {
-	c := omap[V]{keys: slices.Clone(m.keys), vals: slices.Clone(m.vals), live: m.live}
+	c := omap[V]{keys: m.keys.clone(), vals: m.vals.clone(), live: m.live}
 	if m.ix != nil {
 		c.ix = &omapIndex{seqs: slices.Clone(m.ix.seqs), nextSeq: m.ix.nextSeq}
 	}

@@ -259,7 +259,7 @@ func TestSnapshotIndependentOfHistory(t *testing.T) {
 	layout := func(m *Machine) string {
 		var sb strings.Builder
 		m.dbs[0].each(func(e *entry) bool { sb.WriteString(e.key); sb.WriteByte(','); return true })
-		return fmt.Sprint(len(m.dbs[0].buckets), sb.String())
+		return fmt.Sprint(m.dbs[0].buckets.len(), sb.String())
 	}
 	if layout(a) != layout(b) || layout(a) != layout(c) {
 		t.Fatal("same keys and table size, different dict layouts")

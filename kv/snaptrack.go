@@ -79,9 +79,9 @@ func (t *omapTrack[V]) keep(m *omap[V], i int) {
 	if _, ok := t.saved[seq]; ok {
 		return // changed before: the first value is the cut's
 	}
-	t.saved[seq] = omapSaved[V]{key: m.keys[i], val: m.vals[i]}
+	t.saved[seq] = omapSaved[V]{key: m.keys.at(i), val: m.vals.at(i)}
 	t.order.push(seq)
-	t.cut.account(len(m.keys[i]) + t.valLen(m.vals[i]) + omapSavedOverhead)
+	t.cut.account(len(m.keys.at(i)) + t.valLen(m.vals.at(i)) + omapSavedOverhead)
 }
 
 // more appends up to budget elements of the cut to dst, in sequence order,
@@ -130,7 +130,7 @@ func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 			t.cut.account(-(len(e.key) + t.valLen(e.val) + omapSavedOverhead))
 			seq, key, val = kept, e.key, e.val
 		default:
-			seq, key, val = live, m.keys[i], m.vals[i]
+			seq, key, val = live, m.keys.at(i), m.vals.at(i)
 			i++
 		}
 		if seq < t.cursor {

@@ -57,9 +57,12 @@ JEPSEN_FLAGS ?= -w register --node-count 3 --time-limit 60 --nemesis partition,k
 jepsen: build
 	$(BIN)/linkv test --cluster netns --install --bin $(BIN)/kv $(JEPSEN_FLAGS) --results store/jepsen
 
-# Redraft's three-node cluster against a three-member etcd cluster (installs
-# etcd-server if missing), same closed-loop load (bin/loadgen, a nested module
-# in cmd/loadgen): writes and linearizable reads at 1, 16 and 256 clients.
+# Redraft's three-node cluster against three-member clusters of etcd 3.6
+# (bin/etcd36, built from the Go module proxy in the nested module
+# scripts/etcd36 if missing) and of Debian's etcd 3.4 (installs etcd-server
+# if missing), same closed-loop load (bin/loadgen, a nested module in
+# cmd/loadgen), rounds rotating the order: writes and linearizable reads at
+# 1, 16 and 256 clients. BENCH_ETCD_FLAGS="-d 15 -r 3 -e 3.6" leaves out 3.4.
 BENCH_ETCD_FLAGS ?= -d 15 -r 3
 bench-etcd:
 	scripts/bench-etcd.sh $(BENCH_ETCD_FLAGS)

@@ -1,36 +1,52 @@
 #!/usr/bin/env bash
-# Redraft against etcd under the same closed-loop load (bin/loadgen): a
-# three-node Redraft cluster (scripts/cluster.sh, durable default, fsync on)
-# and a three-member etcd cluster (scripts/etcd-cluster.sh, default settings,
-# fsync on), both on 127.0.0.1, writes then linearizable reads at each client
-# count, every client on the leader. Rounds interleave the two systems (the
-# order alternates per round) so that machine noise hits both; the table
-# reports per-point medians over the rounds.
+# Redraft against etcd 3.6 and etcd 3.4 under the same closed-loop load
+# (bin/loadgen): a three-node Redraft cluster (scripts/cluster.sh, durable
+# default, fsync on) and three-member etcd clusters (scripts/etcd-cluster.sh,
+# default settings, fsync on) of etcd v3.6 (go.etcd.io/etcd/server/v3 from
+# the Go module proxy, built as bin/etcd36 from the nested module
+# scripts/etcd36 when missing or stale) and of Debian's etcd-server 3.4
+# (installed when missing), all on 127.0.0.1, one system at a time: writes
+# then linearizable reads at each client count, every client on the leader.
+# Rounds interleave the systems (the order rotates by one per round) so that
+# machine noise hits all of them; the table reports per-point medians over
+# the rounds and the ratios Redraft/etcd.
 #
-#   scripts/bench-etcd.sh [-d SECONDS=15] [-w WARMUP=2] [-r ROUNDS=1] [-c "1 16 256"] [-o FILE]
+#   scripts/bench-etcd.sh [-d SECONDS=15] [-w WARMUP=2] [-r ROUNDS=1] [-c "1 16 256"] [-e "3.6 3.4"] [-o FILE]
 #
-# Uses the fixed ports of both cluster scripts (6381-6383, 7381-7383,
-# 23791-23793, 23801-23803) and refuses to start if any is taken. Data under
-# data/bench-etcd/ (wiped before each cluster start); every loadgen JSON line
-# is kept in data/bench-etcd/runs.jsonl. LOADGEN_FLAGS adds loadgen flags for
-# both systems (e.g. "-nodes all"); KV_FLAGS replaces the Redraft node flags
-# (default "--log-level warn").
+# -e picks the etcd versions (3.6, 3.4, or both; "3.6" alone never installs
+# etcd-server). Uses the fixed ports of both cluster scripts (6381-6383,
+# 7381-7383, 23791-23793, 23801-23803) and refuses to start if any is taken.
+# Data under data/bench-etcd/{redraft,etcd3.6,etcd3.4}/ (wiped before each
+# cluster start); every loadgen JSON line is kept in data/bench-etcd/runs.jsonl
+# (system "redraft", "etcd3.6" or "etcd3.4"). LOADGEN_FLAGS adds loadgen flags
+# for every system (e.g. "-nodes all"); KV_FLAGS replaces the Redraft node
+# flags (default "--log-level warn").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=15 WARMUP=2 ROUNDS=1 CLIENTS="1 16 256" OUT=""
-while getopts "d:w:r:c:o:h" o; do
+usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+DURATION=15 WARMUP=2 ROUNDS=1 CLIENTS="1 16 256" ETCDS="3.6 3.4" OUT=""
+while getopts "d:w:r:c:e:o:h" o; do
 	case $o in
-	d) DURATION=$OPTARG ;; w) WARMUP=$OPTARG ;; r) ROUNDS=$OPTARG ;; c) CLIENTS=$OPTARG ;; o) OUT=$OPTARG ;;
-	*) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	d) DURATION=$OPTARG ;; w) WARMUP=$OPTARG ;; r) ROUNDS=$OPTARG ;; c) CLIENTS=$OPTARG ;; e) ETCDS=$OPTARG ;; o) OUT=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+SYSTEMS=(redraft)
+for v in $ETCDS; do
+	case $v in
+	3.6 | 3.4) [[ " ${SYSTEMS[*]} " == *" etcd$v "* ]] || SYSTEMS+=("etcd$v") ;;
+	*) echo "-e: etcd version $v is neither 3.6 nor 3.4" >&2; usage ;;
 	esac
 done
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-}
 export KV_FLAGS=${KV_FLAGS:---log-level warn}
 BENCH=data/bench-etcd
-export DATA=$BENCH/redraft DATA_ETCD=$BENCH/etcd
+export DATA=$BENCH/redraft
 REDRAFT_TARGET=redis://127.0.0.1:6381,127.0.0.1:6382,127.0.0.1:6383
 ETCD_TARGET=etcd://127.0.0.1:23791,127.0.0.1:23792,127.0.0.1:23793
+# etcd_bin SYSTEM: the ETCD_BIN that scripts/etcd-cluster.sh runs for it.
+etcd_bin() { case $1 in etcd3.6) echo bin/etcd36 ;; etcd3.4) echo etcd ;; esac; }
 
 for p in 6381 6382 6383 7381 7382 7383 23791 23792 23793 23801 23802 23803; do
 	if [[ -n $(ss -ltnH "sport = :$p") ]]; then
@@ -39,15 +55,25 @@ for p in 6381 6382 6383 7381 7382 7383 23791 23792 23793 23801 23802 23803; do
 	fi
 done
 
-scripts/deps.sh # redis-cli; scripts/etcd-cluster.sh installs etcd-server
+scripts/deps.sh # redis-cli
 go build -o bin/kv ./cmd/kv
 (cd cmd/loadgen && go build -o ../../bin/loadgen .)
+# Builds bin/etcd36 / installs Debian's etcd-server when missing; --version for the report.
+declare -A VERSION GOVERSION SNAPCOUNT
+for s in "${SYSTEMS[@]:1}"; do
+	v=$(ETCD_BIN=$(etcd_bin "$s") scripts/etcd-cluster.sh ensure)
+	VERSION[$s]=$(sed -n 's/^etcd Version: //p' <<<"$v")
+	GOVERSION[$s]=$(sed -n 's/^Go Version: //p' <<<"$v")
+	[[ ${VERSION[$s]} == "${s#etcd}".* ]] || { echo "$(etcd_bin "$s") is etcd ${VERSION[$s]}, not ${s#etcd}" >&2; exit 1; }
+	SNAPCOUNT[$s]=$("$(etcd_bin "$s")" --help 2>&1 | sed -n "s/^ *--snapshot-count '*\([0-9]*\).*/\1/p")
+done
 
 lg="" # the running loadgen's pid
 cleanup() {
 	[[ -z $lg ]] || kill -TERM "$lg" 2>/dev/null || true
 	scripts/cluster.sh stop >/dev/null 2>&1 || true
-	scripts/etcd-cluster.sh stop >/dev/null 2>&1 || true
+	local s
+	for s in "${SYSTEMS[@]:1}"; do DATA_ETCD=$BENCH/$s scripts/etcd-cluster.sh stop >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -68,7 +94,7 @@ measure() {
 			bin/loadgen -target "$target" -op "$op" -clients "$c" -duration "${DURATION}s" -warmup "${WARMUP}s" $LOADGEN_FLAGS >"$out" &
 			lg=$!
 			if wait "$lg"; then
-				head -1 "$out" | sed "s/^/round $round: /" >&2
+				head -1 "$out" | sed "s/^/round $round: $sys /" >&2
 				tail -1 "$out" | jq -c --arg sys "$sys" --argjson round "$round" '. + {system: $sys, round: $round}' >>"$RUNS"
 			else
 				echo "round $round: $sys $op clients=$c failed" >&2
@@ -81,50 +107,82 @@ measure() {
 redraft_round() {
 	rm -rf "$DATA"
 	scripts/cluster.sh start >/dev/null
-	local t
-	for t in $(seq 1 100); do [[ $(redis-cli -p 6381 set __bench_probe 1 2>/dev/null) == OK ]] && break; sleep 0.1; done
+	for _ in $(seq 1 100); do [[ $(redis-cli -p 6381 set __bench_probe 1 2>/dev/null) == OK ]] && break; sleep 0.1; done
 	echo "round $1: redraft leader $(redis-cli -p 6381 raft info | tr -d '\r' | sed -n 's/^leader_client_addr://p')" >&2
 	measure redraft "$REDRAFT_TARGET" "$1"
 	scripts/cluster.sh stop >/dev/null
 }
 
+# etcd_round SYSTEM ROUND
 etcd_round() {
-	rm -rf "$DATA_ETCD"
-	scripts/etcd-cluster.sh start >/dev/null
-	measure etcd "$ETCD_TARGET" "$1"
-	scripts/etcd-cluster.sh stop >/dev/null
+	local sys=$1 round=$2
+	rm -rf "${BENCH:?}/$sys"
+	DATA_ETCD=$BENCH/$sys ETCD_BIN=$(etcd_bin "$sys") scripts/etcd-cluster.sh start >/dev/null
+	echo "round $round: $sys up (etcd ${VERSION[$sys]}, $(etcd_bin "$sys"))" >&2
+	measure "$sys" "$ETCD_TARGET" "$round"
+	DATA_ETCD=$BENCH/$sys scripts/etcd-cluster.sh stop >/dev/null
 }
 
+# Round r runs the systems in SYSTEMS order rotated by r-1: with all three,
+# each system takes each place once in every three rounds.
 for r in $(seq 1 "$ROUNDS"); do
-	if ((r % 2)); then redraft_round "$r"; etcd_round "$r"; else etcd_round "$r"; redraft_round "$r"; fi
+	n=${#SYSTEMS[@]}
+	for ((k = 0; k < n; k++)); do
+		s=${SYSTEMS[(r - 1 + k) % n]}
+		if [[ $s == redraft ]]; then redraft_round "$r"; else etcd_round "$s" "$r"; fi
+	done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# etcd_versions: "etcd 3.6.16 (...); etcd 3.4.23 (...)" for the versions line.
+etcd_versions() {
+	local s out=""
+	for s in "${SYSTEMS[@]:1}"; do
+		case $s in
+		etcd3.6) out+="; etcd ${VERSION[$s]} (bin/etcd36: go.etcd.io/etcd/server/v3 $(sed -n 's/^require go.etcd.io\/etcd\/server\/v3 //p' scripts/etcd36/go.mod) from the Go module proxy, nested module scripts/etcd36, built with ${GOVERSION[$s]})" ;;
+		etcd3.4) out+="; etcd ${VERSION[$s]} (Debian etcd-server, built with ${GOVERSION[$s]})" ;;
+		esac
+	done
+	echo "$out"
+}
+etcd_setups() {
+	local s out=""
+	for s in "${SYSTEMS[@]:1}"; do
+		out+="; etcd ${s#etcd}: \`$([[ $s == etcd3.4 ]] || echo "ETCD_BIN=$(etcd_bin "$s") ")scripts/etcd-cluster.sh start\` (3 members, default settings, --snapshot-count ${SNAPCOUNT[$s]:-?})"
+	done
+	echo "$out"
+}
 
 report() {
 	echo "## Redraft vs etcd: closed-loop writes and linearizable reads"
 	echo
-	echo "\`scripts/bench-etcd.sh -d $DURATION -w $WARMUP -r $ROUNDS -c \"$CLIENTS\"\`${LOADGEN_FLAGS:+ with LOADGEN_FLAGS=\"$LOADGEN_FLAGS\"}, $(date -u +%Y-%m-%d), commit $commit."
+	echo "\`scripts/bench-etcd.sh -d $DURATION -w $WARMUP -r $ROUNDS -c \"$CLIENTS\" -e \"$ETCDS\"\`${LOADGEN_FLAGS:+ with LOADGEN_FLAGS=\"$LOADGEN_FLAGS\"}, $(date -u +%Y-%m-%d), commit $commit."
 	echo
 	echo "- machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, kernel $(uname -r); load average $load_before before, $load_after after"
-	echo "- versions: $(go version | cut -d' ' -f3); etcd $(etcd --version | sed -n 's/^etcd Version: //p') (Debian etcd-server, built with $(etcd --version | sed -n 's/^Go Version: //p')); loadgen with go.etcd.io/etcd/client/v3 v3.7.3, go-redis v9.23.0"
-	echo "- Redraft: \`scripts/cluster.sh start\` (3 nodes, fsync on, linearizable reads), node flags \`$KV_FLAGS\`; etcd: \`scripts/etcd-cluster.sh start\` (3 members, default settings)"
+	echo "- versions: $(go version | cut -d' ' -f3)$(etcd_versions); loadgen with go.etcd.io/etcd/client/v3 v3.7.3, go-redis v9.23.0"
+	echo "- Redraft: \`scripts/cluster.sh start\` (3 nodes, fsync on, linearizable reads), node flags \`$KV_FLAGS\`$(etcd_setups); one system at a time, order ${SYSTEMS[*]} rotated by one each round"
 	echo "- load: \`bin/loadgen -target {redis,etcd}://<3 addresses> -op {write,read} -clients N -duration ${DURATION}s -warmup ${WARMUP}s${LOADGEN_FLAGS:+ $LOADGEN_FLAGS}\`: 64-byte values, 10,000 random keys; clients on the leader (-nodes leader) and etcd clients sharing one clientv3 client per 8 (cmd/loadgen/doc.go) unless LOADGEN_FLAGS says otherwise; Redraft one connection per client"
 	echo "- medians over $ROUNDS round(s) of each figure separately; latencies in ms; ratio = Redraft / etcd ops/s"
 	echo
-	jq -rs '
+	jq -rs --argjson systems "$(printf '%s\n' "${SYSTEMS[@]}" | jq -R . | jq -sc .)" '
 	  def med: sort | if length == 0 then null elif length % 2 == 1 then .[length/2|floor] else (.[length/2-1] + .[length/2]) / 2 end;
 	  def f0: if . == null then "-" else (. + 0.5 | floor | tostring) end;
 	  def ms: if . == null then "-" else ((. / 10 + 0.5 | floor) / 100 | tostring) end;
+	  def sysname: if . == "redraft" then "Redraft" else "etcd " + ltrimstr("etcd") end;
 	  def pt(s; o; c): [.[] | select(.system == s and .op == o and .clients == c)];
 	  . as $all
+	  | ($systems | length) as $n
 	  | ($all | map(.clients) | unique) as $cs
 	  | (["write", "read"][] as $op
-	    | "| \($op)s, clients | Redraft ops/s | p50 | p99 | errors | etcd ops/s | p50 | p99 | errors | Redraft/etcd |",
-	      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+	    | "| \($op)s, clients | " + ([$systems[] | (sysname + " ops/s"), "p50", "p99", "errors"] + [$systems[1:][] | "Redraft/\(.)"] | join(" | ")) + " |",
+	      "|" + ("---:|" * (1 + 4 * $n + $n - 1)),
 	      ($cs[] as $c
-	        | ($all | pt("redraft"; $op; $c)) as $r | ($all | pt("etcd"; $op; $c)) as $e
-	        | ($r | map(.ops_per_s) | med) as $ro | ($e | map(.ops_per_s) | med) as $eo
-	        | "| \($c) | \($ro | f0) | \($r | map(.latency_p50_us) | med | ms) | \($r | map(.latency_p99_us) | med | ms) | \($r | map(.errors) | add // "-") | \($eo | f0) | \($e | map(.latency_p50_us) | med | ms) | \($e | map(.latency_p99_us) | med | ms) | \($e | map(.errors) | add // "-") | \(if $ro and $eo and $eo > 0 then ($ro / $eo * 100 | floor) / 100 else "-" end) |"),
+	        | [$systems[] as $s | $all | pt($s; $op; $c)] as $pts
+	        | ($pts | map(map(.ops_per_s) | med)) as $ops
+	        | "| \($c) | " + ([range(0; $n) as $i
+	            | ($ops[$i] | f0), ($pts[$i] | map(.latency_p50_us) | med | ms), ($pts[$i] | map(.latency_p99_us) | med | ms), ($pts[$i] | map(.errors) | add // "-" | tostring)]
+	          + [range(1; $n) as $i | if $ops[0] and $ops[$i] and $ops[$i] > 0 then ($ops[0] / $ops[$i] * 100 | floor) / 100 | tostring else "-" end]
+	          | join(" | ")) + " |"),
 	      "")' "$RUNS"
 }
 if [[ -n $OUT ]]; then report | tee "$OUT"; else report; fi

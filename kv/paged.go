@@ -5,17 +5,18 @@ package kv
 // keyspace (an omap's keys and values, the buckets of the keyspace's and a
 // sorted set's hash tables).
 //
-// Why: Go zeroes a newly allocated object that holds pointers before it
-// returns, in one stretch that cannot be preempted, and copies a growing
-// slice of pointers the same way. At ten million elements that is hundreds
-// of megabytes, and while it runs no other goroutine of the process gets
-// past the next stop-the-world point of the garbage collector: measured on
-// a 2-core machine, a loop appending to two []string up to 10M elements
-// kept a 10 ms ticker goroutine from running for up to 690 ms, and the
-// same loop on 4096-element pages for at most 10 ms. In a Redraft node
-// those stalls stopped Raft heartbeats long enough to lose the leadership
-// (docs/large-datasets.md). A paged array never allocates more than one
-// page at a time.
+// Why: growing a slice allocates a new array and copies the old one into
+// it, and Go copies an array of pointers in one step that cannot be
+// preempted (while a GC cycle is marking, every pointer copied also goes
+// through the collector's write barrier). At ten million elements that is
+// hundreds of megabytes, and while it runs no other goroutine of the
+// process gets past the collector's next stop-the-world point. Measured on
+// a 2-core machine (BenchmarkGrowStall): a loop appending to two []string
+// up to 10M elements kept a 10 ms ticker goroutine from running for 140-560
+// ms; the same loop on 4096-element pages, for at most one tick. In a
+// Redraft node those stalls stopped Raft heartbeats long enough to lose the
+// leadership (docs/replication.md, "Whole-node stalls"). A paged array
+// never allocates or copies more than one page at a time.
 //
 // The first page grows like a slice and the rest hang off one pointer, so
 // a small collection costs what a slice would plus 8 bytes; later pages

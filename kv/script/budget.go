@@ -32,8 +32,9 @@ type Limits struct {
 // DefaultLimits are the budget limits unless configured otherwise.
 // 20 million instructions is 0.2-0.6 s of gopher-lua on one core (10-30
 // ns an instruction): the bound on how long one runaway write script holds
-// up the log, kept well inside the replicated node's 2 s apply timeout
-// (commands queued behind a longer script would be answered UNCERTAIN).
+// up the log, kept well inside the replicated leader's commit wait (10 s
+// by default; commands queued behind a longer script would be answered
+// UNCERTAIN).
 // Strings stop at Redis's proto-max-bulk-len (512 MiB) so no single value
 // can be larger than what a client could have sent.
 var DefaultLimits = Limits{

@@ -191,15 +191,24 @@ func (f *forwarder) call(ctx context.Context, addr string, args ...[]byte) ([]by
 		deadline = d
 	}
 	c.c.SetDeadline(deadline)
+	// A cancelled ctx (the leader moved, the client went away) ends the
+	// wait at once.
+	stop := context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Now()) })
 	wire.WriteCommand(c.w, args...)
 	if err := c.w.Flush(); err != nil {
+		stop()
 		c.c.Close()
 		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
 	}
 	reply, err := wire.ReadReply(c.r, wire.ReplyBytesMax)
-	if err != nil {
+	if !stop() || err != nil {
+		// Either it failed, or the cancellation ran and may have broken
+		// the deadline of a connection that would go back to the pool.
 		c.c.Close()
-		return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", errForwardUnknown, err)
+		}
+		return reply, nil
 	}
 	c.c.SetDeadline(time.Time{})
 	f.put(addr, c)

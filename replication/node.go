@@ -186,7 +186,10 @@ type Node struct {
 	prop   *proposer
 	reads  *reader
 	fwd    *forwarder
-	stall  stallState
+	// moves closes a channel at each change of the leader this node knows
+	// (leaderwatch.go): a forward to the old leader stops waiting.
+	moves *leaderEpoch
+	stall stallState
 	// metrics are the node's Prometheus metrics (metrics.go).
 	metrics *nodeMetrics
 
@@ -235,7 +238,8 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, fsm: newFSM(cfg.ID), notify: make(chan bool, 16), stop: make(chan struct{}),
 		snapRefused: make(chan struct{}, 1), metrics: newNodeMetrics(),
-		fwd: newForwarder(cfg.ApplyTimeout+time.Second, cfg.CommitWait+time.Second, cfg.ForwardPassword)}
+		fwd:   newForwarder(cfg.ApplyTimeout+time.Second, cfg.CommitWait+time.Second, cfg.ForwardPassword),
+		moves: newLeaderEpoch()}
 
 	stable, snaps, err := n.openStores()
 	if err != nil {
@@ -302,6 +306,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.raft = r
 	m.observe(r)
+	r.RegisterObserver(raft.NewObserver(nil, false, n.moves.observe))
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.CommitWait, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
@@ -440,6 +445,7 @@ func (n *Node) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w *kv.Writer) {
 	deadline := time.Now().Add(n.cfg.LeaderWait)
 	for {
+		moved := n.moves.current() // before reading the leader
 		_, id := n.raft.LeaderWithID()
 		if id == raft.ServerID(n.cfg.ID) && n.raft.State() == raft.Leader {
 			n.executeLocal(ctx, cmds, write, w)
@@ -461,7 +467,12 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 			if n.cfg.Forwarder != nil {
 				reply, err = n.cfg.Forwarder.Forward(ctx, string(id), EncodeForward(cmds))
 			} else {
-				reply, err = n.fwd.forward(ctx, addr, EncodeForward(cmds))
+				// Stop waiting as soon as this node learns of another
+				// leader (or of none): the reply would be -UNCERTAIN at
+				// best, or never come.
+				fctx, cancel := untilMoved(ctx, moved)
+				reply, err = n.fwd.forward(fctx, addr, EncodeForward(cmds))
+				cancel()
 			}
 			if err == nil {
 				w.Raw(n.localPublishCounts(cmds, reply))

@@ -56,6 +56,11 @@ for p in 6381 6382 6383 7381 7382 7383 23791 23792 23793 23801 23802 23803; do
 done
 
 scripts/deps.sh # redis-cli
+if ! command -v jq >/dev/null; then # the tables are made with jq
+	echo "jq not found; installing it" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+fi
 go build -o bin/kv ./cmd/kv
 (cd cmd/loadgen && go build -o ../../bin/loadgen .)
 # Builds bin/etcd36 / installs Debian's etcd-server when missing; --version for the report.

@@ -126,7 +126,9 @@ func TestFunctionStatsWhileRunning(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		c := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, DisableIdentity: true})
+		// One attempt (MaxRetries -1): the reply checked below is the one
+		// to the FCALL that FUNCTION KILL stops, never a retry's.
+		c := redis.NewClient(&redis.Options{Addr: ts.addr, ReadTimeout: time.Minute, DisableIdentity: true, MaxRetries: -1})
 		defer c.Close()
 		done <- c.Do(ctx, "FCALL", "spin", "0").Err()
 	}()
@@ -164,8 +166,14 @@ func TestFunctionStatsWhileRunning(t *testing.T) {
 	if err := rdb.Do(ctx, "FUNCTION", "KILL").Err(); err != nil {
 		t.Fatalf("FUNCTION KILL: %v", err)
 	}
-	if err := <-done; err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user") {
-		t.Fatalf("killed function's reply: %v", err)
+	select {
+	case err := <-done:
+		if err == nil || !strings.HasPrefix(err.Error(), "ERR Script killed by user") {
+			t.Fatalf("killed function's reply: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		v, err := rdb.Do(ctx, "FUNCTION", "STATS").Slice()
+		t.Fatalf("FUNCTION KILL answered OK, but 20 s later the FCALL has no reply; FUNCTION STATS: %v, %v", v, err)
 	}
 	if v, err := rdb.Do(ctx, "FUNCTION", "STATS").Slice(); err != nil || v[1] != nil {
 		t.Errorf("FUNCTION STATS after the kill: %v, %v", v, err)

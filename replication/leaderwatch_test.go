@@ -13,23 +13,26 @@ import (
 	"redraft/kv/resp"
 )
 
-func TestLeaderEpochClosesOnLeaderChangeOnly(t *testing.T) {
+func TestLeaderEpochEndsOnLeaderChangeOnly(t *testing.T) {
 	e := newLeaderEpoch()
-	ch := e.current()
+	ctx := e.current()
+	fwd, done := untilMoved(context.Background(), ctx)
+	defer done()
 	e.observe(&raft.Observation{Data: raft.PeerObservation{}})
-	select {
-	case <-ch:
-		t.Fatal("closed by an observation that is not a leader change")
-	default:
+	if ctx.Err() != nil {
+		t.Fatal("cancelled by an observation that is not a leader change")
 	}
 	e.observe(&raft.Observation{Data: raft.LeaderObservation{LeaderID: "n2"}})
-	select {
-	case <-ch:
-	default:
-		t.Fatal("not closed by a leader change")
+	if ctx.Err() == nil {
+		t.Fatal("not cancelled by a leader change")
 	}
-	if next := e.current(); next == ch {
-		t.Fatal("the next epoch reuses the closed channel")
+	select { // context.AfterFunc cancels from a goroutine of its own
+	case <-fwd.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("untilMoved's context not cancelled by the leader change")
+	}
+	if e.current().Err() != nil {
+		t.Fatal("the next epoch is already cancelled")
 	}
 }
 

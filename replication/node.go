@@ -186,7 +186,7 @@ type Node struct {
 	prop   *proposer
 	reads  *reader
 	fwd    *forwarder
-	// moves closes a channel at each change of the leader this node knows
+	// moves cancels a context at each change of the leader this node knows
 	// (leaderwatch.go): a forward to the old leader stops waiting.
 	moves *leaderEpoch
 	stall stallState

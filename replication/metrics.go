@@ -107,6 +107,8 @@ var (
 	descPeers         = prometheus.NewDesc("redraft_raft_peers", "Servers in the Raft configuration, by suffrage.", []string{"suffrage"}, nil)
 	descReadRounds    = prometheus.NewDesc("redraft_read_barrier_rounds_total", "Linearizable read-barrier rounds (each one leadership confirmation by a quorum).", nil, nil)
 	descReadServed    = prometheus.NewDesc("redraft_read_barrier_reads_total", "Read batches released by read-barrier rounds.", nil, nil)
+	descReadProbed    = prometheus.NewDesc("redraft_read_barrier_probed_total", "Read-barrier rounds whose leadership a term probe confirmed.", nil, nil)
+	descReadFallbacks = prometheus.NewDesc("redraft_read_barrier_probe_fallbacks_total", "Read-barrier rounds whose term probes all failed (raft's VerifyLeader then).", nil, nil)
 	descProposed      = prometheus.NewDesc("redraft_proposer_entries_total", "Log entries proposed by this node.", nil, nil)
 	descProposedCmds  = prometheus.NewDesc("redraft_proposer_commands_total", "Commands carried by the entries this node proposed.", nil, nil)
 	descLingers       = prometheus.NewDesc("redraft_proposer_lingers_total", "Entries that waited (batch linger) for the commands expected next.", nil, nil)
@@ -131,7 +133,7 @@ func (c nodeCollector) histograms() []prometheus.Collector {
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTerm, descState, descCommit, descApplied, descLastLog, descLastSnap,
 		descLeaderChanges, descHasLeader, descLastContact, descStalled, descApplyLag, descPeerContact, descPeerLag,
-		descPeers, descReadRounds, descReadServed, descProposed, descProposedCmds, descLingers, descRetakes, descSnapOpen} {
+		descPeers, descReadRounds, descReadServed, descReadProbed, descReadFallbacks, descProposed, descProposedCmds, descLingers, descRetakes, descSnapOpen} {
 		ch <- d
 	}
 	for _, h := range c.histograms() {
@@ -214,6 +216,8 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descReadRounds, n.reads.rounds.Load())
 	counter(descReadServed, n.reads.served.Load())
+	counter(descReadProbed, n.reads.probed.Load())
+	counter(descReadFallbacks, n.reads.probeFallbacks.Load())
 	counter(descProposed, n.prop.entries.Load())
 	counter(descProposedCmds, n.prop.commands.Load())
 	counter(descLingers, n.prop.lingers.Load())

@@ -97,6 +97,10 @@ type Config struct {
 	BatchLinger time.Duration
 	// ReadConsistency: Linearizable (default), Lease or Stale.
 	ReadConsistency ReadConsistency
+	// ReadConfirm: how the read barrier confirms leadership, ConfirmProbe
+	// (default: ask the other voters' terms, termprobe.go) or
+	// ConfirmHeartbeat (raft.VerifyLeader).
+	ReadConfirm ReadConfirm
 	// ClientAddr is this node's RESP address, registered in the replicated
 	// state when it leads so that followers can forward to it.
 	ClientAddr string
@@ -310,6 +314,9 @@ func New(cfg Config) (*Node, error) {
 	n.prop = newProposer(r, cfg.ID, cfg.MaxInflight, cfg.ApplyTimeout, cfg.CommitWait, cfg.BatchLinger, cfg.Clock, uint64(time.Now().UnixNano()))
 	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
+	if cfg.ReadConfirm == ConfirmProbe {
+		n.reads.prober = &prober{peers: n.probePeers, probe: n.probeTerm, anyTerm: cfg.TestFaults.ProbeAnyTerm}
+	}
 	if cfg.ClusterAuth != nil {
 		n.attachClusterAuth(cfg.ClusterAuth)
 	}
@@ -514,6 +521,9 @@ func (n *Node) executeRemote(ctx context.Context, cmds []*kv.Cmd, write bool, w 
 // returns the concatenated replies. It never forwards again: if this node
 // lost leadership meanwhile, the replies are its definite refusals.
 func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error) {
+	if len(payload) == 1 && payload[0] == entryProbe {
+		return n.probeReply(), nil
+	}
 	if len(payload) > 0 && payload[0] == entryMeta {
 		// A member registering its client address. Incarnations are
 		// recorded only by the leader's join handling (rejoin.go).

@@ -30,12 +30,18 @@ type TestFaults struct {
 	// replies that are guessed can also be wrong (SADD of a member already
 	// present). Other writes take the normal path.
 	AckBeforeCommit bool
+	// ProbeAnyTerm makes the read barrier's term probes (termprobe.go)
+	// take any answer as a confirmation, a later term included: a leader
+	// that was replaced but has not noticed yet, and can still reach a
+	// follower that voted for its successor, serves stale reads.
+	ProbeAnyTerm bool
 }
 
 // Names of the faults for ParseTestFaults.
 const (
 	TestFaultSplitMulti      = "split-multi"
 	TestFaultAckBeforeCommit = "ack-before-commit"
+	TestFaultProbeAnyTerm    = "probe-any-term"
 )
 
 // ParseTestFaults reads a comma-separated list of fault names.
@@ -50,14 +56,17 @@ func ParseTestFaults(s string) (TestFaults, error) {
 			f.SplitTransactions = true
 		case TestFaultAckBeforeCommit:
 			f.AckBeforeCommit = true
+		case TestFaultProbeAnyTerm:
+			f.ProbeAnyTerm = true
 		default:
-			return f, fmt.Errorf("unknown test fault %q (want %s or %s)", name, TestFaultSplitMulti, TestFaultAckBeforeCommit)
+			return f, fmt.Errorf("unknown test fault %q (want %s, %s or %s)", name, TestFaultSplitMulti, TestFaultAckBeforeCommit, TestFaultProbeAnyTerm)
 		}
 	}
 	return f, nil
 }
 
-// Any reports whether any fault is set.
+// Any reports whether any fault of the write path is set (ProbeAnyTerm
+// acts in the read barrier).
 func (f TestFaults) Any() bool { return f.SplitTransactions || f.AckBeforeCommit }
 
 // executeFaulty runs a write group under the test faults and reports

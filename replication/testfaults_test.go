@@ -18,6 +18,7 @@ func TestParseTestFaults(t *testing.T) {
 		{"split-multi", TestFaults{SplitTransactions: true}, false},
 		{"ack-before-commit", TestFaults{AckBeforeCommit: true}, false},
 		{"split-multi, ack-before-commit", TestFaults{SplitTransactions: true, AckBeforeCommit: true}, false},
+		{"probe-any-term", TestFaults{ProbeAnyTerm: true}, false},
 		{"split", TestFaults{}, true},
 		{"split-multi,", TestFaults{SplitTransactions: true}, true},
 	} {

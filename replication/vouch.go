@@ -33,7 +33,7 @@ import (
 // there (term 0: not vouched). A batch of reads that qualifies (see above)
 // skips the barrier's quorum round; anything else is HandleForward.
 func (n *Node) HandleForwardVouched(ctx context.Context, payload []byte, from string, term uint64) ([]byte, error) {
-	if term == 0 || n.cfg.ReadConsistency != Linearizable || len(payload) == 0 || payload[0] == entryMeta {
+	if term == 0 || n.cfg.ReadConsistency != Linearizable || len(payload) == 0 || payload[0] == entryMeta || payload[0] == entryProbe {
 		return n.HandleForward(ctx, payload)
 	}
 	_, cmds, err := decodeEntry(payload)

@@ -7,19 +7,24 @@
 #
 #   scripts/profile-writes.sh [STORE=wal] [REQUESTS=200000] [CLIENTS=50] [PIPELINE=1]
 #
+# TEST=get profiles linearizable reads instead (redis-benchmark -t get; the
+# "per SET" figure is then per GET); KEEP=1 keeps the nodes' logs.
+#
 # Profiles stay in OUT (default results/profiles-<store>, not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STORE=${1:-wal}
+TEST=${TEST:-set}
 N=${2:-200000}
 C=${3:-50}
 P=${4:-1}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 read -r -a CLUSTER_FLAGS <<<"${CLUSTER_FLAGS:---heartbeat-timeout 1s --election-timeout 1s --lease-timeout 500ms}"
 make -s build
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [[ -n ${KEEP:-} ]] || rm -rf "$tmp"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_ok() { for _ in $(seq 600); do [[ $(redis-cli -p "$1" set __bench_probe 1 2>/dev/null) == OK ]] && return 0; sleep 0.05; done; echo "no leader on $1" >&2; return 1; }
@@ -36,8 +41,8 @@ info=$(redis-cli -p "${resp[1]}" raft info | tr -d '\r')
 leader=$(sed -n 's/^leader_id://p' <<<"$info")
 lport=$(sed -n 's/^leader_client_addr:.*://p' <<<"$info")
 echo "commit $(git rev-parse --short HEAD); store $STORE; leader $leader; load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "redis-benchmark -t set -c $C -P $P -n $N -r 1000000"
-redis-benchmark -p "$lport" -q -t set -c "$C" -P "$P" -n "$N" -r 1000000 2>&1 | tr '\r' '\n' | grep 'requests per second'
+echo "redis-benchmark -t $TEST -c $C -P $P -n $N -r 1000000"
+redis-benchmark -p "$lport" -q -t "$TEST" -c "$C" -P "$P" -n "$N" -r 1000000 2>&1 | tr '\r' '\n' | grep 'requests per second'
 entries=$(redis-cli -p "$lport" raft info | tr -d '\r' | sed -n 's/^proposed_entries://p')
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 wait 2>/dev/null || true

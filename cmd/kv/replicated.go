@@ -60,6 +60,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		return nil, err
 	}
 	rc, _ := replication.ParseReadConsistency(f.readConsistency)
+	rconf, _ := replication.ParseReadConfirm(f.readConfirm)
 	ls, _ := replication.ParseLogStore(f.logStore)
 	var tr raft.Transport
 	if auth != nil {
@@ -73,6 +74,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 	cfg := replication.Config{
 		ID:              f.id,
 		Transport:       tr,
+		ReadConfirm:     rconf,
 		DataDir:         dir,
 		LogStore:        ls,
 		Bootstrap:       peers,
@@ -126,7 +128,7 @@ func startNode(ctx context.Context, f *nodeFlags, sec *securityFlags, auth *repl
 		mode = auth.Mode()
 	}
 	log.Info("kv: raft node started", "id", f.id, "raft", string(tr.LocalAddr()), "data", dir,
-		"log_store", n.LogStoreKind(), "read_consistency", f.readConsistency, "redirect", f.redirect, "cluster_auth", mode)
+		"log_store", n.LogStoreKind(), "read_consistency", f.readConsistency, "read_confirm", f.readConfirm, "redirect", f.redirect, "cluster_auth", mode)
 	return n, nil
 }
 

@@ -50,6 +50,7 @@ type nodeFlags struct {
 	bootstrap       string
 	join            string
 	readConsistency string
+	readConfirm     string
 	redirect        bool
 	noFsync         bool
 	maxInflight     int
@@ -111,9 +112,10 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.raft, "raft", "", "`HOST:PORT` for Raft traffic between nodes (default: the --resp host, port + 10000)")
 	fs.StringVar(&f.data, "data", "", "`DIR` for the Raft log, stable store and snapshots (default data/<id>)")
 	fs.StringVar(&f.testClockFile, "test-clock-offset-file", "", "TEST ONLY: poll this `file` for a clock offset in ms added to the node's wall clock (the Jepsen tester's clock nemesis; off when empty)")
-	fs.StringVar(&f.testFaults, "test-fault", "", "TEST ONLY: break the consistency contract on purpose, to show the Jepsen-style checkers notice: a comma-separated `LIST` of split-multi (MULTI/EXEC applied in two log entries) and ack-before-commit (SET and SADD answered before Raft commits them); never use otherwise")
+	fs.StringVar(&f.testFaults, "test-fault", "", "TEST ONLY: break the consistency contract on purpose, to show the Jepsen-style checkers notice: a comma-separated `LIST` of split-multi (MULTI/EXEC applied in two log entries), ack-before-commit (SET and SADD answered before Raft commits them) and probe-any-term (a linearizable read's leadership check accepts a later term); never use otherwise")
 	fs.StringVar(&f.bootstrap, "bootstrap", "", "initial voters `ID=RAFTADDR,...`, the same list on every node; used only when --data holds no Raft state (without --bootstrap or --join, a new node bootstraps a one-node cluster)")
 	fs.StringVar(&f.join, "join", "", "join an existing cluster through the RESP `ADDR` of any member (with cluster authentication: its Raft address); added as non-voter, promoted once caught up")
+	fs.StringVar(&f.readConfirm, "read-confirm", "probe", "how a linearizable read's leader confirms its leadership: `HOW` probe (ask the other voters' terms; heartbeat when that fails) or heartbeat (raft's VerifyLeader)")
 	fs.StringVar(&f.readConsistency, "read-consistency", "linearizable", "`LEVEL` of reads: linearizable, lease (leader-local within its lease; clock-dependent) or stale (any node's local state)")
 	fs.BoolVar(&f.redirect, "redirect", false, "followers answer -MOVED 0 <leader-addr> instead of forwarding commands to the leader")
 	fs.IntVar(&f.maxInflight, "max-inflight", 1, "log entries in flight at once (group-commit window; each entry carries every command waiting)")
@@ -141,6 +143,9 @@ func (f *nodeFlags) validate() error {
 	}
 	if _, err := replication.ParseTestFaults(f.testFaults); err != nil {
 		return usageError{"kv serve: --test-fault: " + err.Error()}
+	}
+	if _, ok := replication.ParseReadConfirm(f.readConfirm); !ok {
+		return usageError{fmt.Sprintf("kv serve: --read-confirm %q: want probe or heartbeat", f.readConfirm)}
 	}
 	if _, ok := replication.ParseReadConsistency(f.readConsistency); !ok {
 		return usageError{fmt.Sprintf("kv serve: --read-consistency %q: want linearizable, lease or stale", f.readConsistency)}

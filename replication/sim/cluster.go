@@ -189,6 +189,7 @@ func (c *Cluster) startOnce(i int, bootstrap bool) error {
 		SnapshotThreshold:     c.opts.SnapshotThreshold,
 		TrailingLogs:          c.opts.TrailingLogs,
 		ReadConsistency:       c.opts.ReadConsistency,
+		ReadConfirm:           c.opts.ReadConfirm,
 		UnsafeSkipReadBarrier: c.opts.UnsafeSkipReadBarrier,
 		TestFaults:            replication.TestFaults{AckBeforeCommit: c.opts.AckBeforeCommit},
 		Joining:               sn.joining,

@@ -169,6 +169,15 @@ func TestClusterAuthForwarding(t *testing.T) {
 				}
 				return len(ms) == 3
 			})
+			// The leader's read barrier confirms by term probes over the
+			// peer channel once every member is registered (RAFT NODES
+			// above): a read of its own is probed, not a VerifyLeader.
+			l := c.leader()
+			waitFor(t, "a read on the leader confirmed by a term probe", func() bool {
+				before := l.reads.probed.Load()
+				do(l, "GET", "k0")
+				return l.reads.probed.Load() > before
+			})
 			// The client port refuses the internal command.
 			for i, rdb := range clients {
 				err := rdb.Do(ctx, "REDRAFT.FORWARD", EncodeForward(nil)).Err()

@@ -248,7 +248,7 @@ func (p *proposer) submit(batch []*proposal) {
 		for _, c := range pr.cmds {
 			p.seed++
 			c.NowMs = now
-			c.Seed = p.seed * 0x9E3779B97F4A7C15
+			c.Seed = kv.CommandSeed(p.seed)
 			cmds = append(cmds, c)
 		}
 	}

@@ -31,7 +31,7 @@ func (x *Executor) ExpireOnce() int {
 		now := x.clock()
 		for _, db := range x.m.ExpiringDBs() {
 			x.seed++
-			seed := x.seed * 0x9E3779B97F4A7C15
+			seed := kv.CommandSeed(x.seed)
 			keys := x.m.SampleExpired(db, now, seed, expirySample)
 			if len(keys) == 0 {
 				continue
@@ -86,7 +86,7 @@ func (x *Executor) ExpireWaiters() int {
 	}
 	x.seed++
 	w := kv.NewWriter(nil, 2)
-	x.m.Exec(&kv.Cmd{Args: [][]byte{[]byte("redraft.unblock-expired")}, NowMs: now, Seed: x.seed * 0x9E3779B97F4A7C15, Proto: 2}, w)
+	x.m.Exec(&kv.Cmd{Args: [][]byte{[]byte("redraft.unblock-expired")}, NowMs: now, Seed: kv.CommandSeed(x.seed), Proto: 2}, w)
 	n, _ := kv.ParseInt(w.Bytes()[1 : w.Len()-2])
 	return int(n)
 }

@@ -73,7 +73,7 @@ func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 	for _, c := range cmds {
 		c.NowMs = now
 		x.seed++
-		c.Seed = x.seed * 0x9E3779B97F4A7C15
+		c.Seed = kv.CommandSeed(x.seed)
 		x.m.Exec(c, w)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -93,23 +94,11 @@ func TestProberOutcomes(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("confirm = %v, want %v", got, tc.want)
 			}
-			if asked := log.order(); !equalStrings(asked, tc.asked) {
+			if asked := log.order(); !slices.Equal(asked, tc.asked) {
 				t.Fatalf("asked %v, want %v", asked, tc.asked)
 			}
 		})
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestProberPrefersLastConfirmer: after b confirmed (a down), the next
@@ -127,7 +116,7 @@ func TestProberPrefersLastConfirmer(t *testing.T) {
 	if o := p.confirm(context.Background(), 3, time.Now().Add(time.Second)); o != probeConfirmed {
 		t.Fatalf("second round: %v", o)
 	}
-	if asked := log.order(); !equalStrings(asked, []string{"b"}) {
+	if asked := log.order(); !slices.Equal(asked, []string{"b"}) {
 		t.Fatalf("second round asked %v, want [b]", asked)
 	}
 }
@@ -148,7 +137,7 @@ func TestProberHedgesASlowPeer(t *testing.T) {
 	if el := time.Since(start); el > 30*time.Second {
 		t.Fatalf("the round took %v: the slow peer held it", el)
 	}
-	if asked := log.order(); !equalStrings(asked, []string{"a", "b"}) {
+	if asked := log.order(); !slices.Equal(asked, []string{"a", "b"}) {
 		t.Fatalf("asked %v, want [a b]", asked)
 	}
 }

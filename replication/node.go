@@ -315,7 +315,7 @@ func New(cfg Config) (*Node, error) {
 	n.prop.onEntry = m.observeEntry
 	n.reads = newReader(r, n.logs, n.fsm, cfg.ReadConsistency, cfg.LeaderLeaseTimeout, cfg.ApplyTimeout)
 	if cfg.ReadConfirm == ConfirmProbe {
-		n.reads.prober = &prober{peers: n.probePeers, probe: n.probeTerm, anyTerm: cfg.TestFaults.ProbeAnyTerm}
+		n.reads.prober = &prober{peers: n.pairPeers, probe: n.probeTerm, anyTerm: cfg.TestFaults.ProbeAnyTerm}
 	}
 	if cfg.ClusterAuth != nil {
 		n.attachClusterAuth(cfg.ClusterAuth)

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
-
-	"github.com/hashicorp/raft"
 )
 
 // Term probes: the read barrier's quorum confirmation without raft's
@@ -101,34 +99,6 @@ func (n *Node) probeTerm(ctx context.Context, id string) (uint64, error) {
 	return t, nil
 }
 
-// probePeers returns the voters other than this node when this node and
-// any one of them are a majority of every configuration that may be in
-// force (the latest has two or three voters, this node among them); ok is
-// false otherwise, and the round uses raft.VerifyLeader.
-func (n *Node) probePeers() (peers []string, ok bool) {
-	f := n.raft.GetConfiguration()
-	if f.Error() != nil {
-		return nil, false
-	}
-	self := false
-	voters := 0
-	for _, s := range f.Configuration().Servers {
-		if s.Suffrage != raft.Voter {
-			continue
-		}
-		voters++
-		if s.ID == raft.ServerID(n.cfg.ID) {
-			self = true
-			continue
-		}
-		peers = append(peers, string(s.ID))
-	}
-	if !self || voters < 2 || voters > 3 {
-		return nil, false
-	}
-	return peers, true
-}
-
 // probeOutcome is what a round of probes found.
 type probeOutcome int
 
@@ -196,7 +166,9 @@ func (p *prober) confirm(parent context.Context, term uint64, deadline time.Time
 			// the election); the others may.
 			return probeFailed
 		case t == term:
-			p.preferred.Store(&id)
+			if pref := p.preferred.Load(); pref == nil || *pref != id {
+				p.preferred.Store(&id) // (only on a change: rounds are a hot path)
+			}
 			return probeConfirmed
 		default:
 			return probeDeposed

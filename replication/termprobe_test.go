@@ -222,7 +222,7 @@ func TestTermProbeOverTCP(t *testing.T) {
 	// Wait for the followers' addresses (registered within a second).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		peers, ok := l.probePeers()
+		peers, ok := l.pairPeers()
 		registered := ok && len(peers) == 2
 		for _, id := range peers {
 			registered = registered && l.fsm.NodeAddr(id) != ""

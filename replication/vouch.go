@@ -2,6 +2,7 @@ package replication
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -54,25 +55,39 @@ func (n *Node) HandleForwardVouched(ctx context.Context, payload []byte, from st
 }
 
 // pairIsMajority reports whether this node and member from are distinct
-// voters of the latest configuration and it has at most three voters.
+// voters of a latest configuration of at most three voters.
 func (n *Node) pairIsMajority(from string) bool {
-	if from == n.cfg.ID {
-		return false
-	}
+	peers, ok := n.pairPeers()
+	return ok && slices.Contains(peers, from)
+}
+
+// pairPeers returns the voters other than this node when this node and any
+// one of them are a majority of every configuration that may be in force:
+// the latest configuration has two or three voters, this node among them
+// (see above). ok is false otherwise. Vouched reads and term probes
+// (termprobe.go) both rest on it.
+func (n *Node) pairPeers() (peers []string, ok bool) {
 	f := n.raft.GetConfiguration()
 	if f.Error() != nil {
-		return false
+		return nil, false
 	}
-	voters, self, peer := 0, false, false
+	self := false
+	voters := 0
 	for _, s := range f.Configuration().Servers {
 		if s.Suffrage != raft.Voter {
 			continue
 		}
 		voters++
-		self = self || s.ID == raft.ServerID(n.cfg.ID)
-		peer = peer || s.ID == raft.ServerID(from)
+		if s.ID == raft.ServerID(n.cfg.ID) {
+			self = true
+			continue
+		}
+		peers = append(peers, string(s.ID))
 	}
-	return self && peer && voters <= 3
+	if !self || voters < 2 || voters > 3 {
+		return nil, false
+	}
+	return peers, true
 }
 
 // vouched is the read barrier for reads a follower vouched for in term:

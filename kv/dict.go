@@ -20,21 +20,45 @@ import (
 // present for a whole iteration is returned at least once even if the
 // table is resized between calls.
 //
-// Resizing rehashes the whole table at once (Redis does it incrementally);
-// at 1M keys that is a pause of a few tens of milliseconds of the caller
-// (the apply loop), at 10M about a second. The bucket array is paged
-// (paged.go), so a resize never allocates it in one piece: the pause is
-// the caller's alone, not the whole process's.
+// A resize is incremental, as in Redis: it allocates the new table and
+// then every write (add, remove) moves a few buckets of the old one into
+// it, so no single command pays for rehashing the whole keyspace (at 10M
+// keys that took about a second of the apply loop). Unlike Redis, the
+// rehash is invisible to readers: the table they see is always the new one
+// (mask), whose bucket j holds the keys with hash & mask == j wherever
+// they are stored for now, so scan, each and random answer exactly what
+// they would if the resize had happened at once. The rehash's progress is
+// thus not part of the state replicas must agree on: a snapshot records
+// only the size, and a replica that restored one (and rehashed at once)
+// lists keys like the node that wrote it. The bucket arrays are paged
+// (paged.go), so no resize allocates one in a single piece.
 type dict struct {
-	buckets paged[*entry]
+	buckets paged[*entry] // the table readers see (the new one while rehashing)
 	mask    uint64
 	count   int
+
+	// While rehashing: the previous table, whose buckets below moved have
+	// been emptied into buckets. Keys added meanwhile go to buckets, so a
+	// key lives in old[hash & oldMask] only if that bucket is >= moved.
+	old     paged[*entry]
+	oldMask uint64
+	moved   int
 }
 
 const (
 	dictMinSize = 16
 	// dictShrinkFill: shrink when fewer than 1/dictShrinkFill of the buckets are used (Redis: 10%).
 	dictShrinkFill = 10
+	// dictRehashVisits and dictRehashMoves bound one rehash step (one per
+	// add or remove): buckets of the old table visited, and non-empty ones
+	// moved. A grow (old table at one key per bucket) is done after a
+	// quarter of its size in writes, long before the next grow is due; a
+	// shrink (old table under 10% full) after about 1/64 of it.
+	dictRehashVisits = 64
+	dictRehashMoves  = 4
+	// dictRehashAtOnce: a table of at most this many buckets is rehashed
+	// at once (microseconds), as before.
+	dictRehashAtOnce = 1024
 )
 
 func newDict() *dict {
@@ -89,20 +113,29 @@ func validDictSize(size uint64, count int) bool {
 // storage when they fit. Chains are short (the table is resized to keep
 // about one key per bucket), so this costs next to nothing.
 func (d *dict) sortedBucket(i uint64, buf []*entry) []*entry {
-	es := buf[:0]
-	for e := d.buckets.at(int(i)); e != nil; e = e.next {
-		es = append(es, e)
-	}
+	es := d.bucketEntries(i, buf[:0])
 	if len(es) > 1 {
 		slices.SortFunc(es, func(a, b *entry) int { return strings.Compare(a.key, b.key) })
 	}
 	return es
 }
 
+func (d *dict) rehashing() bool { return d.old.len() > 0 }
+
 func (d *dict) get(key string) *entry {
-	for e := d.buckets.at(int(hashString(key) & d.mask)); e != nil; e = e.next {
+	h := hashString(key)
+	for e := d.buckets.at(int(h & d.mask)); e != nil; e = e.next {
 		if e.key == key {
 			return e
+		}
+	}
+	if d.rehashing() {
+		if ob := int(h & d.oldMask); ob >= d.moved {
+			for e := d.old.at(ob); e != nil; e = e.next {
+				if e.key == key {
+					return e
+				}
+			}
 		}
 	}
 	return nil
@@ -110,6 +143,9 @@ func (d *dict) get(key string) *entry {
 
 // add inserts e, whose key must not be present.
 func (d *dict) add(e *entry) {
+	if d.rehashing() {
+		d.rehashStep()
+	}
 	if d.count >= d.buckets.len() {
 		d.resize(d.buckets.len() * 2)
 	}
@@ -121,27 +157,41 @@ func (d *dict) add(e *entry) {
 
 // remove unlinks and returns the entry for key, or nil.
 func (d *dict) remove(key string) *entry {
-	i := int(hashString(key) & d.mask)
-	var prev *entry
-	for e := d.buckets.at(i); e != nil; prev, e = e, e.next {
-		if e.key == key {
-			if prev == nil {
-				d.buckets.set(i, e.next)
-			} else {
-				prev.next = e.next
-			}
+	if d.rehashing() {
+		d.rehashStep()
+	}
+	h := hashString(key)
+	e := unlinkKey(d.buckets.ref(int(h&d.mask)), key)
+	if e == nil && d.rehashing() {
+		if ob := int(h & d.oldMask); ob >= d.moved {
+			e = unlinkKey(d.old.ref(ob), key)
+		}
+	}
+	if e == nil {
+		return nil
+	}
+	d.count--
+	if d.buckets.len() > dictMinSize && d.count*dictShrinkFill < d.buckets.len() {
+		d.resize(d.count)
+	}
+	return e
+}
+
+// unlinkKey removes the entry for key from the chain at p and returns it, or nil.
+func unlinkKey(p **entry, key string) *entry {
+	for ; *p != nil; p = &(*p).next {
+		if e := *p; e.key == key {
+			*p = e.next
 			e.next = nil
-			d.count--
-			if d.buckets.len() > dictMinSize && d.count*dictShrinkFill < d.buckets.len() {
-				d.resize(d.count)
-			}
 			return e
 		}
 	}
 	return nil
 }
 
-// resize rehashes into the smallest power of two >= max(n, dictMinSize).
+// resize starts rehashing into the smallest power of two >= max(n,
+// dictMinSize) buckets (first finishing a rehash still under way). Readers
+// see the new size at once.
 func (d *dict) resize(n int) {
 	size := dictMinSize
 	for size < n {
@@ -150,27 +200,105 @@ func (d *dict) resize(n int) {
 	if size == d.buckets.len() {
 		return
 	}
-	nb := newPaged[*entry](size)
-	mask := uint64(size - 1)
-	// Walk old buckets in index order and chains front to back, appending at
-	// chain tails, so the new layout is a pure function of the old one.
-	tails := newPaged[*entry](size)
-	d.buckets.each(func(_ int, e *entry) bool {
-		for e != nil {
-			next := e.next
-			e.next = nil
-			i := int(hashString(e.key) & mask)
-			if t := tails.at(i); t == nil {
-				nb.set(i, e)
-			} else {
-				t.next = e
-			}
-			tails.set(i, e)
-			e = next
+	d.finishRehash()
+	d.old, d.oldMask, d.moved = d.buckets, d.mask, 0
+	d.buckets, d.mask = newPaged[*entry](size), uint64(size-1)
+	if d.old.len() <= dictRehashAtOnce {
+		d.finishRehash()
+	}
+}
+
+// resizeNow is resize followed by the whole rehash (restoring a snapshot).
+func (d *dict) resizeNow(n int) {
+	d.resize(n)
+	d.finishRehash()
+}
+
+// rehashStep moves up to dictRehashMoves non-empty buckets of the old table,
+// visiting at most dictRehashVisits.
+func (d *dict) rehashStep() {
+	n := d.old.len()
+	for visits, moves := 0, 0; d.moved < n && visits < dictRehashVisits && moves < dictRehashMoves; visits++ {
+		if d.moveBucket() {
+			moves++
 		}
+	}
+	if d.moved == n {
+		d.old, d.oldMask, d.moved = paged[*entry]{}, 0, 0
+	}
+}
+
+// finishRehash moves what is left of the old table.
+func (d *dict) finishRehash() {
+	for n := d.old.len(); d.moved < n; {
+		d.moveBucket()
+	}
+	d.old, d.oldMask, d.moved = paged[*entry]{}, 0, 0
+}
+
+// moveBucket empties old bucket moved into the new table and reports
+// whether it held anything. Order within chains does not matter: readers
+// sort every bucket.
+func (d *dict) moveBucket() bool {
+	p := d.old.ref(d.moved)
+	d.moved++
+	e := *p
+	if e == nil {
+		return false
+	}
+	*p = nil
+	for e != nil {
+		next := e.next
+		i := int(hashString(e.key) & d.mask)
+		e.next = d.buckets.at(i)
+		d.buckets.set(i, e)
+		e = next
+	}
+	return true
+}
+
+// bucketEntries appends to es the entries of bucket j of the table readers
+// see: those in buckets[j] and, while rehashing, those still in the old
+// buckets not yet moved whose hash & mask is j.
+func (d *dict) bucketEntries(j uint64, es []*entry) []*entry {
+	for e := d.buckets.at(int(j)); e != nil; e = e.next {
+		es = append(es, e)
+	}
+	if !d.rehashing() {
+		return es
+	}
+	if d.oldMask < d.mask { // growing: one old bucket covers j, shared with others
+		if ob := int(j & d.oldMask); ob >= d.moved {
+			for e := d.old.at(ob); e != nil; e = e.next {
+				if hashString(e.key)&d.mask == j {
+					es = append(es, e)
+				}
+			}
+		}
+		return es
+	}
+	// Shrinking: the old buckets j, j+size, j+2*size, ... all belong to j.
+	for ob := int(j); ob < d.old.len(); ob += int(d.mask + 1) {
+		if ob < d.moved {
+			continue
+		}
+		for e := d.old.at(ob); e != nil; e = e.next {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
+// bucketEmpty reports whether bucket j of the table readers see is empty.
+func (d *dict) bucketEmpty(j uint64) bool {
+	if d.buckets.at(int(j)) != nil {
+		return false
+	}
+	if !d.rehashing() {
 		return true
-	})
-	d.buckets, d.mask = nb, mask
+	}
+	var buf [4]*entry
+	return len(d.bucketEntries(j, buf[:0])) == 0
 }
 
 // scan calls fn for every entry in the bucket addressed by cursor, sorted
@@ -190,11 +318,11 @@ func (d *dict) scan(cursor uint64, fn func(e *entry)) uint64 {
 }
 
 // each calls fn for every entry, buckets in index order and each bucket's
-// keys sorted, until fn returns false. fn may remove the entry it is given.
+// keys sorted, until fn returns false. fn must not change the dict.
 func (d *dict) each(fn func(e *entry) bool) {
 	var buf [8]*entry
 	for i := range d.buckets.len() {
-		if d.buckets.at(i) == nil {
+		if d.bucketEmpty(uint64(i)) {
 			continue
 		}
 		for _, e := range d.sortedBucket(uint64(i), buf[:]) {
@@ -215,7 +343,7 @@ func (d *dict) random(r *Rand) *entry {
 	var head uint64
 	for {
 		head = r.Uint64() & d.mask
-		if d.buckets.at(int(head)) != nil {
+		if !d.bucketEmpty(head) {
 			break
 		}
 	}

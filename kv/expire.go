@@ -59,9 +59,13 @@ func (m *Machine) SampleExpired(db int, nowMs int64, seed uint64, max int) [][]b
 	bucketsLeft := sampleBucketsPerEntry * entriesLeft
 	start := NewRand(seed).Uint64()
 	var out [][]byte
+	var buf [8]*entry
 	for i := uint64(0); i <= d.mask && bucketsLeft > 0 && entriesLeft > 0; i++ {
 		bucketsLeft--
-		for e := d.buckets.at(int((start + i) & d.mask)); e != nil && entriesLeft > 0; e = e.next {
+		for _, e := range d.bucketEntries((start+i)&d.mask, buf[:0]) {
+			if entriesLeft == 0 {
+				break
+			}
 			entriesLeft--
 			if e.expired(nowMs) {
 				out = append(out, []byte(e.key))

@@ -495,10 +495,19 @@ func (b *zslBuilder) finish() {
 // zmemberIndex maps members to their nodes: a chained hash table with
 // power-of-two sizes, like Redis's dict (and kv's dict), with Redis's
 // reverse-binary SCAN cursor. The bucket array is paged (paged.go): a
-// resize of a big set's index never allocates it in one piece.
+// resize of a big set's index never allocates it in one piece. A resize of
+// more than zindexRehashAtOnce buckets is incremental (like the keyspace's,
+// dict.go): each add or remove moves a few buckets of the old table, so no
+// single ZADD pays for rehashing millions of members. Nothing a reader sees
+// depends on the rehash's progress (scan's buckets are canonical, below).
 type zmemberIndex struct {
-	buckets paged[*zslNode]
+	buckets paged[*zslNode] // the current table (the new one while rehashing)
 	count   int
+	// While rehashing: the previous table; its buckets below moved are
+	// empty (their nodes are in buckets). Nodes added meanwhile go to
+	// buckets.
+	old   paged[*zslNode]
+	moved int
 }
 
 const (
@@ -507,15 +516,31 @@ const (
 	// zindexShrinkFill: shrink when under 1/zindexShrinkFill full (Redis's
 	// HASHTABLE_MIN_FILL, 10%, checked after every zset deletion).
 	zindexShrinkFill = 10
+	// zindexRehashAtOnce: tables of at most this many buckets are rehashed
+	// at once. The steps of a bigger rehash are dict's (dictRehashVisits,
+	// dictRehashMoves).
+	zindexRehashAtOnce = 1024
 )
+
+func (d *zmemberIndex) rehashing() bool { return d.old.len() > 0 }
 
 func (d *zmemberIndex) find(member string) *zslNode {
 	if d.count == 0 {
 		return nil
 	}
-	for x := d.buckets.at(int(hashString(member) & uint64(d.buckets.len()-1))); x != nil; x = x.hnext {
+	h := hashString(member)
+	for x := d.buckets.at(int(h & uint64(d.buckets.len()-1))); x != nil; x = x.hnext {
 		if x.member == member {
 			return x
+		}
+	}
+	if d.rehashing() {
+		if ob := int(h & uint64(d.old.len()-1)); ob >= d.moved {
+			for x := d.old.at(ob); x != nil; x = x.hnext {
+				if x.member == member {
+					return x
+				}
+			}
 		}
 	}
 	return nil
@@ -523,6 +548,9 @@ func (d *zmemberIndex) find(member string) *zslNode {
 
 // add inserts x, whose member must not be present.
 func (d *zmemberIndex) add(x *zslNode) {
+	if d.rehashing() {
+		d.rehashStep()
+	}
 	if d.count >= d.buckets.len() {
 		d.resize(d.count + 1)
 	}
@@ -534,14 +562,13 @@ func (d *zmemberIndex) add(x *zslNode) {
 
 // remove unlinks x, which must be present.
 func (d *zmemberIndex) remove(x *zslNode) {
-	p := d.buckets.ref(int(hashString(x.member) & uint64(d.buckets.len()-1)))
-	for *p != x {
-		if *p == nil {
-			panic("kv: zset member missing from its index")
-		}
-		p = &(*p).hnext
+	if d.rehashing() {
+		d.rehashStep()
 	}
-	*p = x.hnext
+	h := hashString(x.member)
+	if !unlinkNode(d.buckets.ref(int(h&uint64(d.buckets.len()-1))), x) && !d.unlinkOld(h, x) {
+		panic("kv: zset member missing from its index")
+	}
 	x.hnext = nil
 	d.count--
 	if d.buckets.len() > zindexMinSize && d.count*zindexShrinkFill < d.buckets.len() {
@@ -549,9 +576,29 @@ func (d *zmemberIndex) remove(x *zslNode) {
 	}
 }
 
-// resize rehashes into the smallest power of two >= max(n, zindexMinSize),
-// walking buckets in order and chains front to back, appending at chain
-// tails, so the new layout is a function of the old one.
+// unlinkOld removes x, of hash h, from the old table while rehashing and
+// reports whether it was there.
+func (d *zmemberIndex) unlinkOld(h uint64, x *zslNode) bool {
+	if !d.rehashing() {
+		return false
+	}
+	ob := int(h & uint64(d.old.len()-1))
+	return ob >= d.moved && unlinkNode(d.old.ref(ob), x)
+}
+
+// unlinkNode removes x from the chain at p and reports whether it was there.
+func unlinkNode(p **zslNode, x *zslNode) bool {
+	for ; *p != nil; p = &(*p).hnext {
+		if *p == x {
+			*p = x.hnext
+			return true
+		}
+	}
+	return false
+}
+
+// resize starts rehashing into the smallest power of two >= max(n,
+// zindexMinSize) buckets, after finishing a rehash under way.
 func (d *zmemberIndex) resize(n int) {
 	size := zindexMinSize
 	for size < n {
@@ -560,25 +607,85 @@ func (d *zmemberIndex) resize(n int) {
 	if size == d.buckets.len() {
 		return
 	}
-	nb := newPaged[*zslNode](size)
-	tails := newPaged[*zslNode](size)
-	mask := uint64(size - 1)
-	d.buckets.each(func(_ int, x *zslNode) bool {
-		for x != nil {
-			next := x.hnext
-			x.hnext = nil
-			i := int(hashString(x.member) & mask)
-			if t := tails.at(i); t == nil {
-				nb.set(i, x)
-			} else {
-				t.hnext = x
-			}
-			tails.set(i, x)
-			x = next
+	d.finishRehash()
+	d.old, d.moved = d.buckets, 0
+	d.buckets = newPaged[*zslNode](size)
+	if d.old.len() <= zindexRehashAtOnce {
+		d.finishRehash()
+	}
+}
+
+// rehashStep moves up to dictRehashMoves non-empty old buckets, visiting at
+// most dictRehashVisits.
+func (d *zmemberIndex) rehashStep() {
+	n := d.old.len()
+	for visits, moves := 0, 0; d.moved < n && visits < dictRehashVisits && moves < dictRehashMoves; visits++ {
+		if d.moveBucket() {
+			moves++
 		}
-		return true
-	})
-	d.buckets = nb
+	}
+	if d.moved == n {
+		d.old, d.moved = paged[*zslNode]{}, 0
+	}
+}
+
+// finishRehash moves what is left of the old table.
+func (d *zmemberIndex) finishRehash() {
+	for n := d.old.len(); d.moved < n; {
+		d.moveBucket()
+	}
+	d.old, d.moved = paged[*zslNode]{}, 0
+}
+
+// moveBucket empties old bucket moved into the current table and reports
+// whether it held anything (chain order does not matter: scan sorts).
+func (d *zmemberIndex) moveBucket() bool {
+	p := d.old.ref(d.moved)
+	d.moved++
+	x := *p
+	if x == nil {
+		return false
+	}
+	*p = nil
+	mask := uint64(d.buckets.len() - 1)
+	for x != nil {
+		next := x.hnext
+		i := int(hashString(x.member) & mask)
+		x.hnext = d.buckets.at(i)
+		d.buckets.set(i, x)
+		x = next
+	}
+	return true
+}
+
+// canonicalNodes appends to nodes the nodes of table t (its buckets below
+// from already moved away) whose hash & mask is c: the buckets c, c+size,
+// ... when t is at least size buckets, else those of its bucket c & (its
+// mask) that agree with c.
+func canonicalNodes(t *paged[*zslNode], from int, c, mask uint64, nodes []*zslNode) []*zslNode {
+	n := t.len()
+	if n == 0 {
+		return nodes
+	}
+	if uint64(n) > mask {
+		for b := c; b < uint64(n); b += mask + 1 {
+			if int(b) < from {
+				continue
+			}
+			for x := t.at(int(b)); x != nil; x = x.hnext {
+				nodes = append(nodes, x)
+			}
+		}
+		return nodes
+	}
+	if b := int(c & uint64(n-1)); b >= from {
+		for x := t.at(b); x != nil; x = x.hnext {
+			if hashString(x.member)&mask == c {
+				nodes = append(nodes, x)
+			}
+		}
+	}
+	return nodes
 }
 
 // scan calls fn for every node in the bucket addressed by cursor and returns
@@ -589,9 +696,10 @@ func (d *zmemberIndex) resize(n int) {
 // The buckets are those of a table of the canonical size for the current
 // member count (the smallest power of two that holds them), not of the
 // index itself, whose size depends on history (it shrinks late) and is not
-// in snapshots: a canonical bucket is the union of the index's buckets
-// that agree with it in its low bits (the index is never smaller), and its
-// members are visited sorted. So ZSCAN's pages are a function of the
+// in snapshots: a canonical bucket holds the members whose hash agrees
+// with it in its low bits, gathered from the index's table (never smaller)
+// and, while it rehashes, the old one (canonicalNodes), and its members
+// are visited sorted. So ZSCAN's pages are a function of the
 // members only, the same on a replica that restored a snapshot (a script
 // may write what ZSCAN returned).
 func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
@@ -605,11 +713,9 @@ func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
 	size = min(size, d.buckets.len())
 	mask := uint64(size - 1)
 	var buf [16]*zslNode
-	nodes := buf[:0]
-	for b := cursor & mask; b < uint64(d.buckets.len()); b += uint64(size) {
-		for x := d.buckets.at(int(b)); x != nil; x = x.hnext {
-			nodes = append(nodes, x)
-		}
+	nodes := canonicalNodes(&d.buckets, 0, cursor&mask, mask, buf[:0])
+	if d.rehashing() {
+		nodes = canonicalNodes(&d.old, d.moved, cursor&mask, mask, nodes)
 	}
 	if len(nodes) > 1 {
 		slices.SortFunc(nodes, func(a, b *zslNode) int { return strings.Compare(a.member, b.member) })

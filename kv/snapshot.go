@@ -200,7 +200,7 @@ func (m *Machine) Restore(r io.Reader) error {
 		if !validDictSize(table, inCur) {
 			return fmt.Errorf("record %d: %w: database %d: a table of %d buckets cannot hold %d keys", n, ErrSnapshotDatabase, curIndex, table, inCur)
 		}
-		cur.dict.resize(int(table))
+		cur.dict.resizeNow(int(table))
 		return nil
 	}
 	var prev *entry

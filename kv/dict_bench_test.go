@@ -1,0 +1,68 @@
+package kv
+
+import (
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkGrowPause adds 10M elements one at a time, as the apply
+// goroutine does for SETs or for a ZADD per member, and reports the
+// longest single add (max-add-ms: a resize that rehashes at once pays for
+// the whole table in one add), the number of adds over 1 ms, and the
+// average cost of an add. "keyspace" adds entries to the keyspace table
+// (dict.go), "zset" adds members to one sorted set (skiplist and member
+// index, skiplist.go), "hash" adds fields to an indexed omap (a big hash
+// or set, omap.go). Keys are built before the clock starts.
+//
+//	go test ./kv -run '^$' -bench GrowPause -benchtime 1x
+func BenchmarkGrowPause(b *testing.B) {
+	const n = 10_000_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "key:" + strconv.Itoa(i)
+	}
+	run := func(b *testing.B, start func(), add func(i int)) {
+		for range b.N {
+			b.StopTimer()
+			start()
+			runtime.GC()
+			b.StartTimer()
+			var maxAdd time.Duration
+			slow := 0
+			t0 := time.Now()
+			for i := range n {
+				t := time.Now()
+				add(i)
+				dt := time.Since(t)
+				maxAdd = max(maxAdd, dt)
+				if dt > time.Millisecond {
+					slow++
+				}
+			}
+			took := time.Since(t0)
+			b.ReportMetric(float64(maxAdd.Microseconds())/1000, "max-add-ms")
+			b.ReportMetric(float64(slow), "adds>1ms")
+			b.ReportMetric(float64(took.Nanoseconds())/n, "ns/add")
+		}
+	}
+	b.Run("keyspace", func(b *testing.B) {
+		var d *dict
+		es := make([]entry, n)
+		run(b, func() {
+			d = newDict()
+			for i := range es {
+				es[i] = entry{key: keys[i]}
+			}
+		}, func(i int) { d.add(&es[i]) })
+	})
+	b.Run("hash", func(b *testing.B) {
+		var m *omap[string]
+		run(b, func() { m = &omap[string]{}; m.makeIndexed() }, func(i int) { m.add(keys[i], "v") })
+	})
+	b.Run("zset", func(b *testing.B) {
+		var z *ZSet
+		run(b, func() { z = newZSet(false) }, func(i int) { z.insert(keys[i], float64(i%1000)) })
+	})
+}

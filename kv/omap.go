@@ -60,6 +60,14 @@ type omapIndex struct {
 	fen []int32
 	// nextSeq is the sequence number the next inserted element gets (>= 1).
 	nextSeq uint64
+
+	// While a grown index is rebuilt in steps (omapRehashAtOnce): old is
+	// the previous table, never changed again (a delete only marks its slot
+	// dead), which still finds the live slots in [moved, oldEnd); table
+	// holds the others, those below moved and those added since. Nothing
+	// observable depends on it: the index only finds slots.
+	old           []int32
+	moved, oldEnd int
 }
 
 const (
@@ -78,6 +86,14 @@ const (
 	omapLoadNum, omapLoadDen = 3, 4
 	// omapSlotsMax bounds the slot count: slot+1 must fit an int32.
 	omapSlotsMax = math.MaxInt32 - 1
+	// omapRehashAtOnce: an index growing from at most this many cells is
+	// rebuilt at once; a bigger one in steps, each add or remove inserting
+	// up to omapRehashMoves live slots of the old table's into the new one
+	// (visiting at most omapRehashVisits slots). At 10M fields a rebuild at
+	// once held one HSET for 0.5-1.1 s (BenchmarkGrowPause/hash).
+	omapRehashAtOnce = 4096
+	omapRehashMoves  = 8
+	omapRehashVisits = 64
 )
 
 // Len returns the number of elements.
@@ -104,15 +120,32 @@ func (m *omap[V]) find(key string) int {
 		}
 		return -1
 	}
+	h := hashString(key)
 	t := m.ix.table
 	mask := uint64(len(t) - 1)
-	for c := hashString(key) & mask; ; c = (c + 1) & mask {
+	for c := h & mask; ; c = (c + 1) & mask {
 		s := t[c]
 		if s == 0 {
-			return -1
+			break
 		}
 		if m.keys.at(int(s-1)) == key {
 			return int(s - 1)
+		}
+	}
+	if m.ix.old == nil {
+		return -1
+	}
+	// Not moved yet: the old table finds it. It also holds slots since
+	// moved or deleted, which are skipped.
+	ix := m.ix
+	mask = uint64(len(ix.old) - 1)
+	for c := h & mask; ; c = (c + 1) & mask {
+		s := int(ix.old[c]) - 1
+		if s < 0 {
+			return -1
+		}
+		if s >= ix.moved && s < ix.oldEnd && ix.seqs[s]&omapDead == 0 && m.keys.at(s) == key {
+			return s
 		}
 	}
 }
@@ -165,9 +198,11 @@ func (m *omap[V]) add(key string, v V) {
 		n += ix.fen[j-1]
 	}
 	ix.fen = append(ix.fen, n)
+	if ix.old != nil {
+		m.rehashStep()
+	}
 	if m.live*omapLoadDen > len(ix.table)*omapLoadNum {
-		m.rebuildTable()
-		return
+		m.growTable(slot)
 	}
 	m.tableInsert(slot)
 }
@@ -203,7 +238,12 @@ func (m *omap[V]) removeAt(i int) {
 		return
 	}
 	ix := m.ix
-	m.tableDelete(i)
+	if ix.old != nil {
+		m.rehashStep()
+	}
+	if ix.old == nil || i < ix.moved || i >= ix.oldEnd {
+		m.tableDelete(i)
+	} // else only the frozen old table has it: marking it dead is enough
 	m.keys.set(i, "")
 	m.vals.set(i, zero)
 	ix.seqs[i] |= omapDead
@@ -299,19 +339,66 @@ func omapBuildFenwick(seqs []uint64) []int32 {
 	return fen
 }
 
-// rebuildTable sizes the hash index for twice the live count (so it can
-// grow before the next rebuild) and reinserts every live slot.
-func (m *omap[V]) rebuildTable() {
+// tableSize is the hash index size for twice the live count (so it can
+// grow before the next rebuild).
+func (m *omap[V]) tableSize() int {
 	size := omapTableMin
 	for size*omapLoadNum < 2*m.live*omapLoadDen {
 		size *= 2
 	}
-	m.ix.table = make([]int32, size)
+	return size
+}
+
+// rebuildTable builds the hash index at once (tableSize), reinserting
+// every live slot.
+func (m *omap[V]) rebuildTable() {
+	m.ix.old, m.ix.moved, m.ix.oldEnd = nil, 0, 0
+	m.ix.table = make([]int32, m.tableSize())
 	for i := range m.keys.len() {
 		if !m.dead(i) {
 			m.tableInsert(i)
 		}
 	}
+}
+
+// growTable replaces the index with an empty one of tableSize and starts
+// moving the slots below end (those of the old one) into it, after
+// finishing a rebuild under way. A small index is rebuilt at once.
+func (m *omap[V]) growTable(end int) {
+	ix := m.ix
+	m.finishRehash()
+	ix.old, ix.moved, ix.oldEnd = ix.table, 0, end
+	ix.table = make([]int32, m.tableSize())
+	if len(ix.old) <= omapRehashAtOnce {
+		m.finishRehash()
+	}
+}
+
+// rehashStep moves up to omapRehashMoves live slots of the old table's,
+// visiting at most omapRehashVisits.
+func (m *omap[V]) rehashStep() {
+	ix := m.ix
+	for visits, moves := 0, 0; ix.moved < ix.oldEnd && visits < omapRehashVisits && moves < omapRehashMoves; visits++ {
+		if ix.seqs[ix.moved]&omapDead == 0 {
+			m.tableInsert(ix.moved)
+			moves++
+		}
+		ix.moved++
+	}
+	if ix.moved == ix.oldEnd {
+		ix.old, ix.moved, ix.oldEnd = nil, 0, 0
+	}
+}
+
+// finishRehash moves the old table's remaining live slots.
+func (m *omap[V]) finishRehash() {
+	ix := m.ix
+	for ; ix.moved < ix.oldEnd; ix.moved++ {
+		if ix.seqs[ix.moved]&omapDead == 0 {
+			m.tableInsert(ix.moved)
+		}
+	}
+	ix.old, ix.moved, ix.oldEnd = nil, 0, 0
 }
 
 func (m *omap[V]) tableInsert(slot int) {
@@ -416,7 +503,10 @@ func (m *omap[V]) clone() omap[V] {
 			table:   append([]int32(nil), m.ix.table...),
 			fen:     append([]int32(nil), m.ix.fen...),
 			nextSeq: m.ix.nextSeq,
+			// The copy finishes the rebuild (it is O(n) anyway).
+			moved: m.ix.moved, oldEnd: m.ix.oldEnd,
 		}
+		c.finishRehash()
 	}
 	return c
 }
@@ -437,7 +527,10 @@ func (m *omap[V]) checkInvariants() {
 	if len(ix.seqs) != m.keys.len() {
 		panic("kv: omap seqs length mismatch")
 	}
-	live := 0
+	if ix.old == nil && (ix.moved != 0 || ix.oldEnd != 0) || ix.moved > ix.oldEnd || ix.oldEnd > len(ix.seqs) {
+		panic("kv: omap index rebuild state inconsistent")
+	}
+	live, indexed := 0, 0 // live slots, and those the current table holds
 	var prev uint64
 	for i, s := range ix.seqs {
 		if s&^omapDead <= prev || s&^omapDead >= ix.nextSeq {
@@ -446,6 +539,9 @@ func (m *omap[V]) checkInvariants() {
 		prev = s &^ omapDead
 		if s&omapDead == 0 {
 			live++
+			if i < ix.moved || i >= ix.oldEnd {
+				indexed++
+			}
 			if m.find(m.keys.at(i)) != i {
 				panic("kv: omap index does not find a live slot")
 			}
@@ -460,7 +556,7 @@ func (m *omap[V]) checkInvariants() {
 			n++
 		}
 	}
-	if n != live || len(ix.table)&(len(ix.table)-1) != 0 {
+	if n != indexed || len(ix.table)&(len(ix.table)-1) != 0 {
 		panic("kv: omap hash index inconsistent")
 	}
 	want := omapBuildFenwick(ix.seqs)

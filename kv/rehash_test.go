@@ -276,3 +276,142 @@ func TestMemberIndexRehashIsInvisible(t *testing.T) {
 	}
 	checkZSet(t, z)
 }
+
+// TestOmapIndexRebuildInSteps: a big hash's index grows in steps; between
+// them every field is found (the empty field name too), deleted fields are
+// not, iteration order is insertion order, the invariants hold, and a
+// clone or a compaction taken mid-rebuild is whole.
+func TestOmapIndexRebuildInSteps(t *testing.T) {
+	r := NewRand(11)
+	m := &omap[int]{}
+	m.makeIndexed()
+	model := map[string]int{}
+	var order []string // insertion order of the live fields
+	stepsRebuilding, run := 0, 0
+	check := func(op int) {
+		m.checkInvariants()
+		var got []string
+		m.each(func(k string, v int) bool {
+			if model[k] != v {
+				t.Fatalf("op %d: %q = %d, model %d", op, k, v, model[k])
+			}
+			got = append(got, k)
+			return true
+		})
+		if !slices.Equal(got, order) {
+			t.Fatalf("op %d: %d fields in another order than the model's %d", op, len(got), len(order))
+		}
+	}
+	removeAt := func(op, i int) {
+		k := order[i]
+		if !m.remove(k) {
+			t.Fatalf("op %d: remove %q failed", op, k)
+		}
+		delete(model, k)
+		order = slices.Delete(order, i, i+1)
+	}
+	op := 0
+	// Grow to 60k, delete most (compactions), grow to 30k, clone mid-rebuild.
+	for _, target := range []int{60000, 1000, 30000} {
+		for len(order) != target {
+			op++
+			if len(order) < target && r.Intn(10) < 8 {
+				k := fmt.Sprint("f", op)
+				if op%5000 == 0 && !slices.Contains(order, "") {
+					k = "" // a legal field name, and what a dead slot's key reads
+				}
+				m.add(k, op)
+				model[k] = op
+				order = append(order, k)
+			} else if len(order) > 0 {
+				removeAt(op, r.Intn(len(order)))
+			}
+			if m.ix.old != nil {
+				stepsRebuilding++
+				if run++; run > m.ix.oldEnd {
+					t.Fatalf("op %d: still rebuilding after %d writes", op, run)
+				}
+			} else {
+				run = 0
+			}
+			if len(order) > 0 {
+				k := order[r.Intn(len(order))]
+				if i := m.find(k); i < 0 || m.keys.at(i) != k {
+					t.Fatalf("op %d: find %q = %d", op, k, i)
+				}
+			}
+			// A dead slot's key reads "": the empty name must find only a live one.
+			if i, ok := m.find(""), slices.Contains(order, ""); ok != (i >= 0) || ok && m.keys.at(i) != "" {
+				t.Fatalf("op %d: find of the empty field = %d, present %v", op, i, ok)
+			}
+			if m.find(fmt.Sprint("f", op-1)) >= 0 != (model[fmt.Sprint("f", op-1)] != 0) {
+				t.Fatalf("op %d: find of a deleted or present field wrong", op)
+			}
+			if op%997 == 0 || m.ix.old != nil && op%101 == 0 {
+				check(op)
+			}
+			if m.ix.old != nil && op%1009 == 0 {
+				c := m.clone()
+				c.checkInvariants()
+				if c.ix.old != nil || c.Len() != m.Len() {
+					t.Fatalf("op %d: clone mid-rebuild: rebuilding %v, %d fields of %d", op, c.ix.old != nil, c.Len(), m.Len())
+				}
+			}
+		}
+		check(op)
+	}
+	if stepsRebuilding < 1000 {
+		t.Fatalf("only %d operations found the index rebuilding", stepsRebuilding)
+	}
+}
+
+// TestOmapRebuildSkipsDeadSlotsOfTheOldTable: fields deleted before the
+// rebuild moved them stay in the frozen old table with their key cleared
+// to "", so a lookup of the empty field name walking the old table must
+// skip them.
+func TestOmapRebuildSkipsDeadSlotsOfTheOldTable(t *testing.T) {
+	m := &omap[int]{}
+	m.makeIndexed()
+	n := 0
+	filler := func() { m.add(fmt.Sprint("f", n), n); n++ }
+	for len(m.ix.table) < 8192 {
+		filler()
+	}
+	// Fields whose home cell in this table is the empty name's.
+	mask := uint64(len(m.ix.table) - 1)
+	home := hashString("") & mask
+	var colliders []string
+	for i := 0; len(colliders) < 3; i++ {
+		if k := fmt.Sprint("c", i); hashString(k)&mask == home {
+			colliders = append(colliders, k)
+		}
+	}
+	for _, k := range colliders {
+		m.add(k, -1)
+	}
+	for m.ix.old == nil {
+		filler()
+	}
+	if len(m.ix.old) != 8192 {
+		t.Fatalf("rebuilding from %d cells, want 8192", len(m.ix.old))
+	}
+	for _, k := range colliders {
+		if i := m.find(k); i < m.ix.moved || i >= m.ix.oldEnd {
+			t.Fatalf("%q in slot %d is not waiting in the old table [%d, %d)", k, i, m.ix.moved, m.ix.oldEnd)
+		}
+		if !m.remove(k) {
+			t.Fatalf("remove %q failed", k)
+		}
+	}
+	if m.ix.old == nil {
+		t.Fatal("the rebuild finished: the test shows nothing")
+	}
+	if i := m.find(""); i >= 0 {
+		t.Fatalf("find of the absent empty field = slot %d", i)
+	}
+	m.add("", 7)
+	if v, ok := m.get(""); !ok || v != 7 {
+		t.Fatalf("empty field = %d, %v", v, ok)
+	}
+	m.checkInvariants()
+}

@@ -49,15 +49,17 @@ type omap[V any] struct {
 // omapIndex is the indexed-mode state of an omap.
 type omapIndex struct {
 	// seqs holds each slot's sequence number, strictly increasing with the
-	// slot; a tombstone keeps its number with omapDead set, so the slice
-	// stays sorted on seq&^omapDead and scan can binary-search it.
-	seqs []uint64
+	// slot; a tombstone keeps its number with omapDead set, so the array
+	// stays sorted on seq&^omapDead and scan can binary-search it. seqs and
+	// fen are paged (paged.go) like the keys and values: growing a plain
+	// slice copies it whole, about 120 MB for both at 10M elements.
+	seqs paged[uint64]
 	// table is the hash index: 0 marks a free cell, otherwise slot+1.
 	// Linear probing, backward-shift deletion, load <= omapLoadNum/omapLoadDen.
 	table []int32
 	// fen is a Fenwick tree over the slots: fen[i-1] counts the live slots
 	// in (i-fenLowbit(i), i] (1-based), so rank selection is O(log slots).
-	fen []int32
+	fen paged[int32]
 	// nextSeq is the sequence number the next inserted element gets (>= 1).
 	nextSeq uint64
 
@@ -103,7 +105,7 @@ func (m *omap[V]) Len() int { return m.live }
 func (m *omap[V]) indexed() bool { return m.ix != nil }
 
 // dead reports whether slot i is a tombstone.
-func (m *omap[V]) dead(i int) bool { return m.ix != nil && m.ix.seqs[i]&omapDead != 0 }
+func (m *omap[V]) dead(i int) bool { return m.ix != nil && m.ix.seqs.at(i)&omapDead != 0 }
 
 // find returns the slot holding key, or -1.
 func (m *omap[V]) find(key string) int {
@@ -144,7 +146,7 @@ func (m *omap[V]) find(key string) int {
 		if s < 0 {
 			return -1
 		}
-		if s >= ix.moved && s < ix.oldEnd && ix.seqs[s]&omapDead == 0 && m.keys.at(s) == key {
+		if s >= ix.moved && s < ix.oldEnd && ix.seqs.at(s)&omapDead == 0 && m.keys.at(s) == key {
 			return s
 		}
 	}
@@ -188,16 +190,16 @@ func (m *omap[V]) add(key string, v V) {
 	if ix.nextSeq > omapSeqMax {
 		panic("kv: omap sequence numbers exhausted")
 	}
-	ix.seqs = append(ix.seqs, ix.nextSeq)
+	ix.seqs.push(ix.nextSeq)
 	ix.nextSeq++
 	// The new Fenwick node covers (i-fenLowbit(i), i]: this slot plus the
 	// nodes that tile (i-fenLowbit(i), i-1].
 	i := slot + 1
 	n := int32(1)
 	for j := i - 1; j > i-fenLowbit(i); j -= fenLowbit(j) {
-		n += ix.fen[j-1]
+		n += ix.fen.at(j - 1)
 	}
-	ix.fen = append(ix.fen, n)
+	ix.fen.push(n)
 	if ix.old != nil {
 		m.rehashStep()
 	}
@@ -246,9 +248,9 @@ func (m *omap[V]) removeAt(i int) {
 	} // else only the frozen old table has it: marking it dead is enough
 	m.keys.set(i, "")
 	m.vals.set(i, zero)
-	ix.seqs[i] |= omapDead
-	for j := i + 1; j <= len(ix.fen); j += fenLowbit(j) {
-		ix.fen[j-1]--
+	*ix.seqs.ref(i) |= omapDead
+	for j, n := i+1, ix.fen.len(); j <= n; j += fenLowbit(j) {
+		*ix.fen.ref(j - 1)--
 	}
 	if dead := m.keys.len() - m.live; dead >= omapCompactMin && dead > m.live {
 		m.compact()
@@ -272,12 +274,13 @@ func (m *omap[V]) at(r int) int {
 	}
 	// Descend the Fenwick tree: pos ends as the longest prefix of slots
 	// holding at most r live elements, so slot pos holds rank r.
-	fen := m.ix.fen
+	fen := &m.ix.fen
+	n := fen.len()
 	pos := 0
-	for step := 1 << (bits.Len(uint(len(fen))) - 1); step > 0; step >>= 1 {
-		if next := pos + step; next <= len(fen) && int(fen[next-1]) <= r {
+	for step := 1 << (bits.Len(uint(n)) - 1); step > 0; step >>= 1 {
+		if next := pos + step; next <= n && int(fen.at(next-1)) <= r {
 			pos = next
-			r -= int(fen[next-1])
+			r -= int(fen.at(next - 1))
 		}
 	}
 	return pos
@@ -292,9 +295,9 @@ func (m *omap[V]) makeIndexed() {
 	if m.ix != nil {
 		return
 	}
-	ix := &omapIndex{seqs: make([]uint64, m.keys.len()), nextSeq: uint64(m.keys.len()) + 1}
-	for i := range ix.seqs {
-		ix.seqs[i] = uint64(i) + 1
+	ix := &omapIndex{seqs: newPaged[uint64](m.keys.len()), nextSeq: uint64(m.keys.len()) + 1}
+	for i := range ix.seqs.len() {
+		ix.seqs.set(i, uint64(i)+1)
 	}
 	m.ix = ix
 	m.rebuildFenwick()
@@ -307,12 +310,12 @@ func (m *omap[V]) compact() {
 	ix := m.ix
 	var keys paged[string]
 	var vals paged[V]
-	seqs := make([]uint64, 0, m.live)
+	var seqs paged[uint64]
 	m.keys.each(func(i int, k string) bool {
-		if ix.seqs[i]&omapDead == 0 {
+		if s := ix.seqs.at(i); s&omapDead == 0 {
 			keys.push(k)
 			vals.push(m.vals.at(i))
-			seqs = append(seqs, ix.seqs[i])
+			seqs.push(s)
 		}
 		return true
 	})
@@ -323,17 +326,18 @@ func (m *omap[V]) compact() {
 
 // rebuildFenwick builds the Fenwick tree of live slots in O(slots).
 func (m *omap[V]) rebuildFenwick() {
-	m.ix.fen = omapBuildFenwick(m.ix.seqs)
+	m.ix.fen = omapBuildFenwick(&m.ix.seqs)
 }
 
-func omapBuildFenwick(seqs []uint64) []int32 {
-	fen := make([]int32, len(seqs))
-	for i := 1; i <= len(fen); i++ {
-		if seqs[i-1]&omapDead == 0 {
-			fen[i-1]++
+func omapBuildFenwick(seqs *paged[uint64]) paged[int32] {
+	n := seqs.len()
+	fen := newPaged[int32](n)
+	for i := 1; i <= n; i++ {
+		if seqs.at(i-1)&omapDead == 0 {
+			*fen.ref(i - 1)++
 		}
-		if j := i + fenLowbit(i); j <= len(fen) {
-			fen[j-1] += fen[i-1]
+		if j := i + fenLowbit(i); j <= n {
+			*fen.ref(j - 1) += fen.at(i - 1)
 		}
 	}
 	return fen
@@ -379,7 +383,7 @@ func (m *omap[V]) growTable(end int) {
 func (m *omap[V]) rehashStep() {
 	ix := m.ix
 	for visits, moves := 0, 0; ix.moved < ix.oldEnd && visits < omapRehashVisits && moves < omapRehashMoves; visits++ {
-		if ix.seqs[ix.moved]&omapDead == 0 {
+		if ix.seqs.at(ix.moved)&omapDead == 0 {
 			m.tableInsert(ix.moved)
 			moves++
 		}
@@ -394,7 +398,7 @@ func (m *omap[V]) rehashStep() {
 func (m *omap[V]) finishRehash() {
 	ix := m.ix
 	for ; ix.moved < ix.oldEnd; ix.moved++ {
-		if ix.seqs[ix.moved]&omapDead == 0 {
+		if ix.seqs.at(ix.moved)&omapDead == 0 {
 			m.tableInsert(ix.moved)
 		}
 	}
@@ -447,24 +451,25 @@ func (m *omap[V]) tableDelete(slot int) {
 // at least once (exactly once, in fact), whatever is added or removed in
 // between. Indexed mode only.
 func (m *omap[V]) scan(cursor uint64, count, visitMax int, fn func(k string, v V)) uint64 {
-	seqs := m.ix.seqs
-	i := sort.Search(len(seqs), func(i int) bool { return seqs[i]&^omapDead >= cursor })
-	for n, visited := 0, 0; i < len(seqs) && n < count && visited < visitMax; i++ {
+	seqs := &m.ix.seqs
+	ns := seqs.len()
+	i := sort.Search(ns, func(i int) bool { return seqs.at(i)&^omapDead >= cursor })
+	for n, visited := 0, 0; i < ns && n < count && visited < visitMax; i++ {
 		visited++
-		if seqs[i]&omapDead != 0 {
+		if seqs.at(i)&omapDead != 0 {
 			continue
 		}
 		fn(m.keys.at(i), m.vals.at(i))
 		n++
 	}
-	if i == len(seqs) {
+	if i == ns {
 		return 0
 	}
-	return seqs[i] &^ omapDead
+	return seqs.at(i) &^ omapDead
 }
 
 // seqOf returns the sequence number of live slot i (indexed mode).
-func (m *omap[V]) seqOf(i int) uint64 { return m.ix.seqs[i] }
+func (m *omap[V]) seqOf(i int) uint64 { return m.ix.seqs.at(i) }
 
 // nextSeq returns the sequence number the next element will get (indexed mode).
 func (m *omap[V]) nextSeq() uint64 { return m.ix.nextSeq }
@@ -499,9 +504,9 @@ func (m *omap[V]) clone() omap[V] {
 	}
 	if m.ix != nil {
 		c.ix = &omapIndex{
-			seqs:    append([]uint64(nil), m.ix.seqs...),
+			seqs:    m.ix.seqs.clone(),
 			table:   append([]int32(nil), m.ix.table...),
-			fen:     append([]int32(nil), m.ix.fen...),
+			fen:     m.ix.fen.clone(),
 			nextSeq: m.ix.nextSeq,
 			// The copy finishes the rebuild (it is O(n) anyway).
 			moved: m.ix.moved, oldEnd: m.ix.oldEnd,
@@ -524,15 +529,16 @@ func (m *omap[V]) checkInvariants() {
 		return
 	}
 	ix := m.ix
-	if len(ix.seqs) != m.keys.len() {
+	if ix.seqs.len() != m.keys.len() {
 		panic("kv: omap seqs length mismatch")
 	}
-	if ix.old == nil && (ix.moved != 0 || ix.oldEnd != 0) || ix.moved > ix.oldEnd || ix.oldEnd > len(ix.seqs) {
+	if ix.old == nil && (ix.moved != 0 || ix.oldEnd != 0) || ix.moved > ix.oldEnd || ix.oldEnd > ix.seqs.len() {
 		panic("kv: omap index rebuild state inconsistent")
 	}
 	live, indexed := 0, 0 // live slots, and those the current table holds
 	var prev uint64
-	for i, s := range ix.seqs {
+	for i := range ix.seqs.len() {
+		s := ix.seqs.at(i)
 		if s&^omapDead <= prev || s&^omapDead >= ix.nextSeq {
 			panic("kv: omap sequence numbers out of order")
 		}
@@ -559,12 +565,12 @@ func (m *omap[V]) checkInvariants() {
 	if n != indexed || len(ix.table)&(len(ix.table)-1) != 0 {
 		panic("kv: omap hash index inconsistent")
 	}
-	want := omapBuildFenwick(ix.seqs)
-	if len(want) != len(ix.fen) {
+	want := omapBuildFenwick(&ix.seqs)
+	if want.len() != ix.fen.len() {
 		panic("kv: omap Fenwick tree size wrong")
 	}
-	for i := range want {
-		if want[i] != ix.fen[i] {
+	for i := range want.len() {
+		if want.at(i) != ix.fen.at(i) {
 			panic("kv: omap Fenwick tree inconsistent")
 		}
 	}
@@ -687,7 +693,7 @@ func (m *omap[V]) appendIndexedSnapshot(dst []byte, appendVal func([]byte, V) []
 	dst = binary.AppendUvarint(dst, uint64(m.live))
 	var prev uint64
 	m.eachSlot(func(i int) {
-		seq := m.ix.seqs[i]
+		seq := m.ix.seqs.at(i)
 		dst = binary.AppendUvarint(dst, seq-prev)
 		prev = seq
 		dst = appendCollString(dst, m.keys.at(i))

@@ -74,7 +74,7 @@ func freezeValue(obj any) (any, int) {
 func (m *omap[V]) frozen() omap[V] {
 	c := omap[V]{keys: m.keys.clone(), vals: m.vals.clone(), live: m.live}
 	if m.ix != nil {
-		c.ix = &omapIndex{seqs: slices.Clone(m.ix.seqs), nextSeq: m.ix.nextSeq}
+		c.ix = &omapIndex{seqs: m.ix.seqs.clone(), nextSeq: m.ix.nextSeq}
 	}
 	return c
 }

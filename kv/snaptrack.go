@@ -69,7 +69,7 @@ func (m *omap[V]) startTrack(dst []byte, s *SnapshotCut, valLen func(V) int, enc
 
 // keep is the hook: slot i (live) of m is about to change or go.
 func (t *omapTrack[V]) keep(m *omap[V], i int) {
-	seq := m.ix.seqs[i]
+	seq := m.ix.seqs.at(i)
 	if seq&omapDead != 0 {
 		panic("kv: snapshot: keeping a dead omap slot")
 	}
@@ -89,16 +89,17 @@ func (t *omapTrack[V]) keep(m *omap[V], i int) {
 // appended too); m is then untracked.
 func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 	t := m.track
-	seqs := m.ix.seqs
-	i := sort.Search(len(seqs), func(i int) bool { return seqs[i]&^omapDead >= t.cursor })
+	seqs := &m.ix.seqs
+	ns := seqs.len()
+	i := sort.Search(ns, func(i int) bool { return seqs.at(i)&^omapDead >= t.cursor })
 	for visited := 0; visited < budget; visited++ {
 		// The next live slot of the cut that no write changed.
-		for i < len(seqs) && seqs[i]&^omapDead < t.next {
-			if seqs[i]&omapDead == 0 {
+		for i < ns && seqs.at(i)&^omapDead < t.next {
+			if seqs.at(i)&omapDead == 0 {
 				if len(t.saved) == 0 {
 					break
 				}
-				if _, changed := t.saved[seqs[i]]; !changed {
+				if _, changed := t.saved[seqs.at(i)]; !changed {
 					break
 				}
 			}
@@ -106,8 +107,8 @@ func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 			visited++
 		}
 		live := t.next
-		if i < len(seqs) && seqs[i] < t.next {
-			live = seqs[i]
+		if i < ns && seqs.at(i) < t.next {
+			live = seqs.at(i)
 		}
 		kept := t.next
 		if t.order.len() > 0 {

@@ -23,7 +23,7 @@ import (
 // A resize is incremental, as in Redis: it allocates the new table and
 // then every write (add, remove) moves a few buckets of the old one into
 // it, so no single command pays for rehashing the whole keyspace (at 10M
-// keys that took about a second of the apply loop). Unlike Redis, the
+// keys that took about two seconds of the apply loop). Unlike Redis, the
 // rehash is invisible to readers: the table they see is always the new one
 // (mask), whose bucket j holds the keys with hash & mask == j wherever
 // they are stored for now, so scan, each and random answer exactly what

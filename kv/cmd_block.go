@@ -327,8 +327,8 @@ func zsetServe(c *Ctx, p blockParsed, key []byte) {
 		if c.isMPop() {
 			c.W.Array(2)
 		}
-		c.W.BulkString(x.member)
-		c.W.Double(x.score)
+		c.W.BulkString(z.memberOf(x))
+		c.W.Double(z.scoreOf(x))
 		z.removeNode(x)
 	}
 	c.Notify(NotifyZset, zpopEvent(p.max), key)

@@ -577,10 +577,10 @@ func geoCollect(z *ZSet, shape *geoShape, limit int) []geoPoint {
 		h.bits++
 		hi := float64(geoAlign52(h))
 		r := zrangeSpec{min: lo, max: hi, maxex: true}
-		for x := z.zsl.firstInRange(&r); x != nil && r.lteMax(x.score); x = x.next() {
-			long, lat := geoDecodeScore(x.score)
+		for x := z.zsl.firstInRange(&r); x != 0 && r.lteMax(z.scoreOf(x)); x = z.next(x) {
+			long, lat := geoDecodeScore(z.scoreOf(x))
 			if d, in := shape.within(long, lat); in {
-				points = append(points, geoPoint{long: long, lat: lat, dist: d, score: x.score, member: x.member})
+				points = append(points, geoPoint{long: long, lat: lat, dist: d, score: z.scoreOf(x), member: z.memberOf(x)})
 			}
 			if limit > 0 && len(points) >= limit {
 				break

@@ -163,15 +163,15 @@ func entryUsage(e *entry, samples int, lim *encodingLimits) int {
 	case *ZSet:
 		if o.listpack {
 			size := 0
-			o.each(func(x *zslNode) bool {
-				size += lpEntryBytes(x.member) + lpEntryBytes(strconv.FormatFloat(x.score, 'g', 17, 64))
+			o.each(func(x zref) bool {
+				size += lpEntryBytes(o.memberOf(x)) + lpEntryBytes(strconv.FormatFloat(o.scoreOf(x), 'g', 17, 64))
 				return true
 			})
 			return robjBytes + jemallocSize(lpHeaderBytes+size)
 		}
 		size, sampled := 0, 0
-		o.each(func(x *zslNode) bool {
-			size += sdsAlloc(len(x.member)) + jemallocSize(zslNodeBytes+zslLevelBytes*len(x.level)) + dictEntryBytes
+		o.each(func(x zref) bool {
+			size += sdsAlloc(len(o.memberOf(x))) + jemallocSize(zslNodeBytes+zslLevelBytes*o.zsl.height(x)) + dictEntryBytes
 			sampled++
 			return sampled < samples
 		})

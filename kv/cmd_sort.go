@@ -327,8 +327,8 @@ func sortLoad(e *entry, o *sortOptions, start, end int64, vectorLen int) []sortI
 	case *ZSet:
 		if !o.dontSort {
 			items := make([]sortItem, 0, v.Len())
-			v.each(func(x *zslNode) bool {
-				items = append(items, sortItem{elem: x.member})
+			v.each(func(x zref) bool {
+				items = append(items, sortItem{elem: v.memberOf(x)})
 				return true
 			})
 			return items
@@ -341,25 +341,25 @@ func sortLoad(e *entry, o *sortOptions, start, end int64, vectorLen int) []sortI
 		if n <= 0 {
 			return items
 		}
-		var x *zslNode
+		var x zref
 		if o.desc {
 			x = v.at(vectorLen - int(start) - 1)
 		} else {
 			x = v.at(int(start))
 		}
-		for ; x != nil && len(items) < n; x = sortZNext(x, o.desc) {
-			items = append(items, sortItem{elem: x.member})
+		for ; x != 0 && len(items) < n; x = sortZNext(v, x, o.desc) {
+			items = append(items, sortItem{elem: v.memberOf(x)})
 		}
 		return items
 	}
 	panic("kv: SORT on a value that is not a list, set or sorted set")
 }
 
-func sortZNext(x *zslNode, desc bool) *zslNode {
+func sortZNext(v *ZSet, x zref, desc bool) zref {
 	if desc {
-		return x.backward
+		return v.prev(x)
 	}
-	return x.next()
+	return v.next(x)
 }
 
 // sortCompare returns Redis's sortCompare (DESC negates it).

@@ -138,10 +138,10 @@ func zreplyElem(w *Writer, member string, score float64, withScores bool) {
 	}
 }
 
-func zreplyNodes(w *Writer, nodes []*zslNode, withScores bool) {
+func zreplyNodes(w *Writer, z *ZSet, nodes []zref, withScores bool) {
 	zreplyHeader(w, len(nodes), withScores)
 	for _, x := range nodes {
-		zreplyElem(w, x.member, x.score, withScores)
+		zreplyElem(w, z.memberOf(x), z.scoreOf(x), withScores)
 	}
 }
 
@@ -509,7 +509,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 	if !ok {
 		return
 	}
-	var nodes []*zslNode
+	var nodes []zref
 	if z != nil {
 		switch rtype {
 		case zrangeRank:
@@ -521,7 +521,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 		}
 	}
 	if !store {
-		zreplyNodes(c.W, nodes, withScores)
+		zreplyNodes(c.W, z, nodes, withScores)
 		return
 	}
 	// ZRANGESTORE fills the destination through zsetAdd, in reply order,
@@ -535,7 +535,7 @@ func zrangeGeneric(c *Ctx, argStart int, store bool, rtype zrangeType, dir zrang
 	}
 	dst := newZSet(!(rtype == zrangeRank && len(nodes) > c.lim().zsetEntries))
 	for _, x := range nodes {
-		dst.addLim(strBytesOf(x.member), x.score, 0, c.lim())
+		dst.addLim(strBytesOf(z.memberOf(x)), z.scoreOf(x), 0, c.lim())
 	}
 	storeZSet(c, c.Args[1], dst)
 	c.W.Int(int64(dst.Len()))
@@ -611,6 +611,7 @@ func zremrangeGeneric(c *Ctx, rtype zrangeType) {
 	case zrangeLex:
 		deleted = z.deleteRangeByLex(&lr)
 	}
+	z.compact(deleted) // the deletions' free slots, between operations
 	if deleted > 0 {
 		c.Notify(NotifyZset, zremrangeEvents[rtype], c.Args[1])
 	}
@@ -736,8 +737,8 @@ func zpopGeneric(c *Ctx, keys [][]byte, max, emitKey bool, count int64, nested, 
 		if nested {
 			c.W.Array(2)
 		}
-		c.W.BulkString(x.member)
-		c.W.Double(x.score)
+		c.W.BulkString(z.memberOf(x))
+		c.W.Double(z.scoreOf(x))
 		z.removeNode(x)
 	}
 	c.Notify(NotifyZset, zpopEvent(max), key)
@@ -795,7 +796,7 @@ func (s *zsetSrc) length() int {
 func (s *zsetSrc) each(fn func(member []byte, score float64) bool) {
 	switch {
 	case s.z != nil:
-		s.z.each(func(x *zslNode) bool { return fn(strBytesOf(x.member), x.score) })
+		s.z.each(func(x zref) bool { return fn(strBytesOf(s.z.memberOf(x)), s.z.scoreOf(x)) })
 	case s.s != nil:
 		s.s.each(func(m []byte) bool { return fn(m, 1) })
 	}
@@ -1081,18 +1082,18 @@ func runZScan(c *Ctx) {
 	if !ok {
 		return
 	}
-	var nodes []*zslNode
+	var nodes []zref
 	if z.listpack {
 		// A listpack is returned whole, whatever the cursor.
-		nodes = make([]*zslNode, 0, z.Len())
-		z.each(func(x *zslNode) bool { nodes = append(nodes, x); return true })
+		nodes = make([]zref, 0, z.Len())
+		z.each(func(x zref) bool { nodes = append(nodes, x); return true })
 		cursor = 0
 	} else {
 		// Redis counts members and scores (count*2) and visits at most
 		// count*10 more buckets after the first.
 		count := min(int64(o.count), zscanCountMax) * 2
 		maxIterations := count * 10
-		collect := func(x *zslNode) { nodes = append(nodes, x) }
+		collect := func(x zref) { nodes = append(nodes, x) }
 		for {
 			cursor = z.index.scan(cursor, collect)
 			if cursor == 0 || maxIterations == 0 {
@@ -1107,8 +1108,8 @@ func runZScan(c *Ctx) {
 	out := make([]string, 0, 2*len(nodes))
 	var sbuf [32]byte
 	for _, x := range nodes {
-		if o.match(x.member) {
-			out = append(out, x.member, string(AppendDouble(sbuf[:0], x.score)))
+		if o.match(z.memberOf(x)) {
+			out = append(out, z.memberOf(x), string(AppendDouble(sbuf[:0], z.scoreOf(x))))
 		}
 	}
 	writeCollScan(c.W, cursor, out)
@@ -1129,7 +1130,7 @@ func runZRandMember(c *Ctx) {
 		c.W.Null()
 		return
 	}
-	c.W.BulkString(z.at(c.Rand().Intn(z.Len())).member)
+	c.W.BulkString(z.memberOf(z.at(c.Rand().Intn(z.Len()))))
 }
 
 // zrandMemberWithCount follows Redis 7.0's zrandmemberWithCountCommand case
@@ -1179,15 +1180,15 @@ func zrandMemberWithCount(c *Ctx) {
 		zreplyHeader(w, int(count), withScores)
 		for i := int64(0); i < count; i++ {
 			x := z.at(rnd.Intn(int(size)))
-			zreplyElem(w, x.member, x.score, withScores)
+			zreplyElem(w, z.memberOf(x), z.scoreOf(x), withScores)
 		}
 		return
 	}
 	// Case 2: the whole set, which Redis 7.0 returns from the highest score down.
 	if count >= size {
 		zreplyHeader(w, int(size), withScores)
-		for x := z.zsl.tail; x != nil; x = x.backward {
-			zreplyElem(w, x.member, x.score, withScores)
+		for x := z.zsl.tail; x != 0; x = z.prev(x) {
+			zreplyElem(w, z.memberOf(x), z.scoreOf(x), withScores)
 		}
 		return
 	}
@@ -1196,21 +1197,21 @@ func zrandMemberWithCount(c *Ctx) {
 	// Case 3: most of the set. Redis copies it and drops random elements;
 	// the survivors come out in hash order, here in a random order.
 	if count*3 > size {
-		all := make([]*zslNode, 0, size)
-		z.each(func(x *zslNode) bool { all = append(all, x); return true })
+		all := make([]zref, 0, size)
+		z.each(func(x zref) bool { all = append(all, x); return true })
 		for i := 0; i < n; i++ {
 			k := i + rnd.Intn(len(all)-i)
 			all[i], all[k] = all[k], all[i]
-			zreplyElem(w, all[i].member, all[i].score, withScores)
+			zreplyElem(w, z.memberOf(all[i]), z.scoreOf(all[i]), withScores)
 		}
 		return
 	}
 	// Case 4, listpack: a sample taken in order (Redis's lpRandomPairsUnique).
 	if z.listpack {
 		need, left := n, int(size)
-		for x := z.zsl.first(); x != nil && need > 0; x = x.next() {
+		for x := z.zsl.first(); x != 0 && need > 0; x = z.next(x) {
 			if rnd.Intn(left) < need {
-				zreplyElem(w, x.member, x.score, withScores)
+				zreplyElem(w, z.memberOf(x), z.scoreOf(x), withScores)
 				need--
 			}
 			left--
@@ -1226,7 +1227,7 @@ func zrandMemberWithCount(c *Ctx) {
 		}
 		seen[r] = struct{}{}
 		x := z.at(r)
-		zreplyElem(w, x.member, x.score, withScores)
+		zreplyElem(w, z.memberOf(x), z.scoreOf(x), withScores)
 	}
 }
 

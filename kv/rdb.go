@@ -310,9 +310,9 @@ func dumpValue(dst []byte, e *entry) []byte {
 	case *ZSet:
 		if o.listpack {
 			w := newListpackWriter()
-			o.each(func(x *zslNode) bool {
-				w.add([]byte(x.member))
-				w.add(zsetScoreText(x.score))
+			o.each(func(x zref) bool {
+				w.add([]byte(o.memberOf(x)))
+				w.add(zsetScoreText(o.scoreOf(x)))
 				return true
 			})
 			return rdbAppendString(append(dst, rdbTypeZSetListpack), w.finish())
@@ -321,8 +321,8 @@ func dumpValue(dst []byte, e *entry) []byte {
 		dst = rdbAppendLen(append(dst, rdbTypeZSet2), uint64(o.Len()))
 		for r := o.Len() - 1; r >= 0; r-- {
 			x := o.at(r)
-			dst = rdbAppendString(dst, []byte(x.member))
-			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.score))
+			dst = rdbAppendString(dst, []byte(o.memberOf(x)))
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(o.scoreOf(x)))
 		}
 		return dst
 	case *Hash:

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -19,51 +20,252 @@ import (
 // table uses hashString (fixed, see dict.go), inserts at chain heads and
 // resizes in a fixed order, so its layout, and therefore the order ZSCAN
 // returns, is a function of the command history.
+//
+// Nodes live in a pool of paged arrays owned by the skiplist and link to
+// each other by number (zref), not by pointer: the only pointers a sorted
+// set holds are its member strings. Why: Go's collector marks every object
+// it can reach at every cycle, and a skiplist of pointer-linked nodes is
+// tens of millions of small objects with several pointers each. Marking a
+// 10M-member sorted set built that way cost 2.2 s of CPU per GC cycle,
+// against 0.34 s for a 10M-field hash (BenchmarkMarkCost,
+// kv/gcmark_bench_test.go), and on two cores mark phases of seconds
+// stalled whole nodes long enough to lose the leadership
+// (docs/replication.md, "Whole-node stalls"). Pointer-free pages are
+// never scanned. A removed node's slot (and its block of upper levels) is
+// reused by the next insert, and a set with more free slots than members
+// gives them back a few per write (compactStep), so a set that shrinks
+// does not keep its peak size. The blocks of upper levels (a third of a
+// level per node on average, 8 bytes each) are reused but not given back.
 
 // zslMaxLevel bounds the height of a node (Redis's ZSKIPLIST_MAXLEVEL). With
 // a 1/4 promotion probability 32 levels index 2^64 elements.
 const zslMaxLevel = 32
 
-// zslNode is one element of a sorted set.
+// zref names a node of a skiplist's pool. As a link, 0 is nil; as the place
+// a search starts from, 0 is the header.
+type zref uint32
+
+// zslNode is one element of a sorted set, in its skiplist's pool. Its
+// member is in the pool's members array, at the same number.
 type zslNode struct {
-	member   string
 	score    float64
-	backward *zslNode // previous node at level 0; nil for the first
-	hnext    *zslNode // next node in the member hash chain
-	level    []zslLevel
-	one      [1]zslLevel // storage of level for single-level nodes (3 in 4)
+	backward zref     // previous node at level 0; 0 for the first
+	hnext    zref     // next node in the member hash chain (free list when free)
+	l0       zslLevel // level 0
+	more     uint32   // levels 1..height-1 start at levels[more] (height > 1)
+	height   uint8
 }
 
 // zslLevel is one forward link of a node and the number of level-0 steps it
 // covers. A nil link's span is the number of nodes after its owner.
 type zslLevel struct {
-	forward *zslNode
-	span    int
+	forward zref
+	span    uint32
 }
 
-// zskiplist is Redis's zskiplist with the header embedded. It must not be
-// copied once used (the header's first level lives inside it).
+// zskiplist is Redis's zskiplist over a node pool. It must not be copied
+// once used (its member index points to it).
 type zskiplist struct {
-	header zslNode
-	tail   *zslNode
-	length int
-	level  int // levels in use; len(header.level) == level
+	nodes   paged[zslNode]  // slot 0 unused
+	members paged[string]   // the member of each node ("" when free)
+	levels  paged[zslLevel] // the upper levels of nodes taller than 1
+	hdr     []zslLevel      // the header's levels; len == level
+	tail    zref
+	length  int
+	level   int // levels in use
+	// freeNode heads the free node slots, doubly linked through hnext
+	// (next) and backward (previous), freeCount counts them;
+	// freeLevels[k-1] heads the free blocks of k upper levels, as start+1,
+	// chained through the first level's span.
+	freeNode   zref
+	freeCount  int
+	freeLevels [zslMaxLevel - 1]uint32
+	// compacting is set while the pool shrinks (compactStep).
+	compacting bool
 }
 
 func (zsl *zskiplist) init() {
-	zsl.header.level = zsl.header.one[:]
+	zsl.nodes.push(zslNode{})
+	zsl.members.push("")
+	zsl.hdr = []zslLevel{{}}
 	zsl.level = 1
 }
 
-// newZslNode allocates a node of the given height.
-func newZslNode(level int, score float64, member string) *zslNode {
-	x := &zslNode{member: member, score: score}
-	if level == 1 {
-		x.level = x.one[:]
-	} else {
-		x.level = make([]zslLevel, level)
+// node returns x's node. The pointer is valid until the next allocation.
+func (zsl *zskiplist) node(x zref) *zslNode { return zsl.nodes.ref(int(x)) }
+
+// lv returns level i of x (x == 0: of the header).
+func (zsl *zskiplist) lv(x zref, i int) *zslLevel {
+	if x == 0 {
+		return &zsl.hdr[i]
 	}
+	n := zsl.nodes.ref(int(x))
+	if i == 0 {
+		return &n.l0
+	}
+	return zsl.levels.ref(int(n.more) + i - 1)
+}
+
+// fwd returns x's forward link at level i.
+func (zsl *zskiplist) fwd(x zref, i int) zref { return zsl.lv(x, i).forward }
+
+// member returns x's member.
+func (zsl *zskiplist) member(x zref) string { return zsl.members.at(int(x)) }
+
+// score returns x's score.
+func (zsl *zskiplist) score(x zref) float64 { return zsl.nodes.ref(int(x)).score }
+
+// next returns the node after x, or 0.
+func (zsl *zskiplist) next(x zref) zref { return zsl.nodes.ref(int(x)).l0.forward }
+
+// prev returns the node before x, or 0.
+func (zsl *zskiplist) prev(x zref) zref { return zsl.nodes.ref(int(x)).backward }
+
+// height returns x's number of levels.
+func (zsl *zskiplist) height(x zref) int { return int(zsl.nodes.ref(int(x)).height) }
+
+// alloc takes a node slot for (score, member) with the given height,
+// unlinked.
+func (zsl *zskiplist) alloc(height int, score float64, member string) zref {
+	var x zref
+	if zsl.freeNode != 0 {
+		x = zsl.freeNode
+		zsl.unfree(x)
+	} else {
+		n := zsl.nodes.len()
+		if n > math.MaxUint32 {
+			panic("kv: sorted set node pool full") // 2^32 members: hundreds of GB
+		}
+		x = zref(n)
+		zsl.nodes.push(zslNode{})
+		zsl.members.push("")
+	}
+	var more uint32
+	if height > 1 {
+		more = zsl.allocLevels(height - 1)
+	}
+	*zsl.node(x) = zslNode{score: score, more: more, height: uint8(height)}
+	zsl.members.set(int(x), member)
 	return x
+}
+
+// allocLevels returns the start of a cleared block of k upper levels.
+func (zsl *zskiplist) allocLevels(k int) uint32 {
+	if f := zsl.freeLevels[k-1]; f != 0 {
+		start := int(f - 1)
+		zsl.freeLevels[k-1] = zsl.levels.at(start).span
+		for i := range k {
+			zsl.levels.set(start+i, zslLevel{})
+		}
+		return uint32(start)
+	}
+	start := zsl.levels.len()
+	if start+k > math.MaxUint32 {
+		panic("kv: sorted set level pool full")
+	}
+	for range k {
+		zsl.levels.push(zslLevel{})
+	}
+	return uint32(start)
+}
+
+// free returns x, unlinked from the list and the index, to the pool.
+func (zsl *zskiplist) free(x zref) {
+	n := zsl.node(x)
+	if n.height > 1 {
+		k := n.height - 1
+		zsl.levels.set(int(n.more), zslLevel{span: zsl.freeLevels[k-1]})
+		zsl.freeLevels[k-1] = n.more + 1
+	}
+	*n = zslNode{hnext: zsl.freeNode}
+	if zsl.freeNode != 0 {
+		zsl.node(zsl.freeNode).backward = x
+	}
+	zsl.freeNode = x
+	zsl.freeCount++
+	zsl.members.set(int(x), "")
+	if !zsl.compacting && zsl.freeCount > zsl.length && zsl.nodes.len() > zslCompactMin {
+		zsl.compacting = true
+	}
+}
+
+// unfree takes the free slot x off the free list.
+func (zsl *zskiplist) unfree(x zref) {
+	n := zsl.node(x)
+	p, nx := n.backward, n.hnext
+	if p == 0 {
+		zsl.freeNode = nx
+	} else {
+		zsl.node(p).hnext = nx
+	}
+	if nx != 0 {
+		zsl.node(nx).backward = p
+	}
+	n.hnext, n.backward = 0, 0
+	zsl.freeCount--
+}
+
+// zslCompactMin: a pool of at most this many slots is never compacted
+// (what its free slots hold is small), zslCompactSteps: how many slots a
+// write compacts.
+const (
+	zslCompactMin   = pagedLen
+	zslCompactSteps = 8
+)
+
+// compactStep shrinks the pool of a sorted set that has more free slots
+// than members, by one slot: the last slot is dropped if it is free, or
+// else its node moves into a free slot below (relocate). It returns false
+// once there is nothing left to do, and it must only run between whole
+// operations (it moves a node, so it invalidates every zref held).
+func (zsl *zskiplist) compactStep(d *zmemberIndex) bool {
+	if !zsl.compacting {
+		return false
+	}
+	if zsl.freeCount == 0 {
+		zsl.compacting = false
+		return false
+	}
+	last := zref(zsl.nodes.len() - 1)
+	if zsl.node(last).height == 0 { // free
+		zsl.unfree(last)
+	} else {
+		to := zsl.freeNode
+		zsl.unfree(to)
+		zsl.relocate(d, last, to)
+	}
+	zsl.nodes.truncate(int(last))
+	zsl.members.truncate(int(last))
+	return true
+}
+
+// relocate moves the linked node from into the free slot to (taken off the
+// free list): every link to it, in the list, the tail and the member index,
+// now names to. Its block of upper levels stays where it is.
+func (zsl *zskiplist) relocate(d *zmemberIndex, from, to zref) {
+	var update [zslMaxLevel]zref
+	member := zsl.member(from)
+	zsl.findUpdate(zsl.score(from), member, &update)
+	if zsl.fwd(update[0], 0) != from {
+		panic("kv: zset node to relocate not found where its score says")
+	}
+	*zsl.node(to) = *zsl.node(from)
+	zsl.members.set(int(to), member)
+	for i := range zsl.height(to) {
+		l := zsl.lv(update[i], i)
+		if l.forward != from {
+			panic("kv: zset node to relocate not linked at one of its levels")
+		}
+		l.forward = to
+	}
+	if f := zsl.next(to); f != 0 {
+		zsl.node(f).backward = to
+	} else {
+		zsl.tail = to
+	}
+	d.replace(from, to)
+	*zsl.node(from) = zslNode{}
+	zsl.members.set(int(from), "")
 }
 
 // zslLevelFor maps 64 well-mixed bits to a height between 1 and zslMaxLevel
@@ -85,57 +287,57 @@ func mix64(z uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// zslBefore reports whether node x sorts before (score, member).
-func zslBefore(x *zslNode, score float64, member string) bool {
-	return x.score < score || (x.score == score && x.member < member)
+// before reports whether node x sorts before (score, member).
+func (zsl *zskiplist) before(x zref, score float64, member string) bool {
+	s := zsl.score(x)
+	return s < score || (s == score && zsl.member(x) < member)
 }
 
-// next returns the following node in ascending order, or nil.
-func (x *zslNode) next() *zslNode { return x.level[0].forward }
-
-// first returns the lowest node, or nil.
-func (zsl *zskiplist) first() *zslNode { return zsl.header.level[0].forward }
+// first returns the lowest node, or 0.
+func (zsl *zskiplist) first() zref { return zsl.hdr[0].forward }
 
 // insertNode links x, whose height is set and whose (score, member) is not
 // in the list, at its place.
-func (zsl *zskiplist) insertNode(x *zslNode) {
-	var update [zslMaxLevel]*zslNode
+func (zsl *zskiplist) insertNode(x zref) {
+	var update [zslMaxLevel]zref
 	var rank [zslMaxLevel]int
-	h := &zsl.header
-	p := h
+	score, member := zsl.score(x), zsl.member(x)
+	var p zref // the header
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i < zsl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for p.level[i].forward != nil && zslBefore(p.level[i].forward, x.score, x.member) {
-			rank[i] += p.level[i].span
-			p = p.level[i].forward
+		for {
+			l := zsl.lv(p, i)
+			if l.forward == 0 || !zsl.before(l.forward, score, member) {
+				break
+			}
+			rank[i] += int(l.span)
+			p = l.forward
 		}
 		update[i] = p
 	}
-	level := len(x.level)
+	level := zsl.height(x)
 	for zsl.level < level {
 		rank[zsl.level] = 0
-		update[zsl.level] = h
-		h.level = append(h.level, zslLevel{span: zsl.length})
+		update[zsl.level] = 0
+		zsl.hdr = append(zsl.hdr, zslLevel{span: uint32(zsl.length)})
 		zsl.level++
 	}
 	for i := 0; i < level; i++ {
-		x.level[i].forward = update[i].level[i].forward
-		update[i].level[i].forward = x
-		x.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		xl, ul := zsl.lv(x, i), zsl.lv(update[i], i)
+		xl.forward = ul.forward
+		ul.forward = x
+		xl.span = ul.span - uint32(rank[0]-rank[i])
+		ul.span = uint32(rank[0] - rank[i] + 1)
 	}
 	for i := level; i < zsl.level; i++ {
-		update[i].level[i].span++
+		zsl.lv(update[i], i).span++
 	}
-	if update[0] == h {
-		x.backward = nil
-	} else {
-		x.backward = update[0]
-	}
-	if x.level[0].forward != nil {
-		x.level[0].forward.backward = x
+	n := zsl.node(x)
+	n.backward = update[0] // 0 when x is first
+	if f := n.l0.forward; f != 0 {
+		zsl.node(f).backward = x
 	} else {
 		zsl.tail = x
 	}
@@ -143,44 +345,47 @@ func (zsl *zskiplist) insertNode(x *zslNode) {
 }
 
 // findUpdate fills update with, per level, the last node before
-// (score, member).
-func (zsl *zskiplist) findUpdate(score float64, member string, update *[zslMaxLevel]*zslNode) {
-	p := &zsl.header
+// (score, member) (0 for the header).
+func (zsl *zskiplist) findUpdate(score float64, member string, update *[zslMaxLevel]zref) {
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && zslBefore(p.level[i].forward, score, member) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && zsl.before(f, score, member); f = zsl.fwd(p, i) {
+			p = f
 		}
 		update[i] = p
 	}
 }
 
 // unlink removes x given the update path that findUpdate computed for it.
-func (zsl *zskiplist) unlink(x *zslNode, update *[zslMaxLevel]*zslNode) {
+func (zsl *zskiplist) unlink(x zref, update *[zslMaxLevel]zref) {
 	for i := 0; i < zsl.level; i++ {
-		if update[i].level[i].forward == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].forward = x.level[i].forward
+		ul := zsl.lv(update[i], i)
+		if ul.forward == x {
+			xl := zsl.lv(x, i)
+			ul.span += xl.span - 1
+			ul.forward = xl.forward
 		} else {
-			update[i].level[i].span--
+			ul.span--
 		}
 	}
-	if x.level[0].forward != nil {
-		x.level[0].forward.backward = x.backward
+	n := zsl.node(x)
+	if f := n.l0.forward; f != 0 {
+		zsl.node(f).backward = n.backward
 	} else {
-		zsl.tail = x.backward
+		zsl.tail = n.backward
 	}
-	for zsl.level > 1 && zsl.header.level[zsl.level-1].forward == nil {
+	for zsl.level > 1 && zsl.hdr[zsl.level-1].forward == 0 {
 		zsl.level--
 	}
-	zsl.header.level = zsl.header.level[:zsl.level]
+	zsl.hdr = zsl.hdr[:zsl.level]
 	zsl.length--
 }
 
-// remove unlinks node x, which must be in the list.
-func (zsl *zskiplist) remove(x *zslNode) {
-	var update [zslMaxLevel]*zslNode
-	zsl.findUpdate(x.score, x.member, &update)
-	if update[0].level[0].forward != x {
+// remove unlinks node x, which must be in the list (it stays allocated).
+func (zsl *zskiplist) remove(x zref) {
+	var update [zslMaxLevel]zref
+	zsl.findUpdate(zsl.score(x), zsl.member(x), &update)
+	if zsl.fwd(update[0], 0) != x {
 		panic("kv: zset skiplist node not found where its score says")
 	}
 	zsl.unlink(x, &update)
@@ -189,15 +394,17 @@ func (zsl *zskiplist) remove(x *zslNode) {
 // updateScore moves node x to score (Redis's zslUpdateScore): in place when
 // its neighbours keep it in order, otherwise unlinked and re-linked with the
 // same height.
-func (zsl *zskiplist) updateScore(x *zslNode, score float64) {
-	if (x.backward == nil || x.backward.score < score) &&
-		(x.level[0].forward == nil || x.level[0].forward.score > score) {
-		x.score = score
+func (zsl *zskiplist) updateScore(x zref, score float64) {
+	n := zsl.node(x)
+	if (n.backward == 0 || zsl.score(n.backward) < score) &&
+		(n.l0.forward == 0 || zsl.score(n.l0.forward) > score) {
+		n.score = score
 		return
 	}
 	zsl.remove(x)
-	x.score = score
-	x.backward = nil
+	n = zsl.node(x)
+	n.score = score
+	n.backward = 0
 	zsl.insertNode(x)
 }
 
@@ -205,38 +412,49 @@ func (zsl *zskiplist) updateScore(x *zslNode, score float64) {
 // there is none.
 func (zsl *zskiplist) rankOf(score float64, member string) int {
 	rank := 0
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil &&
-			(p.level[i].forward.score < score ||
-				(p.level[i].forward.score == score && p.level[i].forward.member <= member)) {
-			rank += p.level[i].span
-			p = p.level[i].forward
+		for {
+			l := zsl.lv(p, i)
+			f := l.forward
+			if f == 0 {
+				break
+			}
+			fs := zsl.score(f)
+			if !(fs < score || (fs == score && zsl.member(f) <= member)) {
+				break
+			}
+			rank += int(l.span)
+			p = f
 		}
-		if p != &zsl.header && p.member == member {
+		if p != 0 && zsl.member(p) == member {
 			return rank
 		}
 	}
 	return 0
 }
 
-// byRank returns the node of 1-based rank, or nil when out of range.
-func (zsl *zskiplist) byRank(rank int) *zslNode {
+// byRank returns the node of 1-based rank, or 0 when out of range.
+func (zsl *zskiplist) byRank(rank int) zref {
 	if rank < 1 || rank > zsl.length {
-		return nil
+		return 0
 	}
 	traversed := 0
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && traversed+p.level[i].span <= rank {
-			traversed += p.level[i].span
-			p = p.level[i].forward
+		for {
+			l := zsl.lv(p, i)
+			if l.forward == 0 || traversed+int(l.span) > rank {
+				break
+			}
+			traversed += int(l.span)
+			p = l.forward
 		}
 		if traversed == rank {
 			return p
 		}
 	}
-	return nil
+	return 0
 }
 
 // zrangeSpec is a score interval; minex/maxex make a bound exclusive.
@@ -264,37 +482,37 @@ func (r *zrangeSpec) empty() bool {
 	return r.min > r.max || (r.min == r.max && (r.minex || r.maxex))
 }
 
-// firstInRange returns the lowest node whose score is in r, or nil.
-func (zsl *zskiplist) firstInRange(r *zrangeSpec) *zslNode {
-	if r.empty() || zsl.tail == nil || !r.gteMin(zsl.tail.score) || !r.lteMax(zsl.first().score) {
-		return nil
+// firstInRange returns the lowest node whose score is in r, or 0.
+func (zsl *zskiplist) firstInRange(r *zrangeSpec) zref {
+	if r.empty() || zsl.tail == 0 || !r.gteMin(zsl.score(zsl.tail)) || !r.lteMax(zsl.score(zsl.first())) {
+		return 0
 	}
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && !r.gteMin(p.level[i].forward.score) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && !r.gteMin(zsl.score(f)); f = zsl.fwd(p, i) {
+			p = f
 		}
 	}
-	p = p.level[0].forward
-	if p == nil || !r.lteMax(p.score) {
-		return nil
+	p = zsl.fwd(p, 0)
+	if p == 0 || !r.lteMax(zsl.score(p)) {
+		return 0
 	}
 	return p
 }
 
-// lastInRange returns the highest node whose score is in r, or nil.
-func (zsl *zskiplist) lastInRange(r *zrangeSpec) *zslNode {
-	if r.empty() || zsl.tail == nil || !r.gteMin(zsl.tail.score) || !r.lteMax(zsl.first().score) {
-		return nil
+// lastInRange returns the highest node whose score is in r, or 0.
+func (zsl *zskiplist) lastInRange(r *zrangeSpec) zref {
+	if r.empty() || zsl.tail == 0 || !r.gteMin(zsl.score(zsl.tail)) || !r.lteMax(zsl.score(zsl.first())) {
+		return 0
 	}
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && r.lteMax(p.level[i].forward.score) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && r.lteMax(zsl.score(f)); f = zsl.fwd(p, i) {
+			p = f
 		}
 	}
-	if p == &zsl.header || !r.gteMin(p.score) {
-		return nil
+	if p == 0 || !r.gteMin(zsl.score(p)) {
+		return 0
 	}
 	return p
 }
@@ -357,48 +575,49 @@ func (r *zlexRangeSpec) empty() bool {
 	return cmp > 0 || (cmp == 0 && (r.minex || r.maxex))
 }
 
-// firstInLexRange returns the lowest node whose member is in r, or nil.
-func (zsl *zskiplist) firstInLexRange(r *zlexRangeSpec) *zslNode {
-	if r.empty() || zsl.tail == nil || !r.gteMin(zsl.tail.member) || !r.lteMax(zsl.first().member) {
-		return nil
+// firstInLexRange returns the lowest node whose member is in r, or 0.
+func (zsl *zskiplist) firstInLexRange(r *zlexRangeSpec) zref {
+	if r.empty() || zsl.tail == 0 || !r.gteMin(zsl.member(zsl.tail)) || !r.lteMax(zsl.member(zsl.first())) {
+		return 0
 	}
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && !r.gteMin(p.level[i].forward.member) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && !r.gteMin(zsl.member(f)); f = zsl.fwd(p, i) {
+			p = f
 		}
 	}
-	p = p.level[0].forward
-	if p == nil || !r.lteMax(p.member) {
-		return nil
+	p = zsl.fwd(p, 0)
+	if p == 0 || !r.lteMax(zsl.member(p)) {
+		return 0
 	}
 	return p
 }
 
-// lastInLexRange returns the highest node whose member is in r, or nil.
-func (zsl *zskiplist) lastInLexRange(r *zlexRangeSpec) *zslNode {
-	if r.empty() || zsl.tail == nil || !r.gteMin(zsl.tail.member) || !r.lteMax(zsl.first().member) {
-		return nil
+// lastInLexRange returns the highest node whose member is in r, or 0.
+func (zsl *zskiplist) lastInLexRange(r *zlexRangeSpec) zref {
+	if r.empty() || zsl.tail == 0 || !r.gteMin(zsl.member(zsl.tail)) || !r.lteMax(zsl.member(zsl.first())) {
+		return 0
 	}
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && r.lteMax(p.level[i].forward.member) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && r.lteMax(zsl.member(f)); f = zsl.fwd(p, i) {
+			p = f
 		}
 	}
-	if p == &zsl.header || !r.gteMin(p.member) {
-		return nil
+	if p == 0 || !r.gteMin(zsl.member(p)) {
+		return 0
 	}
 	return p
 }
 
 // deleteFrom unlinks the consecutive nodes that follow update[0] while
-// inRange holds for them, calling gone for each; it returns how many went.
-func (zsl *zskiplist) deleteFrom(update *[zslMaxLevel]*zslNode, inRange func(*zslNode) bool, gone func(*zslNode)) int {
+// inRange holds for them, calling gone for each (which must free it); it
+// returns how many went.
+func (zsl *zskiplist) deleteFrom(update *[zslMaxLevel]zref, inRange func(zref) bool, gone func(zref)) int {
 	removed := 0
-	x := update[0].level[0].forward
-	for x != nil && inRange(x) {
-		next := x.level[0].forward
+	x := zsl.fwd(update[0], 0)
+	for x != 0 && inRange(x) {
+		next := zsl.next(x)
 		zsl.unlink(x, update)
 		gone(x)
 		removed++
@@ -408,39 +627,43 @@ func (zsl *zskiplist) deleteFrom(update *[zslMaxLevel]*zslNode, inRange func(*zs
 }
 
 // deleteRangeByScore removes every node with a score in r.
-func (zsl *zskiplist) deleteRangeByScore(r *zrangeSpec, gone func(*zslNode)) int {
-	var update [zslMaxLevel]*zslNode
-	p := &zsl.header
+func (zsl *zskiplist) deleteRangeByScore(r *zrangeSpec, gone func(zref)) int {
+	var update [zslMaxLevel]zref
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && !r.gteMin(p.level[i].forward.score) {
-			p = p.level[i].forward
+		for f := zsl.fwd(p, i); f != 0 && !r.gteMin(zsl.score(f)); f = zsl.fwd(p, i) {
+			p = f
 		}
 		update[i] = p
 	}
-	return zsl.deleteFrom(&update, func(x *zslNode) bool { return r.lteMax(x.score) }, gone)
+	return zsl.deleteFrom(&update, func(x zref) bool { return r.lteMax(zsl.score(x)) }, gone)
 }
 
 // deleteRunFrom removes x and the nodes that follow it while inRange holds.
-func (zsl *zskiplist) deleteRunFrom(x *zslNode, inRange func(*zslNode) bool, gone func(*zslNode)) int {
-	var update [zslMaxLevel]*zslNode
-	zsl.findUpdate(x.score, x.member, &update)
+func (zsl *zskiplist) deleteRunFrom(x zref, inRange func(zref) bool, gone func(zref)) int {
+	var update [zslMaxLevel]zref
+	zsl.findUpdate(zsl.score(x), zsl.member(x), &update)
 	return zsl.deleteFrom(&update, inRange, gone)
 }
 
 // deleteRangeByRank removes the nodes of 1-based ranks start..end.
-func (zsl *zskiplist) deleteRangeByRank(start, end int, gone func(*zslNode)) int {
-	var update [zslMaxLevel]*zslNode
+func (zsl *zskiplist) deleteRangeByRank(start, end int, gone func(zref)) int {
+	var update [zslMaxLevel]zref
 	traversed := 0
-	p := &zsl.header
+	var p zref
 	for i := zsl.level - 1; i >= 0; i-- {
-		for p.level[i].forward != nil && traversed+p.level[i].span < start {
-			traversed += p.level[i].span
-			p = p.level[i].forward
+		for {
+			l := zsl.lv(p, i)
+			if l.forward == 0 || traversed+int(l.span) >= start {
+				break
+			}
+			traversed += int(l.span)
+			p = l.forward
 		}
 		update[i] = p
 	}
 	rank := traversed + 1
-	return zsl.deleteFrom(&update, func(*zslNode) bool {
+	return zsl.deleteFrom(&update, func(zref) bool {
 		ok := rank <= end
 		rank++
 		return ok
@@ -451,7 +674,7 @@ func (zsl *zskiplist) deleteRangeByRank(start, end int, gone func(*zslNode)) int
 // (snapshot restore, COPY, ZUNIONSTORE results).
 type zslBuilder struct {
 	zsl      *zskiplist
-	last     [zslMaxLevel]*zslNode
+	last     [zslMaxLevel]zref // 0: the header
 	lastRank [zslMaxLevel]int
 }
 
@@ -459,54 +682,55 @@ func newZslBuilder(zsl *zskiplist) *zslBuilder {
 	if zsl.length != 0 {
 		panic("kv: zslBuilder on a non-empty skiplist")
 	}
-	b := &zslBuilder{zsl: zsl}
-	for i := range b.last {
-		b.last[i] = &zsl.header
-	}
-	return b
+	return &zslBuilder{zsl: zsl}
 }
 
 // append links x, which must sort after every node already appended.
-func (b *zslBuilder) append(x *zslNode) {
+func (b *zslBuilder) append(x zref) {
 	zsl := b.zsl
-	for zsl.level < len(x.level) {
-		zsl.header.level = append(zsl.header.level, zslLevel{})
+	h := zsl.height(x)
+	for zsl.level < h {
+		zsl.hdr = append(zsl.hdr, zslLevel{})
 		zsl.level++
 	}
 	zsl.length++
-	for i := range x.level {
-		b.last[i].level[i].forward = x
-		b.last[i].level[i].span = zsl.length - b.lastRank[i]
+	for i := range h {
+		l := zsl.lv(b.last[i], i)
+		l.forward = x
+		l.span = uint32(zsl.length - b.lastRank[i])
 		b.last[i] = x
 		b.lastRank[i] = zsl.length
 	}
-	x.backward = zsl.tail
+	zsl.node(x).backward = zsl.tail
 	zsl.tail = x
 }
 
 // finish sets the spans of the trailing nil links.
 func (b *zslBuilder) finish() {
 	for i := 0; i < b.zsl.level; i++ {
-		b.last[i].level[i].forward = nil
-		b.last[i].level[i].span = b.zsl.length - b.lastRank[i]
+		l := b.zsl.lv(b.last[i], i)
+		l.forward = 0
+		l.span = uint32(b.zsl.length - b.lastRank[i])
 	}
 }
 
 // zmemberIndex maps members to their nodes: a chained hash table with
 // power-of-two sizes, like Redis's dict (and kv's dict), with Redis's
-// reverse-binary SCAN cursor. The bucket array is paged (paged.go): a
-// resize of a big set's index never allocates it in one piece. A resize of
-// more than zindexRehashAtOnce buckets is incremental (like the keyspace's,
-// dict.go): each add or remove moves a few buckets of the old table, so no
-// single ZADD pays for rehashing millions of members. Nothing a reader sees
-// depends on the rehash's progress (scan's buckets are canonical, below).
+// reverse-binary SCAN cursor. Chains run through the nodes' hnext. The
+// bucket array is paged (paged.go): a resize of a big set's index never
+// allocates it in one piece. A resize of more than zindexRehashAtOnce
+// buckets is incremental (like the keyspace's, dict.go): each add or remove
+// moves a few buckets of the old table, so no single ZADD pays for
+// rehashing millions of members. Nothing a reader sees depends on the
+// rehash's progress (scan's buckets are canonical, below).
 type zmemberIndex struct {
-	buckets paged[*zslNode] // the current table (the new one while rehashing)
+	zsl     *zskiplist  // the pool of the nodes
+	buckets paged[zref] // the current table (the new one while rehashing)
 	count   int
 	// While rehashing: the previous table; its buckets below moved are
 	// empty (their nodes are in buckets). Nodes added meanwhile go to
 	// buckets.
-	old   paged[*zslNode]
+	old   paged[zref]
 	moved int
 }
 
@@ -524,75 +748,115 @@ const (
 
 func (d *zmemberIndex) rehashing() bool { return d.old.len() > 0 }
 
-func (d *zmemberIndex) find(member string) *zslNode {
+func (d *zmemberIndex) hnext(x zref) zref { return d.zsl.node(x).hnext }
+
+func (d *zmemberIndex) find(member string) zref {
 	if d.count == 0 {
-		return nil
+		return 0
 	}
 	h := hashString(member)
-	for x := d.buckets.at(int(h & uint64(d.buckets.len()-1))); x != nil; x = x.hnext {
-		if x.member == member {
+	for x := d.buckets.at(int(h & uint64(d.buckets.len()-1))); x != 0; x = d.hnext(x) {
+		if d.zsl.member(x) == member {
 			return x
 		}
 	}
 	if d.rehashing() {
 		if ob := int(h & uint64(d.old.len()-1)); ob >= d.moved {
-			for x := d.old.at(ob); x != nil; x = x.hnext {
-				if x.member == member {
+			for x := d.old.at(ob); x != 0; x = d.hnext(x) {
+				if d.zsl.member(x) == member {
 					return x
 				}
 			}
 		}
 	}
-	return nil
+	return 0
 }
 
 // add inserts x, whose member must not be present.
-func (d *zmemberIndex) add(x *zslNode) {
+func (d *zmemberIndex) add(x zref) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
 	if d.count >= d.buckets.len() {
 		d.resize(d.count + 1)
 	}
-	i := int(hashString(x.member) & uint64(d.buckets.len()-1))
-	x.hnext = d.buckets.at(i)
+	i := int(hashString(d.zsl.member(x)) & uint64(d.buckets.len()-1))
+	d.zsl.node(x).hnext = d.buckets.at(i)
 	d.buckets.set(i, x)
 	d.count++
 }
 
 // remove unlinks x, which must be present.
-func (d *zmemberIndex) remove(x *zslNode) {
+func (d *zmemberIndex) remove(x zref) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
-	h := hashString(x.member)
-	if !unlinkNode(d.buckets.ref(int(h&uint64(d.buckets.len()-1))), x) && !d.unlinkOld(h, x) {
+	h := hashString(d.zsl.member(x))
+	if !d.unlinkNode(d.buckets.ref(int(h&uint64(d.buckets.len()-1))), x) && !d.unlinkOld(h, x) {
 		panic("kv: zset member missing from its index")
 	}
-	x.hnext = nil
+	d.zsl.node(x).hnext = 0
 	d.count--
 	if d.buckets.len() > zindexMinSize && d.count*zindexShrinkFill < d.buckets.len() {
 		d.resize(d.count)
 	}
 }
 
+// replace puts node to where node from is in its chain (to already has
+// from's hnext).
+func (d *zmemberIndex) replace(from, to zref) {
+	h := hashString(d.zsl.member(to))
+	head := d.buckets.ref(int(h & uint64(d.buckets.len()-1)))
+	if !d.replaceIn(head, from, to) {
+		ob := int(h & uint64(d.old.len()-1))
+		if !d.rehashing() || ob < d.moved || !d.replaceIn(d.old.ref(ob), from, to) {
+			panic("kv: zset member to relocate missing from its index")
+		}
+	}
+}
+
+// replaceIn replaces from with to in the chain whose head is *head and
+// reports whether from was there.
+func (d *zmemberIndex) replaceIn(head *zref, from, to zref) bool {
+	if *head == from {
+		*head = to
+		return true
+	}
+	for p := *head; p != 0; {
+		n := d.zsl.node(p)
+		if n.hnext == from {
+			n.hnext = to
+			return true
+		}
+		p = n.hnext
+	}
+	return false
+}
+
 // unlinkOld removes x, of hash h, from the old table while rehashing and
 // reports whether it was there.
-func (d *zmemberIndex) unlinkOld(h uint64, x *zslNode) bool {
+func (d *zmemberIndex) unlinkOld(h uint64, x zref) bool {
 	if !d.rehashing() {
 		return false
 	}
 	ob := int(h & uint64(d.old.len()-1))
-	return ob >= d.moved && unlinkNode(d.old.ref(ob), x)
+	return ob >= d.moved && d.unlinkNode(d.old.ref(ob), x)
 }
 
-// unlinkNode removes x from the chain at p and reports whether it was there.
-func unlinkNode(p **zslNode, x *zslNode) bool {
-	for ; *p != nil; p = &(*p).hnext {
-		if *p == x {
-			*p = x.hnext
+// unlinkNode removes x from the chain whose head is *head and reports
+// whether it was there.
+func (d *zmemberIndex) unlinkNode(head *zref, x zref) bool {
+	if *head == x {
+		*head = d.hnext(x)
+		return true
+	}
+	for p := *head; p != 0; {
+		n := d.zsl.node(p)
+		if n.hnext == x {
+			n.hnext = d.hnext(x)
 			return true
 		}
+		p = n.hnext
 	}
 	return false
 }
@@ -609,7 +873,7 @@ func (d *zmemberIndex) resize(n int) {
 	}
 	d.finishRehash()
 	d.old, d.moved = d.buckets, 0
-	d.buckets = newPaged[*zslNode](size)
+	d.buckets = newPaged[zref](size)
 	if d.old.len() <= zindexRehashAtOnce {
 		d.finishRehash()
 	}
@@ -625,7 +889,7 @@ func (d *zmemberIndex) rehashStep() {
 		}
 	}
 	if d.moved == n {
-		d.old, d.moved = paged[*zslNode]{}, 0
+		d.old, d.moved = paged[zref]{}, 0
 	}
 }
 
@@ -634,7 +898,7 @@ func (d *zmemberIndex) finishRehash() {
 	for n := d.old.len(); d.moved < n; {
 		d.moveBucket()
 	}
-	d.old, d.moved = paged[*zslNode]{}, 0
+	d.old, d.moved = paged[zref]{}, 0
 }
 
 // moveBucket empties old bucket moved into the current table and reports
@@ -643,15 +907,16 @@ func (d *zmemberIndex) moveBucket() bool {
 	p := d.old.ref(d.moved)
 	d.moved++
 	x := *p
-	if x == nil {
+	if x == 0 {
 		return false
 	}
-	*p = nil
+	*p = 0
 	mask := uint64(d.buckets.len() - 1)
-	for x != nil {
-		next := x.hnext
-		i := int(hashString(x.member) & mask)
-		x.hnext = d.buckets.at(i)
+	for x != 0 {
+		n := d.zsl.node(x)
+		next := n.hnext
+		i := int(hashString(d.zsl.member(x)) & mask)
+		n.hnext = d.buckets.at(i)
 		d.buckets.set(i, x)
 		x = next
 	}
@@ -662,7 +927,7 @@ func (d *zmemberIndex) moveBucket() bool {
 // from already moved away) whose hash & mask is c: the buckets c, c+size,
 // ... when t is at least size buckets, else those of its bucket c & (its
 // mask) that agree with c.
-func canonicalNodes(t *paged[*zslNode], from int, c, mask uint64, nodes []*zslNode) []*zslNode {
+func (d *zmemberIndex) canonicalNodes(t *paged[zref], from int, c, mask uint64, nodes []zref) []zref {
 	n := t.len()
 	if n == 0 {
 		return nodes
@@ -672,15 +937,15 @@ func canonicalNodes(t *paged[*zslNode], from int, c, mask uint64, nodes []*zslNo
 			if int(b) < from {
 				continue
 			}
-			for x := t.at(int(b)); x != nil; x = x.hnext {
+			for x := t.at(int(b)); x != 0; x = d.hnext(x) {
 				nodes = append(nodes, x)
 			}
 		}
 		return nodes
 	}
 	if b := int(c & uint64(n-1)); b >= from {
-		for x := t.at(b); x != nil; x = x.hnext {
-			if hashString(x.member)&mask == c {
+		for x := t.at(b); x != 0; x = d.hnext(x) {
+			if hashString(d.zsl.member(x))&mask == c {
 				nodes = append(nodes, x)
 			}
 		}
@@ -702,7 +967,7 @@ func canonicalNodes(t *paged[*zslNode], from int, c, mask uint64, nodes []*zslNo
 // are visited sorted. So ZSCAN's pages are a function of the
 // members only, the same on a replica that restored a snapshot (a script
 // may write what ZSCAN returned).
-func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
+func (d *zmemberIndex) scan(cursor uint64, fn func(zref)) uint64 {
 	if d.buckets.len() == 0 {
 		return 0
 	}
@@ -712,13 +977,13 @@ func (d *zmemberIndex) scan(cursor uint64, fn func(*zslNode)) uint64 {
 	}
 	size = min(size, d.buckets.len())
 	mask := uint64(size - 1)
-	var buf [16]*zslNode
-	nodes := canonicalNodes(&d.buckets, 0, cursor&mask, mask, buf[:0])
+	var buf [16]zref
+	nodes := d.canonicalNodes(&d.buckets, 0, cursor&mask, mask, buf[:0])
 	if d.rehashing() {
-		nodes = canonicalNodes(&d.old, d.moved, cursor&mask, mask, nodes)
+		nodes = d.canonicalNodes(&d.old, d.moved, cursor&mask, mask, nodes)
 	}
 	if len(nodes) > 1 {
-		slices.SortFunc(nodes, func(a, b *zslNode) int { return strings.Compare(a.member, b.member) })
+		slices.SortFunc(nodes, func(a, b zref) int { return strings.Compare(d.zsl.member(a), d.zsl.member(b)) })
 	}
 	for _, x := range nodes {
 		fn(x)

@@ -56,9 +56,9 @@ func freezeValue(obj any) (any, int) {
 		return &List{head: k, tail: k, n: len(buf)}, len(buf) * header
 	case *ZSet:
 		f := &frozenZSet{listpack: o.listpack, members: make([]string, 0, o.Len()), scores: make([]float64, 0, o.Len())}
-		o.each(func(x *zslNode) bool {
-			f.members = append(f.members, x.member)
-			f.scores = append(f.scores, x.score)
+		o.each(func(x zref) bool {
+			f.members = append(f.members, o.memberOf(x))
+			f.scores = append(f.scores, o.scoreOf(x))
 			return true
 		})
 		return f, len(f.members) * (header + 8)

@@ -79,17 +79,18 @@ func (t *zsetTrack) keep(member string, score float64, inCut bool) {
 }
 
 // keepNode is the hook for an existing node.
-func (z *ZSet) keepNode(x *zslNode) {
+func (z *ZSet) keepNode(x zref) {
 	if z.track != nil {
-		z.track.keep(x.member, x.score, true)
+		z.track.keep(z.memberOf(x), z.scoreOf(x), true)
 	}
 }
 
 // forget is the callback of the skiplist's range deletions: x is unlinked
 // and leaves the member index.
-func (z *ZSet) forget(x *zslNode) {
+func (z *ZSet) forget(x zref) {
 	z.keepNode(x)
 	z.index.remove(x)
+	z.zsl.free(x)
 }
 
 // more appends up to budget elements of the cut and reports whether the
@@ -99,35 +100,35 @@ func (z *ZSet) more(dst []byte, budget int) ([]byte, bool) {
 	// The first live node after the position.
 	x := z.zsl.first()
 	if t.started {
-		p := &z.zsl.header
+		var p zref // the header
 		for i := z.zsl.level - 1; i >= 0; i-- {
-			for f := p.level[i].forward; f != nil && !t.after(f.score, f.member); f = p.level[i].forward {
+			for f := z.zsl.fwd(p, i); f != 0 && !t.after(z.scoreOf(f), z.memberOf(f)); f = z.zsl.fwd(p, i) {
 				p = f
 			}
 		}
-		x = p.level[0].forward
+		x = z.zsl.fwd(p, 0)
 	}
 	for visited := 0; visited < budget; visited++ {
-		for x != nil && len(t.changed) > 0 {
-			if _, changed := t.changed[x.member]; !changed {
+		for x != 0 && len(t.changed) > 0 {
+			if _, changed := t.changed[z.memberOf(x)]; !changed {
 				break
 			}
-			x = x.next()
+			x = z.next(x)
 			visited++
 		}
 		var e zsetElem
 		switch {
-		case x == nil && t.order.len() == 0:
+		case x == 0 && t.order.len() == 0:
 			if t.done != t.count {
 				panic("kv: snapshot: a tracked sorted set encoded a different number of elements than it had at the cut")
 			}
 			z.untrack()
 			return dst, true
-		case x == nil || t.order.len() > 0 && zsetElemLess(t.order.min(), zsetElem{member: x.member, score: x.score}):
+		case x == 0 || t.order.len() > 0 && zsetElemLess(t.order.min(), zsetElem{member: z.memberOf(x), score: z.scoreOf(x)}):
 			e = t.order.pop()
 		default:
-			e = zsetElem{member: x.member, score: x.score}
-			x = x.next()
+			e = zsetElem{member: z.memberOf(x), score: z.scoreOf(x)}
+			x = z.next(x)
 		}
 		if !t.after(e.score, e.member) {
 			panic("kv: snapshot: a tracked sorted set went back")

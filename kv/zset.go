@@ -44,6 +44,7 @@ type ZSet struct {
 func newZSet(listpack bool) *ZSet {
 	z := &ZSet{listpack: listpack}
 	z.zsl.init()
+	z.index.zsl = &z.zsl
 	return z
 }
 
@@ -68,14 +69,27 @@ func (z *ZSet) stored(score float64) float64 {
 }
 
 // newNode allocates a node for member with a deterministic height.
-func (z *ZSet) newNode(member string, score float64) *zslNode {
+func (z *ZSet) newNode(member string, score float64) zref {
 	z.inserts++
 	h := mix64(hashString(member) ^ (z.inserts * 0x9E3779B97F4A7C15))
-	return newZslNode(zslLevelFor(h), score, member)
+	return z.zsl.alloc(zslLevelFor(h), score, member)
 }
+
+// memberOf returns node x's member.
+func (z *ZSet) memberOf(x zref) string { return z.zsl.member(x) }
+
+// scoreOf returns node x's score.
+func (z *ZSet) scoreOf(x zref) float64 { return z.zsl.score(x) }
+
+// next returns the node after x in ascending order, or 0.
+func (z *ZSet) next(x zref) zref { return z.zsl.next(x) }
+
+// prev returns the node before x, or 0.
+func (z *ZSet) prev(x zref) zref { return z.zsl.prev(x) }
 
 // insert adds member, which must not be present, with score as given.
 func (z *ZSet) insert(member string, score float64) {
+	z.compact(zslCompactSteps)
 	if z.track != nil {
 		z.track.keep(member, 0, false)
 	}
@@ -85,15 +99,15 @@ func (z *ZSet) insert(member string, score float64) {
 }
 
 // find returns the node of member, or nil.
-func (z *ZSet) find(member []byte) *zslNode { return z.index.find(bstr(member)) }
+func (z *ZSet) find(member []byte) zref { return z.index.find(bstr(member)) }
 
 // score returns member's score.
 func (z *ZSet) score(member []byte) (float64, bool) {
 	x := z.find(member)
-	if x == nil {
+	if x == 0 {
 		return 0, false
 	}
-	return x.score, true
+	return z.zsl.score(x), true
 }
 
 // ZADD input flags and outcomes (Redis's ZADD_IN_* and ZADD_OUT_*).
@@ -125,11 +139,11 @@ func (z *ZSet) addLim(member []byte, score float64, flags int, lim *encodingLimi
 	if math.IsNaN(score) {
 		return 0, 0, false
 	}
-	if x := z.find(member); x != nil {
+	if x := z.find(member); x != 0 {
 		if flags&zaddNX != 0 {
 			return zaddNop, 0, true
 		}
-		cur := x.score
+		cur := z.zsl.score(x)
 		if flags&zaddIncr != 0 {
 			score += cur
 			if math.IsNaN(score) {
@@ -159,27 +173,37 @@ func (z *ZSet) addLim(member []byte, score float64, flags int, lim *encodingLimi
 // remove deletes member and reports whether it was there.
 func (z *ZSet) remove(member []byte) bool {
 	x := z.find(member)
-	if x == nil {
+	if x == 0 {
 		return false
 	}
 	z.removeNode(x)
 	return true
 }
 
-func (z *ZSet) removeNode(x *zslNode) {
+// removeNode removes x and frees it: x means nothing afterwards.
+func (z *ZSet) removeNode(x zref) {
 	z.keepNode(x)
 	z.zsl.remove(x)
 	z.index.remove(x)
+	z.zsl.free(x)
+	z.compact(zslCompactSteps)
+}
+
+// compact runs up to n steps of the node pool's compaction (compactStep),
+// which moves nodes: it runs only between operations, when no zref is held.
+func (z *ZSet) compact(n int) {
+	for i := 0; i < n && z.zsl.compactStep(&z.index); i++ {
+	}
 }
 
 // rank returns member's 0-based rank, counted from the highest score when
 // reverse.
 func (z *ZSet) rank(member []byte, reverse bool) (int, bool) {
 	x := z.find(member)
-	if x == nil {
+	if x == 0 {
 		return 0, false
 	}
-	r := z.zsl.rankOf(x.score, x.member)
+	r := z.zsl.rankOf(z.zsl.score(x), z.zsl.member(x))
 	if r == 0 {
 		panic("kv: zset member indexed but not ranked")
 	}
@@ -190,11 +214,11 @@ func (z *ZSet) rank(member []byte, reverse bool) (int, bool) {
 }
 
 // at returns the element of 0-based rank r (0 <= r < Len).
-func (z *ZSet) at(r int) *zslNode { return z.zsl.byRank(r + 1) }
+func (z *ZSet) at(r int) zref { return z.zsl.byRank(r + 1) }
 
 // each visits the elements in ascending order until fn returns false.
-func (z *ZSet) each(fn func(x *zslNode) bool) {
-	for x := z.zsl.first(); x != nil; x = x.next() {
+func (z *ZSet) each(fn func(x zref) bool) {
+	for x := z.zsl.first(); x != 0; x = z.zsl.next(x) {
 		if !fn(x) {
 			return
 		}
@@ -211,66 +235,66 @@ func (z *ZSet) each(fn func(x *zslNode) bool) {
 
 // lexOrdered reports whether all scores are equal, so members are sorted.
 func (z *ZSet) lexOrdered() bool {
-	return z.Len() == 0 || z.zsl.first().score == z.zsl.tail.score
+	return z.Len() == 0 || z.zsl.score(z.zsl.first()) == z.zsl.score(z.zsl.tail)
 }
 
 // lexInRange is Redis's zzlIsInLexRange: false when r is empty or misses
 // the set's ends.
 func (z *ZSet) lexInRange(r *zlexRangeSpec) bool {
-	return !r.empty() && z.Len() > 0 && r.gteMin(z.zsl.tail.member) && r.lteMax(z.zsl.first().member)
+	return !r.empty() && z.Len() > 0 && r.gteMin(z.zsl.member(z.zsl.tail)) && r.lteMax(z.zsl.member(z.zsl.first()))
 }
 
 // firstInLex returns the first element >= min if it is also <= max, else nil
 // (zzlFirstInLexRange).
-func (z *ZSet) firstInLex(r *zlexRangeSpec) *zslNode {
+func (z *ZSet) firstInLex(r *zlexRangeSpec) zref {
 	if z.lexOrdered() {
 		return z.zsl.firstInLexRange(r)
 	}
 	if !z.lexInRange(r) {
-		return nil
+		return 0
 	}
-	for x := z.zsl.first(); x != nil; x = x.next() {
-		if r.gteMin(x.member) {
-			if r.lteMax(x.member) {
+	for x := z.zsl.first(); x != 0; x = z.zsl.next(x) {
+		if r.gteMin(z.zsl.member(x)) {
+			if r.lteMax(z.zsl.member(x)) {
 				return x
 			}
-			return nil
+			return 0
 		}
 	}
-	return nil
+	return 0
 }
 
 // lastInLex returns the last element <= max if it is also >= min, else nil
 // (zzlLastInLexRange).
-func (z *ZSet) lastInLex(r *zlexRangeSpec) *zslNode {
+func (z *ZSet) lastInLex(r *zlexRangeSpec) zref {
 	if z.lexOrdered() {
 		return z.zsl.lastInLexRange(r)
 	}
 	if !z.lexInRange(r) {
-		return nil
+		return 0
 	}
-	for x := z.zsl.tail; x != nil; x = x.backward {
-		if r.lteMax(x.member) {
-			if r.gteMin(x.member) {
+	for x := z.zsl.tail; x != 0; x = z.zsl.prev(x) {
+		if r.lteMax(z.zsl.member(x)) {
+			if r.gteMin(z.zsl.member(x)) {
 				return x
 			}
-			return nil
+			return 0
 		}
 	}
-	return nil
+	return 0
 }
 
 // lexCount counts the run of elements <= max that starts at firstInLex.
 func (z *ZSet) lexCount(r *zlexRangeSpec) int {
 	x := z.firstInLex(r)
-	if x == nil {
+	if x == 0 {
 		return 0
 	}
 	if z.lexOrdered() {
 		return z.countBetween(x, z.zsl.lastInLexRange(r))
 	}
 	n := 0
-	for ; x != nil && r.lteMax(x.member); x = x.next() {
+	for ; x != 0 && r.lteMax(z.zsl.member(x)); x = z.zsl.next(x) {
 		n++
 	}
 	return n
@@ -279,26 +303,26 @@ func (z *ZSet) lexCount(r *zlexRangeSpec) int {
 // deleteRangeByLex removes the run lexCount counts and returns its length.
 func (z *ZSet) deleteRangeByLex(r *zlexRangeSpec) int {
 	x := z.firstInLex(r)
-	if x == nil {
+	if x == 0 {
 		return 0
 	}
-	return z.zsl.deleteRunFrom(x, func(x *zslNode) bool { return r.lteMax(x.member) }, z.forget)
+	return z.zsl.deleteRunFrom(x, func(x zref) bool { return r.lteMax(z.zsl.member(x)) }, z.forget)
 }
 
 // countBetween returns the number of nodes from first to last inclusive
 // (0 when either is nil), by rank arithmetic in O(log n).
-func (z *ZSet) countBetween(first, last *zslNode) int {
-	if first == nil || last == nil {
+func (z *ZSet) countBetween(first, last zref) int {
+	if first == 0 || last == 0 {
 		return 0
 	}
-	return z.zsl.rankOf(last.score, last.member) - z.zsl.rankOf(first.score, first.member) + 1
+	return z.zsl.rankOf(z.zsl.score(last), z.zsl.member(last)) - z.zsl.rankOf(z.zsl.score(first), z.zsl.member(first)) + 1
 }
 
 // Range queries for the ZRANGE family; they return nodes in reply order.
 
 // rangeByRank returns the nodes of ranks start..end (negative counts from
 // the end), in reverse order when reverse (ranks then count from the top).
-func (z *ZSet) rangeByRank(start, end int64, reverse bool) []*zslNode {
+func (z *ZSet) rangeByRank(start, end int64, reverse bool) []zref {
 	n := int64(z.Len())
 	if start < 0 {
 		start += n
@@ -315,13 +339,13 @@ func (z *ZSet) rangeByRank(start, end int64, reverse bool) []*zslNode {
 	if end >= n {
 		end = n - 1
 	}
-	out := make([]*zslNode, 0, end-start+1)
+	out := make([]zref, 0, end-start+1)
 	if reverse {
-		for x := z.zsl.byRank(int(n - start)); x != nil && len(out) < cap(out); x = x.backward {
+		for x := z.zsl.byRank(int(n - start)); x != 0 && len(out) < cap(out); x = z.zsl.prev(x) {
 			out = append(out, x)
 		}
 	} else {
-		for x := z.zsl.byRank(int(start + 1)); x != nil && len(out) < cap(out); x = x.next() {
+		for x := z.zsl.byRank(int(start + 1)); x != 0 && len(out) < cap(out); x = z.zsl.next(x) {
 			out = append(out, x)
 		}
 	}
@@ -331,14 +355,14 @@ func (z *ZSet) rangeByRank(start, end int64, reverse bool) []*zslNode {
 // skipFrom returns the node offset places after x in the walking direction
 // (Redis skips one node at a time; ranks make it O(log n)). A negative
 // offset skips everything, as Redis's "while (ln && offset--)" does.
-func (z *ZSet) skipFrom(x *zslNode, offset int64, reverse bool) *zslNode {
-	if x == nil || offset == 0 {
+func (z *ZSet) skipFrom(x zref, offset int64, reverse bool) zref {
+	if x == 0 || offset == 0 {
 		return x
 	}
 	if offset < 0 || offset >= int64(z.Len()) {
-		return nil
+		return 0
 	}
-	r := int64(z.zsl.rankOf(x.score, x.member))
+	r := int64(z.zsl.rankOf(z.zsl.score(x), z.zsl.member(x)))
 	if reverse {
 		r -= offset
 	} else {
@@ -349,60 +373,60 @@ func (z *ZSet) skipFrom(x *zslNode, offset int64, reverse bool) *zslNode {
 
 // rangeByScore returns the nodes with scores in r, skipping offset and
 // returning at most limit (all when negative).
-func (z *ZSet) rangeByScore(r *zrangeSpec, offset, limit int64, reverse bool) []*zslNode {
+func (z *ZSet) rangeByScore(r *zrangeSpec, offset, limit int64, reverse bool) []zref {
 	if offset > 0 && offset >= int64(z.Len()) {
 		return nil
 	}
-	var x *zslNode
+	var x zref
 	if reverse {
 		x = z.zsl.lastInRange(r)
 	} else {
 		x = z.zsl.firstInRange(r)
 	}
-	var out []*zslNode
-	for x = z.skipFrom(x, offset, reverse); x != nil && limit != 0; limit-- {
+	var out []zref
+	for x = z.skipFrom(x, offset, reverse); x != 0 && limit != 0; limit-- {
 		if reverse {
-			if !r.gteMin(x.score) {
+			if !r.gteMin(z.zsl.score(x)) {
 				break
 			}
 			out = append(out, x)
-			x = x.backward
+			x = z.zsl.prev(x)
 		} else {
-			if !r.lteMax(x.score) {
+			if !r.lteMax(z.zsl.score(x)) {
 				break
 			}
 			out = append(out, x)
-			x = x.next()
+			x = z.zsl.next(x)
 		}
 	}
 	return out
 }
 
 // rangeByLex is rangeByScore for a member range.
-func (z *ZSet) rangeByLex(r *zlexRangeSpec, offset, limit int64, reverse bool) []*zslNode {
+func (z *ZSet) rangeByLex(r *zlexRangeSpec, offset, limit int64, reverse bool) []zref {
 	if offset > 0 && offset >= int64(z.Len()) {
 		return nil
 	}
-	var x *zslNode
+	var x zref
 	if reverse {
 		x = z.lastInLex(r)
 	} else {
 		x = z.firstInLex(r)
 	}
-	var out []*zslNode
-	for x = z.skipFrom(x, offset, reverse); x != nil && limit != 0; limit-- {
+	var out []zref
+	for x = z.skipFrom(x, offset, reverse); x != 0 && limit != 0; limit-- {
 		if reverse {
-			if !r.gteMin(x.member) {
+			if !r.gteMin(z.zsl.member(x)) {
 				break
 			}
 			out = append(out, x)
-			x = x.backward
+			x = z.zsl.prev(x)
 		} else {
-			if !r.lteMax(x.member) {
+			if !r.lteMax(z.zsl.member(x)) {
 				break
 			}
 			out = append(out, x)
-			x = x.next()
+			x = z.zsl.next(x)
 		}
 	}
 	return out
@@ -432,8 +456,8 @@ func zsetFromSorted(elems []zsetElem, listpack bool) *ZSet {
 func (z *ZSet) clone() *ZSet {
 	c := newZSet(z.listpack)
 	b := newZslBuilder(&c.zsl)
-	z.each(func(x *zslNode) bool {
-		y := c.newNode(x.member, x.score)
+	z.each(func(x zref) bool {
+		y := c.newNode(z.zsl.member(x), z.zsl.score(x))
 		b.append(y)
 		c.index.add(y)
 		return true
@@ -473,10 +497,10 @@ func (z *ZSet) appendSnapshot(dst []byte) []byte {
 	}
 	dst = append(dst, flags)
 	dst = binary.AppendUvarint(dst, uint64(z.Len()))
-	z.each(func(x *zslNode) bool {
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.score))
-		dst = binary.AppendUvarint(dst, uint64(len(x.member)))
-		dst = append(dst, x.member...)
+	z.each(func(x zref) bool {
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(z.zsl.score(x)))
+		dst = binary.AppendUvarint(dst, uint64(len(z.zsl.member(x))))
+		dst = append(dst, z.zsl.member(x)...)
 		return true
 	})
 	return dst
@@ -509,7 +533,7 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 	}
 	z := newZSet(listpack)
 	bld := newZslBuilder(&z.zsl)
-	var prev *zslNode
+	var prev zref
 	for i := uint64(0); i < n; i++ {
 		if len(b) < 8 {
 			return nil, errZSetSnapTruncated
@@ -531,9 +555,9 @@ func decodeZSetSnapshot(b []byte) (*ZSet, error) {
 			return nil, fmt.Errorf("%w: NaN score", errZSetSnapCorrupt)
 		case listpack && (len(member) > encodingValueMax || (score == 0 && math.Signbit(score))):
 			return nil, fmt.Errorf("%w: listpack element out of limits", errZSetSnapCorrupt)
-		case prev != nil && !zslBefore(prev, score, member):
+		case prev != 0 && !z.zsl.before(prev, score, member):
 			return nil, fmt.Errorf("%w: elements out of order", errZSetSnapCorrupt)
-		case z.index.find(member) != nil:
+		case z.index.find(member) != 0:
 			return nil, fmt.Errorf("%w: duplicate member", errZSetSnapCorrupt)
 		}
 		x := z.newNode(member, score)

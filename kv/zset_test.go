@@ -17,8 +17,8 @@ func zsetEqual(a, b *ZSet) bool {
 		return false
 	}
 	x, y := a.zsl.first(), b.zsl.first()
-	for ; x != nil; x, y = x.next(), y.next() {
-		if x.member != y.member || math.Float64bits(x.score) != math.Float64bits(y.score) {
+	for ; x != 0; x, y = a.next(x), b.next(y) {
+		if a.memberOf(x) != b.memberOf(y) || math.Float64bits(a.scoreOf(x)) != math.Float64bits(b.scoreOf(y)) {
 			return false
 		}
 	}
@@ -145,7 +145,7 @@ func TestZSetSnapshotRoundTrip(t *testing.T) {
 		}
 		// The clone is deep.
 		c.add([]byte("only in clone"), 1, 0)
-		if z.find([]byte("only in clone")) != nil {
+		if z.find([]byte("only in clone")) != 0 {
 			t.Fatalf("set %d: clone shares storage", i)
 		}
 	}
@@ -392,19 +392,19 @@ func TestZSetLexOnMixedScoresIsLayoutIndependent(t *testing.T) {
 			if !ok {
 				t.Fatal(lo, hi)
 			}
-			names := func(x *zslNode) string {
-				if x == nil {
+			names := func(z *ZSet, x zref) string {
+				if x == 0 {
 					return "<nil>"
 				}
-				return x.member
+				return z.memberOf(x)
 			}
 			if a, b := z.lexCount(&rg), restored.lexCount(&rg); a != b {
 				t.Fatalf("[%s %s] lexCount %d vs %d", lo, hi, a, b)
 			}
-			if a, b := names(z.firstInLex(&rg)), names(restored.firstInLex(&rg)); a != b {
+			if a, b := names(z, z.firstInLex(&rg)), names(restored, restored.firstInLex(&rg)); a != b {
 				t.Fatalf("[%s %s] first %s vs %s", lo, hi, a, b)
 			}
-			if a, b := names(z.lastInLex(&rg)), names(restored.lastInLex(&rg)); a != b {
+			if a, b := names(z, z.lastInLex(&rg)), names(restored, restored.lastInLex(&rg)); a != b {
 				t.Fatalf("[%s %s] last %s vs %s", lo, hi, a, b)
 			}
 		}
@@ -423,18 +423,18 @@ func TestZSetLexOrderedFastPathMatchesWalk(t *testing.T) {
 		for _, hi := range bounds {
 			rg, _ := parseLexRange([]byte(lo), []byte(hi))
 			// The walk, as zzlFirstInLexRange and ZLEXCOUNT do it on a listpack.
-			var first *zslNode
+			var first zref
 			n := 0
 			if z.lexInRange(&rg) {
-				for x := z.zsl.first(); x != nil; x = x.next() {
-					if rg.gteMin(x.member) {
-						if rg.lteMax(x.member) {
+				for x := z.zsl.first(); x != 0; x = z.next(x) {
+					if rg.gteMin(z.memberOf(x)) {
+						if rg.lteMax(z.memberOf(x)) {
 							first = x
 						}
 						break
 					}
 				}
-				for x := first; x != nil && rg.lteMax(x.member); x = x.next() {
+				for x := first; x != 0 && rg.lteMax(z.memberOf(x)); x = z.next(x) {
 					n++
 				}
 			}

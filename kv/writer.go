@@ -2,6 +2,7 @@ package kv
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -42,7 +43,53 @@ func (w *Writer) Truncate(n int) { w.buf = w.buf[:n] }
 func (w *Writer) SetBuffer(b []byte) { w.buf = b }
 
 // Raw appends pre-encoded RESP bytes.
-func (w *Writer) Raw(b []byte) { w.buf = append(w.buf, b...) }
+func (w *Writer) Raw(b []byte) { appendPayload(w, b) }
+
+// writerCopyChunk is the most a reply copies in one piece.
+//
+// Why: Go copies with one call of the runtime's memmove, which cannot be
+// preempted; a goroutine copying a 100 MiB value into a reply (or a reply
+// buffer being grown past 100 MiB) keeps a stop-the-world phase of the
+// collector waiting until the copy ends, and every other goroutine of the
+// node, Raft's heartbeats included, is already stopped meanwhile. In
+// scripts/bench-bigvalues.sh a follower's GET of a 100 MiB string held a GC
+// cycle's stop-the-world start for 633 ms and lost the leader's heartbeats
+// (results/bench-bigvalues.md). Copies in pieces of 256 KiB give the
+// scheduler a chance between pieces.
+const writerCopyChunk = 256 << 10
+
+// grow makes room for n more bytes. A big buffer is grown by allocating
+// the new one (the runtime clears a big allocation in preemptible pieces)
+// and copying the old contents in pieces.
+func (w *Writer) grow(n int) {
+	if cap(w.buf)-len(w.buf) >= n {
+		return
+	}
+	if len(w.buf)+n <= writerCopyChunk {
+		w.buf = slices.Grow(w.buf, n)
+		return
+	}
+	nb := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+n))
+	for i := 0; i < len(w.buf); i += writerCopyChunk {
+		copy(nb[i:], w.buf[i:min(i+writerCopyChunk, len(w.buf))])
+	}
+	w.buf = nb
+}
+
+// appendPayload appends b (a []byte or a string) in pieces of at most
+// writerCopyChunk bytes.
+func appendPayload[T []byte | string](w *Writer, b T) {
+	if len(b) <= writerCopyChunk {
+		w.buf = append(w.buf, b...)
+		return
+	}
+	w.grow(len(b) + 2)
+	for len(b) > 0 {
+		k := min(len(b), writerCopyChunk)
+		w.buf = append(w.buf, b[:k]...)
+		b = b[k:]
+	}
+}
 
 // OK writes +OK.
 func (w *Writer) OK() { w.buf = append(w.buf, "+OK\r\n"...) }
@@ -77,19 +124,21 @@ func (w *Writer) Int(n int64) {
 
 // Bulk writes a bulk string.
 func (w *Writer) Bulk(b []byte) {
+	w.grow(len(b) + 32)
 	w.buf = append(w.buf, '$')
 	w.buf = strconv.AppendInt(w.buf, int64(len(b)), 10)
 	w.buf = append(w.buf, '\r', '\n')
-	w.buf = append(w.buf, b...)
+	appendPayload(w, b)
 	w.buf = append(w.buf, '\r', '\n')
 }
 
 // BulkString writes a bulk string from a Go string.
 func (w *Writer) BulkString(s string) {
+	w.grow(len(s) + 32)
 	w.buf = append(w.buf, '$')
 	w.buf = strconv.AppendInt(w.buf, int64(len(s)), 10)
 	w.buf = append(w.buf, '\r', '\n')
-	w.buf = append(w.buf, s...)
+	appendPayload(w, s)
 	w.buf = append(w.buf, '\r', '\n')
 }
 

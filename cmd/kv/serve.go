@@ -64,6 +64,9 @@ type nodeFlags struct {
 	// defaults); tests lower them to exercise InstallSnapshot.
 	snapshotThreshold uint64
 	trailingLogs      uint64
+	// gcEarly: start GC cycles at this fraction of the heap goal (gcpace.go);
+	// 0: the runtime's pacing alone.
+	gcEarly float64
 	// testClockFile: the test-only clock offset (testclock.go).
 	testClockFile string
 	// testFaults: test-only contract violations (replication.TestFaults).
@@ -128,10 +131,14 @@ func (f *nodeFlags) register(fs *flag.FlagSet) {
 	registerLogStore(fs, &f.logStore)
 	fs.BoolVar(&f.noFsync, "no-fsync", false, "do not fsync the Raft log (unsafe: acknowledged writes can be lost on a crash; benchmarks only)")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "snapshot after this many new log `entries` (0: raft's default, 8192; tuning and tests)")
+	fs.Float64Var(&f.gcEarly, "gc-early", 0.8, "start a garbage collection cycle once the heap reaches this `fraction` of the runtime's goal, for heaps of 256 MiB and more (0 < f < 1; 0: leave it to the runtime); keeps mutator assists from stalling Raft's goroutines on big datasets (docs/replication.md, \"Whole-node stalls\")")
 	fs.Uint64Var(&f.trailingLogs, "trailing-logs", 0, "log `entries` kept after a snapshot for slow followers (0: raft's default, 10240; tuning and tests)")
 }
 
 func (f *nodeFlags) validate() error {
+	if f.gcEarly != 0 && !(f.gcEarly > 0 && f.gcEarly < 1) {
+		return usageError{"kv serve: --gc-early must be 0 (off) or a fraction between 0 and 1"}
+	}
 	if f.standalone && (f.bootstrap != "" || f.join != "") {
 		return usageError{"kv serve: --standalone cannot be combined with --bootstrap or --join"}
 	}
@@ -317,6 +324,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if f.node.gcEarly > 0 {
+		gp := startGCPacer(f.node.gcEarly, gcPacerMinGoal)
+		defer gp.Stop()
 	}
 
 	ln, tlsLn, clientAddr, err := f.sec.listen(f.edge.resp)

@@ -106,14 +106,16 @@ gen() {
 # check N: the three checks on node N's answers; prints one line.
 check() {
 	local n=$1 got want out="" ok=1 i c
-	got=$(cli "$n" GET bigstr | head -c $((STR_MB << 20)) | sha256sum | cut -d' ' -f1)
+	cli "$n" GET bigstr >"$DIR/str.got.$n" 2>&1
+	got=$(head -c $((STR_MB << 20)) "$DIR/str.got.$n" | sha256sum | cut -d' ' -f1)
 	want=$(cat "$DIR/str.want")
 	if [[ $got == "$want" ]]; then
 		out+="string ok"
-	else # say how: the reply's first bytes (an error reply, a nil) and STRLEN now
-		out+="string DIFFERS ($(cli "$n" GET bigstr | head -c 60 | tr -c '[:print:]' '.'); STRLEN now $(cli "$n" STRLEN bigstr))"
+	else # say how: the reply's size and first bytes (an error reply, a nil), and STRLEN now
+		out+="string DIFFERS ($(wc -c <"$DIR/str.got.$n") bytes: $(head -c 80 "$DIR/str.got.$n" | tr -c '[:print:]' '.'); STRLEN now $(cli "$n" STRLEN bigstr))"
 		ok=0
 	fi
+	rm -f "$DIR/str.got.$n"
 	c=1000000
 	for ((i = 0; i < ZSET_N; i += c)); do cli "$n" ZRANGE bigzset "$i" $((i + c - 1)) WITHSCORES; done >"$DIR/zset.got.$n"
 	if [[ $(sha256sum <"$DIR/zset.got.$n" | cut -d' ' -f1) == "$(cat "$DIR/zset.want")" ]]; then

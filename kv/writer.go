@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"redraft/wire"
 )
 
 // Writer appends replies in the RESP dialect of one client (2 or 3) to a
@@ -45,18 +47,10 @@ func (w *Writer) SetBuffer(b []byte) { w.buf = b }
 // Raw appends pre-encoded RESP bytes.
 func (w *Writer) Raw(b []byte) { appendPayload(w, b) }
 
-// writerCopyChunk is the most a reply copies in one piece.
-//
-// Why: Go copies with one call of the runtime's memmove, which cannot be
-// preempted; a goroutine copying a 100 MiB value into a reply (or a reply
-// buffer being grown past 100 MiB) keeps a stop-the-world phase of the
-// collector waiting until the copy ends, and every other goroutine of the
-// node, Raft's heartbeats included, is already stopped meanwhile. In
-// scripts/bench-bigvalues.sh a follower's GET of a 100 MiB string held a GC
-// cycle's stop-the-world start for 633 ms and lost the leader's heartbeats
-// (results/bench-bigvalues.md). Copies in pieces of 256 KiB give the
-// scheduler a chance between pieces.
-const writerCopyChunk = 256 << 10
+// writerCopyChunk is the most a reply copies in one piece: a payload of
+// 100 MiB copied with one append held a GC's stop-the-world start for
+// 524-633 ms on a loaded node (wire.CopyPiece says why).
+const writerCopyChunk = wire.CopyPiece
 
 // grow makes room for n more bytes. A big buffer is grown by allocating
 // the new one (the runtime clears a big allocation in preemptible pieces)
@@ -70,9 +64,7 @@ func (w *Writer) grow(n int) {
 		return
 	}
 	nb := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+n))
-	for i := 0; i < len(w.buf); i += writerCopyChunk {
-		copy(nb[i:], w.buf[i:min(i+writerCopyChunk, len(w.buf))])
-	}
+	wire.CopyLarge(nb, w.buf)
 	w.buf = nb
 }
 

@@ -6,6 +6,7 @@ import (
 	"redraft/kv/splitargs"
 
 	"redraft/kv"
+	"redraft/wire"
 )
 
 // ProtocolError is a malformed request. Its text is Redis's, without the
@@ -248,13 +249,13 @@ func (p *reqParser) compact(max int64) error {
 	// progress still needs a large one.
 	if len(p.buf) > readBufferSize && n < readBufferSize/2 && (p.left == 0 || p.blen < readBufferSize/2) {
 		nb := make([]byte, readBufferSize)
-		copy(nb, p.buf[p.start:p.end])
+		copy(nb, p.buf[p.start:p.end]) // n < readBufferSize/2
 		p.setBuf(nb, n)
 		clear(p.argv[:cap(p.argv)]) // drop references to the old buffer
 		return nil
 	}
 	if p.start > 0 {
-		copy(p.buf, p.buf[p.start:p.end])
+		wire.CopyLarge(p.buf, p.buf[p.start:p.end]) // a big buffer moves in pieces
 		p.setBuf(p.buf, n)
 	}
 	if len(p.buf)-p.end >= readBufferMinFree {
@@ -270,7 +271,7 @@ func (p *reqParser) compact(max int64) error {
 		}
 	}
 	nb := make([]byte, size)
-	copy(nb, p.buf[:p.end])
+	wire.CopyLarge(nb, p.buf[:p.end])
 	p.buf = nb
 	return nil
 }

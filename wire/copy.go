@@ -1,0 +1,25 @@
+package wire
+
+// CopyPiece is the most CopyLarge copies in one call of the runtime's
+// memmove.
+//
+// Why: Go's copy (and append's growth) moves a whole buffer with one call
+// of memmove, which cannot be preempted, and a garbage collection's
+// stop-the-world phases wait until every goroutine can stop: while one
+// goroutine moves 100 MiB, every other goroutine of the process, Raft's
+// heartbeats included, is already stopped. On a loaded two-core machine
+// such waits reached 379-633 ms (results/bench-bigvalues.md) and cost a
+// node the leader's heartbeats. Between pieces of 256 KiB the goroutine can
+// be stopped.
+const CopyPiece = 256 << 10
+
+// CopyLarge is copy(dst, src) in pieces of at most CopyPiece bytes. dst may
+// overlap src only if it starts at or before src (as when a buffer's
+// unread bytes move to its front).
+func CopyLarge(dst, src []byte) int {
+	n := min(len(dst), len(src))
+	for i := 0; i < n; i += CopyPiece {
+		copy(dst[i:n], src[i:min(i+CopyPiece, n)])
+	}
+	return n
+}

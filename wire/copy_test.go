@@ -1,0 +1,37 @@
+package wire
+
+import (
+	"bytes"
+	"testing"
+)
+
+// TestCopyLarge: CopyLarge copies what copy copies, for sizes around the
+// piece size, unequal lengths, and a buffer's tail moving to its front.
+func TestCopyLarge(t *testing.T) {
+	fill := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*31 + i>>9)
+		}
+		return b
+	}
+	for _, n := range []int{0, 1, CopyPiece - 1, CopyPiece, CopyPiece + 1, 3*CopyPiece + 5} {
+		for _, dn := range []int{n, n / 2, n + 7} {
+			src := fill(n)
+			want, got := make([]byte, dn), make([]byte, dn)
+			wn := copy(want, src)
+			if gn := CopyLarge(got, src); gn != wn || !bytes.Equal(got, want) {
+				t.Fatalf("%d bytes into %d: copied %d (want %d), contents differ: %v", n, dn, gn, wn, !bytes.Equal(got, want))
+			}
+		}
+		for _, shift := range []int{1, 100, CopyPiece / 2, CopyPiece + 3} {
+			buf := fill(n + shift)
+			want := append([]byte(nil), buf...)
+			copy(want, want[shift:])
+			CopyLarge(buf, buf[shift:])
+			if !bytes.Equal(buf, want) {
+				t.Fatalf("%d bytes moved %d to the front: contents differ", n, shift)
+			}
+		}
+	}
+}

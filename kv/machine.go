@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unsafe"
+
+	"redraft/wire"
 )
 
 // Machine is the deterministic state machine: Databases keyspaces (Redis's
@@ -440,7 +442,7 @@ func (e *entry) ExpireAt() int64 { return e.expireAt }
 
 func cloneBytes(b []byte) []byte {
 	out := make([]byte, len(b))
-	copy(out, b)
+	wire.CopyLarge(out, b) // a big value in pieces (wire.CopyPiece says why)
 	return out
 }
 
@@ -449,7 +451,7 @@ func cloneBytes(b []byte) []byte {
 func reuseBytes(dst, src []byte) []byte {
 	if cap(dst) >= len(src) && cap(dst) <= 2*len(src)+16 {
 		dst = dst[:len(src)]
-		copy(dst, src)
+		wire.CopyLarge(dst, src)
 		return dst
 	}
 	return cloneBytes(src)

@@ -14,9 +14,10 @@ import (
 //
 // Why: Go starts a cycle when it expects marking to end just as the heap
 // reaches the goal (twice the live heap at GOGC=100). On a node holding
-// gigabytes of collections its cycles started at 97-99% of the goal
-// (GODEBUG=gctrace=1, results/bench-bigvalues.md); when the allocation rate
-// then rose, the heap reached the goal with marking unfinished, and the
+// gigabytes of collections its cycles started at 85-99.5% of the goal, 95-97%
+// on average (GODEBUG=gctrace=1, results/bench-bigvalues.md); when the
+// allocation rate then rose, the heap reached the goal with marking
+// unfinished, and the
 // runtime made every allocating goroutine mark before it could allocate
 // (mutator assists) or wait for the cycle to end: Raft's RPC goroutines
 // included, so the node stopped answering heartbeats for up to a second

@@ -791,8 +791,7 @@ func (d *zmemberIndex) remove(x zref) {
 	if d.rehashing() {
 		d.rehashStep()
 	}
-	h := hashString(d.zsl.member(x))
-	if !d.unlinkNode(d.buckets.ref(int(h&uint64(d.buckets.len()-1))), x) && !d.unlinkOld(h, x) {
+	if !d.swap(hashString(d.zsl.member(x)), x, d.hnext(x)) {
 		panic("kv: zset member missing from its index")
 	}
 	d.zsl.node(x).hnext = 0
@@ -803,21 +802,30 @@ func (d *zmemberIndex) remove(x zref) {
 }
 
 // replace puts node to where node from is in its chain (to already has
-// from's hnext).
+// from's member and hnext).
 func (d *zmemberIndex) replace(from, to zref) {
-	h := hashString(d.zsl.member(to))
-	head := d.buckets.ref(int(h & uint64(d.buckets.len()-1)))
-	if !d.replaceIn(head, from, to) {
-		ob := int(h & uint64(d.old.len()-1))
-		if !d.rehashing() || ob < d.moved || !d.replaceIn(d.old.ref(ob), from, to) {
-			panic("kv: zset member to relocate missing from its index")
-		}
+	if !d.swap(hashString(d.zsl.member(to)), from, to) {
+		panic("kv: zset member to relocate missing from its index")
 	}
 }
 
-// replaceIn replaces from with to in the chain whose head is *head and
+// swap puts to where from, of hash h, is in its chain, in the current
+// table or (while rehashing, in a bucket not moved yet) the old one, and
+// reports whether from was there. to == from's hnext unlinks from.
+func (d *zmemberIndex) swap(h uint64, from, to zref) bool {
+	if d.swapIn(d.buckets.ref(int(h&uint64(d.buckets.len()-1))), from, to) {
+		return true
+	}
+	if !d.rehashing() {
+		return false
+	}
+	ob := int(h & uint64(d.old.len()-1))
+	return ob >= d.moved && d.swapIn(d.old.ref(ob), from, to)
+}
+
+// swapIn replaces from with to in the chain whose head is *head and
 // reports whether from was there.
-func (d *zmemberIndex) replaceIn(head *zref, from, to zref) bool {
+func (d *zmemberIndex) swapIn(head *zref, from, to zref) bool {
 	if *head == from {
 		*head = to
 		return true
@@ -826,34 +834,6 @@ func (d *zmemberIndex) replaceIn(head *zref, from, to zref) bool {
 		n := d.zsl.node(p)
 		if n.hnext == from {
 			n.hnext = to
-			return true
-		}
-		p = n.hnext
-	}
-	return false
-}
-
-// unlinkOld removes x, of hash h, from the old table while rehashing and
-// reports whether it was there.
-func (d *zmemberIndex) unlinkOld(h uint64, x zref) bool {
-	if !d.rehashing() {
-		return false
-	}
-	ob := int(h & uint64(d.old.len()-1))
-	return ob >= d.moved && d.unlinkNode(d.old.ref(ob), x)
-}
-
-// unlinkNode removes x from the chain whose head is *head and reports
-// whether it was there.
-func (d *zmemberIndex) unlinkNode(head *zref, x zref) bool {
-	if *head == x {
-		*head = d.hnext(x)
-		return true
-	}
-	for p := *head; p != 0; {
-		n := d.zsl.node(p)
-		if n.hnext == x {
-			n.hnext = d.hnext(x)
 			return true
 		}
 		p = n.hnext

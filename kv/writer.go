@@ -2,7 +2,6 @@ package kv
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"redraft/wire"
@@ -47,37 +46,21 @@ func (w *Writer) SetBuffer(b []byte) { w.buf = b }
 // Raw appends pre-encoded RESP bytes.
 func (w *Writer) Raw(b []byte) { appendPayload(w, b) }
 
-// writerCopyChunk is the most a reply copies in one piece: a payload of
-// 100 MiB copied with one append held a GC's stop-the-world start for
-// 524-633 ms on a loaded node (wire.CopyPiece says why).
-const writerCopyChunk = wire.CopyPiece
-
-// grow makes room for n more bytes. A big buffer is grown by allocating
-// the new one (the runtime clears a big allocation in preemptible pieces)
-// and copying the old contents in pieces.
-func (w *Writer) grow(n int) {
-	if cap(w.buf)-len(w.buf) >= n {
-		return
-	}
-	if len(w.buf)+n <= writerCopyChunk {
-		w.buf = slices.Grow(w.buf, n)
-		return
-	}
-	nb := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+n))
-	wire.CopyLarge(nb, w.buf)
-	w.buf = nb
-}
+// grow makes room for n more bytes; a big buffer grows and moves in
+// pieces (wire.GrowLarge): a 100 MiB payload copied with one append held a
+// GC's stop-the-world start for 524-633 ms on a loaded node.
+func (w *Writer) grow(n int) { w.buf = wire.GrowLarge(w.buf, n) }
 
 // appendPayload appends b (a []byte or a string) in pieces of at most
-// writerCopyChunk bytes.
+// wire.CopyPiece bytes.
 func appendPayload[T []byte | string](w *Writer, b T) {
-	if len(b) <= writerCopyChunk {
+	if len(b) <= wire.CopyPiece {
 		w.buf = append(w.buf, b...)
 		return
 	}
 	w.grow(len(b) + 2)
 	for len(b) > 0 {
-		k := min(len(b), writerCopyChunk)
+		k := min(len(b), wire.CopyPiece)
 		w.buf = append(w.buf, b[:k]...)
 		b = b[k:]
 	}

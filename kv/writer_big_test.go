@@ -8,14 +8,16 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+
+	"redraft/wire"
 )
 
 // TestWriterBigPayloads: replies with payloads around and above the copy
 // piece size are byte for byte what one append would write, whatever the
 // buffer held before.
 func TestWriterBigPayloads(t *testing.T) {
-	for _, n := range []int{0, 1, writerCopyChunk - 1, writerCopyChunk, writerCopyChunk + 1, 3*writerCopyChunk + 17} {
-		for _, prefix := range []int{0, 5, writerCopyChunk + 3} {
+	for _, n := range []int{0, 1, wire.CopyPiece - 1, wire.CopyPiece, wire.CopyPiece + 1, 3*wire.CopyPiece + 17} {
+		for _, prefix := range []int{0, 5, wire.CopyPiece + 3} {
 			p := bytes.Repeat([]byte{'x'}, prefix)
 			v := make([]byte, n)
 			for i := range v {
@@ -46,7 +48,7 @@ func TestWriterBigPayloads(t *testing.T) {
 // stop-the-world phases wait for the goroutines to stop ("time to stop")
 // while another goroutine keeps writing 100 MiB bulk replies: "append"
 // copies each value with one append (one memmove, which cannot be
-// preempted), "writer" with Writer.Bulk (pieces of writerCopyChunk). It
+// preempted), "writer" with Writer.Bulk (pieces of wire.CopyPiece). It
 // reports the longest wait seen (the upper bound of the histogram bucket).
 //
 //	go test ./kv -run '^$' -bench StopDuringBigReply -benchtime 20x

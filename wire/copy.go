@@ -1,5 +1,7 @@
 package wire
 
+import "slices"
+
 // CopyPiece is the most CopyLarge copies in one call of the runtime's
 // memmove.
 //
@@ -22,4 +24,20 @@ func CopyLarge(dst, src []byte) int {
 		copy(dst[i:n], src[i:min(i+CopyPiece, n)])
 	}
 	return n
+}
+
+// GrowLarge is slices.Grow(b, n) for byte buffers that may be big: from
+// CopyPiece bytes on, b grows into a new allocation (which the runtime
+// clears in preemptible pieces) by at least half its capacity, and its
+// contents move with CopyLarge instead of append's single memmove.
+func GrowLarge(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	if len(b) < CopyPiece {
+		return slices.Grow(b, n)
+	}
+	nb := make([]byte, len(b), max(cap(b)+cap(b)/2, len(b)+n))
+	CopyLarge(nb, b)
+	return nb
 }

@@ -35,3 +35,21 @@ func TestCopyLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowLarge: the buffer keeps its contents and gains room for n bytes,
+// small and big, with room already there or not.
+func TestGrowLarge(t *testing.T) {
+	for _, l := range []int{0, 10, CopyPiece - 1, CopyPiece, 2*CopyPiece + 3} {
+		for _, n := range []int{0, 1, 100, CopyPiece + 1} {
+			b := make([]byte, l, l+50)
+			for i := range b {
+				b[i] = byte(i * 13)
+			}
+			want := append([]byte(nil), b...)
+			g := GrowLarge(b, n)
+			if !bytes.Equal(g, want) || cap(g)-len(g) < n {
+				t.Fatalf("len %d grown by %d: contents equal %v, room %d", l, n, bytes.Equal(g, want), cap(g)-len(g))
+			}
+		}
+	}
+}

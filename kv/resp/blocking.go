@@ -95,7 +95,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	}
 	reg.MarkBlocked(id)
 	if c.w.Len() > 0 && !c.flush() {
-		c.cancelWaiter(id)
+		c.srv.cancelWaiter(id)
 		reg.End(id)
 		return true
 	}
@@ -122,7 +122,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 func (c *conn) settleWaiter(id uint64, ch <-chan []byte, reply []byte) []byte {
 	deadline := time.Now().Add(settleTimeout)
 	for {
-		switch c.cancelWaiter(id) {
+		switch c.srv.cancelWaiter(id) {
 		case cancelRemoved:
 			return []byte(errNotRegistered)
 		case cancelNotFound:
@@ -188,7 +188,7 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 	}
 	c.blockedA.Store(true)
 	defer c.blockedA.Store(false)
-	t := time.NewTicker(closeCheckInterval)
+	t := time.NewTicker(time.Duration(c.srv.closeCheck.Load()))
 	defer t.Stop()
 	for {
 		select {
@@ -198,9 +198,15 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 		case <-c.srv.ctx.Done():
 			c.dead = true
 			return
+		case <-c.killed:
+			// CLIENT KILL cancelled the waiter already; a connection closed
+			// for another reason has it cancelled here.
+			c.srv.cancelWaiter(id)
+			c.dead = true
+			return
 		case <-t.C:
 			if peerClosed(c.fd) {
-				c.cancelWaiter(id)
+				c.srv.cancelWaiter(id)
 				c.dead = true
 				return
 			}
@@ -208,15 +214,28 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 	}
 }
 
+// cancelWaiterOf cancels the waiter of a killed connection before CLIENT
+// KILL answers, as Redis frees a killed client at once: an element pushed
+// after the kill's reply is not handed to the dead connection. (A
+// connection its client closed is noticed by its own check instead.)
+func (s *Server) cancelWaiterOf(o *conn) {
+	if s.blocking == nil {
+		return
+	}
+	if id, ok := s.blocking.WaiterOf(o.id); ok {
+		s.cancelWaiter(id)
+	}
+}
+
 // cancelWaiter removes waiter id from the wait queues (no reply).
-func (c *conn) cancelWaiter(id uint64) int {
-	reg := c.srv.blocking
+func (s *Server) cancelWaiter(id uint64) int {
+	reg := s.blocking
 	ctx, cancel := context.WithTimeout(context.Background(), cancelTimeout)
 	defer cancel()
 	args := [][]byte{[]byte("redraft.unblock"), []byte(reg.Node()),
 		strconv.AppendUint(nil, reg.Incarnation(), 10), strconv.AppendUint(nil, id, 10)}
 	w := kv.NewWriter(nil, 2)
-	c.srv.exec.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
+	s.exec.Execute(ctx, []*kv.Cmd{{Args: args, Proto: 2}}, w)
 	switch string(w.Bytes()) {
 	case ":1\r\n":
 		return cancelRemoved
@@ -280,7 +299,7 @@ func (s *Server) blockedClients() int {
 	defer s.mu.Unlock()
 	n := 0
 	for c := range s.conns {
-		if c.blockedA.Load() && !peerClosed(c.fd) {
+		if c.blockedA.Load() && !c.gone() {
 			n++
 		}
 	}

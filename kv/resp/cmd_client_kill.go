@@ -75,7 +75,7 @@ func (c *conn) cmdClientKill(args [][]byte) {
 		return
 	}
 	killed := 0
-	for _, o := range c.srv.snapshotConns() {
+	for _, o := range c.srv.liveConns() {
 		if haveAddr && o.addr != addr || haveLaddr && o.laddr != laddr ||
 			haveType && typ != "normal" || id != 0 && o.id != id || o == c && skipme ||
 			haveUser && o.userName() != user {
@@ -85,6 +85,7 @@ func (c *conn) cmdClientKill(args [][]byte) {
 			c.quit = true // after this reply
 		} else {
 			o.kill()
+			c.srv.cancelWaiterOf(o)
 		}
 		killed++
 	}
@@ -98,6 +99,3 @@ func (c *conn) cmdClientKill(args [][]byte) {
 	}
 	c.w.Int(int64(killed))
 }
-
-// kill closes another connection; its serve loop ends at its next read.
-func (c *conn) kill() { _ = c.nc.Close() }

@@ -3,6 +3,7 @@ package resp
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestClientReplyAndKill: CLIENT REPLY OFF/ON/SKIP, CLIENT KILL's filters
@@ -54,4 +55,65 @@ func TestClientReplyAndKill(t *testing.T) {
 	c.expect(":1\r\n")
 	c.expectClosed()
 	waitFor(t, "no client left", func() bool { return ts.srv.numConns() == 0 })
+}
+
+// TestClientKillBlockedAndGoneClients: a connection killed, or closed by
+// its client, stops counting at once, as Redis frees it at once, though
+// its serve loop ends later. A blocked client killed by CLIENT KILL has its
+// waiter cancelled before the reply: an element pushed next is not handed
+// to the dead connection. (The suite's "CLIENT KILL SKIPME YES/NO will
+// kill all clients" counted, now and then, a client a previous test had
+// closed.)
+func TestClientKillBlockedAndGoneClients(t *testing.T) {
+	ts, _ := blockingServer(t)
+	// A blocked connection's own check never runs during this test: what
+	// leaves the closed client out is the count's own look at its socket.
+	ts.srv.closeCheck.Store(int64(time.Hour))
+	c := ts.dial()
+	clients := func() string {
+		var out []string
+		for _, l := range strings.Split(c.reply(), "\r\n") {
+			if strings.HasPrefix(l, "connected_clients:") || strings.HasPrefix(l, "blocked_clients:") {
+				out = append(out, l)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	info := func() string { c.send(respCmd("INFO", "clients")); return clients() }
+	listed := func() int { return strings.Count(c.do(respCmd("CLIENT", "LIST")), "id=") }
+	const one, oneBlocked = "connected_clients:1 blocked_clients:0", "connected_clients:2 blocked_clients:1"
+
+	// Blocked, then killed: neither counted nor listed once KILL answers,
+	// and its waiter is gone.
+	b := ts.dial()
+	id := strings.TrimSuffix(strings.TrimPrefix(b.do("CLIENT ID\r\n"), ":"), "\r\n")
+	b.send(respCmd("BLPOP", "q", "0"))
+	waitFor(t, "one blocked client", func() bool { return info() == oneBlocked })
+	c.send(respCmd("CLIENT", "KILL", "ID", id))
+	c.expect(":1\r\n")
+	if got := info(); got != one {
+		t.Errorf("after CLIENT KILL: %s, want %s", got, one)
+	}
+	if n := listed(); n != 1 {
+		t.Errorf("CLIENT LIST after CLIENT KILL: %d clients, want 1", n)
+	}
+	c.send(respCmd("RPUSH", "q", "x"))
+	c.expect(":1\r\n")
+	c.send(respCmd("LRANGE", "q", "0", "-1"))
+	c.expect("*1\r\n$1\r\nx\r\n")
+	b.expectClosed()
+
+	// Blocked, then closed by its client: INFO and CLIENT LIST leave it
+	// out (the client's end of file is on its socket), and CLIENT KILL
+	// does not count it.
+	d := ts.dial()
+	d.send(respCmd("BLPOP", "empty", "0"))
+	waitFor(t, "one blocked client", func() bool { return info() == oneBlocked })
+	d.nc.Close()
+	waitFor(t, "the closed client left out", func() bool { return info() == one })
+	if n := listed(); n != 1 {
+		t.Errorf("CLIENT LIST after the client closed: %d clients, want 1", n)
+	}
+	c.send(respCmd("CLIENT", "KILL", "SKIPME", "yes"))
+	c.expect(":0\r\n")
 }

@@ -219,7 +219,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 		switch strings.ToLower(string(args[3])) {
 		case "normal", "pubsub":
 			pubsubOnly := strings.EqualFold(string(args[3]), "pubsub")
-			for _, o := range c.srv.snapshotConns() {
+			for _, o := range c.srv.liveConns() {
 				if (o.subsA.Load() > 0) != pubsubOnly {
 					continue
 				}
@@ -233,7 +233,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 		}
 	case len(args) > 3 && kv.EqualFold(args[2], "ID"):
 		byID := map[int64]*conn{}
-		for _, o := range c.srv.snapshotConns() {
+		for _, o := range c.srv.liveConns() {
 			byID[o.id] = o
 		}
 		for _, a := range args[3:] {
@@ -251,7 +251,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 		c.w.Error(kv.ErrSyntax)
 		return
 	default:
-		for _, o := range c.srv.snapshotConns() {
+		for _, o := range c.srv.liveConns() {
 			sb.WriteString(o.infoString(c))
 			sb.WriteByte('\n')
 		}

@@ -33,14 +33,19 @@ type conn struct {
 	r        *sockReader
 	p        *reqParser
 	w        kv.Writer
-	cmds     []kv.Cmd   // storage for the pending group
-	pending  []*kv.Cmd  // keyspace commands parsed but not yet executed
-	groupMax int        // the most commands in one group (see groupReplyBytes)
-	last     *string    // full name of the last command dispatched
-	dead     bool       // a write failed; stop
-	quit     bool       // close after the replies are written (QUIT)
-	tmpW     *kv.Writer // scratch for EXEC with queued edge commands
-	curArgs  [][]byte   // the command being dispatched (for its statistics)
+	cmds     []kv.Cmd  // storage for the pending group
+	pending  []*kv.Cmd // keyspace commands parsed but not yet executed
+	groupMax int       // the most commands in one group (see groupReplyBytes)
+	last     *string   // full name of the last command dispatched
+	dead     bool      // a write failed; stop
+	quit     bool      // close after the replies are written (QUIT)
+	// killed is closed, and killedA set, once the connection is being
+	// closed (kill): it no longer counts as a client, and a blocked
+	// command stops waiting.
+	killed  chan struct{}
+	killedA atomic.Bool
+	tmpW    *kv.Writer // scratch for EXEC with queued edge commands
+	curArgs [][]byte   // the command being dispatched (for its statistics)
 	// statCache maps the commands this connection ran to their counters.
 	statCache map[*kv.Spec]*cmdStat
 
@@ -103,6 +108,7 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 		addr:      nc.RemoteAddr().String(),
 		laddr:     nc.LocalAddr().String(),
 		fd:        -1,
+		killed:    make(chan struct{}),
 		createdNs: s.now.Load(),
 		r:         newSockReader(nc),
 		p:         newReqParser(readBufferSize),
@@ -124,6 +130,20 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 	return c
 }
 
+// kill closes the connection from any goroutine: it stops counting as a
+// client at once (INFO, CLIENT LIST, CLIENT KILL), a blocked command stops
+// waiting, and the serve loop ends at its next read or write.
+func (c *conn) kill() {
+	if c.killedA.CompareAndSwap(false, true) {
+		close(c.killed)
+	}
+	_ = c.nc.Close()
+}
+
+// gone reports whether the connection is being closed or its client has
+// closed its side (the serve loop may not have noticed yet).
+func (c *conn) gone() bool { return c.killedA.Load() || peerClosed(c.fd) }
+
 func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id }) }
 
 // serve runs the connection until the client leaves, misbehaves or the
@@ -133,7 +153,7 @@ func (c *conn) serve() {
 	defer func() {
 		c.stopTracking()
 		c.psFinish()
-		c.nc.Close()
+		c.kill()
 		c.srv.remove(c)
 	}()
 	err := c.r.readLoop(c.p.free, c.received)

@@ -120,7 +120,7 @@ func (o *psOut) kill() {
 	o.buf = nil
 	o.mu.Unlock()
 	o.signal()
-	o.c.nc.Close()
+	o.c.kill()
 }
 
 // overLimit enforces the output limits after bytes were queued; o.mu is
@@ -163,7 +163,7 @@ func (o *psOut) queued() bool {
 		o.dead = true
 		o.buf = nil
 		o.signal()
-		c.nc.Close()
+		c.kill()
 		return false
 	}
 	o.signal()

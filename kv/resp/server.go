@@ -39,6 +39,7 @@ type Server struct {
 	maxClients      atomic.Int64
 	protoMaxBulkLen atomic.Int64
 	idleTimeout     atomic.Int64                            // nanoseconds, 0 = none
+	closeCheck      atomic.Int64                            // a blocked connection's closeCheckInterval (tests lengthen it)
 	outLimits       atomic.Pointer[[numClasses]outputLimit] // client-output-buffer-limit
 	scripts         busyScripts                             // running script commands, busy-reply-threshold (busy.go)
 	stored          storedConfig                            // parameters CONFIG SET only stores (config_stored.go)
@@ -112,6 +113,7 @@ func New(exec Executor, cfg Config) *Server {
 		started:   time.Now(),
 		runID:     randomHex(20),
 	}
+	s.closeCheck.Store(int64(closeCheckInterval))
 	if p, ok := exec.(InfoProvider); ok {
 		s.info = p
 	}
@@ -295,11 +297,18 @@ func (s *Server) Close() error {
 	for ln := range s.listeners {
 		ln.Close()
 	}
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		c.nc.Close()
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	// Cancelled first: closing a connection waits for its serve loop to
+	// leave the read callback, which a command waiting in the executor or
+	// a blocked command does only once told to.
 	s.cancel()
+	for _, c := range conns {
+		c.kill()
+	}
 	s.migrate.closeAll()
 	close(s.cronStop)
 	s.wg.Wait()
@@ -329,10 +338,33 @@ func (s *Server) snapshotConns() []*conn {
 	return out
 }
 
+// liveConns is snapshotConns without the connections being closed or
+// closed by their clients, which Redis would have freed already but whose
+// serve loops have not ended yet: the clients CLIENT LIST and CLIENT KILL
+// see. It peeks at each connection's socket.
+func (s *Server) liveConns() []*conn {
+	all := s.snapshotConns()
+	out := all[:0]
+	for _, c := range all {
+		if !c.gone() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// numConns is INFO's connected_clients: the live connections, as
+// liveConns counts them.
 func (s *Server) numConns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	n := 0
+	for c := range s.conns {
+		if !c.gone() {
+			n++
+		}
+	}
+	return n
 }
 
 // cron is the housekeeping goroutine: it advances the coarse clock, samples
@@ -391,12 +423,14 @@ func (s *Server) closeStuckClients(now int64) {
 	for c := range s.conns {
 		if w := c.writeSince.Load(); w != 0 && stall > 0 && now-w > stall {
 			s.log.Info("resp: closing client that stopped reading its replies", "id", c.id, "addr", c.addr)
-			c.nc.Close()
+			c.kill()
 			continue
 		}
-		if idle > 0 && now-c.lastActive.Load() > idle {
+		// As in Redis, the idle timeout spares blocked clients (their
+		// command has its own timeout) and subscribed ones.
+		if idle > 0 && now-c.lastActive.Load() > idle && !c.blockedA.Load() && c.subsA.Load() == 0 {
 			s.log.Debug("resp: closing idle client", "id", c.id, "addr", c.addr)
-			c.nc.Close()
+			c.kill()
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"redraft/wire"
 )
 
 // Cmd is one command as it travels from the edge to a Machine, possibly
@@ -132,7 +134,7 @@ func appendArgs(dst []byte, args [][]byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(args)))
 	for _, a := range args {
 		dst = binary.AppendUvarint(dst, uint64(len(a)))
-		dst = append(dst, a...)
+		dst = wire.AppendLarge(dst, a) // a 100 MiB SET proposed or forwarded
 	}
 	return dst
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"redraft/wire"
 )
 
 // List is the value of a Redis list key: a chunked deque, in the spirit of
@@ -566,8 +568,9 @@ func (l *List) appendSnapshot(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(l.n))
 	for it := l.front(); it.valid(); it.next() {
 		s := it.value()
+		dst = snapRoom(dst, len(s))
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
-		dst = append(dst, s...)
+		dst = wire.AppendLarge(dst, s)
 	}
 	return dst
 }

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"sort"
 	"unsafe"
+
+	"redraft/wire"
 )
 
 // omap is an insertion-ordered collection of distinct string keys, each with
@@ -684,8 +686,9 @@ func (r *collSnapReader) end() error {
 }
 
 func appendCollString(dst []byte, s string) []byte {
+	dst = snapRoom(dst, len(s))
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
+	return wire.AppendLarge(dst, s)
 }
 
 // appendIndexedSnapshot encodes an indexed omap (see above).

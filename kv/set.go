@@ -177,6 +177,7 @@ func (s *Set) appendSnapshot(dst []byte) []byte {
 	dst = append(dst, setModeIntset)
 	dst = binary.AppendUvarint(dst, uint64(len(s.ints)))
 	for _, v := range s.ints {
+		dst = snapRoom(dst, 0)
 		dst = binary.AppendVarint(dst, v)
 	}
 	return dst

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"redraft/wire"
 )
 
 // Snapshots that do not stop the world (docs/snapshot-cow.md).
@@ -431,7 +433,7 @@ func (s *SnapshotCut) writeRecords(db int, ks []sortKey, sw *snapWriter, lock sy
 			if ok {
 				delete(s.preserved, e)
 				s.savedNow -= r.size
-				buf, err = append(buf, r.rec...), r.err
+				buf, err = wire.AppendLarge(buf, r.rec), r.err
 			} else {
 				buf, err = appendRecord(buf, e)
 			}
@@ -515,7 +517,7 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 	b := appendRecordHead(dst, e, typ)
 	switch o := e.obj.(type) {
 	case nil:
-		b = append(b, e.str...)
+		b = wire.AppendLarge(b, e.str)
 	case *List:
 		b = o.appendSnapshot(b)
 	case *Set:

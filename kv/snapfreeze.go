@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+
+	"redraft/wire"
 )
 
 // Freezing big values for a snapshot (docs/snapshot-cow.md). Big hashes,
@@ -96,9 +98,10 @@ func (z *frozenZSet) appendSnapshot(dst []byte) []byte {
 	dst = append(dst, flags)
 	dst = binary.AppendUvarint(dst, uint64(len(z.members)))
 	for i, m := range z.members {
+		dst = snapRoom(dst, len(m))
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(z.scores[i]))
 		dst = binary.AppendUvarint(dst, uint64(len(m)))
-		dst = append(dst, m...)
+		dst = wire.AppendLarge(dst, m)
 	}
 	return dst
 }

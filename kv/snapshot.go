@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"slices"
 	"strings"
+
+	"redraft/wire"
 )
 
 // Snapshots of a Machine: a streaming, checksummed, deterministic encoding of
@@ -429,7 +430,7 @@ func (sr *snapReader) record(maxVersion uint64) (*entry, error) {
 	want := snapshotRecordPrefixBytes + int(bodyLen) + 4
 	for len(b) < want {
 		step := min(want-len(b), snapshotReadChunkBytes)
-		b = slices.Grow(b, step)
+		b = wire.GrowLarge(b, step)
 		k, err := io.ReadFull(sr.r, b[len(b):len(b)+step])
 		b = b[:len(b)+k]
 		if err != nil {

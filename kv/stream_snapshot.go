@@ -49,6 +49,7 @@ func (s *Stream) appendSnapshot(dst []byte) []byte {
 	dst = appendStreamID(dst, s.maxDeleted)
 	dst = binary.AppendUvarint(dst, uint64(len(s.nodes)))
 	for _, n := range s.nodes {
+		dst = snapRoom(dst, len(n.buf)+snapRoomSlack) // two IDs and five varints before it
 		dst = appendStreamID(dst, n.master)
 		dst = appendStreamID(dst, n.last)
 		dst = binary.AppendUvarint(dst, uint64(n.live))
@@ -66,12 +67,14 @@ func (s *Stream) appendSnapshot(dst []byte) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(g.consumers)))
 		index := make(map[*streamConsumer]int, len(g.consumers))
 		for i, c := range g.consumers {
+			dst = snapRoom(dst, len(c.name))
 			dst = appendSnapString(dst, c.name)
 			dst = binary.AppendVarint(dst, c.seenTime)
 			index[c] = i
 		}
 		dst = binary.AppendUvarint(dst, uint64(g.pel.Len()))
 		g.pel.each(streamID{}, func(id streamID, n *streamNACK) bool {
+			dst = snapRoom(dst, 0)
 			dst = appendStreamID(dst, id)
 			dst = binary.AppendUvarint(dst, uint64(index[n.consumer]))
 			dst = binary.AppendVarint(dst, n.deliveryTime)

@@ -54,16 +54,10 @@ func (w *Writer) grow(n int) { w.buf = wire.GrowLarge(w.buf, n) }
 // appendPayload appends b (a []byte or a string) in pieces of at most
 // wire.CopyPiece bytes.
 func appendPayload[T []byte | string](w *Writer, b T) {
-	if len(b) <= wire.CopyPiece {
-		w.buf = append(w.buf, b...)
-		return
+	if len(b) > wire.CopyPiece {
+		w.grow(len(b) + 2) // and the CRLF after it
 	}
-	w.grow(len(b) + 2)
-	for len(b) > 0 {
-		k := min(len(b), wire.CopyPiece)
-		w.buf = append(w.buf, b[:k]...)
-		b = b[k:]
-	}
+	w.buf = wire.AppendLarge(w.buf, b)
 }
 
 // OK writes +OK.

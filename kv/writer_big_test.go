@@ -54,6 +54,30 @@ func TestWriterBigPayloads(t *testing.T) {
 //	go test ./kv -run '^$' -bench StopDuringBigReply -benchtime 20x
 func BenchmarkStopDuringBigReply(b *testing.B) {
 	value := make([]byte, 100<<20)
+	for _, tc := range []struct {
+		name  string
+		write func(w *Writer)
+	}{
+		{"append", func(w *Writer) {
+			w.buf = append(w.buf, '$')
+			w.buf = append(w.buf, value...)
+		}},
+		{"writer", func(w *Writer) { w.Bulk(value) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			benchStopDuring(b, func() {
+				w := NewWriter(nil, 2) // a fresh buffer each time, as a reply gets
+				tc.write(w)
+			})
+		})
+	}
+}
+
+// benchStopDuring runs work in a loop on another goroutine while b.N
+// runtime.GC calls run, and reports the longest wait for a GC's
+// stop-the-world to stop every goroutine (/sched/pauses/stopping/gc): how
+// long a non-preemptible stretch of work held the world.
+func benchStopDuring(b *testing.B, work func()) {
 	stops := func() *metrics.Float64Histogram {
 		s := []metrics.Sample{{Name: "/sched/pauses/stopping/gc:seconds"}}
 		metrics.Read(s)
@@ -72,33 +96,19 @@ func BenchmarkStopDuringBigReply(b *testing.B) {
 		}
 		return 0
 	}
-	for _, tc := range []struct {
-		name  string
-		write func(w *Writer)
-	}{
-		{"append", func(w *Writer) {
-			w.buf = append(w.buf, '$')
-			w.buf = append(w.buf, value...)
-		}},
-		{"writer", func(w *Writer) { w.Bulk(value) }},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			var stop atomic.Bool
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for !stop.Load() {
-					w := NewWriter(nil, 2) // a fresh buffer each time, as a reply gets
-					tc.write(w)
-				}
-			}()
-			before := stops()
-			for range b.N {
-				runtime.GC()
-			}
-			stop.Store(true)
-			<-done
-			b.ReportMetric(longest(before, stops())*1000, "max-stop-ms")
-		})
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			work()
+		}
+	}()
+	before := stops()
+	for range b.N {
+		runtime.GC()
 	}
+	stop.Store(true)
+	<-done
+	b.ReportMetric(longest(before, stops())*1000, "max-stop-ms")
 }

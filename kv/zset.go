@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"redraft/wire"
 )
 
 // Redis 7.0's default listpack limits for sorted sets. A zset is created as
@@ -498,9 +500,11 @@ func (z *ZSet) appendSnapshot(dst []byte) []byte {
 	dst = append(dst, flags)
 	dst = binary.AppendUvarint(dst, uint64(z.Len()))
 	z.each(func(x zref) bool {
+		m := z.zsl.member(x)
+		dst = snapRoom(dst, len(m))
 		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(z.zsl.score(x)))
-		dst = binary.AppendUvarint(dst, uint64(len(z.zsl.member(x))))
-		dst = append(dst, z.zsl.member(x)...)
+		dst = binary.AppendUvarint(dst, uint64(len(m)))
+		dst = wire.AppendLarge(dst, m)
 		return true
 	})
 	return dst

@@ -53,3 +53,29 @@ func TestGrowLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendLarge: AppendLarge appends what append appends, []byte and
+// string, with and without room, around the piece size.
+func TestAppendLarge(t *testing.T) {
+	for _, l := range []int{0, 7, CopyPiece, 2*CopyPiece + 1} {
+		for _, n := range []int{0, 1, CopyPiece, CopyPiece + 1, 3*CopyPiece + 5} {
+			for _, room := range []int{0, n + 10} {
+				dst := make([]byte, l, l+room)
+				for i := range dst {
+					dst[i] = byte(i * 7)
+				}
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(i*31 + i>>9)
+				}
+				want := append(append([]byte(nil), dst...), b...)
+				if got := AppendLarge(dst, b); !bytes.Equal(got, want) {
+					t.Fatalf("%d + %d bytes (room %d): contents differ", l, n, room)
+				}
+				if got := AppendLarge(dst[:l:l], string(b)); !bytes.Equal(got, want) {
+					t.Fatalf("%d + %d bytes as a string: contents differ", l, n)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package kv
+
+import (
+	"bytes"
+	"strconv"
+	"testing"
+)
+
+// TestSnapRoom: snapRoom leaves room for the element and its fields, keeps
+// the buffer's contents, and does not grow a buffer that has the room.
+func TestSnapRoom(t *testing.T) {
+	for _, l := range []int{0, 100, 3 << 20} {
+		for _, n := range []int{0, 10, 1 << 20} {
+			b := make([]byte, l)
+			for i := range b {
+				b[i] = byte(i * 7)
+			}
+			want := bytes.Clone(b)
+			g := snapRoom(b, n)
+			if !bytes.Equal(g, want) || cap(g)-len(g) < n+snapRoomSlack {
+				t.Fatalf("len %d, element %d: contents equal %v, room %d", l, n, bytes.Equal(g, want), cap(g)-len(g))
+			}
+			if h := snapRoom(g, n); &h[:cap(h)][cap(h)-1] != &g[:cap(g)][cap(g)-1] {
+				t.Fatalf("len %d, element %d: grown again with room", l, n)
+			}
+		}
+	}
+}
+
+// BenchmarkStopDuringBigEncode: the longest GC stop-the-world wait while a
+// goroutine encodes a 2M-member sorted set's snapshot record (a ~40 MiB
+// buffer grown from nothing) and a 100 MiB SET's log encoding, each into
+// a fresh buffer, as a snapshot and a proposal do
+// (`go test ./kv -run '^$' -bench StopDuringBigEncode -benchtime 20x`).
+func BenchmarkStopDuringBigEncode(b *testing.B) {
+	z := newZSet(false)
+	for i := range 2_000_000 {
+		z.insert("member:"+strconv.Itoa(i), float64(i))
+	}
+	e := &entry{key: "z", obj: z}
+	value := make([]byte, 100<<20)
+	set := &Cmd{Args: [][]byte{[]byte("SET"), []byte("k"), value}, Proto: 2}
+	b.Run("zset-record", func(b *testing.B) {
+		benchStopDuring(b, func() {
+			if _, err := appendRecord(nil, e); err != nil {
+				b.Error(err)
+			}
+		})
+	})
+	b.Run("set-command", func(b *testing.B) {
+		benchStopDuring(b, func() { set.AppendEncode(nil) })
+	})
+}

@@ -554,7 +554,7 @@ func finishRecord(b []byte, start int) ([]byte, error) {
 		return b[:start], fmt.Errorf("%w: %d bytes, limit %d", ErrSnapshotTooLarge, body, snapshotRecordBytesMax)
 	}
 	binary.BigEndian.PutUint32(b[start+1:], uint32(body))
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+	b = binary.BigEndian.AppendUint32(b, crcUpdate(0, b[start:]))
 	return b, nil
 }
 

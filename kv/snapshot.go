@@ -146,7 +146,7 @@ func (sw *snapWriter) write(b []byte) {
 	if sw.err != nil {
 		return
 	}
-	sw.total = crc32.Update(sw.total, castagnoli, b)
+	sw.total = crcUpdate(sw.total, b)
 	_, sw.err = sw.w.Write(b)
 }
 
@@ -439,9 +439,9 @@ func (sr *snapReader) record(maxVersion uint64) (*entry, error) {
 		}
 	}
 	defer sr.keepBuf(b)
-	sr.total = crc32.Update(sr.total, castagnoli, b[1:]) // the kind byte is counted
+	sr.total = crcUpdate(sr.total, b[1:]) // the kind byte is counted
 	body := b[snapshotRecordPrefixBytes : want-4]
-	if got, computed := binary.BigEndian.Uint32(b[want-4:]), crc32.Checksum(b[:want-4], castagnoli); got != computed {
+	if got, computed := binary.BigEndian.Uint32(b[want-4:]), crcUpdate(0, b[:want-4]); got != computed {
 		return nil, fmt.Errorf("%w: stored %08x, computed %08x", ErrSnapshotChecksum, got, computed)
 	}
 

@@ -1,6 +1,13 @@
+// Snapshot work on big buffers, in pieces a garbage collection can stop
+// between.
+
 package kv
 
-import "redraft/wire"
+import (
+	"hash/crc32"
+
+	"redraft/wire"
+)
 
 // snapRoomSlack is the room snapRoom adds for what comes with an element
 // besides its payload: a score, length and sequence varints, stream IDs.
@@ -21,4 +28,16 @@ func snapRoom(b []byte, n int) []byte {
 		return b
 	}
 	return wire.GrowLarge(b, n+snapRoomSlack)
+}
+
+// crcUpdate is crc32.Update(crc, castagnoli, b) in pieces of
+// wire.CopyPiece bytes: the checksum's assembly cannot be preempted, and
+// over a big collection's record (hundreds of MiB) one call held GC stops
+// for 10 ms on a quiet machine (200 MiB; 0.2 ms in pieces).
+func crcUpdate(crc uint32, b []byte) uint32 {
+	for len(b) > wire.CopyPiece {
+		crc = crc32.Update(crc, castagnoli, b[:wire.CopyPiece])
+		b = b[wire.CopyPiece:]
+	}
+	return crc32.Update(crc, castagnoli, b)
 }

@@ -2,13 +2,11 @@ package kv
 
 import (
 	"bytes"
-	"math"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
-	"sync/atomic"
 	"testing"
+	"time"
 
+	"redraft/tester/gcstop"
 	"redraft/wire"
 )
 
@@ -73,42 +71,8 @@ func BenchmarkStopDuringBigReply(b *testing.B) {
 	}
 }
 
-// benchStopDuring runs work in a loop on another goroutine while b.N
-// runtime.GC calls run, and reports the longest wait for a GC's
-// stop-the-world to stop every goroutine (/sched/pauses/stopping/gc): how
-// long a non-preemptible stretch of work held the world.
+// benchStopDuring reports the longest wait of b.N collections' stops while
+// work runs in a loop beside them (tester/gcstop).
 func benchStopDuring(b *testing.B, work func()) {
-	stops := func() *metrics.Float64Histogram {
-		s := []metrics.Sample{{Name: "/sched/pauses/stopping/gc:seconds"}}
-		metrics.Read(s)
-		return s[0].Value.Float64Histogram()
-	}
-	// longest returns the upper bound of the highest bucket that gained
-	// a count between two readings.
-	longest := func(before, after *metrics.Float64Histogram) float64 {
-		for i := len(after.Counts) - 1; i >= 0; i-- {
-			if after.Counts[i] > before.Counts[i] {
-				if math.IsInf(after.Buckets[i+1], 1) {
-					return after.Buckets[i]
-				}
-				return after.Buckets[i+1]
-			}
-		}
-		return 0
-	}
-	var stop atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for !stop.Load() {
-			work()
-		}
-	}()
-	before := stops()
-	for range b.N {
-		runtime.GC()
-	}
-	stop.Store(true)
-	<-done
-	b.ReportMetric(longest(before, stops())*1000, "max-stop-ms")
+	b.ReportMetric(float64(gcstop.Longest(b.N, work))/float64(time.Millisecond), "max-stop-ms")
 }

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"testing"
 )
@@ -30,7 +31,8 @@ func TestSnapRoom(t *testing.T) {
 // BenchmarkStopDuringBigEncode: the longest GC stop-the-world wait while a
 // goroutine encodes a 2M-member sorted set's snapshot record (a ~40 MiB
 // buffer grown from nothing) and a 100 MiB SET's log encoding, each into
-// a fresh buffer, as a snapshot and a proposal do
+// a fresh buffer, as a snapshot and a proposal do, and streams a snapshot
+// cut of a machine holding a 2M-element sorted set or hash
 // (`go test ./kv -run '^$' -bench StopDuringBigEncode -benchtime 20x`).
 func BenchmarkStopDuringBigEncode(b *testing.B) {
 	z := newZSet(false)
@@ -50,4 +52,18 @@ func BenchmarkStopDuringBigEncode(b *testing.B) {
 	b.Run("set-command", func(b *testing.B) {
 		benchStopDuring(b, func() { set.AppendEncode(nil) })
 	})
+	// A snapshot cut, as a node's snapshot streams it while applies go on:
+	// a big sorted set or hash is encoded piece by piece into its record.
+	for _, typ := range []string{"zset", "hash"} {
+		m := bigMachine(typ, 2_000_000)
+		b.Run(typ+"-cut", func(b *testing.B) {
+			benchStopDuring(b, func() {
+				c := m.BeginSnapshot()
+				if err := c.WriteTo(io.Discard, nil); err != nil {
+					b.Error(err)
+				}
+				c.Release()
+			})
+		})
+	}
 }

@@ -539,11 +539,11 @@ func appendRecord(dst []byte, e *entry) ([]byte, error) {
 // appendRecordHead appends a record's kind, length placeholder, type,
 // expiry, version and key (e's value is not read).
 func appendRecordHead(dst []byte, e *entry, typ Type) []byte {
-	b := append(dst, snapshotKindRecord, 0, 0, 0, 0, byte(typ))
+	b := append(snapRoom(dst, len(e.key)), snapshotKindRecord, 0, 0, 0, 0, byte(typ))
 	b = binary.BigEndian.AppendUint64(b, uint64(e.expireAt))
 	b = binary.BigEndian.AppendUint64(b, e.version)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(e.key)))
-	return append(b, e.key...)
+	return wire.AppendLarge(b, e.key)
 }
 
 // finishRecord fills in the length of the record b[start:] (head and body)

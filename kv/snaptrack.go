@@ -6,6 +6,8 @@ import (
 	"hash/crc32"
 	"sort"
 	"sync"
+
+	"redraft/wire"
 )
 
 // Big collections encoded in pieces (docs/snapshot-cow.md, "Big values").
@@ -291,7 +293,7 @@ func (s *SnapshotCut) account(n int) {
 func (s *SnapshotCut) writeTracked(r *trackedRecord, buf []byte, sw *snapWriter, lock sync.Locker) ([]byte, error) {
 	start := len(buf)
 	buf = appendRecordHead(buf, &r.hdr, r.typ)
-	buf = append(buf, r.head...)
+	buf = wire.AppendLarge(buf, r.head)
 	if n := r.t.size(); n > 0 {
 		return s.streamTracked(r, buf, start, n, sw, lock)
 	}
@@ -300,7 +302,7 @@ func (s *SnapshotCut) writeTracked(r *trackedRecord, buf []byte, sw *snapWriter,
 		var done bool
 		piece, done = r.t.more(piece[:0], s.chunkElements)
 		lock.Unlock()
-		buf = append(buf, piece...)
+		buf = wire.AppendLarge(buf, piece) // the record grows to the collection's size
 		if done {
 			// The record's checksum covers all of it: computed unlocked too.
 			buf, err := finishRecord(buf, start)

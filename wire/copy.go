@@ -58,13 +58,16 @@ func GrowLarge(b []byte, n int) []byte {
 	return nb
 }
 
-// AppendLarge is append(dst, b...) for payloads that may be big: from
-// CopyPiece bytes on, dst grows with GrowLarge and b is copied in pieces.
+// AppendLarge is append(dst, b...) for buffers and payloads that may be
+// big: dst grows with GrowLarge, and b from CopyPiece bytes on is copied in
+// pieces.
 func AppendLarge[T []byte | string](dst []byte, b T) []byte {
+	if cap(dst)-len(dst) < len(b) {
+		dst = GrowLarge(dst, len(b)) // a big dst too: append would move it whole
+	}
 	if len(b) <= CopyPiece {
 		return append(dst, b...)
 	}
-	dst = GrowLarge(dst, len(b))
 	for len(b) > 0 {
 		k := min(len(b), CopyPiece)
 		dst = appendPiece(dst, b[:k])

@@ -199,9 +199,12 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 			c.dead = true
 			return
 		case <-c.killed:
-			// CLIENT KILL cancelled the waiter already; a connection closed
-			// for another reason has it cancelled here.
-			c.srv.cancelWaiter(id)
+			// Cancelled here too when CLIENT KILL cancelled it (the second
+			// finds nothing): the kill may have come while the waiter was
+			// being registered. Not when the server is closing.
+			if c.srv.ctx.Err() == nil {
+				c.srv.cancelWaiter(id)
+			}
 			c.dead = true
 			return
 		case <-t.C:

@@ -51,6 +51,16 @@ func (w *Writer) Raw(b []byte) { appendPayload(w, b) }
 // GC's stop-the-world start for 524-633 ms on a loaded node.
 func (w *Writer) grow(n int) { w.buf = wire.GrowLarge(w.buf, n) }
 
+// room makes sure n more bytes fit without append growing the buffer:
+// every method reserves what it writes, so a big reply's buffer (millions
+// of elements) only ever grows through grow, in pieces, whichever element
+// reaches its end.
+func (w *Writer) room(n int) {
+	if cap(w.buf)-len(w.buf) < n {
+		w.grow(n)
+	}
+}
+
 // appendPayload appends b (a []byte or a string) in pieces of at most
 // wire.CopyPiece bytes.
 func appendPayload[T []byte | string](w *Writer, b T) {
@@ -61,10 +71,14 @@ func appendPayload[T []byte | string](w *Writer, b T) {
 }
 
 // OK writes +OK.
-func (w *Writer) OK() { w.buf = append(w.buf, "+OK\r\n"...) }
+func (w *Writer) OK() {
+	w.room(5)
+	w.buf = append(w.buf, "+OK\r\n"...)
+}
 
 // Simple writes a simple string (+s).
 func (w *Writer) Simple(s string) {
+	w.room(len(s) + 3)
 	w.buf = append(w.buf, '+')
 	w.buf = append(w.buf, s...)
 	w.buf = append(w.buf, '\r', '\n')
@@ -73,6 +87,7 @@ func (w *Writer) Simple(s string) {
 // Error writes an error reply; msg is the full text without '-', for example
 // "ERR syntax error" or ErrWrongType.
 func (w *Writer) Error(msg string) {
+	w.room(len(msg) + 3)
 	w.buf = append(w.buf, '-')
 	for i := 0; i < len(msg); i++ {
 		c := msg[i]
@@ -86,6 +101,7 @@ func (w *Writer) Error(msg string) {
 
 // Int writes an integer reply.
 func (w *Writer) Int(n int64) {
+	w.room(24)
 	w.buf = append(w.buf, ':')
 	w.buf = strconv.AppendInt(w.buf, n, 10)
 	w.buf = append(w.buf, '\r', '\n')
@@ -119,6 +135,7 @@ func (w *Writer) BulkInt(n int64) {
 
 // Null writes a null bulk string: $-1 in RESP2, _ in RESP3.
 func (w *Writer) Null() {
+	w.room(5)
 	if w.Proto == 3 {
 		w.buf = append(w.buf, "_\r\n"...)
 		return
@@ -128,6 +145,7 @@ func (w *Writer) Null() {
 
 // NullArray writes a null array: *-1 in RESP2, _ in RESP3.
 func (w *Writer) NullArray() {
+	w.room(5)
 	if w.Proto == 3 {
 		w.buf = append(w.buf, "_\r\n"...)
 		return
@@ -136,6 +154,7 @@ func (w *Writer) NullArray() {
 }
 
 func (w *Writer) header(c byte, n int) {
+	w.room(24)
 	w.buf = append(w.buf, c)
 	w.buf = strconv.AppendInt(w.buf, int64(n), 10)
 	w.buf = append(w.buf, '\r', '\n')
@@ -165,6 +184,7 @@ func (w *Writer) Set(n int) {
 // Double writes a floating point reply: RESP3 ",<d>", RESP2 a bulk string.
 // The RESP2 text is Redis 7.0's "%.17g" rendering (see FormatDouble).
 func (w *Writer) Double(f float64) {
+	w.room(48)
 	if w.Proto == 3 {
 		w.buf = append(w.buf, ',')
 		w.buf = appendDouble3(w.buf, f)
@@ -177,6 +197,7 @@ func (w *Writer) Double(f float64) {
 
 // Bool writes a boolean: RESP3 #t/#f, RESP2 :1/:0.
 func (w *Writer) Bool(b bool) {
+	w.room(4)
 	if w.Proto == 3 {
 		if b {
 			w.buf = append(w.buf, "#t\r\n"...)
@@ -194,6 +215,7 @@ func (w *Writer) Bool(b bool) {
 
 // Verbatim writes a verbatim string (RESP3 "=", format "txt"); RESP2 a bulk string.
 func (w *Writer) Verbatim(s string) {
+	w.room(len(s) + 32)
 	if w.Proto == 3 {
 		w.header('=', len(s)+4)
 		w.buf = append(w.buf, "txt:"...)

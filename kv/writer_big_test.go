@@ -46,7 +46,8 @@ func TestWriterBigPayloads(t *testing.T) {
 // stop-the-world phases wait for the goroutines to stop ("time to stop")
 // while another goroutine keeps writing 100 MiB bulk replies: "append"
 // copies each value with one append (one memmove, which cannot be
-// preempted), "writer" with Writer.Bulk (pieces of wire.CopyPiece). It
+// preempted), "writer" with Writer.Bulk (pieces of wire.CopyPiece);
+// "elements" writes a reply of 2M small bulk strings and integers. It
 // reports the longest wait seen (the upper bound of the histogram bucket).
 //
 //	go test ./kv -run '^$' -bench StopDuringBigReply -benchtime 20x
@@ -61,6 +62,16 @@ func BenchmarkStopDuringBigReply(b *testing.B) {
 			w.buf = append(w.buf, value...)
 		}},
 		{"writer", func(w *Writer) { w.Bulk(value) }},
+		// A reply of 2M small elements (about 40 MiB), as ZRANGE ...
+		// WITHSCORES of a big set writes: members and integers alternate,
+		// and either can be the one that reaches the buffer's end.
+		{"elements", func(w *Writer) {
+			w.Array(4_000_000)
+			for i := range 2_000_000 {
+				w.BulkString("member:0000000")
+				w.Int(int64(i))
+			}
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			benchStopDuring(b, func() {

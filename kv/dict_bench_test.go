@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"testing"
@@ -65,4 +66,47 @@ func BenchmarkGrowPause(b *testing.B) {
 		var z *ZSet
 		run(b, func() { z = newZSet(false) }, func(i int) { z.insert(keys[i], float64(i%1000)) })
 	})
+}
+
+// BenchmarkShrinkPause builds a 10M-field indexed omap (a big hash or set),
+// then removes 90% of its fields one at a time in a seeded random order, as
+// the apply goroutine does for an HDEL per field, and reports the longest
+// single remove (max-remove-ms: a compaction of the tombstones done at once
+// pays for the whole collection in one remove), the number of removes over
+// 1 ms, and the average cost of a remove. Only the removes are timed.
+//
+//	go test ./kv -run '^$' -bench ShrinkPause -benchtime 1x
+func BenchmarkShrinkPause(b *testing.B) {
+	const n = 10_000_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "key:" + strconv.Itoa(i)
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)[:n/10*9]
+	for range b.N {
+		b.StopTimer()
+		m := &omap[string]{}
+		m.makeIndexed()
+		for _, k := range keys {
+			m.add(k, "v")
+		}
+		runtime.GC()
+		b.StartTimer()
+		var maxRemove time.Duration
+		slow := 0
+		t0 := time.Now()
+		for _, i := range order {
+			t := time.Now()
+			m.remove(keys[i])
+			dt := time.Since(t)
+			maxRemove = max(maxRemove, dt)
+			if dt > time.Millisecond {
+				slow++
+			}
+		}
+		took := time.Since(t0)
+		b.ReportMetric(float64(maxRemove.Microseconds())/1000, "max-remove-ms")
+		b.ReportMetric(float64(slow), "removes>1ms")
+		b.ReportMetric(float64(took.Nanoseconds())/float64(len(order)), "ns/remove")
+	}
 }

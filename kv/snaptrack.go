@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"sort"
 	"sync"
 
 	"redraft/wire"
@@ -93,7 +92,7 @@ func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 	t := m.track
 	seqs := &m.ix.seqs
 	ns := seqs.len()
-	i := sort.Search(ns, func(i int) bool { return seqs.at(i)&^omapDead >= t.cursor })
+	i := m.searchSeq(t.cursor)
 	for visited := 0; visited < budget; visited++ {
 		// The next live slot of the cut that no write changed.
 		for i < ns && seqs.at(i)&^omapDead < t.next {
@@ -105,7 +104,7 @@ func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 					break
 				}
 			}
-			i++
+			i = m.nextSlot(i)
 			visited++
 		}
 		live := t.next
@@ -134,7 +133,7 @@ func (m *omap[V]) more(dst []byte, budget int) ([]byte, bool) {
 			seq, key, val = kept, e.key, e.val
 		default:
 			seq, key, val = live, m.keys.at(i), m.vals.at(i)
-			i++
+			i = m.nextSlot(i)
 		}
 		if seq < t.cursor {
 			panic("kv: snapshot: a tracked omap went back")

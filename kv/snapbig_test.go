@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"strconv"
 	"testing"
@@ -32,7 +33,8 @@ func TestSnapRoom(t *testing.T) {
 // goroutine encodes a 2M-member sorted set's snapshot record (a ~40 MiB
 // buffer grown from nothing) and a 100 MiB SET's log encoding, each into
 // a fresh buffer, as a snapshot and a proposal do, and streams a snapshot
-// cut of a machine holding a 2M-element sorted set or hash
+// cut of a machine holding a 2M-element sorted set or hash, and DUMPs the
+// sorted set and a 100 MiB string of incompressible bytes
 // (`go test ./kv -run '^$' -bench StopDuringBigEncode -benchtime 20x`).
 func BenchmarkStopDuringBigEncode(b *testing.B) {
 	z := newZSet(false)
@@ -54,6 +56,18 @@ func BenchmarkStopDuringBigEncode(b *testing.B) {
 	})
 	// A snapshot cut, as a node's snapshot streams it while applies go on:
 	// a big sorted set or hash is encoded piece by piece into its record.
+	b.Run("zset-dump", func(b *testing.B) {
+		benchStopDuring(b, func() { dumpPayload(e) })
+	})
+	noise := make([]byte, 100<<20)
+	r := NewRand(3)
+	for i := 0; i+8 <= len(noise); i += 8 {
+		binary.LittleEndian.PutUint64(noise[i:], r.Uint64())
+	}
+	str := &entry{key: "s", str: noise}
+	b.Run("string-dump", func(b *testing.B) {
+		benchStopDuring(b, func() { dumpPayload(str) })
+	})
 	for _, typ := range []string{"zset", "hash"} {
 		m := bigMachine(typ, 2_000_000)
 		b.Run(typ+"-cut", func(b *testing.B) {

@@ -31,6 +31,8 @@
 # Env: KEYS=10000000 LOAD_S=600 WRITERS=16 READERS=8 CATCHUP_AT=240 DOWN_S=120
 #      KV_FLAGS (extra flags for every node). Needs redis-cli and curl.
 # Node logs, samples and loadgen output are kept in data/bench-scale/.
+# GODEBUG (gctrace=1, say) reaches the nodes only: the load generators'
+# stderr is read as their errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEYS=${KEYS:-10000000} LOAD_S=${LOAD_S:-600} WRITERS=${WRITERS:-16} READERS=${READERS:-8}
@@ -106,10 +108,10 @@ lg=$(leader) # loadgen -nodes leader puts every client on this node
 urls=""
 for i in 1 2 3; do urls+="${urls:+,}http://127.0.0.1:${met[$i]}/metrics"; done
 addrs="127.0.0.1:${resp[1]},127.0.0.1:${resp[2]},127.0.0.1:${resp[3]}"
-bin/loadgen -target "redis://$addrs" -op write -clients "$WRITERS" -keys "$KEYS" -duration "${LOAD_S}s" -warmup 0s \
+env -u GODEBUG bin/loadgen -target "redis://$addrs" -op write -clients "$WRITERS" -keys "$KEYS" -duration "${LOAD_S}s" -warmup 0s \
 	-timeout 5s -watch-metric redraft_snapshot_in_progress -watch-urls "$urls" >"$DIR/write.out" 2>"$DIR/write.err" &
 w=$!
-bin/loadgen -target "redis://$addrs" -op read -clients "$READERS" -keys 10000 -duration "${LOAD_S}s" -warmup 0s \
+env -u GODEBUG bin/loadgen -target "redis://$addrs" -op read -clients "$READERS" -keys 10000 -duration "${LOAD_S}s" -warmup 0s \
 	-timeout 5s -watch-metric redraft_snapshot_in_progress -watch-urls "$urls" >"$DIR/read.out" 2>"$DIR/read.err" &
 r=$!
 bg+=("$w" "$r")

@@ -48,6 +48,10 @@ type nodeMetrics struct {
 	restores      prometheus.Counter
 	objErrors     *prometheus.CounterVec
 
+	// slow logs single slow log-store and apply operations (slowops.go);
+	// nil logs nothing.
+	slow *slowOps
+
 	leaderChanges atomic.Uint64
 	// snapOpen counts snapshot sinks created and not yet closed or
 	// cancelled: a snapshot being written (taken here or installed).
@@ -290,8 +294,10 @@ func (m *nodeMetrics) logStore(s raft.LogStore) raft.LogStore {
 func (t timedLogs) StoreLog(l *raft.Log) error {
 	start := time.Now()
 	err := t.LogStore.StoreLog(l)
-	t.m.logAppend.Observe(time.Since(start).Seconds())
+	d := time.Since(start)
+	t.m.logAppend.Observe(d.Seconds())
 	t.m.logAppended.Inc()
+	t.m.slow.observe("log append", d, 1)
 	return err
 }
 
@@ -299,8 +305,19 @@ func (t timedLogs) StoreLog(l *raft.Log) error {
 func (t timedLogs) StoreLogs(ls []*raft.Log) error {
 	start := time.Now()
 	err := t.LogStore.StoreLogs(ls)
-	t.m.logAppend.Observe(time.Since(start).Seconds())
+	d := time.Since(start)
+	t.m.logAppend.Observe(d.Seconds())
 	t.m.logAppended.Add(float64(len(ls)))
+	t.m.slow.observe("log append", d, len(ls))
+	return err
+}
+
+// DeleteRange implements raft.LogStore (log compaction after a snapshot,
+// or a conflicting tail): only slow ones are reported.
+func (t timedLogs) DeleteRange(lo, hi uint64) error {
+	start := time.Now()
+	err := t.LogStore.DeleteRange(lo, hi)
+	t.m.slow.observe("log truncation", time.Since(start), int(hi-lo+1))
 	return err
 }
 
@@ -319,8 +336,10 @@ var _ raft.BatchingFSM = timedFSM{}
 func (t timedFSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	start := time.Now()
 	out := t.FSM.ApplyBatch(logs)
-	t.m.apply.Observe(time.Since(start).Seconds())
+	d := time.Since(start)
+	t.m.apply.Observe(d.Seconds())
 	t.m.applied.Add(float64(len(logs)))
+	t.m.slow.observe("fsm apply", d, len(logs))
 	return out
 }
 

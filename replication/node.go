@@ -301,6 +301,7 @@ func New(cfg Config) (*Node, error) {
 		raftLogs = regWatch{LogStore: n.logs, n: n}
 	}
 	m := n.metrics
+	m.slow = newSlowOps(slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", cfg.ID))
 	r, err := raft.NewRaft(rc, timedFSM{n.fsm, m}, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
 	if err != nil {
 		close(n.stop)

@@ -132,6 +132,10 @@ type logStoreOptions struct {
 	// walBlobBytes overrides the entry size from which raft-wal entries go
 	// to blob files (logstore_walblob.go); tests lower it.
 	walBlobBytes int
+	// walDeleteInline leaves the removal of dropped segment files to
+	// raft-wal, under its write lock (benchmarks compare it with the
+	// segmentPruner, logstore_walprune.go).
+	walDeleteInline bool
 }
 
 // openLogStore opens (creating it if needed) the log and stable store of
@@ -172,18 +176,25 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 		if out == nil {
 			out = os.Stderr
 		}
-		logger := wal.WithLogger(hclog.New(&hclog.LoggerOptions{Name: "wal", Output: out, Level: hclog.Warn}))
+		hl := hclog.New(&hclog.LoggerOptions{Name: "wal", Output: out, Level: hclog.Warn})
+		logger := wal.WithLogger(hl)
 		var vfs types.VFS = walfs.New()
 		if o.noSync {
 			vfs = noSyncVFS{vfs}
 		}
-		filer := sealRepairFiler{SegmentFiler: segment.NewFiler(wdir, vfs), dir: wdir}
+		var filer types.SegmentFiler = sealRepairFiler{SegmentFiler: segment.NewFiler(wdir, vfs), dir: wdir}
+		var pruner *segmentPruner
+		if !o.walDeleteInline {
+			pruner = newSegmentPruner(filer, hl)
+			filer = pruner
+		}
 		size := wal.DefaultSegmentSize
 		if o.walSegmentBytes > 0 {
 			size = o.walSegmentBytes
 		}
 		w, err := wal.Open(wdir, logger, wal.WithSegmentFiler(filer), wal.WithSegmentSize(size))
 		if err != nil {
+			pruner.Close()
 			unlock()
 			return nil, nil, nil, "", fmt.Errorf("replication: open log store: %w", err)
 		}
@@ -193,10 +204,11 @@ func openLogStore(dir string, o logStoreOptions) (raft.LogStore, raft.StableStor
 		}
 		if err := ws.removeOrphanBlobs(); err != nil {
 			w.Close()
+			pruner.Close()
 			unlock()
 			return nil, nil, nil, "", err
 		}
-		return ws, w, walCloser{w, unlock}, kind, nil
+		return ws, w, walCloser{w, pruner, unlock}, kind, nil
 	}
 	return nil, nil, nil, "", fmt.Errorf("replication: unknown log store %q", kind)
 }
@@ -234,14 +246,17 @@ func (s walStore) GetLog(index uint64, log *raft.Log) error {
 	return nil
 }
 
-// walCloser closes a raft-wal store, then releases its directory lock.
+// walCloser closes a raft-wal store and its segment pruner (nil: none),
+// then releases its directory lock.
 type walCloser struct {
 	w      *wal.WAL
+	pruner *segmentPruner
 	unlock func()
 }
 
 func (c walCloser) Close() error {
 	err := c.w.Close()
+	c.pruner.Close()
 	c.unlock()
 	return err
 }

@@ -30,22 +30,7 @@ func BenchmarkGrowPause(b *testing.B) {
 			start()
 			runtime.GC()
 			b.StartTimer()
-			var maxAdd time.Duration
-			slow := 0
-			t0 := time.Now()
-			for i := range n {
-				t := time.Now()
-				add(i)
-				dt := time.Since(t)
-				maxAdd = max(maxAdd, dt)
-				if dt > time.Millisecond {
-					slow++
-				}
-			}
-			took := time.Since(t0)
-			b.ReportMetric(float64(maxAdd.Microseconds())/1000, "max-add-ms")
-			b.ReportMetric(float64(slow), "adds>1ms")
-			b.ReportMetric(float64(took.Nanoseconds())/n, "ns/add")
+			reportPauses(b, "add", n, add)
 		}
 	}
 	b.Run("keyspace", func(b *testing.B) {
@@ -92,21 +77,28 @@ func BenchmarkShrinkPause(b *testing.B) {
 		}
 		runtime.GC()
 		b.StartTimer()
-		var maxRemove time.Duration
-		slow := 0
-		t0 := time.Now()
-		for _, i := range order {
-			t := time.Now()
-			m.remove(keys[i])
-			dt := time.Since(t)
-			maxRemove = max(maxRemove, dt)
-			if dt > time.Millisecond {
-				slow++
-			}
-		}
-		took := time.Since(t0)
-		b.ReportMetric(float64(maxRemove.Microseconds())/1000, "max-remove-ms")
-		b.ReportMetric(float64(slow), "removes>1ms")
-		b.ReportMetric(float64(took.Nanoseconds())/float64(len(order)), "ns/remove")
+		reportPauses(b, "remove", len(order), func(i int) { m.remove(keys[order[i]]) })
 	}
+}
+
+// reportPauses runs op(0) .. op(n-1), timing each, and reports the longest
+// (max-<name>-ms), how many took over 1 ms (<name>s>1ms) and the mean
+// (ns/<name>).
+func reportPauses(b *testing.B, name string, n int, op func(i int)) {
+	var longest time.Duration
+	slow := 0
+	t0 := time.Now()
+	for i := range n {
+		t := time.Now()
+		op(i)
+		dt := time.Since(t)
+		longest = max(longest, dt)
+		if dt > time.Millisecond {
+			slow++
+		}
+	}
+	took := time.Since(t0)
+	b.ReportMetric(float64(longest.Microseconds())/1000, "max-"+name+"-ms")
+	b.ReportMetric(float64(slow), name+"s>1ms")
+	b.ReportMetric(float64(took.Nanoseconds())/float64(n), "ns/"+name)
 }

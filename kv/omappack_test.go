@@ -154,6 +154,7 @@ func TestOmapPackInSteps(t *testing.T) {
 		}
 		p.check()
 	}
+	t.Logf("%d compactions in steps over %d writes", p.packs, p.packOps)
 	if p.packs < 5 || p.packOps < 1500 {
 		t.Fatalf("%d compactions in steps over %d writes: the test did not exercise them", p.packs, p.packOps)
 	}

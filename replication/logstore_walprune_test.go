@@ -12,8 +12,8 @@ import (
 	"github.com/hashicorp/raft-wal/types"
 )
 
-// gatedFiler is a segment filer whose Delete waits for its gate and records
-// what it removed.
+// gatedFiler is a segment filer whose Delete waits for its gate (but for
+// segments whose base index is ungated) and records what it removed.
 type gatedFiler struct {
 	types.SegmentFiler // nil: only Delete is called
 	gate               chan struct{}
@@ -21,8 +21,13 @@ type gatedFiler struct {
 	deleted            []segmentRef
 }
 
+// ungated is the base index of the segments gatedFiler removes at once.
+const ungated = 99
+
 func (f *gatedFiler) Delete(base, id uint64) error {
-	<-f.gate
+	if base != ungated {
+		<-f.gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.deleted = append(f.deleted, segmentRef{base, id})
@@ -60,42 +65,43 @@ func TestSegmentPrunerDeletesInTheBackground(t *testing.T) {
 	if got := f.removed(); len(got) != 2 || got[0] != (segmentRef{0, 0}) || got[1] != (segmentRef{10, 1}) {
 		t.Fatalf("removed %v, want the first two in order", got)
 	}
-	// The third is being removed (waiting at the gate); fill the queue,
-	// then one more Delete removes the file itself.
+	// The third is under way (taken off the queue, waiting at the gate):
+	// the queue fills, and one more Delete removes the file itself, at once.
+	for len(p.q) > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	for i := range uint64(segmentPruneQueue) {
 		p.Delete(1000+i, 100+i)
 	}
-	inline := make(chan struct{})
-	go func() { p.Delete(99, 99); close(inline) }()
-	deadline = time.Now().Add(5 * time.Second)
-	for !containsRef(f.removed(), segmentRef{99, 99}) && time.Now().Before(deadline) {
-		select {
-		case f.gate <- struct{}{}: // to the inline one or the background one
-		case <-time.After(time.Millisecond):
-		}
+	p.Delete(ungated, 99)
+	if got := f.removed(); len(got) != 3 || got[2] != (segmentRef{ungated, 99}) {
+		t.Fatalf("removed %v: want the full queue's Delete to remove inline", got)
 	}
-	<-inline
-	n0 := len(f.removed())
+	// Close waits for the removal under way, then leaves the queue.
 	closed := make(chan struct{})
 	go func() { p.Close(); close(closed) }()
-	for done := false; !done; {
-		select {
-		case f.gate <- struct{}{}: // the removal under way, if any
-		case <-closed:
-			done = true
-		case <-time.After(5 * time.Second):
-			t.Fatal("Close did not return")
-		}
+	select {
+	case <-p.stop:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not stop the pruner")
 	}
-	if n := len(f.removed()); n > n0+1 {
-		t.Fatalf("Close let %d more removals run, want at most the one under way", n-n0)
+	f.gate <- struct{}{} // the third
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if got := f.removed(); len(got) != 4 || got[3] != (segmentRef{20, 2}) {
+		t.Fatalf("removed %v: want the third finished and nothing after it", got)
+	}
+	if len(p.q) != segmentPruneQueue {
+		t.Fatalf("%d removals left queued, want all %d", len(p.q), segmentPruneQueue)
 	}
 	p.Close() // twice is fine
 	// After Close, Delete removes inline.
-	go func() { f.gate <- struct{}{} }()
-	p.Delete(7, 7)
-	if !containsRef(f.removed(), segmentRef{7, 7}) {
-		t.Fatal("Delete after Close did not remove the file")
+	p.Delete(ungated, 7)
+	if got := f.removed(); len(got) != 5 || got[4] != (segmentRef{ungated, 7}) {
+		t.Fatalf("removed %v: want Delete after Close to remove inline", got)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 func init() {
 	kv.Register(&kv.Spec{Name: "raft", Arity: -2, Flags: kv.FlagEdge | kv.FlagAdmin | kv.FlagNoMulti,
 		Group: "cluster", Since: "redraft", Summary: "Raft cluster management: RAFT INFO | NODES | ADD id raft-addr [client-addr] | JOIN id raft-addr client-addr | REMOVE id | TRANSFER [id] | SNAPSHOT | HELP."})
-	kv.Register(&kv.Spec{Name: ForwardCommand, Arity: 2, Flags: kv.FlagEdge | kv.FlagAdmin | kv.FlagNoMulti,
+	kv.Register(&kv.Spec{Name: ForwardCommand, Arity: 2, Flags: kv.FlagEdge | kv.FlagAdmin | kv.FlagNoMulti | kv.FlagPeer,
 		Group: "cluster", Since: "redraft", Summary: "Internal: a follower's batch of commands to run on the leader."})
 }
 

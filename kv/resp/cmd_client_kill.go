@@ -9,7 +9,7 @@ import (
 // CLIENT KILL and CLIENT REPLY, as Redis 7.0's clientCommand has them.
 
 // clientTypeKnown reports whether Redis's getClientTypeByName knows name.
-// Every client of this edge is of type normal.
+// Every client of this edge is of type normal (peer links are of none).
 func clientTypeKnown(name string) bool {
 	switch strings.ToLower(name) {
 	case "normal", "slave", "replica", "pubsub", "master":
@@ -76,6 +76,11 @@ func (c *conn) cmdClientKill(args [][]byte) {
 	}
 	killed := 0
 	for _, o := range c.srv.liveConns() {
+		// A peer link is closed only when named (ID, ADDR): the filters
+		// that select clients by kind pass it over (conn.peer).
+		if o.peer() && id == 0 && !haveAddr {
+			continue
+		}
 		if haveAddr && o.addr != addr || haveLaddr && o.laddr != laddr ||
 			haveType && typ != "normal" || id != 0 && o.id != id || o == c && skipme ||
 			haveUser && o.userName() != user {

@@ -220,7 +220,7 @@ func (c *conn) cmdClientList(args [][]byte) {
 		case "normal", "pubsub":
 			pubsubOnly := strings.EqualFold(string(args[3]), "pubsub")
 			for _, o := range c.srv.liveConns() {
-				if (o.subsA.Load() > 0) != pubsubOnly {
+				if (o.subsA.Load() > 0) != pubsubOnly || o.peer() {
 					continue
 				}
 				sb.WriteString(o.infoString(c))

@@ -152,9 +152,10 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"io_threads_active", "0"},
 		}
 	case "clients":
+		clients, peers := s.numConns()
 		return "Clients", [][2]string{
-			{"connected_clients", strconv.Itoa(s.numConns())},
-			{"cluster_connections", "0"},
+			{"connected_clients", strconv.Itoa(clients)},
+			{"cluster_connections", strconv.Itoa(peers)},
 			{"maxclients", itoa(s.maxClients.Load())},
 			{"client_recent_max_input_buffer", "0"},
 			{"client_recent_max_output_buffer", "0"},

@@ -81,6 +81,7 @@ type conn struct {
 	multiA     atomic.Int32 // queued commands, -1 outside MULTI
 	noEvictA   atomic.Bool
 	monitorA   atomic.Bool  // a MONITOR connection (monitor.go)
+	peerA      atomic.Bool  // a peer link: a kv.FlagPeer command succeeded on it
 	blockedA   atomic.Bool  // waiting for a blocking command's reply (blocking.go)
 	subsA      atomic.Int32 // subscriptions of every kind
 	chanA      atomic.Int32
@@ -143,6 +144,15 @@ func (c *conn) kill() {
 // gone reports whether the connection is being closed or its client has
 // closed its side (the serve loop may not have noticed yet).
 func (c *conn) gone() bool { return c.killedA.Load() || peerClosed(c.fd) }
+
+// peer reports whether the connection is another cluster member's link
+// (kv.FlagPeer): the cluster's own traffic, such as the leader's term
+// probes and a follower's forwarded batches, not a client. INFO counts
+// peer links apart (cluster_connections), filtered CLIENT KILLs pass them
+// over and the idle timeout spares them, as Redis does with its
+// replication links; CLIENT LIST shows them (cmd=redraft.forward) and
+// CLIENT KILL ID or ADDR closes one, which the member then dials again.
+func (c *conn) peer() bool { return c.peerA.Load() }
 
 func sortConns(cs []*conn) { sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id }) }
 
@@ -358,6 +368,9 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 			reply = out[before:]
 		}
 		c.countEdge(spec, args, reply, time.Since(start).Microseconds())
+		if spec.Flags&kv.FlagPeer != 0 && len(reply) > 0 && reply[0] != '-' && !c.peerA.Load() {
+			c.peerA.Store(true)
+		}
 		if c.srv.mon.active() {
 			c.monitorCmd(spec, args, c.db)
 		}

@@ -115,7 +115,8 @@ func (c edgeCollector) Collect(ch chan<- prometheus.Metric) {
 	for code, n := range codes {
 		counter(descErrorReplies, n, code)
 	}
-	gauge(descConnected, float64(s.numConns()))
+	clients, _ := s.numConns()
+	gauge(descConnected, float64(clients))
 	gauge(descBlocked, float64(s.blockedClients()))
 	gauge(descTracking, float64(s.trk.n.Load()))
 	gauge(descMaxClients, float64(s.maxClients.Load()))

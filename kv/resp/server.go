@@ -353,18 +353,22 @@ func (s *Server) liveConns() []*conn {
 	return out
 }
 
-// numConns is INFO's connected_clients: the live connections, as
-// liveConns counts them.
-func (s *Server) numConns() int {
+// numConns is INFO's connected_clients and cluster_connections: the live
+// connections, as liveConns counts them, apart from the peer links, and
+// the live peer links.
+func (s *Server) numConns() (clients, peers int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
 	for c := range s.conns {
-		if !c.gone() {
-			n++
+		switch {
+		case c.gone():
+		case c.peer():
+			peers++
+		default:
+			clients++
 		}
 	}
-	return n
+	return clients, peers
 }
 
 // cron is the housekeeping goroutine: it advances the coarse clock, samples
@@ -427,8 +431,9 @@ func (s *Server) closeStuckClients(now int64) {
 			continue
 		}
 		// As in Redis, the idle timeout spares blocked clients (their
-		// command has its own timeout) and subscribed ones.
-		if idle > 0 && now-c.lastActive.Load() > idle && !c.blockedA.Load() && c.subsA.Load() == 0 {
+		// command has its own timeout), subscribed ones and the links of
+		// the cluster (peer links here, replication links there).
+		if idle > 0 && now-c.lastActive.Load() > idle && !c.blockedA.Load() && c.subsA.Load() == 0 && !c.peer() {
 			s.log.Debug("resp: closing idle client", "id", c.id, "addr", c.addr)
 			c.kill()
 		}

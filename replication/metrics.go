@@ -56,6 +56,9 @@ type nodeMetrics struct {
 	// snapOpen counts snapshot sinks created and not yet closed or
 	// cancelled: a snapshot being written (taken here or installed).
 	snapOpen atomic.Int64
+	// restoring counts FSM restores under way (a snapshot installed by the
+	// leader, or this node's own at start-up).
+	restoring atomic.Int64
 
 	// peers is what the leader learnt from its AppendEntries replies.
 	peerMu sync.Mutex
@@ -104,7 +107,7 @@ var (
 	descLeaderChanges = prometheus.NewDesc("redraft_raft_leader_changes_total", "Changes of the known leader (to another node, or to the same node in a new election).", nil, nil)
 	descHasLeader     = prometheus.NewDesc("redraft_raft_has_leader", "1 when this node knows a leader.", nil, nil)
 	descLastContact   = prometheus.NewDesc("redraft_raft_last_contact_seconds", "On a follower, time since the leader's last accepted AppendEntries or InstallSnapshot (-1: never); 0 on the leader.", nil, nil)
-	descStalled       = prometheus.NewDesc("redraft_raft_replication_stalled", "1 when this follower has a leader whose appends it has not accepted for the stall threshold.", nil, nil)
+	descStalled       = prometheus.NewDesc("redraft_raft_replication_stalled", "1 when this follower has a leader whose appends it has not accepted for the stall threshold, and no snapshot is being received or restored.", nil, nil)
 	descApplyLag      = prometheus.NewDesc("redraft_raft_apply_lag_entries", "Commit index minus applied index on this node.", nil, nil)
 	descPeerContact   = prometheus.NewDesc("redraft_raft_peer_last_contact_seconds", "On the leader, time since each follower last answered an AppendEntries (-1: never while this node led).", []string{"peer"}, nil)
 	descPeerLag       = prometheus.NewDesc("redraft_raft_peer_replication_lag_entries", "On the leader, its last log index minus each follower's last log index as the follower last reported it.", []string{"peer"}, nil)
@@ -348,6 +351,8 @@ func (t timedFSM) Apply(l *raft.Log) interface{} { return t.ApplyBatch([]*raft.L
 
 // Restore implements raft.FSM.
 func (t timedFSM) Restore(rc io.ReadCloser) error {
+	t.m.restoring.Add(1)
+	defer t.m.restoring.Add(-1)
 	err := t.FSM.Restore(rc)
 	if err == nil {
 		t.m.restores.Inc()

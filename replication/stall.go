@@ -20,6 +20,16 @@ import (
 // contact for stallAfter is stalled: RAFT INFO shows replication_stalled:1
 // and last_contact_ms, and a warning is logged every stallWarnEvery while
 // it lasts.
+//
+// Except while a snapshot is written to the node's store or restored into
+// its state machine: raft receives and restores an InstallSnapshot on the
+// goroutine that handles AppendEntries, so a follower catching up by a
+// snapshot accepts no append, nor answers a heartbeat, until it is done
+// (about a minute at 10M keys). That is catching up, not a stall: the
+// node logs that it is installing a snapshot instead, and RAFT INFO shows
+// snapshot_writing and snapshot_restoring. (A snapshot the node takes of
+// its own counts too; appends continue during one, so it hides no stall
+// for long.)
 
 // stallAfterMin is the floor of the stall threshold: a follower that misses
 // a few heartbeats (GC pause, fsync, a loaded machine) is not stalled.
@@ -52,9 +62,15 @@ func (n *Node) contactAge() time.Duration {
 	return time.Since(last)
 }
 
-// stalled reports whether this node knows a leader (not itself) whose
+// snapshotBusy reports whether a snapshot is being written to this node's
+// store or restored into its state machine.
+func (n *Node) snapshotBusy() bool {
+	return n.metrics.snapOpen.Load() > 0 || n.metrics.restoring.Load() > 0
+}
+
+// noContact reports whether this node knows a leader (not itself) whose
 // appends it has not accepted for stallAfter.
-func (n *Node) stalled() bool {
+func (n *Node) noContact() bool {
 	if n.raft.State() == raft.Leader {
 		return false
 	}
@@ -65,10 +81,14 @@ func (n *Node) stalled() bool {
 	return age < 0 || age > n.stallAfter()
 }
 
+// stalled reports whether this node has had no contact with its leader for
+// stallAfter while no snapshot kept it busy.
+func (n *Node) stalled() bool { return n.noContact() && !n.snapshotBusy() }
+
 // checkStalled logs a warning when the node is stalled (at most every
 // stallWarnEvery). It runs on the node's leadership watcher, once a second.
 func (n *Node) checkStalled(log *slog.Logger) {
-	if !n.stalled() {
+	if !n.noContact() {
 		n.stall.lastWarn.Store(0)
 		return
 	}
@@ -79,8 +99,13 @@ func (n *Node) checkStalled(log *slog.Logger) {
 	n.stall.lastWarn.Store(now.UnixNano())
 	_, leader := n.raft.LeaderWithID()
 	st := n.raft.Stats()
-	log.Warn("replication stalled: the leader's appends are not being accepted",
+	msg := "replication stalled: the leader's appends are not being accepted"
+	if n.snapshotBusy() {
+		msg = "catching up by a snapshot: the leader's appends wait until it is received and restored"
+	}
+	log.Warn(msg,
 		"node", n.cfg.ID, "leader", string(leader), "last_contact_ms", n.contactMs(),
+		"snapshot_writing", n.metrics.snapOpen.Load(), "snapshot_restoring", n.metrics.restoring.Load(),
 		"commit_index", n.raft.CommitIndex(), "applied_index", n.fsm.AppliedIndex(),
 		"last_log_index", n.raft.LastIndex(), "last_snapshot_index", st["last_snapshot_index"])
 }
@@ -101,5 +126,7 @@ func (n *Node) stallFields() []Field {
 		s = "1"
 	}
 	return []Field{{"last_contact_ms", n.contactMs()}, {"replication_stalled", s},
+		{"snapshot_writing", strconv.FormatInt(n.metrics.snapOpen.Load(), 10)},
+		{"snapshot_restoring", strconv.FormatInt(n.metrics.restoring.Load(), 10)},
 		{"snapshot_retakes", strconv.FormatUint(n.snapshotRetakes.Load(), 10)}}
 }

@@ -5,7 +5,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -50,6 +49,6 @@ func newNetTransport(stream raft.StreamLayer, rpcTimeout time.Duration, logOutpu
 		Stream:  sizedStream{StreamLayer: stream, rate: minRPCRate},
 		MaxPool: 8,
 		Timeout: rpcTimeout,
-		Logger:  hclog.New(&hclog.LoggerOptions{Name: "raft-net", Output: logOutput, Level: hclog.Error}),
+		Logger:  newNetLogger(logOutput),
 	})}
 }

@@ -108,6 +108,19 @@ func (c *cluster) leader() *Node {
 	return nil
 }
 
+// followers returns the indexes of the live nodes other than l.
+func (c *cluster) followers(l *Node) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for i, n := range c.nodes {
+		if n != nil && n != l {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // doLeader runs a command on the current leader, retrying definite
 // refusals (CLUSTERDOWN, NOTLEADER: leadership moved, as it may on a loaded
 // test machine) for up to 10s, as a client would.

@@ -61,23 +61,11 @@ func TestPeerLinksAreNotClients(t *testing.T) {
 	c, addrs := startRESPClusterWith(t, 3, func(i int, cfg *Config) {
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = time.Second, time.Second, 500*time.Millisecond
 	}, resp.Config{})
-	l := c.leader()
-	f, o := -1, -1
-	for i, n := range c.nodes {
-		if n != l {
-			if f < 0 {
-				f = i
-			} else {
-				o = i
-			}
-		}
-	}
+	fs := c.followers(c.leader())
+	f := fs[0]
 	// With the other follower gone, every probe of the leader's read
 	// barriers goes to f.
-	c.nodes[o].Close()
-	c.mu.Lock()
-	c.nodes[o] = nil
-	c.mu.Unlock()
+	c.stop(fs[1])
 
 	ctx := context.Background()
 	rdb := redis.NewClient(&redis.Options{Addr: addrs[f], MaxRetries: -1})

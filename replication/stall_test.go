@@ -143,17 +143,8 @@ func TestInstallingFollowerNotReportedStalled(t *testing.T) {
 		}
 	})
 	l := c.leader()
-	lag := -1
-	for i, n := range c.nodes {
-		if n != l {
-			lag = i
-			break
-		}
-	}
-	c.nodes[lag].Close()
-	c.mu.Lock()
-	c.nodes[lag] = nil
-	c.mu.Unlock()
+	lag := c.followers(l)[0]
+	c.stop(lag)
 	// 24 MiB of values: raft gives an InstallSnapshot RPC a deadline by
 	// the snapshot's size (the 100 ms RPC timeout per 256 KiB: 9.6 s
 	// here), which receiveTime must stay within, as it does for a big

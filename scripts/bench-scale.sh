@@ -32,14 +32,15 @@
 #      KV_FLAGS (extra flags for every node). Needs redis-cli and curl.
 # Node logs, samples and loadgen output are kept in data/bench-scale/.
 # GODEBUG (gctrace=1, say) reaches the nodes only: the load generators'
-# stderr is read as their errors.
+# stderr is read as their errors, and the Go toolchain would print (and
+# cache, and replay in later builds) its compilers' traces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEYS=${KEYS:-10000000} LOAD_S=${LOAD_S:-600} WRITERS=${WRITERS:-16} READERS=${READERS:-8}
 CATCHUP_AT=${CATCHUP_AT:-240} DOWN_S=${DOWN_S:-120} KV_FLAGS=${KV_FLAGS:-}
 ((CATCHUP_AT + DOWN_S < LOAD_S)) || { echo "bench-scale: want CATCHUP_AT + DOWN_S < LOAD_S" >&2; exit 2; }
-make -s build
-(cd cmd/loadgen && go build -o ../../bin/loadgen .)
+env -u GODEBUG make -s build
+(cd cmd/loadgen && env -u GODEBUG go build -o ../../bin/loadgen .)
 DIR=data/bench-scale
 rm -rf "$DIR"
 mkdir -p "$DIR"

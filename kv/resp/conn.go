@@ -368,7 +368,9 @@ func (c *conn) runEdge(spec *kv.Spec, args [][]byte) {
 			reply = out[before:]
 		}
 		c.countEdge(spec, args, reply, time.Since(start).Microseconds())
-		if spec.Flags&kv.FlagPeer != 0 && len(reply) > 0 && reply[0] != '-' && !c.peerA.Load() {
+		// A peer command answers a bulk string when it succeeds (an
+		// error is '-', or '!' in RESP3).
+		if spec.Flags&kv.FlagPeer != 0 && len(reply) > 0 && reply[0] == '$' && !c.peerA.Load() {
 			c.peerA.Store(true)
 		}
 		if c.srv.mon.active() {

@@ -55,7 +55,7 @@ func commandClass(name string) string {
 var (
 	descCommands        = prometheus.NewDesc("redraft_commands_total", "Commands by name and result: ok (ran, no error reply), error (ran, error reply), rejected (refused before running: arity, NOAUTH, ...).", []string{"cmd", "result"}, nil)
 	descErrorReplies    = prometheus.NewDesc("redraft_error_replies_total", "Error replies by error code (INFO errorstats).", []string{"code"}, nil)
-	descConnected       = prometheus.NewDesc("redraft_connected_clients", "Client connections open.", nil, nil)
+	descConnected       = prometheus.NewDesc("redraft_connected_clients", "Client connections open (peer links from other members not included).", nil, nil)
 	descBlocked         = prometheus.NewDesc("redraft_blocked_clients", "Clients waiting in a blocking command.", nil, nil)
 	descTracking        = prometheus.NewDesc("redraft_tracking_clients", "Clients with CLIENT TRACKING on.", nil, nil)
 	descMaxClients      = prometheus.NewDesc("redraft_maxclients", "The maxclients setting.", nil, nil)

@@ -142,13 +142,38 @@ func TestPeerLinksAreNotClients(t *testing.T) {
 		}
 	}
 
+	// The idle timeout closes idle clients, not peer links: with
+	// timeout 1 s and nothing sent for 2.5 s, every client is gone and
+	// the link the leader dialed last is still there.
+	links = peerLinkIDs(t, me)
+	if err := me.ConfigSet(ctx, "timeout", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	fresh := redis.NewClient(&redis.Options{Addr: addrs[f], MaxRetries: -1})
+	defer fresh.Close()
+	me = fresh.Conn()
+	defer me.Close()
+	if err := me.ConfigSet(ctx, "timeout", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if clients, _ := clientCounts(t, me); clients != 1 {
+		t.Fatalf("connected_clients = %d after the idle timeout, want 1 (the new client)", clients)
+	}
+	after = peerLinkIDs(t, me)
+	for _, id := range links {
+		if !strings.Contains(" "+strings.Join(after, " ")+" ", " "+id+" ") {
+			t.Fatalf("peer link %s closed by the idle timeout (links before %v, after %v)", id, links, after)
+		}
+	}
+
 	// A client that sends REDRAFT.FORWARD and is refused stays a client.
 	bad := open()
 	defer bad.Close()
 	if err := bad.Do(ctx, ForwardCommand, "\x00garbage").Err(); err == nil {
 		t.Fatal("REDRAFT.FORWARD with a malformed batch succeeded")
 	}
-	if clients, _ := clientCounts(t, me); clients != 4 {
-		t.Fatalf("connected_clients = %d after a refused REDRAFT.FORWARD, want 4 (3 clients and it)", clients)
+	if clients, _ := clientCounts(t, me); clients != 2 {
+		t.Fatalf("connected_clients = %d after a refused REDRAFT.FORWARD, want 2 (a client and it)", clients)
 	}
 }

@@ -42,10 +42,10 @@ const (
 	FlagNoScript
 	// FlagPeer: sent by another member of the cluster on a link of its
 	// own (REDRAFT.FORWARD). A connection on which such a command succeeds
-	// (answers a bulk string) is a peer link from then on, not a client: the edge keeps it out of
-	// connected_clients and filtered CLIENT KILLs, as Redis keeps its
-	// replication links out of connected_clients. Internal: COMMAND INFO
-	// does not show it.
+	// (answers a bulk string) is a peer link from then on, not a client:
+	// the edge keeps it out of connected_clients and filtered CLIENT
+	// KILLs, as Redis keeps its replication links out of
+	// connected_clients. Internal: COMMAND INFO does not show it.
 	FlagPeer
 )
 

@@ -47,6 +47,9 @@ type Machine struct {
 	// acl holds the ACL users (acl_state.go): state. An immutable value
 	// replaced on every change, so the edge may read it any time.
 	acl atomic.Pointer[ACLState]
+	// loading marks a placeholder that stands in for the state while a
+	// snapshot replaces it (loading.go); never part of the state.
+	loading bool
 }
 
 // NewMachine returns an empty machine.
@@ -89,7 +92,9 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 			return
 		}
 	}
-	if cmd.Tx != nil {
+	if m.loading && cmd.Tx != nil {
+		w.Error(ErrLoading)
+	} else if cmd.Tx != nil {
 		m.execTx(cmd, u, w)
 	} else {
 		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, u, false, w)
@@ -128,6 +133,10 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUs
 			}
 			return
 		}
+	}
+	if m.loading && (inTx || spec.Flags&FlagLoading == 0) {
+		w.Error(ErrLoading)
+		return
 	}
 	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args), user: u}
 	if !c.readOnly {

@@ -3,6 +3,7 @@ package replication
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -48,9 +49,17 @@ type FSM struct {
 	blk *blocked.Registry
 	// frag is the big entry whose parts are being applied (fragment.go).
 	frag *gathering
+	// lost: a Restore dropped the state and then failed to decode the
+	// snapshot, so m is an empty placeholder behind the applied index.
+	// Nothing may be applied or snapshotted until a Restore succeeds.
+	lost atomic.Bool
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
+
+// errStateLost: a Restore dropped the FSM's state and failed to decode the
+// snapshot that was to replace it.
+var errStateLost = errors.New("replication: the state machine's state was dropped by a restore that failed; restart the node to restore its own snapshot and log, or let the leader install its snapshot again")
 
 func newFSM(self string) *FSM {
 	f := &FSM{self: self, m: kv.NewMachine(), scratch: kv.NewWriter(nil, 2), appliedCh: make(chan struct{}), nodes: map[string]memberInfo{}, hub: pubsub.New(), blk: blocked.New(self)}
@@ -73,6 +82,12 @@ func (f *FSM) Apply(l *raft.Log) interface{} { return f.ApplyBatch([]*raft.Log{l
 
 // ApplyBatch implements raft.BatchingFSM.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	if f.lost.Load() {
+		// Applying to the placeholder would build a state that lacks
+		// everything up to the applied index. A restart restores the
+		// node's own snapshot and log.
+		panic(errStateLost)
+	}
 	out := make([]interface{}, len(logs))
 	f.mu.Lock()
 	for i, l := range logs {
@@ -153,6 +168,9 @@ func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.lost.Load() {
+		return nil, errStateLost
+	}
 	if f.frag != nil {
 		return nil, errSnapshotFragment
 	}
@@ -173,6 +191,12 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 // errOlderSnapshot (olderstate.go tells why): raft would otherwise set its
 // applied index back to the snapshot's and re-apply entries the follower
 // may have compacted away. The FSM stays as it was.
+//
+// Otherwise the state is dropped before the snapshot is decoded, so the
+// node never holds both (kv/loading.go): until the decode ends, a loading
+// placeholder with the same ACL users answers local reads with -LOADING.
+// If the decode fails the FSM is lost (errStateLost) until a Restore
+// succeeds: raft retries an install, and at start-up tries older snapshots.
 func (f *FSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	br := bufio.NewReader(rc)
@@ -184,8 +208,16 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 		io.Copy(io.Discard, br)
 		return fmt.Errorf("%w (snapshot at %d, applied %d)", errOlderSnapshot, applied, f.applied.Load())
 	}
+	f.mu.Lock()
+	if !f.m.Loading() {
+		ph := f.m.LoadingPlaceholder()
+		f.m = ph
+		f.cur.Store(ph)
+	}
+	f.mu.Unlock()
 	m := kv.NewMachine()
 	if err := m.Restore(br); err != nil {
+		f.lost.Store(true)
 		return fmt.Errorf("replication: restore: %w", err)
 	}
 	m.SetEventSink(f.hub)
@@ -196,6 +228,7 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.nodes = nodes
 	f.frag = nil // snapshots are taken with no parts pending (fragment.go)
 	f.applied.Store(applied)
+	f.lost.Store(false)
 	f.mu.Unlock()
 	// The whole keyspace was replaced: clients tracking keys (CLIENT
 	// TRACKING) drop everything they cached, as after a FLUSHALL.
@@ -203,6 +236,10 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.broadcast()
 	return nil
 }
+
+// Loading reports whether the FSM's state is being replaced by a snapshot
+// (or was lost in a failed replacement): local reads answer -LOADING.
+func (f *FSM) Loading() bool { return f.cur.Load().Loading() }
 
 // fsmSnapshot is the FSM header and either a cut of the machine streamed
 // by Persist or (cut nil) a whole snapshot already in hdr.

@@ -16,3 +16,8 @@ func (n *Node) FunctionCounts() (libraries, functions int) {
 // ACL implements resp.ACLSource: the ACL users of this node's machine as
 // last applied. Safe any time (the state is an immutable value).
 func (n *Node) ACL() *kv.ACLState { return n.fsm.cur.Load().ACL() }
+
+// Loading implements resp.Loader: whether this node's state is being
+// replaced by a snapshot, when its local reads answer -LOADING (INFO's
+// loading field).
+func (n *Node) Loading() bool { return n.fsm.Loading() }

@@ -41,6 +41,13 @@ type LocalSyncer interface {
 	SyncLocal(ctx context.Context) error
 }
 
+// Loader is implemented by executors whose local state can be replaced by
+// a snapshot (a follower installing the leader's): Loading reports whether
+// it is being replaced now, when local reads answer -LOADING.
+type Loader interface {
+	Loading() bool
+}
+
 // syncLocal catches the executor's local state up with its clients'
 // writes, best effort: the command answers from the local state anyway.
 func (c *conn) syncLocal() {
@@ -190,8 +197,12 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 			{"mem_allocator", "go-" + runtime.Version()},
 		}...)
 	case "persistence":
+		loading := "0"
+		if l, ok := s.exec.(Loader); ok && l.Loading() {
+			loading = "1"
+		}
 		return "Persistence", [][2]string{
-			{"loading", "0"},
+			{"loading", loading},
 			{"async_loading", "0"},
 			{"rdb_changes_since_last_save", "0"},
 			{"rdb_bgsave_in_progress", "0"},

@@ -10,9 +10,10 @@ build:
 	$(GO) build -o $(BIN)/kv ./cmd/kv
 	$(GO) build -o $(BIN)/linkv ./cmd/linkv
 
-# Builds and starts a three-node cluster on 127.0.0.1 (RESP ports 6381-6383,
+# Installs what is missing (scripts/deps.sh: redis-cli among it), builds and
+# starts a three-node cluster on 127.0.0.1 (RESP ports 6381-6383,
 # Raft 7381-7383, data under data/); scripts/cluster.sh status|stop|kill N|...
-run: build
+run: deps build
 	scripts/cluster.sh start
 
 deps:

@@ -27,6 +27,7 @@
 #      KV_FLAGS (extra flags for every node). Needs redis-cli, curl, python3.
 # Node logs and check files are kept in data/bench-bigvalues/.
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 STR_MB=${STR_MB:-100} ZSET_N=${ZSET_N:-10000000} HASH_N=${HASH_N:-10000000} BATCH=${BATCH:-1000}
 REDIS=${REDIS:-1} KV_FLAGS=${KV_FLAGS:-}

@@ -23,6 +23,7 @@
 # KV_FLAGS (extra flags for every node). Prints markdown; node logs and
 # loadgen's error texts are kept in data/bench-failover/.
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 KILLS=${KILLS:-10} ROUNDS=${ROUNDS:-3} WINDOW=${WINDOW:-60} KEYS=${KEYS:-300000}
 SNAP_EVERY=${SNAP_EVERY:-20} THRESHOLD=${THRESHOLD:-1024} KV_FLAGS=${KV_FLAGS:-}

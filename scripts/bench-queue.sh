@@ -4,6 +4,7 @@
 # cluster (both on the leader; producers on one follower, consumers on the other).
 #   CF="extra cluster flags" scripts/bench-queue.sh
 cd "$(dirname "$0")/.."
+scripts/deps.sh # redis-server, redis-cli, redis-benchmark on a fresh machine
 make -s build
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fp() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

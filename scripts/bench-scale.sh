@@ -35,6 +35,7 @@
 # stderr is read as their errors, and the Go toolchain would print (and
 # cache, and replay in later builds) its compilers' traces.
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 KEYS=${KEYS:-10000000} LOAD_S=${LOAD_S:-600} WRITERS=${WRITERS:-16} READERS=${READERS:-8}
 CATCHUP_AT=${CATCHUP_AT:-240} DOWN_S=${DOWN_S:-120} KV_FLAGS=${KV_FLAGS:-}

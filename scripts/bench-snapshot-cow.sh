@@ -16,6 +16,7 @@
 # --lease-timeout 500ms for both binaries). The nodes run in a temporary
 # directory; only the processes this script started are stopped.
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 BIN=${1:-bin/kv}
 KEYS=${KEYS:-1000000}

@@ -9,6 +9,7 @@
 #
 #   scripts/mixed-versions.sh REV      e.g. scripts/mixed-versions.sh main
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 rev=${1:?usage: scripts/mixed-versions.sh REV}
 tmp=$(mktemp -d /tmp/redraft-mixed.XXXXXX)

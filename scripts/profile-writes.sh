@@ -12,6 +12,7 @@
 #
 # Profiles stay in OUT (default results/profiles-<store>, not committed).
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 cd "$(dirname "$0")/.."
 STORE=${1:-wal}
 TEST=${TEST:-set}

@@ -42,6 +42,7 @@
 # REDIS_SUITE_RETRIES (re-runs of a unit in which an expected test failed,
 # default 1: timing-sensitive tests on a loaded machine).
 set -euo pipefail
+"$(dirname "$0")/deps.sh" # redis-cli and the rest, on a fresh machine
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 

@@ -46,6 +46,7 @@ type nodeMetrics struct {
 	snapBytes     prometheus.Histogram // bytes written to a snapshot sink
 	snapshots     *prometheus.CounterVec
 	restores      prometheus.Counter
+	restoreTime   prometheus.Histogram // FSM Restore, failed ones included
 	objErrors     *prometheus.CounterVec
 
 	// slow logs single slow log-store and apply operations (slowops.go);
@@ -90,6 +91,7 @@ func newNodeMetrics() *nodeMetrics {
 		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "redraft_snapshots_total",
 			Help: "Snapshots written, by result (ok, error)."}, []string{"result"}),
 		restores: c("redraft_snapshot_restores_total", "Snapshots restored into the state machine."),
+		restoreTime: h("redraft_snapshot_restore_seconds", "Time to restore one snapshot into the state machine (this node's own at start-up, or one installed from the leader), failed restores included.", durationBuckets),
 		objErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "redraft_objstore_errors_total",
 			Help: "Failed object-store operations of the snapshot store, by operation."}, []string{"op"}),
 		peers: map[raft.ServerID]*peerSeen{},
@@ -133,7 +135,7 @@ func (n *Node) Collector() prometheus.Collector { return nodeCollector{n} }
 func (c nodeCollector) histograms() []prometheus.Collector {
 	m := c.n.metrics
 	return []prometheus.Collector{m.logAppend, m.logAppended, m.apply, m.applied, m.entryCommands, m.entryBytes,
-		m.snapDuration, m.snapBytes, m.snapshots, m.restores, m.objErrors}
+		m.snapDuration, m.snapBytes, m.snapshots, m.restores, m.restoreTime, m.objErrors}
 }
 
 // Describe implements prometheus.Collector.
@@ -353,7 +355,9 @@ func (t timedFSM) Apply(l *raft.Log) interface{} { return t.ApplyBatch([]*raft.L
 func (t timedFSM) Restore(rc io.ReadCloser) error {
 	t.m.restoring.Add(1)
 	defer t.m.restoring.Add(-1)
+	start := time.Now()
 	err := t.FSM.Restore(rc)
+	t.m.restoreTime.Observe(time.Since(start).Seconds())
 	if err == nil {
 		t.m.restores.Inc()
 	}

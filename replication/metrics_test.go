@@ -2,6 +2,7 @@ package replication
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
 	"redraft/kv/resp"
@@ -415,5 +417,33 @@ func TestSnapshotInProgressGauge(t *testing.T) {
 	b.Cancel()
 	if got := m.snapOpen.Load(); got != 0 {
 		t.Fatalf("both done: in progress %d", got)
+	}
+}
+
+// TestRestoreTimed: every state-machine restore is timed, a failed one
+// too; only successful ones count as restores.
+func TestRestoreTimed(t *testing.T) {
+	leader := newFSM("a")
+	fsmSet(t, leader, 1, "k", "v")
+	snap := snapshotBytes(t, leader)
+	m := newNodeMetrics()
+	f := timedFSM{newFSM("b"), m}
+	if err := f.Restore(io.NopCloser(bytes.NewReader(snap))); err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(snap)
+	bad[len(bad)-1] ^= 0xff
+	if err := f.Restore(io.NopCloser(bytes.NewReader(bad))); err == nil {
+		t.Fatal("a damaged snapshot restored")
+	}
+	var d dto.Metric
+	if err := m.restoreTime.Write(&d); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.GetHistogram().GetSampleCount(); got != 2 {
+		t.Errorf("restore durations observed: %d, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.restores); got != 1 {
+		t.Errorf("restores counted: %v, want 1", got)
 	}
 }

@@ -24,7 +24,9 @@
 #   nodes' own histograms;
 # - the follower's catch-up: down and up times, whether it installed a
 #   snapshot (redraft_snapshot_restores_total counts its own snapshot at
-#   start and every installed one), time to reach the leader's
+#   start and every installed one) and the restores' total time
+#   (redraft_snapshot_restore_seconds), when its client port answered
+#   (after its own snapshot is restored), time to reach the leader's
 #   applied index, its peak RSS;
 # - each node's peak RSS over the whole run.
 #
@@ -146,8 +148,10 @@ start_node "$f"
 echo "${pid[$f]}" >"$DIR/n$f.pid"
 up_at=$(secs_since "$load_t0")
 t0=$(now)
-caught=""
+caught="" answered=""
 for _ in $(seq 6000); do
+	# The node's client port opens once it restored its own snapshot.
+	[[ -z $answered && -n $(field "$f" role) ]] && answered=$(secs_since "$t0")
 	ln=$(leader) || break
 	target=$(field "$ln" applied_index)
 	a=$(field "$f" applied_index)
@@ -155,6 +159,7 @@ for _ in $(seq 6000); do
 	sleep 0.1
 done
 restores1=$(metric "$f" redraft_snapshot_restores_total)
+restore_s=$(metric "$f" redraft_snapshot_restore_seconds_sum)
 
 wait "$w" "$r" || true
 term1=$(max_term)
@@ -175,7 +180,7 @@ for op in write read; do
 done
 echo
 echo "- leader changes: terms $term0 -> $term1 ($((term1 - term0)) elections); redraft_raft_leader_changes_total: n1 $(metric 1 redraft_raft_leader_changes_total), n2 $(metric 2 redraft_raft_leader_changes_total), n3 $(metric 3 redraft_raft_leader_changes_total) (n$f restarted at ${up_at}s counts its own)"
-echo "- follower n$f: killed at ${down_at}s, restarted at ${up_at}s, $missed entries behind, after $leader_snap; state-machine restores since its restart ${restores1:-?} (one of its own snapshot at start, one more per snapshot installed from the leader); reached the leader's applied index ${caught:-never (10 min)}s after its restart"
+echo "- follower n$f: killed at ${down_at}s, restarted at ${up_at}s, $missed entries behind, after $leader_snap; state-machine restores since its restart ${restores1:-?} (one of its own snapshot at start, one more per snapshot installed from the leader) taking $(printf '%.1f' "${restore_s:-0}")s in all; client port answering ${answered:-never}s after its restart; reached the leader's applied index ${caught:-never (10 min)}s after its restart"
 [[ -s $DIR/write.err ]] && echo "- write errors: $(head -3 "$DIR/write.err" | sed 's/^loadgen: //' | tr '\n' ';')"
 echo
 echo "### Snapshots (sampled every 0.5 s; durations to that resolution)"

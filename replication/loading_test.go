@@ -252,6 +252,7 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 	if err := c.nodes[lag].TakeSnapshot(); err != nil {
 		t.Fatal(err)
 	}
+	own := c.nodes[lag].AppliedIndex() // at or past its snapshot's index
 	c.stop(lag)
 	for i := 0; i < 2000; i++ {
 		c.set(fmt.Sprint("new", i), strings.Repeat("v", 100))
@@ -263,7 +264,7 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 		c.set("last", fmt.Sprint(i))
 	}
 	arm.mu.Lock()
-	arm.node, arm.from = lag, int(l.AppliedIndex()-1) // the leader's newest snapshot, not the follower's own
+	arm.node, arm.from = lag, int(own+1) // the leader's snapshots, not the follower's own
 	arm.mu.Unlock()
 	// The follower restores its own snapshot as it starts, then needs the
 	// leader's.
@@ -286,7 +287,7 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 
 	select {
 	case <-g.blocked:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the follower did not start restoring the leader's snapshot")
 	}
 	ctx := context.Background()

@@ -134,7 +134,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUs
 			return
 		}
 	}
-	if m.loading && (inTx || spec.Flags&FlagLoading == 0) {
+	if m.loading && spec.Flags&FlagLoading == 0 { // transactions: Exec
 		w.Error(ErrLoading)
 		return
 	}

@@ -49,10 +49,6 @@ type FSM struct {
 	blk *blocked.Registry
 	// frag is the big entry whose parts are being applied (fragment.go).
 	frag *gathering
-	// lost: a Restore dropped the state and then failed to decode the
-	// snapshot, so m is an empty placeholder behind the applied index.
-	// Nothing may be applied or snapshotted until a Restore succeeds.
-	lost atomic.Bool
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
@@ -82,7 +78,7 @@ func (f *FSM) Apply(l *raft.Log) interface{} { return f.ApplyBatch([]*raft.Log{l
 
 // ApplyBatch implements raft.BatchingFSM.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
-	if f.lost.Load() {
+	if f.lost() {
 		// Applying to the placeholder would build a state that lacks
 		// everything up to the applied index. A restart restores the
 		// node's own snapshot and log.
@@ -168,7 +164,7 @@ func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.lost.Load() {
+	if f.lost() {
 		return nil, errStateLost
 	}
 	if f.frag != nil {
@@ -217,7 +213,6 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.mu.Unlock()
 	m := kv.NewMachine()
 	if err := m.Restore(br); err != nil {
-		f.lost.Store(true)
 		return fmt.Errorf("replication: restore: %w", err)
 	}
 	m.SetEventSink(f.hub)
@@ -228,7 +223,6 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	f.nodes = nodes
 	f.frag = nil // snapshots are taken with no parts pending (fragment.go)
 	f.applied.Store(applied)
-	f.lost.Store(false)
 	f.mu.Unlock()
 	// The whole keyspace was replaced: clients tracking keys (CLIENT
 	// TRACKING) drop everything they cached, as after a FLUSHALL.
@@ -240,6 +234,13 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 // Loading reports whether the FSM's state is being replaced by a snapshot
 // (or was lost in a failed replacement): local reads answer -LOADING.
 func (f *FSM) Loading() bool { return f.cur.Load().Loading() }
+
+// lost reports whether a Restore dropped the state and failed to decode
+// the snapshot that was to replace it: nothing may be applied or
+// snapshotted until a Restore succeeds. raft calls ApplyBatch, Snapshot
+// and Restore from one goroutine, so outside Restore a loading placeholder
+// means exactly that.
+func (f *FSM) lost() bool { return f.Loading() }
 
 // fsmSnapshot is the FSM header and either a cut of the machine streamed
 // by Persist or (cut nil) a whole snapshot already in hdr.

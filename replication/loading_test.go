@@ -182,7 +182,7 @@ func TestFSMFailedRestoreIsLost(t *testing.T) {
 	if err := follower.Restore(io.NopCloser(bytes.NewReader(snap))); err != nil {
 		t.Fatal(err)
 	}
-	if follower.Loading() || follower.lost.Load() {
+	if follower.Loading() || follower.lost() {
 		t.Fatal("still loading or lost after a successful restore")
 	}
 	fsmSet(t, leader, 502, "k1", "w")

@@ -90,7 +90,7 @@ func newNodeMetrics() *nodeMetrics {
 		snapBytes:     h("redraft_snapshot_size_bytes", "Size of the snapshots written.", snapByteBuckets),
 		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "redraft_snapshots_total",
 			Help: "Snapshots written, by result (ok, error)."}, []string{"result"}),
-		restores: c("redraft_snapshot_restores_total", "Snapshots restored into the state machine."),
+		restores:    c("redraft_snapshot_restores_total", "Snapshots restored into the state machine."),
 		restoreTime: h("redraft_snapshot_restore_seconds", "Time to restore one snapshot into the state machine (this node's own at start-up, or one installed from the leader), failed restores included.", durationBuckets),
 		objErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "redraft_objstore_errors_total",
 			Help: "Failed object-store operations of the snapshot store, by operation."}, []string{"op"}),

@@ -83,6 +83,9 @@ const (
 	snapshotScratchKeepBytes = 1 << 20
 	// snapshotBufferBytes is the size of the bufio buffers on both sides.
 	snapshotBufferBytes = 64 << 10
+	// restoreBatch: Restore adds records to the keyspace this many at a
+	// time.
+	restoreBatch = 256
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -185,10 +188,26 @@ func (m *Machine) Restore(r io.Reader) error {
 	if format != snapshotFormatV1 {
 		cur, curIndex = nil, -1
 	}
-	var n uint64            // records read
-	inCur := 0              // records read into cur
-	var table uint64        // cur's table size (format 3), 0 when not stored
+	var n uint64     // records read
+	inCur := 0       // records read into cur
+	var table uint64 // cur's table size (format 3), 0 when not stored
+	// Records are added to cur in batches: a batch's inserts, one after
+	// the other with nothing else between them, overlap their cache misses
+	// on the bucket array, which the decoding between two records kept
+	// from happening (BenchmarkRestore1M: the inserts take half as long).
+	pending := make([]*entry, 0, restoreBatch)
+	flush := func() {
+		for _, e := range pending {
+			if table != 0 {
+				cur.dict.growForRestore(table)
+			}
+			cur.add(e)
+		}
+		clear(pending)
+		pending = pending[:0]
+	}
 	endDB := func() error { // cur's records are all read
+		flush()
 		if cur == nil || format == snapshotFormatV1 {
 			return nil
 		}
@@ -303,7 +322,9 @@ func (m *Machine) Restore(r io.Reader) error {
 				return fmt.Errorf("record %d: %w: %q after %q", n, ErrSnapshotKeyOrder, truncKey(e.key), truncKey(prev.key))
 			}
 		}
-		cur.add(e)
+		if pending = append(pending, e); len(pending) == cap(pending) {
+			flush()
+		}
 		if e.expireAt != 0 {
 			cur.expires++
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -782,3 +783,40 @@ func BenchmarkRestore1M(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (w *countWriter) Write(b []byte) (int, error) { w.n += int64(len(b)); return len(b), nil }
+
+// TestRestoreTableBound: a database item claiming a table far larger than
+// its keys is refused at the end of the database, and the restore never
+// allocates that table on the way (growForRestore grows by at most
+// dictRestoreGrowth buckets per key read): 5,000 keys under a claimed 2^30
+// buckets (8 GiB of pointers) allocate a few MiB.
+func TestRestoreTableBound(t *testing.T) {
+	sb := newSnapBuilder(9).dbSized(0, 1<<30)
+	const keys = 5000
+	for i := range keys {
+		sb.record(body(TypeString, 0, 1, fmt.Sprintf("k%06d", i), "x"))
+	}
+	data := sb.trailer(keys)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := NewMachine().Restore(bytes.NewReader(data))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrSnapshotDatabase) || !strings.Contains(err.Error(), "a table of 1073741824 buckets cannot hold 5000 keys") {
+		t.Fatalf("got %v, want the table refused", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Fatalf("restore allocated %d bytes for %d keys", got, keys)
+	}
+
+	// The same keys under the table they need restore, into that table.
+	sb = newSnapBuilder(9).dbSized(0, 8192)
+	for i := range keys {
+		sb.record(body(TypeString, 0, 1, fmt.Sprintf("k%06d", i), "x"))
+	}
+	m := NewMachine()
+	if err := m.Restore(bytes.NewReader(sb.trailer(keys))); err != nil {
+		t.Fatal(err)
+	}
+	if d := m.dbs[0].dict; d.size() != 8192 || d.len() != keys || d.rehashing() {
+		t.Fatalf("restored table: %d buckets, %d keys, rehashing %v; want 8192, %d, false", d.size(), d.len(), d.rehashing(), keys)
+	}
+}

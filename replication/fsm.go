@@ -49,6 +49,13 @@ type FSM struct {
 	blk *blocked.Registry
 	// frag is the big entry whose parts are being applied (fragment.go).
 	frag *gathering
+	// own is the load of the node's own snapshot under way at start-up,
+	// or nil (ownload.go).
+	own atomic.Pointer[ownLoad]
+	// closing is set by Node.Close before it cancels the own snapshot's
+	// load: a lost state then makes ApplyBatch answer nothing instead of
+	// stopping the process.
+	closing atomic.Bool
 }
 
 var _ raft.BatchingFSM = (*FSM)(nil)
@@ -78,6 +85,13 @@ func (f *FSM) Apply(l *raft.Log) interface{} { return f.ApplyBatch([]*raft.Log{l
 
 // ApplyBatch implements raft.BatchingFSM.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
+	f.awaitOwnLoad()
+	if f.lost() && f.closing.Load() {
+		// The node is stopping and its own snapshot's load was cancelled:
+		// nothing is applied, and the proposer reports the outcome of
+		// its entries as unknown.
+		return make([]interface{}, len(logs))
+	}
 	if f.lost() {
 		// Applying to the placeholder would build a state that lacks
 		// everything up to the applied index. A restart restores the
@@ -162,6 +176,7 @@ func (f *FSM) AppliedIndex() uint64 { return f.applied.Load() }
 // still registered anyway, this one is serialised here into memory, the
 // way every snapshot used to be.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
+	f.awaitOwnLoad()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.lost() {
@@ -193,7 +208,12 @@ func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
 // placeholder with the same ACL users answers local reads with -LOADING.
 // If the decode fails the FSM is lost (errStateLost) until a Restore
 // succeeds: raft retries an install, and at start-up tries older snapshots.
-func (f *FSM) Restore(rc io.ReadCloser) error {
+// An install cancels the load of the node's own snapshot (ownload.go).
+func (f *FSM) Restore(rc io.ReadCloser) error { return f.restore(rc, true) }
+
+// restore is Restore; install is false for the load of the node's own
+// snapshot, which must not cancel itself.
+func (f *FSM) restore(rc io.ReadCloser, install bool) error {
 	defer rc.Close()
 	br := bufio.NewReader(rc)
 	applied, nodes, err := decodeSnapshotHeader(br)
@@ -203,6 +223,11 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	if applied < f.applied.Load() {
 		io.Copy(io.Discard, br)
 		return fmt.Errorf("%w (snapshot at %d, applied %d)", errOlderSnapshot, applied, f.applied.Load())
+	}
+	if install {
+		// This snapshot replaces the node's own, if that is still
+		// loading (ownload.go).
+		f.cancelOwnLoad()
 	}
 	f.mu.Lock()
 	if !f.m.Loading() {
@@ -283,8 +308,10 @@ func (f *FSM) broadcast() {
 	f.chMu.Unlock()
 }
 
-// waitApplied blocks until the FSM processed index idx, the deadline
-// passes (false) or stop closes (false).
+// waitApplied blocks until the FSM processed index idx and holds a state
+// (it is not loading a snapshot: a leader whose own snapshot still loads,
+// ownload.go, may find no entry to wait for above a compacted log, idx 0),
+// the deadline passes (false) or stop closes (false).
 func (f *FSM) waitApplied(idx uint64, deadline time.Time, stop <-chan struct{}) bool {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
@@ -292,7 +319,7 @@ func (f *FSM) waitApplied(idx uint64, deadline time.Time, stop <-chan struct{}) 
 		f.chMu.Lock()
 		ch := f.appliedCh
 		f.chMu.Unlock()
-		if f.applied.Load() >= idx {
+		if f.applied.Load() >= idx && !f.Loading() {
 			return true
 		}
 		select {

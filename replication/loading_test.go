@@ -198,6 +198,10 @@ type gateArm struct {
 	mu         sync.Mutex
 	node, from int
 	g          *gate
+	// hold, when set, blocks every Open of node holdNode's store until
+	// it is closed.
+	holdNode int
+	hold     chan struct{}
 }
 
 // gatedSnapshots is node's snapshot store: as arm says, it blocks a
@@ -209,6 +213,15 @@ type gatedSnapshots struct {
 }
 
 func (s gatedSnapshots) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
+	s.arm.mu.Lock()
+	hold := s.arm.hold
+	if s.arm.holdNode != s.node {
+		hold = nil
+	}
+	s.arm.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
 	meta, rc, err := s.SnapshotStore.Open(id)
 	s.arm.mu.Lock()
 	gated := s.arm.from != 0 && s.arm.node == s.node && meta != nil && meta.Index >= uint64(s.arm.from)
@@ -230,7 +243,7 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 	stores := make([]*Stores, 3)
 	for i := range stores {
 		st := raft.NewInmemStore()
-		stores[i] = &Stores{Log: st, Stable: st, Snapshots: gatedSnapshots{raft.NewInmemSnapshotStore(), i, arm}}
+		stores[i] = &Stores{Log: st, Stable: st, Snapshots: gatedSnapshots{newLockedSnapshots(), i, arm}}
 	}
 	c := startClusterWith(t, 3, false, func(cfg *Config) {
 		var i int
@@ -263,13 +276,27 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 		}
 		c.set("last", fmt.Sprint(i))
 	}
+	hold := make(chan struct{})
+	var holdOnce sync.Once
+	release := func() { holdOnce.Do(func() { close(hold) }) }
+	defer release() // a failed test must not leave the leader blocked in Open
 	arm.mu.Lock()
 	arm.node, arm.from = lag, int(own+1) // the leader's snapshots, not the follower's own
+	arm.holdNode, arm.hold = nodeIndex(c, l), hold
 	arm.mu.Unlock()
-	// The follower restores its own snapshot as it starts, then needs the
-	// leader's.
+	// The follower loads its own snapshot as it starts, then needs the
+	// leader's: the leader sends it once the follower's own is loaded (an
+	// install would cancel that load, ownload.go; this test is about a
+	// follower that holds a state).
 	c.start(lag, nil, false)
 	n := c.nodes[lag]
+	if l := n.fsm.own.Load(); l != nil {
+		<-l.done
+		if l.err != nil {
+			t.Fatalf("loading the follower's own snapshot: %v", l.err)
+		}
+	}
+	release()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -322,4 +349,64 @@ func TestFollowerLoadingASnapshot(t *testing.T) {
 	if info := rdb.Info(ctx, "persistence").Val(); !strings.Contains(info, "loading:0\r\n") {
 		t.Fatalf("INFO persistence after loading:\n%s", info)
 	}
+}
+
+// nodeIndex returns n's index in c.
+func nodeIndex(c *cluster, n *Node) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, x := range c.nodes {
+		if x == n {
+			return i
+		}
+	}
+	c.t.Fatal("node not in the cluster")
+	return -1
+}
+
+// lockedSnapshots is raft's in-memory snapshot store with its sinks'
+// writes and its Opens under one lock, and Open returning copies: raft's
+// own lets Open read the buffer and the meta a snapshot being taken (a
+// leader's, after a refusal: olderstate.go) is growing, which the race
+// detector reports.
+type lockedSnapshots struct {
+	*raft.InmemSnapshotStore
+	mu *sync.Mutex
+}
+
+func newLockedSnapshots() lockedSnapshots {
+	return lockedSnapshots{raft.NewInmemSnapshotStore(), &sync.Mutex{}}
+}
+
+func (s lockedSnapshots) Create(version raft.SnapshotVersion, index, term uint64, configuration raft.Configuration, configurationIndex uint64, trans raft.Transport) (raft.SnapshotSink, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sink, err := s.InmemSnapshotStore.Create(version, index, term, configuration, configurationIndex, trans)
+	if err != nil {
+		return nil, err
+	}
+	return lockedSink{sink, s.mu}, nil
+}
+
+func (s lockedSnapshots) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	meta, rc, err := s.InmemSnapshotStore.Open(id)
+	if err != nil {
+		return meta, rc, err
+	}
+	b, err := io.ReadAll(rc)
+	m := *meta // raft's sink updates the original's size as it writes
+	return &m, io.NopCloser(bytes.NewReader(b)), err
+}
+
+type lockedSink struct {
+	raft.SnapshotSink
+	mu *sync.Mutex
+}
+
+func (s lockedSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.SnapshotSink.Write(p)
 }

@@ -353,10 +353,20 @@ func (t timedFSM) Apply(l *raft.Log) interface{} { return t.ApplyBatch([]*raft.L
 
 // Restore implements raft.FSM.
 func (t timedFSM) Restore(rc io.ReadCloser) error {
+	return t.timeRestore(func() error { return t.FSM.Restore(rc) })
+}
+
+// restoreOwn loads the node's own snapshot (ownload.go), timed and
+// counted like an installed one.
+func (t timedFSM) restoreOwn(rc io.ReadCloser) error {
+	return t.timeRestore(func() error { return t.FSM.restore(rc, false) })
+}
+
+func (t timedFSM) timeRestore(restore func() error) error {
 	t.m.restoring.Add(1)
 	defer t.m.restoring.Add(-1)
 	start := time.Now()
-	err := t.FSM.Restore(rc)
+	err := restore()
 	t.m.restoreTime.Observe(time.Since(start).Seconds())
 	if err == nil {
 		t.m.restores.Inc()

@@ -302,8 +302,21 @@ func New(cfg Config) (*Node, error) {
 	}
 	m := n.metrics
 	m.slow = newSlowOps(slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelWarn})).With("node", cfg.ID))
-	r, err := raft.NewRaft(rc, timedFSM{n.fsm, m}, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
+	fsm := timedFSM{n.fsm, m}
+	// The node's own snapshot loads while raft runs (ownload.go).
+	own, err := newestSnapshot(snaps)
 	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("replication: snapshots: %w", err)
+	}
+	if own != nil {
+		rc.NoSnapshotRestoreOnStart = true
+		n.fsm.startOwnLoad(snaps, own, fsm.restoreOwn, slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", cfg.ID))
+	}
+	r, err := raft.NewRaft(rc, fsm, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
+	if err != nil {
+		n.fsm.closing.Store(true)
+		n.fsm.cancelOwnLoad()
 		close(n.stop)
 		n.wg.Wait()
 		n.closeStores()
@@ -696,6 +709,10 @@ func (n *Node) IsLeader() bool {
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
+		// A load of the node's own snapshot would hold raft's shutdown up
+		// (raft's FSM goroutine waits for it): stop it first.
+		n.fsm.closing.Store(true)
+		n.fsm.cancelOwnLoad()
 		close(n.stop)
 		n.reads.close()
 		if c, ok := n.cfg.Transport.(raft.WithClose); ok {

@@ -396,18 +396,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	errc := make(chan error, 2)
 	serving := 0
-	if ln != nil {
-		serving++
-		go func() { errc <- srv.Serve(ln) }()
-		log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
-	}
-	if tlsLn != nil {
-		serving++
-		go func() { errc <- srv.ServeTLS(tlsLn) }()
-		log.Info("kv: serving RESP over TLS", "addr", tlsLn.Addr().String(), "mode", mode)
-	}
-	stopReload := reloadOnSIGHUP(ctx, log, srv, auth)
-	defer stopReload()
 	stop := func() {
 		srv.Close()
 		for i := 0; i < serving; i++ {
@@ -422,11 +410,41 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.diag.metricsAddr != "" {
 		_, stopMetrics, err := startMetrics(f.diag.metricsAddr, srv, node, log) // metrics.go
 		if err != nil {
+			closeListeners() // not served yet
 			stop()
 			return err
 		}
 		defer stopMetrics()
 	}
+	if node != nil && node.Loading() {
+		// The node's own snapshot loads while raft runs
+		// (replication/ownload.go); clients are accepted once the state
+		// is there and wait in the listen backlog meanwhile, as they did
+		// while the restore held up the node's start.
+		log.Info("kv: waiting for the node's snapshot to load before accepting clients")
+		if err := node.AwaitState(ctx); err != nil {
+			closeListeners() // not served yet
+			stop()
+			if ctx.Err() != nil {
+				log.Info("kv: stopped")
+				return nil
+			}
+			return err
+		}
+		log.Info("kv: the node's state is loaded")
+	}
+	if ln != nil {
+		serving++
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("kv: serving RESP", "addr", ln.Addr().String(), "mode", mode)
+	}
+	if tlsLn != nil {
+		serving++
+		go func() { errc <- srv.ServeTLS(tlsLn) }()
+		log.Info("kv: serving RESP over TLS", "addr", tlsLn.Addr().String(), "mode", mode)
+	}
+	stopReload := reloadOnSIGHUP(ctx, log, srv, auth)
+	defer stopReload()
 	if f.diag.addrFile != "" {
 		if err := writeFileAtomic(f.diag.addrFile, clientAddr+"\n"); err != nil {
 			stop()

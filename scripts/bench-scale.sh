@@ -23,10 +23,12 @@
 #   its peak RSS during it; snapshot counts, mean durations and sizes from the
 #   nodes' own histograms;
 # - the follower's catch-up: down and up times, whether it installed a
-#   snapshot (redraft_snapshot_restores_total counts its own snapshot at
-#   start and every installed one) and the restores' total time
+#   snapshot (the restores started, redraft_snapshot_restore_seconds_count:
+#   the load of its own snapshot at start and every installed one, and
+#   completed, redraft_snapshot_restores_total: an installed snapshot
+#   cancels the load of its own) and the restores' total time
 #   (redraft_snapshot_restore_seconds), when its client port answered
-#   (after its own snapshot is restored), time to reach the leader's
+#   (once its state is loaded), time to reach the leader's
 #   applied index, its peak RSS;
 # - each node's peak RSS over the whole run.
 #
@@ -160,6 +162,7 @@ for _ in $(seq 6000); do
 done
 restores1=$(metric "$f" redraft_snapshot_restores_total)
 restore_s=$(metric "$f" redraft_snapshot_restore_seconds_sum)
+restores_started=$(metric "$f" redraft_snapshot_restore_seconds_count)
 
 wait "$w" "$r" || true
 term1=$(max_term)
@@ -180,7 +183,7 @@ for op in write read; do
 done
 echo
 echo "- leader changes: terms $term0 -> $term1 ($((term1 - term0)) elections); redraft_raft_leader_changes_total: n1 $(metric 1 redraft_raft_leader_changes_total), n2 $(metric 2 redraft_raft_leader_changes_total), n3 $(metric 3 redraft_raft_leader_changes_total) (n$f restarted at ${up_at}s counts its own)"
-echo "- follower n$f: killed at ${down_at}s, restarted at ${up_at}s, $missed entries behind, after $leader_snap; state-machine restores since its restart ${restores1:-?} (one of its own snapshot at start, one more per snapshot installed from the leader) taking $(printf '%.1f' "${restore_s:-0}")s in all; client port answering ${answered:-never}s after its restart; reached the leader's applied index ${caught:-never (10 min)}s after its restart"
+echo "- follower n$f: killed at ${down_at}s, restarted at ${up_at}s, $missed entries behind, after $leader_snap; state-machine restores since its restart: ${restores_started:-?} started, ${restores1:-?} completed (the load of its own snapshot, which an installed snapshot cancels, and one per snapshot installed from the leader), taking $(printf '%.1f' "${restore_s:-0}")s in all; client port answering ${answered:-never}s after its restart (once its state is loaded); reached the leader's applied index ${caught:-never (10 min)}s after its restart"
 [[ -s $DIR/write.err ]] && echo "- write errors: $(head -3 "$DIR/write.err" | sed 's/^loadgen: //' | tr '\n' ';')"
 echo
 echo "### Snapshots (sampled every 0.5 s; durations to that resolution)"

@@ -71,6 +71,17 @@ func ownFixture(t *testing.T) (*FSM, raft.SnapshotStore, *raft.SnapshotMeta) {
 	return leader, store, meta
 }
 
+// gatedOwnLoad starts a follower FSM loading ownFixture's snapshot as its
+// own, and returns once the load is held after 4 KiB (store.g).
+func gatedOwnLoad(t *testing.T) (leader, f *FSM, store *ownStore, l *ownLoad) {
+	leader, inner, meta := ownFixture(t)
+	store = &ownStore{SnapshotStore: inner, g: newGate(4096)}
+	f = newFSM("b")
+	l = f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
+	<-store.g.blocked
+	return leader, f, store, l
+}
+
 func restoreOwnFunc(f *FSM) func(io.ReadCloser) error {
 	return func(rc io.ReadCloser) error { return f.restore(rc, false) }
 }
@@ -79,11 +90,7 @@ func restoreOwnFunc(f *FSM) func(io.ReadCloser) error {
 // background, the FSM answers -LOADING and ApplyBatch waits; once loaded,
 // the entry applies on top of the snapshot's state.
 func TestFSMApplyWaitsForOwnLoad(t *testing.T) {
-	leader, inner, meta := ownFixture(t)
-	store := &ownStore{SnapshotStore: inner, g: newGate(4096)}
-	f := newFSM("b")
-	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-store.g.blocked
+	leader, f, store, l := gatedOwnLoad(t)
 	if !f.Loading() {
 		t.Fatal("Loading() = false while the own snapshot loads")
 	}
@@ -119,11 +126,7 @@ func TestFSMApplyWaitsForOwnLoad(t *testing.T) {
 // node's own after the read it is in, and replaces the state; the own
 // snapshot is not read to its end.
 func TestFSMInstallCancelsOwnLoad(t *testing.T) {
-	_, inner, meta := ownFixture(t)
-	store := &ownStore{SnapshotStore: inner, g: newGate(4096)}
-	f := newFSM("b")
-	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-store.g.blocked
+	_, f, store, l := gatedOwnLoad(t)
 
 	newer := newFSM("a")
 	for i := uint64(1); i <= 3000; i++ {
@@ -204,11 +207,7 @@ func TestFSMOwnLoadRetries(t *testing.T) {
 
 // TestFSMCloseCancelsOwnLoad: Close's cancel ends a load within one read.
 func TestFSMCloseCancelsOwnLoad(t *testing.T) {
-	_, inner, meta := ownFixture(t)
-	store := &ownStore{SnapshotStore: inner, g: newGate(4096)}
-	f := newFSM("b")
-	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-store.g.blocked
+	_, f, store, l := gatedOwnLoad(t)
 	stopped := make(chan struct{})
 	go func() { f.cancelOwnLoad(); close(stopped) }()
 	<-l.cancel
@@ -338,11 +337,7 @@ func TestFollowerInstallsWithoutLoadingItsOwn(t *testing.T) {
 // and its reads would otherwise run on the placeholder (-LOADING; found by
 // replication/sim's restore scenario).
 func TestFSMReadBarrierWaitsForOwnLoad(t *testing.T) {
-	_, inner, meta := ownFixture(t)
-	store := &ownStore{SnapshotStore: inner, g: newGate(4096)}
-	f := newFSM("b")
-	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-store.g.blocked
+	_, f, store, l := gatedOwnLoad(t)
 	if f.waitApplied(0, time.Now().Add(20*time.Millisecond), nil) {
 		t.Fatal("waitApplied(0) returned true while the own snapshot loads")
 	}

@@ -220,9 +220,17 @@ func (f *FSM) restore(rc io.ReadCloser, install bool) error {
 	if err != nil {
 		return fmt.Errorf("replication: restore: %w", err)
 	}
-	if applied < f.applied.Load() {
+	// While the node's own snapshot loads, it counts as applied: raft
+	// took its index as applied at start, and the log may be compacted
+	// against it (the trap of olderstate.go). Its raft index is at least
+	// the applied index its header holds.
+	floor := f.applied.Load()
+	if l := f.own.Load(); install && l != nil && l.index > floor {
+		floor = l.index
+	}
+	if applied < floor {
 		io.Copy(io.Discard, br)
-		return fmt.Errorf("%w (snapshot at %d, applied %d)", errOlderSnapshot, applied, f.applied.Load())
+		return fmt.Errorf("%w (snapshot at %d, applied %d)", errOlderSnapshot, applied, floor)
 	}
 	if install {
 		// This snapshot replaces the node's own, if that is still

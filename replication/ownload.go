@@ -32,6 +32,8 @@ import (
 //   - an installed snapshot (Restore) cancels the load and replaces it, so
 //     a far-behind follower receives the leader's snapshot while its own
 //     is still loading and never finishes loading a state it would drop;
+//     one older than the own snapshot is refused, as it would be once the
+//     own snapshot is loaded (olderstate.go);
 //   - local reads answer -LOADING meanwhile (the FSM holds a loading
 //     placeholder), and the node's RESP port does not accept clients
 //     until the FSM holds a state (Node.AwaitState), as before;

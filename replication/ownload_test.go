@@ -352,3 +352,24 @@ func TestFSMReadBarrierWaitsForOwnLoad(t *testing.T) {
 		t.Fatalf("GET after the load: %q", got)
 	}
 }
+
+// TestFSMRefusesOlderInstallWhileLoadingOwn: while the node's own snapshot
+// loads, it counts as applied: an installed snapshot older than it is
+// refused (olderstate.go: the log may be compacted against the own
+// snapshot) and the load goes on.
+func TestFSMRefusesOlderInstallWhileLoadingOwn(t *testing.T) {
+	_, f, store, l := gatedOwnLoad(t)
+	older := newFSM("a")
+	for i := uint64(1); i <= 1500; i++ {
+		fsmSet(t, older, i, fmt.Sprint("o", i), "x")
+	}
+	err := f.Restore(io.NopCloser(strings.NewReader(string(snapshotBytes(t, older)))))
+	if !errors.Is(err, errOlderSnapshot) {
+		t.Fatalf("installing a snapshot at 1500 while loading one at 2000: %v, want %v", err, errOlderSnapshot)
+	}
+	close(store.g.release)
+	<-l.done
+	if l.err != nil || f.Loading() || f.AppliedIndex() != 2000 {
+		t.Fatalf("own load after the refusal: err %v, loading %v, applied %d", l.err, f.Loading(), f.AppliedIndex())
+	}
+}

@@ -48,9 +48,18 @@ func (c *cluster) voters(n *Node) map[string]bool {
 	return out
 }
 
+// waitForLimit bounds waitFor. It must exceed hashicorp/raft's longest
+// replication backoff: a leader whose appends to a follower failed 12 times
+// or more (the follower was down while entries were written) waits
+// 10ms * 2^10 = 10.24 s before its next attempt, so a restarted follower
+// can hear from the leader's replication more than 10 s after it is back.
+// TestInstallingFollowerNotReportedStalled timed out at 10 s under a CI run
+// beside other test processes.
+const waitForLimit = 30 * time.Second
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitForLimit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

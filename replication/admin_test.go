@@ -53,8 +53,6 @@ func (c *cluster) voters(n *Node) map[string]bool {
 // or more (the follower was down while entries were written) waits
 // 10ms * 2^10 = 10.24 s before its next attempt, so a restarted follower
 // can hear from the leader's replication more than 10 s after it is back.
-// TestInstallingFollowerNotReportedStalled timed out at 10 s under a CI run
-// beside other test processes.
 const waitForLimit = 30 * time.Second
 
 func waitFor(t *testing.T, what string, cond func() bool) {

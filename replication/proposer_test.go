@@ -23,7 +23,13 @@ func TestGatherWaitsForExpectedClients(t *testing.T) {
 	p.expect.Store(3)
 	batch := []*proposal{testProposal(1), testProposal(1)} // two queued during the flight
 	go func() {
-		for i := 0; i < 3; i++ { // the three answered clients come back
+		// The three answered clients come back once gather waits for them
+		// (sent earlier, they could all be queued before gather looks,
+		// and it would rightly not wait: the test failed so under load).
+		for p.lingers.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		for i := 0; i < 3; i++ {
 			p.reqs <- testProposal(1)
 		}
 	}()

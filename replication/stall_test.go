@@ -153,18 +153,27 @@ func TestInstallingFollowerNotReportedStalled(t *testing.T) {
 	for i := 0; i < 24; i++ {
 		c.set(fmt.Sprint("big", i), big)
 	}
+	// Both live nodes snapshot and compact their logs, whichever leads:
+	// under the race detector and a loaded machine the leader has lost
+	// its 100 ms lease while taking this 24 MiB snapshot, and a new leader
+	// that had not compacted caught the follower up from its log, with no
+	// snapshot to wait for (the test then timed out in CI).
+	live := c.followers(c.nodes[lag])
+	snapAll := func() {
+		for _, i := range live {
+			if err := c.nodes[i].TakeSnapshot(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for i := 0; i < 50; i++ {
 		c.set(fmt.Sprint("k", i), fmt.Sprint(i))
 	}
-	if err := l.TakeSnapshot(); err != nil {
-		t.Fatal(err)
-	}
+	snapAll()
 	for i := 50; i < 60; i++ {
 		c.set(fmt.Sprint("k", i), fmt.Sprint(i))
 	}
-	if err := l.TakeSnapshot(); err != nil {
-		t.Fatal(err)
-	}
+	snapAll()
 	// The follower comes back empty: only a snapshot can catch it up.
 	slow.Store(true)
 	c.start(lag, nil, false)

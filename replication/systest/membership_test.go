@@ -252,7 +252,17 @@ func TestInstallSnapshotCatchUp(t *testing.T) {
 	target := c.catchUpTarget(c.waitLeader())
 	c.restart(f, "--read-consistency", "stale")
 	took := c.waitCaughtUp(f, target)
-	s, err := c.infoUint(context.Background(), f, "last_snapshot_index")
+	// raft records the installed snapshot (last_snapshot_index) only after
+	// the state machine's restore returned, which is when the applied index
+	// waitCaughtUp watches moved: allow it a moment (the check failed once
+	// under -race in CI).
+	var s uint64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		s, err = c.infoUint(context.Background(), f, "last_snapshot_index")
+		if (err == nil && s >= snap) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || s < snap {
 		t.Fatalf("%s caught up without installing a snapshot: last_snapshot_index %d (%v), want >= %d", c.nodes[f], s, err, snap)
 	}

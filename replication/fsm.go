@@ -86,13 +86,13 @@ func (f *FSM) Apply(l *raft.Log) interface{} { return f.ApplyBatch([]*raft.Log{l
 // ApplyBatch implements raft.BatchingFSM.
 func (f *FSM) ApplyBatch(logs []*raft.Log) []interface{} {
 	f.awaitOwnLoad()
-	if f.lost() && f.closing.Load() {
-		// The node is stopping and its own snapshot's load was cancelled:
-		// nothing is applied, and the proposer reports the outcome of
-		// its entries as unknown.
-		return make([]interface{}, len(logs))
-	}
 	if f.lost() {
+		if f.closing.Load() {
+			// The node is stopping and its own snapshot's load was
+			// cancelled: nothing is applied, and the proposer reports the
+			// outcome of its entries as unknown.
+			return make([]interface{}, len(logs))
+		}
 		// Applying to the placeholder would build a state that lacks
 		// everything up to the applied index. A restart restores the
 		// node's own snapshot and log.
@@ -271,8 +271,9 @@ func (f *FSM) Loading() bool { return f.cur.Load().Loading() }
 // lost reports whether a Restore dropped the state and failed to decode
 // the snapshot that was to replace it: nothing may be applied or
 // snapshotted until a Restore succeeds. raft calls ApplyBatch, Snapshot
-// and Restore from one goroutine, so outside Restore a loading placeholder
-// means exactly that.
+// and Restore from one goroutine, so outside Restore, and once the load of
+// the node's own snapshot ended (awaitOwnLoad), a loading placeholder means
+// exactly that.
 func (f *FSM) lost() bool { return f.Loading() }
 
 // fsmSnapshot is the FSM header and either a cut of the machine streamed

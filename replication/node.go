@@ -315,8 +315,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	r, err := raft.NewRaft(rc, fsm, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
 	if err != nil {
-		n.fsm.closing.Store(true)
-		n.fsm.cancelOwnLoad()
+		n.fsm.stopOwnLoad()
 		close(n.stop)
 		n.wg.Wait()
 		n.closeStores()
@@ -711,8 +710,7 @@ func (n *Node) Close() error {
 	n.once.Do(func() {
 		// A load of the node's own snapshot would hold raft's shutdown up
 		// (raft's FSM goroutine waits for it): stop it first.
-		n.fsm.closing.Store(true)
-		n.fsm.cancelOwnLoad()
+		n.fsm.stopOwnLoad()
 		close(n.stop)
 		n.reads.close()
 		if c, ok := n.cfg.Transport.(raft.WithClose); ok {

@@ -51,10 +51,10 @@ import (
 // fails, the FSM is lost (errStateLost): an installed snapshot restores
 // it, and an entry to apply stops the node (ApplyBatch panics, as raft's
 // NewRaft failed when no snapshot could be restored at start). raft at
-// start-up would have tried older snapshots too,
-// but it lists older ones only when the log continues from them
-// (coveredSnapshots), and the store's Recover has already checked the
-// newest one's segments before raft starts.
+// start-up would have tried older snapshots too, but it lists older ones
+// only when the log continues from them (coveredSnapshots), and the
+// store's Recover has already checked the newest one's segments before
+// raft starts.
 
 const (
 	// ownLoadAttempts: how many times the own snapshot is read before the
@@ -174,6 +174,13 @@ func (f *FSM) cancelOwnLoad() {
 		l.stop()
 		f.own.CompareAndSwap(l, nil)
 	}
+}
+
+// stopOwnLoad is for a node that closes: a lost state stops answering
+// entries instead of panicking (ApplyBatch), and the load is cancelled.
+func (f *FSM) stopOwnLoad() {
+	f.closing.Store(true)
+	f.cancelOwnLoad()
 }
 
 // newestSnapshot returns the snapshot raft takes as applied at start-up

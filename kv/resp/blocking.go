@@ -86,7 +86,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		c.monitorCmd(spec, args, c.db)
 	}
 	if string(reply) != kv.BlockedReply {
-		if len(reply) > 0 && reply[0] == '-' && !commandError(reply) && !notExecuted(reply) {
+		if unknownOutcome(reply) {
 			reply = c.settleWaiter(id, ch, reply)
 		}
 		reg.End(id)
@@ -150,33 +150,14 @@ func (c *conn) settleWaiter(id uint64, ch <-chan []byte, reply []byte) []byte {
 // after the executor failed: the command took nothing, for certain.
 const errNotRegistered = "-CLUSTERDOWN the leader changed while the command was blocking; it was cancelled and popped nothing\r\n"
 
-// commandErrors are the error replies of the blocking commands themselves:
-// the machine ran the command and registered nothing. Any other error
-// comes from the executor (no leader, outcome unknown, ...).
-var commandErrors = []string{"-WRONGTYPE ", "-ERR timeout ", "-ERR syntax error", "-ERR numkeys ",
-	"-ERR count ", "-ERR wrong number of arguments", "-ERR invalid DB index", "-ERR DB index"}
-
-// notExecutedErrors are the executor's definite refusals
-// (docs/replication.md, "Error replies"): the command never reached the
-// log, so no waiter was registered.
-var notExecutedErrors = []string{"-CLUSTERDOWN ", "-NOTLEADER ", "-MOVED ", "-SHUTDOWN "}
-
-func notExecuted(reply []byte) bool {
-	for _, p := range notExecutedErrors {
-		if strings.HasPrefix(string(reply), p) {
-			return true
-		}
-	}
-	return false
-}
-
-func commandError(reply []byte) bool {
-	for _, p := range commandErrors {
-		if strings.HasPrefix(string(reply), p) {
-			return true
-		}
-	}
-	return false
+// unknownOutcome reports whether reply is the executor's only indefinite
+// error (docs/replication.md, "Error replies"): the command may have been
+// applied, so a waiter may be registered. Every other error is definite:
+// the command's own (WRONGTYPE, NOGROUP, syntax, ...) was answered by the
+// machine without registering, and the executor's refusals (CLUSTERDOWN,
+// NOTLEADER, MOVED, SHUTDOWN, LOADING, NOPERM, ...) never reached the log.
+func unknownOutcome(reply []byte) bool {
+	return strings.HasPrefix(string(reply), "-UNCERTAIN ")
 }
 
 // waitBlocked waits for waiter id's reply, the server's shutdown or the

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"redraft/kv"
+	"redraft/kv/local"
 )
 
 // blockingServer is an edge over kv/local with its timeout loop running.
@@ -233,5 +236,105 @@ func TestBlockingPipelineAndRESP2(t *testing.T) {
 	want = "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n"
 	if got := c.readN(len(want), 5*time.Second); got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// recordingExec is kv/local recording every command it executes; with
+// uncertain set it answers redraft.block with the replicated executor's
+// indefinite error after running it (a leader lost after the proposal).
+type recordingExec struct {
+	*local.Executor
+	mu        sync.Mutex
+	names     []string
+	uncertain bool
+}
+
+func (e *recordingExec) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	e.mu.Lock()
+	uncertain := e.uncertain
+	for _, c := range cmds {
+		e.names = append(e.names, strings.ToLower(string(c.Args[0])))
+	}
+	e.mu.Unlock()
+	if uncertain && len(cmds) == 1 && strings.EqualFold(string(cmds[0].Args[0]), "redraft.block") {
+		e.Executor.Execute(ctx, cmds, kv.NewWriter(nil, int(cmds[0].Proto)))
+		w.Error("UNCERTAIN outcome unknown: the command may or may not have been executed")
+		return
+	}
+	e.Executor.Execute(ctx, cmds, w)
+}
+
+func (e *recordingExec) count(name string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, s := range e.names {
+		if s == name {
+			n++
+		}
+	}
+	return n
+}
+
+// A blocking command's own error (the machine ran it and registered no
+// waiter) is answered as it is; only the executor's indefinite error makes
+// the edge cancel a waiter that may have been registered. Before, every
+// error but a listed few (NOGROUP among those missing) went through that
+// cancellation and a wait of up to two seconds for a served reply.
+func TestBlockingErrorsNeedNoCancellation(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &recordingExec{Executor: local.New()}
+	srv := New(ex, Config{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	// No retries: go-redis retries CLUSTERDOWN replies.
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	if err := rdb.Set(ctx, "str", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: "1-1", Values: []string{"f", "v"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"}, "NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"},
+		{[]any{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "missing", ">"}, "NOGROUP No such key 'missing' or consumer group 'g' in XREADGROUP with GROUP option"},
+		{[]any{"XREAD", "BLOCK", "0", "STREAMS", "s", "x-y"}, "ERR Invalid stream ID specified as stream command argument"},
+		{[]any{"XREAD", "BLOCK", "0", "STREAMS", "str", "$"}, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+		{[]any{"BLPOP", "str", "0"}, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+		{[]any{"BZPOPMIN", "str", "0"}, "WRONGTYPE Operation against a key holding the wrong kind of value"},
+	} {
+		if err := rdb.Do(ctx, tc.args...).Err(); err == nil || err.Error() != tc.want {
+			t.Fatalf("%v: %v, want %s", tc.args, err, tc.want)
+		}
+	}
+	if n := ex.count("redraft.unblock"); n != 0 {
+		t.Fatalf("%d cancellations proposed for command errors", n)
+	}
+
+	// The indefinite error: the waiter the command registered is cancelled
+	// and the client told, for certain, that nothing was popped.
+	ex.mu.Lock()
+	ex.uncertain = true
+	ex.mu.Unlock()
+	err = rdb.Do(ctx, "BLPOP", "empty", "0").Err()
+	if err == nil || err.Error() != strings.TrimSuffix(strings.TrimPrefix(errNotRegistered, "-"), "\r\n") {
+		t.Fatalf("BLPOP after UNCERTAIN: %v", err)
+	}
+	if n := ex.count("redraft.unblock"); n != 1 {
+		t.Fatalf("%d cancellations proposed after UNCERTAIN, want 1", n)
+	}
+	n := -1
+	ex.Machine(func(m *kv.Machine) { n = m.Waiters() })
+	if n != 0 {
+		t.Fatalf("%d waiters left", n)
 	}
 }

@@ -205,6 +205,10 @@ type Node struct {
 	snapRefused     chan struct{}
 	snapshotRetakes atomic.Uint64
 
+	// campaign refuses this node's pre-votes while its FSM holds no state
+	// (campaigngate.go); nil when the transport has no pre-vote.
+	campaign *campaignGate
+
 	// incarnation is what this node joins with ("": not gated);
 	// votesRefused counts the vote requests refused meanwhile (rejoin.go).
 	incarnation  string
@@ -309,11 +313,14 @@ func New(cfg Config) (*Node, error) {
 		n.closeStores()
 		return nil, fmt.Errorf("replication: snapshots: %w", err)
 	}
+	info := slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", cfg.ID)
 	if own != nil {
 		rc.NoSnapshotRestoreOnStart = true
-		n.fsm.startOwnLoad(snaps, own, fsm.restoreOwn, slog.New(slog.NewTextHandler(cfg.LogOutput, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", cfg.ID))
+		n.fsm.startOwnLoad(snaps, own, fsm.restoreOwn, info)
 	}
-	r, err := raft.NewRaft(rc, fsm, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))))
+	// A node without a state does not campaign (campaigngate.go).
+	trans := n.gateCampaign(m.transport(n.watchRefusals(n.gateVotes(cfg.Transport))), info)
+	r, err := raft.NewRaft(rc, fsm, m.logStore(raftLogs), stable, timedSnapshots{snaps, m}, trans)
 	if err != nil {
 		n.fsm.stopOwnLoad()
 		close(n.stop)

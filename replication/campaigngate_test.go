@@ -21,17 +21,7 @@ import (
 // its own pre-votes, never becomes leader, and the other follower is
 // elected at its next try and takes writes.
 func TestLoadingNodeDoesNotCampaign(t *testing.T) {
-	arm := &crawlArm{}
-	arm.node.Store(-1)
-	stores := make([]*Stores, 3)
-	for i := range stores {
-		st := raft.NewInmemStore()
-		stores[i] = &Stores{Log: st, Stable: st, Snapshots: crawlSnapshots{newLockedSnapshots(), i, arm}}
-	}
-	c := startClusterWith(t, 3, false, func(cfg *Config) {
-		var i int
-		fmt.Sscanf(cfg.ID, "n%d", &i)
-		cfg.Stores = stores[i]
+	c, arm := startCrawlCluster(t, func(cfg *Config) {
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 1400*time.Millisecond, 1400*time.Millisecond, 300*time.Millisecond
 	})
 	l := c.leader()
@@ -74,7 +64,7 @@ func TestLoadingNodeDoesNotCampaign(t *testing.T) {
 	if err := o.raft.ReloadConfig(rc); err != nil {
 		t.Fatal(err)
 	}
-	c.stop(c.indexOf(l))
+	c.stop(nodeIndex(c, l))
 	deadline := time.Now().Add(waitForLimit)
 	for !o.IsLeader() {
 		if n.raft.State() == raft.Leader {
@@ -98,17 +88,4 @@ func TestLoadingNodeDoesNotCampaign(t *testing.T) {
 	waitFor(t, "the loading node to receive the new leader's entries", func() bool {
 		return n.raft.LastIndex() >= o.raft.LastIndex()
 	})
-}
-
-// indexOf returns node n's index in c.
-func (c *cluster) indexOf(n *Node) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, x := range c.nodes {
-		if x == n {
-			return i
-		}
-	}
-	c.t.Fatal("node not in the cluster")
-	return -1
 }

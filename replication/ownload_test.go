@@ -263,13 +263,10 @@ func (r *crawlReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// TestFollowerInstallsWithoutLoadingItsOwn: a follower restarted after the
-// leader compacted its log past it starts raft at once, while its own
-// snapshot loads (here: so slowly it would take over an hour), receives
-// and restores the leader's snapshot, which cancels its own load, and
-// catches up. Before, raft restored the own snapshot inside NewRaft: the
-// node could not start until that restore ended.
-func TestFollowerInstallsWithoutLoadingItsOwn(t *testing.T) {
+// startCrawlCluster starts three nodes with in-memory stores whose
+// snapshots crawlSnapshots slows as the returned arm says (none at first);
+// hook adjusts every node's Config.
+func startCrawlCluster(t *testing.T, hook func(*Config)) (*cluster, *crawlArm) {
 	arm := &crawlArm{}
 	arm.node.Store(-1)
 	stores := make([]*Stores, 3)
@@ -281,6 +278,19 @@ func TestFollowerInstallsWithoutLoadingItsOwn(t *testing.T) {
 		var i int
 		fmt.Sscanf(cfg.ID, "n%d", &i)
 		cfg.Stores = stores[i]
+		hook(cfg)
+	})
+	return c, arm
+}
+
+// TestFollowerInstallsWithoutLoadingItsOwn: a follower restarted after the
+// leader compacted its log past it starts raft at once, while its own
+// snapshot loads (here: so slowly it would take over an hour), receives
+// and restores the leader's snapshot, which cancels its own load, and
+// catches up. Before, raft restored the own snapshot inside NewRaft: the
+// node could not start until that restore ended.
+func TestFollowerInstallsWithoutLoadingItsOwn(t *testing.T) {
+	c, arm := startCrawlCluster(t, func(cfg *Config) {
 		cfg.TrailingLogs = 5
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = time.Second, time.Second, 500*time.Millisecond
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -161,44 +162,42 @@ func TestFSMInstallCancelsOwnLoad(t *testing.T) {
 	}
 }
 
-// TestFSMOwnLoadRetries: a transient read error is retried; when every
-// attempt fails the FSM is lost (a snapshot is refused, an entry stops the
-// node), except while the node closes, when entries are answered with
-// nothing.
+// TestFSMOwnLoadRetries: a failed read of the node's own snapshot is
+// retried, after waits that double, until the load succeeds; a load that
+// keeps failing ends only when the node closes, and then entries are
+// answered with nothing instead of stopping the node.
 func TestFSMOwnLoadRetries(t *testing.T) {
+	defer func(r, m time.Duration) { ownLoadRetry, ownLoadRetryMax = r, m }(ownLoadRetry, ownLoadRetryMax)
+	ownLoadRetry, ownLoadRetryMax = time.Millisecond, 4*time.Millisecond
 	_, inner, meta := ownFixture(t)
-	store := &ownStore{SnapshotStore: inner}
-	store.fail.Store(1)
-	f := newFSM("b")
-	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-l.done
-	if l.err != nil || f.Loading() || store.opens.Load() != 2 {
-		t.Fatalf("after one failed open: err %v, loading %v, opens %d; want nil, false, 2", l.err, f.Loading(), store.opens.Load())
-	}
-	if got := fsmGet(f, "k7"); got != "$100\r\n"+strings.Repeat("v", 100)+"\r\n" {
-		t.Fatalf("GET k7: %q", got)
+	for _, fails := range []int32{1, 6} {
+		store := &ownStore{SnapshotStore: inner}
+		store.fail.Store(fails)
+		f := newFSM("b")
+		l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
+		<-l.done
+		if l.err != nil || f.Loading() || store.opens.Load() != fails+1 {
+			t.Fatalf("after %d failed opens: err %v, loading %v, opens %d; want nil, false, %d", fails, l.err, f.Loading(), store.opens.Load(), fails+1)
+		}
+		if got := fsmGet(f, "k7"); got != "$100\r\n"+strings.Repeat("v", 100)+"\r\n" {
+			t.Fatalf("GET k7: %q", got)
+		}
 	}
 
-	store = &ownStore{SnapshotStore: inner}
-	store.fail.Store(ownLoadAttempts)
-	f = newFSM("b")
-	l = f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
-	<-l.done
-	if l.err == nil || !f.Loading() || store.opens.Load() != ownLoadAttempts {
-		t.Fatalf("after %d failed opens: err %v, loading %v, opens %d", ownLoadAttempts, l.err, f.Loading(), store.opens.Load())
+	store := &ownStore{SnapshotStore: inner}
+	store.fail.Store(math.MaxInt32)
+	f := newFSM("b")
+	l := f.startOwnLoad(store, meta, restoreOwnFunc(f), discardLog)
+	waitFor(t, "ten failed attempts", func() bool { return store.opens.Load() >= 10 })
+	select {
+	case <-l.done:
+		t.Fatalf("the load gave up after %d failed opens: %v", store.opens.Load(), l.err)
+	default:
 	}
-	if _, err := f.Snapshot(); err != errStateLost {
-		t.Fatalf("Snapshot of a lost state: %v, want %v", err, errStateLost)
+	f.stopOwnLoad() // as Node.Close does
+	if !errors.Is(l.err, errLoadCancelled) || !f.Loading() {
+		t.Fatalf("after the close: err %v, loading %v", l.err, f.Loading())
 	}
-	func() {
-		defer func() {
-			if r := recover(); r != errStateLost {
-				t.Fatalf("ApplyBatch on a lost state: recovered %v, want a panic with %v", r, errStateLost)
-			}
-		}()
-		fsmSet(t, f, 2001, "x", "1")
-	}()
-	f.closing.Store(true)
 	data := encodeEntry(nil, "b", nil)
 	if out := f.ApplyBatch([]*raft.Log{{Index: 2001, Term: 1, Type: raft.LogCommand, Data: data}}); len(out) != 1 || out[0] != nil {
 		t.Fatalf("ApplyBatch while closing: %v, want one nil result", out)

@@ -2,9 +2,11 @@ package difftest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
+	"testing"
 
 	"redraft/kv"
 )
@@ -54,6 +56,19 @@ const (
 	// ruleTime: TIME is the clock; both must agree within the command's
 	// millisecond window (kv has millisecond resolution).
 	ruleTime
+	// ruleDump: DUMP payloads agree byte for byte except in the
+	// millisecond times a stream keeps (a consumer's seen-time, a pending
+	// entry's delivery time: 8 bytes little-endian), which two clocks
+	// stamped: a write that ran a tick late on Redis stamped them late by
+	// as much. Such fields may differ within the sequence's longest round
+	// trip past its millisecond, and then the checksum covering them; kv's
+	// checksum must still be right.
+	ruleDump
+	// ruleIdle: exact, except the idle times of XINFO CONSUMERS and of
+	// XPENDING's extended form: now minus a time stamped earlier, each
+	// from two clocks, so they may differ by the sequence's longest round
+	// trip past its millisecond.
+	ruleIdle
 )
 
 type rule struct {
@@ -109,6 +124,11 @@ var rules = map[string]rule{
 	"TIME": {kind: ruleTime, why: "the clock: kv's is the command's millisecond, Redis's has microseconds"},
 
 	"DBSIZE": {kind: ruleDBSize, why: "expired keys are reclaimed at different times on both sides"},
+
+	"DUMP": {kind: ruleDump, why: "a stream's consumer and delivery times come from two clocks"},
+
+	"XINFO":    {kind: ruleIdle, why: "a consumer's idle time is the clock minus its seen-time, both from two clocks"},
+	"XPENDING": {kind: ruleIdle, why: "as XINFO, for a pending entry's delivery time"},
 }
 
 // maxIntsetEntries is Redis's set-max-intset-entries default.
@@ -200,8 +220,90 @@ func (r *runner) compareReplies(s *sides, pre *snapshotColl) string {
 			return fmt.Sprintf("TIME differs by %dus", d)
 		}
 		return ""
+	case ruleDump:
+		return r.dumpDiff(s)
+	case ruleIdle:
+		if exactDiff(s) == "" || !idleEqual(s.redis, s.kv, uint64(r.maxSkewMs+1), name == "XPENDING") {
+			return exactDiff(s)
+		}
+		return ""
 	}
 	panic("difftest: unknown rule")
+}
+
+// idleEqual compares two replies exactly except for idle times, which may
+// differ by tol: the value after an "idle" key (XINFO CONSUMERS: a map, or
+// a flat array of pairs in RESP2) and, for XPENDING, the third element of
+// an entry [id, consumer, idle, deliveries].
+func idleEqual(a, b value, tol uint64, xpending bool) bool {
+	if a.kind != b.kind || a.null != b.null || len(a.elems) != len(b.elems) {
+		return false
+	}
+	if len(a.elems) == 0 {
+		return a.str == b.str
+	}
+	idleAt := -1
+	if xpending && a.kind == '*' && len(a.elems) == 4 && a.elems[2].kind == ':' {
+		idleAt = 2
+	}
+	for i := range a.elems {
+		if i == idleAt || i > 0 && (a.kind == '*' || a.kind == '%') && i%2 == 1 && a.elems[i-1].str == "idle" && a.elems[i].kind == ':' {
+			x, xok := a.elems[i].int()
+			y, yok := b.elems[i].int()
+			if !xok || !yok || b.elems[i].kind != ':' || abs(x-y) > int64(tol) {
+				return false
+			}
+			continue
+		}
+		if !idleEqual(a.elems[i], b.elems[i], tol, xpending) {
+			return false
+		}
+	}
+	return true
+}
+
+// Plausible millisecond times for dumpDiff: 2001-09-09 to 2286-11-20.
+const minPlausibleMs, maxPlausibleMs = 1e12, 1e13
+
+// dumpDiff compares two DUMP payloads under ruleDump: every run of
+// differing bytes before the checksum must lie in an 8-byte window that
+// reads, little-endian, as a plausible millisecond time on both sides,
+// the two within the tolerance; the version bytes must match; kv's
+// checksum must be that of its payload.
+func (r *runner) dumpDiff(s *sides) string {
+	rp, kp := s.redis.str, s.kv.str
+	if s.redis.kind != '$' || s.kv.kind != '$' || rp == kp || len(rp) != len(kp) || len(rp) < 10 {
+		return exactDiff(s)
+	}
+	tol := uint64(r.maxSkewMs + 1)
+	body := len(rp) - 8 // the CRC-64 follows
+	for i := 0; i < body; {
+		if rp[i] == kp[i] {
+			i++
+			continue
+		}
+		j := i // the differing run is [i, j)
+		for j < body && rp[j] != kp[j] {
+			j++
+		}
+		next := -1
+		for o := max(0, j-8); o <= i && o+8 <= body; o++ {
+			a := binary.LittleEndian.Uint64([]byte(rp[o : o+8]))
+			b := binary.LittleEndian.Uint64([]byte(kp[o : o+8]))
+			if a >= minPlausibleMs && a <= maxPlausibleMs && b >= minPlausibleMs && b <= maxPlausibleMs && max(a, b)-min(a, b) <= tol {
+				next = o + 8
+				break
+			}
+		}
+		if next < 0 {
+			return exactDiff(s) + fmt.Sprintf(" (DUMP payloads differ at byte %d, outside a time field within %d ms)", i, tol)
+		}
+		i = next
+	}
+	if string(crcBytes([]byte(kp[:body]))) != kp[body:] {
+		return exactDiff(s) + " (kv's DUMP checksum is wrong)"
+	}
+	return ""
 }
 
 // sdiffStaysIntset reports whether SDIFF's result set stays an intset
@@ -327,4 +429,89 @@ func txHasObject(cmds [][][]byte) bool {
 		}
 	}
 	return false
+}
+
+// TestDumpDiffTimeFields: ruleDump accepts two payloads that differ only in
+// a millisecond time field within the tolerance (and in the checksum,
+// when kv's is right), and nothing else.
+func TestDumpDiffTimeFields(t *testing.T) {
+	const ms = 1_765_000_000_123
+	payload := func(at uint64, patch func([]byte)) string {
+		b := []byte("\x13\x01\x10consumer")
+		b = binary.LittleEndian.AppendUint64(b, at)
+		b = append(b, "\x01\x02tail\x0b\x00"...) // ... and the RDB version
+		if patch != nil {
+			patch(b)
+		}
+		return string(append(b, crcBytes(b)...))
+	}
+	sidesOf := func(rp, kp string) *sides {
+		raw := func(p string) []byte { return []byte(fmt.Sprintf("$%d\r\n%s\r\n", len(p), p)) }
+		return &sides{args: [][]byte{[]byte("DUMP"), []byte("x")},
+			redis: value{kind: '$', str: rp}, kv: value{kind: '$', str: kp}, rraw: raw(rp), kvraw: raw(kp)}
+	}
+	badCRC := payload(ms+1, nil)
+	badCRC = badCRC[:len(badCRC)-1] + string(badCRC[len(badCRC)-1]^1)
+	for _, tc := range []struct {
+		name   string
+		skewMs int64
+		kv     string
+		agree  bool
+	}{
+		{"equal", 0, payload(ms, nil), true},
+		{"one ms later", 0, payload(ms+1, nil), true},
+		{"256 ms earlier (two bytes differ)", 255, payload(ms-256, nil), true},
+		{"two ms later, tolerance one", 0, payload(ms+2, nil), false},
+		{"two ms later, a round trip 1 ms past its tick", 1, payload(ms+2, nil), true},
+		{"another byte differs too", 0, payload(ms+1, func(b []byte) { b[len(b)-5] = 'T' }), false},
+		{"the version differs", 0, payload(ms, func(b []byte) { b[len(b)-2] = 0x0a }), false},
+		{"kv's checksum is wrong", 0, badCRC, false},
+	} {
+		r := &runner{maxSkewMs: tc.skewMs}
+		if d := r.dumpDiff(sidesOf(payload(ms, nil), tc.kv)); (d == "") != tc.agree {
+			t.Errorf("%s: dumpDiff = %q, want agreement %v", tc.name, d, tc.agree)
+		}
+	}
+	// Not a time: a small number in the same place differs by one.
+	small := func(v uint64) string {
+		b := binary.LittleEndian.AppendUint64([]byte("\x13\x01\x10"), v)
+		b = append(b, "\x0b\x00"...)
+		return string(append(b, crcBytes(b)...))
+	}
+	if d := (&runner{maxSkewMs: 5}).dumpDiff(sidesOf(small(7), small(8))); d == "" {
+		t.Error("a difference of one in a field that is no millisecond time was accepted")
+	}
+}
+
+// TestIdleEqual: idle times may differ within the tolerance, nothing else.
+func TestIdleEqual(t *testing.T) {
+	consumers := func(idle string, pending string) value {
+		return value{kind: '*', elems: []value{{kind: '*', elems: []value{
+			{kind: '$', str: "name"}, {kind: '$', str: "c1"},
+			{kind: '$', str: "pending"}, {kind: ':', str: pending},
+			{kind: '$', str: "idle"}, {kind: ':', str: idle},
+		}}}}
+	}
+	pending := func(idle, count string) value {
+		return value{kind: '*', elems: []value{{kind: '*', elems: []value{
+			{kind: '$', str: "1-1"}, {kind: '$', str: "c1"}, {kind: ':', str: idle}, {kind: ':', str: count},
+		}}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		a, b     value
+		xpending bool
+		want     bool
+	}{
+		{"XINFO idle within", consumers("15", "0"), consumers("22", "0"), false, true},
+		{"XINFO idle beyond", consumers("15", "0"), consumers("23", "0"), false, false},
+		{"XINFO pending differs", consumers("15", "0"), consumers("15", "1"), false, false},
+		{"XPENDING idle within", pending("100", "1"), pending("93", "1"), true, true},
+		{"XPENDING count differs", pending("100", "1"), pending("100", "2"), true, false},
+		{"XPENDING rule off", pending("100", "1"), pending("93", "1"), false, false},
+	} {
+		if got := idleEqual(tc.a, tc.b, 7, tc.xpending); got != tc.want {
+			t.Errorf("%s: idleEqual = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -61,7 +61,11 @@
 // SSCAN and ZSCAN by the union of a full iteration on each side (a single
 // call exactly when Redis answers from a compact encoding); TTL/PTTL and
 // EXPIRETIME/PEXPIRETIME within a tolerance; TIME within the command's
-// millisecond; DBSIZE within [live keys, key space]. Lexicographic ranges
+// millisecond; DBSIZE within [live keys, key space]; DUMP byte for byte
+// except a stream's millisecond time fields (consumer seen-times, delivery
+// times) and the checksum over them, and XINFO CONSUMERS and XPENDING
+// except their idle times, all within the longest round trip past its
+// millisecond (a write that ran late on Redis stamped them late). Lexicographic ranges
 // over a skiplist whose scores differ are undefined in Redis (its answer
 // depends on random skiplist levels): only the reply type is compared and
 // what the command wrote is copied from Redis. Error replies are always

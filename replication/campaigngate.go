@@ -15,13 +15,16 @@ import (
 // ends, which at 10M keys is 5 s on an idle machine and over a minute on a
 // loaded one (results/bench-scale.md). The likely way there is a rolling
 // restart: a restarted node is still loading when the next node to
-// restart is the leader, and the loading node wins the election half the
-// time, against a peer that could have answered at once.
+// restart is the leader, and with pre-votes the node whose election timer
+// fires second wins (a node refuses pre-votes while it still has a
+// leader), loading or not, against a peer that could have answered at
+// once.
 //
 // So while the FSM holds no state (Loading: its own snapshot loading, an
 // installed snapshot being restored, or a state lost), the pre-votes this
-// node asks for are refused here, before they are sent, with the answer a
-// peer refusing them would give (its term, not granted). raft's candidate
+// node asks for are refused here, before they are sent, with a plain
+// refusal (the proposed term, not granted: a later term would make raft
+// adopt it; an error would be logged at ERROR). raft's candidate
 // then waits for its next election timeout without raising its term or
 // starting an election, and asks again; once the state is there the next
 // round goes out as usual. Meanwhile the node grants votes and pre-votes to

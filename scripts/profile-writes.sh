@@ -44,7 +44,13 @@ lport=$(sed -n 's/^leader_client_addr:.*://p' <<<"$info")
 echo "commit $(git rev-parse --short HEAD); store $STORE; leader $leader; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "redis-benchmark -t $TEST -c $C -P $P -n $N -r 1000000"
 redis-benchmark -p "$lport" -q -t "$TEST" -c "$C" -P "$P" -n "$N" -r 1000000 2>&1 | tr '\r' '\n' | grep 'requests per second'
-entries=$(redis-cli -p "$lport" raft info | tr -d '\r' | sed -n 's/^proposed_entries://p')
+linfo=$(redis-cli -p "$lport" raft info | tr -d '\r')
+entries=$(sed -n 's/^proposed_entries://p' <<<"$linfo")
+if [[ $TEST == get ]]; then
+	rounds=$(sed -n 's/^read_barrier_rounds://p' <<<"$linfo")
+	reads=$(sed -n 's/^read_barrier_reads://p' <<<"$linfo")
+	echo "read barrier: $reads reads in $rounds rounds ($(echo "$reads / $rounds" | bc -l | xargs printf '%.2f') per round)"
+fi
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 wait 2>/dev/null || true
 pids=()

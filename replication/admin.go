@@ -163,27 +163,6 @@ func (n *Node) RemoveMember(id string) error {
 	return awaitFuture(n.raft.RemoveServer(raft.ServerID(id), 0, n.cfg.ApplyTimeout), n.stop)
 }
 
-// TransferLeadership hands leadership to id, or to the most up-to-date
-// follower when id is empty.
-func (n *Node) TransferLeadership(id string) error {
-	if n.raft.State() != raft.Leader {
-		return ErrNotLeader
-	}
-	if id == "" {
-		return awaitFuture(n.raft.LeadershipTransfer(), n.stop)
-	}
-	cf := n.raft.GetConfiguration()
-	if err := cf.Error(); err != nil {
-		return err
-	}
-	for _, s := range cf.Configuration().Servers {
-		if string(s.ID) == id {
-			return awaitFuture(n.raft.LeadershipTransferToServer(s.ID, s.Address), n.stop)
-		}
-	}
-	return fmt.Errorf("replication: no member %q", id)
-}
-
 // TakeSnapshot snapshots the state machine now and compacts the log.
 func (n *Node) TakeSnapshot() error { return awaitFuture(n.raft.Snapshot(), n.stop) }
 

@@ -35,8 +35,8 @@ import (
 // elected, and when only loading nodes have the newest log (the only
 // up-to-date peer is down) the cluster waits for the load — in both cases
 // a loading leader would not have answered sooner. A leadership transfer
-// (RAFT TRANSFER, raft's TimeoutNow) skips pre-votes by design and can
-// still make a loading node leader. A single voter needs no pre-vote and
+// (RAFT TRANSFER, raft's TimeoutNow) skips pre-votes by design; the leader
+// asks the target first instead (transfer.go). A single voter needs no pre-vote and
 // is not held. A transport without pre-vote (raft then runs elections
 // without them) is not gated.
 
@@ -50,7 +50,8 @@ type campaignGate struct {
 	// held is set while pre-votes are being refused, so the log has one
 	// line when the node stops campaigning and one when it starts again.
 	held atomic.Bool
-	// refused counts the pre-votes refused (tests).
+	// refused counts the pre-votes refused (the metric
+	// redraft_campaign_prevotes_refused_total).
 	refused atomic.Uint64
 }
 

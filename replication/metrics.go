@@ -123,6 +123,7 @@ var (
 	descLingers       = prometheus.NewDesc("redraft_proposer_lingers_total", "Entries that waited (batch linger) for the commands expected next.", nil, nil)
 	descRetakes       = prometheus.NewDesc("redraft_snapshot_retakes_total", "Snapshots the leader took because a follower refused its snapshot.", nil, nil)
 	descSnapOpen      = prometheus.NewDesc("redraft_snapshot_in_progress", "Snapshots being written now (taken here or installed from the leader).", nil, nil)
+	descPreVoteHeld   = prometheus.NewDesc("redraft_campaign_prevotes_refused_total", "Pre-votes this node did not ask for because its state machine held no state (campaign gate).", nil, nil)
 )
 
 // nodeCollector is the prometheus.Collector of one node.
@@ -231,6 +232,9 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descProposedCmds, n.prop.commands.Load())
 	counter(descLingers, n.prop.lingers.Load())
 	counter(descRetakes, n.snapshotRetakes.Load())
+	if n.campaign != nil {
+		counter(descPreVoteHeld, n.campaign.refused.Load())
+	}
 	for _, h := range c.histograms() {
 		h.Collect(ch)
 	}

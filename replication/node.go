@@ -544,6 +544,9 @@ func (n *Node) HandleForward(ctx context.Context, payload []byte) ([]byte, error
 	if len(payload) == 1 && payload[0] == entryProbe {
 		return n.probeReply(), nil
 	}
+	if len(payload) == 1 && payload[0] == entryHolds {
+		return n.holdsReply(), nil
+	}
 	if len(payload) > 0 && payload[0] == entryMeta {
 		// A member registering its client address. Incarnations are
 		// recorded only by the leader's join handling (rejoin.go).

@@ -78,17 +78,7 @@ var errProbeReply = errors.New("replication: malformed term probe reply")
 
 // probeTerm asks member id for its current term.
 func (n *Node) probeTerm(ctx context.Context, id string) (uint64, error) {
-	var reply []byte
-	var err error
-	if n.cfg.Forwarder != nil {
-		reply, err = n.cfg.Forwarder.Forward(ctx, id, probeRequest())
-	} else {
-		addr := n.fsm.NodeAddr(id)
-		if addr == "" {
-			return 0, errForwardNotSent
-		}
-		reply, err = n.fwd.forward(ctx, addr, probeRequest())
-	}
+	reply, err := n.forwardTo(ctx, id, probeRequest())
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,111 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"redraft/kv"
+)
+
+// edge runs one edge command (RAFT ...) on n and returns its raw reply.
+func edge(n *Node, args ...string) string {
+	a := make([][]byte, len(args))
+	for i, s := range args {
+		a[i] = []byte(s)
+	}
+	w := kv.NewWriter(nil, 2)
+	n.HandleEdge(context.Background(), a, w)
+	return string(w.Bytes())
+}
+
+// readyForwarder waits until the cluster it forwards in is set.
+type readyForwarder struct {
+	ready *sync.WaitGroup
+	f     inProcessForwarder
+}
+
+func (r readyForwarder) Forward(ctx context.Context, id string, payload []byte) ([]byte, error) {
+	r.ready.Wait()
+	return r.f.Forward(ctx, id, payload)
+}
+
+// TestTransferSkipsNodesWithoutState: RAFT TRANSFER in a rolling restart.
+// A follower restarted with a snapshot of its own that loads for over an
+// hour (crawlSnapshots) and a log as long as anyone's. Named, it is
+// refused; unnamed while the other follower is down, raft's choice would be
+// the loading node (the only one reachable, and up to date), and the
+// transfer is refused instead, the leader staying leader; with the other
+// follower back, leadership goes to it.
+func TestTransferSkipsNodesWithoutState(t *testing.T) {
+	// The question travels over the forward channel: in process here.
+	var cp *cluster
+	var ready sync.WaitGroup
+	ready.Add(1)
+	c, arm := startCrawlCluster(t, func(cfg *Config) {
+		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = time.Second, time.Second, 500*time.Millisecond
+		cfg.Forwarder = readyForwarder{&ready, inProcessForwarder{&cp}}
+	})
+	cp = c
+	ready.Done()
+	l := c.leader()
+	lag := c.followers(l)[0]
+	for i := 0; i < 2000; i++ {
+		c.set(fmt.Sprint("k", i), strings.Repeat("v", 100))
+	}
+	waitFor(t, "the follower to apply the writes", func() bool { return c.nodes[lag].AppliedIndex() >= l.AppliedIndex() })
+	if err := c.nodes[lag].TakeSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	own := c.nodes[lag].AppliedIndex()
+	c.stop(lag)
+	arm.node.Store(int64(lag))
+	arm.upTo.Store(own)
+	c.start(lag, nil, false)
+	n := c.nodes[lag]
+	if !n.Loading() {
+		t.Fatal("the restarted follower is not loading its own snapshot")
+	}
+	c.set("after-restart", "1")
+	l = c.leader()
+	waitFor(t, "the loading follower's log to catch up", func() bool { return n.raft.LastIndex() >= l.raft.LastIndex() })
+	if l == n {
+		t.Fatal("the loading node is leader")
+	}
+	other := -1
+	for _, i := range c.followers(l) {
+		if c.nodes[i] != n {
+			other = i
+		}
+	}
+
+	if got := edge(l, "RAFT", "TRANSFER", n.cfg.ID); !strings.HasPrefix(got, "-ERR member "+n.cfg.ID+" holds no state yet") {
+		t.Fatalf("RAFT TRANSFER to the loading node: %q", got)
+	}
+	otherID := c.nodes[other].cfg.ID
+	c.stop(other)
+	if got := edge(l, "RAFT", "TRANSFER"); !strings.HasPrefix(got, "-ERR replication: no other voter holds its state") {
+		t.Fatalf("RAFT TRANSFER with only the loading node up: %q (loading node %v)", got, n.raft.State())
+	}
+	if !l.IsLeader() || n.IsLeader() {
+		t.Fatalf("leadership moved: old leader %v, loading node %v", l.raft.State(), n.raft.State())
+	}
+	c.set("while-other-down", "1")
+
+	c.start(other, nil, false)
+	o := c.nodes[other]
+	waitFor(t, "the restarted follower to catch up", func() bool { return o.raft.LastIndex() >= l.raft.LastIndex() })
+	if got := edge(l, "RAFT", "TRANSFER"); got != "+OK\r\n" {
+		t.Fatalf("RAFT TRANSFER with %s back: %q", otherID, got)
+	}
+	waitFor(t, "the other follower to lead", o.IsLeader)
+	if got := do(o, "SET", "after-transfer", "1"); got != "+OK\r\n" {
+		t.Fatalf("SET on the new leader: %q", got)
+	}
+	if !n.Loading() {
+		t.Fatal("the own snapshot finished loading: the test did not hold it")
+	}
+}

@@ -106,11 +106,11 @@ commit=$(git rev-parse --short HEAD)$([[ -z $(git status --porcelain --untracked
 # measure SYSTEM TARGET ROUND: writes then reads at each client count.
 # loadgen runs in the background so that a signal reaches the trap at once.
 measure() {
-	local sys=$1 target=$2 round=$3 op c out=$BENCH/loadgen.out
+	local sys=$1 target=$2 round=$3 extra=${4:-} op c out=$BENCH/loadgen.out
 	for op in write read; do
 		for c in $CLIENTS; do
 			# shellcheck disable=SC2086
-			bin/loadgen -target "$target" -op "$op" -clients "$c" -duration "${DURATION}s" -warmup "${WARMUP}s" $LOADGEN_FLAGS >"$out" &
+			bin/loadgen -target "$target" -op "$op" -clients "$c" -duration "${DURATION}s" -warmup "${WARMUP}s" $extra $LOADGEN_FLAGS >"$out" &
 			lg=$!
 			if wait "$lg"; then
 				head -1 "$out" | sed "s/^/round $round: $sys /" >&2
@@ -153,7 +153,7 @@ redis_round() {
 	rs=$!
 	for _ in $(seq 1 100); do [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break; sleep 0.05; done
 	echo "round $1: redis-server up on $port ($(redis-server --version | cut -d' ' -f3))" >&2
-	measure redis "redis://127.0.0.1:$port" "$1"
+	measure redis "redis://127.0.0.1:$port" "$1" "-nodes first" # (no RAFT INFO to find a leader with)
 	kill -TERM "$rs"
 	wait "$rs" 2>/dev/null || true
 	rs=""

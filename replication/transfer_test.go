@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"redraft/kv"
 )
 
@@ -107,5 +109,36 @@ func TestTransferSkipsNodesWithoutState(t *testing.T) {
 	}
 	if !n.Loading() {
 		t.Fatal("the own snapshot finished loading: the test did not hold it")
+	}
+}
+
+// TestTransferOverRESP: the question goes over the real forward channel
+// (the members' client ports), and RAFT TRANSFER sent by a client library
+// to a follower's edge (passed on to the leader) moves leadership to a
+// member that answered that it holds its state.
+func TestTransferOverRESP(t *testing.T) {
+	c, addrs := startRESPCluster(t, 3)
+	l := c.leader()
+	ctx := context.Background()
+	for _, i := range c.followers(l) {
+		id := c.nodes[i].cfg.ID
+		waitFor(t, "the leader to know "+id+"'s client address", func() bool { return l.fsm.NodeAddr(id) != "" })
+		holds, last, err := l.askHolds(ctx, id)
+		if err != nil || !holds || last == 0 {
+			t.Fatalf("asking %s: holds %v, last index %d, %v", id, holds, last, err)
+		}
+	}
+	f := c.followers(l)[0]
+	rdb := redis.NewClient(&redis.Options{Addr: addrs[f], MaxRetries: -1})
+	defer rdb.Close()
+	if err := rdb.Do(ctx, "RAFT", "TRANSFER").Err(); err != nil {
+		t.Fatalf("RAFT TRANSFER through a follower: %v", err)
+	}
+	waitFor(t, "another node to lead", func() bool {
+		nl := c.leader()
+		return nl != nil && nl != l
+	})
+	if err := rdb.Set(ctx, "after-transfer", "1", 0).Err(); err != nil {
+		t.Fatalf("SET after the transfer: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package replication
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,35 +22,7 @@ func TestLoadingNodeDoesNotCampaign(t *testing.T) {
 	c, arm := startCrawlCluster(t, func(cfg *Config) {
 		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 1400*time.Millisecond, 1400*time.Millisecond, 300*time.Millisecond
 	})
-	l := c.leader()
-	fs := c.followers(l)
-	lag := fs[0]
-	for i := 0; i < 2000; i++ {
-		c.set(fmt.Sprint("k", i), strings.Repeat("v", 100))
-	}
-	waitFor(t, "the follower to apply the writes", func() bool { return c.nodes[lag].AppliedIndex() >= l.AppliedIndex() })
-	if err := c.nodes[lag].TakeSnapshot(); err != nil {
-		t.Fatal(err)
-	}
-	own := c.nodes[lag].AppliedIndex()
-	c.stop(lag)
-	arm.node.Store(int64(lag))
-	arm.upTo.Store(own)
-	c.start(lag, nil, false)
-	n := c.nodes[lag]
-	if !n.Loading() {
-		t.Fatal("the restarted follower is not loading its own snapshot")
-	}
-	c.set("after-restart", "1")
-	waitFor(t, "the loading follower's log to catch up", func() bool {
-		return n.raft.LastIndex() >= l.raft.LastIndex()
-	})
-
-	// The leader now (it may have changed under load) and the other.
-	l = c.leader()
-	if l == n {
-		t.Fatal("the loading node is leader")
-	}
+	n, l := restartLoading(t, c, arm)
 	var o *Node
 	for _, i := range c.followers(l) {
 		if c.nodes[i] != n {

@@ -282,6 +282,41 @@ func startCrawlCluster(t *testing.T, hook func(*Config)) (*cluster, *crawlArm) {
 	return c, arm
 }
 
+// restartLoading writes 2000 keys, has a follower of the leader snapshot
+// them, restarts it with that snapshot loading at crawl speed (over an
+// hour) and waits until its log has caught up; it returns the loading node
+// and the leader then (which may have changed under load, never to it).
+func restartLoading(t *testing.T, c *cluster, arm *crawlArm) (n, l *Node) {
+	t.Helper()
+	l = c.leader()
+	lag := c.followers(l)[0]
+	for i := 0; i < 2000; i++ {
+		c.set(fmt.Sprint("k", i), strings.Repeat("v", 100))
+	}
+	waitFor(t, "the follower to apply the writes", func() bool { return c.nodes[lag].AppliedIndex() >= l.AppliedIndex() })
+	if err := c.nodes[lag].TakeSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	own := c.nodes[lag].AppliedIndex()
+	c.stop(lag)
+	arm.node.Store(int64(lag))
+	arm.upTo.Store(own)
+	c.start(lag, nil, false)
+	n = c.nodes[lag]
+	if !n.Loading() {
+		t.Fatal("the restarted follower is not loading its own snapshot")
+	}
+	c.set("after-restart", "1")
+	waitFor(t, "the loading follower's log to catch up", func() bool {
+		return n.raft.LastIndex() >= c.leader().raft.LastIndex()
+	})
+	l = c.leader()
+	if l == n {
+		t.Fatal("the loading node is leader")
+	}
+	return n, l
+}
+
 // TestFollowerInstallsWithoutLoadingItsOwn: a follower restarted after the
 // leader compacted its log past it starts raft at once, while its own
 // snapshot loads (here: so slowly it would take over an hour), receives

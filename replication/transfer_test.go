@@ -2,7 +2,6 @@ package replication
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -53,30 +52,7 @@ func TestTransferSkipsNodesWithoutState(t *testing.T) {
 	})
 	cp = c
 	ready.Done()
-	l := c.leader()
-	lag := c.followers(l)[0]
-	for i := 0; i < 2000; i++ {
-		c.set(fmt.Sprint("k", i), strings.Repeat("v", 100))
-	}
-	waitFor(t, "the follower to apply the writes", func() bool { return c.nodes[lag].AppliedIndex() >= l.AppliedIndex() })
-	if err := c.nodes[lag].TakeSnapshot(); err != nil {
-		t.Fatal(err)
-	}
-	own := c.nodes[lag].AppliedIndex()
-	c.stop(lag)
-	arm.node.Store(int64(lag))
-	arm.upTo.Store(own)
-	c.start(lag, nil, false)
-	n := c.nodes[lag]
-	if !n.Loading() {
-		t.Fatal("the restarted follower is not loading its own snapshot")
-	}
-	c.set("after-restart", "1")
-	l = c.leader()
-	waitFor(t, "the loading follower's log to catch up", func() bool { return n.raft.LastIndex() >= l.raft.LastIndex() })
-	if l == n {
-		t.Fatal("the loading node is leader")
-	}
+	n, l := restartLoading(t, c, arm)
 	other := -1
 	for _, i := range c.followers(l) {
 		if c.nodes[i] != n {

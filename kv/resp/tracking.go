@@ -171,10 +171,19 @@ func (c *conn) cmdClientTracking(args [][]byte) {
 				return
 			}
 		}
+		// Tracking is on before the client can see the +OK: the output
+		// queue's writer may send it at once, and a write the client sends
+		// after reading it must find the registration, however late this
+		// goroutine runs again on a loaded machine (a BCAST client missed
+		// the invalidation of its next write that way). Every key change
+		// takes t.mu, so holding it makes the registration and the reply
+		// one step for the applying goroutine.
+		t.mu.Lock()
 		c.w.OK()
 		c.psStart() // invalidations arrive at any time: the output queue
 		c.moveOutput()
-		t.enable(c, opt, prefixes)
+		t.enableLocked(c, opt, prefixes)
+		t.mu.Unlock()
 	case kv.EqualFold(args[2], "OFF"):
 		t.disable(c)
 		c.w.OK()
@@ -202,9 +211,8 @@ func prefixCollision(existing, prefixes []string) string {
 	return ""
 }
 
-func (t *tracking) enable(c *conn, opt trackState, prefixes []string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// enableLocked turns tracking on for c with opt; t.mu is held.
+func (t *tracking) enableLocked(c *conn, opt trackState, prefixes []string) {
 	st := t.clients[c]
 	if st == nil {
 		st = &trackState{}

@@ -18,8 +18,8 @@ import (
 // starts an election at once, without a pre-vote: the campaign gate
 // (campaigngate.go), which keeps a node whose state machine holds no state
 // from campaigning, never sees it. raft's own choice of target is the
-// follower with the most of the log, and in a rolling restart that is
-// often the node restarted last, still loading its own snapshot: it would
+// follower with the most of the log, and in a rolling restart that can be
+// the node restarted last, still loading its own snapshot: it would
 // win and then answer nothing until loaded (a minute at 10M keys on a
 // loaded machine). So before asking raft, the leader asks the candidates
 // over the forward channel whether they hold their state (entryHolds):

@@ -114,8 +114,12 @@ func (n *Node) TransferLeadership(id string) error {
 			candidates = append(candidates, s)
 		}
 	}
-	if id != "" && len(candidates) == 0 {
+	switch {
+	case id != "" && len(candidates) == 0:
 		return fmt.Errorf("replication: no member %q", id)
+	case len(candidates) == 0:
+		// No other voter: raft refuses with its own error.
+		return awaitFuture(n.raft.LeadershipTransfer(), n.stop)
 	}
 	answers := n.askAllHolds(candidates)
 	if id != "" {

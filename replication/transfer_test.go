@@ -118,3 +118,17 @@ func TestTransferOverRESP(t *testing.T) {
 		t.Fatalf("SET after the transfer: %v", err)
 	}
 }
+
+// TestTransferAloneIsRaftsRefusal: a single voter has no one to hand
+// leadership to; raft's own refusal is the answer, not the state question's.
+func TestTransferAloneIsRaftsRefusal(t *testing.T) {
+	c := startCluster(t, 1, false)
+	l := c.leader()
+	got := edge(l, "RAFT", "TRANSFER")
+	if !strings.HasPrefix(got, "-ERR ") || strings.Contains(got, "holds its state") {
+		t.Fatalf("RAFT TRANSFER on a single voter: %q", got)
+	}
+	if !l.IsLeader() {
+		t.Fatal("the single voter lost leadership")
+	}
+}

@@ -64,7 +64,14 @@ func (c *conn) runBlocking(args [][]byte) bool {
 	// or not), as Redis does; its time is the time to its reply.
 	spec, start, mark := kv.Lookup(args[0]), time.Now(), c.w.Len()
 	var firstUs int64
+	served := false
 	defer func() {
+		if served {
+			// After the edge commands of a transaction that may have
+			// served it (multi.go).
+			c.srv.edgeTx.Lock()
+			c.srv.edgeTx.Unlock() // a barrier: nothing to do inside
+		}
 		var reply []byte
 		if out := c.w.Bytes(); len(out) >= mark {
 			reply = out[mark:]
@@ -100,7 +107,7 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		return true
 	}
 	mark = c.w.Len()
-	c.waitBlocked(reg, id, ch)
+	served = c.waitBlocked(reg, id, ch)
 	return true
 }
 
@@ -161,8 +168,8 @@ func unknownOutcome(reply []byte) bool {
 }
 
 // waitBlocked waits for waiter id's reply, the server's shutdown or the
-// client's departure.
-func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
+// client's departure, and reports whether the reply came.
+func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) (served bool) {
 	defer reg.End(id)
 	if c.last != nil {
 		c.lastCmd.Store(c.last) // CLIENT LIST shows cmd=blpop while blocked
@@ -175,10 +182,10 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 		select {
 		case r := <-ch:
 			c.w.Raw(r)
-			return
+			return true
 		case <-c.srv.ctx.Done():
 			c.dead = true
-			return
+			return false
 		case <-c.killed:
 			// Cancelled here too when CLIENT KILL cancelled it (the second
 			// finds nothing): the kill may have come while the waiter was
@@ -187,12 +194,12 @@ func (c *conn) waitBlocked(reg *blocked.Registry, id uint64, ch <-chan []byte) {
 				c.srv.cancelWaiter(id)
 			}
 			c.dead = true
-			return
+			return false
 		case <-t.C:
 			if peerClosed(c.fd) {
 				c.srv.cancelWaiter(id)
 				c.dead = true
-				return
+				return false
 			}
 		}
 	}

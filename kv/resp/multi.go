@@ -157,6 +157,12 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	tmp := c.tmpW
 	tmp.Reset()
+	// A client this transaction's pushes serve waits until the edge
+	// commands ran (Redis serves blocked clients after EXEC): the slow
+	// log then shows it after them, a SLOWLOG RESET queued here
+	// included, as Redis's does.
+	c.srv.edgeTx.RLock()
+	defer c.srv.edgeTx.RUnlock()
 	c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, tmp)
 	out := tmp.Bytes()
 	c.followTxSelects(queued, specs, out)

@@ -31,8 +31,13 @@ type Server struct {
 	// blocking is the executor's registry of blocked connections (nil:
 	// blocking commands never block; see blocking.go).
 	blocking *blocked.Registry
-	cfg      Config // the settings that never change after New
-	log      *slog.Logger
+	// edgeTx is held (shared) by an EXEC whose transaction has edge
+	// commands from before the machine runs it until its edge commands
+	// ran; a served blocking command passes it before it is logged and
+	// answered (blocking.go).
+	edgeTx sync.RWMutex
+	cfg    Config // the settings that never change after New
+	log    *slog.Logger
 
 	// Settings CONFIG SET may change while connections run.
 	requirePass     atomic.Pointer[string]

@@ -3,13 +3,18 @@ package resp
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"redraft/kv"
+	"redraft/kv/local"
 )
 
 // SLOWLOG through go-redis: thresholds and lengths from CONFIG SET,
@@ -324,5 +329,78 @@ func TestSlowlogBlocking(t *testing.T) {
 	})
 	if info, _ := rdb.Info(ctx, "latencystats").Result(); !strings.Contains(info, "latency_percentiles_usec_blpop:p50=") {
 		t.Errorf("INFO latencystats lacks blpop:\n%s", info)
+	}
+}
+
+// slowTxExecutor holds a transaction's Execute back after the machine ran
+// it: the window in which the clients its pushes served are woken, before
+// the transaction's edge commands run.
+type slowTxExecutor struct {
+	*local.Executor
+	delay time.Duration
+}
+
+func (e slowTxExecutor) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	e.Executor.Execute(ctx, cmds, w)
+	if len(cmds) == 1 && cmds[0].Tx != nil {
+		time.Sleep(e.delay)
+	}
+}
+
+// A client served by a transaction's push is logged after the
+// transaction's commands, a SLOWLOG RESET among them included, as Redis
+// serves blocked clients after EXEC (unit/slowlog's "Rewritten commands
+// are logged as their original command", whose last step failed when the
+// served client's goroutine ran before the edge's SLOWLOG RESET).
+func TestSlowlogBlockedAfterTransaction(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(slowTxExecutor{Executor: local.New(), delay: 50 * time.Millisecond}, Config{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), Protocol: 2})
+	defer rdb.Close()
+	blk := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), Protocol: 2, ReadTimeout: -1})
+	defer blk.Close()
+	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []string, 1)
+	go func() {
+		v, _ := blk.BLPop(ctx, 0, "l").Result()
+		got <- v
+	}()
+	waitFor(t, "a blocked client", func() bool {
+		info, _ := rdb.Info(ctx, "clients").Result()
+		return strings.Contains(info, "blocked_clients:1\r\n")
+	})
+	if _, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, "l", "foo")
+		p.SlowLogReset(ctx)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; strings.Join(v, " ") != "l foo" {
+		t.Fatalf("BLPOP got %q", v)
+	}
+	entries, err := rdb.SlowLogGet(ctx, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.Join(e.Args, " "))
+	}
+	// Newest first: BLPOP, then the reset that EXEC ran before serving it.
+	if len(names) < 2 || names[0] != "blpop l 0" || names[1] != "slowlog reset" {
+		t.Fatalf("slow log after the transaction (newest first): %q, want [blpop l 0, slowlog reset, ...]", names)
 	}
 }

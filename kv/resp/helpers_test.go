@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"redraft/kv"
 	"redraft/kv/local"
 )
 
@@ -48,6 +50,32 @@ func startServer(t *testing.T, cfg Config) *testServer {
 	}
 	ts := &testServer{t: t, exec: local.New(), addr: ln.Addr().String(), done: make(chan error, 1)}
 	ts.srv = New(ts.exec, cfg)
+	go func() { ts.done <- ts.srv.Serve(ln) }()
+	t.Cleanup(ts.close)
+	return ts
+}
+
+// afterExecExecutor runs a hook after each Execute of a local executor:
+// a test holds a command's reply back there, after the machine ran it.
+type afterExecExecutor struct {
+	*local.Executor
+	after func(cmds []*kv.Cmd)
+}
+
+func (e afterExecExecutor) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	e.Executor.Execute(ctx, cmds, w)
+	e.after(cmds)
+}
+
+// startServerAfterExec is startServer with after run after every Execute.
+func startServerAfterExec(t *testing.T, after func(cmds []*kv.Cmd)) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, exec: local.New(), addr: ln.Addr().String(), done: make(chan error, 1)}
+	ts.srv = New(afterExecExecutor{Executor: ts.exec, after: after}, Config{})
 	go func() { ts.done <- ts.srv.Serve(ln) }()
 	t.Cleanup(ts.close)
 	return ts

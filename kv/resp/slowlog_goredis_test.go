@@ -3,7 +3,6 @@ package resp
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"redraft/kv"
-	"redraft/kv/local"
 )
 
 // SLOWLOG through go-redis: thresholds and lengths from CONFIG SET,
@@ -332,42 +330,24 @@ func TestSlowlogBlocking(t *testing.T) {
 	}
 }
 
-// slowTxExecutor holds a transaction's Execute back after the machine ran
-// it: the window in which the clients its pushes served are woken, before
-// the transaction's edge commands run.
-type slowTxExecutor struct {
-	*local.Executor
-	delay time.Duration
-}
-
-func (e slowTxExecutor) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
-	e.Executor.Execute(ctx, cmds, w)
-	if len(cmds) == 1 && cmds[0].Tx != nil {
-		time.Sleep(e.delay)
-	}
-}
-
 // A client served by a transaction's push is logged after the
 // transaction's commands, a SLOWLOG RESET among them included, as Redis
 // serves blocked clients after EXEC (unit/slowlog's "Rewritten commands
 // are logged as their original command", whose last step failed when the
 // served client's goroutine ran before the edge's SLOWLOG RESET).
 func TestSlowlogBlockedAfterTransaction(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := New(slowTxExecutor{Executor: local.New(), delay: 50 * time.Millisecond}, Config{})
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
+	// A transaction's Execute is held back after the machine ran it: the
+	// window in which the clients its pushes served are woken, before
+	// its edge commands run.
+	ts := startServerAfterExec(t, func(cmds []*kv.Cmd) {
+		if len(cmds) == 1 && cmds[0].Tx != nil {
+			time.Sleep(50 * time.Millisecond)
+		}
 	})
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), Protocol: 2})
+	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2})
 	defer rdb.Close()
-	blk := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), Protocol: 2, ReadTimeout: -1})
+	blk := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, ReadTimeout: -1})
 	defer blk.Close()
 	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
 		t.Fatal(err)

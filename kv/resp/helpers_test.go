@@ -55,27 +55,33 @@ func startServer(t *testing.T, cfg Config) *testServer {
 	return ts
 }
 
-// afterExecExecutor runs a hook after each Execute of a local executor:
-// a test holds a command's reply back there, after the machine ran it.
-type afterExecExecutor struct {
+// hookExecutor runs hooks around each Execute of a local executor (nil:
+// none): a test holds a command back there, before or after the machine
+// ran it.
+type hookExecutor struct {
 	*local.Executor
-	after func(cmds []*kv.Cmd)
+	before, after func(cmds []*kv.Cmd)
 }
 
-func (e afterExecExecutor) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+func (e hookExecutor) Execute(ctx context.Context, cmds []*kv.Cmd, w *kv.Writer) {
+	if e.before != nil {
+		e.before(cmds)
+	}
 	e.Executor.Execute(ctx, cmds, w)
-	e.after(cmds)
+	if e.after != nil {
+		e.after(cmds)
+	}
 }
 
-// startServerAfterExec is startServer with after run after every Execute.
-func startServerAfterExec(t *testing.T, after func(cmds []*kv.Cmd)) *testServer {
+// startServerHooked is startServer with hooks around every Execute.
+func startServerHooked(t *testing.T, before, after func(cmds []*kv.Cmd)) *testServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := &testServer{t: t, exec: local.New(), addr: ln.Addr().String(), done: make(chan error, 1)}
-	ts.srv = New(afterExecExecutor{Executor: ts.exec, after: after}, Config{})
+	ts.srv = New(hookExecutor{Executor: ts.exec, before: before, after: after}, Config{})
 	go func() { ts.done <- ts.srv.Serve(ln) }()
 	t.Cleanup(ts.close)
 	return ts

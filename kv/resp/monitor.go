@@ -279,6 +279,7 @@ func (c *conn) flushGroupMonitored() {
 			c.moveOutput()
 			c.rememberReads([][][]byte{cmd.Args}, false) // CLIENT TRACKING (tracking.go)
 			c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
+			c.trackingDone()
 		} else {
 			c.execGroup(c.pending[i : i+1])
 		}

@@ -77,6 +77,7 @@ func (c *conn) flushGroupSubscribed() {
 		c.moveOutput()
 		c.rememberReads([][][]byte{cmd.Args}, false) // CLIENT TRACKING (tracking.go)
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
+		c.trackingDone() // its reply, then the invalidations held meanwhile
 	}
 	c.pending = c.pending[:0]
 	c.cmds = c.cmds[:0]

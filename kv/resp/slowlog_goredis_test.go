@@ -339,7 +339,7 @@ func TestSlowlogBlockedAfterTransaction(t *testing.T) {
 	// A transaction's Execute is held back after the machine ran it: the
 	// window in which the clients its pushes served are woken, before
 	// its edge commands run.
-	ts := startServerAfterExec(t, func(cmds []*kv.Cmd) {
+	ts := startServerHooked(t, nil, func(cmds []*kv.Cmd) {
 		if len(cmds) == 1 && cmds[0].Tx != nil {
 			time.Sleep(50 * time.Millisecond)
 		}

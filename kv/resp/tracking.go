@@ -21,7 +21,8 @@ import (
 // invalidates the keys this node's clients read. Remembering before the
 // read runs means no change can fall between the read and the
 // registration: a change that lands in between costs a spurious
-// invalidation, never a missed one. FLUSHDB and FLUSHALL send every
+// invalidation, never a missed one. The invalidations of a client whose
+// command runs are sent after its reply (tracking_hold.go). FLUSHDB and FLUSHALL send every
 // tracking client a null invalidation ("flush everything"), as Redis does.
 //
 // BCAST mode: no table; a client registers prefixes (none: every key) and
@@ -60,6 +61,7 @@ type trackState struct {
 	redir                        *conn // the redirection's connection, nil when gone
 	brokenRedir                  bool  // the redirection's connection went away
 	prefixes                     []string
+	hold                         heldInvalidations // while a command of it runs (tracking_hold.go)
 }
 
 // tracking is a node's client-side caching state.
@@ -379,7 +381,11 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.clients[c]
-	if st == nil || st.bcast {
+	if st == nil {
+		return
+	}
+	st.hold.active = true // until trackingDone
+	if st.bcast {
 		return
 	}
 	max := c.srv.trackingMaxKeys()
@@ -590,6 +596,10 @@ func (t *tracking) sendKeys(c *conn, keys []string, null bool) {
 		for _, k := range keys {
 			b = appendBulkString(b, k)
 		}
+	}
+	if st.hold.active {
+		st.hold.add(to, b)
+		return
 	}
 	to.queuePush(b)
 }

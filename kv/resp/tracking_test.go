@@ -3,11 +3,15 @@ package resp
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"redraft/kv"
 )
 
 // TestTrackingTranscripts: CLIENT TRACKING's replies and invalidation
@@ -170,4 +174,110 @@ func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// A write applied while a tracking client's read is under way is
+// invalidated after the read's reply, as Redis orders them. Before, the
+// invalidation reached the client first: a write after the read ran left
+// a client that caches every reply with the stale value for good, and a
+// write before it (between the edge's registration of the key and the
+// read) had the key forgotten while the client cached the newer value, so
+// the next change went unreported. Default mode and BCAST.
+func TestTrackingInvalidationAfterReply(t *testing.T) {
+	var gate struct {
+		sync.Mutex
+		before, after bool
+	}
+	ran := make(chan struct{}) // a held read is at its hook
+	var hold chan struct{}     // closed: the held read goes on
+	held := func(cmds []*kv.Cmd) bool {
+		return len(cmds) == 1 && strings.EqualFold(string(cmds[0].Args[0]), "GET") && string(cmds[0].Args[1]) == "heldkey"
+	}
+	hook := func(at *bool) func([]*kv.Cmd) {
+		return func(cmds []*kv.Cmd) {
+			gate.Lock()
+			on := *at
+			gate.Unlock()
+			if on && held(cmds) {
+				ran <- struct{}{}
+				<-hold
+			}
+		}
+	}
+	ts := startServerHooked(t, hook(&gate.before), hook(&gate.after))
+	w := ts.dial()
+	invalidation := ">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nheldkey\r\n"
+	for _, mode := range []string{"", " BCAST"} {
+		for _, when := range []string{"before", "after"} {
+			a := ts.dial()
+			a.send("HELLO 3\r\n")
+			a.reply()
+			a.send("CLIENT TRACKING on" + mode + "\r\n")
+			if got := a.reply(); got != "+OK\r\n" {
+				t.Fatalf("CLIENT TRACKING on%s: %q", mode, got)
+			}
+			w.do("SET heldkey old\r\n")
+			if mode == " BCAST" { // every change, read or not
+				if got := a.readN(len(invalidation), 5*time.Second); got != invalidation {
+					t.Fatalf("BCAST: SET heldkey old: got %q, want %q", got, invalidation)
+				}
+			}
+			gate.Lock()
+			gate.before, gate.after = when == "before", when == "after"
+			gate.Unlock()
+			hold = make(chan struct{})
+			a.send("GET heldkey\r\n")
+			<-ran
+			w.do("SET heldkey new\r\n")
+			close(hold)
+			want := "$3\r\nold\r\n" + invalidation
+			if when == "before" {
+				want = "$3\r\nnew\r\n" + invalidation
+			}
+			if got := a.readN(len(want), 5*time.Second); got != want {
+				t.Fatalf("tracking%s, a write %s the read ran: the reply and the invalidation\ngot  %q\nwant %q", mode, when, got, want)
+			}
+			gate.Lock()
+			gate.before, gate.after = false, false
+			gate.Unlock()
+			if when == "before" && mode == "" {
+				// The key is tracked again once the reply is read: the
+				// next change is reported.
+				a.send("GET heldkey\r\n")
+				if got := a.reply(); got != "$3\r\nnew\r\n" {
+					t.Fatalf("GET heldkey: %q", got)
+				}
+				w.do("SET heldkey newer\r\n")
+				if got := a.readN(len(invalidation), 5*time.Second); got != invalidation {
+					t.Fatalf("the next change: got %q, want %q", got, invalidation)
+				}
+			}
+			if when == "after" && mode == " BCAST" {
+				// Past maxHeldInvalidations the held messages are one
+				// null invalidation: drop everything.
+				gate.Lock()
+				gate.after = true
+				gate.Unlock()
+				hold = make(chan struct{})
+				a.send("GET heldkey\r\n")
+				<-ran
+				var mset strings.Builder
+				for i := 0; i <= maxHeldInvalidations; i++ {
+					fmt.Fprintf(&mset, "SET k%d v\r\n", i)
+				}
+				w.send(mset.String())
+				oks := strings.Repeat("+OK\r\n", maxHeldInvalidations+1)
+				if got := w.readN(len(oks), 5*time.Second); got != oks {
+					close(hold)
+					t.Fatalf("SETs: %q", got)
+				}
+				close(hold)
+				want := "$3\r\nnew\r\n>2\r\n$10\r\ninvalidate\r\n_\r\n"
+				if got := a.readN(len(want), 5*time.Second); got != want {
+					t.Fatalf("BCAST, %d changes during a read: got %q, want %q", maxHeldInvalidations+1, got, want)
+				}
+			}
+			a.nc.Close()
+		}
+	}
 }

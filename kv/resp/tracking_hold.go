@@ -1,0 +1,75 @@
+package resp
+
+// Invalidations of a tracking client are held while one of its commands
+// runs and sent after its reply, as Redis (one thread: the reply is
+// written before any later change is processed) sends them. The edge
+// remembers a read's keys before the read runs (tracking.go), so a change
+// applied between the registration and the read, or after the read but
+// before the edge has its reply, produces an invalidation while the reply
+// is still on its way; sent at once it reached the client before the
+// reply, and a client that caches every reply then kept a value the
+// invalidation was meant to drop (or, for a change the reply already
+// shows, forgot the key while caching its value: the next change went
+// unreported). Sent after the reply, an invalidation always drops what
+// the client cached from it: spurious at worst, never missed.
+//
+// Held messages are bounded: past maxHeldInvalidations (a BCAST client
+// whose read waits for a leader while writes pour in) they collapse into
+// one null invalidation, which tells the client to drop its whole cache.
+
+// maxHeldInvalidations bounds the messages held for one client.
+const maxHeldInvalidations = 1024
+
+// heldInvalidations is what a tracking client's running command holds
+// back; guarded by tracking.mu.
+type heldInvalidations struct {
+	active   bool // a command of the client is running
+	msgs     []heldPush
+	overflow bool // more than maxHeldInvalidations: send one null instead
+}
+
+// heldPush is one held message and the connection it goes to (the client
+// or its redirection).
+type heldPush struct {
+	to *conn
+	b  []byte
+}
+
+func (h *heldInvalidations) add(to *conn, b []byte) {
+	if h.overflow {
+		return
+	}
+	if len(h.msgs) >= maxHeldInvalidations {
+		h.msgs, h.overflow = nil, true
+		return
+	}
+	h.msgs = append(h.msgs, heldPush{to, b})
+}
+
+// trackingDone ends the command rememberReads started for c: its reply
+// (in c.w unless silenced) goes to the output queue, then the
+// invalidations held meanwhile.
+func (c *conn) trackingDone() {
+	t := &c.srv.trk
+	if t.n.Load() == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.clients[c]
+	if st == nil || !st.hold.active {
+		return
+	}
+	if c.ps != nil && !c.silenced {
+		c.moveOutput()
+	}
+	h := st.hold
+	st.hold = heldInvalidations{}
+	if h.overflow {
+		t.sendKeys(c, nil, true)
+		return
+	}
+	for _, m := range h.msgs {
+		m.to.queuePush(m.b)
+	}
+}

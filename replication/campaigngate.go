@@ -1,6 +1,8 @@
 package replication
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 
@@ -36,9 +38,11 @@ import (
 // up-to-date peer is down) the cluster waits for the load — in both cases
 // a loading leader would not have answered sooner. A leadership transfer
 // (RAFT TRANSFER, raft's TimeoutNow) skips pre-votes by design; the leader
-// asks the target first instead (transfer.go). A single voter needs no pre-vote and
-// is not held. A transport without pre-vote (raft then runs elections
-// without them) is not gated.
+// asks the target first instead (transfer.go), and asks again as its
+// TimeoutNow goes out (TimeoutNow below: raft may have caught the target
+// up with a snapshot it is still restoring). A single voter needs no
+// pre-vote and is not held. A transport without pre-vote (raft then runs
+// elections without them) is not gated.
 
 // campaignGate wraps the node's transport: RequestPreVote is refused
 // locally while noState reports true.
@@ -53,6 +57,9 @@ type campaignGate struct {
 	// refused counts the pre-votes refused (the metric
 	// redraft_campaign_prevotes_refused_total).
 	refused atomic.Uint64
+	// holds asks a member whether its state machine holds its state
+	// (transfer.go's question).
+	holds func(id raft.ServerID) (bool, error)
 }
 
 // gateCampaign returns t gated by the FSM's state, or t itself when it
@@ -62,8 +69,27 @@ func (n *Node) gateCampaign(t raft.Transport, log *slog.Logger) raft.Transport {
 	if !ok {
 		return t
 	}
-	n.campaign = &campaignGate{Transport: t, pv: pv, noState: n.fsm.Loading, log: log}
+	n.campaign = &campaignGate{Transport: t, pv: pv, noState: n.fsm.Loading, log: log,
+		holds: func(id raft.ServerID) (bool, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), holdsAskTimeout)
+			defer cancel()
+			holds, _, err := n.askHolds(ctx, string(id))
+			return holds, err
+		}}
 	return n.campaign
+}
+
+// TimeoutNow implements raft.Transport. It is the leader's last step of a
+// leadership transfer, after raft caught the target up, possibly with a
+// snapshot the target is still restoring: a target that answers that its
+// state machine holds no state is not sent it, and the transfer fails
+// with that reason (the leader stays). A target that does not answer (an
+// older version) is sent it, as before the question existed.
+func (g *campaignGate) TimeoutNow(id raft.ServerID, target raft.ServerAddress, args *raft.TimeoutNowRequest, resp *raft.TimeoutNowResponse) error {
+	if holds, err := g.holds(id); err == nil && !holds {
+		return fmt.Errorf("member %s %w", id, ErrTransferNoState)
+	}
+	return g.Transport.TimeoutNow(id, target, args, resp)
 }
 
 // RequestPreVote implements raft.WithPreVote.

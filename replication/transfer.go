@@ -30,10 +30,11 @@ import (
 // is left to raft when named, and left out when not: raft would not reach
 // it either.
 //
-// What remains: the answer and raft's TimeoutNow are two messages, so a
-// target that starts restoring an installed snapshot between them (the
-// leader sends none while it transfers) or restarts can still be elected
-// while it holds no state.
+// raft may then catch the target up with a snapshot that the target
+// restores in the background, so the question is asked again as raft's
+// TimeoutNow goes out (campaignGate.TimeoutNow). What remains: that answer
+// and the TimeoutNow are two messages, so a target that restarts between
+// them can still be elected while it holds no state.
 
 // entryHolds marks a forward payload that asks whether the receiver's
 // state machine holds its state: 0x82 | nothing. The reply is "1 <last

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/redis/go-redis/v9"
 
 	"redraft/kv"
@@ -62,6 +63,21 @@ func TestTransferSkipsNodesWithoutState(t *testing.T) {
 
 	if got := edge(l, "RAFT", "TRANSFER", n.cfg.ID); !strings.HasPrefix(got, "-ERR member "+n.cfg.ID+" holds no state yet") {
 		t.Fatalf("RAFT TRANSFER to the loading node: %q", got)
+	}
+	// raft's own transfer (no question first, as when raft catches the
+	// target up with a snapshot it then restores): refused as its
+	// TimeoutNow goes out.
+	var addr raft.ServerAddress
+	for _, s := range l.raft.GetConfiguration().Configuration().Servers {
+		if s.ID == raft.ServerID(n.cfg.ID) {
+			addr = s.Address
+		}
+	}
+	if err := l.raft.LeadershipTransferToServer(raft.ServerID(n.cfg.ID), addr).Error(); err == nil || !strings.Contains(err.Error(), "holds no state yet") {
+		t.Fatalf("raft's transfer to the loading node: %v (loading node %v)", err, n.raft.State())
+	}
+	if !l.IsLeader() || n.raft.State() != raft.Follower {
+		t.Fatalf("after raft's transfer: old leader %v, loading node %v", l.raft.State(), n.raft.State())
 	}
 	otherID := c.nodes[other].cfg.ID
 	c.stop(other)

@@ -30,6 +30,20 @@ type Cmd struct {
 	// checks it against the user's rules on the node that runs it. Empty:
 	// an internal command, not checked.
 	User string
+	// Origin is the client that sent the command, set only when that
+	// client asked not to hear of its own changes (CLIENT TRACKING
+	// NOLOOP): the key changes the command makes are reported with it
+	// (KeyChangeObserver.CommandOrigin). It has no effect on the state.
+	Origin Origin
+}
+
+// Origin names a client: Server is a token its edge drew at random when it
+// started (a node's restart gives its clients new origins, so the replay
+// of an old entry names nobody), Client the connection's ID there. The
+// zero Origin names no one.
+type Origin struct {
+	Server uint64
+	Client int64
 }
 
 // Tx is a MULTI/EXEC transaction: it runs atomically as one command.
@@ -90,11 +104,15 @@ var (
 //
 // Version 1 (still decoded) has neither db field: everything is database 0.
 // Version 3 adds, after the db, the user: len uvarint, bytes (length 0:
-// "default").
+// "default"). Flag 1 marks the tx part; flag 2 an origin after everything:
+// server uvarint, client varint (any version).
 func (c *Cmd) AppendEncode(dst []byte) []byte {
 	var flags byte
 	if c.Tx != nil {
 		flags |= 1
+	}
+	if c.Origin != (Origin{}) {
+		flags |= 2
 	}
 	v := byte(cmdEncodingVersion)
 	if c.User != "" {
@@ -126,6 +144,10 @@ func (c *Cmd) AppendEncode(dst []byte) []byte {
 		for _, a := range c.Tx.Cmds {
 			dst = appendArgs(dst, a)
 		}
+	}
+	if flags&2 != 0 {
+		dst = binary.AppendUvarint(dst, c.Origin.Server)
+		dst = binary.AppendVarint(dst, c.Origin.Client)
 	}
 	return dst
 }
@@ -185,6 +207,9 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 			tx.Cmds = append(tx.Cmds, d.args())
 		}
 		c.Tx = tx
+	}
+	if flags&2 != 0 {
+		c.Origin = Origin{Server: d.uvarint(), Client: d.varint()}
 	}
 	if d.err != nil {
 		return nil, nil, d.err

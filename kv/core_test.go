@@ -142,6 +142,21 @@ func TestCmdEncodingRoundTrip(t *testing.T) {
 			t.Fatalf("truncation at %d accepted", i)
 		}
 	}
+	// An origin (a NOLOOP client's) travels after everything, with or
+	// without a transaction and a user.
+	for _, c := range []*Cmd{
+		{Args: [][]byte{[]byte("SET"), []byte("k"), []byte("v")}, Origin: Origin{Server: 1<<64 - 1, Client: 42}},
+		{Args: [][]byte{[]byte("EXEC")}, User: "u", Tx: &Tx{Cmds: [][][]byte{{[]byte("DEL"), []byte("k")}}}, Origin: Origin{Server: 7, Client: 1}},
+	} {
+		b := c.AppendEncode(nil)
+		got, rest, err := DecodeCmd(b)
+		if err != nil || len(rest) != 0 || got.Origin != c.Origin || got.User != c.User || (c.Tx != nil) != (got.Tx != nil) {
+			t.Fatalf("origin round trip of %q: %+v, rest %x, %v", c.Args[0], got, rest, err)
+		}
+		if _, _, err := DecodeCmd(b[:len(b)-1]); err == nil {
+			t.Fatalf("%q: truncated origin accepted", c.Args[0])
+		}
+	}
 }
 
 func FuzzDecodeCmd(f *testing.F) {
@@ -153,6 +168,7 @@ func FuzzDecodeCmd(f *testing.F) {
 	}}).AppendEncode(nil))
 	f.Add([]byte{1, 2, 0, 0, 0, 2, 3, 'G', 'E', 'T', 1, 'k'}) // version 1
 	f.Add((&Cmd{Args: [][]byte{[]byte("ACL"), []byte("SETUSER"), []byte("u"), []byte("(~a +get)")}, User: "u"}).AppendEncode(nil))
+	f.Add((&Cmd{Args: [][]byte{[]byte("SET"), []byte("k"), []byte("v")}, Origin: Origin{Server: 9, Client: 3}}).AppendEncode(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, _, err := DecodeCmd(b)
 		if err != nil {

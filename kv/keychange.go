@@ -24,6 +24,11 @@ type KeyChangeObserver interface {
 	// CommandDone reports the end of a command (of a whole transaction
 	// for EXEC): the changes reported since belong to one command.
 	CommandDone()
+	// CommandOrigin reports the origin of the changes reported next (the
+	// command's Cmd.Origin; the zero Origin for the clients a command
+	// served after it, whose pops are theirs). Called only around
+	// commands that carry one.
+	CommandOrigin(o Origin)
 }
 
 func (m *Machine) keyChanged(db int, key string) {
@@ -35,6 +40,12 @@ func (m *Machine) keyChanged(db int, key string) {
 func (m *Machine) commandDone() {
 	if o, ok := m.sink.(KeyChangeObserver); ok {
 		o.CommandDone()
+	}
+}
+
+func (m *Machine) commandOrigin(origin Origin) {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.CommandOrigin(origin)
 	}
 }
 

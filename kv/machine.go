@@ -92,12 +92,19 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 			return
 		}
 	}
+	origin := cmd.Origin != (Origin{})
+	if origin {
+		m.commandOrigin(cmd.Origin)
+	}
 	if m.loading && cmd.Tx != nil {
 		w.Error(ErrLoading)
 	} else if cmd.Tx != nil {
 		m.execTx(cmd, u, w)
 	} else {
 		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, u, false, w)
+	}
+	if origin {
+		m.commandOrigin(Origin{})
 	}
 	// Serve the clients blocked on keys the command made ready, after it
 	// (after the whole transaction for EXEC), as Redis does.

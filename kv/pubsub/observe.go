@@ -37,6 +37,7 @@ type KeyObserver interface {
 	KeyChanged(db int, key string)
 	Flushed(db int)
 	CommandDone()
+	CommandOrigin(o kv.Origin)
 }
 
 // SetKeyObserver makes o receive the key changes from now on (nil: nobody).
@@ -66,5 +67,12 @@ func (h *Hub) Flushed(db int) {
 func (h *Hub) CommandDone() {
 	if o := h.keyObs.Load(); o != nil {
 		(*o).CommandDone()
+	}
+}
+
+// CommandOrigin implements kv.KeyChangeObserver.
+func (h *Hub) CommandOrigin(origin kv.Origin) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).CommandOrigin(origin)
 	}
 }

@@ -83,6 +83,7 @@ type conn struct {
 	monitorA   atomic.Bool  // a MONITOR connection (monitor.go)
 	peerA      atomic.Bool  // a peer link: a kv.FlagPeer command succeeded on it
 	blockedA   atomic.Bool  // waiting for a blocking command's reply (blocking.go)
+	noloopA    atomic.Bool  // tracks with NOLOOP: its commands carry its kv.Origin (tracking.go)
 	subsA      atomic.Int32 // subscriptions of every kind
 	chanA      atomic.Int32
 	patA       atomic.Int32
@@ -345,7 +346,7 @@ func (c *conn) dispatchCmd(args [][]byte) {
 		return
 	}
 	if !isEdge {
-		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db, User: c.user})
+		c.cmds = append(c.cmds, kv.Cmd{Args: args, Proto: c.proto, DB: c.db, User: c.user, Origin: c.origin()})
 		c.pending = append(c.pending, &c.cmds[len(c.cmds)-1])
 		return
 	}

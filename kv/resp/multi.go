@@ -139,7 +139,7 @@ func (c *conn) cmdExec(args [][]byte) {
 	}
 	c.rememberReads(tx.Cmds, true) // CLIENT TRACKING (tracking.go)
 	defer c.trackingDone()         // EXEC's reply, then the invalidations held meanwhile
-	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx, User: c.user}
+	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx, User: c.user, Origin: c.origin()}
 	if c.ps != nil {
 		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
 	}

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,11 +40,14 @@ import (
 // (psout.go), bounded by the output limits like pub/sub messages; a client
 // that does not read them is disconnected, nothing waits for it.
 //
-// Differences (docs/known-differences.md): NOLOOP is accepted and
-// reported but the client still receives invalidations for the keys it
-// changed itself (a write's origin is not part of the log entry); BCAST
-// sends one message per changed key rather than one per event-loop
-// iteration; keys read by scripts are not remembered.
+// NOLOOP: the commands of a NOLOOP client carry its kv.Origin (this
+// edge's random token and the client's ID) through the log; the machine
+// reports the origin of the changes it applies (CommandOrigin), and the
+// client is sent nothing for its own.
+//
+// Differences (docs/known-differences.md): BCAST sends one message per
+// prefix per command rather than per event-loop iteration; keys read by
+// scripts are not remembered.
 
 const (
 	// trackingChannel is the pub/sub channel of RESP2 redirections.
@@ -78,9 +82,17 @@ type tracking struct {
 	pending  map[string]*bcastBatch // by prefix
 	pendingN atomic.Int64
 	prefixes map[string]map[*conn]struct{} // BCAST: prefix -> clients
+	// self is this edge's origin token (kv.Origin.Server); origin is
+	// the origin of the command whose changes the machine reports now
+	// (zero: none), for NOLOOP.
+	self   uint64
+	origin kv.Origin
 }
 
 func (t *tracking) init() {
+	for t.self == 0 {
+		t.self = rand.Uint64()
+	}
 	t.clients = map[*conn]*trackState{}
 	t.byID = map[int64]*conn{}
 	t.table = map[string]map[int64]struct{}{}
@@ -223,6 +235,7 @@ func (t *tracking) enableLocked(c *conn, opt trackState, prefixes []string) {
 		t.n.Add(1)
 	}
 	st.bcast, st.optin, st.optout, st.noloop = opt.bcast, opt.optin, opt.optout, opt.noloop
+	c.noloopA.Store(opt.noloop)
 	st.redirect, st.redir, st.brokenRedir = opt.redirect, opt.redir, false
 	if opt.bcast {
 		if len(prefixes) == 0 && len(st.prefixes) == 0 {
@@ -257,6 +270,7 @@ func (t *tracking) disable(c *conn) {
 	}
 	delete(t.clients, c)
 	delete(t.byID, c.id)
+	c.noloopA.Store(false)
 	t.n.Add(-1)
 }
 
@@ -430,7 +444,7 @@ func (t *tracking) limit(max int) {
 		if len(t.table) <= max {
 			return
 		}
-		t.invalidateKey(key)
+		t.invalidateKey(key, kv.Origin{})
 	}
 }
 
@@ -442,7 +456,7 @@ func (t *tracking) KeyChanged(db int, key string) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.invalidateKey(key)
+	t.invalidateKey(key, t.origin)
 	t.size.Store(int64(len(t.table)))
 	for p := range t.prefixes {
 		if strings.HasPrefix(key, p) {
@@ -453,10 +467,35 @@ func (t *tracking) KeyChanged(db int, key string) {
 	}
 }
 
-// bcastBatch is the keys with one prefix a command changed.
+// CommandOrigin implements pubsub.KeyObserver: the changes reported next
+// are o's (NOLOOP).
+func (t *tracking) CommandOrigin(o kv.Origin) {
+	t.mu.Lock()
+	t.origin = o
+	t.mu.Unlock()
+}
+
+// origin is the kv.Origin c's commands carry: c itself when it tracks
+// with NOLOOP, else none.
+func (c *conn) origin() kv.Origin {
+	if !c.noloopA.Load() {
+		return kv.Origin{}
+	}
+	return kv.Origin{Server: c.srv.trk.self, Client: c.id}
+}
+
+// own reports whether origin is c, a NOLOOP client of this edge, which
+// hears nothing of its own changes; t.mu is held.
+func (t *tracking) own(c *conn, st *trackState, origin kv.Origin) bool {
+	return st.noloop && origin.Server == t.self && origin.Client == c.id
+}
+
+// bcastBatch is the keys with one prefix a command changed, each with the
+// origin of its first change.
 type bcastBatch struct {
-	keys []string
-	seen map[string]struct{}
+	keys    []string
+	origins []kv.Origin
+	seen    map[string]struct{}
 }
 
 // queueBcast adds key to prefix's batch; t.mu is held.
@@ -474,6 +513,7 @@ func (t *tracking) queueBcast(prefix, key string) {
 	}
 	b.seen[key] = struct{}{}
 	b.keys = append(b.keys, key)
+	b.origins = append(b.origins, t.origin)
 	t.pendingN.Add(1)
 }
 
@@ -497,17 +537,31 @@ func (t *tracking) CommandDone() {
 			cs = append(cs, c)
 		}
 		sortConns(cs)
+		b := t.pending[p]
 		for _, c := range cs {
-			t.sendKeys(c, t.pending[p].keys, false)
+			keys := b.keys
+			if st := t.clients[c]; st != nil && st.noloop {
+				keys = nil
+				for i, k := range b.keys {
+					if !t.own(c, st, b.origins[i]) {
+						keys = append(keys, k)
+					}
+				}
+				if len(keys) == 0 {
+					continue
+				}
+			}
+			t.sendKeys(c, keys, false)
 		}
 	}
 	clear(t.pending)
 	t.pendingN.Store(0)
 }
 
-// invalidateKey sends key's invalidation to the clients that read it and
-// forgets it; t.mu is held.
-func (t *tracking) invalidateKey(key string) {
+// invalidateKey sends key's invalidation to the clients that read it
+// (but the NOLOOP client that changed it: origin) and forgets it; t.mu is
+// held.
+func (t *tracking) invalidateKey(key string, origin kv.Origin) {
 	ids := t.table[key]
 	if ids == nil {
 		return
@@ -516,7 +570,7 @@ func (t *tracking) invalidateKey(key string) {
 	t.items -= len(ids)
 	for id := range ids {
 		if c := t.byID[id]; c != nil {
-			if st := t.clients[c]; st != nil && !st.bcast {
+			if st := t.clients[c]; st != nil && !st.bcast && !t.own(c, st, origin) {
 				t.send(c, []byte(key), false)
 			}
 		}

@@ -281,3 +281,68 @@ func TestTrackingInvalidationAfterReply(t *testing.T) {
 		}
 	}
 }
+
+// NOLOOP: a client hears of the changes of others, not of its own (its
+// writes, its transactions, its scripts), in default mode and in BCAST;
+// a key it changed is forgotten for it all the same (it must read it
+// again to hear of the next change).
+func TestTrackingNoloop(t *testing.T) {
+	ts := startServer(t, Config{})
+	w := ts.dial()
+	inv := func(keys ...string) string {
+		s := ">2\r\n$10\r\ninvalidate\r\n*" + fmt.Sprint(len(keys)) + "\r\n"
+		for _, k := range keys {
+			s += "$" + fmt.Sprint(len(k)) + "\r\n" + k + "\r\n"
+		}
+		return s
+	}
+	for _, mode := range []string{"", " BCAST"} {
+		w.do("FLUSHALL\r\n")
+		a := ts.dial()
+		a.send("HELLO 3\r\n")
+		a.reply()
+		a.send("CLIENT TRACKING on NOLOOP" + mode + "\r\n")
+		if got := a.reply(); got != "+OK\r\n" {
+			t.Fatalf("CLIENT TRACKING on NOLOOP%s: %q", mode, got)
+		}
+		a.send("MGET other loop tx script\r\n")
+		if got := a.reply(); got != "*4\r\n_\r\n_\r\n_\r\n_\r\n" {
+			t.Fatalf("MGET: %q", got)
+		}
+		// Its own changes, of every kind, then another client's: only
+		// the last is reported.
+		a.send("SET loop 1\r\nMULTI\r\nSET tx 1\r\nEXEC\r\nEVAL \"return redis.call('set', KEYS[1], '1')\" 1 script\r\n")
+		want := "+OK\r\n+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n+OK\r\n"
+		if got := a.readN(len(want), 5*time.Second); got != want {
+			t.Fatalf("tracking NOLOOP%s: its own writes: got %q, want %q", mode, got, want)
+		}
+		w.do("SET other 1\r\n")
+		if got := a.readN(len(inv("other")), 5*time.Second); got != inv("other") {
+			t.Fatalf("tracking NOLOOP%s: another client's write: got %q, want %q", mode, got, inv("other"))
+		}
+		if mode == "" {
+			// loop was forgotten when the client changed it: another
+			// client's change of it is not reported until it is read.
+			w.do("SET loop 2\r\n")
+			a.send("GET loop\r\n")
+			if got := a.reply(); got != "$1\r\n2\r\n" {
+				t.Fatalf("GET loop: %q", got)
+			}
+			w.do("SET loop 3\r\n")
+			if got := a.readN(len(inv("loop")), 5*time.Second); got != inv("loop") {
+				t.Fatalf("tracking NOLOOP: loop read again: got %q, want %q", got, inv("loop"))
+			}
+		} else {
+			// Another client's MSET: both keys; its own: nothing.
+			w.do("MSET loop 9 other 9\r\n")
+			if got := a.readN(len(inv("loop", "other")), 5*time.Second); got != inv("loop", "other") {
+				t.Fatalf("BCAST NOLOOP: another client's MSET: got %q", got)
+			}
+			a.send("MSET loop 8 other 8\r\nPING\r\n")
+			if got := a.readN(len("+OK\r\n+PONG\r\n"), 5*time.Second); got != "+OK\r\n+PONG\r\n" {
+				t.Fatalf("BCAST NOLOOP: its own MSET: got %q", got)
+			}
+		}
+		a.nc.Close()
+	}
+}

@@ -73,6 +73,18 @@ func (c *respConn) must(cmd, want string) {
 	}
 }
 
+// dialTracking opens a RESP3 connection to addr with CLIENT TRACKING on
+// and the options opts.
+func dialTracking(t *testing.T, addr, opts string) *respConn {
+	c := dialRESP(t, addr)
+	c.send("HELLO 3")
+	for c.line() != "*0" { // HELLO's last field: modules
+	}
+	c.send("CLIENT TRACKING on" + opts)
+	c.expect("+OK")
+	return c
+}
+
 // TestTrackingAcrossTheCluster: a client tracking keys on a follower is
 // told about writes sent to any node (the follower invalidates as it
 // applies the log): default mode and BCAST; FLUSHALL sends a null
@@ -91,15 +103,7 @@ func TestTrackingAcrossTheCluster(t *testing.T) {
 	if (fi+1)%3 == oi {
 		writer = dialRESP(t, addrs[(fi+2)%3])
 	}
-	tr := dialRESP(t, addrs[fi])
-	tr.send("HELLO 3")
-	for {
-		if tr.line() == "*0" { // HELLO's last field: modules
-			break
-		}
-	}
-	tr.send("CLIENT TRACKING on")
-	tr.expect("+OK")
+	tr := dialTracking(t, addrs[fi], "")
 	writer.must("SET tk v1", "+OK")
 	// The follower remembers tk before it forwards the GET: if it applied
 	// SET tk v1 after that (behind on a loaded machine), a spurious
@@ -110,12 +114,7 @@ func TestTrackingAcrossTheCluster(t *testing.T) {
 	writer.must("SET tk v2", "+OK")
 	tr.expect(">2", "$10", "invalidate", "*1", "$2", "tk")
 
-	bc := dialRESP(t, addrs[oi])
-	bc.send("HELLO 3")
-	for bc.line() != "*0" {
-	}
-	bc.send("CLIENT TRACKING on BCAST PREFIX user:")
-	bc.expect("+OK")
+	bc := dialTracking(t, addrs[oi], " BCAST PREFIX user:")
 	writer.must("MSET user:1 a other b user:2 c", "+OK")
 	bc.expect(">2", "$10", "invalidate", "*2", "$6", "user:1", "$6", "user:2")
 
@@ -126,12 +125,7 @@ func TestTrackingAcrossTheCluster(t *testing.T) {
 	// NOLOOP on the follower: its own write, forwarded to the leader and
 	// applied by the follower from the log, is not reported to it;
 	// another client's, after it in the log, is.
-	nl := dialRESP(t, addrs[fi])
-	nl.send("HELLO 3")
-	for nl.line() != "*0" {
-	}
-	nl.send("CLIENT TRACKING on NOLOOP")
-	nl.expect("+OK")
+	nl := dialTracking(t, addrs[fi], " NOLOOP")
 	nl.must("MGET own theirs", "*2")
 	nl.expect("_", "_")
 	nl.must("SET own 1", "+OK")

@@ -288,28 +288,38 @@ func TestCaptureSlowlog(t *testing.T) {
 	}
 }
 
+// blockedBLPOP logs every command in the slow log of the server at addr
+// and blocks a client in BLPOP key 0; got receives what it pops. rdb is a
+// second client; both close when the test ends.
+func blockedBLPOP(t *testing.T, addr, key string) (rdb *redis.Client, got <-chan []string) {
+	t.Helper()
+	ctx := context.Background()
+	rdb = redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+	t.Cleanup(func() { rdb.Close() })
+	blk := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, ReadTimeout: -1})
+	t.Cleanup(func() { blk.Close() })
+	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan []string, 1)
+	go func() {
+		v, _ := blk.BLPop(ctx, 0, key).Result()
+		ch <- v
+	}()
+	waitFor(t, "a blocked client", func() bool {
+		info, _ := rdb.Info(ctx, "clients").Result()
+		return strings.Contains(info, "blocked_clients:1\r\n")
+	})
+	return rdb, ch
+}
+
 // A blocking command is counted in latencystats and logged in the slow
 // log once it is answered, with its arguments as the client sent them
 // (unit/slowlog's "blocked BLPOP" case, unit/info's blocking latencystats).
 func TestSlowlogBlocking(t *testing.T) {
 	ts := startServer(t, Config{})
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2})
-	defer rdb.Close()
-	blk := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, ReadTimeout: -1})
-	defer blk.Close()
-	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []string, 1)
-	go func() {
-		v, _ := blk.BLPop(ctx, 0, "bl").Result()
-		got <- v
-	}()
-	waitFor(t, "a blocked client", func() bool {
-		info, _ := rdb.Info(ctx, "clients").Result()
-		return strings.Contains(info, "blocked_clients:1\r\n")
-	})
+	rdb, got := blockedBLPOP(t, ts.addr, "bl")
 	if err := rdb.LPush(ctx, "bl", "x").Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -345,22 +355,7 @@ func TestSlowlogBlockedAfterTransaction(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2})
-	defer rdb.Close()
-	blk := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, ReadTimeout: -1})
-	defer blk.Close()
-	if err := rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []string, 1)
-	go func() {
-		v, _ := blk.BLPop(ctx, 0, "l").Result()
-		got <- v
-	}()
-	waitFor(t, "a blocked client", func() bool {
-		info, _ := rdb.Info(ctx, "clients").Result()
-		return strings.Contains(info, "blocked_clients:1\r\n")
-	})
+	rdb, got := blockedBLPOP(t, ts.addr, "l")
 	if _, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.LPush(ctx, "l", "foo")
 		p.SlowLogReset(ctx)

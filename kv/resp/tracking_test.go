@@ -176,6 +176,20 @@ func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
+// dialTracking opens a RESP3 connection with CLIENT TRACKING on and the
+// options opts.
+func (ts *testServer) dialTracking(opts string) *client {
+	ts.t.Helper()
+	a := ts.dial()
+	a.send("HELLO 3\r\n")
+	a.reply()
+	a.send("CLIENT TRACKING on" + opts + "\r\n")
+	if got := a.reply(); got != "+OK\r\n" {
+		ts.t.Fatalf("CLIENT TRACKING on%s: %q", opts, got)
+	}
+	return a
+}
+
 // A write applied while a tracking client's read is under way is
 // invalidated after the read's reply, as Redis orders them. Before, the
 // invalidation reached the client first: a write after the read ran left
@@ -209,13 +223,7 @@ func TestTrackingInvalidationAfterReply(t *testing.T) {
 	invalidation := ">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nheldkey\r\n"
 	for _, mode := range []string{"", " BCAST"} {
 		for _, when := range []string{"before", "after"} {
-			a := ts.dial()
-			a.send("HELLO 3\r\n")
-			a.reply()
-			a.send("CLIENT TRACKING on" + mode + "\r\n")
-			if got := a.reply(); got != "+OK\r\n" {
-				t.Fatalf("CLIENT TRACKING on%s: %q", mode, got)
-			}
+			a := ts.dialTracking(mode)
 			w.do("SET heldkey old\r\n")
 			if mode == " BCAST" { // every change, read or not
 				if got := a.readN(len(invalidation), 5*time.Second); got != invalidation {
@@ -298,13 +306,7 @@ func TestTrackingNoloop(t *testing.T) {
 	}
 	for _, mode := range []string{"", " BCAST"} {
 		w.do("FLUSHALL\r\n")
-		a := ts.dial()
-		a.send("HELLO 3\r\n")
-		a.reply()
-		a.send("CLIENT TRACKING on NOLOOP" + mode + "\r\n")
-		if got := a.reply(); got != "+OK\r\n" {
-			t.Fatalf("CLIENT TRACKING on NOLOOP%s: %q", mode, got)
-		}
+		a := ts.dialTracking(" NOLOOP" + mode)
 		a.send("MGET other loop tx script\r\n")
 		if got := a.reply(); got != "*4\r\n_\r\n_\r\n_\r\n_\r\n" {
 			t.Fatalf("MGET: %q", got)

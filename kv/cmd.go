@@ -40,10 +40,13 @@ type Cmd struct {
 // Origin names a client: Server is a token its edge drew at random when it
 // started (a node's restart gives its clients new origins, so the replay
 // of an old entry names nobody), Client the connection's ID there. The
-// zero Origin names no one.
+// zero Origin names no one. ScriptReads asks that the keys of the
+// command's scripts that call a read-only command be reported
+// (KeyChangeObserver.ScriptReadKeys) for the client's CLIENT TRACKING.
 type Origin struct {
-	Server uint64
-	Client int64
+	Server      uint64
+	Client      int64
+	ScriptReads bool
 }
 
 // Tx is a MULTI/EXEC transaction: it runs atomically as one command.
@@ -105,7 +108,8 @@ var (
 // Version 1 (still decoded) has neither db field: everything is database 0.
 // Version 3 adds, after the db, the user: len uvarint, bytes (length 0:
 // "default"). Flag 1 marks the tx part; flag 2 an origin after everything:
-// server uvarint, client varint (any version).
+// server uvarint, client varint (any version); flag 4, with 2, the
+// origin's ScriptReads.
 func (c *Cmd) AppendEncode(dst []byte) []byte {
 	var flags byte
 	if c.Tx != nil {
@@ -113,6 +117,9 @@ func (c *Cmd) AppendEncode(dst []byte) []byte {
 	}
 	if c.Origin != (Origin{}) {
 		flags |= 2
+		if c.Origin.ScriptReads {
+			flags |= 4
+		}
 	}
 	v := byte(cmdEncodingVersion)
 	if c.User != "" {
@@ -209,7 +216,7 @@ func DecodeCmd(b []byte) (*Cmd, []byte, error) {
 		c.Tx = tx
 	}
 	if flags&2 != 0 {
-		c.Origin = Origin{Server: d.uvarint(), Client: d.varint()}
+		c.Origin = Origin{Server: d.uvarint(), Client: d.varint(), ScriptReads: flags&4 != 0}
 	}
 	if d.err != nil {
 		return nil, nil, d.err

@@ -67,7 +67,7 @@ func runFCall(c *Ctx, ro bool) {
 		e = st.writeEngine()
 	}
 	readOnly := ro || f.Flags&script.FlagNoWrites != 0 || c.readOnly
-	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly, wrote: new(atomic.Bool), user: c.user}
+	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly, wrote: new(atomic.Bool), user: c.user, keys: keys, origin: c.scriptReadsOrigin()}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: f.Name, Keys: keys, Args: argv}
 	c.m.running.add(e, runKind{function: true, write: !c.readOnly, wrote: host.wrote})
 	defer c.m.running.remove(e)

@@ -215,7 +215,7 @@ func runEval(c *Ctx, bySha, ro bool) {
 	} else {
 		e = st.writeEngine()
 	}
-	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly, wrote: new(atomic.Bool), user: c.user}
+	host := &scriptHost{m: c.m, db: c.dbIndex, nowMs: c.NowMs, seed: c.seed, readOnly: readOnly || c.readOnly, wrote: new(atomic.Bool), user: c.user, keys: keys, origin: c.scriptReadsOrigin()}
 	call := &script.Call{Host: host, Seed: scriptSeed(c.seed), Proto: c.W.Proto, FuncName: s.Sha, Keys: keys, Args: argv}
 	c.m.running.add(e, runKind{write: !c.readOnly, wrote: host.wrote})
 	defer c.m.running.remove(e)
@@ -242,6 +242,35 @@ type scriptHost struct {
 	// wrote is set once the script ran a write command (SCRIPT KILL can
 	// no longer stop it, scriptkill.go); nil when nobody asks.
 	wrote *atomic.Bool
+	// keys are the script's declared keys; origin, when not zero, the
+	// client they are reported to (ScriptReadKeys) the first time the
+	// script calls a read-only command, as Redis's CLIENT TRACKING
+	// remembers a script's keys then.
+	keys   [][]byte
+	origin Origin
+}
+
+// readsKeyspace reports whether spec is a read-only command as Redis's
+// command table flags them (readonly): one that reads keys, or the
+// keyspace as a whole. PING, ECHO, TIME and the like are not.
+func readsKeyspace(spec *Spec) bool {
+	if spec.Flags&FlagReadOnly == 0 {
+		return false
+	}
+	switch spec.Name {
+	case "dbsize", "keys", "randomkey", "scan":
+		return true
+	}
+	return spec.FirstKey != 0 || spec.KeysFunc != nil
+}
+
+// scriptReadsOrigin is the origin a script started by c reports its keys
+// to: c's when its client asked (Origin.ScriptReads), else none.
+func (c *Ctx) scriptReadsOrigin() Origin {
+	if !c.origin.ScriptReads {
+		return Origin{}
+	}
+	return c.origin
 }
 
 // Known reports whether a command exists (redis.acl_check_cmd).
@@ -279,6 +308,10 @@ func (h *scriptHost) Call(args [][]byte, proto int) []byte {
 		}
 		spec.Run(&ctx)
 		h.m.observeScriptCommand(h.db, args)
+		if h.origin != (Origin{}) && readsKeyspace(spec) {
+			h.m.scriptReadKeys(h.origin, h.keys)
+			h.origin = Origin{} // once per script
+		}
 	}
 	return h.w.Bytes()
 }

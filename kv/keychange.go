@@ -29,6 +29,12 @@ type KeyChangeObserver interface {
 	// served after it, whose pops are theirs). Called only around
 	// commands that carry one.
 	CommandOrigin(o Origin)
+	// ScriptReadKeys reports that a script of origin's client (one whose
+	// Origin.ScriptReads is set) called a read-only command: its declared
+	// keys are to be remembered for the client's CLIENT TRACKING. Called
+	// once per script run, by reads too (under the owner's read lock), so
+	// it must not rely on CommandOrigin's state.
+	ScriptReadKeys(origin Origin, keys [][]byte)
 }
 
 func (m *Machine) keyChanged(db int, key string) {
@@ -46,6 +52,12 @@ func (m *Machine) commandDone() {
 func (m *Machine) commandOrigin(origin Origin) {
 	if o, ok := m.sink.(KeyChangeObserver); ok {
 		o.CommandOrigin(origin)
+	}
+}
+
+func (m *Machine) scriptReadKeys(origin Origin, keys [][]byte) {
+	if o, ok := m.sink.(KeyChangeObserver); ok {
+		o.ScriptReadKeys(origin, keys)
 	}
 }
 

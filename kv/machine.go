@@ -101,7 +101,7 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	} else if cmd.Tx != nil {
 		m.execTx(cmd, u, w)
 	} else {
-		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, u, false, w)
+		m.exec(cmd.DB, cmd.Args, cmd.NowMs, cmd.Seed, u, false, cmd.Origin, w)
 	}
 	if origin {
 		m.commandOrigin(Origin{})
@@ -112,7 +112,7 @@ func (m *Machine) Exec(cmd *Cmd, w *Writer) {
 	m.commandDone()
 }
 
-func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUser, inTx bool, w *Writer) {
+func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUser, inTx bool, origin Origin, w *Writer) {
 	if len(args) == 0 {
 		w.Error("ERR empty command")
 		return
@@ -145,7 +145,7 @@ func (m *Machine) exec(db int, args [][]byte, nowMs int64, seed uint64, u *aclUs
 		w.Error(ErrLoading)
 		return
 	}
-	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args), user: u}
+	c := Ctx{m: m, db: m.dbs[db], dbIndex: db, W: w, Args: args, NowMs: nowMs, seed: seed, spec: spec, readOnly: !m.isWriteArgs(spec, args), user: u, origin: origin}
 	if !c.readOnly {
 		m.version++
 	}
@@ -172,7 +172,7 @@ func (m *Machine) execTx(cmd *Cmd, u *aclUser, w *Writer) {
 			continue
 		}
 		// Each queued command gets its own seed so two SPOPs differ.
-		m.exec(db, args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, u, true, w)
+		m.exec(db, args, cmd.NowMs, cmd.Seed+uint64(i)*0x9E3779B97F4A7C15, u, true, cmd.Origin, w)
 	}
 }
 
@@ -232,6 +232,9 @@ type Ctx struct {
 	// are empty (redraft.block); nil: it answers as timed out (MULTI,
 	// scripts, a bare command in the log).
 	block *WaiterRef
+	// origin is the command's Cmd.Origin (a script reports its keys to
+	// it: scriptHost.Call).
+	origin Origin
 }
 
 // Rand returns the command's deterministic random generator.

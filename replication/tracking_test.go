@@ -131,6 +131,12 @@ func TestTrackingAcrossTheCluster(t *testing.T) {
 	nl.must("SET own 1", "+OK")
 	writer.must("SET theirs 1", "+OK")
 	nl.expect(">2", "$10", "invalidate", "*1", "$6", "theirs")
+
+	// A script that reads, sent to the follower, goes through the log:
+	// the follower remembers its declared keys as it applies it.
+	nl.must(`EVAL "redis.call('set', 'x', '1') return redis.call('get', KEYS[1])" 1 sk`, "_") // RESP3 null
+	writer.must("SET sk 1", "+OK")
+	nl.expect(">2", "$10", "invalidate", "*1", "$2", "sk")
 }
 
 // TestMonitorOnAFollower: a monitor on a follower sees its own clients'

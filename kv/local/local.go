@@ -66,6 +66,10 @@ func New(opts ...Option) *Executor {
 }
 
 // Execute implements resp.Executor.
+// ExecutesLocally implements resp.LocalExecutor: every command runs on
+// this executor's machine.
+func (x *Executor) ExecutesLocally() bool { return true }
+
 func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -38,6 +38,7 @@ type KeyObserver interface {
 	Flushed(db int)
 	CommandDone()
 	CommandOrigin(o kv.Origin)
+	ScriptReadKeys(origin kv.Origin, keys [][]byte)
 }
 
 // SetKeyObserver makes o receive the key changes from now on (nil: nobody).
@@ -74,5 +75,12 @@ func (h *Hub) CommandDone() {
 func (h *Hub) CommandOrigin(origin kv.Origin) {
 	if o := h.keyObs.Load(); o != nil {
 		(*o).CommandOrigin(origin)
+	}
+}
+
+// ScriptReadKeys implements kv.KeyChangeObserver.
+func (h *Hub) ScriptReadKeys(origin kv.Origin, keys [][]byte) {
+	if o := h.keyObs.Load(); o != nil {
+		(*o).ScriptReadKeys(origin, keys)
 	}
 }

@@ -53,3 +53,12 @@ type InfoProvider interface {
 type EdgeHandler interface {
 	HandleEdge(ctx context.Context, args [][]byte, w *kv.Writer) bool
 }
+
+// LocalExecutor is implemented by an executor that runs every command on
+// this node's machine (kv/local). CLIENT TRACKING then takes the keys of
+// a tracking client's scripts from the machine as the script runs (only
+// when it calls a read-only command, as Redis does) instead of
+// remembering them before the script is sent (tracking.go).
+type LocalExecutor interface {
+	ExecutesLocally() bool
+}

@@ -128,6 +128,9 @@ func New(exec Executor, cfg Config) *Server {
 	if p, ok := exec.(BlockingProvider); ok {
 		s.blocking = p.Blocking()
 	}
+	if l, ok := exec.(LocalExecutor); ok {
+		s.trk.local = l.ExecutesLocally()
+	}
 	if p, ok := exec.(PubSubProvider); ok {
 		s.hub = p.PubSub()
 	} else {

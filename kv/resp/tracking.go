@@ -45,9 +45,12 @@ import (
 // reports the origin of the changes it applies (CommandOrigin), and the
 // client is sent nothing for its own.
 //
+// Scripts: their declared keys are remembered when they call a read-only
+// command, by the machine as they run (rememberReads, ScriptReadKeys).
+//
 // Differences (docs/known-differences.md): BCAST sends one message per
-// prefix per command rather than per event-loop iteration; keys read by
-// scripts are not remembered.
+// prefix per command rather than per event-loop iteration; a read-only
+// script a follower forwards has its keys remembered before it runs.
 
 const (
 	// trackingChannel is the pub/sub channel of RESP2 redirections.
@@ -87,6 +90,9 @@ type tracking struct {
 	// (zero: none), for NOLOOP.
 	self   uint64
 	origin kv.Origin
+	// local: the executor runs every command on this node's machine
+	// (LocalExecutor), so scripts' keys come from the machine.
+	local bool
 }
 
 func (t *tracking) init() {
@@ -387,23 +393,45 @@ func (c *conn) cmdClientTrackingInfo(args [][]byte) {
 // run one at a time: flushGroupSubscribed) in default mode (OPTIN: only after CLIENT
 // CACHING YES; OPTOUT: unless after CLIENT CACHING NO). inTx: the commands
 // of a transaction, which all see the CACHING given before EXEC.
-func (c *conn) rememberReads(cmds [][][]byte, inTx bool) {
+//
+// A script's declared keys are remembered when it calls a read-only
+// command, as Redis does: by the machine as the script runs (the command
+// then carries the client's origin with ScriptReads: scriptReads is true)
+// when the script runs on this node's machine for sure, that is when it
+// goes through the log (every node applies it) or the executor is local;
+// otherwise (a read-only script a follower forwards) before it is sent,
+// whether it reads or not.
+func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
 	t := &c.srv.trk
 	if t.n.Load() == 0 {
-		return
+		return false
+	}
+	// Which scripts go through the log, asked before t.mu is taken: the
+	// executor may read the machine, whose owner calls into t.mu while
+	// it holds the machine's lock.
+	var logged []bool
+	if !t.local && !inTx {
+		for i, args := range cmds {
+			if spec := kv.Lookup(args[0]); spec != nil && isScript(spec) && c.srv.isWrite(spec, args) {
+				if logged == nil {
+					logged = make([]bool, len(cmds))
+				}
+				logged[i] = true
+			}
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.clients[c]
 	if st == nil {
-		return
+		return false
 	}
 	st.hold.active = true // until trackingDone
 	if st.bcast {
-		return
+		return false
 	}
 	max := c.srv.trackingMaxKeys()
-	for _, args := range cmds {
+	for i, args := range cmds {
 		caching := st.caching
 		if !inTx {
 			st.caching = false // CLIENT CACHING covers the next command only
@@ -412,19 +440,16 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) {
 			continue
 		}
 		spec := kv.Lookup(args[0])
-		if spec == nil || spec.Flags&kv.FlagReadOnly == 0 || spec.Flags&kv.FlagPubSub != 0 {
+		if spec != nil && isScript(spec) {
+			if t.local || (logged != nil && logged[i]) {
+				scriptReads = true
+				continue
+			}
+		} else if spec == nil || spec.Flags&kv.FlagReadOnly == 0 || spec.Flags&kv.FlagPubSub != 0 {
 			continue
 		}
 		for _, k := range spec.Keys(args) {
-			ids := t.table[string(k)]
-			if ids == nil {
-				ids = map[int64]struct{}{}
-				t.table[string(k)] = ids
-			}
-			if _, ok := ids[c.id]; !ok {
-				ids[c.id] = struct{}{}
-				t.items++
-			}
+			t.remember(string(k), c.id)
 		}
 	}
 	if inTx {
@@ -432,6 +457,63 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) {
 	}
 	t.limit(max)
 	t.size.Store(int64(len(t.table)))
+	return scriptReads
+}
+
+// isScript reports whether spec runs a script (EVAL, EVALSHA, FCALL and
+// their read-only variants), whose keys CLIENT TRACKING remembers only
+// when it reads.
+func isScript(spec *kv.Spec) bool {
+	switch spec.Name {
+	case "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro":
+		return true
+	}
+	return false
+}
+
+// rememberScriptKeys applies rememberReads's answer to the command it
+// covers: with scriptReads, cmd carries c's origin asking for its
+// scripts' keys.
+func (c *conn) rememberScriptKeys(cmd *kv.Cmd, scriptReads bool) {
+	if scriptReads {
+		cmd.Origin = kv.Origin{Server: c.srv.trk.self, Client: c.id, ScriptReads: true}
+	}
+}
+
+// ScriptReadKeys implements pubsub.KeyObserver: a script of this edge's
+// client origin called a read-only command; its declared keys are
+// remembered for the client.
+func (t *tracking) ScriptReadKeys(origin kv.Origin, keys [][]byte) {
+	if origin.Server != t.self {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.byID[origin.Client]
+	if c == nil {
+		return
+	}
+	if st := t.clients[c]; st == nil || st.bcast {
+		return
+	}
+	for _, k := range keys {
+		t.remember(string(k), c.id)
+	}
+	t.limit(c.srv.trackingMaxKeys())
+	t.size.Store(int64(len(t.table)))
+}
+
+// remember adds client id to key's readers; t.mu is held.
+func (t *tracking) remember(key string, id int64) {
+	ids := t.table[key]
+	if ids == nil {
+		ids = map[int64]struct{}{}
+		t.table[key] = ids
+	}
+	if _, ok := ids[id]; !ok {
+		ids[id] = struct{}{}
+		t.items++
+	}
 }
 
 // limit forgets keys past max, invalidating each (Redis's

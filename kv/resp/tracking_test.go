@@ -348,3 +348,41 @@ func TestTrackingNoloop(t *testing.T) {
 		a.nc.Close()
 	}
 }
+
+// A script's declared keys are remembered when it calls a read-only
+// command (one that reads the keyspace: not PING), as Redis does, whether
+// it runs through the write path or as a read (EVAL_RO, FCALL_RO).
+func TestTrackingScripts(t *testing.T) {
+	ts := startServer(t, Config{})
+	w := ts.dial()
+	a := ts.dialTracking("")
+	inv := ">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nk2\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\nk1\r\n"
+	for _, tc := range []struct {
+		script string
+		tracks bool
+	}{
+		{"EVAL \"redis.call('set', 'k3', 'bar')\" 2 k1 k2", false},
+		{"EVAL \"redis.call('get', 'k3')\" 2 k1 k2", true},
+		{"EVAL_RO \"redis.call('ping')\" 2 k1 k2", false},
+		{"EVAL_RO \"redis.call('get', 'k1')\" 2 k1 k2", true},
+		{"FCALL_RO f 2 k1 k2", true},
+	} {
+		if strings.HasPrefix(tc.script, "FCALL") {
+			a.send(respCmd("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='f', callback=function(k) return redis.call('exists', k[1]) end, flags={'no-writes'}}"))
+			if got := a.reply(); got != "$3\r\nlib\r\n" {
+				t.Fatalf("FUNCTION LOAD: %q", got)
+			}
+		}
+		a.send(tc.script + "\r\n")
+		a.reply()
+		w.do("MSET k2 1 k1 1\r\n")
+		a.send("PING\r\n")
+		want := "+PONG\r\n"
+		if tc.tracks {
+			want = inv + want
+		}
+		if got := a.readN(len(want), 5*time.Second); got != want {
+			t.Fatalf("%s, then another client's MSET k2 k1: got %q, want %q", tc.script, got, want)
+		}
+	}
+}

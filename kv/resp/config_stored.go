@@ -23,6 +23,8 @@ type storedParam struct {
 	name, alias, def string
 	hidden           bool // matched by an exact name only, never by a pattern
 	check            func(v string) (string, string)
+	// applied, when set, runs after CONFIG SET stored a new value.
+	applied func(s *Server)
 }
 
 // Ranges of Redis's C types for the parameters below.
@@ -61,7 +63,7 @@ var storedParams = []storedParam{
 	{name: "active-expire-effort", def: "1", check: intParam(1, 10)},
 	{name: "lfu-log-factor", def: "10", check: intParam(0, intMax)},
 	{name: "lfu-decay-time", def: "1", check: intParam(0, intMax)},
-	{name: "tracking-table-max-keys", def: "1000000", check: intParam(0, longMax)},
+	{name: "tracking-table-max-keys", def: "1000000", check: intParam(0, longMax)}, // applied: tracking.go
 	{name: "shutdown-on-sigint", def: "default", check: shutdownParam},
 	{name: "shutdown-on-sigterm", def: "default", check: shutdownParam},
 	{name: "proc-title-template", def: "{title} {listen-addr} {server-mode}", check: func(v string) (string, string) { return v, "" }},
@@ -141,7 +143,12 @@ func init() {
 				if errText != "" {
 					return nil, errText
 				}
-				return func() { s.stored.set(p, norm) }, ""
+				return func() {
+					s.stored.set(p, norm)
+					if p.applied != nil {
+						p.applied(s)
+					}
+				}, ""
 			},
 		}
 		add(cp)

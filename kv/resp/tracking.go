@@ -516,6 +516,24 @@ func (t *tracking) remember(key string, id int64) {
 	}
 }
 
+func init() {
+	for i := range storedParams {
+		if storedParams[i].name == "tracking-table-max-keys" {
+			storedParams[i].applied = (*Server).trackingLimit
+		}
+	}
+}
+
+// trackingLimit applies a new tracking-table-max-keys at once (Redis
+// applies it as it goes, from its cron), invalidating the keys forgotten.
+func (s *Server) trackingLimit() {
+	t := &s.trk
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.limit(s.trackingMaxKeys())
+	t.size.Store(int64(len(t.table)))
+}
+
 // limit forgets keys past max, invalidating each (Redis's
 // trackingLimitUsedSlots); t.mu is held. Map order picks them: random.
 func (t *tracking) limit(max int) {

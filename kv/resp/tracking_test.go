@@ -162,6 +162,17 @@ func TestTrackingTableLimit(t *testing.T) {
 	if infoField(info, "tracking_total_keys") != "10" || infoField(info, "tracking_total_items") != "10" || infoField(info, "tracking_clients") != "1" {
 		t.Fatalf("INFO: %q", info)
 	}
+	// A lower limit applies at once, with no read needed.
+	if err := ctl.ConfigSet(ctx, "tracking-table-max-keys", "4").Err(); err != nil {
+		t.Fatal(err)
+	}
+	got = raw.readN(1<<20, time.Second)
+	if n := strings.Count(got, "invalidate"); n != 6 {
+		t.Fatalf("after CONFIG SET tracking-table-max-keys 4: %q", got)
+	}
+	if v := infoField(ctl.Info(ctx, "stats").Val(), "tracking_total_keys"); v != "4" {
+		t.Fatalf("tracking_total_keys %s, want 4", v)
+	}
 }
 
 func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {

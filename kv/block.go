@@ -46,6 +46,20 @@ type BlockSink interface {
 	Unblocked(node string, inc, id uint64, reply []byte)
 }
 
+// BlockServeObserver is an optional interface of the BlockSink: Serving
+// is called just before the machine serves waiter (node, inc, id), so the
+// key changes reported until its Unblocked are that waiter's (CLIENT
+// TRACKING sends their invalidations after its reply, as Redis does).
+type BlockServeObserver interface {
+	Serving(node string, inc, id uint64)
+}
+
+func (m *Machine) serving(w *waiter) {
+	if o, ok := m.bsink.(BlockServeObserver); ok {
+		o.Serving(w.ref.Node, w.ref.Inc, w.ref.ID)
+	}
+}
+
 // SetBlockSink makes s receive waiter replies (nil: drop them). Like
 // SetEventSink it is node-local and set again after a restore.
 func (m *Machine) SetBlockSink(s BlockSink) { m.bsink = s }
@@ -269,6 +283,8 @@ func (m *Machine) serveWaiter(w *waiter, key string, nowMs int64, seed uint64) (
 	c := Ctx{m: m, db: m.dbs[w.db], dbIndex: w.db, W: out, Args: w.args, NowMs: nowMs, seed: seed, spec: spec}
 	e := c.Lookup([]byte(key))
 	if op.tryServe != nil {
+		// (Not announced to Serving: tryServe may serve nobody, and the
+		// waiter, still blocked, would have its invalidations held.)
 		if op.tryServe(&c, e, []byte(key)) {
 			m.removeWaiter(w)
 			m.deliver(w, out.Bytes())
@@ -286,6 +302,7 @@ func (m *Machine) serveWaiter(w *waiter, key string, nowMs int64, seed uint64) (
 		// Parsed when it blocked; a failure here is a broken invariant.
 		panic("kv: blocked command " + spec.Name + " no longer parses")
 	}
+	m.serving(w)
 	op.serve(&c, p, []byte(key))
 	m.removeWaiter(w)
 	m.deliver(w, out.Bytes())

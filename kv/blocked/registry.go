@@ -24,6 +24,10 @@ type Registry struct {
 	inc  uint64
 	next atomic.Uint64
 
+	// onServe, when set, is told the connection of a waiter of this node
+	// the machine is about to serve (Serving).
+	onServe atomic.Pointer[func(conn int64)]
+
 	mu      sync.Mutex
 	waiting map[uint64]*slot // waiter ID -> its connection's slot
 	byConn  map[int64]uint64 // connection ID -> waiter ID
@@ -104,6 +108,31 @@ func (r *Registry) Blocked() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.blocked
+}
+
+// OnServe makes fn hear of the connection of each waiter of this node the
+// machine is about to serve (nil: nobody). fn runs on the applying
+// goroutine, with the machine's lock held: it must not block.
+func (r *Registry) OnServe(fn func(conn int64)) {
+	if fn == nil {
+		r.onServe.Store(nil)
+		return
+	}
+	r.onServe.Store(&fn)
+}
+
+// Serving implements kv.BlockServeObserver.
+func (r *Registry) Serving(node string, inc, id uint64) {
+	fn := r.onServe.Load()
+	if fn == nil || node != r.node || inc != r.inc {
+		return
+	}
+	r.mu.Lock()
+	s := r.waiting[id]
+	r.mu.Unlock()
+	if s != nil {
+		(*fn)(s.conn)
+	}
 }
 
 // Unblocked implements kv.BlockSink: a reply for one of this node's

@@ -127,6 +127,9 @@ func New(exec Executor, cfg Config) *Server {
 	}
 	if p, ok := exec.(BlockingProvider); ok {
 		s.blocking = p.Blocking()
+		if s.blocking != nil {
+			s.blocking.OnServe(s.trk.holdFor) // tracking_hold.go
+		}
 	}
 	if l, ok := exec.(LocalExecutor); ok {
 		s.trk.local = l.ExecutesLocally()

@@ -46,6 +46,23 @@ func (h *heldInvalidations) add(to *conn, b []byte) {
 	h.msgs = append(h.msgs, heldPush{to, b})
 }
 
+// holdFor holds the invalidations of connection id, blocked and about to
+// be served by the machine, until its reply is queued (runBlocking calls
+// trackingDone): the changes of its own pop (BLMOVE's push) come after
+// it, as Redis sends them.
+func (t *tracking) holdFor(id int64) {
+	if t.n.Load() == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c := t.byID[id]; c != nil {
+		if st := t.clients[c]; st != nil {
+			st.hold.active = true
+		}
+	}
+}
+
 // trackingDone ends the command rememberReads started for c: its reply
 // (in c.w unless silenced) goes to the output queue, then the
 // invalidations held meanwhile.

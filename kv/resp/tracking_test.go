@@ -397,3 +397,25 @@ func TestTrackingScripts(t *testing.T) {
 		}
 	}
 }
+
+// A blocked tracking client's own pop changes keys it read (BLMOVE pushes
+// to its destination): the invalidation follows its reply, as in Redis.
+func TestTrackingBlockedOwnChangeAfterReply(t *testing.T) {
+	ts := startServer(t, Config{})
+	w := ts.dial()
+	w.do("RPUSH dst a\r\n")
+	a := ts.dialTracking("")
+	a.send("LRANGE dst 0 -1\r\n")
+	if got := a.reply(); got != "*1\r\n$1\r\na\r\n" {
+		t.Fatalf("LRANGE: %q", got)
+	}
+	a.send("BLMOVE src dst LEFT LEFT 0\r\n")
+	waitFor(t, "a blocked client", func() bool {
+		return strings.Contains(w.do("INFO clients\r\n"), "blocked_clients:1\r\n")
+	})
+	w.do("RPUSH src foo\r\n")
+	want := "$3\r\nfoo\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\ndst\r\n"
+	if got := a.readN(len(want), 5*time.Second); got != want {
+		t.Fatalf("BLMOVE served: got %q, want %q", got, want)
+	}
+}

@@ -79,9 +79,9 @@ func (c *conn) runBlocking(args [][]byte) bool {
 		st := c.srv.cmdStats.get(spec.Name)
 		c.countStat(st, reply, time.Since(start).Microseconds())
 		c.trackLatency(st, spec, args, firstUs)
-		if served {
-			c.trackingDone() // its reply, then its own pop's invalidations (tracking_hold.go)
-		}
+		// Its reply, then the invalidations held since the machine served
+		// it (tracking_hold.go), whichever way the reply came.
+		c.trackingDone()
 	}()
 	id, ch := reg.Begin(c.id)
 	full := make([][]byte, 0, len(args)+4)

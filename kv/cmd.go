@@ -30,10 +30,11 @@ type Cmd struct {
 	// checks it against the user's rules on the node that runs it. Empty:
 	// an internal command, not checked.
 	User string
-	// Origin is the client that sent the command, set only when that
-	// client asked not to hear of its own changes (CLIENT TRACKING
-	// NOLOOP): the key changes the command makes are reported with it
-	// (KeyChangeObserver.CommandOrigin). It has no effect on the state.
+	// Origin is the client that sent the command, set only for a CLIENT
+	// TRACKING client that asked not to hear of its own changes (NOLOOP:
+	// the key changes the command makes are reported with it,
+	// KeyChangeObserver.CommandOrigin) or whose scripts' keys the machine
+	// reports (Origin.ScriptReads). It has no effect on the state.
 	Origin Origin
 }
 

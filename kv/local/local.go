@@ -65,11 +65,11 @@ func New(opts ...Option) *Executor {
 	return x
 }
 
-// Execute implements resp.Executor.
 // ExecutesLocally implements resp.LocalExecutor: every command runs on
 // this executor's machine.
 func (x *Executor) ExecutesLocally() bool { return true }
 
+// Execute implements resp.Executor.
 func (x *Executor) Execute(_ context.Context, cmds []*kv.Cmd, w *kv.Writer) {
 	x.mu.Lock()
 	defer x.mu.Unlock()

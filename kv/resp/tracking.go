@@ -136,8 +136,10 @@ func (c *conn) cmdClientTracking(args [][]byte) {
 				c.w.Error(kv.ErrNotInteger)
 				return
 			}
+			// A connection CLIENT LIST no longer shows (its client closed
+			// it, its serve loop has not ended) is not a target either.
 			target := c.srv.connByID(id)
-			if target == nil {
+			if target == nil || target.gone() {
 				c.w.Error("ERR The client ID you want redirect to does not exist")
 				return
 			}

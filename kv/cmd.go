@@ -36,6 +36,12 @@ type Cmd struct {
 	// KeyChangeObserver.CommandOrigin) or whose scripts' keys the machine
 	// reports (Origin.ScriptReads). It has no effect on the state.
 	Origin Origin
+	// OnRun, when set, is called by Machine.Exec, with the machine's lock
+	// held, just before the command runs on this node's machine. It is
+	// not encoded: a command that goes through the log or is forwarded
+	// runs without it. The edge's CLIENT TRACKING uses it (a read the
+	// edge remembered the keys of runs now). It must not block.
+	OnRun func()
 }
 
 // Origin names a client: Server is a token its edge drew at random when it

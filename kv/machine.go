@@ -68,6 +68,9 @@ func NewMachine() *Machine {
 // a log may hold anything). The command runs in database cmd.DB; an index
 // out of range is answered with Redis's SELECT error.
 func (m *Machine) Exec(cmd *Cmd, w *Writer) {
+	if cmd.OnRun != nil {
+		cmd.OnRun()
+	}
 	if cmd.Proto == 3 {
 		w.Proto = 3
 	} else {

@@ -54,6 +54,12 @@ type conn struct {
 	ps     *psOut
 	subs   pubsub.Counts
 	inExec bool
+	// psA is ps for other goroutines (tracking's queuePush); pushEarly
+	// and pushWanted serve a redirection target that has no queue yet
+	// (tracking_redirect.go).
+	psA        atomic.Pointer[psOut]
+	pushEarly  []byte
+	pushWanted atomic.Bool
 
 	// CLIENT REPLY (reply.go).
 	replyOff, replySkip, replySkipNext, silenced bool
@@ -168,6 +174,9 @@ func (c *conn) serve() {
 		c.srv.remove(c)
 	}()
 	err := c.r.readLoop(c.p.free, c.received)
+	for c.pushQueueWanted(err) {
+		err = c.r.readLoop(c.p.free, c.received)
+	}
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		c.srv.log.Debug("resp: read failed", "id", c.id, "addr", c.addr, "err", err)
 	}

@@ -277,7 +277,7 @@ func (c *conn) flushGroupMonitored() {
 		}
 		if c.ps != nil {
 			c.moveOutput()
-			c.rememberScriptKeys(cmd, c.rememberReads([][][]byte{cmd.Args}, false)) // CLIENT TRACKING (tracking.go)
+			c.trackCmd(cmd, c.rememberReads([][][]byte{cmd.Args}, false)) // CLIENT TRACKING (tracking.go)
 			c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
 			c.trackingDone()
 		} else {

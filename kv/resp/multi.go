@@ -137,10 +137,10 @@ func (c *conn) cmdExec(args [][]byte) {
 		}
 		tx.Cmds = append(tx.Cmds, q)
 	}
-	scriptReads := c.rememberReads(tx.Cmds, true) // CLIENT TRACKING (tracking.go)
-	defer c.trackingDone()                        // EXEC's reply, then the invalidations held meanwhile
+	tracked := c.rememberReads(tx.Cmds, true) // CLIENT TRACKING (tracking.go)
+	defer c.trackingDone()                    // EXEC's reply, then the invalidations held meanwhile
 	cmd := &kv.Cmd{Args: execEnvelope, Proto: c.proto, DB: c.db, Tx: tx, User: c.user, Origin: c.origin()}
-	c.rememberScriptKeys(cmd, scriptReads)
+	c.trackCmd(cmd, tracked)
 	if c.ps != nil {
 		c.moveOutput() // a PUBLISH to itself lands after the replies before EXEC
 	}

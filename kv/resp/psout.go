@@ -34,11 +34,27 @@ func (c *conn) psStart() {
 	if c.ps != nil {
 		return
 	}
+	t := &c.srv.trk
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.psStartLocked()
+}
+
+// psStartLocked is psStart with the tracking lock held: tracking's
+// invalidations find either the queue or pushEarly, whose messages the
+// queue starts with (tracking_redirect.go).
+func (c *conn) psStartLocked() {
+	if c.ps != nil {
+		return
+	}
 	o := &psOut{c: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	// Whatever is already in c.w goes first.
 	o.buf = append(o.buf, c.w.Bytes()...)
 	c.w.Reset()
+	o.buf = append(o.buf, c.pushEarly...)
+	c.pushEarly = nil
 	c.ps = o
+	c.psA.Store(o)
 	c.srv.wg.Add(1)
 	go o.run()
 }

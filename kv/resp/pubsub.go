@@ -75,7 +75,7 @@ func (c *conn) setSubCounts(n pubsub.Counts) {
 func (c *conn) flushGroupSubscribed() {
 	for _, cmd := range c.pending {
 		c.moveOutput()
-		c.rememberScriptKeys(cmd, c.rememberReads([][][]byte{cmd.Args}, false)) // CLIENT TRACKING (tracking.go)
+		c.trackCmd(cmd, c.rememberReads([][][]byte{cmd.Args}, false)) // CLIENT TRACKING (tracking.go)
 		c.srv.exec.Execute(c.srv.ctx, []*kv.Cmd{cmd}, &c.w)
 		c.trackingDone() // its reply, then the invalidations held meanwhile
 	}

@@ -304,3 +304,32 @@ func TestTLSMaxClients(t *testing.T) {
 		t.Fatalf("second client read %q, want %q", got, errMaxClients)
 	}
 }
+
+// TestTLSTrackingRedirectTarget: a RESP3 redirection target on TLS, idle
+// in read, is woken for its first invalidation and reads on after it
+// (tracking_redirect.go's deadline wake-up on a TLS connection).
+func TestTLSTrackingRedirectTarget(t *testing.T) {
+	ts := startTLSServer(t, "no")
+	dial := func() *client {
+		nc, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.ca.Pool(), ServerName: "localhost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		return &client{t: t, nc: nc}
+	}
+	e, c, w := dial(), dial(), dial()
+	e.do("HELLO 3\r\n")
+	eid := strings.TrimSuffix(strings.TrimPrefix(e.do("CLIENT ID\r\n"), ":"), "\r\n")
+	if got := c.do("CLIENT TRACKING on REDIRECT " + eid + "\r\n"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	for _, k := range []string{"k1", "k2"} {
+		c.do("GET " + k + "\r\n")
+		w.do("SET " + k + " 1\r\n")
+		e.expect(">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\n" + k + "\r\n")
+		if got := e.do("PING\r\n"); got != "+PONG\r\n" {
+			t.Fatalf("PING after the push: %q", got)
+		}
+	}
+}

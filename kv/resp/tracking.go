@@ -202,7 +202,7 @@ func (c *conn) cmdClientTracking(args [][]byte) {
 		// one step for the applying goroutine.
 		t.mu.Lock()
 		c.w.OK()
-		c.psStart() // invalidations arrive at any time: the output queue
+		c.psStartLocked() // invalidations arrive at any time: the output queue
 		c.moveOutput()
 		t.enableLocked(c, opt, prefixes)
 		t.mu.Unlock()
@@ -403,10 +403,10 @@ func (c *conn) cmdClientTrackingInfo(args [][]byte) {
 // goes through the log (every node applies it) or the executor is local;
 // otherwise (a read-only script a follower forwards) before it is sent,
 // whether it reads or not.
-func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
+func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (r trackedReads) {
 	t := &c.srv.trk
 	if t.n.Load() == 0 {
-		return false
+		return r
 	}
 	// Which scripts go through the log, asked before t.mu is taken: the
 	// executor may read the machine, whose owner calls into t.mu while
@@ -426,11 +426,11 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
 	defer t.mu.Unlock()
 	st := t.clients[c]
 	if st == nil {
-		return false
+		return r
 	}
 	st.hold.active = true // until trackingDone
 	if st.bcast {
-		return false
+		return r
 	}
 	max := c.srv.trackingMaxKeys()
 	for i, args := range cmds {
@@ -444,7 +444,7 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
 		spec := kv.Lookup(args[0])
 		if spec != nil && isScript(spec) {
 			if t.local || (logged != nil && logged[i]) {
-				scriptReads = true
+				r.scriptReads = true
 				continue
 			}
 		} else if spec == nil || spec.Flags&kv.FlagReadOnly == 0 || spec.Flags&kv.FlagPubSub != 0 {
@@ -452,6 +452,7 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
 		}
 		for _, k := range spec.Keys(args) {
 			t.remember(string(k), c.id)
+			r.keys = append(r.keys, string(k))
 		}
 	}
 	if inTx {
@@ -459,7 +460,14 @@ func (c *conn) rememberReads(cmds [][][]byte, inTx bool) (scriptReads bool) {
 	}
 	t.limit(max)
 	t.size.Store(int64(len(t.table)))
-	return scriptReads
+	return r
+}
+
+// trackedReads is what rememberReads did for a command: whether the
+// machine must report its scripts' keys, and the keys it remembered.
+type trackedReads struct {
+	scriptReads bool
+	keys        []string
 }
 
 // isScript reports whether spec runs a script (EVAL, EVALSHA, FCALL and
@@ -473,12 +481,17 @@ func isScript(spec *kv.Spec) bool {
 	return false
 }
 
-// rememberScriptKeys applies rememberReads's answer to the command it
-// covers: with scriptReads, cmd carries c's origin asking for its
-// scripts' keys.
-func (c *conn) rememberScriptKeys(cmd *kv.Cmd, scriptReads bool) {
-	if scriptReads {
+// trackCmd applies rememberReads's answer to the command it covers: with
+// scriptReads, cmd carries c's origin asking for its scripts' keys; with
+// keys, the machine tells tracking when it runs cmd on this node
+// (readRuns, tracking_hold.go).
+func (c *conn) trackCmd(cmd *kv.Cmd, r trackedReads) {
+	if r.scriptReads {
 		cmd.Origin = kv.Origin{Server: c.srv.trk.self, Client: c.id, ScriptReads: true}
+	}
+	if len(r.keys) > 0 {
+		t, keys := &c.srv.trk, r.keys
+		cmd.OnRun = func() { t.readRuns(c, keys) }
 	}
 }
 
@@ -653,7 +666,7 @@ func (t *tracking) CommandDone() {
 					continue
 				}
 			}
-			t.sendKeys(c, keys, false)
+			t.sendKeys(c, keys, false, "")
 		}
 	}
 	clear(t.pending)
@@ -673,7 +686,7 @@ func (t *tracking) invalidateKey(key string, origin kv.Origin) {
 	for id := range ids {
 		if c := t.byID[id]; c != nil {
 			if st := t.clients[c]; st != nil && !st.bcast && !t.own(c, st, origin) {
-				t.send(c, []byte(key), false)
+				t.sendKeys(c, []string{key}, false, key)
 			}
 		}
 	}
@@ -689,26 +702,18 @@ func (t *tracking) Flushed(db int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for c := range t.clients {
-		t.send(c, nil, true)
+		t.sendKeys(c, nil, true, "")
 	}
 	clear(t.table)
 	t.items = 0
 	t.size.Store(0)
 }
 
-// send queues one invalidation (of key, or a null one when null) for c or
-// its redirection; t.mu is held.
-func (t *tracking) send(c *conn, key []byte, null bool) {
-	if null {
-		t.sendKeys(c, nil, true)
-	} else {
-		t.sendKeys(c, []string{string(key)}, false)
-	}
-}
-
 // sendKeys queues one invalidation message of keys (a null one when null)
-// for c or its redirection; t.mu is held.
-func (t *tracking) sendKeys(c *conn, keys []string, null bool) {
+// for c or its redirection; readKey is the key when it is the invalidation
+// of a key c read (default mode), which a read of it that runs before the
+// message leaves may take back (readRuns). t.mu is held.
+func (t *tracking) sendKeys(c *conn, keys []string, null bool, readKey string) {
 	st := t.clients[c]
 	if st == nil {
 		return
@@ -754,17 +759,19 @@ func (t *tracking) sendKeys(c *conn, keys []string, null bool) {
 		}
 	}
 	if st.hold.active {
-		st.hold.add(to, b)
+		st.hold.add(to, b, readKey)
 		return
 	}
 	to.queuePush(b)
 }
 
-// queuePush queues bytes on a connection's output queue, if it has one
-// (the invalidation of a connection without one is dropped).
+// queuePush queues bytes on a connection's output queue; a RESP3
+// connection without one (a redirection target that never subscribed)
+// has its goroutine start one (tracking_redirect.go). t.mu is held.
 func (c *conn) queuePush(b []byte) {
-	o := c.ps
+	o := c.psA.Load()
 	if o == nil {
+		c.pushBeforeQueue(b)
 		return
 	}
 	o.mu.Lock()

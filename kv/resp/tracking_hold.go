@@ -1,5 +1,7 @@
 package resp
 
+import "slices"
+
 // Invalidations of a tracking client are held while one of its commands
 // runs and sent after its reply, as Redis (one thread: the reply is
 // written before any later change is processed) sends them. The edge
@@ -31,11 +33,12 @@ type heldInvalidations struct {
 // heldPush is one held message and the connection it goes to (the client
 // or its redirection).
 type heldPush struct {
-	to *conn
-	b  []byte
+	to  *conn
+	b   []byte
+	key string // the key of a default-mode invalidation (readRuns), else ""
 }
 
-func (h *heldInvalidations) add(to *conn, b []byte) {
+func (h *heldInvalidations) add(to *conn, b []byte, key string) {
 	if h.overflow {
 		return
 	}
@@ -43,7 +46,7 @@ func (h *heldInvalidations) add(to *conn, b []byte) {
 		h.msgs, h.overflow = nil, true
 		return
 	}
-	h.msgs = append(h.msgs, heldPush{to, b})
+	h.msgs = append(h.msgs, heldPush{to, b, key})
 }
 
 // holdFor holds the invalidations of connection id, blocked and about to
@@ -83,10 +86,47 @@ func (c *conn) trackingDone() {
 	h := st.hold
 	st.hold = heldInvalidations{}
 	if h.overflow {
-		t.sendKeys(c, nil, true)
+		t.sendKeys(c, nil, true, "")
 		return
 	}
 	for _, m := range h.msgs {
 		m.to.queuePush(m.b)
 	}
+}
+
+// readRuns is called by the machine, with its lock held, as it runs on
+// this node a command whose keys rememberReads remembered for c. A change
+// of one of them applied since (a follower's read waits for its read
+// index after the edge remembered its keys, while the log's earlier
+// entries apply) made an invalidation that is held, as c's command is
+// running: the reply about to be written already shows that change, so
+// the invalidation is taken back and the key remembered again, as if the
+// edge had remembered it now. Redis, running the read at once, sends no
+// such invalidation; without this the client heard one after its reply.
+func (t *tracking) readRuns(c *conn, keys []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := t.clients[c]
+	if st == nil || !st.hold.active || len(st.hold.msgs) == 0 {
+		return
+	}
+	kept := st.hold.msgs[:0]
+	var again []string
+	for _, m := range st.hold.msgs {
+		if m.key != "" && slices.Contains(keys, m.key) {
+			again = append(again, m.key)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(st.hold.msgs[len(kept):])
+	st.hold.msgs = kept
+	if len(again) == 0 {
+		return
+	}
+	for _, k := range again {
+		t.remember(k, c.id)
+	}
+	t.limit(c.srv.trackingMaxKeys())
+	t.size.Store(int64(len(t.table)))
 }

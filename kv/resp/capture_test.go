@@ -6,6 +6,7 @@ import (
 	"flag"
 	"net"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -89,4 +90,25 @@ func captureReplies(t *testing.T, req string, n int) [][]byte {
 		}
 	}
 	return replies[1:]
+}
+
+// TestCaptureLocalEdge regenerates localedge.resp (COMMAND INFO and
+// COMMAND DOCS of the edge commands registered outside commands.resp)
+// from a redis-server 7.0.15:
+//
+//	go test ./kv/resp -run TestCaptureLocalEdge -capture-redis 127.0.0.1:7106
+func TestCaptureLocalEdge(t *testing.T) {
+	if *captureRedis == "" {
+		t.Skip("needs -capture-redis")
+	}
+	var names []string
+	for s := range localEdge {
+		names = append(names, s.Name)
+	}
+	sort.Strings(names)
+	list := strings.Join(names, " ")
+	replies := captureReplies(t, "COMMAND INFO "+list+"\r\nCOMMAND DOCS "+list+"\r\n", 2)
+	if err := os.WriteFile("localedge.resp", bytes.Join(replies, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

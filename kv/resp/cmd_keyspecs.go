@@ -257,6 +257,7 @@ var (
 	flagsROAccess       = []string{"RO", "access"}
 	flagsOWUpdate       = []string{"OW", "update"}
 	flagsRWAccessUpdate = []string{"RW", "access", "update"}
+	flagsRWAccessDelete = []string{"RW", "access", "delete"}
 )
 
 // getKeysProc finds keys for the commands Redis gives a key-finding
@@ -307,6 +308,34 @@ func getKeysProc(name string, args [][]byte) (keys []keyRef, handled bool) {
 		}
 		if store > 0 {
 			keys = append(keys, keyRef{pos: store, flags: flagsOWUpdate})
+		}
+		return keys, true
+	case "migrate":
+		// MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw]
+		// [AUTH2 user pw] [KEYS key...]: the key argument, or the keys
+		// after KEYS when it is empty (none when it is not).
+		first, n := 3, 1
+	options:
+		for i := 6; i < len(args); i++ {
+			switch a := string(args[i]); {
+			case strings.EqualFold(a, "keys"):
+				if len(args[3]) > 0 {
+					return nil, true
+				}
+				first, n = i+1, len(args)-i-1
+				break options
+			case strings.EqualFold(a, "auth"):
+				i++
+			case strings.EqualFold(a, "auth2"):
+				i += 2
+			}
+		}
+		if first+n > len(args) {
+			return nil, true
+		}
+		keys := make([]keyRef, n)
+		for i := range keys {
+			keys[i] = keyRef{pos: first + i, flags: flagsRWAccessDelete}
 		}
 		return keys, true
 	case "georadius", "georadiusbymember":

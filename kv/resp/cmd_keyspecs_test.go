@@ -95,11 +95,21 @@ func TestGoRedisCommandKeys(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(kf, want) {
 				t.Fatalf("GETKEYSANDFLAGS: %+v %v, want %+v", kf, err, want)
 			}
+			// MIGRATE: the key argument, or the keys after KEYS when it
+			// is empty (AUTH's password is not a keyword).
+			kf, err = rdb.CommandGetKeysAndFlags(ctx, "migrate", "h", "1", "", "0", "5000", "AUTH", "keys", "KEYS", "a", "b").Result()
+			want = []redis.KeyFlags{{Key: "a", Flags: []string{"RW", "access", "delete"}}, {Key: "b", Flags: []string{"RW", "access", "delete"}}}
+			if err != nil || !reflect.DeepEqual(kf, want) {
+				t.Fatalf("GETKEYSANDFLAGS MIGRATE: %+v %v, want %+v", kf, err, want)
+			}
+			if keys, err := rdb.CommandGetKeys(ctx, "migrate", "h", "1", "k", "0", "5000", "KEYS", "a").Result(); err == nil {
+				t.Fatalf("GETKEYS MIGRATE with a key and KEYS: %v, want an error", keys)
+			}
 			info, err := rdb.Command(ctx).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
-			for name, movable := range map[string]bool{"eval": true, "sort": true, "zunionstore": true, "get": false, "mset": false} {
+			for name, movable := range map[string]bool{"eval": true, "sort": true, "zunionstore": true, "migrate": true, "get": false, "mset": false} {
 				c := info[name]
 				if c == nil || strings.Contains(strings.Join(c.Flags, " "), "movablekeys") != movable {
 					t.Fatalf("COMMAND INFO %s: %+v", name, c)

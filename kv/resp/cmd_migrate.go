@@ -64,20 +64,21 @@ func init() {
 		KeysFunc: migrateKeys}
 	kv.Register(s)
 	localEdge[s] = (*conn).cmdMigrate
+	describeLocalEdge(s)
+	describeLocalEdge(s)
 }
 
 // migrateKeys locates MIGRATE's keys: the key argument, or the ones after
-// KEYS.
+// KEYS (getKeysProc: AUTH's and AUTH2's arguments are not keywords).
 func migrateKeys(args [][]byte) [][]byte {
-	for i := 6; i < len(args); i++ {
-		if kv.EqualFold(args[i], "KEYS") {
-			return args[i+1:]
+	refs, _ := getKeysProc("migrate", args)
+	keys := make([][]byte, 0, len(refs))
+	for _, r := range refs {
+		if len(args[r.pos]) > 0 {
+			keys = append(keys, args[r.pos])
 		}
 	}
-	if len(args) > 3 && len(args[3]) > 0 {
-		return args[3:4]
-	}
-	return nil
+	return keys
 }
 
 // migrateReq is a parsed MIGRATE.

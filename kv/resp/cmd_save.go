@@ -46,6 +46,8 @@ func init() {
 	} {
 		kv.Register(s)
 		localEdge[s] = saveCommands[s.Name]
+		describeLocalEdge(s)
+		describeLocalEdge(s)
 	}
 }
 

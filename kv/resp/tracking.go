@@ -198,13 +198,16 @@ func (c *conn) cmdClientTracking(args [][]byte) {
 		// after reading it must find the registration, however late this
 		// goroutine runs again on a loaded machine (a BCAST client missed
 		// the invalidation of its next write that way). Every key change
-		// takes t.mu, so holding it makes the registration and the reply
-		// one step for the applying goroutine.
+		// that finds a tracking client (t.n, read without the lock) takes
+		// t.mu, so registering first, then queueing the +OK, both under
+		// t.mu, makes them one step for the applying goroutine. (With the
+		// +OK queued first, a change applied before the registration saw
+		// t.n at 0 and returned without waiting for t.mu.)
 		t.mu.Lock()
+		t.enableLocked(c, opt, prefixes)
 		c.w.OK()
 		c.psStartLocked() // invalidations arrive at any time: the output queue
 		c.moveOutput()
-		t.enableLocked(c, opt, prefixes)
 		t.mu.Unlock()
 	case kv.EqualFold(args[2], "OFF"):
 		t.disable(c)

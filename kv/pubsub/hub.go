@@ -51,6 +51,15 @@ type Hub struct {
 	ks keyspaceEvents
 	// scriptObs receives the commands scripts run (observe.go).
 	scriptObs atomic.Pointer[ScriptObserver]
+	// changes counts the machine's key changes and flushes (observe.go);
+	// last is the key counted last in the running command (the machine
+	// reports its changes one at a time, under its lock).
+	changes atomic.Int64
+	last    struct {
+		set bool
+		db  int
+		key string
+	}
 	// keyObs receives the machine's key changes (observe.go).
 	keyObs atomic.Pointer[KeyObserver]
 }

@@ -50,8 +50,18 @@ func (h *Hub) SetKeyObserver(o KeyObserver) {
 	h.keyObs.Store(&o)
 }
 
-// KeyChanged implements kv.KeyChangeObserver.
+// Changes is the number of key changes and flushes the node's machine
+// reported so far (INFO's rdb_changes_since_last_save counts from it).
+func (h *Hub) Changes() int64 { return h.changes.Load() }
+
+// KeyChanged implements kv.KeyChangeObserver. A key counts once per
+// command however many times the command reports it (a SETBIT that
+// creates its key reports the creation and the change).
 func (h *Hub) KeyChanged(db int, key string) {
+	if !h.last.set || h.last.db != db || h.last.key != key {
+		h.changes.Add(1)
+		h.last.set, h.last.db, h.last.key = true, db, key
+	}
 	if o := h.keyObs.Load(); o != nil {
 		(*o).KeyChanged(db, key)
 	}
@@ -59,6 +69,7 @@ func (h *Hub) KeyChanged(db int, key string) {
 
 // Flushed implements kv.KeyChangeObserver.
 func (h *Hub) Flushed(db int) {
+	h.changes.Add(1)
 	if o := h.keyObs.Load(); o != nil {
 		(*o).Flushed(db)
 	}
@@ -66,6 +77,7 @@ func (h *Hub) Flushed(db int) {
 
 // CommandDone implements kv.KeyChangeObserver.
 func (h *Hub) CommandDone() {
+	h.last.set = false
 	if o := h.keyObs.Load(); o != nil {
 		(*o).CommandDone()
 	}

@@ -204,7 +204,7 @@ func (s *Server) infoSection(name string) (string, [][2]string) {
 		return "Persistence", [][2]string{
 			{"loading", loading},
 			{"async_loading", "0"},
-			{"rdb_changes_since_last_save", "0"},
+			{"rdb_changes_since_last_save", strconv.FormatInt(s.changesSinceSave(), 10)},
 			{"rdb_bgsave_in_progress", "0"},
 			{"rdb_last_save_time", itoa(s.lastSave.Load())},
 			{"rdb_last_bgsave_status", "ok"},

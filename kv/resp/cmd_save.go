@@ -53,13 +53,33 @@ func init() {
 
 // snapshot persists the executor's state; it reports Redis's error text.
 func (c *conn) snapshot() string {
+	changes := c.srv.hub.Changes() // the snapshot holds at least these
 	if sn, ok := c.srv.exec.(Snapshotter); ok {
 		if err := sn.TakeSnapshot(); err != nil {
 			return "ERR " + err.Error()
 		}
 	}
-	c.srv.lastSave.Store(time.Now().Unix())
+	c.srv.saved(changes)
 	return ""
+}
+
+// saved records a successful SAVE or BGSAVE that covers the first changes
+// key changes: LASTSAVE's time, and the count INFO's
+// rdb_changes_since_last_save starts from. A node counts the changes its
+// state machine applies (one per key a command changes, one per flush; on
+// a cluster, every member the same, in log order) since then: Redis
+// counts per command (an MSET of three keys counts three, a SETBIT that
+// changes no bit none, as here), and after a restart the entries the
+// node replays from its log count again, being the changes its latest
+// snapshot lacks. raft's own automatic snapshots do not reset it.
+func (s *Server) saved(changes int64) {
+	s.savedChanges.Store(changes)
+	s.lastSave.Store(time.Now().Unix())
+}
+
+// changesSinceSave is INFO's rdb_changes_since_last_save.
+func (s *Server) changesSinceSave() int64 {
+	return max(s.hub.Changes()-s.savedChanges.Load(), 0)
 }
 
 func (c *conn) cmdSave(args [][]byte) {
@@ -77,7 +97,7 @@ func (c *conn) cmdBgsave(args [][]byte) {
 		return
 	}
 	if _, ok := c.srv.exec.(Snapshotter); !ok {
-		c.srv.lastSave.Store(time.Now().Unix())
+		c.srv.saved(c.srv.hub.Changes())
 		c.w.Simple("Background saving started")
 		return
 	}

@@ -68,3 +68,62 @@ func TestSaveCommands(t *testing.T) {
 	d.expect("+Background saving started\r\n")
 	waitFor(t, "the background snapshot", func() bool { return x.calls.Load() == 3 })
 }
+
+// TestChangesSinceLastSave: INFO's rdb_changes_since_last_save counts the
+// keys the machine's commands changed (once per key per command; a SETBIT
+// that changes nothing counts nothing; a flush counts one) and starts
+// again from 0 at SAVE; a failed SAVE keeps it.
+func TestChangesSinceLastSave(t *testing.T) {
+	x := &snapExec{Executor: local.New()}
+	srv := New(x, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	c := dialAddr(t, ln.Addr().String())
+	changes := func() int {
+		t.Helper()
+		info := c.do("INFO persistence\r\n")
+		for _, l := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(l, "rdb_changes_since_last_save:"); ok {
+				n, _ := strconv.Atoi(v)
+				return n
+			}
+		}
+		t.Fatalf("no rdb_changes_since_last_save in %q", info)
+		return 0
+	}
+	c.do("SAVE\r\n")
+	for _, step := range []struct {
+		cmd  string
+		want int
+	}{
+		{"", 0},
+		{"SETBIT b 0 0", 1},           // creates b
+		{"SETBIT b 0 0", 1},           // no change
+		{"SETBIT b 0 1", 2},           // a change
+		{"BITFIELD b SET i5 0 16", 2}, // the same bits: no change
+		{"MSET k1 1 k2 2", 4},         // two keys
+		{"GET k1", 4},                 // a read
+		{"DEL k1 k2 missing", 6},      // two keys removed
+		{"FLUSHALL", 7},               // a flush
+		{"SAVE", 0},                   // starts again
+		{"RPUSH l a b c", 1},          // one key, however many elements
+	} {
+		if step.cmd != "" {
+			c.do(step.cmd + "\r\n")
+		}
+		if got := changes(); got != step.want {
+			t.Fatalf("after %q: rdb_changes_since_last_save = %d, want %d", step.cmd, got, step.want)
+		}
+	}
+	x.fail.Store(true)
+	if got := c.do("SAVE\r\n"); !strings.HasPrefix(got, "-ERR") {
+		t.Fatalf("failing SAVE: %q", got)
+	}
+	if got := changes(); got != 1 {
+		t.Fatalf("after a failed SAVE: rdb_changes_since_last_save = %d, want 1", got)
+	}
+}

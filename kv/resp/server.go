@@ -77,9 +77,12 @@ type Server struct {
 	trk      tracking     // CLIENT TRACKING (tracking.go)
 	tls      tlsState     // client TLS (tls.go)
 	lastSave atomic.Int64 // Unix seconds of the last SAVE/BGSAVE (LASTSAVE)
-	bgsave   atomic.Bool  // a BGSAVE is running
-	migrate  migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)
-	acls     aclLog       // the node's ACL LOG (acl.go)
+	// savedChanges is the hub's change count when the last SAVE/BGSAVE
+	// started (INFO's rdb_changes_since_last_save, cmd_save.go).
+	savedChanges atomic.Int64
+	bgsave       atomic.Bool  // a BGSAVE is running
+	migrate      migrateCache // MIGRATE's cached connections to targets (cmd_migrate.go)
+	acls         aclLog       // the node's ACL LOG (acl.go)
 }
 
 // stats are the counters INFO stats reports. commands, netIn and netOut

@@ -28,6 +28,21 @@ func (x *snapExec) TakeSnapshot() error {
 	return nil
 }
 
+// startSnapServer starts an edge over a snapExec, stopped when the test
+// ends, and dials it.
+func startSnapServer(t *testing.T) (*snapExec, *client) {
+	t.Helper()
+	x := &snapExec{Executor: local.New()}
+	srv := New(x, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return x, dialAddr(t, ln.Addr().String())
+}
+
 func TestSaveCommands(t *testing.T) {
 	// Standalone: nothing to persist, SAVE and BGSAVE succeed.
 	ts := startServer(t, Config{})
@@ -49,15 +64,7 @@ func TestSaveCommands(t *testing.T) {
 
 	// With a Snapshotter (the replicated node): SAVE snapshots, its error
 	// is the reply, and BGSAVE snapshots in the background.
-	x := &snapExec{Executor: local.New()}
-	srv := New(x, Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	d := dialAddr(t, ln.Addr().String())
+	x, d := startSnapServer(t)
 	d.send("SAVE\r\n")
 	d.expect("+OK\r\n")
 	x.fail.Store(true)
@@ -74,15 +81,7 @@ func TestSaveCommands(t *testing.T) {
 // that changes nothing counts nothing; a flush counts one) and starts
 // again from 0 at SAVE; a failed SAVE keeps it.
 func TestChangesSinceLastSave(t *testing.T) {
-	x := &snapExec{Executor: local.New()}
-	srv := New(x, Config{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	c := dialAddr(t, ln.Addr().String())
+	x, c := startSnapServer(t)
 	changes := func() int {
 		t.Helper()
 		info := c.do("INFO persistence\r\n")

@@ -52,11 +52,13 @@ type Hub struct {
 	// scriptObs receives the commands scripts run (observe.go).
 	scriptObs atomic.Pointer[ScriptObserver]
 	// changes counts the machine's key changes and flushes (observe.go);
-	// last is the key counted last in the running command (the machine
-	// reports its changes one at a time, under its lock).
+	// last is the key counted last in the running command: db and key are
+	// written only by commands that change keys, which run one at a time
+	// under the owner's write lock; set is also read by reads running
+	// together (CommandDone).
 	changes atomic.Int64
 	last    struct {
-		set bool
+		set atomic.Bool
 		db  int
 		key string
 	}

@@ -58,9 +58,10 @@ func (h *Hub) Changes() int64 { return h.changes.Load() }
 // command however many times the command reports it (a SETBIT that
 // creates its key reports the creation and the change).
 func (h *Hub) KeyChanged(db int, key string) {
-	if !h.last.set || h.last.db != db || h.last.key != key {
+	if !h.last.set.Load() || h.last.db != db || h.last.key != key {
 		h.changes.Add(1)
-		h.last.set, h.last.db, h.last.key = true, db, key
+		h.last.db, h.last.key = db, key
+		h.last.set.Store(true)
 	}
 	if o := h.keyObs.Load(); o != nil {
 		(*o).KeyChanged(db, key)
@@ -77,7 +78,12 @@ func (h *Hub) Flushed(db int) {
 
 // CommandDone implements kv.KeyChangeObserver.
 func (h *Hub) CommandDone() {
-	h.last.set = false
+	// Reads end with CommandDone too, several at once under the owner's
+	// read lock: they find set false (a command that changed keys reset
+	// it under the write lock) and write nothing.
+	if h.last.set.Load() {
+		h.last.set.Store(false)
+	}
 	if o := h.keyObs.Load(); o != nil {
 		(*o).CommandDone()
 	}

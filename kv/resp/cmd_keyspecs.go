@@ -45,14 +45,7 @@ var kvSubcommands = map[string][]string{
 }
 
 func init() {
-	infoReply, rest, err := parseValue(kvCommandsRESP)
-	if err != nil {
-		panic("resp: kvcommands.resp: " + err.Error())
-	}
-	docsReply, _, err := parseValue(rest)
-	if err != nil {
-		panic("resp: kvcommands.resp: " + err.Error())
-	}
+	infoReply, docsReply := parseCapture("kvcommands.resp", kvCommandsRESP)
 	for _, info := range infoReply.elems {
 		if info.kind != '*' || len(info.elems) != 10 {
 			panic("resp: kvcommands.resp: malformed entry")

@@ -19,14 +19,7 @@ var localEdgeRESP []byte
 
 // localEdgeMeta is localedge.resp by command name, parsed once.
 var localEdgeMeta = sync.OnceValue(func() map[string]*kvMeta {
-	infoReply, rest, err := parseValue(localEdgeRESP)
-	if err != nil {
-		panic("resp: localedge.resp: " + err.Error())
-	}
-	docsReply, _, err := parseValue(rest)
-	if err != nil {
-		panic("resp: localedge.resp: " + err.Error())
-	}
+	infoReply, docsReply := parseCapture("localedge.resp", localEdgeRESP)
 	out := map[string]*kvMeta{}
 	for _, info := range infoReply.elems {
 		if info.kind != '*' || len(info.elems) != 10 {

@@ -65,7 +65,6 @@ func init() {
 	kv.Register(s)
 	localEdge[s] = (*conn).cmdMigrate
 	describeLocalEdge(s)
-	describeLocalEdge(s)
 }
 
 // migrateKeys locates MIGRATE's keys: the key argument, or the ones after

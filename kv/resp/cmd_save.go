@@ -47,7 +47,6 @@ func init() {
 		kv.Register(s)
 		localEdge[s] = saveCommands[s.Name]
 		describeLocalEdge(s)
-		describeLocalEdge(s)
 	}
 }
 

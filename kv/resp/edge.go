@@ -127,14 +127,7 @@ var flagsByName = map[string]kv.Flags{
 }
 
 func init() {
-	infoReply, rest, err := parseValue(commandsRESP)
-	if err != nil {
-		panic("resp: commands.resp: " + err.Error())
-	}
-	docsReply, _, err := parseValue(rest)
-	if err != nil {
-		panic("resp: commands.resp: " + err.Error())
-	}
+	infoReply, docsReply := parseCapture("commands.resp", commandsRESP)
 	if len(infoReply.elems) != len(edgeCommandNames) {
 		panic("resp: commands.resp does not match edgeCommandNames")
 	}

@@ -82,12 +82,8 @@ var slowlogRESP []byte
 // registerSlowlog registers SLOWLOG as an edge container command with its
 // subcommands, as edge.go registers the commands of commands.resp.
 func registerSlowlog() {
-	infoReply, rest, err := parseValue(slowlogRESP)
-	if err != nil {
-		panic("resp: slowlog.resp: " + err.Error())
-	}
-	docsReply, _, err := parseValue(rest)
-	if err != nil || len(infoReply.elems) != 1 || docsReply.get("slowlog") == nil {
+	infoReply, docsReply := parseCapture("slowlog.resp", slowlogRESP)
+	if len(infoReply.elems) != 1 || docsReply.get("slowlog") == nil {
 		panic("resp: slowlog.resp: malformed")
 	}
 	info := infoReply.elems[0]

@@ -96,8 +96,8 @@ func (c *conn) trackingDone() {
 
 // readRuns is called by the machine, with its lock held, as it runs on
 // this node a command whose keys rememberReads remembered for c. A change
-// of one of them applied since (a follower's read waits for its read
-// index after the edge remembered its keys, while the log's earlier
+// of one of them applied since (the leader's read waits at its read
+// barrier after the edge remembered its keys, while the log's earlier
 // entries apply) made an invalidation that is held, as c's command is
 // running: the reply about to be written already shows that change, so
 // the invalidation is taken back and the key remembered again, as if the

@@ -80,6 +80,21 @@ const maxReplyDepth = 64
 // integers and bulks).
 func parseValue(b []byte) (value, []byte, error) { return parseValueDepth(b, 0) }
 
+// parseCapture parses a capture of redis-server's replies to COMMAND INFO
+// and COMMAND DOCS of the same commands (commands.resp, kvcommands.resp,
+// localedge.resp, slowlog.resp), panicking with file's name when it is
+// malformed: the files are embedded, so that is a build error.
+func parseCapture(file string, b []byte) (info, docs value) {
+	info, rest, err := parseValue(b)
+	if err != nil {
+		panic("resp: " + file + ": " + err.Error())
+	}
+	if docs, _, err = parseValue(rest); err != nil {
+		panic("resp: " + file + ": " + err.Error())
+	}
+	return info, docs
+}
+
 func parseValueDepth(b []byte, depth int) (value, []byte, error) {
 	if depth > maxReplyDepth {
 		return value{}, nil, errBadReply
